@@ -1,0 +1,132 @@
+"""Load the demo data: idempotent, so running it twice leaves the same rows."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from licenses import services
+from licenses.choices import CustomerStatus, Currency, PartnerRole, ServiceTier
+from licenses.models import CustomerAccount, Membership, Partner, VolumeLicense
+from shipping.models import Address
+
+DEMO_LOGINS = [
+    # (username, password, partner name or None for vendor staff, role)
+    ("partner", "lmp-demo-2026", "Northwind MSP", PartnerRole.ADMINISTRATOR),
+    ("other", "lmp-other-2026", "Contoso Secure IT", PartnerRole.ADMINISTRATOR),
+    ("staff", "lmp-staff-2026", None, None),
+]
+
+PARTNERS = {
+    "Northwind MSP": {
+        "address": dict(
+            label="Head office", recipient="Alex Chen", company="Northwind MSP",
+            line1="200 King Street West", line2="Suite 1400", city="Toronto", region="ON",
+            postal_code="M5H 3T4", country="CA", phone="+1 416 555 0142",
+        ),
+        "licenses": [
+            (ServiceTier.COMPLETE, 1990, "14.50", Currency.CAD, 240),
+            (ServiceTier.CORE, 750, "9.25", Currency.CAD, 120),
+            (ServiceTier.CLOUD, 400, "4.75", Currency.CAD, 300),
+        ],
+        "customers": [
+            # legal name, tier, tier users, cloud users, SAT users, web site, admin e-mail
+            ("Maple Leaf Dental Group", ServiceTier.COMPLETE, 100, 0, 60,
+             "https://mapleleafdental.example", "it@mapleleafdental.example"),
+            ("Harbourfront Logistics Inc.", ServiceTier.COMPLETE, 100, 0, 0,
+             "https://harbourfront.example", "admin@harbourfront.example"),
+            ("Rideau Accounting LLP", ServiceTier.CORE, 45, 10, 0,
+             "https://rideau-cpa.example", "office@rideau-cpa.example"),
+            ("Prairie Agri Co-op", ServiceTier.CORE, 80, 0, 0,
+             "", "tech@prairieagri.example"),
+            ("Skyline Architects", ServiceTier.CLOUD, 25, 0, 0,
+             "https://skyline-arch.example", "ops@skyline-arch.example"),
+        ],
+    },
+    "Contoso Secure IT": {
+        "address": dict(
+            label="Warehouse", recipient="Jordan Smith", company="Contoso Secure IT",
+            line1="1 Market Street", city="San Francisco", region="CA", postal_code="94105",
+            country="US", phone="+1 415 555 0100",
+        ),
+        "licenses": [
+            (ServiceTier.COMPLETE, 500, "16.00", Currency.USD, 200),
+        ],
+        "customers": [
+            ("Globex Corporation", ServiceTier.COMPLETE, 150, 0, 0,
+             "https://globex.example", "security@globex.example"),
+        ],
+    },
+}
+
+
+class Command(BaseCommand):
+    help = "Create (or bring back) the demo partners, licenses, customers and logins."
+
+    @transaction.atomic
+    def handle(self, *args, **options):
+        today = timezone.localdate()
+        partners = {name: self._partner(name, spec) for name, spec in PARTNERS.items()}
+        for name, spec in PARTNERS.items():
+            partner = partners[name]
+            licenses = {}
+            for tier, seats, price, currency, days in spec["licenses"]:
+                license, _ = VolumeLicense.objects.get_or_create(
+                    partner=partner, tier=tier,
+                    defaults=dict(
+                        seat_commitment=seats, price_per_user=Decimal(price), currency=currency,
+                        renewal_date=today + dt.timedelta(days=days),
+                    ),
+                )
+                licenses[tier] = license
+            for legal_name, tier, users, cloud, sat, site, email in spec["customers"]:
+                exists = CustomerAccount.objects.filter(
+                    partner=partner, legal_name__iexact=legal_name, status=CustomerStatus.ACTIVE
+                ).exists()
+                if not exists:
+                    services.customer_create(
+                        partner=partner, license=licenses[tier], legal_name=legal_name,
+                        admin_email=email, website=site, tier_users=users, cloud_users=cloud,
+                        sat_users=sat, deployment="virtual", hosting_region="ca",
+                    )
+        self._logins(partners)
+        self._extra_seed()
+        self.stdout.write(self.style.SUCCESS("Demo data ready. Logins:"))
+        for username, password, partner_name, _role in DEMO_LOGINS:
+            who = partner_name or "vendor staff (Django admin)"
+            self.stdout.write(f"  {username:8} / {password:16} {who}")
+
+    def _partner(self, name: str, spec: dict) -> Partner:
+        partner, _ = Partner.objects.get_or_create(name=name)
+        if partner.default_address_id is None:
+            address = Address.objects.create(partner=partner, **spec["address"])
+            partner.default_address = address
+            partner.save(update_fields=["default_address"])
+        return partner
+
+    def _logins(self, partners: dict[str, Partner]) -> None:
+        User = get_user_model()
+        for username, password, partner_name, role in DEMO_LOGINS:
+            user, _ = User.objects.get_or_create(
+                username=username, defaults={"email": f"{username}@lmp.example"}
+            )
+            user.set_password(password)
+            user.is_staff = user.is_superuser = partner_name is None
+            user.save()
+            if partner_name:
+                Membership.objects.update_or_create(
+                    user=user, defaults={"partner": partners[partner_name], "role": role}
+                )
+
+    def _extra_seed(self) -> None:
+        """Other apps' demo data (the appliance catalogue), when they provide a seeder."""
+        try:
+            from shipping.services import catalogue_seed
+        except ImportError:
+            return
+        catalogue_seed()

@@ -1,0 +1,237 @@
+"""Partners, their volume licenses, customer accounts and the seats allocated to them.
+
+How the seat invariant is enforced
+----------------------------------
+Every ``VolumeLicense`` row carries ``allocated``, the sum of the seats of its *active*
+``SeatAllocation`` rows. Database triggers (migration ``0002_allocation_triggers``, one body for
+PostgreSQL and one for SQLite) maintain that counter on every INSERT, UPDATE and DELETE of an
+allocation, and a CHECK constraint on the license row requires ``0 <= allocated <= seat_commitment``.
+So any write, from the ORM or raw SQL, that would oversell a pool or shrink a commitment below what
+is allocated fails with ``IntegrityError`` inside the database.
+
+We chose a trigger-maintained counter over a constraint trigger that re-sums the allocations because
+it makes the check O(1), keeps the license row as the single point that concurrent writers serialise
+on (the trigger's UPDATE takes its row lock), and lets dashboards read the figure without a SUM.
+Services still lock the license rows first (``select_for_update``, in primary-key order) so they can
+refuse with a message a partner understands before the database has to.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from licenses.choices import (
+    CustomerStatus,
+    Currency,
+    DeploymentSolution,
+    HostingRegion,
+    PartnerRole,
+    ServiceTier,
+)
+
+
+class Partner(models.Model):
+    """An MSP organisation that buys volume licenses and onboards its own customers."""
+
+    name = models.CharField(max_length=200, unique=True)
+    default_address = models.ForeignKey(
+        "shipping.Address",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Where appliances ship unless an onboarding order names another address.",
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(models.Model):
+    """Links a login to the partner it works for, with its role there."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="membership"
+    )
+    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=20, choices=PartnerRole.choices, default=PartnerRole.MEMBER)
+
+    class Meta:
+        ordering = ["partner__name", "user__username"]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.partner} ({self.get_role_display()})"
+
+
+class VolumeLicense(models.Model):
+    """One pool of user seats of one service tier, owned by a partner and optionally shared."""
+
+    partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="licenses")
+    tier = models.CharField(max_length=20, choices=ServiceTier.choices)
+    seat_commitment = models.PositiveIntegerField(validators=[MinValueValidator(0)])
+    # Maintained by database triggers; never written by application code (see module docstring).
+    allocated = models.PositiveIntegerField(default=0, editable=False)
+    renewal_date = models.DateField()
+    price_per_user = models.DecimalField(
+        "Price per user per month", max_digits=8, decimal_places=2,
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    currency = models.CharField(max_length=3, choices=Currency.choices, default=Currency.CAD)
+    sub_partners = models.ManyToManyField(
+        Partner,
+        blank=True,
+        related_name="shared_licenses",
+        help_text="Other partners that share this pool (uncommon).",
+    )
+
+    class Meta:
+        ordering = ["partner__name", "tier"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(allocated__gte=0) & Q(allocated__lte=F("seat_commitment")),
+                name="license_allocated_within_commitment",
+                violation_error_message=(
+                    "The seat commitment cannot be lower than the seats already allocated."
+                ),
+            ),
+            models.UniqueConstraint(
+                fields=["partner", "tier"],
+                name="license_one_per_tier_per_partner",
+                violation_error_message="This partner already has a license of this tier.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_tier_display()} — {self.partner}"
+
+    def save(self, *args, **kwargs) -> None:
+        # The counter belongs to the triggers: an ORM save with a stale copy must not overwrite it.
+        if self.pk and not self._state.adding and kwargs.get("update_fields") is None:
+            kwargs["update_fields"] = [
+                f.name for f in self._meta.concrete_fields
+                if not f.primary_key and f.name != "allocated"
+            ]
+        super().save(*args, **kwargs)
+
+    @property
+    def unallocated(self) -> int:
+        return self.seat_commitment - self.allocated
+
+    @property
+    def monthly_total(self) -> Decimal:
+        return self.price_per_user * self.seat_commitment
+
+    @property
+    def users_label(self) -> str:
+        """The label partners know the seats by, e.g. "MDR Complete Users"."""
+        return f"{self.get_tier_display()} Users"
+
+
+class CustomerAccount(models.Model):
+    """A partner's client, onboarded onto one volume license (its primary license)."""
+
+    partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="customers")
+    license = models.ForeignKey(
+        VolumeLicense, on_delete=models.PROTECT, related_name="customers",
+        help_text="The license the customer was onboarded onto; it gives the customer's tier.",
+    )
+    legal_name = models.CharField("Customer Legal Name", max_length=200)
+    website = models.URLField("Web Site", max_length=300, blank=True)
+    sub_partner = models.ForeignKey(
+        Partner, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="sub_partner_customers", verbose_name="Sub-Partner",
+    )
+    admin_email = models.EmailField("MDR Portal Administrator Email", max_length=254)
+    status = models.CharField(
+        max_length=20, choices=CustomerStatus.choices, default=CustomerStatus.ACTIVE
+    )
+    deployment = models.CharField(
+        "Deployment solution", max_length=20, choices=DeploymentSolution.choices, blank=True
+    )
+    hosting_region = models.CharField(max_length=2, choices=HostingRegion.choices, blank=True)
+    onboarded_at = models.DateTimeField(default=timezone.now)
+    offboarded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["legal_name", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("legal_name"), "partner",
+                condition=Q(status=CustomerStatus.ACTIVE),
+                name="customer_unique_active_legal_name",
+                violation_error_message="An active customer with this legal name already exists.",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(status=CustomerStatus.ACTIVE, offboarded_at__isnull=True)
+                    | Q(status=CustomerStatus.OFFBOARDED, offboarded_at__isnull=False)
+                ),
+                name="customer_offboarded_at_matches_status",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["license", "legal_name", "id"], name="customer_license_name"),
+            models.Index(fields=["partner", "status"], name="customer_partner_status"),
+        ]
+
+    def __str__(self) -> str:
+        return self.legal_name
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == CustomerStatus.ACTIVE
+
+
+class SeatAllocation(models.Model):
+    """Seats of one volume license held by one customer (and, on MDR Complete, its SAT users)."""
+
+    customer = models.ForeignKey(
+        CustomerAccount, on_delete=models.PROTECT, related_name="allocations"
+    )
+    license = models.ForeignKey(
+        VolumeLicense, on_delete=models.PROTECT, related_name="allocations"
+    )
+    # Copied from the license so the database can check the SAT rule on this row alone.
+    tier = models.CharField(max_length=20, choices=ServiceTier.choices)
+    seats = models.PositiveIntegerField(default=0)
+    sat_users = models.PositiveIntegerField("Beauceron SAT Users", default=0)
+    # False once the customer is offboarded: the row stays for history, its seats leave the pool.
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["customer_id", "license_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer", "license"], name="allocation_one_per_customer_license"
+            ),
+            models.CheckConstraint(condition=Q(seats__gte=0), name="allocation_seats_not_negative"),
+            models.CheckConstraint(
+                condition=Q(sat_users__gte=0) & Q(sat_users__lte=F("seats")),
+                name="allocation_sat_within_seats",
+                violation_error_message=(
+                    "Beauceron SAT users cannot exceed the customer's MDR Complete users."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(sat_users=0) | Q(tier=ServiceTier.COMPLETE),
+                name="allocation_sat_only_on_complete",
+                violation_error_message="Beauceron SAT is only available with MDR Complete.",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["license", "active"], name="allocation_license_active"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer}: {self.seats} × {self.license}"

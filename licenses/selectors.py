@@ -1,0 +1,119 @@
+"""Reads, always starting from the signed-in user's partner so no page can forget tenancy."""
+
+from __future__ import annotations
+
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    FilteredRelation,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+)
+from django.db.models.functions import Coalesce
+from django.shortcuts import get_object_or_404
+
+from licenses.choices import ServiceTier
+from licenses.models import CustomerAccount, Membership, Partner, SeatAllocation, VolumeLicense
+
+
+def partner_for_user(user) -> Partner | None:
+    """The partner a login works for, or None for vendor staff and unlinked accounts (cached)."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    if not hasattr(user, "_lmp_partner"):
+        membership = Membership.objects.select_related("partner").filter(user_id=user.pk).first()
+        user._lmp_partner = membership.partner if membership else None
+    return user._lmp_partner
+
+
+def license_list(*, partner: Partner) -> QuerySet[VolumeLicense]:
+    """Licenses the partner owns or that are shared with it, with their customer counts."""
+    shared = VolumeLicense.sub_partners.through.objects.filter(
+        volumelicense_id=OuterRef("pk"), partner_id=partner.pk
+    )
+    return (
+        VolumeLicense.objects.filter(Q(partner=partner) | Exists(shared))
+        .select_related("partner")
+        .annotate(
+            customer_count=Count(
+                "allocations",
+                filter=Q(allocations__active=True)
+                & (
+                    Q(partner=partner)
+                    | Q(allocations__customer__sub_partner=partner)
+                ),
+            )
+        )
+        .order_by("tier", "partner__name")
+    )
+
+
+def license_get(*, partner: Partner, pk: int) -> VolumeLicense:
+    """One license the partner may see, or 404."""
+    return get_object_or_404(license_list(partner=partner), pk=pk)
+
+
+def cloud_license_for(*, partner: Partner) -> VolumeLicense | None:
+    """The MDR Cloud license a partner's customers draw their cloud users from, if any."""
+    return VolumeLicense.objects.filter(partner=partner, tier=ServiceTier.CLOUD).first()
+
+
+def customer_scope(*, partner: Partner) -> QuerySet[CustomerAccount]:
+    """Customers the partner may see: its own, and those it manages as a sub-partner."""
+    return CustomerAccount.objects.filter(Q(partner=partner) | Q(sub_partner=partner))
+
+
+def customer_table(*, partner: Partner, license: VolumeLicense) -> QuerySet[CustomerAccount]:
+    """Customers holding seats of ``license`` with their tier, cloud and SAT users (one query).
+
+    The owner sees every customer on the license; a sub-partner only those it manages.
+    """
+    qs = customer_scope(partner=partner).filter(allocations__license=license)
+    return (
+        qs.annotate(
+            primary_alloc=FilteredRelation(
+                "allocations", condition=Q(allocations__license=F("license"))
+            ),
+            cloud_alloc=FilteredRelation(
+                "allocations",
+                condition=Q(allocations__tier=ServiceTier.CLOUD)
+                & ~Q(allocations__license=F("license")),
+            ),
+        )
+        .annotate(
+            tier_users=Coalesce(F("primary_alloc__seats"), Value(0)),
+            cloud_users=Coalesce(F("cloud_alloc__seats"), Value(0)),
+            sat_users=Coalesce(F("primary_alloc__sat_users"), Value(0)),
+        )
+        .select_related("sub_partner", "license")
+    )
+
+
+def customer_get(*, partner: Partner, pk: int) -> CustomerAccount:
+    """One customer the partner may see, or 404."""
+    return get_object_or_404(
+        customer_scope(partner=partner).select_related("license", "sub_partner", "partner"),
+        pk=pk,
+    )
+
+
+def customer_allocations(*, customer: CustomerAccount) -> dict[str, SeatAllocation | None]:
+    """The customer's primary ("tier") and separate MDR Cloud allocations."""
+    allocations = list(customer.allocations.select_related("license"))
+    primary = next((a for a in allocations if a.license_id == customer.license_id), None)
+    cloud = next(
+        (
+            a for a in allocations
+            if a.tier == ServiceTier.CLOUD and a.license_id != customer.license_id
+        ),
+        None,
+    )
+    return {"primary": primary, "cloud": cloud}
+
+
+def active_customer_count(*, license: VolumeLicense) -> int:
+    return license.allocations.filter(active=True).count()
+

@@ -1,0 +1,19 @@
+"""Top-level URLconf: auth, admin and one include per app."""
+
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+admin.site.site_header = "LMP administration"
+admin.site.site_title = "LMP admin"
+admin.site.index_title = "Partners, licenses and orders"
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="licenses:license_list"), name="home"),
+    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("admin/", admin.site.urls),
+    path("licenses/", include("licenses.urls")),
+    path("onboarding/", include("onboarding.urls")),
+]

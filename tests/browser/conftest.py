@@ -1,0 +1,104 @@
+"""Playwright driving Debian's Chromium (headless) against pytest-django's live server.
+
+Every test here is marked ``browser``. Without Chromium the tests skip, unless
+LMP_REQUIRE_BROWSER is set (CI), where a missing browser fails them. Screenshots go to the test's
+tmp dir, and also to $LMP_SCREENSHOT_DIR when it is set, so a person can look at them.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+# Playwright's sync API runs an event loop in this thread; the ORM calls the tests make for setup
+# and assertions are still plain synchronous code.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = os.environ.get("LMP_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+
+
+def pytest_collection_modifyitems(config, items):
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(str(item.fspath)).parents:
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        message = f"no browser: Chromium not found at {CHROMIUM} (apt-get install chromium)"
+        if os.environ.get("LMP_REQUIRE_BROWSER"):
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def demo_data(transactional_db):
+    """The same data `make run` serves (partner / lmp-demo-2026, other, staff)."""
+    call_command("seed_demo", stdout=open(os.devnull, "w"))
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context = browser.new_context(
+        base_url=live_server.url, accept_downloads=True, viewport={"width": 1366, "height": 900}
+    )
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def shot(page, tmp_path, request):
+    """``shot("license-page")`` saves a full-page PNG and returns its path."""
+    extra = os.environ.get("LMP_SCREENSHOT_DIR")
+
+    def take(name: str) -> Path:
+        path = tmp_path / f"{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        if extra:
+            target = Path(extra) / re.sub(r"[^\w.-]+", "_", request.node.name)
+            target.mkdir(parents=True, exist_ok=True)
+            shutil.copy(path, target / path.name)
+        return path
+
+    return take
+
+
+@pytest.fixture
+def login(page):
+    """``login("partner", "lmp-demo-2026")`` signs in through the real login form."""
+
+    def do(username: str, password: str) -> None:
+        page.goto("/login/")
+        page.get_by_label("Username").fill(username)
+        page.get_by_label("Password").fill(password)
+        page.get_by_role("button", name="Log in").click()
+        page.wait_for_load_state("networkidle")
+
+    return do

@@ -1,0 +1,99 @@
+"""Shared fixtures: partners with logins and licenses, and the PostgreSQL / browser gates."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from django.db import connection
+
+from licenses.choices import ServiceTier
+from tests.factories import (
+    MembershipFactory,
+    PartnerFactory,
+    UserFactory,
+    VolumeLicenseFactory,
+)
+
+PASSWORD = "pw-for-tests"
+
+
+def _required(flag: str) -> bool:
+    return os.environ.get(flag, "").strip().lower() in {"1", "true", "yes"}
+
+
+@pytest.fixture
+def require_postgres():
+    """Skip (or, in CI, fail) a test that needs PostgreSQL's row locks and real concurrency."""
+    if connection.vendor != "postgresql":
+        message = "needs PostgreSQL: set DATABASE_URL=postgres://..."
+        if _required("LMP_REQUIRE_POSTGRES"):
+            pytest.fail(message)
+        pytest.skip(message)
+
+
+def pytest_sessionstart(session):
+    if _required("LMP_REQUIRE_POSTGRES") and connection.vendor != "postgresql":
+        raise pytest.UsageError("LMP_REQUIRE_POSTGRES is set but DATABASE_URL is not PostgreSQL.")
+
+
+@pytest.fixture
+def partner(db):
+    return PartnerFactory(name="Northwind MSP")
+
+
+@pytest.fixture
+def other_partner(db):
+    return PartnerFactory(name="Contoso Secure IT")
+
+
+@pytest.fixture
+def user(partner):
+    return MembershipFactory(partner=partner, user=UserFactory(username="alex")).user
+
+
+@pytest.fixture
+def other_user(other_partner):
+    return MembershipFactory(partner=other_partner, user=UserFactory(username="jordan")).user
+
+
+@pytest.fixture
+def staff_user(db):
+    user = UserFactory(username="vendor-staff")
+    user.is_staff = user.is_superuser = True
+    user.save()
+    return user
+
+
+@pytest.fixture
+def complete_license(partner):
+    return VolumeLicenseFactory(partner=partner, tier=ServiceTier.COMPLETE, seat_commitment=1990)
+
+
+@pytest.fixture
+def core_license(partner):
+    return VolumeLicenseFactory(partner=partner, tier=ServiceTier.CORE, seat_commitment=500)
+
+
+@pytest.fixture
+def cloud_license(partner):
+    return VolumeLicenseFactory(partner=partner, tier=ServiceTier.CLOUD, seat_commitment=300)
+
+
+@pytest.fixture
+def other_license(other_partner):
+    return VolumeLicenseFactory(
+        partner=other_partner, tier=ServiceTier.COMPLETE, seat_commitment=500
+    )
+
+
+@pytest.fixture
+def partner_client(client, user):
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def other_client(client, other_user):
+    client.force_login(other_user)
+    return client

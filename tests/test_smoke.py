@@ -1,0 +1,29 @@
+"""The foundation's pages answer: login required, home redirects, staff go to the admin."""
+
+from django.urls import reverse
+
+
+def test_anonymous_user_is_sent_to_login(client, db):
+    response = client.get(reverse("licenses:license_list"))
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("login"))
+
+
+def test_home_redirects_to_license_tab(partner_client):
+    response = partner_client.get("/")
+    assert response.status_code == 302
+    assert response.url == reverse("licenses:license_list")
+
+
+def test_license_tab_shows_the_partners_license_only(partner_client, complete_license, other_license):
+    response = partner_client.get(reverse("licenses:license_list"))
+    assert response.status_code == 200
+    assert "Northwind MSP" in response.text
+    assert "Contoso Secure IT" not in response.text
+
+
+def test_staff_without_partner_is_sent_to_admin(client, staff_user):
+    client.force_login(staff_user)
+    response = client.get(reverse("licenses:license_list"))
+    assert response.status_code == 302
+    assert response.url == reverse("admin:index")
