@@ -7,6 +7,7 @@ tmp dir, and also to $LMP_SCREENSHOT_DIR when it is set, so a person can look at
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import shutil
@@ -59,7 +60,7 @@ def browser():
 @pytest.fixture
 def demo_data(transactional_db):
     """The same data `make run` serves (partner / lmp-demo-2026, other, staff)."""
-    call_command("seed_demo", stdout=open(os.devnull, "w"))
+    call_command("seed_demo", stdout=io.StringIO())
 
 
 @pytest.fixture

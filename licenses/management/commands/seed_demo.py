@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from licenses import services
-from licenses.choices import CustomerStatus, Currency, PartnerRole, ServiceTier
+from licenses.choices import Currency, CustomerStatus, PartnerRole, ServiceTier
 from licenses.models import CustomerAccount, Membership, Partner, VolumeLicense
 from shipping.models import Address
 
