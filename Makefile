@@ -30,7 +30,7 @@ test: install  ## the whole suite (PostgreSQL when DATABASE_URL is set)
 test-fast: install  ## everything except the browser tests
 	$(PY) -m pytest -m "not browser" $(PYTEST_ARGS)
 
-bench: install  ## performance figures against references (PostgreSQL, see bench/README)
+bench: install  ## performance figures against references in the same run (PostgreSQL)
 	$(PY) -m bench $(BENCH_ARGS)
 
 lint: install

@@ -2,6 +2,8 @@
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
+from django.http import HttpRequest, HttpResponse
 from django.urls import include, path
 from django.views.generic import RedirectView
 
@@ -9,7 +11,15 @@ admin.site.site_header = "LMP administration"
 admin.site.site_title = "LMP admin"
 admin.site.index_title = "Partners, licenses and orders"
 
+
+@login_not_required
+def healthz(request: HttpRequest) -> HttpResponse:
+    """Liveness probe for load balancers (and the bench's trivial reference view)."""
+    return HttpResponse("ok", content_type="text/plain")
+
+
 urlpatterns = [
+    path("healthz", healthz, name="healthz"),
     path("", RedirectView.as_view(pattern_name="licenses:license_list"), name="home"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -1,0 +1,61 @@
+"""`python -m bench [--quick]`: build data on PostgreSQL, measure, print one table of ratios."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sys
+import time
+
+
+def machine() -> str:
+    mem_kb = 0
+    try:
+        with open("/proc/meminfo") as fh:
+            mem_kb = int(fh.readline().split()[1])
+    except OSError:
+        pass
+    memory = f"{mem_kb / 1024 / 1024:.0f} GiB RAM"
+    return f"{os.cpu_count()} CPUs, {memory}, Python {platform.python_version()}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="small sizes (CI smoke run)")
+    parser.add_argument(
+        "--only", action="append", default=[],
+        help="run only these sections (allocation, page, export, http, onboarding)",
+    )
+    args = parser.parse_args(argv)
+
+    from bench.common import database_url, recreate_database, table
+
+    url = database_url()
+    os.environ["DATABASE_URL"] = url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lmp.settings")
+    os.environ.setdefault("LMP_TESTING", "1")  # fast hasher, locmem e-mail, dev secret key
+    recreate_database(url)
+
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+    from bench import sections
+
+    started = time.perf_counter()
+    rows = []
+    for name, run in sections.selected(args.only, quick=args.quick):
+        print(f"… {name}", file=sys.stderr, flush=True)
+        rows.extend(run())
+    print(f"\nLMP bench — {time.strftime('%Y-%m-%d')} — {machine()} — "
+          f"{'quick' if args.quick else 'full'} run in {time.perf_counter() - started:,.0f} s\n")
+    print(table(rows))
+    return 0 if all(r.ok is not False for r in rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

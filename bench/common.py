@@ -1,0 +1,136 @@
+"""Bench plumbing: the database, data generation, timing and the results table."""
+
+from __future__ import annotations
+
+import os
+import statistics
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/lmp_bench"
+
+
+@dataclass
+class Row:
+    """One line of the results table."""
+
+    figure: str
+    project: float
+    reference: float | None
+    unit: str
+    target: str
+    ok: bool | None
+    note: str = ""
+
+    @property
+    def ratio(self) -> float | None:
+        if self.reference in (None, 0):
+            return None
+        return self.project / self.reference
+
+
+def fmt(value: float | None, unit: str = "") -> str:
+    if value is None:
+        return "—"
+    if unit == "ms":
+        return f"{value:,.2f} ms"
+    if unit == "MB":
+        return f"{value:,.1f} MB"
+    if unit in {"q", "queries"}:
+        return f"{value:,.0f} q"
+    if unit == "/s":
+        return f"{value:,.0f}/s"
+    return f"{value:,.3g}{unit}"
+
+
+def table(rows: list[Row]) -> str:
+    """Render rows as a Markdown table (it reads well in a terminal and in the README)."""
+    head = ["figure", "this project", "reference", "ratio", "target", "met"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "|".join("---" for _ in head) + "|"]
+    for r in rows:
+        ratio = "—" if r.ratio is None else f"{r.ratio:.2f}"
+        met = {True: "yes", False: "**NO**", None: "—"}[r.ok]
+        cells = [r.figure, fmt(r.project, r.unit), fmt(r.reference, r.unit), ratio, r.target, met]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def database_url() -> str:
+    return os.environ.get("DATABASE_URL") or DEFAULT_URL
+
+
+def recreate_database(url: str) -> None:
+    """Drop and create the bench database so every run starts from nothing."""
+    import dj_database_url
+    import psycopg2
+
+    cfg = dj_database_url.parse(url)
+    if cfg["ENGINE"] != "django.db.backends.postgresql":
+        raise SystemExit("make bench measures PostgreSQL: set DATABASE_URL=postgres://...")
+    admin = psycopg2.connect(
+        dbname="postgres", user=cfg["USER"] or "postgres", password=cfg["PASSWORD"] or None,
+        host=cfg["HOST"] or "127.0.0.1", port=cfg["PORT"] or 5432,
+    )
+    admin.autocommit = True
+    with admin.cursor() as cur:
+        cur.execute(f'DROP DATABASE IF EXISTS "{cfg["NAME"]}" WITH (FORCE)')
+        cur.execute(f'CREATE DATABASE "{cfg["NAME"]}"')
+    admin.close()
+
+
+def median_ms(fn: Callable[[], object], *, repeat: int, warmup: int = 2) -> float:
+    """Median wall time of ``fn`` in milliseconds."""
+    for _ in range(warmup):
+        fn()
+    samples = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - start) * 1000)
+    return statistics.median(samples)
+
+
+def make_partner_with_license(*, tier: str = "complete", seats: int = 10**9, name: str = ""):
+    """A partner (with a login) and one license of ``tier``; returns (partner, license, user)."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from django.contrib.auth import get_user_model
+
+    from licenses.models import Membership, Partner, VolumeLicense
+
+    name = name or f"Bench {uuid.uuid4().hex[:8]}"
+    partner = Partner.objects.create(name=name)
+    license = VolumeLicense.objects.create(
+        partner=partner, tier=tier, seat_commitment=seats,
+        renewal_date=dt.date.today() + dt.timedelta(days=200),
+        price_per_user=Decimal("12.00"), currency="CAD",
+    )
+    user = get_user_model().objects.create_user(username=name.replace(" ", "-").lower())
+    Membership.objects.create(user=user, partner=partner, role="administrator")
+    return partner, license, user
+
+
+def bulk_customers(*, license, count: int, seats: int = 5, batch: int = 5000) -> None:
+    """Insert ``count`` customers with one allocation each, fast (the triggers keep the counter)."""
+    from licenses.models import CustomerAccount, SeatAllocation
+
+    made = 0
+    while made < count:
+        n = min(batch, count - made)
+        customers = CustomerAccount.objects.bulk_create(
+            CustomerAccount(
+                partner_id=license.partner_id, license=license,
+                legal_name=f"Customer {made + i:07d} {uuid.uuid4().hex[:6]} Holdings",
+                website=f"https://c{made + i}.example",
+                admin_email=f"admin{made + i}@c{made + i}.example",
+            )
+            for i in range(n)
+        )
+        SeatAllocation.objects.bulk_create(
+            SeatAllocation(customer=c, license=license, tier=license.tier, seats=seats)
+            for c in customers
+        )
+        made += n

@@ -1,0 +1,138 @@
+"""HTTP under gunicorn (2 workers, loopback): the license page vs a trivial view of the project."""
+
+from __future__ import annotations
+
+import http.client
+import multiprocessing as mp
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from bench.common import Row
+
+ROOT = Path(__file__).resolve().parent.parent
+CLIENTS = 4
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _client(port: int, path: str, cookie: str, requests: int, out) -> None:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    headers = {"Cookie": cookie, "Host": "127.0.0.1"}
+    latencies, errors = [], 0
+    for _ in range(requests):
+        start = time.perf_counter()
+        conn.request("GET", path, headers=headers)
+        response = conn.getresponse()
+        response.read()
+        latencies.append((time.perf_counter() - start) * 1000)
+        if response.status != 200:
+            errors += 1
+    conn.close()
+    out.put((latencies, errors))
+
+
+def _load(port: int, path: str, cookie: str, requests: int) -> tuple[float, float, int]:
+    """Requests/s and p95 latency (ms) of ``CLIENTS`` keep-alive clients, ``requests`` each."""
+    ctx = mp.get_context("fork")
+    out = ctx.Queue()
+    procs = [
+        ctx.Process(target=_client, args=(port, path, cookie, requests, out))
+        for _ in range(CLIENTS)
+    ]
+    start = time.perf_counter()
+    for p in procs:
+        p.start()
+    results = [out.get(timeout=300) for _ in procs]
+    elapsed = time.perf_counter() - start
+    for p in procs:
+        p.join(timeout=30)
+    latencies = [ms for lat, _ in results for ms in lat]
+    errors = sum(e for _, e in results)
+    p95 = statistics.quantiles(latencies, n=20)[18]
+    return len(latencies) / elapsed, p95, errors
+
+
+def _session_cookie(user) -> str:
+    """A logged-in session made directly in the database (no login form, no throttling)."""
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+
+    store = SessionStore()
+    store[SESSION_KEY] = str(user.pk)
+    store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    store.save()
+    return f"{settings.SESSION_COOKIE_NAME}={store.session_key}"
+
+
+def start_gunicorn(port: int, workers: int = 2) -> subprocess.Popen:
+    """gunicorn with production-like settings on loopback; waits until it answers."""
+    env = {
+        **os.environ,
+        "DEBUG": "0",
+        "LMP_TESTING": "0",
+        "SECRET_KEY": "bench-" + "k" * 50,
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "SECURE_SSL_REDIRECT": "0",
+        "LOG_LEVEL": "WARNING",
+    }
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
+        cwd=ROOT, env=env, check=True,
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "lmp.wsgi", "--workers", str(workers),
+         "--bind", f"127.0.0.1:{port}", "--log-level", "warning"],
+        cwd=ROOT, env=env,
+    )
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/healthz", headers={"Host": "127.0.0.1"})
+            if conn.getresponse().status == 200:
+                return proc
+        except OSError:
+            time.sleep(0.2)
+    proc.terminate()
+    raise RuntimeError("gunicorn did not start")
+
+
+def run(*, customers: int, requests: int) -> list[Row]:
+    from django.urls import reverse
+
+    from bench.common import bulk_customers, make_partner_with_license
+
+    _, license, user = make_partner_with_license()
+    bulk_customers(license=license, count=customers)
+    cookie = _session_cookie(user)
+    page = reverse("licenses:license_detail", kwargs={"pk": license.pk})
+    port = _free_port()
+    server = start_gunicorn(port)
+    try:
+        _load(port, page, cookie, 20)  # warm both workers
+        trivial_rps, trivial_p95, trivial_err = _load(port, "/healthz", cookie, requests)
+        page_rps, page_p95, page_err = _load(port, page, cookie, requests)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    ok = page_err == 0 and trivial_err == 0
+    return [
+        Row(
+            f"HTTP license page, {customers:,} customers, gunicorn 2 workers (req/s)",
+            page_rps, trivial_rps, "/s", "ratio ≥ 0.4", ok and page_rps / trivial_rps >= 0.4,
+            note=f"errors {page_err}",
+        ),
+        Row("HTTP p95 latency: license page vs trivial view", page_p95, trivial_p95, "ms",
+            "reported", None),
+    ]
