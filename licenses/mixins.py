@@ -4,9 +4,16 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
+from django.utils.cache import patch_vary_headers
 
-from licenses.models import Partner
-from licenses.selectors import partner_for_user
+from licenses.choices import ServiceTier
+from licenses.models import CustomerAccount, Partner, VolumeLicense
+from licenses.selectors import (
+    cloud_license_for,
+    license_customer_get,
+    license_get,
+    partner_for_user,
+)
 
 
 class PartnerMixin:
@@ -21,8 +28,74 @@ class PartnerMixin:
                 return redirect("admin:index")
             raise PermissionDenied("Your login is not linked to a partner.")
         self.partner = partner
+        self.load_objects()
         return super().dispatch(request, *args, **kwargs)
+
+    def load_objects(self) -> None:
+        """Resolve the objects named in the URL once the partner is known (404 outside it)."""
 
     def get_context_data(self, **kwargs):
         kwargs.setdefault("partner", self.partner)
         return super().get_context_data(**kwargs)
+
+
+class LicenseMixin(PartnerMixin):
+    """Sets ``self.license`` from the URL: a license the partner owns or shares, else 404."""
+
+    license: VolumeLicense
+    license_url_kwarg = "pk"
+
+    def load_objects(self) -> None:
+        super().load_objects()
+        self.license = license_get(partner=self.partner, pk=self.kwargs[self.license_url_kwarg])
+
+    def get_context_data(self, **kwargs):
+        kwargs.setdefault("license", self.license)
+        return super().get_context_data(**kwargs)
+
+
+class CustomerMixin(LicenseMixin):
+    """Sets ``self.customer``: one the partner may see that holds seats of ``self.license``."""
+
+    customer: CustomerAccount
+    license_url_kwarg = "license_pk"
+
+    def load_objects(self) -> None:
+        super().load_objects()
+        self.customer = license_customer_get(
+            partner=self.partner, license=self.license, pk=self.kwargs["pk"]
+        )
+        # Cloud users come from the license owner's MDR Cloud pool, whoever manages the customer.
+        own = self.customer.license
+        self.cloud_license = (
+            None if own.tier == ServiceTier.CLOUD else cloud_license_for(partner=own.partner)
+        )
+
+    def get_context_data(self, **kwargs):
+        kwargs.setdefault("customer", self.customer)
+        return super().get_context_data(**kwargs)
+
+
+class HtmxPartialMixin:
+    """Answer an htmx request aimed at ``htmx_target`` with just that fragment of the page."""
+
+    htmx_target: str
+    partial_template_name: str
+
+    def is_partial_request(self) -> bool:
+        htmx = getattr(self.request, "htmx", None)
+        # A history restore (back button with a cold cache) needs the whole page.
+        return bool(htmx) and not htmx.history_restore_request and (
+            htmx.target == self.htmx_target
+        )
+
+    def get_template_names(self):
+        if self.is_partial_request():
+            return [self.partial_template_name]
+        return super().get_template_names()
+
+    def render_to_response(self, context, **response_kwargs):
+        response = super().render_to_response(context, **response_kwargs)
+        # The same URL answers with a page or a fragment: caches must key on the htmx headers.
+        patch_vary_headers(response, ("HX-Request", "HX-Target"))
+        return response

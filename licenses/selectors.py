@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import (
+    Case,
     Count,
     Exists,
     F,
@@ -11,12 +12,19 @@ from django.db.models import (
     Q,
     QuerySet,
     Value,
+    When,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Lower
 from django.shortcuts import get_object_or_404
 
 from licenses.choices import ServiceTier
 from licenses.models import CustomerAccount, Membership, Partner, SeatAllocation, VolumeLicense
+
+# Licenses list in the product's order (Core, Complete, Cloud), not alphabetically.
+TIER_ORDER = Case(
+    *(When(tier=tier, then=Value(rank)) for rank, tier in enumerate(ServiceTier.values)),
+    default=Value(len(ServiceTier.values)),
+)
 
 
 def partner_for_user(user) -> Partner | None:
@@ -47,7 +55,7 @@ def license_list(*, partner: Partner) -> QuerySet[VolumeLicense]:
                 ),
             )
         )
-        .order_by("tier", "partner__name")
+        .order_by(TIER_ORDER, "partner__name")
     )
 
 
@@ -117,3 +125,31 @@ def customer_allocations(*, customer: CustomerAccount) -> dict[str, SeatAllocati
 def active_customer_count(*, license: VolumeLicense) -> int:
     return license.allocations.filter(active=True).count()
 
+
+
+def license_customers(*, partner: Partner, license: VolumeLicense) -> QuerySet[CustomerAccount]:
+    """``customer_table`` plus ``license_users`` (seats held on ``license``) and a sort key.
+
+    On a Core or Complete license that is the customer's tier users; on the MDR Cloud license it is
+    the tier users of its own Cloud customers and the separate cloud users of everyone else.
+    """
+    return customer_table(partner=partner, license=license).annotate(
+        license_users=Case(
+            When(license_id=license.pk, then=F("tier_users")),
+            default=F("cloud_users"),
+        ),
+        # Names sort the way people read them, whatever the database's collation.
+        name_key=Lower("legal_name"),
+    )
+
+
+def license_customer_get(
+    *, partner: Partner, license: VolumeLicense, pk: int
+) -> CustomerAccount:
+    """One customer holding seats of ``license`` that the partner may see, or 404."""
+    return get_object_or_404(
+        customer_table(partner=partner, license=license).select_related(
+            "partner", "license__partner"
+        ),
+        pk=pk,
+    )

@@ -6,4 +6,16 @@ app_name = "licenses"
 
 urlpatterns = [
     path("", views.LicenseListView.as_view(), name="license_list"),
+    path("<int:pk>/", views.LicenseDetailView.as_view(), name="license_detail"),
+    path("<int:pk>/export/", views.LicenseExportView.as_view(), name="license_export"),
+    path(
+        "<int:license_pk>/customers/<int:pk>/edit/",
+        views.CustomerEditView.as_view(),
+        name="customer_edit",
+    ),
+    path(
+        "<int:license_pk>/customers/<int:pk>/offboard/",
+        views.CustomerOffboardView.as_view(),
+        name="customer_offboard",
+    ),
 ]

@@ -1,11 +1,47 @@
-"""License tab views (the full license pages arrive with the license-page work)."""
+"""License tab, license page (dashboard + customer table), customer edit/offboard, Excel export."""
 
 from __future__ import annotations
 
-from django.views.generic import ListView
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, HttpResponseRedirect
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.views.generic import FormView, ListView, TemplateView, View
+from django_filters.views import FilterView
+from django_tables2 import SingleTableMixin
 
-from licenses.mixins import PartnerMixin
-from licenses.selectors import license_list
+from licenses import services
+from licenses.choices import CustomerStatus
+from licenses.exports import XLSX_CONTENT_TYPE, customers_export
+from licenses.filters import CustomerAccountFilterSet
+from licenses.forms import CustomerAccountForm
+from licenses.mixins import CustomerMixin, HtmxPartialMixin, LicenseMixin, PartnerMixin
+from licenses.models import VolumeLicense
+from licenses.selectors import (
+    cloud_license_for,
+    customer_allocations,
+    license_customers,
+    license_list,
+)
+from licenses.tables import PER_PAGE, CustomerAccountTable
+
+
+def new_customer_url(license: VolumeLicense) -> str:
+    """Onboarding for this license; the Customer Onboarding tab until the wizard route exists."""
+    try:
+        return reverse("onboarding:wizard", kwargs={"license_pk": license.pk})
+    except NoReverseMatch:
+        return reverse("onboarding:start")
+
+
+def seats_phrase(seats: int, license: VolumeLicense) -> str:
+    """e.g. "100 MDR Complete users"."""
+    return f"{seats:,} {license.get_tier_display()} user{'' if seats == 1 else 's'}"
+
+
+def license_page_url(license: VolumeLicense) -> str:
+    return reverse("licenses:license_detail", kwargs={"pk": license.pk})
 
 
 class LicenseListView(PartnerMixin, ListView):
@@ -16,3 +52,234 @@ class LicenseListView(PartnerMixin, ListView):
 
     def get_queryset(self):
         return license_list(partner=self.partner)
+
+
+class FilteredTableView(HtmxPartialMixin, SingleTableMixin, FilterView):
+    """A page with a filter form and a sortable, paginated table whose body htmx can refresh."""
+
+    table_pagination = {"per_page": PER_PAGE}
+
+
+class LicenseDetailView(LicenseMixin, FilteredTableView):
+    """License page: key metrics, then the license's customers with search, filter and sorting."""
+
+    template_name = "licenses/license_detail.html"
+    partial_template_name = "licenses/_customer_table.html"
+    htmx_target = "customer-table"
+    table_class = CustomerAccountTable
+    filterset_class = CustomerAccountFilterSet
+
+    def load_objects(self) -> None:
+        super().load_objects()
+        self.cloud_license = cloud_license_for(partner=self.license.partner)
+
+    def get_queryset(self):
+        return license_customers(partner=self.partner, license=self.license)
+
+    def get_table_kwargs(self):
+        return {"license": self.license, "show_cloud": self.cloud_license is not None}
+
+    def get_table(self, **kwargs):
+        table = super().get_table(**kwargs)
+        # What the table's empty state needs to say why it is empty.
+        table.search_text = self.filterset.search_text
+        table.status_filter = self.filterset.form.data.get("status", "")
+        table.new_customer_url = new_customer_url(self.license)
+        return table
+
+    def get_context_data(self, **kwargs):
+        today = timezone.localdate()
+        kwargs.update(
+            new_customer_url=new_customer_url(self.license),
+            days_to_renewal=(self.license.renewal_date - today).days,
+            shared_by=(
+                self.license.partner if self.license.partner_id != self.partner.pk else None
+            ),
+        )
+        return super().get_context_data(**kwargs)
+
+
+class LicenseExportView(LicenseMixin, View):
+    """Export to Excel: the customers of the license page, with its search, filter and sort."""
+
+    def get(self, request, *args, **kwargs):
+        filterset = CustomerAccountFilterSet(
+            request.GET,
+            queryset=license_customers(partner=self.partner, license=self.license),
+            request=request,
+        )
+        customers = filterset.qs if filterset.is_valid() else filterset.queryset.none()
+        show_cloud = cloud_license_for(partner=self.license.partner) is not None
+        # The table applies the page's ?sort= (or its default) to the queryset.
+        table = CustomerAccountTable(
+            customers,
+            license=self.license,
+            show_cloud=show_cloud,
+            order_by=request.GET.get("sort") or None,
+        )
+        file, filename = customers_export(
+            partner=self.partner,
+            license=self.license,
+            customers=table.data.data,
+            show_cloud=show_cloud,
+            description=self.describe(filterset),
+        )
+        return FileResponse(
+            file, as_attachment=True, filename=filename, content_type=XLSX_CONTENT_TYPE
+        )
+
+    @staticmethod
+    def describe(filterset: CustomerAccountFilterSet) -> str:
+        parts = []
+        if filterset.is_valid():
+            status = filterset.form.cleaned_data.get("status")
+            parts.append(f"{CustomerStatus(status).label} customers" if status else "All customers")
+            if filterset.search_text:
+                parts.append(f"search “{filterset.search_text}”")
+        return ", ".join(parts)
+
+
+class CustomerEditView(CustomerMixin, FormView):
+    """Edit page: legal name and users; remaining users of each pool follow what is typed."""
+
+    template_name = "licenses/customer_edit.html"
+    form_class = CustomerAccountForm
+
+    def get(self, request, *args, **kwargs):
+        if not self.customer.is_active:
+            return self.refuse()
+        return super().get(request, *args, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        if not self.customer.is_active:
+            return self.refuse()
+        return super().post(request, *args, **kwargs)
+
+    def refuse(self):
+        messages.error(
+            self.request,
+            f"{self.customer.legal_name} is offboarded; an offboarded customer cannot be edited.",
+        )
+        return HttpResponseRedirect(license_page_url(self.license))
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs.update(customer=self.customer, cloud_license=self.cloud_license)
+        return kwargs
+
+    def get_initial(self):
+        self.allocations = customer_allocations(customer=self.customer)
+        primary, cloud = self.allocations["primary"], self.allocations["cloud"]
+        return {
+            "legal_name": self.customer.legal_name,
+            "tier_users": primary.seats if primary else 0,
+            "cloud_users": cloud.seats if cloud else 0,
+            "sat_users": primary.sat_users if primary else 0,
+        }
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        try:
+            changes = services.customer_update(
+                customer=self.customer,
+                legal_name=data["legal_name"],
+                tier_users=data["tier_users"],
+                cloud_users=data.get("cloud_users", 0),
+                sat_users=data.get("sat_users", 0),
+                actor=self.request.user,
+            )
+        except ValidationError as error:
+            form.add_service_error(error)
+            return self.form_invalid(form)
+        name = data["legal_name"] if not changes else self.customer_name_after(changes)
+        if changes:
+            messages.success(
+                self.request, f"{name} saved: " + "; ".join(str(c) for c in changes) + "."
+            )
+        else:
+            messages.info(self.request, f"No changes to {name}.")
+        return HttpResponseRedirect(license_page_url(self.license))
+
+    def customer_name_after(self, changes: list[services.Change]) -> str:
+        renamed = next((c for c in changes if c.label == "Legal name"), None)
+        return str(renamed.new) if renamed else self.customer.legal_name
+
+    def get_context_data(self, **kwargs):
+        form = kwargs.get("form")
+        if form is None:
+            form = kwargs["form"] = self.get_form()
+        kwargs["pools"] = self.pools(form)
+        return super().get_context_data(**kwargs)
+
+    def pools(self, form) -> list[dict]:
+        """The remaining-users boxes: each pool with what is free for this customer."""
+        allocations = getattr(self, "allocations", None) or customer_allocations(
+            customer=self.customer
+        )
+        primary, cloud = allocations["primary"], allocations["cloud"]
+        pools = [(self.customer.license, "tier_users", primary.seats if primary else 0)]
+        if self.cloud_license is not None:
+            pools.append((self.cloud_license, "cloud_users", cloud.seats if cloud else 0))
+        result = []
+        for license, field, current in pools:
+            # Free for this customer = unallocated + what it already holds.
+            available = license.unallocated + current
+            typed = form[field].value() if form.is_bound else current
+            try:
+                wanted = int(str(typed).strip())
+            except (TypeError, ValueError):
+                wanted = current
+            result.append(
+                {
+                    "license": license,
+                    "input_id": form[field].id_for_label,
+                    "available": available,
+                    "current": current,
+                    "remaining": available - wanted,
+                }
+            )
+        return result
+
+
+class CustomerOffboardView(CustomerMixin, TemplateView):
+    """Offboard: a confirmation naming the seats that go back to each pool, then a POST."""
+
+    template_name = "licenses/customer_offboard.html"
+
+    def get(self, request, *args, **kwargs):
+        if not self.customer.is_active:
+            messages.info(request, f"{self.customer.legal_name} is already offboarded.")
+            return HttpResponseRedirect(license_page_url(self.license))
+        return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        allocations = customer_allocations(customer=self.customer)
+        kwargs["returns"] = [
+            {
+                "license": a.license,
+                "seats": a.seats,
+                "phrase": f"{seats_phrase(a.seats, a.license)} return to the "
+                f"{a.license.get_tier_display()} pool",
+            }
+            for a in (allocations["primary"], allocations["cloud"])
+            if a is not None and a.active and a.seats
+        ]
+        return super().get_context_data(**kwargs)
+
+    def post(self, request, *args, **kwargs):
+        try:
+            released = services.customer_offboard(customer=self.customer, actor=request.user)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return HttpResponseRedirect(license_page_url(self.license))
+        pools = " and ".join(
+            f"{seats_phrase(seats, license)} returned to the {license.get_tier_display()} pool"
+            for license, seats in sorted(released.items(), key=lambda item: item[0].pk)
+            if seats
+        )
+        messages.success(
+            request,
+            f"{self.customer.legal_name} was offboarded."
+            + (f" {pools}." if pools else ""),
+        )
+        return HttpResponseRedirect(license_page_url(self.license))
