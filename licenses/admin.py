@@ -6,6 +6,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.http import HttpResponseRedirect
 
 from licenses import services
 from licenses.choices import CustomerStatus, ServiceTier
@@ -15,6 +16,22 @@ from licenses.selectors import cloud_license_for, customer_allocations
 
 class _DryRun(Exception):
     """Raised to roll back a service call made only to validate an admin form."""
+
+
+class ServiceRefusalMixin:
+    """Turns a service's ValidationError raised in ``save_model`` into a message, not a 500.
+
+    The forms below check through the services (holding the pool locks until the request's
+    transaction ends), so this only catches what no lock can cover, such as two people creating
+    the same name at once. The admin's transaction is rolled back first: nothing is half-saved.
+    """
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except ValidationError as exc:
+            self.message_user(request, " ".join(exc.messages), messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
 
 
 class MembershipInline(admin.TabularInline):
@@ -47,21 +64,34 @@ class VolumeLicenseAdminForm(forms.ModelForm):
             "sub_partners",
         ]
 
-    def clean_seat_commitment(self):
-        value = self.cleaned_data["seat_commitment"]
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and "sub_partners" in self.fields:
+            # The owner already holds the pool; offering it as its own sub-partner only confuses.
+            field = self.fields["sub_partners"]
+            field.queryset = field.queryset.exclude(pk=self.instance.partner_id)
+
+    def clean(self):
+        cleaned = super().clean()
+        owner = cleaned.get("partner") or (self.instance.partner if self.instance.pk else None)
+        if owner is not None and owner in (cleaned.get("sub_partners") or []):
+            self.add_error("sub_partners", "The owner cannot be a sub-partner of its own license.")
         if self.instance.pk:
-            allocated = VolumeLicense.objects.values_list("allocated", flat=True).get(
-                pk=self.instance.pk
-            )
-            if value is not None and value < allocated:
-                raise ValidationError(
-                    f"{allocated:,} seats are allocated; the commitment cannot go below that."
+            # Locks the row for the rest of the admin's transaction, so save_model cannot fail.
+            try:
+                services.license_terms_check(
+                    license=self.instance,
+                    partner=cleaned.get("partner"),
+                    tier=cleaned.get("tier"),
+                    seat_commitment=cleaned.get("seat_commitment"),
                 )
-        return value
+            except ValidationError as exc:
+                self._update_errors(exc)
+        return cleaned
 
 
 @admin.register(VolumeLicense)
-class VolumeLicenseAdmin(admin.ModelAdmin):
+class VolumeLicenseAdmin(ServiceRefusalMixin, admin.ModelAdmin):
     form = VolumeLicenseAdminForm
     list_display = [
         "__str__", "partner", "tier", "seat_commitment", "allocated", "unallocated_display",
@@ -70,6 +100,10 @@ class VolumeLicenseAdmin(admin.ModelAdmin):
     list_filter = ["tier", "currency", "renewal_date"]
     search_fields = ["partner__name"]
     list_select_related = ["partner"]
+    fields = [
+        "partner", "tier", "seat_commitment", "allocated", "unallocated_display", "renewal_date",
+        "price_per_user", "currency", "sub_partners",
+    ]
     readonly_fields = ["allocated", "unallocated_display"]
     filter_horizontal = ["sub_partners"]
     autocomplete_fields = ["partner"]
@@ -77,6 +111,12 @@ class VolumeLicenseAdmin(admin.ModelAdmin):
     @admin.display(description="Unallocated")
     def unallocated_display(self, obj: VolumeLicense) -> int:
         return obj.unallocated
+
+    def get_readonly_fields(self, request, obj=None):
+        # Customers belong to the owner and allocations copy the tier: both are fixed once used.
+        if obj is not None and obj.allocations.exists():
+            return [*self.readonly_fields, "partner", "tier"]
+        return self.readonly_fields
 
     def save_model(self, request, obj, form, change):
         services.license_save(license=obj, actor=request.user)
@@ -101,9 +141,10 @@ class SeatAllocationInline(admin.TabularInline):
 class CustomerAccountAdminForm(forms.ModelForm):
     """Legal name plus the user counts, validated and saved by the customer_update service."""
 
-    tier_users = forms.IntegerField(label="Tier users", min_value=0)
-    cloud_users = forms.IntegerField(label="MDR Cloud Users", min_value=0, initial=0)
-    sat_users = forms.IntegerField(label="Beauceron SAT Users", min_value=0, initial=0)
+    # No min_value: the service's own messages ("... cannot be negative.") are the ones shown.
+    tier_users = forms.IntegerField(label="Tier users")
+    cloud_users = forms.IntegerField(label="MDR Cloud Users", initial=0)
+    sat_users = forms.IntegerField(label="Beauceron SAT Users", initial=0)
 
     class Meta:
         model = CustomerAccount
@@ -111,20 +152,24 @@ class CustomerAccountAdminForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        if self.instance.pk:
-            allocations = customer_allocations(customer=self.instance)
-            primary, cloud = allocations["primary"], allocations["cloud"]
-            self.fields["tier_users"].label = self.instance.license.users_label
-            self.fields["tier_users"].initial = primary.seats if primary else 0
-            self.fields["sat_users"].initial = primary.sat_users if primary else 0
-            self.fields["cloud_users"].initial = cloud.seats if cloud else 0
-            if self.instance.license.tier != ServiceTier.COMPLETE:
-                self.fields["sat_users"].disabled = True
-            if (
-                self.instance.license.tier == ServiceTier.CLOUD
-                or cloud_license_for(partner=self.instance.partner) is None
-            ):
-                self.fields["cloud_users"].disabled = True
+        if not self.instance.pk or not self.instance.is_active:
+            # An offboarded customer is history: nothing to allocate, nothing to require.
+            for name in ("tier_users", "cloud_users", "sat_users"):
+                self.fields.pop(name, None)
+            return
+        allocations = customer_allocations(customer=self.instance)
+        primary, cloud = allocations["primary"], allocations["cloud"]
+        self.fields["tier_users"].label = self.instance.license.users_label
+        self.fields["tier_users"].initial = primary.seats if primary else 0
+        self.fields["sat_users"].initial = primary.sat_users if primary else 0
+        self.fields["cloud_users"].initial = cloud.seats if cloud else 0
+        if self.instance.license.tier != ServiceTier.COMPLETE:
+            self.fields["sat_users"].disabled = True
+        if (
+            self.instance.license.tier == ServiceTier.CLOUD
+            or cloud_license_for(partner=self.instance.partner) is None
+        ):
+            self.fields["cloud_users"].disabled = True
 
     def service_kwargs(self) -> dict:
         data = self.cleaned_data
@@ -138,8 +183,16 @@ class CustomerAccountAdminForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        if self.errors or not self.instance.pk:
+        if self.errors or not self.instance.pk or not self.instance.is_active:
             return cleaned
+        # Lock the partner's pools outside the dry run's savepoint (rolling it back would drop
+        # the locks): they then stay held until save_model's real call commits.
+        with transaction.atomic():
+            services.licenses_lock(
+                license_ids=VolumeLicense.objects.filter(
+                    partner_id=self.instance.partner_id
+                ).values_list("pk", flat=True)
+            )
         try:
             with transaction.atomic():
                 services.customer_update(**self.service_kwargs())
@@ -152,7 +205,7 @@ class CustomerAccountAdminForm(forms.ModelForm):
 
 
 @admin.register(CustomerAccount)
-class CustomerAccountAdmin(admin.ModelAdmin):
+class CustomerAccountAdmin(ServiceRefusalMixin, admin.ModelAdmin):
     form = CustomerAccountAdminForm
     list_display = [
         "legal_name", "partner", "license", "sub_partner", "status", "onboarded_at",
@@ -194,16 +247,28 @@ class CustomerAccountAdmin(admin.ModelAdmin):
             self.message_user(request, "; ".join(str(c) for c in changes), messages.INFO)
 
     def save_related(self, request, form, formsets, change):
-        # The allocation inline is read-only; nothing else is related.
-        return None
+        # The allocation inline is read-only: record that it changed nothing (the change message
+        # reads these lists) instead of saving rows behind the services' back.
+        for formset in formsets:
+            formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
 
     @admin.action(description="Offboard selected customers (returns their seats)")
     def offboard_selected(self, request, queryset):
-        done = 0
+        done, seats = 0, 0
         for customer in queryset.filter(status=CustomerStatus.ACTIVE):
-            services.customer_offboard(customer=customer, actor=request.user)
+            try:
+                released = services.customer_offboard(customer=customer, actor=request.user)
+            except ValidationError:
+                continue  # offboarded by someone else meanwhile: nothing left to do
             done += 1
-        self.message_user(request, f"{done} customer(s) offboarded.", messages.SUCCESS)
+            seats += sum(released.values())
+        customers = "customer" if done == 1 else "customers"
+        seat_noun = "seat" if seats == 1 else "seats"
+        self.message_user(
+            request,
+            f"{done} {customers} offboarded; {seats:,} {seat_noun} returned to their licenses.",
+            messages.SUCCESS,
+        )
 
 
 @admin.register(SeatAllocation)

@@ -3,11 +3,12 @@
 How the seat invariant is enforced
 ----------------------------------
 Every ``VolumeLicense`` row carries ``allocated``, the sum of the seats of its *active*
-``SeatAllocation`` rows. Database triggers (migration ``0002_allocation_triggers``, one body for
+``SeatAllocation`` rows. Database triggers (migration ``0003_allocation_triggers``, one body for
 PostgreSQL and one for SQLite) maintain that counter on every INSERT, UPDATE and DELETE of an
-allocation, and a CHECK constraint on the license row requires ``0 <= allocated <= seat_commitment``.
-So any write, from the ORM or raw SQL, that would oversell a pool or shrink a commitment below what
-is allocated fails with ``IntegrityError`` inside the database.
+allocation, and a CHECK constraint on the license row requires
+``0 <= allocated <= seat_commitment``. So any write, from the ORM or raw SQL, that would oversell a
+pool or shrink a commitment below what is allocated fails with ``IntegrityError`` inside the
+database.
 
 We chose a trigger-maintained counter over a constraint trigger that re-sums the allocations because
 it makes the check O(1), keeps the license row as the single point that concurrent writers serialise
@@ -28,8 +29,8 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from licenses.choices import (
-    CustomerStatus,
     Currency,
+    CustomerStatus,
     DeploymentSolution,
     HostingRegion,
     PartnerRole,

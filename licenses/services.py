@@ -23,6 +23,9 @@ from licenses.selectors import cloud_license_for
 # PostgreSQL's integer column tops out here; larger numbers are refused with a message, not a 500.
 MAX_SEATS = 2_147_483_647
 
+# Foreign keys the services fill from rows they have just locked or read, so full_clean skips them.
+_RELATIONS = ["partner", "license", "sub_partner", "customer"]
+
 
 @dataclass(frozen=True)
 class Change:
@@ -46,15 +49,32 @@ def licenses_lock(*, license_ids: Iterable[int]) -> dict[int, VolumeLicense]:
 
 
 def _check_count(value: object, *, field: str, label: str, minimum: int = 0) -> int:
+    """Refuse anything but a whole number in ``minimum..MAX_SEATS`` (bools are not numbers)."""
     if isinstance(value, bool) or not isinstance(value, int):
         raise ValidationError({field: f"{label} must be a whole number."})
     if value < minimum:
         if minimum == 0:
             raise ValidationError({field: f"{label} cannot be negative."})
-        raise ValidationError({field: f"{label} must be at least {minimum}."})
+        raise ValidationError({field: f"{label} must be at least {minimum:,}."})
     if value > MAX_SEATS:
-        raise ValidationError({field: f"{label} is larger than any license."})
+        raise ValidationError({field: f"{label} must be at most {MAX_SEATS:,}."})
     return value
+
+
+def available_message(*, license: VolumeLicense, available: int) -> str:
+    """What a partner reads when a pool cannot give what was asked, e.g. "Only 12 ... available"."""
+    tier = license.get_tier_display()
+    if available <= 0:
+        return f"No {tier} users are available."
+    if available == 1:
+        return f"Only 1 {tier} user is available."
+    return f"Only {available:,} {tier} users are available."
+
+
+def commitment_message(*, allocated: int) -> str:
+    """The refusal of a seat commitment below what is already allocated."""
+    seats = "seat" if allocated == 1 else "seats"
+    return f"The seat commitment cannot be lower than the {allocated:,} {seats} already allocated."
 
 
 def _check_available(
@@ -63,14 +83,32 @@ def _check_available(
     """Refuse when ``wanted`` seats would not fit in the locked ``license``."""
     available = license.seat_commitment - license.allocated + current
     if wanted > available:
-        noun = "user is" if available == 1 else "users are"
-        raise ValidationError(
-            {field: f"Only {available:,} {license.get_tier_display()} {noun} available."}
-        )
+        raise ValidationError({field: available_message(license=license, available=available)})
 
 
-def _check_legal_name(*, partner: Partner, legal_name: str, exclude_pk: int | None) -> str:
-    name = " ".join((legal_name or "").split())
+def _sat_message(*, license: VolumeLicense, tier_users: int) -> str:
+    return (
+        f"Beauceron SAT users cannot be more than the {tier_users:,} "
+        f"{license.get_tier_display()} users."
+    )
+
+
+def _cloud_pool_for(license: VolumeLicense) -> VolumeLicense | None:
+    """The separate MDR Cloud pool customers of ``license`` take cloud users from.
+
+    None for the MDR Cloud license itself: its customers' users *are* its seats, and treating the
+    pool as its own "cloud" pool would write the same allocation twice.
+    """
+    if license.tier == ServiceTier.CLOUD:
+        return None
+    return cloud_license_for(partner=license.partner)
+
+
+def _check_legal_name(
+    *, partner: Partner | int, legal_name: str, exclude_pk: int | None
+) -> str:
+    """Tidy the name's white space and refuse one an active customer of the partner already has."""
+    name = " ".join(str(legal_name or "").split())
     if not name:
         raise ValidationError({"legal_name": "Enter the customer's legal name."})
     clash = CustomerAccount.objects.filter(
@@ -85,7 +123,8 @@ def _check_legal_name(*, partner: Partner, legal_name: str, exclude_pk: int | No
 
 def _save_customer(customer: CustomerAccount) -> None:
     """full_clean and save; a lost race on the unique name becomes the same field error."""
-    customer.full_clean(validate_constraints=False)
+    # The related rows come from the locked licenses: re-checking that they exist costs queries.
+    customer.full_clean(exclude=_RELATIONS, validate_constraints=False)
     try:
         with transaction.atomic():
             customer.save()
@@ -115,7 +154,7 @@ def _write_allocation(
         return None
     allocation.seats = seats
     allocation.sat_users = sat_users
-    allocation.full_clean(validate_constraints=False)
+    allocation.full_clean(exclude=_RELATIONS, validate_constraints=False)
     allocation.save()
     return allocation
 
@@ -137,12 +176,14 @@ def _validate_counts(
             {"cloud_users": "Customers of the MDR Cloud license hold only MDR Cloud users."}
         )
     if cloud_users and cloud_license is None:
-        raise ValidationError({"cloud_users": "This partner has no MDR Cloud license."})
+        raise ValidationError(
+            {"cloud_users": "There is no MDR Cloud license to take MDR Cloud users from."}
+        )
     if sat_users and license.tier != ServiceTier.COMPLETE:
         raise ValidationError({"sat_users": "Beauceron SAT is only available with MDR Complete."})
     if sat_users > tier_users:
         raise ValidationError(
-            {"sat_users": f"Beauceron SAT users cannot exceed the {label} ({tier_users:,})."}
+            {"sat_users": _sat_message(license=license, tier_users=tier_users)}
         )
     return tier_users, cloud_users, sat_users
 
@@ -168,7 +209,7 @@ def customer_create(
     ``partner`` is the acting partner: the license owner, or a sub-partner it is shared with (the
     customer then belongs to the owner and is managed by that sub-partner).
     """
-    cloud_license = cloud_license_for(partner=license.partner)
+    cloud_license = _cloud_pool_for(license)
     locked = licenses_lock(
         license_ids=[license.pk, cloud_license.pk if cloud_license else None]
     )
@@ -226,9 +267,13 @@ def customer_update(
     sat_users: int = 0,
     actor=None,
 ) -> list[Change]:
-    """Rename an active customer and/or change its allocations; returns what changed."""
+    """Rename an active customer and/or change its allocations; returns what changed.
+
+    The caller's ``customer`` gets the new legal name; allocations are read fresh under the lock.
+    """
+    original = customer
     license = customer.license
-    cloud_license = cloud_license_for(partner=license.partner)
+    cloud_license = _cloud_pool_for(license)
     locked = licenses_lock(
         license_ids=[license.pk, cloud_license.pk if cloud_license else None]
     )
@@ -236,7 +281,7 @@ def customer_update(
     cloud_license = locked.get(cloud_license.pk) if cloud_license else None
     customer = CustomerAccount.objects.select_for_update().get(pk=customer.pk)
     if customer.status != CustomerStatus.ACTIVE:
-        raise ValidationError("An offboarded customer cannot be edited.")
+        raise ValidationError("This customer has been offboarded and can no longer be edited.")
 
     allocations = {a.license_id: a for a in customer.allocations.all()}
     primary = allocations.get(license.pk)
@@ -257,7 +302,7 @@ def customer_update(
 
     changes: list[Change] = []
     name = _check_legal_name(
-        partner=customer.partner, legal_name=legal_name, exclude_pk=customer.pk
+        partner=customer.partner_id, legal_name=legal_name, exclude_pk=customer.pk
     )
     if name != customer.legal_name:
         changes.append(Change("Legal name", customer.legal_name, name))
@@ -277,6 +322,7 @@ def customer_update(
             customer=customer, license=cloud_license, allocation=cloud, seats=cloud_users
         )
         changes.append(Change("MDR Cloud Users", old_cloud, cloud_users))
+    original.legal_name = customer.legal_name
     return changes
 
 
@@ -301,9 +347,7 @@ def allocation_set(
     if sat_users and license.tier != ServiceTier.COMPLETE:
         raise ValidationError({"sat_users": "Beauceron SAT is only available with MDR Complete."})
     if sat_users > seats:
-        raise ValidationError(
-            {"sat_users": f"Beauceron SAT users cannot exceed the {license.users_label} ({seats:,})."}
-        )
+        raise ValidationError({"sat_users": _sat_message(license=license, tier_users=seats)})
     allocation = customer.allocations.filter(license=license).first()
     current = allocation.seats if allocation else 0
     _check_available(license=license, current=current, wanted=seats, field="seats")
@@ -323,60 +367,118 @@ def customer_offboard(*, customer: CustomerAccount, actor=None) -> dict[VolumeLi
 
     Returns the seats released per license.
     """
-    license_ids = customer.allocations.values_list("license_id", flat=True)
-    locked = licenses_lock(license_ids=list(license_ids))
+    original = customer
+    # Every pool the customer can hold seats in (its own and the partner's MDR Cloud pool), not
+    # just the rows read now: an edit that commits before our lock may add a cloud allocation.
+    cloud_license = _cloud_pool_for(customer.license)
+    license_ids = {
+        customer.license_id,
+        cloud_license.pk if cloud_license else None,
+        *customer.allocations.values_list("license_id", flat=True),
+    }
+    locked = licenses_lock(license_ids=license_ids)
     customer = CustomerAccount.objects.select_for_update().get(pk=customer.pk)
     if customer.status != CustomerStatus.ACTIVE:
         raise ValidationError("This customer is already offboarded.")
     released: dict[VolumeLicense, int] = {}
-    for allocation in customer.allocations.filter(active=True):
-        released[locked[allocation.license_id]] = allocation.seats
+    for allocation in customer.allocations.filter(active=True).select_related("license"):
+        released[locked.get(allocation.license_id, allocation.license)] = allocation.seats
         allocation.active = False
         allocation.save(update_fields=["active"])
     customer.status = CustomerStatus.OFFBOARDED
     customer.offboarded_at = timezone.now()
-    customer.full_clean(validate_constraints=False)
+    customer.full_clean(exclude=_RELATIONS, validate_constraints=False)
     customer.save(update_fields=["status", "offboarded_at"])
+    original.status, original.offboarded_at = customer.status, customer.offboarded_at
     return released
+
+
+def license_terms_check(
+    *,
+    license: VolumeLicense,
+    partner: Partner | None = None,
+    tier: str | None = None,
+    seat_commitment: object = None,
+) -> VolumeLicense:
+    """Check new terms for an existing license against its locked row; returns that row.
+
+    Called inside the caller's transaction the lock lasts until it commits, so the admin can check
+    in its form and save in ``save_model`` without a concurrent allocation slipping in between.
+    """
+    with transaction.atomic():
+        current = licenses_lock(license_ids=[license.pk])[license.pk]
+        errors: dict[str, str] = {}
+        if seat_commitment is not None:
+            try:
+                wanted = _check_count(
+                    seat_commitment, field="seat_commitment", label="Seat commitment"
+                )
+            except ValidationError as exc:
+                errors.update({k: v[0] for k, v in exc.message_dict.items()})
+            else:
+                if wanted < current.allocated:
+                    errors["seat_commitment"] = commitment_message(allocated=current.allocated)
+        moved = partner is not None and partner.pk != current.partner_id
+        retiered = tier is not None and tier != current.tier
+        # Allocations copy the tier and customers belong to the owner: both must stay put.
+        if (moved or retiered) and current.allocations.exists():
+            if moved:
+                errors["partner"] = "A license that has customers cannot move to another partner."
+            if retiered:
+                errors["tier"] = "The tier of a license that has customers cannot be changed."
+        if errors:
+            raise ValidationError(errors)
+    return current
 
 
 @transaction.atomic
 def license_commitment_set(
     *, license: VolumeLicense, seat_commitment: int, actor=None
 ) -> VolumeLicense:
-    """Change a license's seat commitment; refused below what is already allocated."""
+    """Change a license's seat commitment; refused below what is already allocated.
+
+    Returns the fresh locked row; the caller's ``license`` gets its commitment and counter too.
+    """
     seat_commitment = _check_count(
         seat_commitment, field="seat_commitment", label="Seat commitment"
     )
+    original = license
     license = licenses_lock(license_ids=[license.pk])[license.pk]
     if seat_commitment < license.allocated:
         raise ValidationError(
-            {
-                "seat_commitment": (
-                    f"{license.allocated:,} seats are allocated; the commitment cannot go "
-                    "below that."
-                )
-            }
+            {"seat_commitment": commitment_message(allocated=license.allocated)}
         )
     license.seat_commitment = seat_commitment
     license.save(update_fields=["seat_commitment"])
+    original.seat_commitment, original.allocated = license.seat_commitment, license.allocated
     return license
 
 
 @transaction.atomic
 def license_save(*, license: VolumeLicense, actor=None) -> VolumeLicense:
-    """Create or update a license's terms (admin); the commitment goes through the lock above."""
-    if license.pk:
-        wanted = license.seat_commitment
-        current = licenses_lock(license_ids=[license.pk])[license.pk]
+    """Create or update a license's terms (admin) under the row lock; the counter is never written.
+
+    Refuses a commitment below what is allocated, and a new partner or tier once it has customers.
+    """
+    if not license._state.adding and license.pk:
+        current = license_terms_check(
+            license=license,
+            partner=license.partner if license.partner_id else None,
+            tier=license.tier,
+            seat_commitment=license.seat_commitment,
+        )
         license.allocated = current.allocated
-        license.seat_commitment = current.seat_commitment
-        license.full_clean()
-        license.save()  # every field but the trigger-owned counter
-        if wanted != current.seat_commitment:
-            license_commitment_set(license=license, seat_commitment=wanted, actor=actor)
-            license.refresh_from_db()
-        return license
+    else:
+        license.allocated = 0
     license.full_clean()
-    license.save()
+    try:
+        with transaction.atomic():
+            license.save()  # on update: every field but the trigger-owned counter
+    except IntegrityError as exc:
+        # Two admins creating the same partner's tier at once: the loser gets the form's message.
+        if "license_one_per_tier_per_partner" in str(exc) or "UNIQUE" in str(exc).upper():
+            raise ValidationError(
+                {"tier": "This partner already has a license of this tier."}
+            ) from exc
+        raise
     return license

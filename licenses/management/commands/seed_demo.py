@@ -76,13 +76,13 @@ class Command(BaseCommand):
             partner = partners[name]
             licenses = {}
             for tier, seats, price, currency, days in spec["licenses"]:
-                license, _ = VolumeLicense.objects.get_or_create(
-                    partner=partner, tier=tier,
-                    defaults=dict(
-                        seat_commitment=seats, price_per_user=Decimal(price), currency=currency,
+                license = VolumeLicense.objects.filter(partner=partner, tier=tier).first()
+                if license is None:
+                    license = services.license_save(license=VolumeLicense(
+                        partner=partner, tier=tier, seat_commitment=seats,
+                        price_per_user=Decimal(price), currency=currency,
                         renewal_date=today + dt.timedelta(days=days),
-                    ),
-                )
+                    ))
                 licenses[tier] = license
             for legal_name, tier, users, cloud, sat, site, email in spec["customers"]:
                 exists = CustomerAccount.objects.filter(
