@@ -1,27 +1,44 @@
 """Writes to licenses, customers and seat allocations.
 
-Every function here runs in one transaction, locks the license rows it touches (``SELECT ... FOR
-UPDATE`` in primary-key order, so two requests touching the same two pools cannot deadlock),
-re-checks availability against the locked rows and only then writes. The database triggers and CHECK
-constraints (see ``licenses.models``) are the backstop; the checks here exist so the partner gets a
-message it understands instead of an IntegrityError.
+How a seat write stays correct and fast on a hot pool
+-----------------------------------------------------
+Seat writes follow the "conditional UPDATE" pattern. Each service reads and validates everything
+it can *before* touching a pool (so refusals a partner can fix come with a precise message and
+without waiting on anyone), then writes the allocation rows in license primary-key order. The
+allocation trigger's ``UPDATE licenses_volumelicense SET allocated = allocated + delta`` takes the
+license row lock and the CHECK ``allocated <= seat_commitment`` refuses an oversell against the
+latest committed counter, exactly like ``UPDATE ... WHERE allocated + n <= total``. The pool row is
+therefore locked only from that UPDATE to COMMIT, not for the whole request.
+
+When the database refuses (another request took the seats between our read and our write) the
+transaction rolls back and ``pool_write`` re-reads the pool and raises the same "Only N ...
+available" message; if the seats were freed again meanwhile it simply retries once.
+
+Lock order, to rule out deadlocks: the customer row first (edits of one customer queue up), then
+license rows in primary-key order (allocation writes are sorted; ``licenses_lock`` sorts).
+Commitment changes lock only the license row.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import functools
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import ParamSpec, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from licenses.choices import CustomerStatus, DeploymentSolution, HostingRegion, ServiceTier
 from licenses.models import CustomerAccount, Partner, SeatAllocation, VolumeLicense
-from licenses.selectors import cloud_license_for
 
 # PostgreSQL's integer column tops out here; larger numbers are refused with a message, not a 500.
 MAX_SEATS = 2_147_483_647
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 # Foreign keys the services fill from rows they have just locked or read, so full_clean skips them.
 _RELATIONS = ["partner", "license", "sub_partner", "customer"]
@@ -46,6 +63,56 @@ def licenses_lock(*, license_ids: Iterable[int]) -> dict[int, VolumeLicense]:
     ids = sorted({i for i in license_ids if i is not None})
     locked = VolumeLicense.objects.select_for_update().filter(pk__in=ids).order_by("pk")
     return {lic.pk: lic for lic in locked}
+
+
+class _PoolRefused(Exception):
+    """The database refused an allocation write on a pool (its CHECK); carries what to re-read."""
+
+    def __init__(self, *, license_id: int, field: str, current: int, wanted: int) -> None:
+        super().__init__(license_id)
+        self.license_id, self.field, self.current, self.wanted = license_id, field, current, wanted
+
+
+def pool_write(func: Callable[P, R]) -> Callable[P, R]:
+    """Run ``func`` in a transaction; turn a pool the database refused into the partner's message.
+
+    The refusal has already rolled the transaction (or savepoint) back, so the pool can be read
+    again here. If it now has room (seats were released meanwhile) the write is tried once more.
+    """
+    atomic_func = transaction.atomic(func)
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        for attempt in range(2):
+            try:
+                return atomic_func(*args, **kwargs)
+            except _PoolRefused as refused:
+                pool = VolumeLicense.objects.get(pk=refused.license_id)
+                available = pool.seat_commitment - pool.allocated + refused.current
+                if refused.wanted > available or attempt == 1:
+                    raise ValidationError(
+                        {refused.field: available_message(license=pool, available=available)}
+                    ) from refused
+        raise AssertionError("unreachable")
+
+    return wrapper
+
+
+def _pools_read(
+    *, license_id: int, partner_id: int
+) -> tuple[VolumeLicense, VolumeLicense | None]:
+    """Fresh (unlocked) copies of a license and the MDR Cloud pool its customers draw on."""
+    # order_by(): the model's default ordering would join the partner table on this hot path.
+    pools = {
+        p.pk: p
+        for p in VolumeLicense.objects.filter(
+            Q(pk=license_id) | Q(partner_id=partner_id, tier=ServiceTier.CLOUD)
+        ).order_by()
+    }
+    fresh = pools.pop(license_id)
+    if fresh.tier == ServiceTier.CLOUD:
+        return fresh, None
+    return fresh, next(iter(pools.values()), None)
 
 
 def _check_count(value: object, *, field: str, label: str, minimum: int = 0) -> int:
@@ -93,17 +160,6 @@ def _sat_message(*, license: VolumeLicense, tier_users: int) -> str:
     )
 
 
-def _cloud_pool_for(license: VolumeLicense) -> VolumeLicense | None:
-    """The separate MDR Cloud pool customers of ``license`` take cloud users from.
-
-    None for the MDR Cloud license itself: its customers' users *are* its seats, and treating the
-    pool as its own "cloud" pool would write the same allocation twice.
-    """
-    if license.tier == ServiceTier.CLOUD:
-        return None
-    return cloud_license_for(partner=license.partner)
-
-
 def _check_legal_name(
     *, partner: Partner | int, legal_name: str, exclude_pk: int | None
 ) -> str:
@@ -143,8 +199,14 @@ def _write_allocation(
     allocation: SeatAllocation | None,
     seats: int,
     sat_users: int = 0,
+    field: str = "seats",
 ) -> SeatAllocation | None:
-    """Create, change or (seats == 0 on a secondary pool) delete one allocation row."""
+    """Create, change or (seats == 0 on a secondary pool) delete one allocation row.
+
+    The trigger moves the pool counter; if the pool's CHECK refuses, ``_PoolRefused`` rolls the
+    transaction back and ``pool_write`` explains why.
+    """
+    current = allocation.seats if allocation is not None and allocation.active else 0
     if allocation is None:
         if seats == 0:
             return None
@@ -155,7 +217,17 @@ def _write_allocation(
     allocation.seats = seats
     allocation.sat_users = sat_users
     allocation.full_clean(exclude=_RELATIONS, validate_constraints=False)
-    allocation.save()
+    try:
+        if allocation.pk:
+            allocation.save(update_fields=["seats", "sat_users"])
+        else:
+            allocation.save()
+    except IntegrityError as exc:
+        if "license_allocated_within_commitment" not in str(exc):
+            raise
+        raise _PoolRefused(
+            license_id=license.pk, field=field, current=current, wanted=seats
+        ) from exc
     return allocation
 
 
@@ -188,7 +260,7 @@ def _validate_counts(
     return tier_users, cloud_users, sat_users
 
 
-@transaction.atomic
+@pool_write
 def customer_create(
     *,
     partner: Partner,
@@ -209,13 +281,7 @@ def customer_create(
     ``partner`` is the acting partner: the license owner, or a sub-partner it is shared with (the
     customer then belongs to the owner and is managed by that sub-partner).
     """
-    cloud_license = _cloud_pool_for(license)
-    locked = licenses_lock(
-        license_ids=[license.pk, cloud_license.pk if cloud_license else None]
-    )
-    license = locked[license.pk]
-    cloud_license = locked.get(cloud_license.pk) if cloud_license else None
-
+    license, cloud_license = _pools_read(license_id=license.pk, partner_id=license.partner_id)
     owner = license.partner
     if partner.pk != owner.pk:
         if not license.sub_partners.filter(pk=partner.pk).exists():
@@ -247,17 +313,23 @@ def customer_create(
         hosting_region=hosting_region,
     )
     _save_customer(customer)
-    _write_allocation(
-        customer=customer, license=license, allocation=None, seats=tier_users, sat_users=sat_users
-    )
+    writes = [(license, tier_users, sat_users, "tier_users")]
     if cloud_users:
+        writes.append((cloud_license, cloud_users, 0, "cloud_users"))
+    for pool, seats, sat, field in sorted(writes, key=lambda w: w[0].pk):
         _write_allocation(
-            customer=customer, license=cloud_license, allocation=None, seats=cloud_users
+            customer=customer, license=pool, allocation=None, seats=seats, sat_users=sat,
+            field=field,
         )
     return customer
 
 
-@transaction.atomic
+def _customer_lock(customer: CustomerAccount) -> CustomerAccount:
+    """Lock the customer row (not its license: pools are locked by the writes, in order)."""
+    return CustomerAccount.objects.select_for_update().order_by().get(pk=customer.pk)
+
+
+@pool_write
 def customer_update(
     *,
     customer: CustomerAccount,
@@ -269,21 +341,18 @@ def customer_update(
 ) -> list[Change]:
     """Rename an active customer and/or change its allocations; returns what changed.
 
-    The caller's ``customer`` gets the new legal name; allocations are read fresh under the lock.
+    The caller's ``customer`` gets the new legal name; allocations are read fresh under the
+    customer's row lock, so two edits of one customer cannot interleave.
     """
     original = customer
-    license = customer.license
-    cloud_license = _cloud_pool_for(license)
-    locked = licenses_lock(
-        license_ids=[license.pk, cloud_license.pk if cloud_license else None]
-    )
-    license = locked[license.pk]
-    cloud_license = locked.get(cloud_license.pk) if cloud_license else None
-    customer = CustomerAccount.objects.select_for_update().get(pk=customer.pk)
+    customer = _customer_lock(customer)
     if customer.status != CustomerStatus.ACTIVE:
         raise ValidationError("This customer has been offboarded and can no longer be edited.")
+    license, cloud_license = _pools_read(
+        license_id=customer.license_id, partner_id=customer.partner_id
+    )
 
-    allocations = {a.license_id: a for a in customer.allocations.all()}
+    allocations = {a.license_id: a for a in customer.allocations.order_by()}
     primary = allocations.get(license.pk)
     cloud = allocations.get(cloud_license.pk) if cloud_license else None
     old_tier = primary.seats if primary else 0
@@ -301,40 +370,44 @@ def customer_update(
         )
 
     changes: list[Change] = []
-    name = _check_legal_name(
-        partner=customer.partner_id, legal_name=legal_name, exclude_pk=customer.pk
-    )
+    name = " ".join(str(legal_name or "").split())
     if name != customer.legal_name:
+        # Only a real rename needs the uniqueness query (a case change of its own name passes).
+        name = _check_legal_name(
+            partner=customer.partner_id, legal_name=legal_name, exclude_pk=customer.pk
+        )
         changes.append(Change("Legal name", customer.legal_name, name))
         customer.legal_name = name
         _save_customer(customer)
+
+    writes = []
     if (tier_users, sat_users) != (old_tier, old_sat):
-        _write_allocation(
-            customer=customer, license=license, allocation=primary,
-            seats=tier_users, sat_users=sat_users,
-        )
+        writes.append((license, primary, tier_users, sat_users, "tier_users"))
         if tier_users != old_tier:
             changes.append(Change(license.users_label, old_tier, tier_users))
         if sat_users != old_sat:
             changes.append(Change("Beauceron SAT Users", old_sat, sat_users))
     if cloud_license is not None and cloud_users != old_cloud:
-        _write_allocation(
-            customer=customer, license=cloud_license, allocation=cloud, seats=cloud_users
-        )
+        writes.append((cloud_license, cloud, cloud_users, 0, "cloud_users"))
         changes.append(Change("MDR Cloud Users", old_cloud, cloud_users))
+    for pool, allocation, seats, sat, field in sorted(writes, key=lambda w: w[0].pk):
+        _write_allocation(
+            customer=customer, license=pool, allocation=allocation, seats=seats,
+            sat_users=sat, field=field,
+        )
     original.legal_name = customer.legal_name
     return changes
 
 
-@transaction.atomic
+@pool_write
 def allocation_set(
     *, customer: CustomerAccount, license: VolumeLicense, seats: int, sat_users: int = 0, actor=None
 ) -> SeatAllocation | None:
     """Set one customer's seats on one license (0 on a secondary pool releases the allocation)."""
-    license = licenses_lock(license_ids=[license.pk])[license.pk]
-    customer = CustomerAccount.objects.select_for_update().get(pk=customer.pk)
+    customer = _customer_lock(customer)
     if customer.status != CustomerStatus.ACTIVE:
         raise ValidationError("Seats cannot be allocated to an offboarded customer.")
+    license = VolumeLicense.objects.get(pk=license.pk)
     if license.partner_id != customer.partner_id:
         raise ValidationError("This license does not belong to the customer's partner.")
     primary = license.pk == customer.license_id
@@ -365,26 +438,20 @@ def allocation_release(*, customer: CustomerAccount, license: VolumeLicense, act
 def customer_offboard(*, customer: CustomerAccount, actor=None) -> dict[VolumeLicense, int]:
     """Mark the customer offboarded (the row stays) and return its seats to their pools.
 
-    Returns the seats released per license.
+    Returns the seats released per license. The customer's row lock makes a concurrent edit of
+    the same customer either finish first (its seats are then released too) or see "offboarded".
     """
     original = customer
-    # Every pool the customer can hold seats in (its own and the partner's MDR Cloud pool), not
-    # just the rows read now: an edit that commits before our lock may add a cloud allocation.
-    cloud_license = _cloud_pool_for(customer.license)
-    license_ids = {
-        customer.license_id,
-        cloud_license.pk if cloud_license else None,
-        *customer.allocations.values_list("license_id", flat=True),
-    }
-    locked = licenses_lock(license_ids=license_ids)
-    customer = CustomerAccount.objects.select_for_update().get(pk=customer.pk)
+    customer = _customer_lock(customer)
     if customer.status != CustomerStatus.ACTIVE:
         raise ValidationError("This customer is already offboarded.")
     released: dict[VolumeLicense, int] = {}
-    for allocation in customer.allocations.filter(active=True).select_related("license"):
-        released[locked.get(allocation.license_id, allocation.license)] = allocation.seats
+    active = customer.allocations.filter(active=True).select_related("license")
+    for allocation in sorted(active, key=lambda a: a.license_id):
         allocation.active = False
         allocation.save(update_fields=["active"])
+        allocation.license.allocated -= allocation.seats
+        released[allocation.license] = allocation.seats
     customer.status = CustomerStatus.OFFBOARDED
     customer.offboarded_at = timezone.now()
     customer.full_clean(exclude=_RELATIONS, validate_constraints=False)
