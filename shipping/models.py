@@ -1,10 +1,21 @@
-"""Shipping addresses (and, with the onboarding work, the appliance catalogue and shipments)."""
+"""Shipping addresses, the appliance catalogue and the shipments of onboarding orders."""
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Q
+from django.utils import timezone
 
-from shipping.choices import Country
+from shipping.choices import (
+    ApplianceRole,
+    Carrier,
+    Country,
+    FormFactor,
+    ShipmentStatus,
+    SiteSize,
+)
+from shipping.validators import postal_code_clean
 
 
 class Address(models.Model):
@@ -31,3 +42,110 @@ class Address(models.Model):
     def __str__(self) -> str:
         parts = [self.line1, self.city, self.region, self.postal_code, self.get_country_display()]
         return ", ".join(p for p in parts if p)
+
+    def clean(self) -> None:
+        # Only check the postal code once a country is known; a missing country is its own error.
+        if self.country in Country.values and self.postal_code:
+            self.postal_code = postal_code_clean(
+                country=self.country, postal_code=self.postal_code
+            )
+
+    @property
+    def lines(self) -> list[str]:
+        """The address as the lines of a shipping label."""
+        city_line = " ".join(p for p in [self.city, self.region, self.postal_code] if p)
+        return [
+            line
+            for line in [
+                self.recipient, self.company, self.line1, self.line2, city_line,
+                self.get_country_display(),
+            ]
+            if line
+        ]
+
+
+class Appliance(models.Model):
+    """A network sensor model in the catalogue partners order from (edited by vendor staff)."""
+
+    name = models.CharField("Model name", max_length=100, unique=True)
+    form_factor = models.CharField(max_length=20, choices=FormFactor.choices)
+    site_size = models.CharField("Suited site size", max_length=20, choices=SiteSize.choices)
+    throughput = models.CharField(
+        "Rated throughput", max_length=50, blank=True, help_text="e.g. Up to 1 Gbps"
+    )
+    description = models.TextField(blank=True)
+    active = models.BooleanField(default=True, help_text="Only active models can be ordered.")
+    sort_order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["sort_order", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Shipment(models.Model):
+    """One appliance of an onboarding order on its way to one address."""
+
+    onboarding_request = models.ForeignKey(
+        "onboarding.OnboardingRequest", on_delete=models.PROTECT, related_name="shipments"
+    )
+    appliance = models.ForeignKey(Appliance, on_delete=models.PROTECT, related_name="shipments")
+    role = models.CharField(max_length=20, choices=ApplianceRole.choices)
+    address = models.ForeignKey(Address, on_delete=models.PROTECT, related_name="shipments")
+    status = models.CharField(
+        max_length=20, choices=ShipmentStatus.choices, default=ShipmentStatus.PENDING
+    )
+    carrier = models.CharField(max_length=20, choices=Carrier.choices, blank=True)
+    tracking_number = models.CharField(max_length=60, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    shipped_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["onboarding_request_id", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(status=ShipmentStatus.PENDING, shipped_at__isnull=True,
+                      delivered_at__isnull=True)
+                    | (
+                        Q(status=ShipmentStatus.SHIPPED, shipped_at__isnull=False,
+                          delivered_at__isnull=True)
+                        & ~Q(carrier="") & ~Q(tracking_number="")
+                    )
+                    | (
+                        Q(status=ShipmentStatus.DELIVERED, shipped_at__isnull=False,
+                          delivered_at__isnull=False)
+                        & ~Q(carrier="") & ~Q(tracking_number="")
+                    )
+                ),
+                name="shipment_status_matches_dates_and_tracking",
+                violation_error_message=(
+                    "A shipped or delivered shipment needs a carrier, a tracking number and its "
+                    "dates."
+                ),
+            ),
+            models.UniqueConstraint(
+                fields=["onboarding_request"],
+                condition=Q(role=ApplianceRole.PRIMARY),
+                name="shipment_one_primary_per_request",
+                violation_error_message="An onboarding request has only one primary appliance.",
+            ),
+        ]
+        indexes = [models.Index(fields=["status"], name="shipment_status")]
+
+    def __str__(self) -> str:
+        return f"{self.appliance} → {self.address.city if self.address_id else '?'}"
+
+    def clean(self) -> None:
+        if self.status != ShipmentStatus.PENDING and not (self.carrier and self.tracking_number):
+            raise ValidationError(
+                "Enter the carrier and the tracking number before marking it shipped."
+            )
+
+    @property
+    def tracking_display(self) -> str:
+        if not self.tracking_number:
+            return ""
+        return f"{self.get_carrier_display()} {self.tracking_number}".strip()

@@ -1,0 +1,97 @@
+"""Admin for vendor staff: submitted onboarding orders and their shipments."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.db.models import Count, Q
+
+from onboarding.models import OnboardingRequest
+from shipping.choices import ShipmentStatus
+from shipping.models import Shipment
+
+
+class ShipmentInline(admin.TabularInline):
+    """The order's appliances; carrier, tracking and status are handled on each shipment."""
+
+    model = Shipment
+    extra = 0
+    can_delete = False
+    show_change_link = True
+    fields = [
+        "appliance", "role", "address", "status", "carrier", "tracking_number", "shipped_at",
+        "delivered_at",
+    ]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class FulfilmentFilter(admin.SimpleListFilter):
+    title = "fulfilment"
+    parameter_name = "fulfilment"
+
+    def lookups(self, request, model_admin):
+        return [("awaiting", "Awaiting shipment"), ("no_hardware", "Fully virtual")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "awaiting":
+            return queryset.annotate(
+                pending=Count("shipments", filter=Q(shipments__status=ShipmentStatus.PENDING))
+            ).filter(pending__gt=0)
+        if self.value() == "no_hardware":
+            return queryset.filter(shipments__isnull=True)
+        return queryset
+
+
+@admin.register(OnboardingRequest)
+class OnboardingRequestAdmin(admin.ModelAdmin):
+    """Orders are created by partners through the wizard; staff read them and ship appliances."""
+
+    list_display = [
+        "legal_name", "partner", "license", "deployment", "appliance_count", "fulfilment",
+        "submitted_by", "submitted_at",
+    ]
+    list_filter = [FulfilmentFilter, "deployment", "license__tier", "submitted_at"]
+    list_select_related = ["partner", "license__partner", "submitted_by"]
+    search_fields = ["legal_name", "admin_email", "partner__name", "token"]
+    date_hierarchy = "submitted_at"
+    inlines = [ShipmentInline]
+    readonly_fields = [
+        "token", "partner", "license", "customer", "submitted_by", "submitted_at",
+        "incident_answer", "legal_name", "website", "sub_partner", "admin_email", "tier_users",
+        "cloud_users", "sat_users", "deployment", "hosting_region", "ship_to",
+    ]
+    fieldsets = [
+        ("Order", {"fields": ["token", "partner", "license", "submitted_by", "submitted_at",
+                              "incident_answer"]}),
+        ("Customer as ordered", {"fields": ["customer", "legal_name", "website", "sub_partner",
+                                            "admin_email", "tier_users", "cloud_users",
+                                            "sat_users"]}),
+        ("Deployment", {"fields": ["deployment", "hosting_region", "ship_to"]}),
+    ]
+
+    def get_queryset(self, request):
+        return (
+            super().get_queryset(request)
+            .annotate(appliances=Count("shipments"))
+            .prefetch_related("shipments")
+        )
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        # The order is a record of what was submitted; fulfilment happens on its shipments.
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="Appliances", ordering="appliances")
+    def appliance_count(self, obj: OnboardingRequest) -> int:
+        return obj.appliances
+
+    @admin.display(description="Fulfilment")
+    def fulfilment(self, obj: OnboardingRequest) -> str:
+        return obj.fulfilment_status.label

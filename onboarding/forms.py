@@ -1,0 +1,450 @@
+"""The steps of the Customer Onboarding wizard.
+
+Each step's form gets what it depends on (the license, the chosen appliances, ...) from the
+wizard's ``get_form_kwargs``, so every rule is checked again when the wizard re-validates all steps
+at submit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Column, Field, Layout, Row
+from django import forms
+from django.core.exceptions import ValidationError
+
+from licenses.choices import CustomerStatus, DeploymentSolution, HostingRegion, ServiceTier
+from licenses.models import CustomerAccount, Partner, VolumeLicense
+from onboarding.choices import IncidentAnswer, ShipTo
+from shipping.choices import ApplianceRole, Country
+from shipping.models import Address, Appliance
+from shipping.services import ADDRESS_FIELDS
+
+# PostgreSQL's integer column tops out here.
+MAX_SEATS = 2_147_483_647
+# More sensors than this on one order is a project for the vendor's sales engineers, not a form.
+MAX_ADDITIONAL_SENSORS = 25
+
+
+def available_message(*, license: VolumeLicense, available: int) -> str:
+    """"Only 12 MDR Complete users are available." (worded like the licenses services)."""
+    tier = license.get_tier_display()
+    if available <= 0:
+        return f"No {tier} users are available."
+    if available == 1:
+        return f"Only 1 {tier} user is available."
+    return f"Only {available:,} {tier} users are available."
+
+
+def _helper(*layout) -> FormHelper:
+    helper = FormHelper()
+    helper.form_tag = False
+    helper.disable_csrf = True
+    if layout:
+        helper.layout = Layout(*layout)
+    return helper
+
+
+class IncidentForm(forms.Form):
+    """Step 1: the breach / incident gate."""
+
+    incident = forms.ChoiceField(
+        label="Is this customer currently experiencing a breach or incident?",
+        choices=IncidentAnswer.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Answer the incident question to continue."},
+    )
+
+
+class CustomerDetailsForm(forms.Form):
+    """Step 2: the customer, and the users it takes from the license's pools."""
+
+    legal_name = forms.CharField(
+        label="Customer Legal Name",
+        max_length=200,
+        help_text="Their legal name: it becomes the account name in the MDR Portal, LMP and "
+        "elsewhere.",
+    )
+    website = forms.URLField(
+        label="Web Site",
+        required=False,
+        max_length=300,
+        assume_scheme="https",
+        help_text="Optional — helps us verify the customer.",
+    )
+    sub_partner = forms.ModelChoiceField(
+        label="Sub-Partner",
+        queryset=Partner.objects.none(),
+        required=False,
+        empty_label="None (most customers)",
+        help_text="Only if you share this license with another partner account. If unsure, "
+        "leave it empty.",
+    )
+    admin_email = forms.EmailField(
+        label="MDR Portal Administrator Email",
+        max_length=254,
+        help_text="The customer's first MDR Portal administrator and onboarding contact; they "
+        "receive an invitation.",
+    )
+    tier_users = forms.IntegerField(min_value=1, max_value=MAX_SEATS)
+    cloud_users = forms.IntegerField(
+        label="MDR Cloud Users",
+        min_value=0,
+        max_value=MAX_SEATS,
+        required=False,
+        initial=0,
+        help_text="Cloud-monitoring-only users, in addition to and separate from the tier users.",
+    )
+    sat_users = forms.IntegerField(
+        label="Beauceron SAT Users",
+        min_value=0,
+        max_value=MAX_SEATS,
+        required=False,
+        initial=0,
+        help_text="Security awareness training (MDR Complete only), at most the MDR Complete "
+        "Users.",
+    )
+
+    def __init__(
+        self,
+        *args,
+        license: VolumeLicense,
+        partner: Partner,
+        cloud_license: VolumeLicense | None,
+        **kwargs,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.license = license
+        self.partner = partner
+        self.cloud_license = cloud_license
+        tier = self.fields["tier_users"]
+        tier.label = license.users_label
+        tier.help_text = (
+            f"Taken from this license's Users Available ({license.unallocated:,})."
+        )
+        tier.widget.attrs.update(
+            {"data-available": license.unallocated, "data-pool": "tier", "min": 1}
+        )
+        if license.tier == ServiceTier.CLOUD or cloud_license is None:
+            del self.fields["cloud_users"]
+        else:
+            self.fields["cloud_users"].widget.attrs.update(
+                {"data-available": cloud_license.unallocated, "data-pool": "cloud"}
+            )
+        if license.tier != ServiceTier.COMPLETE:
+            del self.fields["sat_users"]
+        else:
+            self.fields["sat_users"].widget.attrs.update({"data-max-from": "tier"})
+        # A sub-partner onboarding on a shared license is itself the customer's sub-partner.
+        sub_partners = license.sub_partners.order_by("name")
+        if license.partner_id != partner.pk or not sub_partners.exists():
+            del self.fields["sub_partner"]
+        else:
+            self.fields["sub_partner"].queryset = sub_partners
+        self.helper = _helper(
+            Field("legal_name", autocomplete="organization", data_autofocus="1"),
+            Row(
+                Column(Field("website", placeholder="https://example.com"), css_class="col-md-6"),
+                Column(Field("admin_email", autocomplete="email"), css_class="col-md-6"),
+            ),
+            *(["sub_partner"] if "sub_partner" in self.fields else []),
+            Row(
+                *[
+                    Column(name, css_class="col-md-4")
+                    for name in ("tier_users", "cloud_users", "sat_users")
+                    if name in self.fields
+                ],
+                css_class="users-row",
+            ),
+        )
+
+    def clean_legal_name(self) -> str:
+        name = " ".join(self.cleaned_data["legal_name"].split())
+        if not name:
+            raise ValidationError("Enter the customer's legal name.")
+        clash = CustomerAccount.objects.filter(
+            partner_id=self.license.partner_id,
+            status=CustomerStatus.ACTIVE,
+            legal_name__iexact=name,
+        )
+        if clash.exists():
+            raise ValidationError(f"An active customer named “{name}” already exists.")
+        return name
+
+    def clean_tier_users(self) -> int:
+        users = self.cleaned_data["tier_users"]
+        if users > self.license.unallocated:
+            raise ValidationError(
+                available_message(license=self.license, available=self.license.unallocated)
+            )
+        return users
+
+    def clean_cloud_users(self) -> int:
+        users = self.cleaned_data.get("cloud_users") or 0
+        if users and users > self.cloud_license.unallocated:
+            raise ValidationError(
+                available_message(
+                    license=self.cloud_license, available=self.cloud_license.unallocated
+                )
+            )
+        return users
+
+    def clean_sat_users(self) -> int:
+        return self.cleaned_data.get("sat_users") or 0
+
+    def clean(self) -> dict:
+        data = super().clean()
+        tier_users, sat_users = data.get("tier_users"), data.get("sat_users") or 0
+        if tier_users is not None and sat_users > tier_users:
+            self.add_error(
+                "sat_users",
+                f"Beauceron SAT users cannot be more than the {tier_users:,} "
+                f"{self.license.get_tier_display()} users.",
+            )
+        data.setdefault("cloud_users", 0)
+        data.setdefault("sat_users", 0)
+        data.setdefault("sub_partner", None)
+        return data
+
+
+@dataclass(frozen=True)
+class ApplianceUnit:
+    """One physical appliance of an order, as the shipping step names it."""
+
+    key: str
+    role: str
+    appliance: Appliance
+    number: int = 0
+
+    @property
+    def title(self) -> str:
+        if self.role == ApplianceRole.PRIMARY:
+            return "Primary appliance"
+        return f"Additional sensor {self.number}"
+
+    @property
+    def label(self) -> str:
+        return f"{self.title} — {self.appliance.name}"
+
+
+class DeploymentForm(forms.Form):
+    """Step 3: fully virtual (with a hosting region) or network sensors from the catalogue."""
+
+    deployment = forms.ChoiceField(
+        label="Deployment solution",
+        choices=DeploymentSolution.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose a deployment solution."},
+    )
+    hosting_region = forms.ChoiceField(
+        label="Hosting region",
+        choices=[("", "Choose a region…"), *HostingRegion.choices],
+        required=False,
+    )
+    primary_appliance = forms.ModelChoiceField(
+        label="Primary appliance",
+        queryset=Appliance.objects.none(),
+        required=False,
+        widget=forms.RadioSelect,
+        empty_label=None,
+        error_messages={"invalid_choice": "Choose an appliance from the catalogue."},
+    )
+
+    def __init__(self, *args, catalogue, tier_users: int | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.tier_users = tier_users
+        self.appliances = list(catalogue)
+        self.fields["primary_appliance"].queryset = catalogue
+        for appliance in self.appliances:
+            self.fields[self.additional_name(appliance)] = forms.IntegerField(
+                label=appliance.name,
+                min_value=0,
+                max_value=MAX_ADDITIONAL_SENSORS,
+                required=False,
+                initial=0,
+            )
+
+    @staticmethod
+    def additional_name(appliance: Appliance) -> str:
+        return f"additional_{appliance.pk}"
+
+    @property
+    def additional_fields(self) -> list[tuple[Appliance, forms.BoundField]]:
+        return [(a, self[self.additional_name(a)]) for a in self.appliances]
+
+    @property
+    def recommend_virtual(self) -> bool:
+        return self.tier_users is not None and self.tier_users < 10
+
+    def clean(self) -> dict:
+        data = super().clean()
+        deployment = data.get("deployment")
+        counts = {a.pk: data.get(self.additional_name(a)) or 0 for a in self.appliances}
+        units: list[ApplianceUnit] = []
+        if deployment == DeploymentSolution.VIRTUAL:
+            if not data.get("hosting_region"):
+                self.add_error("hosting_region", "Choose the hosting region.")
+            data["primary_appliance"] = None
+            counts = dict.fromkeys(counts, 0)
+        elif deployment == DeploymentSolution.NETWORK_SENSORS:
+            data["hosting_region"] = ""
+            primary = data.get("primary_appliance")
+            if primary is None and "primary_appliance" not in self.errors:
+                self.add_error("primary_appliance", "Choose the primary appliance.")
+            total = sum(counts.values())
+            if total > MAX_ADDITIONAL_SENSORS:
+                raise ValidationError(
+                    f"Order at most {MAX_ADDITIONAL_SENSORS} additional network sensors here; "
+                    "contact us for larger deployments."
+                )
+            if primary is not None:
+                units.append(ApplianceUnit("primary", ApplianceRole.PRIMARY, primary))
+                number = 0
+                for appliance in self.appliances:
+                    for _ in range(counts[appliance.pk]):
+                        number += 1
+                        units.append(
+                            ApplianceUnit(
+                                f"additional-{number}", ApplianceRole.ADDITIONAL, appliance, number
+                            )
+                        )
+        data["additional_counts"] = counts
+        data["units"] = units
+        return data
+
+
+class ShippingForm(forms.Form):
+    """Step 4: where each appliance goes.
+
+    ``entries`` is the per-appliance address list the wizard keeps between requests:
+    ``[{"unit": "additional-1", "address": {...}}, ...]``. With ``adding`` set (the "Add" button),
+    only the address fields and the appliance it is for are checked.
+    """
+
+    ship_to = forms.ChoiceField(
+        label="Ship the appliances to",
+        choices=ShipTo.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose where to ship the appliances."},
+    )
+    unit = forms.ChoiceField(
+        label="Which appliance is this address for?",
+        required=False,
+        error_messages={
+            "invalid_choice": "Choose one of this order's appliances that has no address yet."
+        },
+    )
+
+    def __init__(
+        self,
+        *args,
+        units: list[ApplianceUnit],
+        default_address: Address | None,
+        entries: list[dict],
+        adding: bool = False,
+        **kwargs,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.units = units
+        self.default_address = default_address
+        self.adding = adding
+        keys = {unit.key for unit in units}
+        # Entries for appliances dropped on the deployment step since are forgotten.
+        self.entries = [e for e in entries if e.get("unit") in keys]
+        for name, field in forms.fields_for_model(Address, fields=ADDRESS_FIELDS).items():
+            field.required = False
+            self.fields[name] = field
+        self.fields["country"].initial = Country.CANADA
+        self.fields["country"].choices = Country.choices
+        choices = list(ShipTo.choices)
+        if default_address is None:
+            choices = [c for c in choices if c[0] != ShipTo.DEFAULT]
+        if len(units) < 2:
+            choices = [c for c in choices if c[0] != ShipTo.PER_APPLIANCE]
+        self.fields["ship_to"].choices = choices
+        taken = {e["unit"] for e in self.entries}
+        self.fields["unit"].choices = [("", "Choose the appliance…")] + [
+            (u.key, u.label) for u in units if u.key not in taken
+        ]
+
+    @property
+    def units_by_key(self) -> dict[str, ApplianceUnit]:
+        return {unit.key: unit for unit in self.units}
+
+    @property
+    def entry_rows(self) -> list[dict]:
+        """The address list beside the form, in appliance order."""
+        by_unit = {e["unit"]: e["address"] for e in self.entries}
+        rows = []
+        for unit in self.units:
+            if unit.key in by_unit:
+                address = Address(**by_unit[unit.key])
+                rows.append({"unit": unit, "address": address})
+        return rows
+
+    @property
+    def missing_units(self) -> list[ApplianceUnit]:
+        taken = {e["unit"] for e in self.entries}
+        return [u for u in self.units if u.key not in taken]
+
+    def address_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in ADDRESS_FIELDS]
+
+    def _clean_address(self) -> dict | None:
+        """The typed address checked like a saved one (postal code per country), or None."""
+        values = {name: self.cleaned_data.get(name) or "" for name in ADDRESS_FIELDS}
+        address = Address(**values)
+        try:
+            # The partner is set when the order is saved; nothing here needs the database.
+            address.full_clean(
+                exclude=["partner"], validate_unique=False, validate_constraints=False
+            )
+        except ValidationError as exc:
+            for field, messages in exc.message_dict.items():
+                for message in messages:
+                    self.add_error(field if field in self.fields else None, message)
+            return None
+        return {name: getattr(address, name) for name in ADDRESS_FIELDS}
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if not self.units:
+            raise ValidationError("Choose the appliances on the deployment step first.")
+        if self.adding:
+            return self._clean_add(data)
+        ship_to = data.get("ship_to")
+        assignments: dict[str, dict | None] = {}
+        if ship_to == ShipTo.DEFAULT:
+            assignments = dict.fromkeys(self.units_by_key)
+        elif ship_to == ShipTo.CUSTOM:
+            address = self._clean_address()
+            if address is not None:
+                assignments = dict.fromkeys(self.units_by_key, address)
+        elif ship_to == ShipTo.PER_APPLIANCE:
+            missing = self.missing_units
+            if missing:
+                names = ", ".join(u.label for u in missing)
+                raise ValidationError(
+                    f"Every appliance needs an address. Add one for: {names}."
+                )
+            assignments = {e["unit"]: e["address"] for e in self.entries}
+        data["assignments"] = assignments
+        return data
+
+    def _clean_add(self, data: dict) -> dict:
+        # The field's choices are the appliances without an address, so a second address for
+        # one appliance (or another order's) is refused there.
+        if not data.get("unit") and "unit" not in self.errors:
+            self.add_error("unit", "Choose the appliance this address is for.")
+        data["address"] = self._clean_address()
+        return data
+
+
+class ReviewForm(forms.Form):
+    """Step 5: confirm and submit."""
+
+    confirm = forms.BooleanField(
+        label="I confirm that the information above is accurate.",
+        error_messages={"required": "Tick the box to confirm that the information is accurate."},
+    )

@@ -1,0 +1,113 @@
+"""Onboarding requests: the orders partners submit through the Customer Onboarding wizard."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+
+from licenses.choices import DeploymentSolution, HostingRegion
+from onboarding.choices import FulfilmentStatus, IncidentAnswer, ShipTo
+from shipping.choices import ShipmentStatus
+
+
+class OnboardingRequest(models.Model):
+    """One submitted onboarding order: who, when, which license, what was asked for and shipped.
+
+    The customer details are copied as ordered, because the customer account itself may be renamed
+    or re-allocated later; the request stays the record of the order.
+    """
+
+    token = models.UUIDField(
+        unique=True,
+        editable=False,
+        help_text="Made when the wizard starts; submitting the same wizard again finds this order.",
+    )
+    partner = models.ForeignKey(
+        "licenses.Partner", on_delete=models.PROTECT, related_name="onboarding_requests",
+        help_text="The partner that submitted the order.",
+    )
+    license = models.ForeignKey(
+        "licenses.VolumeLicense", on_delete=models.PROTECT, related_name="onboarding_requests"
+    )
+    customer = models.OneToOneField(
+        "licenses.CustomerAccount", on_delete=models.PROTECT, related_name="onboarding_request"
+    )
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="onboarding_requests",
+    )
+    submitted_at = models.DateTimeField(default=timezone.now, editable=False)
+    incident_answer = models.CharField(
+        "Breach or incident reported", max_length=3, choices=IncidentAnswer.choices
+    )
+    legal_name = models.CharField("Customer Legal Name", max_length=200)
+    website = models.URLField("Web Site", max_length=300, blank=True)
+    sub_partner = models.ForeignKey(
+        "licenses.Partner", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name="Sub-Partner",
+    )
+    admin_email = models.EmailField("MDR Portal Administrator Email", max_length=254)
+    tier_users = models.PositiveIntegerField(
+        "Tier users", help_text="The users of the license's own tier, e.g. MDR Complete Users."
+    )
+    cloud_users = models.PositiveIntegerField("MDR Cloud Users", default=0)
+    sat_users = models.PositiveIntegerField("Beauceron SAT Users", default=0)
+    deployment = models.CharField(
+        "Deployment solution", max_length=20, choices=DeploymentSolution.choices
+    )
+    hosting_region = models.CharField(max_length=2, choices=HostingRegion.choices, blank=True)
+    ship_to = models.CharField(
+        "Ship to", max_length=20, choices=ShipTo.choices, blank=True,
+        help_text="Empty for a fully virtual deployment.",
+    )
+
+    class Meta:
+        ordering = ["-submitted_at", "-id"]
+        constraints = [
+            # A "yes" stops the wizard; an order can only exist for a customer without an incident.
+            models.CheckConstraint(
+                condition=Q(incident_answer=IncidentAnswer.NO),
+                name="onboarding_no_incident",
+                violation_error_message=(
+                    "A customer experiencing a breach or incident cannot be onboarded."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(deployment=DeploymentSolution.VIRTUAL, ship_to="")
+                    & ~Q(hosting_region="")
+                )
+                | (Q(deployment=DeploymentSolution.NETWORK_SENSORS) & ~Q(ship_to="")),
+                name="onboarding_deployment_consistent",
+                violation_error_message=(
+                    "A fully virtual deployment needs a hosting region; network sensors need "
+                    "shipping."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(sat_users__lte=F("tier_users")),
+                name="onboarding_sat_within_tier_users",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["partner", "-submitted_at"], name="onboarding_partner_recent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Onboarding of {self.legal_name} ({self.submitted_at:%Y-%m-%d})"
+
+    @property
+    def is_virtual(self) -> bool:
+        return self.deployment == DeploymentSolution.VIRTUAL
+
+    @property
+    def fulfilment_status(self) -> FulfilmentStatus:
+        """Derived from the shipments (prefetch them when listing several requests)."""
+        statuses = [shipment.status for shipment in self.shipments.all()]
+        if ShipmentStatus.PENDING in statuses:
+            return FulfilmentStatus.AWAITING_SHIPMENT
+        if any(status != ShipmentStatus.DELIVERED for status in statuses):
+            return FulfilmentStatus.IN_TRANSIT
+        return FulfilmentStatus.COMPLETE

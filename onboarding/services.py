@@ -1,0 +1,259 @@
+"""Submitting an onboarding order: one call, one transaction."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import partial
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from licenses import services as license_services
+from licenses.choices import DeploymentSolution, HostingRegion, ServiceTier
+from licenses.models import Partner, VolumeLicense
+from licenses.selectors import cloud_license_for
+from onboarding.choices import IncidentAnswer, ShipTo
+from onboarding.emails import onboarding_email_send
+from onboarding.models import OnboardingRequest
+from shipping import services as shipping_services
+from shipping.choices import ApplianceRole
+from shipping.models import Address, Appliance
+from shipping.selectors import partner_default_address
+
+
+@dataclass(frozen=True)
+class ApplianceOrder:
+    """One appliance of the order and where it goes: ``address`` None means the default address."""
+
+    appliance_id: int
+    role: str
+    address: dict | None = None
+
+
+@dataclass(frozen=True)
+class Submission:
+    """The request a submit produced, and whether this call created it or found it."""
+
+    request: OnboardingRequest
+    created: bool
+
+
+def _request_for_token(*, token: uuid.UUID, partner: Partner) -> OnboardingRequest | None:
+    existing = OnboardingRequest.objects.filter(token=token).first()
+    if existing is not None and existing.partner_id != partner.pk:
+        # UUID4s do not collide by chance: this is someone replaying another partner's token.
+        raise ValidationError("This onboarding form is not valid. Start again.")
+    return existing
+
+
+def _check_deployment(
+    *,
+    deployment: str,
+    hosting_region: str,
+    ship_to: str,
+    appliances: Sequence[ApplianceOrder],
+) -> None:
+    if deployment == DeploymentSolution.VIRTUAL:
+        if hosting_region not in HostingRegion.values:
+            raise ValidationError({"hosting_region": "Choose the hosting region."})
+        if appliances:
+            raise ValidationError(
+                {"deployment": "A fully virtual deployment ships no appliances."}
+            )
+    elif deployment == DeploymentSolution.NETWORK_SENSORS:
+        primaries = [a for a in appliances if a.role == ApplianceRole.PRIMARY]
+        if len(primaries) != 1:
+            raise ValidationError({"primary_appliance": "Choose the primary appliance."})
+        if any(a.role not in ApplianceRole.values for a in appliances):
+            raise ValidationError({"deployment": "Choose the network sensors again."})
+        if ship_to not in ShipTo.values:
+            raise ValidationError({"ship_to": "Choose where to ship the appliances."})
+    else:
+        raise ValidationError({"deployment": "Choose a deployment solution."})
+
+
+def _appliances(orders: Sequence[ApplianceOrder]) -> dict[int, Appliance]:
+    """The ordered models, fetched in one query; a retired or unknown model is refused."""
+    ids = {o.appliance_id for o in orders}
+    found = {a.pk: a for a in Appliance.objects.filter(pk__in=ids, active=True)}
+    if ids - found.keys():
+        raise ValidationError(
+            {"primary_appliance": "One of the chosen appliances is no longer offered. Choose "
+             "the appliances again."}
+        )
+    return found
+
+
+def _addresses(
+    *, partner: Partner, ship_to: str, orders: Sequence[ApplianceOrder]
+) -> list[Address]:
+    """One saved address per ordered appliance (identical custom addresses are saved once)."""
+    if not orders:
+        return []
+    if ship_to == ShipTo.DEFAULT or any(o.address is None for o in orders):
+        default = partner_default_address(partner=partner)
+        if default is None:
+            raise ValidationError(
+                {"ship_to": "Your organisation has no default shipping address; enter an "
+                 "address instead."}
+            )
+    else:
+        default = None
+    unique: dict[tuple, dict] = {}
+    for order in orders:
+        if order.address is not None:
+            key = tuple(sorted((k, str(v)) for k, v in order.address.items()))
+            unique.setdefault(key, order.address)
+    created = dict(
+        zip(
+            unique.keys(),
+            shipping_services.addresses_create(partner=partner, addresses=list(unique.values())),
+            strict=True,
+        )
+    )
+    return [
+        default
+        if order.address is None
+        else created[tuple(sorted((k, str(v)) for k, v in order.address.items()))]
+        for order in orders
+    ]
+
+
+def onboarding_submit(
+    *,
+    token: uuid.UUID,
+    partner: Partner,
+    license: VolumeLicense,
+    actor,
+    incident_answer: str,
+    legal_name: str,
+    admin_email: str,
+    tier_users: int,
+    cloud_users: int = 0,
+    sat_users: int = 0,
+    website: str = "",
+    sub_partner: Partner | None = None,
+    deployment: str,
+    hosting_region: str = "",
+    ship_to: str = "",
+    appliances: Sequence[ApplianceOrder] = (),
+    site_url: str = "",
+) -> Submission:
+    """Create the order, the customer, its allocations and its shipments, all or nothing.
+
+    ``token`` identifies one run of the wizard: submitting it again (a double click, or Back and
+    Submit) returns the first order instead of onboarding the customer twice. The e-mail to the
+    submitting user (CC the MDR Portal administrator) goes out only once the transaction commits.
+    """
+    existing = _request_for_token(token=token, partner=partner)
+    if existing is not None:
+        return Submission(existing, created=False)
+    try:
+        with transaction.atomic():
+            return _submit(
+                token=token, partner=partner, license=license, actor=actor,
+                incident_answer=incident_answer, legal_name=legal_name,
+                admin_email=admin_email, tier_users=tier_users, cloud_users=cloud_users,
+                sat_users=sat_users, website=website, sub_partner=sub_partner,
+                deployment=deployment, hosting_region=hosting_region, ship_to=ship_to,
+                appliances=appliances, site_url=site_url,
+            )
+    except IntegrityError:
+        # Backstop for the unique token: a concurrent submit of the same wizard got there first.
+        existing = _request_for_token(token=token, partner=partner)
+        if existing is None:
+            raise
+        return Submission(existing, created=False)
+
+
+def _submit(
+    *,
+    token: uuid.UUID,
+    partner: Partner,
+    license: VolumeLicense,
+    actor,
+    incident_answer: str,
+    legal_name: str,
+    admin_email: str,
+    tier_users: int,
+    cloud_users: int,
+    sat_users: int,
+    website: str,
+    sub_partner: Partner | None,
+    deployment: str,
+    hosting_region: str,
+    ship_to: str,
+    appliances: Sequence[ApplianceOrder],
+    site_url: str,
+) -> Submission:
+    if incident_answer != IncidentAnswer.NO:
+        raise ValidationError(
+            {"incident": "A customer experiencing a breach or incident cannot be onboarded; "
+             "contact incident response."}
+        )
+    _check_deployment(
+        deployment=deployment, hosting_region=hosting_region, ship_to=ship_to,
+        appliances=appliances,
+    )
+    if deployment == DeploymentSolution.VIRTUAL:
+        ship_to = ""
+    else:
+        hosting_region = ""
+
+    # Lock the pools in the order customer_create will (primary-key order, no deadlock), then look
+    # for the token again: a concurrent submit of the same wizard waited on these locks, and now
+    # sees the order the first one committed.
+    cloud = (
+        None if license.tier == ServiceTier.CLOUD else cloud_license_for(partner=license.partner)
+    )
+    license_services.licenses_lock(license_ids=[license.pk, cloud.pk if cloud else None])
+    existing = _request_for_token(token=token, partner=partner)
+    if existing is not None:
+        return Submission(existing, created=False)
+
+    models_by_id = _appliances(appliances)
+    customer = license_services.customer_create(
+        partner=partner, license=license, legal_name=legal_name, admin_email=admin_email,
+        tier_users=tier_users, cloud_users=cloud_users, sat_users=sat_users, website=website,
+        sub_partner=sub_partner, deployment=deployment, hosting_region=hosting_region,
+        actor=actor,
+    )
+    request = OnboardingRequest(
+        token=token,
+        partner=partner,
+        license=license,
+        customer=customer,
+        submitted_by=actor if getattr(actor, "pk", None) else None,
+        incident_answer=incident_answer,
+        legal_name=customer.legal_name,
+        website=customer.website,
+        sub_partner=customer.sub_partner,
+        admin_email=customer.admin_email,
+        tier_users=tier_users,
+        cloud_users=cloud_users,
+        sat_users=sat_users,
+        deployment=deployment,
+        hosting_region=hosting_region,
+        ship_to=ship_to,
+    )
+    # The related rows were just locked or created; the token was checked under the lock above.
+    request.full_clean(
+        exclude=["partner", "license", "customer", "submitted_by", "sub_partner"],
+        validate_unique=False,
+        validate_constraints=False,
+    )
+    request.save()
+    addresses = _addresses(partner=partner, ship_to=ship_to, orders=appliances)
+    shipping_services.shipments_create(
+        onboarding_request=request,
+        lines=[
+            shipping_services.ShipmentLine(
+                appliance=models_by_id[order.appliance_id], role=order.role, address=address
+            )
+            for order, address in zip(appliances, addresses, strict=True)
+        ],
+    )
+    transaction.on_commit(partial(onboarding_email_send, request_id=request.pk, site_url=site_url))
+    return Submission(request, created=True)

@@ -1,0 +1,122 @@
+/*
+ * Customer Onboarding wizard: progressive enhancement only. Every rule (the incident gate, the
+ * users available, the appliance addresses) is checked again on the server; without JavaScript
+ * the wizard still works, it just shows every section.
+ */
+(function () {
+  "use strict";
+
+  var FORM_ID = "wizard-form";
+
+  function wizardForm() {
+    return document.getElementById(FORM_ID);
+  }
+
+  function checkedValue(form, name) {
+    var input = form.querySelector('input[name="' + name + '"]:checked');
+    return input ? input.value : "";
+  }
+
+  // <div data-reveal-when="deployment-deployment=virtual"> shows only while that radio is chosen.
+  function syncReveals(form) {
+    form.querySelectorAll("[data-reveal-when]").forEach(function (el) {
+      var parts = el.dataset.revealWhen.split("=");
+      var show = parts[1].split(",").indexOf(checkedValue(form, parts[0])) !== -1;
+      el.classList.toggle("d-none", !show);
+    });
+  }
+
+  // The incident gate: "Yes" shows how to reach incident response; "No" reveals the rest of the
+  // form in place (htmx posts the step, the server validates it and answers with the next one).
+  function syncIncident(form, fromUser) {
+    var value = checkedValue(form, "incident-incident");
+    var guidance = form.querySelector("[data-incident-guidance]");
+    var next = form.querySelector("[data-incident-continue]");
+    if (guidance) guidance.classList.toggle("d-none", value !== "yes");
+    if (next) next.classList.toggle("d-none", value === "yes");
+    if (fromUser && value === "no" && window.htmx) {
+      window.htmx.trigger(form, "lmp:incident-no");
+    }
+  }
+
+  function formatNumber(n) {
+    return n.toLocaleString("en-US");
+  }
+
+  // Users Available, live: what each pool keeps once this customer takes what is typed.
+  function syncRemaining(form) {
+    form.querySelectorAll("input[data-available]").forEach(function (input) {
+      var available = parseInt(input.dataset.available, 10) || 0;
+      var typed = parseInt(input.value, 10);
+      var remaining = available - (isNaN(typed) || typed < 0 ? 0 : typed);
+      document.querySelectorAll('[data-remaining="' + input.dataset.pool + '"]').forEach(function (el) {
+        el.textContent = formatNumber(remaining);
+        el.classList.toggle("is-over", remaining < 0);
+      });
+      input.classList.toggle("is-over-pool", remaining < 0);
+    });
+    var sat = form.querySelector('input[data-max-from="tier"]');
+    var tier = form.querySelector('input[data-pool="tier"]');
+    if (sat && tier) {
+      var max = parseInt(tier.value, 10);
+      if (!isNaN(max) && max >= 0) sat.max = String(max);
+    }
+  }
+
+  function init(root) {
+    var form = wizardForm();
+    if (!form || (root && root !== document && !root.contains(form) && root !== form)) return;
+    syncReveals(form);
+    syncIncident(form, false);
+    syncRemaining(form);
+    delete form.dataset.submitting;
+  }
+
+  document.addEventListener("change", function (event) {
+    var form = wizardForm();
+    if (!form || !form.contains(event.target)) return;
+    syncReveals(form);
+    if (event.target.name === "incident-incident") syncIncident(form, true);
+  });
+
+  document.addEventListener("input", function (event) {
+    var form = wizardForm();
+    if (form && form.contains(event.target) && event.target.dataset.pool) syncRemaining(form);
+  });
+
+  // One click on Submit sends one request: the button is disabled once the browser has taken the
+  // form's values (the server also recognises a repeated submit of the same wizard).
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (form.id !== FORM_ID) return;
+    var button = event.submitter;
+    if (!button || !button.hasAttribute("data-final-submit")) return;
+    if (form.dataset.submitting === "1") {
+      event.preventDefault();
+      return;
+    }
+    form.dataset.submitting = "1";
+    window.setTimeout(function () {
+      button.disabled = true;
+      button.querySelector("[data-submit-spinner]")?.classList.remove("d-none");
+    }, 0);
+  });
+
+  // After htmx reveals the next step, put the cursor in its first field.
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var target = event.detail && event.detail.target;
+    if (!target || target.id !== "onboarding-wizard") return;
+    var wrapper = document.getElementById("onboarding-wizard");
+    var first = wrapper && wrapper.querySelector("[data-autofocus] input:not([type=hidden]), input[data-autofocus]");
+    if (first) first.focus();
+  });
+
+  if (window.htmx) {
+    window.htmx.onLoad(init);
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", function () { init(document); });
+  } else {
+    init(document);
+  }
+})();

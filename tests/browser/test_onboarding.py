@@ -1,0 +1,228 @@
+"""A partner onboards customers in Chromium: the incident gate, virtual, sensors and shipping."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.core import mail
+from django.urls import NoReverseMatch, reverse
+from playwright.sync_api import expect
+
+from licenses.choices import ServiceTier
+from licenses.models import CustomerAccount, VolumeLicense
+from onboarding.models import OnboardingRequest
+from shipping.models import Shipment
+
+
+@pytest.fixture(autouse=True)
+def no_csp_violations(page):
+    """Every page of the wizard runs under the strict Content-Security-Policy without a refusal."""
+    refused: list[str] = []
+    page.on(
+        "console",
+        lambda msg: refused.append(msg.text) if "Content Security Policy" in msg.text else None,
+    )
+    yield
+    assert refused == []
+
+
+def _open_wizard(page, login, tier_label: str = "MDR Complete"):
+    login("partner", "lmp-demo-2026")
+    page.get_by_role("link", name="Customer Onboarding").click()
+    expect(page.get_by_role("heading", name="Customer Onboarding")).to_be_visible()
+    page.get_by_role("link", name=f"Onboard a customer onto {tier_label}").click()
+    expect(page.get_by_role("heading", name="Onboard a new customer")).to_be_visible()
+
+
+def _answer_no_and_fill_details(page, legal_name: str, users: str) -> None:
+    page.get_by_label("No", exact=True).check()
+    expect(page.get_by_label("Customer Legal Name")).to_be_visible()
+    page.get_by_label("Customer Legal Name").fill(legal_name)
+    page.get_by_label("Web Site").fill("https://example.com")
+    page.get_by_label("MDR Portal Administrator Email").fill("it@example.com")
+    page.get_by_label("MDR Complete Users").fill(users)
+
+
+def _license_page_shows(page, license: VolumeLicense, figure: str, customer: str) -> None:
+    """The license page shows the new unallocated ``figure`` and the customer.
+
+    The license page belongs to the licenses app; until it exists, the License tab's card
+    numbers are checked instead.
+    """
+    try:
+        url = reverse("licenses:license_detail", kwargs={"pk": license.pk})
+    except NoReverseMatch:
+        page.goto(reverse("licenses:license_list"))
+        expect(page.get_by_text(figure).first).to_be_visible()
+        return
+    page.goto(url)
+    expect(page.get_by_text(figure).first).to_be_visible()
+    expect(page.get_by_text(customer).first).to_be_visible()
+
+
+def test_incident_gate_hides_the_form_until_no(page, demo_data, login, shot):
+    _open_wizard(page, login)
+    question = "Is this customer currently experiencing a breach or incident?"
+    expect(page.get_by_text(question)).to_be_visible()
+    expect(page.get_by_label("Customer Legal Name")).to_have_count(0)
+    shot("1-incident-gate")
+
+    page.get_by_label("Yes", exact=True).check()
+    guidance = page.get_by_text("Contact incident response now")
+    expect(guidance).to_be_visible()
+    expect(page.get_by_label("Customer Legal Name")).to_have_count(0)
+    shot("2-incident-yes-guidance")
+
+    page.get_by_label("No", exact=True).check()
+    expect(page.get_by_label("Customer Legal Name")).to_be_visible()
+    expect(page.get_by_text("No breach or incident reported")).to_be_visible()
+    expect(page.locator(".wizard-step.is-current")).to_contain_text("Customer details")
+    shot("3-details-revealed")
+
+
+def test_yes_stops_onboarding_with_incident_response_contacts(page, demo_data, login, shot):
+    customers = CustomerAccount.objects.count()
+    _open_wizard(page, login)
+    page.get_by_label("Yes", exact=True).check()
+    page.get_by_role("button", name="Stop onboarding").click()
+    expect(page.get_by_role("heading", name=re.compile("Onboarding stopped"))).to_be_visible()
+    expect(page.get_by_text("1-888-555-0199")).to_be_visible()
+    shot("incident-stop")
+    assert CustomerAccount.objects.count() == customers
+    assert not OnboardingRequest.objects.exists()
+
+
+def test_onboard_a_fully_virtual_customer(page, demo_data, login, shot):
+    complete = VolumeLicense.objects.get(partner__name="Northwind MSP", tier=ServiceTier.COMPLETE)
+    before = complete.unallocated
+    _open_wizard(page, login)
+    _answer_no_and_fill_details(page, "Lakeshore Physiotherapy", "8")
+    page.get_by_label("Beauceron SAT Users").fill("8")
+    expect(page.locator('[data-remaining="tier"]')).to_have_text(f"{before - 8:,}")
+    shot("1-details")
+    page.get_by_role("button", name="Continue").click()
+
+    expect(page.get_by_text("we recommend fully virtual")).to_be_visible()
+    expect(page.get_by_label("Hosting region")).to_be_hidden()
+    page.get_by_role("radio", name=re.compile(r"^Fully virtual")).check()
+    expect(page.get_by_label("Hosting region")).to_be_visible()
+    page.get_by_label("Hosting region").select_option(label="Canada")
+    shot("2-deployment-virtual")
+    page.get_by_role("button", name="Continue").click()
+
+    # Shipping is skipped: straight to the review.
+    expect(page.get_by_role("heading", name="Review and submit")).to_be_visible()
+    expect(page.locator(".wizard-step.is-skipped")).to_contain_text("Shipping")
+    expect(page.get_by_text("Lakeshore Physiotherapy")).to_be_visible()
+    page.get_by_label("I confirm that the information above is accurate.").check()
+    shot("3-review")
+    page.get_by_role("button", name="Submit").click()
+
+    expect(page.get_by_role("heading", name="Lakeshore Physiotherapy is onboarded")).to_be_visible()
+    expect(page.get_by_text("An email will be sent to you")).to_be_visible()
+    expect(page.get_by_text("Fully virtual: there is nothing to ship.")).to_be_visible()
+    shot("4-confirmation")
+
+    customer = CustomerAccount.objects.get(legal_name="Lakeshore Physiotherapy")
+    assert customer.hosting_region == "ca"
+    assert len(mail.outbox) == 1
+    email = mail.outbox[0]
+    assert email.to == ["partner@lmp.example"]
+    assert email.cc == ["it@example.com"]
+    assert "Lakeshore Physiotherapy" in email.subject
+    assert "Create your MDR Portal account" in email.body
+
+    page.get_by_role("link", name="Back to the MDR Complete license").click()
+    complete.refresh_from_db()
+    assert complete.unallocated == before - 8
+    _license_page_shows(page, complete, f"{before - 8:,}", "Lakeshore Physiotherapy")
+    shot("5-license-after")
+
+
+def test_onboard_with_primary_and_two_sensors_to_two_addresses(page, demo_data, login, shot):
+    complete = VolumeLicense.objects.get(partner__name="Northwind MSP", tier=ServiceTier.COMPLETE)
+    before = complete.unallocated
+    _open_wizard(page, login)
+    _answer_no_and_fill_details(page, "Harbour City Credit Union", "180")
+    page.get_by_label("MDR Cloud Users").fill("20")
+    page.get_by_role("button", name="Continue").click()
+
+    page.get_by_role("radio", name=re.compile(r"^Network sensor\(s\)")).check()
+    page.get_by_role("radio", name=re.compile(r"^NS-1000 Rack Sensor")).check()
+    page.get_by_role("spinbutton", name="Additional NS-100 Desktop Sensor").fill("2")
+    shot("1-deployment-sensors")
+    page.get_by_role("button", name="Continue").click()
+
+    expect(page.get_by_role("heading", name="Shipping", exact=True)).to_be_visible()
+    page.get_by_role("radio", name=re.compile(r"^A different address for each appliance")).check()
+    appliance = page.get_by_label("Which appliance is this address for?")
+
+    def add(unit_label: str, recipient: str, line1: str, city: str, region: str, postal: str):
+        appliance.select_option(label=unit_label)
+        page.get_by_label("Recipient name").fill(recipient)
+        page.get_by_label("Address line 1").fill(line1)
+        page.get_by_label("City").fill(city)
+        page.get_by_label("Province / State").fill(region)
+        page.get_by_label("Postal code").fill(postal)
+        page.get_by_role("button", name="Add", exact=True).click()
+
+    add("Primary appliance — NS-1000 Rack Sensor", "Dana Brooks", "10 Water Street",
+        "Halifax", "NS", "b3j 1a1")
+    expect(page.locator("[data-address-entry]")).to_have_count(1)
+    shot("2-shipping-one-added")
+    # A bad postal code is refused next to the field, and what was typed stays.
+    appliance.select_option(label="Additional sensor 1 — NS-100 Desktop Sensor")
+    page.get_by_label("Recipient name").fill("Lee Martin")
+    page.get_by_label("Address line 1").fill("400 Main Street")
+    page.get_by_label("City").fill("Moncton")
+    page.get_by_label("Postal code").fill("12345")
+    page.get_by_role("button", name="Add", exact=True).click()
+    expect(page.get_by_text("Enter a Canadian postal code such as K1A 0B1.")).to_be_visible()
+    expect(page.get_by_label("Recipient name")).to_have_value("Lee Martin")
+    shot("3-shipping-postal-error")
+    page.get_by_label("Province / State").fill("NB")
+    page.get_by_label("Postal code").fill("E1C 1B1")
+    page.get_by_role("button", name="Add", exact=True).click()
+    expect(page.locator("[data-address-entry]")).to_have_count(2)
+
+    # Continuing with one appliance still missing an address is refused.
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_text("Every appliance needs an address")).to_be_visible()
+    add("Additional sensor 2 — NS-100 Desktop Sensor", "Lee Martin", "400 Main Street",
+        "Moncton", "NB", "E1C 1B1")
+    expect(page.locator("[data-address-entry]")).to_have_count(3)
+    expect(page.get_by_text("Every appliance has an address.")).to_be_visible()
+    shot("4-shipping-all-added")
+    page.get_by_role("button", name="Continue").click()
+
+    expect(page.get_by_role("heading", name="Review and submit")).to_be_visible()
+    expect(page.get_by_text("Additional sensor 2 — NS-100 Desktop Sensor")).to_be_visible()
+    page.get_by_label("I confirm that the information above is accurate.").check()
+    shot("5-review")
+    page.get_by_role("button", name="Submit").click()
+
+    heading = page.get_by_role("heading", name="Harbour City Credit Union is onboarded")
+    expect(heading).to_be_visible()
+    expect(page.get_by_text("An email will be sent to you")).to_be_visible()
+    expect(page.locator("tbody tr", has_text="Pending")).to_have_count(3)
+    shot("6-confirmation")
+
+    order = OnboardingRequest.objects.get(legal_name="Harbour City Credit Union")
+    shipments = list(Shipment.objects.filter(onboarding_request=order).select_related("address"))
+    assert len(shipments) == 3
+    assert {s.address.city for s in shipments} == {"Halifax", "Moncton"}
+    # The two Moncton sensors share one saved address.
+    assert len({s.address_id for s in shipments}) == 2
+    assert {s.address.postal_code for s in shipments} == {"B3J 1A1", "E1C 1B1"}
+    assert len(mail.outbox) == 1
+    assert "NS-100 Desktop Sensor" in mail.outbox[0].body
+
+    page.get_by_role("link", name="Customer Onboarding").first.click()
+    row = page.locator("tbody tr", has_text="Harbour City Credit Union")
+    expect(row).to_contain_text("Awaiting shipment")
+    shot("7-onboarding-tab")
+
+    complete.refresh_from_db()
+    assert complete.unallocated == before - 180
+    _license_page_shows(page, complete, f"{before - 180:,}", "Harbour City Credit Union")

@@ -1,0 +1,902 @@
+"""The onboarding wizard through the test client: every step, every rule, tampering, tenancy."""
+
+from __future__ import annotations
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+from licenses import services as license_services
+from licenses.choices import CustomerStatus, ServiceTier
+from licenses.models import CustomerAccount, SeatAllocation
+from onboarding.models import OnboardingRequest
+from shipping.models import Address, Shipment
+from tests.factories import (
+    AddressFactory,
+    MembershipFactory,
+    PartnerFactory,
+    UserFactory,
+    VolumeLicenseFactory,
+    make_customer,
+)
+from tests.factories_onboarding import (
+    BOSTON,
+    OTTAWA,
+    ApplianceFactory,
+    Wizard,
+    current_step,
+    last_request,
+    sensor_orders,
+    submit_order,
+)
+
+
+@pytest.fixture
+def default_address(partner):
+    address = AddressFactory(partner=partner, city="Toronto", postal_code="M5H 3T4")
+    partner.default_address = address
+    partner.save(update_fields=["default_address"])
+    return address
+
+
+@pytest.fixture
+def rack(db):
+    return ApplianceFactory(name="NS-1000 Rack Sensor")
+
+
+@pytest.fixture
+def desktop(db):
+    return ApplianceFactory(name="NS-100 Desktop Sensor")
+
+
+@pytest.fixture
+def wizard(partner_client, complete_license, cloud_license):
+    return Wizard(partner_client, complete_license)
+
+
+def errors(response, field: str | None = None) -> list[str]:
+    form = response.context["wizard"]["form"]
+    if field is None:
+        return list(form.non_field_errors())
+    return list(form.errors.get(field, []))
+
+
+def messages_of(response) -> list[str]:
+    return [str(m) for m in response.context["messages"]]
+
+
+def at_shipping(wizard, appliance, additional=None):
+    wizard.start()
+    wizard.incident()
+    wizard.details()
+    response = wizard.sensors(appliance, additional)
+    assert current_step(response) == "shipping"
+    return response
+
+
+# --- the Customer Onboarding tab -----------------------------------------------------------
+
+
+def test_tab_lists_the_partners_licenses_with_users_available(
+    partner_client, complete_license, core_license, cloud_license, other_license
+):
+    make_customer(license=complete_license, tier_users=200)
+    response = partner_client.get(reverse("onboarding:start"))
+    assert response.status_code == 200
+    html = response.text
+    assert html.count("Users Available") >= 3
+    # Core, Complete, Cloud, in the order partners know them.
+    assert html.index("MDR Core") < html.index("MDR Complete") < html.index("MDR Cloud")
+    assert "1,790" in html  # 1,990 - 200
+    assert reverse("onboarding:wizard", kwargs={"license_pk": complete_license.pk}) in html
+    assert reverse("onboarding:wizard", kwargs={"license_pk": other_license.pk}) not in html
+    assert "Contoso" not in html
+
+
+def test_tab_lists_onboarding_requests_with_shipment_status_and_tracking(
+    partner_client, complete_license, default_address, rack, other_license
+):
+    from shipping import services as shipping_services
+
+    mine = submit_order(license=complete_license, appliances=sensor_orders(rack)).request
+    shipment = mine.shipments.get()
+    shipping_services.shipment_tracking_set(
+        shipment=shipment, carrier="purolator", tracking_number="PUR 3321 0098"
+    )
+    shipping_services.shipment_mark_shipped(shipment=shipment)
+    submit_order(license=other_license, legal_name="Globex Corporation")
+
+    response = partner_client.get(reverse("onboarding:start"))
+    html = response.text
+    assert "Acme Dental Inc." in html
+    assert "Shipped" in html and "PUR 3321 0098" in html and "Purolator" in html
+    assert "In transit" in html
+    assert "Globex" not in html
+
+
+def test_staff_without_a_partner_is_sent_to_the_admin(client, staff_user, complete_license):
+    client.force_login(staff_user)
+    response = client.get(reverse("onboarding:wizard", kwargs={"license_pk": complete_license.pk}))
+    assert response.status_code == 302
+    assert response.url == reverse("admin:index")
+
+
+# --- tenancy -------------------------------------------------------------------------------
+
+
+def test_another_partners_license_is_404_for_get_and_post(partner_client, other_license):
+    url = reverse("onboarding:wizard", kwargs={"license_pk": other_license.pk})
+    assert partner_client.get(url).status_code == 404
+    assert partner_client.post(url, {"x-current_step": "incident"}).status_code == 404
+    assert not OnboardingRequest.objects.exists()
+
+
+def test_unknown_license_is_404(partner_client, db):
+    url = reverse("onboarding:wizard", kwargs={"license_pk": 999_999})
+    assert partner_client.get(url).status_code == 404
+
+
+def test_another_partners_confirmation_page_is_404(other_client, complete_license):
+    order = submit_order(license=complete_license).request
+    url = reverse("onboarding:request_detail", kwargs={"pk": order.pk})
+    assert other_client.get(url).status_code == 404
+
+
+def test_sub_partner_onboards_on_a_shared_license_as_the_customers_sub_partner(
+    client, partner, complete_license, cloud_license
+):
+    reseller = PartnerFactory(name="Bluewater Reseller")
+    complete_license.sub_partners.add(reseller)
+    user = MembershipFactory(partner=reseller, user=UserFactory(username="bw")).user
+    client.force_login(user)
+    wizard = Wizard(client, complete_license)
+    wizard.start()
+    wizard.incident()
+    response = wizard.details()
+    # The reseller is the sub-partner; it does not choose one.
+    assert "sub_partner" not in response.context["form"].fields
+    wizard.virtual()
+    response = wizard.review()
+    assert response.status_code == 302
+    customer = CustomerAccount.objects.get(legal_name="Acme Dental Inc.")
+    assert customer.partner == partner
+    assert customer.sub_partner == reseller
+    assert last_request().partner == reseller
+
+
+# --- step 1: the incident gate -------------------------------------------------------------
+
+
+def test_wizard_opens_on_the_incident_question_without_the_rest_of_the_form(wizard):
+    response = wizard.start()
+    assert response.status_code == 200
+    assert current_step(response) == "incident"
+    assert "Is this customer currently experiencing a breach or incident?" in response.text
+    assert "Customer Legal Name" not in response.text
+    assert 'src="/static/js/onboarding.js"' in response.text
+    assert "<script>" not in response.text and "onclick" not in response.text
+
+
+def test_incident_question_must_be_answered(wizard):
+    wizard.start()
+    response = wizard.post("incident", {})
+    assert current_step(response) == "incident"
+    assert errors(response, "incident") == ["Answer the incident question to continue."]
+
+
+def test_yes_stops_onboarding_with_incident_response_contacts(wizard, settings):
+    settings.INCIDENT_RESPONSE_PHONE = "1-800-555-0111"
+    settings.INCIDENT_RESPONSE_EMAIL = "ir@vendor.example"
+    wizard.start()
+    response = wizard.incident("yes")
+    assert response.status_code == 200
+    assert "Onboarding stopped" in response.text
+    assert "1-800-555-0111" in response.text and "ir@vendor.example" in response.text
+    assert "Customer Legal Name" not in response.text
+    # Nothing is kept: going on without starting again is refused.
+    response = wizard.details()
+    assert response.status_code == 302
+    assert not CustomerAccount.objects.exists()
+    assert not OnboardingRequest.objects.exists()
+
+
+def test_no_through_htmx_reveals_the_details_in_place(wizard):
+    wizard.start()
+    response = wizard.post("incident", {"incident": "no"}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    assert current_step(response) == "details"
+    assert "<html" not in response.text
+    assert 'id="onboarding-wizard"' in response.text
+    assert "Customer Legal Name" in response.text
+    assert "No breach or incident reported" in response.text
+
+
+# --- step 2: customer details --------------------------------------------------------------
+
+
+def test_details_labels_follow_the_seed_for_mdr_complete(wizard):
+    wizard.start()
+    response = wizard.incident()
+    assert current_step(response) == "details"
+    for label in (
+        "Customer Legal Name", "Web Site", "MDR Portal Administrator Email",
+        "MDR Complete Users", "MDR Cloud Users", "Beauceron SAT Users",
+    ):
+        assert label in response.text
+    assert "Users Available (1,990)" in response.text
+    # No sub-partner shares this license, so there is nothing to choose.
+    assert "Sub-Partner" not in response.text
+
+
+def test_core_license_has_no_sat_users(partner_client, core_license, cloud_license):
+    wizard = Wizard(partner_client, core_license)
+    wizard.start()
+    response = wizard.incident()
+    fields = response.context["form"].fields
+    assert fields["tier_users"].label == "MDR Core Users"
+    assert "sat_users" not in fields and "cloud_users" in fields
+    # A posted SAT figure is ignored, not allocated.
+    wizard.details(sat_users="5")
+    wizard.virtual()
+    wizard.review()
+    allocation = SeatAllocation.objects.get(license=core_license)
+    assert allocation.seats == 25 and allocation.sat_users == 0
+
+
+def test_cloud_license_asks_only_for_mdr_cloud_users(partner_client, cloud_license):
+    wizard = Wizard(partner_client, cloud_license)
+    wizard.start()
+    fields = wizard.incident().context["form"].fields
+    assert fields["tier_users"].label == "MDR Cloud Users"
+    assert "cloud_users" not in fields and "sat_users" not in fields
+
+
+def test_no_mdr_cloud_field_without_an_mdr_cloud_license(partner_client, complete_license):
+    wizard = Wizard(partner_client, complete_license)
+    wizard.start()
+    fields = wizard.incident().context["form"].fields
+    assert "cloud_users" not in fields
+    assert "MDR Cloud Users" not in wizard.post("incident", {"incident": "no"}).text
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "message"),
+    [
+        ({"legal_name": "  "}, "legal_name", "This field is required."),
+        ({"admin_email": ""}, "admin_email", "This field is required."),
+        ({"admin_email": "not-an-email"}, "admin_email", "Enter a valid email address."),
+        ({"website": "not a url"}, "website", "Enter a valid URL."),
+        ({"tier_users": ""}, "tier_users", "This field is required."),
+        ({"tier_users": "0"}, "tier_users", "Ensure this value is greater than or equal to 1."),
+        ({"tier_users": "-4"}, "tier_users", "Ensure this value is greater than or equal to 1."),
+        ({"tier_users": "ten"}, "tier_users", "Enter a whole number."),
+        ({"tier_users": "1991"}, "tier_users", "Only 1,990 MDR Complete users are available."),
+        ({"cloud_users": "301"}, "cloud_users", "Only 300 MDR Cloud users are available."),
+        ({"cloud_users": "-1"}, "cloud_users", "Ensure this value is greater than or equal to 0."),
+        (
+            {"tier_users": "25", "sat_users": "26"},
+            "sat_users",
+            "Beauceron SAT users cannot be more than the 25 MDR Complete users.",
+        ),
+    ],
+)
+def test_details_rules(wizard, overrides, field, message):
+    wizard.start()
+    wizard.incident()
+    response = wizard.details(**overrides)
+    assert current_step(response) == "details"
+    assert errors(response, field) == [message]
+    # What was typed stays in the form.
+    if overrides.get(field, "").strip():
+        assert f'value="{overrides[field]}"' in response.text
+
+
+def test_users_available_counts_other_customers(wizard, complete_license):
+    make_customer(license=complete_license, tier_users=1980)
+    wizard.start()
+    wizard.incident()
+    response = wizard.details(tier_users="11")
+    assert errors(response, "tier_users") == ["Only 10 MDR Complete users are available."]
+    assert current_step(wizard.details(tier_users="10")) == "deployment"
+
+
+def test_duplicate_active_legal_name_is_refused_case_insensitively(wizard, complete_license):
+    make_customer(license=complete_license, legal_name="Acme Dental Inc.")
+    wizard.start()
+    wizard.incident()
+    response = wizard.details(legal_name="ACME   dental inc.")
+    assert errors(response, "legal_name") == [
+        "An active customer named “ACME dental inc.” already exists."
+    ]
+
+
+def test_an_offboarded_customers_name_can_be_onboarded_again(wizard, complete_license):
+    old = make_customer(license=complete_license, legal_name="Acme Dental Inc.")
+    license_services.customer_offboard(customer=old)
+    wizard.start()
+    wizard.incident()
+    assert current_step(wizard.details()) == "deployment"
+
+
+def test_sub_partner_is_a_choice_among_the_licenses_sub_partners(
+    wizard, complete_license, other_partner
+):
+    sharing = PartnerFactory(name="Bluewater Reseller")
+    complete_license.sub_partners.add(sharing)
+    wizard.start()
+    response = wizard.incident()
+    assert "Sub-Partner" in response.text
+    assert list(response.context["form"].fields["sub_partner"].queryset) == [sharing]
+    # Another partner's id, not sharing this license: a field error, never a 500.
+    response = wizard.details(sub_partner=str(other_partner.pk))
+    assert current_step(response) == "details"
+    assert errors(response, "sub_partner") == [
+        "Select a valid choice. That choice is not one of the available choices."
+    ]
+    response = wizard.details(sub_partner="abc")
+    assert errors(response, "sub_partner")
+    wizard.details(sub_partner=str(sharing.pk))
+    wizard.virtual()
+    wizard.review()
+    assert CustomerAccount.objects.get().sub_partner == sharing
+
+
+# --- step 3: deployment --------------------------------------------------------------------
+
+
+def test_virtual_needs_a_hosting_region(wizard):
+    wizard.start()
+    wizard.incident()
+    wizard.details()
+    response = wizard.virtual(region="")
+    assert errors(response, "hosting_region") == ["Choose the hosting region."]
+    response = wizard.virtual(region="mars")
+    assert errors(response, "hosting_region")
+    assert current_step(wizard.virtual(region="eu")) == "review"
+
+
+def test_deployment_must_be_chosen(wizard):
+    wizard.start()
+    wizard.incident()
+    wizard.details()
+    response = wizard.post("deployment", {})
+    assert errors(response, "deployment") == ["Choose a deployment solution."]
+
+
+def test_virtual_is_recommended_under_ten_users(wizard, rack):
+    wizard.start()
+    wizard.incident()
+    response = wizard.details(tier_users="9")
+    assert "we recommend fully virtual" in response.text
+    assert "fewer than 10 users" in response.text
+    wizard.back("details", "deployment")
+    response = wizard.details(tier_users="10")
+    assert "we recommend fully virtual" not in response.text
+
+
+def test_sensors_need_a_primary_appliance(wizard, rack):
+    wizard.start()
+    wizard.incident()
+    wizard.details()
+    response = wizard.post("deployment", {"deployment": "network_sensors"})
+    assert errors(response, "primary_appliance") == ["Choose the primary appliance."]
+
+
+def test_unknown_or_retired_appliance_is_a_field_error(wizard, rack):
+    retired = ApplianceFactory(name="NS-50 Retired", active=False)
+    wizard.start()
+    wizard.incident()
+    wizard.details()
+    for value in ("999999", str(retired.pk), "x"):
+        response = wizard.post(
+            "deployment", {"deployment": "network_sensors", "primary_appliance": value}
+        )
+        assert current_step(response) == "deployment"
+        assert errors(response, "primary_appliance") == [
+            "Choose an appliance from the catalogue."
+        ]
+    assert "NS-50 Retired" not in response.text
+
+
+def test_additional_sensor_counts_are_bounded(wizard, rack, desktop):
+    wizard.start()
+    wizard.incident()
+    wizard.details()
+    response = wizard.sensors(rack, {desktop: -1})
+    assert errors(response, f"additional_{desktop.pk}")
+    response = wizard.sensors(rack, {desktop: 20, rack: 6})
+    assert errors(response) == [
+        "Order at most 25 additional network sensors here; contact us for larger deployments."
+    ]
+
+
+def test_virtual_skips_the_shipping_step(wizard, default_address):
+    wizard.start()
+    wizard.incident()
+    wizard.details()
+    response = wizard.virtual()
+    assert current_step(response) == "review"
+    progress = {row["name"]: row["state"] for row in response.context["progress"]}
+    assert progress["shipping"] == "skipped"
+    assert response.context["wizard"]["steps"].count == 4
+    # Posting the skipped step anyway is answered, not crashed on.
+    response = wizard.ship_default()
+    assert response.status_code == 200
+    assert current_step(response) == "review"
+    assert "That step is not part of this onboarding; continue here." in messages_of(response)
+
+
+# --- step 4: shipping ----------------------------------------------------------------------
+
+
+def test_default_address_ships_every_appliance_there(wizard, default_address, rack, desktop):
+    response = at_shipping(wizard, rack, {desktop: 1})
+    assert "Our default partner address" in response.text
+    assert "Toronto" in response.text
+    assert current_step(wizard.ship_default()) == "review"
+    wizard.review()
+    shipments = Shipment.objects.all()
+    assert shipments.count() == 2
+    assert {s.address_id for s in shipments} == {default_address.pk}
+
+
+def test_without_a_default_address_the_option_is_not_offered(wizard, rack):
+    response = at_shipping(wizard, rack)
+    choices = dict(response.context["form"].fields["ship_to"].choices)
+    assert "default" not in choices
+    response = wizard.ship_default()
+    assert current_step(response) == "shipping"
+    assert errors(response, "ship_to")
+
+
+def test_custom_address_is_validated_and_tidied(wizard, rack):
+    at_shipping(wizard, rack)
+    response = wizard.ship_custom({**OTTAWA, "recipient": "", "postal_code": "12345"})
+    assert current_step(response) == "shipping"
+    assert errors(response, "recipient") == ["This field cannot be blank."]
+    assert errors(response, "postal_code") == ["Enter a Canadian postal code such as K1A 0B1."]
+    response = wizard.ship_custom({**OTTAWA, "country": "US", "postal_code": "K1P 6L5"})
+    assert errors(response, "postal_code") == [
+        "Enter a US ZIP code such as 12345 or 12345-6789."
+    ]
+    assert current_step(wizard.ship_custom(OTTAWA)) == "review"
+    wizard.review()
+    address = Shipment.objects.get().address
+    assert address.postal_code == "K1P 6L5"
+    assert address.partner == wizard.license.partner
+
+
+def test_one_appliance_cannot_choose_per_appliance_addresses(wizard, rack):
+    response = at_shipping(wizard, rack)
+    assert "per_appliance" not in dict(response.context["form"].fields["ship_to"].choices)
+
+
+def test_per_appliance_addresses_each_appliance_exactly_once(wizard, rack, desktop):
+    response = at_shipping(wizard, rack, {desktop: 2})
+    units = dict(response.context["form"].fields["unit"].choices)
+    assert units["primary"] == "Primary appliance — NS-1000 Rack Sensor"
+    assert units["additional-2"] == "Additional sensor 2 — NS-100 Desktop Sensor"
+
+    response = wizard.add_address("primary", OTTAWA)
+    assert current_step(response) == "shipping"
+    rows = response.context["form"].entry_rows
+    assert [r["unit"].key for r in rows] == ["primary"]
+    assert "For: Primary appliance" in response.text
+
+    # The same appliance twice is refused; so is an appliance that is not in the order.
+    response = wizard.add_address("primary", BOSTON)
+    assert errors(response, "unit") == [
+        "Choose one of this order's appliances that has no address yet."
+    ]
+    response = wizard.add_address("additional-9", BOSTON)
+    assert errors(response, "unit")
+    response = wizard.add_address("", BOSTON)
+    assert errors(response, "unit") == ["Choose the appliance this address is for."]
+    # A bad postal code is refused next to the field; the list is unchanged.
+    response = wizard.add_address("additional-1", {**BOSTON, "postal_code": "0211"})
+    assert errors(response, "postal_code") == [
+        "Enter a US ZIP code such as 12345 or 12345-6789."
+    ]
+    assert len(response.context["form"].entry_rows) == 1
+
+    wizard.add_address("additional-1", BOSTON)
+    response = wizard.ship_per_appliance()
+    assert current_step(response) == "shipping"
+    assert errors(response) == [
+        "Every appliance needs an address. Add one for: "
+        "Additional sensor 2 — NS-100 Desktop Sensor."
+    ]
+    wizard.add_address("additional-2", BOSTON)
+    response = wizard.remove_address("additional-1")
+    assert [r["unit"].key for r in response.context["form"].entry_rows] == [
+        "primary", "additional-2"
+    ]
+    wizard.add_address("additional-1", OTTAWA)
+    assert current_step(wizard.ship_per_appliance()) == "review"
+    wizard.review()
+    by_role = {
+        (s.role, s.address.city)
+        for s in Shipment.objects.select_related("address")
+    }
+    assert by_role == {("primary", "Ottawa"), ("additional", "Ottawa"), ("additional", "Boston")}
+    # Identical addresses are saved once.
+    assert Address.objects.filter(city__in=["Ottawa", "Boston"]).count() == 2
+
+
+def test_shipping_list_forgets_appliances_dropped_on_the_deployment_step(wizard, rack, desktop):
+    at_shipping(wizard, rack, {desktop: 2})
+    wizard.add_address("primary", OTTAWA)
+    wizard.add_address("additional-2", BOSTON)
+    wizard.back("deployment", "shipping")
+    response = wizard.sensors(rack, {desktop: 1})
+    assert [r["unit"].key for r in response.context["form"].entry_rows] == ["primary"]
+
+
+# --- step 5: review ------------------------------------------------------------------------
+
+
+def test_review_shows_everything_and_needs_the_confirmation(wizard, rack, desktop):
+    at_shipping(wizard, rack, {desktop: 1})
+    wizard.add_address("primary", OTTAWA)
+    wizard.add_address("additional-1", BOSTON)
+    response = wizard.ship_per_appliance()
+    assert current_step(response) == "review"
+    for text in (
+        "Acme Dental Inc.", "it@acme-dental.example", "MDR Complete Users", "Network sensor(s)",
+        "Primary appliance", "NS-1000 Rack Sensor", "Additional sensor 1", "Boston MA 02110-1234",
+        "I confirm that the information above is accurate.",
+    ):
+        assert text in response.text
+    response = wizard.review(confirm=False)
+    assert current_step(response) == "review"
+    assert errors(response, "confirm") == [
+        "Tick the box to confirm that the information is accurate."
+    ]
+    assert not CustomerAccount.objects.exists()
+
+
+# --- Back keeps data, and tampering ----------------------------------------------------------
+
+
+def test_back_keeps_what_was_entered(wizard, rack):
+    wizard.start()
+    wizard.incident()
+    wizard.details(legal_name="Lakeshore Physiotherapy", tier_users="12")
+    response = wizard.back("details", "deployment", {"deployment": "virtual"})
+    assert current_step(response) == "details"
+    assert 'value="Lakeshore Physiotherapy"' in response.text
+    assert 'value="12"' in response.text
+    # Forward again: the deployment step is still filled in.
+    response = wizard.details(legal_name="Lakeshore Physiotherapy", tier_users="12")
+    assert current_step(response) == "deployment"
+    assert response.context["form"]["deployment"].value() == "virtual"
+
+
+def test_review_edit_goes_back_and_returns_with_the_change(wizard):
+    wizard.run_virtual()
+    response = wizard.back("details", "review")
+    assert current_step(response) == "details"
+    wizard.details(tier_users="40")
+    response = wizard.virtual()
+    assert response.context["summary"]["details"]["tier_users"] == 40
+    wizard.review()
+    assert SeatAllocation.objects.get().seats == 40
+
+
+def test_jumping_to_review_without_details_is_refused(wizard):
+    wizard.start()
+    wizard.incident()
+    response = wizard.review()
+    assert response.status_code == 200
+    assert current_step(response) == "details"
+    assert "Complete “Customer details” first." in messages_of(response)
+    assert not CustomerAccount.objects.exists()
+
+
+def test_posting_a_later_step_first_is_refused(wizard, rack, default_address):
+    wizard.start()
+    for post in (wizard.details, wizard.virtual, wizard.ship_default, wizard.review):
+        response = post()
+        assert response.status_code == 200
+        assert current_step(response) == "incident"
+        assert "Complete “Incident check” first." in messages_of(response)
+    assert not CustomerAccount.objects.exists()
+
+
+def test_going_forward_with_goto_is_refused(wizard):
+    wizard.start()
+    wizard.incident()
+    response = wizard.post("details", {}, extra={"wizard_goto_step": "review"})
+    assert current_step(response) == "details"
+
+
+def test_tampered_management_form_is_answered_not_crashed(wizard):
+    wizard.start()
+    wizard.incident()
+    for payload in ({}, {wizard.management_key: "no-such-step"}):
+        response = wizard.client.post(wizard.url, payload)
+        assert response.status_code == 200
+        assert current_step(response) == "details"
+
+
+def test_posting_without_starting_the_wizard_starts_it(partner_client, complete_license):
+    wizard = Wizard(partner_client, complete_license)
+    response = wizard.details()
+    assert response.status_code == 302
+    assert response.url == wizard.url
+    response = partner_client.get(response.url)
+    assert current_step(response) == "incident"
+    assert "This onboarding form had expired or was already submitted, so it starts again." in (
+        messages_of(response)
+    )
+
+
+def test_reload_resumes_and_restart_starts_over(wizard):
+    wizard.start()
+    wizard.incident()
+    wizard.details()
+    response = wizard.start()
+    assert current_step(response) == "deployment"
+    assert "carry on where you left off" in response.text
+    response = wizard.client.get(wizard.url + "?restart=1")
+    assert current_step(response) == "incident"
+    assert "details" not in wizard.storage["step_data"]
+
+
+def test_two_licenses_keep_separate_wizards(partner_client, complete_license, core_license):
+    complete = Wizard(partner_client, complete_license)
+    core = Wizard(partner_client, core_license)
+    complete.start()
+    complete.incident()
+    core.start()
+    assert current_step(complete.details()) == "deployment"
+    assert complete.token != core.token
+
+
+# --- submit --------------------------------------------------------------------------------
+
+
+def test_submit_creates_the_customer_allocations_and_order_then_mails(
+    wizard, complete_license, cloud_license, user, django_capture_on_commit_callbacks
+):
+    wizard.start()
+    wizard.incident()
+    wizard.details(tier_users="25", cloud_users="5", sat_users="20")
+    wizard.virtual(region="us")
+    token = wizard.token
+    with django_capture_on_commit_callbacks(execute=True):
+        response = wizard.review()
+    order = last_request()
+    assert response.status_code == 302
+    assert response.url == reverse("onboarding:request_detail", kwargs={"pk": order.pk})
+    assert str(order.token) == token
+    customer = order.customer
+    assert (customer.legal_name, customer.deployment, customer.hosting_region) == (
+        "Acme Dental Inc.", "virtual", "us"
+    )
+    allocations = {a.license_id: a for a in customer.allocations.all()}
+    assert allocations[complete_license.pk].seats == 25
+    assert allocations[complete_license.pk].sat_users == 20
+    assert allocations[cloud_license.pk].seats == 5
+    complete_license.refresh_from_db()
+    assert complete_license.unallocated == 1990 - 25
+    assert order.submitted_by == user and order.incident_answer == "no"
+    assert not order.shipments.exists()
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].to == [user.email]
+    assert mail.outbox[0].cc == ["it@acme-dental.example"]
+
+    page = wizard.client.get(response.url)
+    assert "Acme Dental Inc. is onboarded" in page.text
+    assert "An email will be sent to you" in page.text
+    assert "Acme Dental Inc. has been onboarded." in messages_of(page)
+    # The wizard is done: its data is gone.
+    assert wizard.storage["step_data"] == {}
+
+
+def test_confirmation_links_back_to_the_license_page(wizard, complete_license):
+    wizard.run_virtual()
+    page = wizard.client.get(wizard.review().url)
+    try:
+        url = reverse("licenses:license_detail", kwargs={"pk": complete_license.pk})
+    except Exception:  # the license page belongs to another app and may not exist yet
+        url = reverse("licenses:license_list")
+    assert f'href="{url}"' in page.text
+
+
+def test_pool_emptied_meanwhile_sends_back_to_details_with_the_numbers(
+    wizard, complete_license, django_capture_on_commit_callbacks
+):
+    wizard.run_virtual()
+    make_customer(license=complete_license, tier_users=1980)  # someone else took the seats
+    with django_capture_on_commit_callbacks(execute=True):
+        response = wizard.review()
+    assert response.status_code == 200
+    assert current_step(response) == "details"
+    assert errors(response, "tier_users") == ["Only 10 MDR Complete users are available."]
+    assert any("Something changed since you filled in “Customer details”" in m
+               for m in messages_of(response))
+    assert not OnboardingRequest.objects.exists()
+    assert CustomerAccount.objects.count() == 1
+    assert mail.outbox == []
+    # What was typed is still there: lower the number and submit.
+    wizard.details(tier_users="10")
+    wizard.virtual()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert wizard.review().status_code == 302
+    assert last_request().tier_users == 10
+    assert len(mail.outbox) == 1
+
+
+def test_pool_taken_between_the_checks_and_the_lock_is_shown_on_details(
+    wizard, monkeypatch, complete_license
+):
+    """The service re-checks under the lock; its refusal lands next to the field too."""
+    from django.core.exceptions import ValidationError
+
+    from onboarding import views
+
+    def refuse(**kwargs):
+        raise ValidationError({"tier_users": "Only 3 MDR Complete users are available."})
+
+    wizard.run_virtual()
+    monkeypatch.setattr(views, "onboarding_submit", refuse)
+    response = wizard.review()
+    assert current_step(response) == "details"
+    assert errors(response, "tier_users") == ["Only 3 MDR Complete users are available."]
+    assert any(m.startswith("Nothing was submitted: Only 3 MDR Complete users are available.")
+               for m in messages_of(response))
+    # The wizard's data survived the refusal.
+    assert wizard.storage["step_data"]["details"]
+    monkeypatch.undo()
+    wizard.details()
+    wizard.virtual()
+    assert wizard.review().status_code == 302
+
+
+def test_name_taken_meanwhile_sends_back_to_details(wizard, complete_license):
+    wizard.run_virtual()
+    make_customer(license=complete_license, legal_name="acme dental inc.")
+    response = wizard.review()
+    assert current_step(response) == "details"
+    assert errors(response, "legal_name") == [
+        "An active customer named “Acme Dental Inc.” already exists."
+    ]
+
+
+def test_back_and_resubmit_finds_the_first_order(
+    wizard, django_capture_on_commit_callbacks
+):
+    wizard.run_virtual()
+    token = wizard.token
+    with django_capture_on_commit_callbacks(execute=True):
+        first = wizard.review()
+        # The browser's Back shows the review page again; Submit posts the same form.
+        second = wizard.review(token=token)
+    assert second.status_code == 302
+    assert second.url == first.url
+    assert CustomerAccount.objects.count() == 1
+    assert OnboardingRequest.objects.count() == 1
+    assert len(mail.outbox) == 1
+    page = wizard.client.get(second.url)
+    assert "This onboarding request was already submitted." in messages_of(page)
+
+
+def test_double_click_submits_once(wizard, complete_license, django_capture_on_commit_callbacks):
+    """Two requests that both read the wizard before the first one finished."""
+    wizard.run_virtual()
+    key = f"wizard_{wizard.prefix}"
+    snapshot = wizard.client.session[key]
+    with django_capture_on_commit_callbacks(execute=True):
+        first = wizard.review()
+        session = wizard.client.session
+        session[key] = snapshot  # the second click carries the same wizard state
+        session.save()
+        # Without the posted token, only the wizard's own token can recognise the order.
+        second = wizard.post("review", {"confirm": "on"})
+    assert first.status_code == second.status_code == 302
+    assert first.url == second.url
+    assert CustomerAccount.objects.count() == 1
+    assert SeatAllocation.objects.get().seats == 25
+    complete_license.refresh_from_db()
+    assert complete_license.allocated == 25
+    assert len(mail.outbox) == 1
+    # The wizard the second request restored is dropped: New Customer starts afresh.
+    response = wizard.start()
+    assert current_step(response) == "incident"
+    assert "carry on where you left off" not in response.text
+
+
+def test_another_partners_token_is_not_honoured(wizard, other_license, other_partner):
+    order = submit_order(license=other_license)
+    wizard.run_virtual()
+    response = wizard.review(token=str(order.request.token))
+    # The partner's own wizard went through; the foreign order was not revealed.
+    assert response.status_code == 302
+    assert response.url != reverse("onboarding:request_detail", kwargs={"pk": order.request.pk})
+    assert OnboardingRequest.objects.filter(partner=other_partner).count() == 1
+
+
+def _submit_with_sensors(client, license, rack, additional: int, name: str) -> Wizard:
+    wizard = Wizard(client, license)
+    wizard.start()
+    wizard.incident()
+    wizard.details(legal_name=name)
+    wizard.sensors(rack, {rack: additional} if additional else None)
+    if not additional:
+        response = wizard.ship_custom(OTTAWA)
+    else:
+        wizard.add_address("primary", OTTAWA)
+        for n in range(1, additional + 1):
+            wizard.add_address(f"additional-{n}", {**BOSTON, "line1": f"{n} Federal Street"})
+        response = wizard.ship_per_appliance()
+    assert current_step(response) == "review", response.context["form"].errors
+    return wizard
+
+
+def test_submit_query_count_does_not_grow_with_the_appliances(
+    partner_client, complete_license, cloud_license, rack, django_assert_max_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    counts = []
+    for additional in (0, 9):  # 1 appliance, then 10 appliances at 10 different addresses
+        wizard = _submit_with_sensors(
+            partner_client, complete_license, rack, additional, f"Customer {additional}"
+        )
+        with CaptureQueriesContext(connection) as queries:
+            assert wizard.review().status_code == 302
+        counts.append(len(queries))
+    assert Shipment.objects.count() == 11
+    assert counts[0] == counts[1], counts
+    wizard = _submit_with_sensors(partner_client, complete_license, rack, 9, "Customer pinned")
+    with django_assert_max_num_queries(60):
+        assert wizard.review().status_code == 302
+    print("submit queries:", counts)
+
+
+def test_offboarded_customer_status_is_shown_on_the_confirmation(wizard):
+    wizard.run_virtual()
+    url = wizard.review().url
+    customer = CustomerAccount.objects.get()
+    license_services.customer_offboard(customer=customer)
+    page = wizard.client.get(url)
+    assert page.status_code == 200
+    assert CustomerStatus.OFFBOARDED.label in page.text
+
+
+def test_core_and_cloud_tiers_onboard_too(partner_client, core_license, cloud_license):
+    for license in (core_license, cloud_license):
+        wizard = Wizard(partner_client, license)
+        wizard.run_virtual(legal_name=f"Customer on {license.tier}")
+        assert wizard.review().status_code == 302
+    assert {c.license.tier for c in CustomerAccount.objects.all()} == {
+        ServiceTier.CORE, ServiceTier.CLOUD
+    }
+
+
+def test_license_shared_with_nobody_rejects_a_license_from_another_owner(
+    partner_client, partner
+):
+    foreign = VolumeLicenseFactory(partner=PartnerFactory(name="Initech MSP"))
+    url = reverse("onboarding:wizard", kwargs={"license_pk": foreign.pk})
+    assert partner_client.get(url).status_code == 404
+
+
+def test_tab_and_confirmation_queries_do_not_grow_with_orders(
+    partner_client, complete_license, default_address, rack, desktop,
+    django_assert_max_num_queries,
+):
+    for n in range(5):
+        submit_order(
+            license=complete_license, legal_name=f"Customer {n}",
+            appliances=sensor_orders(rack, desktop, desktop),
+        )
+    with django_assert_max_num_queries(12):
+        response = partner_client.get(reverse("onboarding:start"))
+    assert response.text.count("NS-100 Desktop Sensor") == 10
+    order = OnboardingRequest.objects.first()
+    with django_assert_max_num_queries(12):
+        response = partner_client.get(reverse("onboarding:request_detail", kwargs={"pk": order.pk}))
+    assert response.text.count("Pending") == 3
