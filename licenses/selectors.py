@@ -79,7 +79,15 @@ def customer_table(*, partner: Partner, license: VolumeLicense) -> QuerySet[Cust
 
     The owner sees every customer on the license; a sub-partner only those it manages.
     """
-    qs = customer_scope(partner=partner).filter(allocations__license=license)
+    qs = customer_scope(partner=partner)
+    if license.tier == ServiceTier.CLOUD:
+        # The MDR Cloud pool also serves other tiers' customers through their cloud users.
+        qs = qs.filter(allocations__license=license)
+    else:
+        # A Core or Complete pool holds seats only of the customers onboarded onto it (the
+        # services allow no other), so filter on the customer's own column: the
+        # (license, status, lower(legal_name), id) index then serves page 1 in order.
+        qs = qs.filter(license=license)
     return (
         qs.annotate(
             primary_alloc=FilteredRelation(
