@@ -35,6 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lmp.settings")
     os.environ.setdefault("LMP_TESTING", "1")  # fast hasher, locmem e-mail, dev secret key
+    os.environ["ALLOWED_HOSTS"] = "testserver,127.0.0.1,localhost"
     recreate_database(url)
 
     import django

@@ -111,10 +111,9 @@ def start_gunicorn(port: int, workers: int = 2) -> subprocess.Popen:
 def run(*, customers: int, requests: int) -> list[Row]:
     from django.urls import reverse
 
-    from bench.common import bulk_customers, make_partner_with_license
+    from bench.data import license_with
 
-    _, license, user = make_partner_with_license()
-    bulk_customers(license=license, count=customers)
+    license, user = license_with(customers)
     cookie = _session_cookie(user)
     page = reverse("licenses:license_detail", kwargs={"pk": license.pk})
     port = _free_port()

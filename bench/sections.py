@@ -7,10 +7,24 @@ from functools import partial
 
 
 def _all(quick: bool) -> dict[str, Callable[[], list]]:
-    from bench import allocation
+    from bench import allocation, export, http, onboarding, page
 
+    if quick:
+        return {
+            "page": partial(page.run, sizes=[10, 1_000, 10_000], search_sizes=(1_000, 10_000),
+                            repeat=7),
+            "export": partial(export.run, size=10_000, small=1_000, repeat=1),
+            "allocation": partial(allocation.run, ops=40),
+            "http": partial(http.run, customers=1_000, requests=50),
+            "onboarding": partial(onboarding.run, repeat=3),
+        }
     return {
-        "allocation": partial(allocation.run, ops=40 if quick else 250),
+        "page": partial(page.run, sizes=[10, 1_000, 10_000, 100_000],
+                        search_sizes=(1_000, 100_000), repeat=15),
+        "export": partial(export.run, size=100_000, small=10_000, repeat=3),
+        "allocation": partial(allocation.run, ops=250),
+        "http": partial(http.run, customers=1_000, requests=300),
+        "onboarding": partial(onboarding.run, repeat=9),
     }
 
 

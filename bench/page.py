@@ -1,0 +1,75 @@
+"""License page at scale: page 1 of the customer table, its count, and search as you type."""
+
+from __future__ import annotations
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from bench.common import Row, median_ms
+from bench.data import client_for, license_with
+
+
+def _page(client, url: str, **headers):
+    def get():
+        response = client.get(url, **headers)
+        assert response.status_code == 200, response.status_code
+        return response
+
+    return get
+
+
+def run(*, sizes: list[int], search_sizes: tuple[int, int], repeat: int) -> list[Row]:
+    from licenses.selectors import license_customers
+
+    times, queries, counts = {}, {}, {}
+    for n in sizes:
+        license, user = license_with(n)
+        client = client_for(user)
+        url = reverse("licenses:license_detail", kwargs={"pk": license.pk})
+        get = _page(client, url)
+        with CaptureQueriesContext(connection) as captured:
+            get()
+        queries[n] = len(captured)
+        times[n] = median_ms(get, repeat=repeat)
+        qs = license_customers(partner=license.partner, license=license).filter(status="active")
+        counts[n] = median_ms(qs.count, repeat=repeat)
+
+    smallest = sizes[0]
+    rows = [
+        Row(
+            f"license page queries, {smallest:,} → {max(sizes):,} customers",
+            max(queries.values()), min(queries.values()), "q", "≤ 10 and constant",
+            max(queries.values()) <= 10 and len(set(queries.values())) == 1,
+        )
+    ]
+    for n in sizes[1:]:
+        target = "ratio ≤ 1.5" if n == 10_000 else "reported"
+        rows.append(
+            Row(
+                f"license page time, {n:,} vs {smallest:,} customers",
+                times[n], times[smallest], "ms", target,
+                times[n] / times[smallest] <= 1.5 if n == 10_000 else None,
+            )
+        )
+    for n in sizes:
+        rows.append(Row(f"customer count(*) query, {n:,} customers", counts[n], None, "ms",
+                        "reported", None))
+
+    small, large = search_sizes
+    search = {}
+    for n in (small, large):
+        license, user = license_with(n)
+        client = client_for(user)
+        # A fragment of one customer's name, typed into the search bar (htmx partial).
+        url = reverse("licenses:license_detail", kwargs={"pk": license.pk}) + "?q=0000123"
+        get = _page(client, url, HTTP_HX_REQUEST="true")
+        assert "0000123" in get().content.decode()
+        search[n] = median_ms(get, repeat=repeat)
+    rows.append(
+        Row(
+            f"search as you type, {large:,} vs {small:,} customers",
+            search[large], search[small], "ms", "ratio ≤ 2", search[large] / search[small] <= 2,
+        )
+    )
+    return rows
