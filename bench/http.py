@@ -36,6 +36,9 @@ def _client(port: int, path: str, cookie: str, requests: int, out) -> None:
         latencies.append((time.perf_counter() - start) * 1000)
         if response.status != 200:
             errors += 1
+            if errors == 1:
+                print(f"  {path}: HTTP {response.status} {response.getheader('Location')}",
+                      flush=True)
     conn.close()
     out.put((latencies, errors))
 
@@ -81,7 +84,6 @@ def start_gunicorn(port: int, workers: int = 2) -> subprocess.Popen:
         **os.environ,
         "DEBUG": "0",
         "LMP_TESTING": "0",
-        "SECRET_KEY": "bench-" + "k" * 50,
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "SECURE_SSL_REDIRECT": "0",
         "LOG_LEVEL": "WARNING",
