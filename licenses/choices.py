@@ -38,3 +38,24 @@ class HostingRegion(models.TextChoices):
     UNITED_STATES = "us", "United States"
     UK_EU = "eu", "United Kingdom / EU"
     AUSTRALIA = "au", "Australia"
+
+
+class AllocationEventKind(models.TextChoices):
+    """What kind of change an audit-history event records."""
+
+    ONBOARDED = "onboarded", "Onboarded"
+    EDITED = "edited", "Edited"
+    OFFBOARDED = "offboarded", "Offboarded"
+    COMMITMENT_CHANGED = "commitment_changed", "Commitment changed"
+
+
+class AllocationEventSource(models.TextChoices):
+    """Where a recorded change was made: the partner portal or the vendor's Django admin."""
+
+    PORTAL = "portal", "Portal"
+    ADMIN = "admin", "Admin"
+
+
+# The "what" of a history event that is not a tier's users ("MDR Complete Users" and so on).
+SAT_USERS_LABEL = "Beauceron SAT Users"
+SEAT_COMMITMENT_LABEL = "Seat commitment"

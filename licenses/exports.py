@@ -1,4 +1,5 @@
-"""Excel export of a license's customers, streamed with openpyxl's write-only mode.
+"""Excel export of a license's customers and its allocation history, streamed with openpyxl's
+write-only mode.
 
 Memory stays flat however many customers there are: rows come from ``QuerySet.iterator()`` in
 chunks, openpyxl's write-only worksheet spools each row to a temporary file as it is appended, and
@@ -23,8 +24,8 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
-from licenses.choices import CustomerStatus, ServiceTier
-from licenses.models import CustomerAccount, Partner, VolumeLicense
+from licenses.choices import AllocationEventSource, CustomerStatus, ServiceTier
+from licenses.models import AllocationEvent, CustomerAccount, Partner, VolumeLicense
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CHUNK_SIZE = 2000
@@ -37,7 +38,9 @@ HEADER_FILL = PatternFill("solid", fgColor="13315C")
 TOTAL_FONT = Font(bold=True)
 TOTAL_FILL = PatternFill("solid", fgColor="E9EEF5")
 DATE_FORMAT = "yyyy-mm-dd"
+DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
 INT_FORMAT = "#,##0"
+SIGNED_INT_FORMAT = "+#,##0;-#,##0;0"
 
 
 @dataclass(frozen=True)
@@ -46,8 +49,24 @@ class Column:
 
     header: str
     width: float
-    kind: str = "text"  # "text", "int" or "date"
+    kind: str = "text"  # "text", "int", "signed" (an int shown with its sign), "date", "datetime"
     total: bool = False
+
+
+def _default_total_label(count: int) -> str:
+    return f"Total ({count:,} rows)"
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """One worksheet: tab name, title and subtitle rows, columns, and rows (consumed once)."""
+
+    name: str
+    title: str
+    subtitle: str
+    columns: Sequence[Column]
+    rows: Iterable[Sequence[Any]]
+    total_label: Callable[[int], str] = _default_total_label
 
 
 @dataclass(frozen=True)
@@ -72,11 +91,16 @@ def _cell(ws: WriteOnlyWorksheet, column: Column, value: Any) -> Any:
     if isinstance(value, str):
         return text_cell(ws, value)
     cell = WriteOnlyCell(ws, value=value)
-    if column.kind == "date":
-        cell.number_format = DATE_FORMAT
-    elif column.kind == "int":
-        cell.number_format = INT_FORMAT
+    cell.number_format = _NUMBER_FORMATS.get(column.kind, cell.number_format)
     return cell
+
+
+_NUMBER_FORMATS = {
+    "date": DATE_FORMAT,
+    "datetime": DATETIME_FORMAT,
+    "int": INT_FORMAT,
+    "signed": SIGNED_INT_FORMAT,
+}
 
 
 def workbook_write(
@@ -87,14 +111,28 @@ def workbook_write(
     subtitle: str,
     columns: Sequence[Column],
     rows: Iterable[Sequence[Any]],
-    total_label: Callable[[int], str] = lambda n: f"Total ({n:,} rows)",
+    total_label: Callable[[int], str] = _default_total_label,
 ) -> int:
-    """Write one sheet (title, bold frozen header with autofilter, rows, totals) to ``file``.
+    """Write a one-sheet workbook to ``file`` from any iterable of rows; returns the row count."""
+    sheet = Sheet(
+        name=sheet_title, title=title, subtitle=subtitle, columns=columns, rows=rows,
+        total_label=total_label,
+    )
+    return workbook_sheets_write(file=file, sheets=[sheet])[0]
 
-    ``rows`` may be any iterable, consumed once; returns how many data rows were written.
-    """
+
+def workbook_sheets_write(*, file: IO[bytes], sheets: Iterable[Sheet]) -> list[int]:
+    """Write the sheets, in order, to one workbook in ``file``; returns each one's row count."""
     wb = Workbook(write_only=True)
-    ws = wb.create_sheet(title=sheet_title[:31])
+    counts = [_sheet_append(wb, sheet) for sheet in sheets]
+    wb.save(file)
+    return counts
+
+
+def _sheet_append(wb: Workbook, sheet: Sheet) -> int:
+    """Stream one sheet (title, bold frozen header with autofilter, rows, totals) into ``wb``."""
+    columns, title, subtitle = sheet.columns, sheet.title, sheet.subtitle
+    ws = wb.create_sheet(title=sheet.name[:31])
     # Widths, the frozen pane and the filter must be set before the first row is streamed.
     for index, column in enumerate(columns, 1):
         ws.column_dimensions[get_column_letter(index)].width = column.width
@@ -118,7 +156,7 @@ def workbook_write(
 
     totals = [0] * len(columns)
     count = 0
-    for row in rows:
+    for row in sheet.rows:
         count += 1
         cells = []
         for index, (column, value) in enumerate(zip(columns, row, strict=True)):
@@ -134,7 +172,9 @@ def workbook_write(
     total_cells: list[Any] = []
     for index, column in enumerate(columns):
         if index == 0:
-            total_cells.append(text_cell(ws, total_label(count), font=TOTAL_FONT, fill=TOTAL_FILL))
+            total_cells.append(
+                text_cell(ws, sheet.total_label(count), font=TOTAL_FONT, fill=TOTAL_FILL)
+            )
         elif column.total:
             cell = WriteOnlyCell(ws, value=totals[index])
             cell.font, cell.fill, cell.number_format = TOTAL_FONT, TOTAL_FILL, INT_FORMAT
@@ -144,13 +184,46 @@ def workbook_write(
             cell.fill = TOTAL_FILL
             total_cells.append(cell)
     ws.append(total_cells)
-
-    wb.save(file)
     return count
 
 
 def _local_date(value: dt.datetime | None) -> dt.date | None:
     return timezone.localtime(value).date() if value else None
+
+
+def _local_datetime(value: dt.datetime) -> dt.datetime:
+    """Local wall-clock time, without a zone: Excel has no time zones (openpyxl refuses them)."""
+    return timezone.localtime(value).replace(tzinfo=None)
+
+
+HISTORY_COLUMNS = [
+    Column("When", 17, "datetime"),
+    Column("Customer", 36),
+    Column("License", 15),
+    Column("What changed", 22),
+    Column("From", 11, "int"),
+    Column("To", 11, "int"),
+    Column("Change", 11, "signed"),
+    Column("Action", 20),
+    Column("Changed by", 20),
+    Column("Made in", 13),
+]
+
+
+def history_row(event: AllocationEvent) -> tuple:
+    """One history event as a row of ``HISTORY_COLUMNS``."""
+    return (
+        _local_datetime(event.at),
+        event.customer.legal_name if event.customer_id else "",
+        event.license.get_tier_display(),
+        event.what,
+        event.from_value,
+        event.to_value,
+        event.delta,
+        event.get_kind_display(),
+        event.actor.get_username() if event.actor_id else "System",
+        "Vendor admin" if event.source == AllocationEventSource.ADMIN else "Portal",
+    )
 
 
 def customer_export_fields(*, license: VolumeLicense, show_cloud: bool) -> list[_ExportField]:
@@ -203,10 +276,13 @@ def customers_export(
     customers: QuerySet[CustomerAccount],
     show_cloud: bool,
     description: str = "",
+    events: QuerySet[AllocationEvent] | None = None,
+    history_description: str = "",
 ) -> tuple[IO[bytes], str]:
     """Write ``customers`` (filtered and sorted) to a temporary .xlsx; return it and its name.
 
-    The caller owns the returned file (rewound to the start); closing it deletes it.
+    With ``events``, a second sheet "History" lists them oldest first, like a ledger. The caller
+    owns the returned file (rewound to the start); closing it deletes it.
     """
     now = timezone.localtime()
     fields = customer_export_fields(license=license, show_cloud=show_cloud)
@@ -221,18 +297,37 @@ def customers_export(
     subtitle = f"Customers exported {now:%Y-%m-%d %H:%M}"
     if description:
         subtitle += f" · {description}"
-    # Handed to the response, which closes (and so deletes) it once sent.
-    file = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115
-    try:
-        workbook_write(
-            file=file,
-            sheet_title=f"{license.get_tier_display()} customers",
+    sheets = [
+        Sheet(
+            name=f"{license.get_tier_display()} customers",
             title=title,
             subtitle=subtitle,
             columns=[field.column for field in fields],
             rows=rows,
             total_label=lambda n: f"Total ({n:,} customer{'' if n == 1 else 's'})",
         )
+    ]
+    if events is not None:
+        history = f"Allocation history exported {now:%Y-%m-%d %H:%M}"
+        if history_description:
+            history += f" · {history_description}"
+        sheets.append(
+            Sheet(
+                name="History",
+                title=title,
+                subtitle=history,
+                columns=HISTORY_COLUMNS,
+                rows=(
+                    history_row(event)
+                    for event in events.order_by("at", "pk").iterator(chunk_size=CHUNK_SIZE)
+                ),
+                total_label=lambda n: f"{n:,} change{'' if n == 1 else 's'}",
+            )
+        )
+    # Handed to the response, which closes (and so deletes) it once sent.
+    file = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115
+    try:
+        workbook_sheets_write(file=file, sheets=sheets)
     except BaseException:
         file.close()
         raise

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import django_filters
 from django import forms
 from django.db.models import Q, QuerySet
+from django_filters.widgets import DateRangeWidget
 
-from licenses.choices import CustomerStatus
-from licenses.models import CustomerAccount
+from licenses.choices import AllocationEventKind, CustomerStatus
+from licenses.models import AllocationEvent, CustomerAccount
 
 
 class CustomerAccountFilterSet(django_filters.FilterSet):
@@ -57,3 +60,84 @@ class CustomerAccountFilterSet(django_filters.FilterSet):
     @property
     def search_text(self) -> str:
         return (self.form.cleaned_data.get("q") or "").strip() if self.is_valid() else ""
+
+
+class _DateRangeWidget(DateRangeWidget):
+    """Two date pickers sent as ``date_from`` and ``date_to``."""
+
+    suffixes = ["from", "to"]
+
+    def __init__(self, attrs=None):
+        date = {"type": "date", "class": "form-control"}
+        super().__init__(attrs={**date, **(attrs or {})})
+
+
+class AllocationEventFilterSet(django_filters.FilterSet):
+    """Filters of a history page: kind, what, who, a date range and (per license) customer name."""
+
+    q = django_filters.CharFilter(
+        method="search",
+        label="Search customers",
+        widget=forms.TextInput(
+            attrs={
+                "type": "search",
+                "placeholder": "Search customer name…",
+                "autocomplete": "off",
+                "class": "form-control",
+            }
+        ),
+    )
+    kind = django_filters.ChoiceFilter(
+        choices=AllocationEventKind.choices,
+        empty_label="All actions",
+        label="Action",
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+    what = django_filters.ChoiceFilter(
+        choices=[],  # set per page: the figures that page can show
+        empty_label="Everything",
+        label="What changed",
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+    actor = django_filters.CharFilter(
+        method="by_actor",
+        label="Changed by",
+        widget=forms.TextInput(
+            attrs={"placeholder": "Username", "autocomplete": "off", "class": "form-control"}
+        ),
+    )
+    date = django_filters.DateFromToRangeFilter(
+        field_name="at", label="Date", widget=_DateRangeWidget()
+    )
+
+    class Meta:
+        model = AllocationEvent
+        fields = ["q", "kind", "what", "actor", "date"]
+
+    def __init__(
+        self, data=None, *args, what_choices: Sequence[str] = (), search: bool = True, **kwargs
+    ):
+        super().__init__(data, *args, **kwargs)
+        self.filters["what"].extra["choices"] = [(label, label) for label in what_choices]
+        if not search:
+            # One customer's page: there is no customer to search for.
+            del self.filters["q"]
+
+    def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        """Every word must appear in the customer's legal name."""
+        for word in value.split()[:8]:
+            queryset = queryset.filter(customer__legal_name__icontains=word)
+        return queryset
+
+    def by_actor(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        """Part of a username; "system" finds the changes made without a login (demo data)."""
+        value = value.strip()
+        if value.lower() == "system":
+            return queryset.filter(actor__isnull=True)
+        return queryset.filter(actor__username__icontains=value) if value else queryset
+
+    @property
+    def is_filtered(self) -> bool:
+        """Whether any filter has a value (the empty state then says so)."""
+        keys = [*self.filters, "date_from", "date_to"]  # the range arrives as its two halves
+        return any(str(self.data.get(key) or "").strip() for key in keys)

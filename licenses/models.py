@@ -29,6 +29,8 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from licenses.choices import (
+    AllocationEventKind,
+    AllocationEventSource,
     Currency,
     CustomerStatus,
     DeploymentSolution,
@@ -243,3 +245,48 @@ class SeatAllocation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer}: {self.seats} × {self.license}"
+
+
+class AllocationEvent(models.Model):
+    """One recorded allocation change: who, when, which pool, what, and the number before and after.
+
+    Written by the services in the same transaction as the change (a refused change leaves none).
+    """
+
+    # No single-column indexes: (license, at) and (customer, at) below lead with these columns.
+    license = models.ForeignKey(
+        VolumeLicense, on_delete=models.PROTECT, related_name="events", db_index=False
+    )
+    # Null for a change of the license itself (its seat commitment).
+    customer = models.ForeignKey(
+        CustomerAccount, on_delete=models.PROTECT, null=True, blank=True, related_name="events",
+        db_index=False,
+    )
+    # Null means the system (demo data, scripts); the event outlives a deleted login.
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
+    )
+    at = models.DateTimeField(default=timezone.now)
+    kind = models.CharField(max_length=20, choices=AllocationEventKind.choices)
+    source = models.CharField(
+        max_length=10, choices=AllocationEventSource.choices, default=AllocationEventSource.PORTAL
+    )
+    # The label partners know the figure by, e.g. "MDR Complete Users" or "Seat commitment".
+    what = models.CharField(max_length=60)
+    from_value = models.PositiveIntegerField("From")
+    to_value = models.PositiveIntegerField("To")
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [
+            models.Index(fields=["license", "at"], name="event_license_at"),
+            models.Index(fields=["customer", "at"], name="event_customer_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.what} {self.from_value:,} → {self.to_value:,} ({self.get_kind_display()})"
+
+    @property
+    def delta(self) -> int:
+        return self.to_value - self.from_value

@@ -18,7 +18,14 @@ from django.db.models.functions import Coalesce, Lower
 from django.shortcuts import get_object_or_404
 
 from licenses.choices import ServiceTier
-from licenses.models import CustomerAccount, Membership, Partner, SeatAllocation, VolumeLicense
+from licenses.models import (
+    AllocationEvent,
+    CustomerAccount,
+    Membership,
+    Partner,
+    SeatAllocation,
+    VolumeLicense,
+)
 
 # Licenses list in the product's order (Core, Complete, Cloud), not alphabetically.
 TIER_ORDER = Case(
@@ -161,3 +168,20 @@ def license_customer_get(
         ),
         pk=pk,
     )
+
+
+def _events(*, partner: Partner) -> QuerySet[AllocationEvent]:
+    """History events the partner may see: its licenses' (owner) and its managed customers'."""
+    return AllocationEvent.objects.filter(
+        Q(license__partner=partner) | Q(customer__sub_partner=partner)
+    ).select_related("actor", "customer", "license")
+
+
+def license_events(*, partner: Partner, license: VolumeLicense) -> QuerySet[AllocationEvent]:
+    """The history of one pool: all of it for its owner; a sub-partner sees its customers' only."""
+    return _events(partner=partner).filter(license=license)
+
+
+def customer_events(*, partner: Partner, customer: CustomerAccount) -> QuerySet[AllocationEvent]:
+    """The history of one customer, on every pool it has held seats of."""
+    return _events(partner=partner).filter(customer=customer)

@@ -17,6 +17,10 @@ available" message; if the seats were freed again meanwhile it simply retries on
 Lock order, to rule out deadlocks: the customer row first (edits of one customer queue up), then
 license rows in primary-key order (allocation writes are sorted; ``licenses_lock`` sorts).
 Commitment changes lock only the license row.
+
+Every allocation change is also recorded as an ``AllocationEvent`` (the audit history): one bulk
+INSERT per service call, made *before* the allocation writes, so the pool row lock taken by the
+trigger is not held while the events are written, and a refused write rolls them back with it.
 """
 
 from __future__ import annotations
@@ -31,8 +35,23 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from licenses.choices import CustomerStatus, DeploymentSolution, HostingRegion, ServiceTier
-from licenses.models import CustomerAccount, Partner, SeatAllocation, VolumeLicense
+from licenses.choices import (
+    SAT_USERS_LABEL,
+    SEAT_COMMITMENT_LABEL,
+    AllocationEventKind,
+    AllocationEventSource,
+    CustomerStatus,
+    DeploymentSolution,
+    HostingRegion,
+    ServiceTier,
+)
+from licenses.models import (
+    AllocationEvent,
+    CustomerAccount,
+    Partner,
+    SeatAllocation,
+    VolumeLicense,
+)
 
 # PostgreSQL's integer column tops out here; larger numbers are refused with a message, not a 500.
 MAX_SEATS = 2_147_483_647
@@ -56,6 +75,32 @@ class Change:
         old = f"{self.old:,}" if isinstance(self.old, int) else f"“{self.old}”"
         new = f"{self.new:,}" if isinstance(self.new, int) else f"“{self.new}”"
         return f"{self.label} {old} → {new}"
+
+
+def _event(
+    *,
+    kind: str,
+    license: VolumeLicense,
+    customer: CustomerAccount | None,
+    what: str,
+    old: int,
+    new: int,
+    actor,
+    source: str,
+    at,
+) -> AllocationEvent:
+    """An unsaved history event; ``actor`` None (or not logged in) is recorded as the system."""
+    return AllocationEvent(
+        kind=kind, license=license, customer=customer, what=what, from_value=old, to_value=new,
+        actor_id=actor.pk if getattr(actor, "is_authenticated", False) else None,
+        source=source, at=at,
+    )
+
+
+def _events_record(events: list[AllocationEvent]) -> None:
+    """Write one call's history in a single INSERT (before its allocation writes)."""
+    if events:
+        AllocationEvent.objects.bulk_create(events)
 
 
 def licenses_lock(*, license_ids: Iterable[int]) -> dict[int, VolumeLicense]:
@@ -275,6 +320,7 @@ def customer_create(
     deployment: str = "",
     hosting_region: str = "",
     actor=None,
+    source: str = AllocationEventSource.PORTAL,
 ) -> CustomerAccount:
     """Create a customer on ``license`` with its tier (and optional cloud / SAT) allocations.
 
@@ -316,6 +362,18 @@ def customer_create(
     writes = [(license, tier_users, sat_users, "tier_users")]
     if cloud_users:
         writes.append((cloud_license, cloud_users, 0, "cloud_users"))
+    onboarded = functools.partial(
+        _event, kind=AllocationEventKind.ONBOARDED, customer=customer, old=0, actor=actor,
+        source=source, at=timezone.now(),
+    )
+    events = [onboarded(license=license, what=license.users_label, new=tier_users)]
+    if sat_users:
+        events.append(onboarded(license=license, what=SAT_USERS_LABEL, new=sat_users))
+    if cloud_users:
+        events.append(
+            onboarded(license=cloud_license, what=cloud_license.users_label, new=cloud_users)
+        )
+    _events_record(events)
     for pool, seats, sat, field in sorted(writes, key=lambda w: w[0].pk):
         _write_allocation(
             customer=customer, license=pool, allocation=None, seats=seats, sat_users=sat,
@@ -338,6 +396,7 @@ def customer_update(
     cloud_users: int = 0,
     sat_users: int = 0,
     actor=None,
+    source: str = AllocationEventSource.PORTAL,
 ) -> list[Change]:
     """Rename an active customer and/or change its allocations; returns what changed.
 
@@ -381,15 +440,31 @@ def customer_update(
         _save_customer(customer)
 
     writes = []
+    edited = functools.partial(
+        _event, kind=AllocationEventKind.EDITED, customer=customer, actor=actor, source=source,
+        at=timezone.now(),
+    )
+    events = []
     if (tier_users, sat_users) != (old_tier, old_sat):
         writes.append((license, primary, tier_users, sat_users, "tier_users"))
         if tier_users != old_tier:
             changes.append(Change(license.users_label, old_tier, tier_users))
+            events.append(
+                edited(license=license, what=license.users_label, old=old_tier, new=tier_users)
+            )
         if sat_users != old_sat:
-            changes.append(Change("Beauceron SAT Users", old_sat, sat_users))
+            changes.append(Change(SAT_USERS_LABEL, old_sat, sat_users))
+            events.append(edited(license=license, what=SAT_USERS_LABEL, old=old_sat, new=sat_users))
     if cloud_license is not None and cloud_users != old_cloud:
         writes.append((cloud_license, cloud, cloud_users, 0, "cloud_users"))
         changes.append(Change("MDR Cloud Users", old_cloud, cloud_users))
+        events.append(
+            edited(
+                license=cloud_license, what=cloud_license.users_label, old=old_cloud,
+                new=cloud_users,
+            )
+        )
+    _events_record(events)
     for pool, allocation, seats, sat, field in sorted(writes, key=lambda w: w[0].pk):
         _write_allocation(
             customer=customer, license=pool, allocation=allocation, seats=seats,
@@ -401,7 +476,13 @@ def customer_update(
 
 @pool_write
 def allocation_set(
-    *, customer: CustomerAccount, license: VolumeLicense, seats: int, sat_users: int = 0, actor=None
+    *,
+    customer: CustomerAccount,
+    license: VolumeLicense,
+    seats: int,
+    sat_users: int = 0,
+    actor=None,
+    source: str = AllocationEventSource.PORTAL,
 ) -> SeatAllocation | None:
     """Set one customer's seats on one license (0 on a secondary pool releases the allocation)."""
     customer = _customer_lock(customer)
@@ -423,19 +504,38 @@ def allocation_set(
         raise ValidationError({"sat_users": _sat_message(license=license, tier_users=seats)})
     allocation = customer.allocations.filter(license=license).first()
     current = allocation.seats if allocation else 0
+    current_sat = allocation.sat_users if allocation else 0
     _check_available(license=license, current=current, wanted=seats, field="seats")
+    edited = functools.partial(
+        _event, kind=AllocationEventKind.EDITED, license=license, customer=customer, actor=actor,
+        source=source, at=timezone.now(),
+    )
+    events = []
+    if seats != current:
+        events.append(edited(what=license.users_label, old=current, new=seats))
+    if sat_users != current_sat:
+        events.append(edited(what=SAT_USERS_LABEL, old=current_sat, new=sat_users))
+    _events_record(events)
     return _write_allocation(
         customer=customer, license=license, allocation=allocation, seats=seats, sat_users=sat_users
     )
 
 
-def allocation_release(*, customer: CustomerAccount, license: VolumeLicense, actor=None) -> None:
+def allocation_release(
+    *,
+    customer: CustomerAccount,
+    license: VolumeLicense,
+    actor=None,
+    source: str = AllocationEventSource.PORTAL,
+) -> None:
     """Give a customer's secondary (MDR Cloud) seats back to the pool."""
-    allocation_set(customer=customer, license=license, seats=0, actor=actor)
+    allocation_set(customer=customer, license=license, seats=0, actor=actor, source=source)
 
 
 @transaction.atomic
-def customer_offboard(*, customer: CustomerAccount, actor=None) -> dict[VolumeLicense, int]:
+def customer_offboard(
+    *, customer: CustomerAccount, actor=None, source: str = AllocationEventSource.PORTAL
+) -> dict[VolumeLicense, int]:
     """Mark the customer offboarded (the row stays) and return its seats to their pools.
 
     Returns the seats released per license. The customer's row lock makes a concurrent edit of
@@ -446,8 +546,22 @@ def customer_offboard(*, customer: CustomerAccount, actor=None) -> dict[VolumeLi
     if customer.status != CustomerStatus.ACTIVE:
         raise ValidationError("This customer is already offboarded.")
     released: dict[VolumeLicense, int] = {}
-    active = customer.allocations.filter(active=True).select_related("license")
-    for allocation in sorted(active, key=lambda a: a.license_id):
+    active = sorted(
+        customer.allocations.filter(active=True).select_related("license"),
+        key=lambda a: a.license_id,
+    )
+    at = timezone.now()
+    _events_record(
+        [
+            _event(
+                kind=AllocationEventKind.OFFBOARDED, license=a.license, customer=customer,
+                what=a.license.users_label, old=a.seats, new=0, actor=actor, source=source, at=at,
+            )
+            for a in active
+            if a.seats
+        ]
+    )
+    for allocation in active:
         allocation.active = False
         allocation.save(update_fields=["active"])
         allocation.license.allocated -= allocation.seats
@@ -500,7 +614,11 @@ def license_terms_check(
 
 @transaction.atomic
 def license_commitment_set(
-    *, license: VolumeLicense, seat_commitment: int, actor=None
+    *,
+    license: VolumeLicense,
+    seat_commitment: int,
+    actor=None,
+    source: str = AllocationEventSource.ADMIN,
 ) -> VolumeLicense:
     """Change a license's seat commitment; refused below what is already allocated.
 
@@ -515,6 +633,14 @@ def license_commitment_set(
         raise ValidationError(
             {"seat_commitment": commitment_message(allocated=license.allocated)}
         )
+    if seat_commitment != license.seat_commitment:
+        _events_record([
+            _event(
+                kind=AllocationEventKind.COMMITMENT_CHANGED, license=license, customer=None,
+                what=SEAT_COMMITMENT_LABEL, old=license.seat_commitment, new=seat_commitment,
+                actor=actor, source=source, at=timezone.now(),
+            )
+        ])
     license.seat_commitment = seat_commitment
     license.save(update_fields=["seat_commitment"])
     original.seat_commitment, original.allocated = license.seat_commitment, license.allocated
@@ -522,7 +648,9 @@ def license_commitment_set(
 
 
 @transaction.atomic
-def license_save(*, license: VolumeLicense, actor=None) -> VolumeLicense:
+def license_save(
+    *, license: VolumeLicense, actor=None, source: str = AllocationEventSource.ADMIN
+) -> VolumeLicense:
     """Create or update a license's terms (admin) under the row lock; the counter is never written.
 
     Refuses a commitment below what is allocated, and a new partner or tier once it has customers.
@@ -535,8 +663,10 @@ def license_save(*, license: VolumeLicense, actor=None) -> VolumeLicense:
             seat_commitment=license.seat_commitment,
         )
         license.allocated = current.allocated
+        old_commitment = current.seat_commitment
     else:
         license.allocated = 0
+        old_commitment = 0
     license.full_clean()
     try:
         with transaction.atomic():
@@ -548,4 +678,13 @@ def license_save(*, license: VolumeLicense, actor=None) -> VolumeLicense:
                 {"tier": "This partner already has a license of this tier."}
             ) from exc
         raise
+    if license.seat_commitment != old_commitment:
+        # After the save: a new license needs its id. The row is ours (locked or just inserted).
+        _events_record([
+            _event(
+                kind=AllocationEventKind.COMMITMENT_CHANGED, license=license, customer=None,
+                what=SEAT_COMMITMENT_LABEL, old=old_commitment, new=license.seat_commitment,
+                actor=actor, source=source, at=timezone.now(),
+            )
+        ])
     return license

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.LicenseListView.as_view(), name="license_list"),
     path("<int:pk>/", views.LicenseDetailView.as_view(), name="license_detail"),
     path("<int:pk>/export/", views.LicenseExportView.as_view(), name="license_export"),
+    path("<int:pk>/history/", views.LicenseHistoryView.as_view(), name="license_history"),
     path(
         "<int:license_pk>/customers/<int:pk>/edit/",
         views.CustomerEditView.as_view(),
@@ -17,5 +18,10 @@ urlpatterns = [
         "<int:license_pk>/customers/<int:pk>/offboard/",
         views.CustomerOffboardView.as_view(),
         name="customer_offboard",
+    ),
+    path(
+        "<int:license_pk>/customers/<int:pk>/history/",
+        views.CustomerHistoryView.as_view(),
+        name="customer_history",
     ),
 ]

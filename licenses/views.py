@@ -12,19 +12,26 @@ from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
 from licenses import services
-from licenses.choices import CustomerStatus
+from licenses.choices import (
+    SAT_USERS_LABEL,
+    SEAT_COMMITMENT_LABEL,
+    CustomerStatus,
+    ServiceTier,
+)
 from licenses.exports import XLSX_CONTENT_TYPE, customers_export
-from licenses.filters import CustomerAccountFilterSet
+from licenses.filters import AllocationEventFilterSet, CustomerAccountFilterSet
 from licenses.forms import CustomerAccountForm
 from licenses.mixins import CustomerMixin, HtmxPartialMixin, LicenseMixin, PartnerMixin
 from licenses.models import VolumeLicense
 from licenses.selectors import (
     cloud_license_for,
     customer_allocations,
+    customer_events,
     license_customers,
+    license_events,
     license_list,
 )
-from licenses.tables import PER_PAGE, CustomerAccountTable
+from licenses.tables import PER_PAGE, AllocationEventTable, CustomerAccountTable
 
 
 def new_customer_url(license: VolumeLicense) -> str:
@@ -117,12 +124,25 @@ class LicenseExportView(LicenseMixin, View):
             show_cloud=show_cloud,
             order_by=request.GET.get("sort") or None,
         )
+        # The History sheet: the same customers' changes when searching, else the whole pool's.
+        events = license_events(partner=self.partner, license=self.license)
+        history_description = (
+            "Every change on this license" if self.license.partner_id == self.partner.pk
+            else "Changes of the customers you manage on this license"
+        )
+        if not filterset.is_valid():
+            events = events.none()
+        elif filterset.search_text:
+            events = events.filter(customer__in=filterset.qs.values("pk"))
+            history_description = f"Changes of the customers exported ({self.describe(filterset)})"
         file, filename = customers_export(
             partner=self.partner,
             license=self.license,
             customers=table.data.data,
             show_cloud=show_cloud,
             description=self.describe(filterset),
+            events=events,
+            history_description=history_description,
         )
         return FileResponse(
             file, as_attachment=True, filename=filename, content_type=XLSX_CONTENT_TYPE
@@ -283,3 +303,77 @@ class CustomerOffboardView(CustomerMixin, TemplateView):
             + (f" {pools}." if pools else ""),
         )
         return HttpResponseRedirect(license_page_url(self.license))
+
+
+class HistoryView(FilteredTableView):
+    """A history page: recorded allocation changes with filters, newest first."""
+
+    template_name = "licenses/license_history.html"
+    partial_template_name = "licenses/_history_table.html"
+    htmx_target = "history-table"
+    table_class = AllocationEventTable
+    filterset_class = AllocationEventFilterSet
+    search = True
+
+    def what_choices(self) -> list[str]:
+        """The figures this page's events can be about, for the "Figure" filter."""
+        raise NotImplementedError
+
+    def get_filterset_kwargs(self, filterset_class):
+        kwargs = super().get_filterset_kwargs(filterset_class)
+        kwargs.update(what_choices=self.what_choices(), search=self.search)
+        return kwargs
+
+    def get_table(self, **kwargs):
+        table = super().get_table(**kwargs)
+        table.is_filtered = self.filterset.is_filtered
+        return table
+
+    def get_context_data(self, **kwargs):
+        # A fragment also refreshes the toolbar's "Clear filters" (out of band).
+        kwargs.setdefault("partial", self.is_partial_request())
+        return super().get_context_data(**kwargs)
+
+
+class LicenseHistoryView(LicenseMixin, HistoryView):
+    """History of one license: every change of its seats and of its seat commitment."""
+
+    def get_queryset(self):
+        return license_events(partner=self.partner, license=self.license)
+
+    def what_choices(self) -> list[str]:
+        choices = [self.license.users_label]
+        if self.license.tier == ServiceTier.COMPLETE:
+            choices.append(SAT_USERS_LABEL)
+        if self.license.partner_id == self.partner.pk:  # sub-partners see customers' changes only
+            choices.append(SEAT_COMMITMENT_LABEL)
+        return choices
+
+    def get_table_kwargs(self):
+        return {"exclude": ("license",), "license": self.license}
+
+
+class CustomerHistoryView(CustomerMixin, HistoryView):
+    """History of one customer: its seats on its own license and on MDR Cloud."""
+
+    template_name = "licenses/customer_history.html"
+    search = False
+
+    def get_queryset(self):
+        return customer_events(partner=self.partner, customer=self.customer)
+
+    def what_choices(self) -> list[str]:
+        own = self.customer.license
+        choices = [own.users_label]
+        if own.tier == ServiceTier.COMPLETE:
+            choices.append(SAT_USERS_LABEL)
+        if self.cloud_license is not None:
+            choices.append(self.cloud_license.users_label)
+        return choices
+
+    def get_table_kwargs(self):
+        return {"exclude": ("customer",), "license": self.license}
+
+    def get_context_data(self, **kwargs):
+        kwargs.setdefault("cloud_license", self.cloud_license)
+        return super().get_context_data(**kwargs)
