@@ -142,6 +142,9 @@ def test_empty_export_still_has_header_and_zero_totals(partner_client, core_lice
         "@SUM(A1:A2)",
         "\t=1+1",
         "\r=1+1",
+        # Excel error codes: openpyxl would store these as error cells, not text.
+        "#N/A",
+        "#REF!",
     ],
 )
 def test_formula_like_text_is_written_as_text(partner_client, complete_license, name):
