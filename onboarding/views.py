@@ -370,6 +370,15 @@ class OnboardingWizardView(PartnerMixin, _WizardLicenseMixin, SessionWizardView)
         }
 
     def render_revalidation_failure(self, step, form, **kwargs):
+        # A second Submit of this wizard (double click, another tab) that passed the token check
+        # in post() just before the first one committed now sees the first one's customer as a
+        # name clash or a smaller pool: it was submitted, so show that order, not an error.
+        submitted = self._submitted_order(
+            [self.request.POST.get("onboarding_token"), self.storage.extra_data.get("token")]
+        )
+        if submitted is not None:
+            messages.info(self.request, "This onboarding request was already submitted.")
+            return redirect("onboarding:request_detail", pk=submitted.pk)
         messages.error(
             self.request,
             f"Something changed since you filled in “{STEP_TITLES[step]}”. Nothing was "

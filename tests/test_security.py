@@ -10,9 +10,13 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.test import Client
 from django.urls import reverse
 
 from tests.conftest import PASSWORD
+from tests.factories import UserFactory
+from tests.test_bad_input import db_state
+from tests.test_tenancy import all_routes, object_urls, world_build
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -89,26 +93,57 @@ def test_logout_requires_post(partner_client):
     assert partner_client.post(reverse("logout")).status_code == 302
 
 
-def test_production_settings_refuse_to_start_without_a_secret_key():
-    env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG"}}
-    result = subprocess.run(
-        [sys.executable, "manage.py", "check"], cwd=ROOT, env=env,
-        capture_output=True, text=True, timeout=60,
+# The subprocesses below run ``manage.py`` as an operator would on a production host: only the
+# process basics are inherited. Copying the test run's environment once leaked
+# DJANGO_ALLOW_ASYNC_UNSAFE (set by the browser tests' conftest, which every xdist worker
+# imports) into the deploy check, which rightly reported it (async.E001); DATABASE_URL, DEBUG,
+# LMP_TESTING, SECURE_* and the like would change what is checked just as silently.
+INHERITED = ("PATH", "HOME", "LANG", "LC_ALL", "LC_CTYPE", "TMPDIR", "SYSTEMROOT")
+# A bound, not a timing assertion: a loaded CI box under ``pytest -n 4`` can be slow to import.
+SUBPROCESS_TIMEOUT = 180
+
+
+def production_env(**settings_env: str) -> dict[str, str]:
+    """A production host's environment: the process basics plus ``settings_env``, nothing else."""
+    env = {name: os.environ[name] for name in INHERITED if name in os.environ}
+    env.update(settings_env)
+    return env
+
+
+def manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env,
+        capture_output=True, text=True, timeout=SUBPROCESS_TIMEOUT,
     )
+
+
+# What a test run (or a developer's shell) may have set that a production host would not.
+TEST_RUN_ENV = {
+    "DJANGO_ALLOW_ASYNC_UNSAFE": "true",
+    "DEBUG": "1",
+    "LMP_TESTING": "1",
+    "SECURE_SSL_REDIRECT": "0",
+    "SECURE_HSTS_SECONDS": "0",
+}
+
+
+def test_production_settings_refuse_to_start_without_a_secret_key(monkeypatch):
+    for name, value in TEST_RUN_ENV.items():
+        monkeypatch.setenv(name, value)
+    result = manage("check", env=production_env())
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
 
 
-def test_deploy_checklist_reports_nothing_with_production_settings():
-    env = {
-        **{k: v for k, v in os.environ.items() if k != "DEBUG"},
-        "SECRET_KEY": "x" * 20 + "-deploy-check-" + "y7Qz3!pL0vR9#wK2@nB5$hJ8%mD4^fT6&",
-        "ALLOWED_HOSTS": "lmp.example.com",
-    }
-    result = subprocess.run(
-        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
+def test_deploy_checklist_reports_nothing_with_production_settings(monkeypatch):
+    # As under ``pytest -n 4``, where every worker has imported the browser conftest.
+    for name, value in TEST_RUN_ENV.items():
+        monkeypatch.setenv(name, value)
+    env = production_env(
+        SECRET_KEY="x" * 20 + "-deploy-check-" + "y7Qz3!pL0vR9#wK2@nB5$hJ8%mD4^fT6&",
+        ALLOWED_HOSTS="lmp.example.com",
     )
+    result = manage("check", "--deploy", "--fail-level", "WARNING", env=env)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
 
@@ -116,3 +151,56 @@ def test_deploy_checklist_reports_nothing_with_production_settings():
 @pytest.mark.parametrize("setting", ["SESSION_COOKIE_HTTPONLY", "SESSION_EXPIRE_AT_BROWSER_CLOSE"])
 def test_session_cookie_settings(setting):
     assert getattr(settings, setting) is True
+
+
+# --- every state change is a POST with a CSRF token ------------------------------------------
+
+
+@pytest.fixture
+def world(complete_license, cloud_license, other_license):
+    return world_build(complete_license, cloud_license, other_license)
+
+
+def _every_url(world) -> list[tuple[str, str]]:
+    """Each route of the URLconf (admin aside) once, object routes with the owner's objects."""
+    urls = [(name, url) for name, url, owner_sees in object_urls(world) if owner_sees]
+    urls += [(r.name, reverse(r.name)) for r in all_routes() if not r.kwargs]
+    assert {name for name, _ in urls} == {r.name for r in all_routes()}
+    return urls
+
+
+def test_get_never_changes_anything_on_any_page(world, user):
+    client = Client()
+    client.force_login(user)
+    before = db_state()
+    for name, url in _every_url(world):
+        response = client.get(url)
+        assert response.status_code in {200, 302, 405}, (name, response.status_code)
+    assert db_state() == before
+    assert "_auth_user_id" in client.session  # GET /logout/ did not log out either
+
+
+def test_every_post_without_a_csrf_token_is_refused(world, user):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(user)
+    before = db_state()
+    for name, url in _every_url(world):
+        response = client.post(url, {"legal_name": "Changed", "tier_users": "1", "confirm": "on"})
+        assert response.status_code == 403, (name, response.status_code)
+    assert db_state() == before
+    assert "_auth_user_id" in client.session
+
+
+def test_error_pages_look_like_the_product_and_say_what_to_do(partner_client, other_license):
+    missing = partner_client.get(
+        reverse("licenses:license_detail", kwargs={"pk": other_license.pk})
+    )
+    assert missing.status_code == 404
+    assert "We could not find that page" in missing.text
+    assert 'href="/licenses/"' in missing.text and "lmp-navbar" in missing.text
+
+    unlinked = Client()
+    unlinked.force_login(UserFactory(username="no-partner"))
+    refused = unlinked.get(reverse("licenses:license_list"))
+    assert refused.status_code == 403
+    assert "You do not have access to this page" in refused.text
