@@ -41,6 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lmp.settings")
     os.environ.setdefault("LMP_TESTING", "1")  # fast hasher, locmem e-mail, dev secret key
     os.environ["ALLOWED_HOSTS"] = "testserver,127.0.0.1,localhost"
+    os.environ.setdefault("LOG_LEVEL", "WARNING")  # no per-login chatter from django-axes
     # Shared with the gunicorn the HTTP section starts, so sessions made here are valid there.
     os.environ.setdefault("SECRET_KEY", "bench-only-secret-" + "b" * 40)
     recreate_database(url)

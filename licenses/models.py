@@ -241,6 +241,12 @@ class SeatAllocation(models.Model):
         ]
         indexes = [
             models.Index(fields=["license", "active"], name="allocation_license_active"),
+            # The license page joins each customer's separate MDR Cloud allocation; without this
+            # the planner (expecting few cloud rows) scans every allocation once per page.
+            models.Index(
+                fields=["customer"], condition=Q(tier=ServiceTier.CLOUD),
+                name="allocation_cloud_customer",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -7,10 +7,10 @@ from django.db.models import (
     Count,
     Exists,
     F,
-    FilteredRelation,
     OuterRef,
     Q,
     QuerySet,
+    Subquery,
     Value,
     When,
 )
@@ -49,17 +49,21 @@ def license_list(*, partner: Partner) -> QuerySet[VolumeLicense]:
     shared = VolumeLicense.sub_partners.through.objects.filter(
         volumelicense_id=OuterRef("pk"), partner_id=partner.pk
     )
+    # Counted per license in a subquery: the owner's count is an index-only scan of
+    # (license, active); only a sub-partner's count needs the customers, to keep its own.
+    active = SeatAllocation.objects.filter(license=OuterRef("pk"), active=True).order_by()
+    owners_count = active.values("license").annotate(n=Count("pk")).values("n")
+    managed_count = (
+        active.filter(customer__sub_partner=partner)
+        .values("license").annotate(n=Count("pk")).values("n")
+    )
     return (
         VolumeLicense.objects.filter(Q(partner=partner) | Exists(shared))
         .select_related("partner")
         .annotate(
-            customer_count=Count(
-                "allocations",
-                filter=Q(allocations__active=True)
-                & (
-                    Q(partner=partner)
-                    | Q(allocations__customer__sub_partner=partner)
-                ),
+            customer_count=Case(
+                When(partner=partner, then=Coalesce(Subquery(owners_count), Value(0))),
+                default=Coalesce(Subquery(managed_count), Value(0)),
             )
         )
         .order_by(TIER_ORDER, "partner__name")
@@ -86,7 +90,12 @@ def customer_table(*, partner: Partner, license: VolumeLicense) -> QuerySet[Cust
 
     The owner sees every customer on the license; a sub-partner only those it manages.
     """
-    qs = customer_scope(partner=partner)
+    # Every customer on a license belongs to its owner, so the owner needs no scope filter (and
+    # without it the page's count is an index-only scan); a sub-partner sees only its own.
+    if license.partner_id == partner.pk:
+        qs = CustomerAccount.objects.all()
+    else:
+        qs = customer_scope(partner=partner)
     if license.tier == ServiceTier.CLOUD:
         # The MDR Cloud pool also serves other tiers' customers through their cloud users.
         qs = qs.filter(allocations__license=license)
@@ -95,24 +104,16 @@ def customer_table(*, partner: Partner, license: VolumeLicense) -> QuerySet[Cust
         # services allow no other), so filter on the customer's own column: the
         # (license, status, lower(legal_name), id) index then serves page 1 in order.
         qs = qs.filter(license=license)
-    return (
-        qs.annotate(
-            primary_alloc=FilteredRelation(
-                "allocations", condition=Q(allocations__license=F("license"))
-            ),
-            cloud_alloc=FilteredRelation(
-                "allocations",
-                condition=Q(allocations__tier=ServiceTier.CLOUD)
-                & ~Q(allocations__license=F("license")),
-            ),
-        )
-        .annotate(
-            tier_users=Coalesce(F("primary_alloc__seats"), Value(0)),
-            cloud_users=Coalesce(F("cloud_alloc__seats"), Value(0)),
-            sat_users=Coalesce(F("primary_alloc__sat_users"), Value(0)),
-        )
-        .select_related("sub_partner", "license")
-    )
+    # Correlated subqueries rather than joins: PostgreSQL evaluates them only for the page's
+    # rows, and the paginator's count() drops them, so counting stays an index-only scan.
+    allocations = SeatAllocation.objects.filter(customer=OuterRef("pk")).order_by()
+    primary = allocations.filter(license=OuterRef("license"))
+    cloud = allocations.filter(tier=ServiceTier.CLOUD).exclude(license=OuterRef("license"))
+    return qs.annotate(
+        tier_users=Coalesce(Subquery(primary.values("seats")[:1]), Value(0)),
+        cloud_users=Coalesce(Subquery(cloud.values("seats")[:1]), Value(0)),
+        sat_users=Coalesce(Subquery(primary.values("sat_users")[:1]), Value(0)),
+    ).select_related("sub_partner", "license")
 
 
 def customer_get(*, partner: Partner, pk: int) -> CustomerAccount:

@@ -95,8 +95,8 @@ def test_logout_requires_post(partner_client):
 
 # The subprocesses below run ``manage.py`` as an operator would on a production host: only the
 # process basics are inherited. Copying the test run's environment once leaked
-# DJANGO_ALLOW_ASYNC_UNSAFE (set by the browser tests' conftest, which every xdist worker
-# imports) into the deploy check, which rightly reported it (async.E001); DATABASE_URL, DEBUG,
+# DJANGO_ALLOW_ASYNC_UNSAFE (which the browser tests set while a browser runs) into the
+# deploy check, which rightly reported it (async.E001); DATABASE_URL, DEBUG,
 # LMP_TESTING, SECURE_* and the like would change what is checked just as silently.
 INHERITED = ("PATH", "HOME", "LANG", "LC_ALL", "LC_CTYPE", "TMPDIR", "SYSTEMROOT")
 # A bound, not a timing assertion: a loaded CI box under ``pytest -n 4`` can be slow to import.

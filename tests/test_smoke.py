@@ -15,7 +15,9 @@ def test_home_redirects_to_license_tab(partner_client):
     assert response.url == reverse("licenses:license_list")
 
 
-def test_license_tab_shows_the_partners_license_only(partner_client, complete_license, other_license):
+def test_license_tab_shows_the_partners_license_only(
+    partner_client, complete_license, other_license
+):
     response = partner_client.get(reverse("licenses:license_list"))
     assert response.status_code == 200
     assert "Northwind MSP" in response.text
