@@ -13,21 +13,26 @@ from licenses.choices import AllocationEventKind, CustomerStatus
 from licenses.models import AllocationEvent, CustomerAccount
 
 
-class CustomerAccountFilterSet(django_filters.FilterSet):
-    """``q`` searches legal name, web site and admin e-mail; ``status`` defaults to active."""
-
-    q = django_filters.CharFilter(
+def search_filter(*, placeholder: str) -> django_filters.CharFilter:
+    """The search-as-you-type box of a table page; the FilterSet's ``search`` method applies it."""
+    return django_filters.CharFilter(
         method="search",
         label="Search customers",
         widget=forms.TextInput(
             attrs={
                 "type": "search",
-                "placeholder": "Search name, web site or admin e-mail",
+                "placeholder": placeholder,
                 "autocomplete": "off",
                 "class": "form-control",
             }
         ),
     )
+
+
+class CustomerAccountFilterSet(django_filters.FilterSet):
+    """``q`` searches legal name, web site and admin e-mail; ``status`` defaults to active."""
+
+    q = search_filter(placeholder="Search name, web site or admin e-mail")
     status = django_filters.ChoiceFilter(
         choices=CustomerStatus.choices,
         empty_label="All statuses",
@@ -75,18 +80,7 @@ class _DateRangeWidget(DateRangeWidget):
 class AllocationEventFilterSet(django_filters.FilterSet):
     """Filters of a history page: kind, what, who, a date range and (per license) customer name."""
 
-    q = django_filters.CharFilter(
-        method="search",
-        label="Search customers",
-        widget=forms.TextInput(
-            attrs={
-                "type": "search",
-                "placeholder": "Search customer name…",
-                "autocomplete": "off",
-                "class": "form-control",
-            }
-        ),
-    )
+    q = search_filter(placeholder="Search customer name…")
     kind = django_filters.ChoiceFilter(
         choices=AllocationEventKind.choices,
         empty_label="All actions",

@@ -7,6 +7,7 @@ from django.db.models import (
     Count,
     Exists,
     F,
+    FilteredRelation,
     OuterRef,
     Q,
     QuerySet,
@@ -85,7 +86,9 @@ def customer_scope(*, partner: Partner) -> QuerySet[CustomerAccount]:
     return CustomerAccount.objects.filter(Q(partner=partner) | Q(sub_partner=partner))
 
 
-def customer_table(*, partner: Partner, license: VolumeLicense) -> QuerySet[CustomerAccount]:
+def customer_table(
+    *, partner: Partner, license: VolumeLicense, every_row: bool = False
+) -> QuerySet[CustomerAccount]:
     """Customers holding seats of ``license`` with their tier, cloud and SAT users (one query).
 
     The owner sees every customer on the license; a sub-partner only those it manages.
@@ -104,8 +107,24 @@ def customer_table(*, partner: Partner, license: VolumeLicense) -> QuerySet[Cust
         # services allow no other), so filter on the customer's own column: the
         # (license, status, lower(legal_name), id) index then serves page 1 in order.
         qs = qs.filter(license=license)
-    # Correlated subqueries rather than joins: PostgreSQL evaluates them only for the page's
-    # rows, and the paginator's count() drops them, so counting stays an index-only scan.
+    if every_row:
+        # A reader of every row (the export) is best served by one pass of joins.
+        return qs.annotate(
+            primary_alloc=FilteredRelation(
+                "allocations", condition=Q(allocations__license=F("license"))
+            ),
+            cloud_alloc=FilteredRelation(
+                "allocations",
+                condition=Q(allocations__tier=ServiceTier.CLOUD)
+                & ~Q(allocations__license=F("license")),
+            ),
+        ).annotate(
+            tier_users=Coalesce(F("primary_alloc__seats"), Value(0)),
+            cloud_users=Coalesce(F("cloud_alloc__seats"), Value(0)),
+            sat_users=Coalesce(F("primary_alloc__sat_users"), Value(0)),
+        ).select_related("sub_partner", "license")
+    # A page of 50 is best served by correlated subqueries: PostgreSQL evaluates them only for
+    # the page's rows, and the paginator's count() drops them, so counting stays index-only.
     allocations = SeatAllocation.objects.filter(customer=OuterRef("pk")).order_by()
     primary = allocations.filter(license=OuterRef("license"))
     cloud = allocations.filter(tier=ServiceTier.CLOUD).exclude(license=OuterRef("license"))
@@ -143,13 +162,15 @@ def active_customer_count(*, license: VolumeLicense) -> int:
 
 
 
-def license_customers(*, partner: Partner, license: VolumeLicense) -> QuerySet[CustomerAccount]:
+def license_customers(
+    *, partner: Partner, license: VolumeLicense, every_row: bool = False
+) -> QuerySet[CustomerAccount]:
     """``customer_table`` plus ``license_users`` (seats held on ``license``) and a sort key.
 
     On a Core or Complete license that is the customer's tier users; on the MDR Cloud license it is
     the tier users of its own Cloud customers and the separate cloud users of everyone else.
     """
-    return customer_table(partner=partner, license=license).annotate(
+    return customer_table(partner=partner, license=license, every_row=every_row).annotate(
         license_users=Case(
             When(license_id=license.pk, then=F("tier_users")),
             default=F("cloud_users"),

@@ -35,6 +35,8 @@ def _then_name(field: str):
 class CustomerAccountTable(tables.Table):
     """Customers holding seats of one license; every data column sorts on the server."""
 
+    row_noun = "customer"  # "Showing 1–50 of 1,790 customers"
+
     # Ties fall back to the name (A to Z) and id, so a page boundary never repeats or loses a row.
     legal_name = tables.Column(
         verbose_name="Legal name",
@@ -144,6 +146,8 @@ def _then_latest(*keys):
 
 class AllocationEventTable(tables.Table):
     """Recorded allocation changes, newest first; a license page or a customer page shows it."""
+
+    row_noun = "change"
 
     at = tables.TemplateColumn(
         template_name="licenses/_cell_history_at.html", verbose_name="When",

@@ -112,7 +112,9 @@ class LicenseExportView(LicenseMixin, View):
     def get(self, request, *args, **kwargs):
         filterset = CustomerAccountFilterSet(
             request.GET,
-            queryset=license_customers(partner=self.partner, license=self.license),
+            queryset=license_customers(
+                partner=self.partner, license=self.license, every_row=True
+            ),
             request=request,
         )
         customers = filterset.qs if filterset.is_valid() else filterset.queryset.none()
