@@ -9,11 +9,13 @@ from django.db import connection
 
 from licenses.choices import ServiceTier
 from tests.factories import (
+    AddressFactory,
     MembershipFactory,
     PartnerFactory,
     UserFactory,
     VolumeLicenseFactory,
 )
+from tests.factories_onboarding import ApplianceFactory
 
 PASSWORD = "pw-for-tests"
 
@@ -97,3 +99,22 @@ def partner_client(client, user):
 def other_client(client, other_user):
     client.force_login(other_user)
     return client
+
+
+@pytest.fixture
+def default_address(partner):
+    """The partner's default shipping address (Toronto)."""
+    address = AddressFactory(partner=partner, city="Toronto", postal_code="M5H 3T4")
+    partner.default_address = address
+    partner.save(update_fields=["default_address"])
+    return address
+
+
+@pytest.fixture
+def rack(db):
+    return ApplianceFactory(name="NS-1000 Rack Sensor")
+
+
+@pytest.fixture
+def desktop(db):
+    return ApplianceFactory(name="NS-100 Desktop Sensor")

@@ -19,7 +19,6 @@ from shipping import services as shipping_services
 from shipping.choices import ApplianceRole
 from shipping.models import Address, Shipment
 from tests.factories import (
-    AddressFactory,
     PartnerFactory,
     UserFactory,
     VolumeLicenseFactory,
@@ -28,28 +27,9 @@ from tests.factories import (
 from tests.factories_onboarding import (
     BOSTON,
     OTTAWA,
-    ApplianceFactory,
     sensor_orders,
     submit_order,
 )
-
-
-@pytest.fixture
-def rack(db):
-    return ApplianceFactory(name="NS-1000 Rack Sensor")
-
-
-@pytest.fixture
-def desktop(db):
-    return ApplianceFactory(name="NS-100 Desktop Sensor")
-
-
-@pytest.fixture
-def default_address(partner):
-    address = AddressFactory(partner=partner, city="Toronto", postal_code="M5H 3T4")
-    partner.default_address = address
-    partner.save(update_fields=["default_address"])
-    return address
 
 
 def nothing_persisted() -> bool:

@@ -12,7 +12,6 @@ from licenses.models import CustomerAccount, SeatAllocation
 from onboarding.models import OnboardingRequest
 from shipping.models import Address, Shipment
 from tests.factories import (
-    AddressFactory,
     MembershipFactory,
     PartnerFactory,
     UserFactory,
@@ -29,24 +28,6 @@ from tests.factories_onboarding import (
     sensor_orders,
     submit_order,
 )
-
-
-@pytest.fixture
-def default_address(partner):
-    address = AddressFactory(partner=partner, city="Toronto", postal_code="M5H 3T4")
-    partner.default_address = address
-    partner.save(update_fields=["default_address"])
-    return address
-
-
-@pytest.fixture
-def rack(db):
-    return ApplianceFactory(name="NS-1000 Rack Sensor")
-
-
-@pytest.fixture
-def desktop(db):
-    return ApplianceFactory(name="NS-100 Desktop Sensor")
 
 
 @pytest.fixture
