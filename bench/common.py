@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import statistics
 import time
@@ -86,6 +87,7 @@ def median_ms(fn: Callable[[], object], *, repeat: int, warmup: int = 2) -> floa
         fn()
     samples = []
     for _ in range(repeat):
+        gc.collect()  # outside the clock: one sample should not pay for another's garbage
         start = time.perf_counter()
         fn()
         samples.append((time.perf_counter() - start) * 1000)

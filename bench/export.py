@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import gc
 import tempfile
-import time
 import tracemalloc
 
 from django.urls import reverse
 from openpyxl import Workbook
 
-from bench.common import Row
+from bench.common import Row, median_ms
 from bench.data import client_for, license_with
 
 
@@ -50,16 +49,6 @@ def _raw_openpyxl(rows: list[tuple]) -> None:
         wb.save(fh)
 
 
-def _timed(fn, repeat: int) -> float:
-    best = []
-    for _ in range(repeat):
-        gc.collect()
-        start = time.perf_counter()
-        fn()
-        best.append(time.perf_counter() - start)
-    return sorted(best)[len(best) // 2] * 1000
-
-
 def _peak_mb(fn) -> float:
     gc.collect()
     tracemalloc.start()
@@ -73,9 +62,9 @@ def run(*, size: int, small: int, repeat: int) -> list[Row]:
     license, user = license_with(size)
     client = client_for(user)
     url = reverse("licenses:license_export", kwargs={"pk": license.pk})
-    view_ms = _timed(lambda: _export_view(client, url), repeat)
+    view_ms = median_ms(lambda: _export_view(client, url), repeat=repeat, warmup=0)
     reference = _reference_rows(license)
-    raw_ms = _timed(lambda: _raw_openpyxl(reference), repeat)
+    raw_ms = median_ms(lambda: _raw_openpyxl(reference), repeat=repeat, warmup=0)
     reference.clear()
 
     small_license, small_user = license_with(small)

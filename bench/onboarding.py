@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import itertools
-import time
 import uuid
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from bench.common import Row
+from bench.common import Row, median_ms
 
 _names = itertools.count(1)
 
@@ -56,12 +55,12 @@ def run(*, repeat: int) -> list[Row]:
         with CaptureQueriesContext(connection) as captured:
             _submit(partner=partner, license=license, user=user, appliance=appliance, count=count)
         queries[count] = len(captured)
-        samples = []
-        for _ in range(repeat):
-            start = time.perf_counter()
-            _submit(partner=partner, license=license, user=user, appliance=appliance, count=count)
-            samples.append((time.perf_counter() - start) * 1000)
-        times[count] = sorted(samples)[len(samples) // 2]
+        times[count] = median_ms(
+            lambda c=count: _submit(
+                partner=partner, license=license, user=user, appliance=appliance, count=c
+            ),
+            repeat=repeat, warmup=0,
+        )
     return [
         Row("onboarding submit queries, 10 vs 1 appliances", queries[10], queries[1], "q",
             "equal", queries[10] == queries[1]),

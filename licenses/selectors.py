@@ -157,10 +157,6 @@ def customer_allocations(*, customer: CustomerAccount) -> dict[str, SeatAllocati
     return {"primary": primary, "cloud": cloud}
 
 
-def active_customer_count(*, license: VolumeLicense) -> int:
-    return license.allocations.filter(active=True).count()
-
-
 
 def license_customers(
     *, partner: Partner, license: VolumeLicense, every_row: bool = False

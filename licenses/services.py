@@ -133,7 +133,7 @@ def pool_write(func: Callable[P, R]) -> Callable[P, R]:
                 return atomic_func(*args, **kwargs)
             except _PoolRefused as refused:
                 pool = VolumeLicense.objects.get(pk=refused.license_id)
-                available = pool.seat_commitment - pool.allocated + refused.current
+                available = _available(license=pool, current=refused.current)
                 if refused.wanted > available or attempt == 1:
                     raise ValidationError(
                         {refused.field: available_message(license=pool, available=available)}
@@ -189,11 +189,16 @@ def commitment_message(*, allocated: int) -> str:
     return f"The seat commitment cannot be lower than the {allocated:,} {seats} already allocated."
 
 
+def _available(*, license: VolumeLicense, current: int) -> int:
+    """Seats a customer holding ``current`` of them could have in ``license`` as last read."""
+    return license.seat_commitment - license.allocated + current
+
+
 def _check_available(
     *, license: VolumeLicense, current: int, wanted: int, field: str
 ) -> None:
-    """Refuse when ``wanted`` seats would not fit in the locked ``license``."""
-    available = license.seat_commitment - license.allocated + current
+    """Refuse early when ``wanted`` seats would not fit (the database re-checks at the write)."""
+    available = _available(license=license, current=current)
     if wanted > available:
         raise ValidationError({field: available_message(license=license, available=available)})
 
@@ -203,6 +208,10 @@ def _sat_message(*, license: VolumeLicense, tier_users: int) -> str:
         f"Beauceron SAT users cannot be more than the {tier_users:,} "
         f"{license.get_tier_display()} users."
     )
+
+
+def _name_taken(name: str) -> ValidationError:
+    return ValidationError({"legal_name": f"An active customer named “{name}” already exists."})
 
 
 def _check_legal_name(
@@ -216,9 +225,7 @@ def _check_legal_name(
         partner=partner, status=CustomerStatus.ACTIVE, legal_name__iexact=name
     ).exclude(pk=exclude_pk)
     if clash.exists():
-        raise ValidationError(
-            {"legal_name": f"An active customer named “{name}” already exists."}
-        )
+        raise _name_taken(name)
     return name
 
 
@@ -231,9 +238,7 @@ def _save_customer(customer: CustomerAccount) -> None:
             customer.save()
     except IntegrityError as exc:
         if "customer_unique_active_legal_name" in str(exc) or "UNIQUE" in str(exc).upper():
-            raise ValidationError(
-                {"legal_name": f"An active customer named “{customer.legal_name}” already exists."}
-            ) from exc
+            raise _name_taken(customer.legal_name) from exc
         raise
 
 
@@ -287,7 +292,7 @@ def _validate_counts(
     label = license.users_label
     tier_users = _check_count(tier_users, field="tier_users", label=label, minimum=1)
     cloud_users = _check_count(cloud_users, field="cloud_users", label="MDR Cloud Users")
-    sat_users = _check_count(sat_users, field="sat_users", label="Beauceron SAT Users")
+    sat_users = _check_count(sat_users, field="sat_users", label=SAT_USERS_LABEL)
     if license.tier == ServiceTier.CLOUD and cloud_users:
         raise ValidationError(
             {"cloud_users": "Customers of the MDR Cloud license hold only MDR Cloud users."}
@@ -497,7 +502,7 @@ def allocation_set(
     seats = _check_count(
         seats, field="seats", label=license.users_label, minimum=1 if primary else 0
     )
-    sat_users = _check_count(sat_users, field="sat_users", label="Beauceron SAT Users")
+    sat_users = _check_count(sat_users, field="sat_users", label=SAT_USERS_LABEL)
     if sat_users and license.tier != ServiceTier.COMPLETE:
         raise ValidationError({"sat_users": "Beauceron SAT is only available with MDR Complete."})
     if sat_users > seats:
