@@ -77,6 +77,10 @@ class Membership(models.Model):
         return f"{self.user} @ {self.partner} ({self.get_role_display()})"
 
 
+# Columns of VolumeLicense that only the allocation triggers write (migrations 0003 and 0007).
+TRIGGER_COUNTERS = frozenset({"allocated", "holder_count"})
+
+
 class VolumeLicense(models.Model):
     """One pool of user seats of one service tier, owned by a partner and optionally shared."""
 
@@ -85,6 +89,9 @@ class VolumeLicense(models.Model):
     seat_commitment = models.PositiveIntegerField(validators=[MinValueValidator(0)])
     # Maintained by database triggers; never written by application code (see module docstring).
     allocated = models.PositiveIntegerField(default=0, editable=False)
+    # Customers holding seats of this pool (its active allocations), kept by the same triggers:
+    # the dashboard and License tab read it instead of counting a pool's customers on every view.
+    holder_count = models.PositiveIntegerField(default=0, editable=False)
     renewal_date = models.DateField()
     price_per_user = models.DecimalField(
         "Price per user per month", max_digits=8, decimal_places=2,
@@ -119,11 +126,11 @@ class VolumeLicense(models.Model):
         return f"{self.get_tier_display()} — {self.partner}"
 
     def save(self, *args, **kwargs) -> None:
-        # The counter belongs to the triggers: an ORM save with a stale copy must not overwrite it.
+        # The counters belong to the triggers: a save with a stale copy must not overwrite them.
         if self.pk and not self._state.adding and kwargs.get("update_fields") is None:
             kwargs["update_fields"] = [
                 f.name for f in self._meta.concrete_fields
-                if not f.primary_key and f.name != "allocated"
+                if not f.primary_key and f.name not in TRIGGER_COUNTERS
             ]
         super().save(*args, **kwargs)
 

@@ -50,12 +50,13 @@ def license_list(*, partner: Partner) -> QuerySet[VolumeLicense]:
     shared = VolumeLicense.sub_partners.through.objects.filter(
         volumelicense_id=OuterRef("pk"), partner_id=partner.pk
     )
-    # Counted per license in a subquery: the owner's count is an index-only scan of
-    # (license, active); only a sub-partner's count needs the customers, to keep its own.
-    active = SeatAllocation.objects.filter(license=OuterRef("pk"), active=True).order_by()
-    owners_count = active.values("license").annotate(n=Count("pk")).values("n")
+    # The owner's count is the counter the allocation triggers keep on the license row; only a
+    # sub-partner's count needs the customers, to keep to its own.
     managed_count = (
-        active.filter(customer__sub_partner=partner)
+        SeatAllocation.objects.filter(
+            license=OuterRef("pk"), active=True, customer__sub_partner=partner
+        )
+        .order_by()
         .values("license").annotate(n=Count("pk")).values("n")
     )
     return (
@@ -63,7 +64,7 @@ def license_list(*, partner: Partner) -> QuerySet[VolumeLicense]:
         .select_related("partner")
         .annotate(
             customer_count=Case(
-                When(partner=partner, then=Coalesce(Subquery(owners_count), Value(0))),
+                When(partner=partner, then=F("holder_count")),
                 default=Coalesce(Subquery(managed_count), Value(0)),
             )
         )

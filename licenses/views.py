@@ -31,7 +31,12 @@ from licenses.selectors import (
     license_events,
     license_list,
 )
-from licenses.tables import PER_PAGE, AllocationEventTable, CustomerAccountTable
+from licenses.tables import (
+    PER_PAGE,
+    AllocationEventTable,
+    CountedPaginator,
+    CustomerAccountTable,
+)
 
 
 def new_customer_url(license: VolumeLicense) -> str:
@@ -85,6 +90,20 @@ class LicenseDetailView(LicenseMixin, FilteredTableView):
 
     def get_table_kwargs(self):
         return {"license": self.license, "show_cloud": self.cloud_license is not None}
+
+    def get_table_pagination(self, table):
+        pagination = super().get_table_pagination(table)
+        # The page as it opens (the owner's active customers, no search) counts exactly the
+        # license's holders, which the triggers keep: no COUNT(*) over a big pool on every view.
+        filterset = self.filterset
+        if (
+            self.license.partner_id == self.partner.pk
+            and filterset.is_valid()
+            and filterset.form.cleaned_data.get("status") == CustomerStatus.ACTIVE
+            and not filterset.search_text
+        ):
+            pagination.update(paginator_class=CountedPaginator, count=self.license.holder_count)
+        return pagination
 
     def get_table(self, **kwargs):
         table = super().get_table(**kwargs)

@@ -40,13 +40,15 @@ def refused(sql: str, params: list | tuple = (), *, constraint: str | None = Non
 
 
 def counter(license: VolumeLicense) -> int:
-    """The license's counter after checking it equals the sum of its active allocation rows."""
+    """The license's counter after checking it equals the sum of its active allocation rows.
+
+    Also checks the customer counter the same triggers keep: one per active allocation row.
+    """
     license.refresh_from_db()
-    total = (
-        SeatAllocation.objects.filter(license=license, active=True).aggregate(n=Sum("seats"))["n"]
-        or 0
-    )
+    active = SeatAllocation.objects.filter(license=license, active=True)
+    total = active.aggregate(n=Sum("seats"))["n"] or 0
     assert license.allocated == total
+    assert license.holder_count == active.count()
     return license.allocated
 
 
@@ -185,3 +187,13 @@ def test_raw_status_without_offboarded_date_is_refused(customer):
     refused(sql, ["offboarded", None, customer.pk],
             constraint="customer_offboarded_at_matches_status")
     raw(sql, ["offboarded", timezone.now(), customer.pk])
+
+
+def test_a_stale_license_save_keeps_both_trigger_counters(customer, core_license):
+    stale = VolumeLicense.objects.get(pk=core_license.pk)  # 1 customer, 490 seats
+    make_customer(license=core_license, tier_users=10, legal_name="Skyline Architects")
+    stale.price_per_user = "9.00"
+    stale.save()
+    assert counter(core_license) == 500
+    assert core_license.holder_count == 2
+    assert str(core_license.price_per_user) == "9.00"
