@@ -45,22 +45,32 @@ def partner_for_user(user) -> Partner | None:
     return user._lmp_partner
 
 
-def license_list(*, partner: Partner) -> QuerySet[VolumeLicense]:
-    """Licenses the partner owns or that are shared with it, with their customer counts."""
+def _visible_licenses(partner: Partner) -> QuerySet[VolumeLicense]:
+    """Licenses the partner owns or that are shared with it."""
     shared = VolumeLicense.sub_partners.through.objects.filter(
         volumelicense_id=OuterRef("pk"), partner_id=partner.pk
     )
+    return VolumeLicense.objects.filter(Q(partner=partner) | Exists(shared))
+
+
+def _managed_customers(partner: Partner) -> QuerySet[SeatAllocation]:
+    """Active allocations of the customers a sub-partner manages (its share of a pool)."""
+    return SeatAllocation.objects.filter(active=True, customer__sub_partner=partner).order_by()
+
+
+def license_list(*, partner: Partner) -> QuerySet[VolumeLicense]:
+    """Licenses the partner owns or that are shared with it, with their customer counts."""
     # The owner's count is the counter the allocation triggers keep on the license row; only a
     # sub-partner's count needs the customers, to keep to its own.
     managed_count = (
-        SeatAllocation.objects.filter(
-            license=OuterRef("pk"), active=True, customer__sub_partner=partner
-        )
-        .order_by()
-        .values("license").annotate(n=Count("pk")).values("n")
+        _managed_customers(partner)
+        .filter(license=OuterRef("pk"))
+        .values("license")
+        .annotate(n=Count("pk"))
+        .values("n")
     )
     return (
-        VolumeLicense.objects.filter(Q(partner=partner) | Exists(shared))
+        _visible_licenses(partner)
         .select_related("partner")
         .annotate(
             customer_count=Case(
@@ -73,8 +83,14 @@ def license_list(*, partner: Partner) -> QuerySet[VolumeLicense]:
 
 
 def license_get(*, partner: Partner, pk: int) -> VolumeLicense:
-    """One license the partner may see, or 404."""
-    return get_object_or_404(license_list(partner=partner), pk=pk)
+    """One license the partner may see (with its ``customer_count``, as license_list), or 404."""
+    # Every partner page starts here, so it is one plain query for the owner.
+    license = get_object_or_404(_visible_licenses(partner).select_related("partner"), pk=pk)
+    if license.partner_id == partner.pk:
+        license.customer_count = license.holder_count
+    else:
+        license.customer_count = _managed_customers(partner).filter(license=license).count()
+    return license
 
 
 def cloud_license_for(*, partner: Partner) -> VolumeLicense | None:

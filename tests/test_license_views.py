@@ -6,6 +6,7 @@ import datetime as dt
 import re
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -447,7 +448,7 @@ def test_other_partners_customer_under_own_license_url_is_404(
 
 
 def test_sub_partner_sees_shared_license_but_only_its_own_customers(
-    client, partner, other_partner, other_user, complete_license, maple
+    client, user, other_partner, other_user, complete_license, maple
 ):
     complete_license.sub_partners.add(other_partner)
     managed = make_customer(
@@ -459,6 +460,12 @@ def test_sub_partner_sees_shared_license_but_only_its_own_customers(
     assert response.status_code == 200
     assert row_ids(response) == [managed.pk]
     assert "Maple Leaf" not in response.text
+    # Its counts are of its own customers too (the owner's counter holds both).
+    assert table_count(response) == 1
+    assert re.search(r'data-metric="customers">1<', response.text)
+    owner = Client()
+    owner.force_login(user)
+    assert 'data-metric="customers">2<' in owner.get(license_url(complete_license)).text
     assert client.get(edit_url(complete_license, maple)).status_code == 404
     assert client.get(edit_url(complete_license, managed)).status_code == 200
     assert "Shared by Northwind MSP" in client.get(reverse("licenses:license_list")).text
