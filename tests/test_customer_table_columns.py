@@ -6,6 +6,7 @@ import re
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from licenses import services
 from licenses.choices import ServiceTier
@@ -46,3 +47,39 @@ def test_every_row_has_one_cell_per_header_column(
     headers, cells = _header_and_rows(response.text)
     assert len(cells) == 2
     assert cells == [headers, headers]
+
+
+def test_rows_escape_what_partners_typed_and_show_numbers_and_dates_as_people_read_them(
+    partner_client, partner
+):
+    license = VolumeLicenseFactory(partner=partner, tier=ServiceTier.COMPLETE, seat_commitment=5000)
+    name = '<script>alert(1)</script> "Quoted" & Sons'
+    customer = make_customer(
+        license=license, tier_users=1234, sat_users=7, legal_name=name,
+        admin_email="it@quoted.example", website='https://quoted.example/"><b>x',
+    )
+    offboarded = make_customer(license=license, tier_users=2, legal_name="Gone Ltd")
+    services.customer_offboard(customer=offboarded)
+    offboarded.refresh_from_db()
+    response = partner_client.get(
+        reverse("licenses:license_detail", kwargs={"pk": license.pk}), {"status": ""}
+    )
+    text = response.text
+    assert "<script>alert(1)</script>" not in text and "<b>x" not in text
+    escaped = "&lt;script&gt;alert(1)&lt;/script&gt; &#34;Quoted&#34; &amp; Sons"
+    assert f'<div class="fw-semibold customer-name">{escaped}</div>' in text
+    assert f'aria-label="Actions for {escaped}"' in text  # and inside attributes
+    assert "quoted.example/&#34;&gt;&lt;b&gt;x" in text  # the web site without its https://
+    assert ">1,234</td>" in text and ">7</td>" in text
+    onboarded = customer.onboarded_at.astimezone(timezone.get_current_timezone())
+    assert f"<td>{onboarded:%b} {onboarded.day}, {onboarded.year}</td>" in text
+    assert reverse(
+        "licenses:customer_edit", kwargs={"license_pk": license.pk, "pk": customer.pk}
+    ) in text
+    # The offboarded row: its date, History but no Edit or Offboard.
+    off = offboarded.offboarded_at.astimezone(timezone.get_current_timezone())
+    assert f"{off:%b} {off.day}, {off.year}</div>" in text
+    kwargs = {"license_pk": license.pk, "pk": offboarded.pk}
+    assert reverse("licenses:customer_history", kwargs=kwargs) in text
+    assert reverse("licenses:customer_edit", kwargs=kwargs) not in text
+    assert reverse("licenses:customer_offboard", kwargs=kwargs) not in text
