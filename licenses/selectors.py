@@ -145,11 +145,16 @@ def customer_table(
     allocations = SeatAllocation.objects.filter(customer=OuterRef("pk")).order_by()
     primary = allocations.filter(license=OuterRef("license"))
     cloud = allocations.filter(tier=ServiceTier.CLOUD).exclude(license=OuterRef("license"))
-    return qs.annotate(
+    qs = qs.annotate(
         tier_users=Coalesce(Subquery(primary.values("seats")[:1]), Value(0)),
         cloud_users=Coalesce(Subquery(cloud.values("seats")[:1]), Value(0)),
         sat_users=Coalesce(Subquery(primary.values("sat_users")[:1]), Value(0)),
-    ).select_related("sub_partner", "license")
+    )
+    if license.tier == ServiceTier.CLOUD:
+        return qs.select_related("sub_partner", "license")  # customers of every tier
+    # Every customer here is onboarded onto ``license``: callers can give each row that object
+    # (see CustomerAccountTable.page_records) rather than read the same license row 50 times.
+    return qs.select_related("sub_partner")
 
 
 def customer_get(*, partner: Partner, pk: int) -> CustomerAccount:

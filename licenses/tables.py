@@ -127,6 +127,8 @@ class CustomerAccountTable(tables.Table):
         placeholder = f"/{_PK_PLACEHOLDER}/"
         for row in self.page.object_list:
             record = row.record
+            if record.license_id == self.license.pk:
+                record.license = self.license  # the selector did not join it (no extra query)
             own = f"/{record.pk}/"
             record.urls = {name: url.replace(placeholder, own) for name, url in patterns.items()}
             yield record
