@@ -53,8 +53,10 @@ def run(*, sizes: list[int], search_sizes: tuple[int, int], repeat: int) -> list
             )
         )
     for n in sizes:
-        rows.append(Row(f"customer count(*) query, {n:,} customers", counts[n], None, "ms",
-                        "reported", None))
+        # The page as it opens reads the license's trigger-kept holder count instead; a search
+        # or another status filter still counts its rows.
+        rows.append(Row(f"customer COUNT(*) of a filtered view, {n:,} customers", counts[n], None,
+                        "ms", "reported", None))
 
     small, large = search_sizes
     search = {}
