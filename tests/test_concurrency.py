@@ -17,8 +17,8 @@ from django.db import connection
 from django.db.models import Sum
 
 from licenses import services
-from licenses.choices import ServiceTier
-from licenses.models import CustomerAccount, SeatAllocation, VolumeLicense
+from licenses.choices import AllocationEventKind, ServiceTier
+from licenses.models import AllocationEvent, CustomerAccount, SeatAllocation, VolumeLicense
 from tests.factories import PartnerFactory, VolumeLicenseFactory, make_customer
 
 pytestmark = [
@@ -187,6 +187,36 @@ def test_offboarding_while_an_edit_adds_cloud_users_releases_everything(
     assert (complete_license.allocated, cloud_license.allocated) == (0, 0)
     added = sum(kind == "ok" for kind, _ in edits)
     assert SeatAllocation.objects.filter(license=cloud_license, active=False).count() == added
+
+
+def test_racing_edits_of_one_customer_each_start_from_the_last(
+    complete_license, cloud_license
+):
+    customer = make_customer(license=complete_license, tier_users=10)
+
+    def edit(n: int) -> Callable[[], object]:
+        # Cloud users 0, 1, 2 in turn: edits add, change and release the cloud allocation.
+        return lambda: services.customer_update(
+            customer=customer, legal_name=customer.legal_name, tier_users=11 + n,
+            cloud_users=n % 3,
+        )
+
+    results = race([edit(n) for n in range(12)])
+
+    assert outcomes(results) == ["ok"] * 12
+    assert_invariant(complete_license, cloud_license)
+    # The customer's lock queues the edits: each one read what the one before it wrote, so every
+    # recorded change starts where the previous change of that figure ended.
+    events = AllocationEvent.objects.filter(customer=customer, kind=AllocationEventKind.EDITED)
+    final = {}
+    for what, start in (("MDR Complete Users", 10), ("MDR Cloud Users", 0)):
+        chain = list(events.filter(what=what).order_by("pk").values_list("from_value", "to_value"))
+        assert [old for old, _ in chain] == ([start] + [new for _, new in chain])[: len(chain)]
+        final[what] = chain[-1][1] if chain else start
+    assert {a.license_id: a.seats for a in customer.allocations.all()} == {
+        complete_license.pk: final["MDR Complete Users"],
+        **({cloud_license.pk: final["MDR Cloud Users"]} if final["MDR Cloud Users"] else {}),
+    }
 
 
 def test_edits_touching_two_pools_in_opposite_orders_do_not_deadlock():

@@ -278,6 +278,26 @@ def test_update_changes_allocations_and_reports_what_changed(
     assert allocated(cloud_license) == 5
 
 
+def test_a_users_edit_is_a_lock_a_read_and_two_writes(
+    complete_license, django_assert_max_num_queries
+):
+    customer = make_customer(license=complete_license, tier_users=10)
+    fill(complete_license, leave=5)
+    # The customer's lock, its allocations with their pools, the history and the seats, between
+    # the start and the end of the transaction (a savepoint here, so ending a refused one takes
+    # two statements). A refusal stops after the read.
+    with django_assert_max_num_queries(6):
+        changes = services.customer_update(
+            customer=customer, legal_name=customer.legal_name, tier_users=15
+        )
+    assert [str(c) for c in changes] == ["MDR Complete Users 10 → 15"]
+    with django_assert_max_num_queries(5), pytest.raises(ValidationError) as excinfo:
+        services.customer_update(customer=customer, legal_name=customer.legal_name, tier_users=16)
+    assert errors_of(excinfo) == {"tier_users": ["Only 15 MDR Complete users are available."]}
+    assert seats_of(customer) == {ServiceTier.COMPLETE: (15, 0, True)}
+    assert allocated(complete_license) == complete_license.seat_commitment
+
+
 def test_update_with_nothing_changed_changes_nothing(complete_license):
     customer = make_customer(license=complete_license, tier_users=10, sat_users=4)
     assert services.customer_update(
