@@ -4,17 +4,33 @@ write-only mode.
 Memory stays flat however many customers there are: rows come from ``QuerySet.iterator()`` in
 chunks, openpyxl's write-only worksheet spools each row to a temporary file as it is appended, and
 the finished workbook is itself a temporary file the response streams from disk.
+
+Speed: the customer rows are ``values_list`` tuples the database has already shaped (labels, local
+dates), so no model instance is built per row. A value goes in as a plain Python value whenever
+that looks the same in Excel; the others (a count of 1,000 or more, a date-time, a signed change)
+go through one styled cell per column, reused row after row, instead of a new cell each.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import IO, Any
 
-from django.db.models import QuerySet
+from django.db.models import (
+    Case,
+    CharField,
+    Expression,
+    F,
+    QuerySet,
+    TextChoices,
+    Value,
+    When,
+)
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.text import slugify
 from openpyxl import Workbook
@@ -37,7 +53,7 @@ HEADER_FONT = Font(bold=True, color="FFFFFF")
 HEADER_FILL = PatternFill("solid", fgColor="13315C")
 TOTAL_FONT = Font(bold=True)
 TOTAL_FILL = PatternFill("solid", fgColor="E9EEF5")
-DATE_FORMAT = "yyyy-mm-dd"
+DATE_FORMAT = "yyyy-mm-dd"  # what openpyxl gives a date by itself (FORMAT_DATE_YYYYMMDD2)
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
 INT_FORMAT = "#,##0"
 SIGNED_INT_FORMAT = "+#,##0;-#,##0;0"
@@ -71,8 +87,10 @@ class Sheet:
 
 @dataclass(frozen=True)
 class _ExportField:
+    """A column of the customers sheet and what the database selects for it."""
+
     column: Column
-    value: Callable[[CustomerAccount], Any]
+    value: str | Expression  # a field path or an expression for ``values_list``
 
 
 def text_cell(ws: WriteOnlyWorksheet, value: str, **style) -> WriteOnlyCell:
@@ -85,20 +103,23 @@ def text_cell(ws: WriteOnlyWorksheet, value: str, **style) -> WriteOnlyCell:
     return cell
 
 
-def _cell(ws: WriteOnlyWorksheet, column: Column, value: Any) -> Any:
-    if value is None or value == "":
+def _text(ws: WriteOnlyWorksheet, value: str) -> str | WriteOnlyCell | None:
+    """``value`` as it can be appended: as is when openpyxl will store it as text, else a cell."""
+    if not value:
         return None
-    if isinstance(value, str):
-        # openpyxl stores a plain str as text, except one starting with "=" (a formula) or equal
-        # to an error code such as "#N/A"; those, and text XML cannot carry, get a forced text
-        # cell. Everything else goes in as is: a cell object per string costs a third of the time.
-        if value[0] == "=" or value in ERROR_CODES or ILLEGAL_CHARACTERS_RE.search(value):
-            return text_cell(ws, value)
-        return value
-    cell = WriteOnlyCell(ws, value=value)
-    cell.number_format = _NUMBER_FORMATS.get(column.kind, cell.number_format)
-    return cell
+    # openpyxl stores a plain str as text, except one starting with "=" (a formula) or equal to an
+    # error code such as "#N/A"; those, and text XML cannot carry, get a forced text cell.
+    # Everything else goes in as is: a cell object per string costs a third of the time.
+    formula_or_error = value[0] == "=" or (value[0] == "#" and value in _ERROR_CODES)
+    if formula_or_error or ILLEGAL_CHARACTERS_RE.search(value):
+        return text_cell(ws, value)
+    return value
 
+
+_ERROR_CODES = frozenset(ERROR_CODES)
+# Text that _text may have to change: it starts with "=" or "#", or holds a character XML cannot
+# carry. Checked inline first, so most text is spared the call.
+_MAYBE_UNSAFE = re.compile(f"^[=#]|{ILLEGAL_CHARACTERS_RE.pattern}")
 
 _NUMBER_FORMATS = {
     "date": DATE_FORMAT,
@@ -134,6 +155,23 @@ def workbook_sheets_write(*, file: IO[bytes], sheets: Iterable[Sheet]) -> list[i
     return counts
 
 
+def _styled_cell(ws: WriteOnlyWorksheet, column: Column) -> WriteOnlyCell:
+    """The cell a non-text column's values are written through, with its number format."""
+    cell = WriteOnlyCell(ws)
+    cell.number_format = _NUMBER_FORMATS.get(column.kind, cell.number_format)
+    return cell
+
+
+def _styled(ws: WriteOnlyWorksheet, cell: WriteOnlyCell, value: Any) -> Any:
+    """``value`` written through its column's reused styled ``cell`` (text stays plain text)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return _text(ws, value)
+    cell.value = value
+    return cell
+
+
 def _sheet_append(wb: Workbook, sheet: Sheet) -> int:
     """Stream one sheet (title, bold frozen header with autofilter, rows, totals) into ``wb``."""
     columns, title, subtitle = sheet.columns, sheet.title, sheet.subtitle
@@ -159,15 +197,48 @@ def _sheet_append(wb: Workbook, sheet: Sheet) -> int:
         ]
     )
 
-    totals = [0] * len(columns)
+    width = len(columns)
+    text_at = [index for index, column in enumerate(columns) if column.kind == "text"]
+    # One cell per styled column, reused row after row: ``ws.append`` writes a row out before it
+    # returns, so the next row may rebind it. A new styled cell per value cost ~15% of the export.
+    styled = [
+        (index, column.kind, _styled_cell(ws, column))
+        for index, column in enumerate(columns)
+        if column.kind != "text"
+    ]
+    int_at = [(index, cell) for index, kind, cell in styled if kind == "int"]
+    date_at = [(index, cell) for index, kind, cell in styled if kind == "date"]
+    other_at = [(index, cell) for index, kind, cell in styled if kind not in ("int", "date")]
+    total_at = [index for index, column in enumerate(columns) if column.total]
+    totals = [0] * width
     count = 0
+    maybe_unsafe, date = _MAYBE_UNSAFE.search, dt.date  # locals: this loop runs once a row
     for row in sheet.rows:
+        if len(row) != width:
+            raise ValueError(f"row {count + 1} has {len(row)} values for {width} columns")
         count += 1
-        cells = []
-        for index, (column, value) in enumerate(zip(columns, row, strict=True)):
-            if column.total and value:
+        cells = list(row)
+        for index in total_at:
+            value = cells[index]
+            if value:
                 totals[index] += value
-            cells.append(_cell(ws, column, value))
+        for index in text_at:
+            value = cells[index]
+            if isinstance(value, str) and (not value or maybe_unsafe(value)):
+                cells[index] = _text(ws, value)
+        # Values their column's format would not change go in plain, as cheap as the raw write
+        # (a styled cell costs ~5% of the export per column): a count under 1,000 reads the same
+        # with "#,##0" as without, and openpyxl gives a date DATE_FORMAT by itself.
+        for index, cell in int_at:
+            value = cells[index]
+            if value is not None and (value.__class__ is not int or not -1000 < value < 1000):
+                cells[index] = _styled(ws, cell, value)
+        for index, cell in date_at:
+            value = cells[index]
+            if value is not None and value.__class__ is not date:
+                cells[index] = _styled(ws, cell, value)
+        for index, cell in other_at:
+            cells[index] = _styled(ws, cell, cells[index])
         ws.append(cells)
 
     last_col = get_column_letter(len(columns))
@@ -190,10 +261,6 @@ def _sheet_append(wb: Workbook, sheet: Sheet) -> int:
             total_cells.append(cell)
     ws.append(total_cells)
     return count
-
-
-def _local_date(value: dt.datetime | None) -> dt.date | None:
-    return timezone.localtime(value).date() if value else None
 
 
 def _local_datetime(value: dt.datetime) -> dt.datetime:
@@ -231,40 +298,46 @@ def history_row(event: AllocationEvent) -> tuple:
     )
 
 
+def _label(field: str, choices: type[TextChoices]) -> Case:
+    """The display label of a choices field, computed by the database (an unknown value as is)."""
+    return Case(
+        *(When(**{field: value}, then=Value(label)) for value, label in choices.choices),
+        default=F(field),
+        output_field=CharField(),
+    )
+
+
 def customer_export_fields(*, license: VolumeLicense, show_cloud: bool) -> list[_ExportField]:
-    """The sheet's columns for this license: the page's columns plus web site and e-mail."""
+    """The sheet's columns for this license: the page's columns plus web site and e-mail.
+
+    Each column's value is selected by the database ready to write (labels, dates in the current
+    time zone), so the export reads plain tuples instead of three model instances a row.
+    """
     fields = [
-        _ExportField(Column("Legal name", 36), lambda c: c.legal_name),
-        _ExportField(
-            Column(license.users_label, 18, "int", total=True), lambda c: c.license_users
-        ),
+        _ExportField(Column("Legal name", 36), "legal_name"),
+        _ExportField(Column(license.users_label, 18, "int", total=True), "license_users"),
     ]
     if license.tier == ServiceTier.CLOUD:
         fields.append(
-            _ExportField(Column("Customer's tier", 16), lambda c: c.license.get_tier_display())
+            _ExportField(Column("Customer's tier", 16), _label("license__tier", ServiceTier))
         )
     else:
         if show_cloud:
             fields.append(
-                _ExportField(
-                    Column("MDR Cloud Users", 18, "int", total=True), lambda c: c.cloud_users
-                )
+                _ExportField(Column("MDR Cloud Users", 18, "int", total=True), "cloud_users")
             )
         if license.tier == ServiceTier.COMPLETE:
             fields.append(
-                _ExportField(
-                    Column("Beauceron SAT Users", 20, "int", total=True), lambda c: c.sat_users
-                )
+                _ExportField(Column("Beauceron SAT Users", 20, "int", total=True), "sat_users")
             )
     fields += [
-        _ExportField(
-            Column("Sub-Partner", 24), lambda c: c.sub_partner.name if c.sub_partner else ""
-        ),
-        _ExportField(Column("Status", 12), lambda c: CustomerStatus(c.status).label),
-        _ExportField(Column("Onboarded", 13, "date"), lambda c: _local_date(c.onboarded_at)),
-        _ExportField(Column("Offboarded", 13, "date"), lambda c: _local_date(c.offboarded_at)),
-        _ExportField(Column("Web Site", 32), lambda c: c.website),
-        _ExportField(Column("MDR Portal Administrator Email", 34), lambda c: c.admin_email),
+        _ExportField(Column("Sub-Partner", 24), "sub_partner__name"),
+        _ExportField(Column("Status", 12), _label("status", CustomerStatus)),
+        # TruncDate converts to the current time zone, as timezone.localtime() would.
+        _ExportField(Column("Onboarded", 13, "date"), TruncDate("onboarded_at")),
+        _ExportField(Column("Offboarded", 13, "date"), TruncDate("offboarded_at")),
+        _ExportField(Column("Web Site", 32), "website"),
+        _ExportField(Column("MDR Portal Administrator Email", 34), "admin_email"),
     ]
     return fields
 
@@ -291,10 +364,9 @@ def customers_export(
     """
     now = timezone.localtime()
     fields = customer_export_fields(license=license, show_cloud=show_cloud)
-    rows = (
-        tuple(field.value(customer) for field in fields)
-        for customer in customers.iterator(chunk_size=CHUNK_SIZE)
-    )
+    # Tuples, not model instances: the same filtered, sorted (and tenancy-scoped) queryset.
+    values = customers.values_list(*(field.value for field in fields))
+    rows = values.iterator(chunk_size=CHUNK_SIZE)
     owner = license.partner
     title = f"{partner.name} — {license.get_tier_display()} license"
     if owner.pk != partner.pk:

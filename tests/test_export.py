@@ -108,6 +108,33 @@ def test_export_title_header_rows_types_and_totals(partner_client, complete_lice
     assert totals[1:4] == (200, 20, 60)
 
 
+def test_export_number_and_date_formats(partner_client, complete_license):
+    """Counts show thousands separators, dates read yyyy-mm-dd, history changes show a sign."""
+    make_customer(license=complete_license, legal_name="Big Co", tier_users=1500, sat_users=1200)
+    make_customer(license=complete_license, legal_name="Small Co", tier_users=20)
+    response = partner_client.get(export_url(complete_license))
+    book = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    ws, history = book.worksheets
+    sat, onboarded = header(ws).index("Beauceron SAT Users"), header(ws).index("Onboarded")
+    big = ws[HEADER_ROW + 1]
+    assert big[0].value == "Big Co"
+    assert (big[1].value, big[1].number_format) == (1500, "#,##0")
+    assert (big[sat].value, big[sat].number_format) == (1200, "#,##0")
+    assert big[onboarded].is_date and big[onboarded].number_format == "yyyy-mm-dd"
+    small = ws[HEADER_ROW + 2]
+    assert small[0].value == "Small Co" and small[1].value == 20
+    assert small[onboarded].is_date and small[onboarded].number_format == "yyyy-mm-dd"
+    total = ws[ws.max_row]
+    assert (total[1].value, total[1].number_format) == (1520, "#,##0")
+    assert (total[sat].value, total[sat].number_format) == (1200, "#,##0")
+    # History: local time to the minute, and the change with its sign.
+    events = list(history.iter_rows(min_row=HEADER_ROW + 1, max_row=history.max_row - 1))
+    assert events
+    for when, *_, change, _action, _by, _made in events:
+        assert when.is_date and when.number_format == "yyyy-mm-dd hh:mm"
+        assert change.number_format == "+#,##0;-#,##0;0"
+
+
 def test_export_honours_search_filter_and_sort(partner_client, complete_license, customers):
     _, ws = download(partner_client, complete_license, status="", sort="-license_users")
     assert [r[0] for r in data_rows(ws)] == [  # equal users: by name
