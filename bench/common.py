@@ -94,6 +94,30 @@ def median_ms(fn: Callable[[], object], *, repeat: int, warmup: int = 2) -> floa
     return statistics.median(samples)
 
 
+def interleaved_medians(
+    fns: dict[object, Callable[[], object]], *, repeat: int, warmup: int = 2
+) -> dict[object, float]:
+    """Median wall time (ms) of each of ``fns``, timed in turns rather than one after another.
+
+    A shared machine drifts (other tenants, frequency, the database's background work) by tens of
+    percent over seconds: timing one figure's samples and then its reference's would put that
+    drift into the ratio. In turns, with the order rotated every round, both see the same drift.
+    """
+    keys = list(fns)
+    for _ in range(warmup):
+        for key in keys:
+            fns[key]()
+    samples: dict[object, list[float]] = {key: [] for key in keys}
+    for round_ in range(repeat):
+        shift = round_ % len(keys)
+        for key in keys[shift:] + keys[:shift]:
+            gc.collect()  # outside the clock: one sample should not pay for another's garbage
+            start = time.perf_counter()
+            fns[key]()
+            samples[key].append((time.perf_counter() - start) * 1000)
+    return {key: statistics.median(values) for key, values in samples.items()}
+
+
 def make_partner_with_license(*, tier: str = "complete", seats: int = 10**9, name: str = ""):
     """A partner (with a login) and one license of ``tier``; returns (partner, license, user)."""
     import datetime as dt

@@ -9,7 +9,7 @@ import tracemalloc
 from django.urls import reverse
 from openpyxl import Workbook
 
-from bench.common import Row, median_ms
+from bench.common import Row, interleaved_medians
 from bench.data import client_for, license_with
 
 
@@ -70,9 +70,13 @@ def run(*, size: int, small: int, repeat: int) -> list[Row]:
     license, user = license_with(size)
     client = client_for(user)
     url = reverse("licenses:license_export", kwargs={"pk": license.pk})
-    view_ms = median_ms(lambda: _export_view(client, url), repeat=repeat, warmup=0)
     reference = _reference_rows(license)
-    raw_ms = median_ms(lambda: _raw_openpyxl(reference), repeat=repeat, warmup=0)
+    # In turns, so a change in the machine's load does not land on one side of the ratio.
+    medians = interleaved_medians(
+        {"view": lambda: _export_view(client, url), "raw": lambda: _raw_openpyxl(reference)},
+        repeat=repeat, warmup=0,
+    )
+    view_ms, raw_ms = medians["view"], medians["raw"]
     reference[1].clear()
 
     small_license, small_user = license_with(small)

@@ -6,7 +6,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from bench.common import Row, median_ms
+from bench.common import Row, interleaved_medians
 from bench.data import client_for, license_with
 
 
@@ -22,18 +22,20 @@ def _page(client, url: str, **headers):
 def run(*, sizes: list[int], search_sizes: tuple[int, int], repeat: int) -> list[Row]:
     from licenses.selectors import license_customers
 
-    times, queries, counts = {}, {}, {}
+    pages, queries, counts = {}, {}, {}
     for n in sizes:
         license, user = license_with(n)
         client = client_for(user)
         url = reverse("licenses:license_detail", kwargs={"pk": license.pk})
-        get = _page(client, url)
+        pages[n] = _page(client, url)
         with CaptureQueriesContext(connection) as captured:
-            get()
+            pages[n]()
         queries[n] = len(captured)
-        times[n] = median_ms(get, repeat=repeat)
         qs = license_customers(partner=license.partner, license=license).filter(status="active")
-        counts[n] = median_ms(qs.count, repeat=repeat)
+        counts[n] = qs.count
+    # Every size in turns, so the ratios do not depend on when each was measured.
+    times = interleaved_medians(pages, repeat=repeat)
+    counts = interleaved_medians(counts, repeat=repeat)
 
     smallest = sizes[0]
     rows = [
@@ -59,15 +61,15 @@ def run(*, sizes: list[int], search_sizes: tuple[int, int], repeat: int) -> list
                         "ms", "reported", None))
 
     small, large = search_sizes
-    search = {}
+    searches = {}
     for n in (small, large):
         license, user = license_with(n)
         client = client_for(user)
         # A fragment of one customer's name, typed into the search bar (htmx partial).
         url = reverse("licenses:license_detail", kwargs={"pk": license.pk}) + "?q=0000123"
-        get = _page(client, url, HTTP_HX_REQUEST="true")
-        assert "0000123" in get().content.decode()
-        search[n] = median_ms(get, repeat=repeat)
+        searches[n] = _page(client, url, HTTP_HX_REQUEST="true")
+        assert "0000123" in searches[n]().content.decode()
+    search = interleaved_medians(searches, repeat=repeat)
     rows.append(
         Row(
             f"search as you type, {large:,} vs {small:,} customers",
