@@ -22,12 +22,13 @@ def _page(client, url: str, **headers):
 def run(*, sizes: list[int], search_sizes: tuple[int, int], repeat: int) -> list[Row]:
     from licenses.selectors import license_customers
 
-    pages, queries, counts = {}, {}, {}
+    pages, tabs, queries, counts = {}, {}, {}, {}
     for n in sizes:
         license, user = license_with(n)
         client = client_for(user)
         url = reverse("licenses:license_detail", kwargs={"pk": license.pk})
         pages[n] = _page(client, url)
+        tabs[n] = _page(client, reverse("licenses:license_list"))
         with CaptureQueriesContext(connection) as captured:
             pages[n]()
         queries[n] = len(captured)
@@ -35,6 +36,7 @@ def run(*, sizes: list[int], search_sizes: tuple[int, int], repeat: int) -> list
         counts[n] = qs.count
     # Every size in turns, so the ratios do not depend on when each was measured.
     times = interleaved_medians(pages, repeat=repeat)
+    tab_times = interleaved_medians(tabs, repeat=repeat)
     counts = interleaved_medians(counts, repeat=repeat)
 
     smallest = sizes[0]
@@ -54,6 +56,11 @@ def run(*, sizes: list[int], search_sizes: tuple[int, int], repeat: int) -> list
                 times[n] / times[smallest] <= 1.5 if n == 10_000 else None,
             )
         )
+    largest = max(sizes)
+    rows.append(
+        Row(f"License tab time, {largest:,} vs {smallest:,} customers", tab_times[largest],
+            tab_times[smallest], "ms", "reported", None)
+    )
     for n in sizes:
         # The page as it opens reads the license's trigger-kept holder count instead; a search
         # or another status filter still counts its rows.
