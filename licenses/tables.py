@@ -10,6 +10,7 @@ from django.db.models import F
 from django.db.models.functions import Lower
 from django.template import engines
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.safestring import mark_safe
 
 from licenses.choices import ServiceTier
@@ -144,7 +145,8 @@ class CustomerAccountTable(tables.Table):
             return ""
         template = engines["jinja2"].get_template("licenses/customer_rows.html")
         # Jinja2 escaped every value as it rendered (autoescape is on in its environment).
-        return mark_safe(template.render({"records": records, "table": self}))  # noqa: S308
+        context = {"records": records, "table": self, "tz": timezone.get_current_timezone()}
+        return mark_safe(template.render(context))  # noqa: S308
 
     order_license_users = _then_name("license_users")
     order_cloud_users = _then_name("cloud_users")
