@@ -102,22 +102,26 @@ class VolumeLicenseAdmin(ServiceRefusalMixin, admin.ModelAdmin):
     form = VolumeLicenseAdminForm
     list_display = [
         "__str__", "partner", "tier", "seat_commitment", "allocated", "unallocated_display",
-        "renewal_date", "price_per_user", "currency",
+        "customers_display", "renewal_date", "price_per_user", "currency",
     ]
     list_filter = ["tier", "currency", "renewal_date"]
     search_fields = ["partner__name"]
     list_select_related = ["partner"]
     fields = [
-        "partner", "tier", "seat_commitment", "allocated", "unallocated_display", "renewal_date",
-        "price_per_user", "currency", "sub_partners",
+        "partner", "tier", "seat_commitment", "allocated", "unallocated_display",
+        "customers_display", "renewal_date", "price_per_user", "currency", "sub_partners",
     ]
-    readonly_fields = ["allocated", "unallocated_display"]
+    readonly_fields = ["allocated", "unallocated_display", "customers_display"]
     filter_horizontal = ["sub_partners"]
     autocomplete_fields = ["partner"]
 
     @admin.display(description="Unallocated")
     def unallocated_display(self, obj: VolumeLicense) -> int:
         return obj.unallocated
+
+    @admin.display(description="Customers", ordering="holder_count")
+    def customers_display(self, obj: VolumeLicense) -> int:
+        return obj.holder_count
 
     def get_readonly_fields(self, request, obj=None):
         # Customers belong to the owner and allocations copy the tier: both are fixed once used.

@@ -98,6 +98,7 @@ def test_license_changelist_shows_allocated_and_unallocated(admin_client, world)
     row = response.context["cl"].result_list[0]
     assert (row.seat_commitment, row.allocated, row.unallocated) == (1990, 100, 1890)
     assert "1890" in response.text or "1,890" in response.text
+    assert 'class="field-customers_display">1<' in response.text  # its one customer
 
 
 # --- licenses -------------------------------------------------------------------------------
