@@ -124,6 +124,9 @@ def run(*, customers: int, requests: int) -> list[Row]:
         _load(port, page, cookie, 20)  # warm both workers
         trivial_rps, trivial_p95, trivial_err = _load(port, "/healthz", cookie, requests)
         page_rps, page_p95, page_err = _load(port, page, cookie, requests)
+        # The simplest logged-in page (one query of its own): what the session, the login, the
+        # partner and the base template cost before the license page does anything.
+        tab_rps, _, tab_err = _load(port, reverse("licenses:license_list"), cookie, requests)
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -136,4 +139,6 @@ def run(*, customers: int, requests: int) -> list[Row]:
         ),
         Row("HTTP p95 latency: license page vs trivial view", page_p95, trivial_p95, "ms",
             "reported", None),
+        Row("HTTP License tab (simplest logged-in page) vs trivial view (req/s)", tab_rps,
+            trivial_rps, "/s", "reported", None, note=f"errors {tab_err}"),
     ]
