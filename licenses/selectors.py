@@ -40,7 +40,9 @@ def partner_for_user(user) -> Partner | None:
     if not getattr(user, "is_authenticated", False):
         return None
     if not hasattr(user, "_lmp_partner"):
-        membership = Membership.objects.select_related("partner").filter(user_id=user.pk).first()
+        # One membership per login; order_by(): the model's ordering would join and sort users.
+        memberships = Membership.objects.select_related("partner").filter(user_id=user.pk)
+        membership = memberships.order_by().first()
         user._lmp_partner = membership.partner if membership else None
     return user._lmp_partner
 
@@ -95,7 +97,8 @@ def license_get(*, partner: Partner, pk: int) -> VolumeLicense:
 
 def cloud_license_for(*, partner: Partner) -> VolumeLicense | None:
     """The MDR Cloud license a partner's customers draw their cloud users from, if any."""
-    return VolumeLicense.objects.filter(partner=partner, tier=ServiceTier.CLOUD).first()
+    # One per partner and tier; order_by(): the model's ordering would join the partner table.
+    return VolumeLicense.objects.filter(partner=partner, tier=ServiceTier.CLOUD).order_by().first()
 
 
 def customer_scope(*, partner: Partner) -> QuerySet[CustomerAccount]:
