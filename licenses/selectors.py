@@ -143,15 +143,20 @@ def customer_table(
             cloud_users=Coalesce(F("cloud_alloc__seats"), Value(0)),
             sat_users=Coalesce(F("primary_alloc__sat_users"), Value(0)),
         ).select_related("sub_partner", "license")
-    # A page of 50 is best served by correlated subqueries: PostgreSQL evaluates them only for
-    # the page's rows, and the paginator's count() drops them, so counting stays index-only.
-    allocations = SeatAllocation.objects.filter(customer=OuterRef("pk")).order_by()
-    primary = allocations.filter(license=OuterRef("license"))
-    cloud = allocations.filter(tier=ServiceTier.CLOUD).exclude(license=OuterRef("license"))
+    # A page of 50: the primary allocation is a LEFT JOIN on (customer, license), which is unique,
+    # so PostgreSQL drops the join from a count() that does not use it; the cloud users are a
+    # correlated subquery, evaluated only for the page's rows (a join there would stay in counts).
+    cloud = SeatAllocation.objects.filter(
+        customer=OuterRef("pk"), tier=ServiceTier.CLOUD
+    ).exclude(license=OuterRef("license")).order_by()
     qs = qs.annotate(
-        tier_users=Coalesce(Subquery(primary.values("seats")[:1]), Value(0)),
+        primary_alloc=FilteredRelation(
+            "allocations", condition=Q(allocations__license=F("license"))
+        ),
+    ).annotate(
+        tier_users=Coalesce(F("primary_alloc__seats"), Value(0)),
         cloud_users=Coalesce(Subquery(cloud.values("seats")[:1]), Value(0)),
-        sat_users=Coalesce(Subquery(primary.values("sat_users")[:1]), Value(0)),
+        sat_users=Coalesce(F("primary_alloc__sat_users"), Value(0)),
     )
     if license.tier == ServiceTier.CLOUD:
         return qs.select_related("sub_partner", "license")  # customers of every tier
