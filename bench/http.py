@@ -16,6 +16,7 @@ from bench.common import Row
 
 ROOT = Path(__file__).resolve().parent.parent
 CLIENTS = 4
+ROUNDS = 3  # bursts per path, taken in turns
 
 
 def _free_port() -> int:
@@ -43,8 +44,8 @@ def _client(port: int, path: str, cookie: str, requests: int, out) -> None:
     out.put((latencies, errors))
 
 
-def _load(port: int, path: str, cookie: str, requests: int) -> tuple[float, float, int]:
-    """Requests/s and p95 latency (ms) of ``CLIENTS`` keep-alive clients, ``requests`` each."""
+def _burst(port: int, path: str, cookie: str, requests: int) -> tuple[float, list[float], int]:
+    """Seconds, latencies (ms) and errors of ``CLIENTS`` keep-alive clients, ``requests`` each."""
     ctx = mp.get_context("fork")
     out = ctx.Queue()
     procs = [
@@ -58,10 +59,37 @@ def _load(port: int, path: str, cookie: str, requests: int) -> tuple[float, floa
     elapsed = time.perf_counter() - start
     for p in procs:
         p.join(timeout=30)
-    latencies = [ms for lat, _ in results for ms in lat]
-    errors = sum(e for _, e in results)
-    p95 = statistics.quantiles(latencies, n=20)[18]
-    return len(latencies) / elapsed, p95, errors
+    return elapsed, [ms for lat, _ in results for ms in lat], sum(e for _, e in results)
+
+
+def _load(
+    port: int, paths: dict[str, str], cookie: str, requests: int, rounds: int = ROUNDS
+) -> dict[str, tuple[float, float, int]]:
+    """Requests/s, p95 latency (ms) and errors of each path, loaded in turns.
+
+    Each round gives every path a burst of ``requests / rounds`` per client, in a rotating order,
+    so a change in the machine's load during the run reaches every path alike.
+    """
+    per_burst = max(1, requests // rounds)
+    keys = list(paths)
+    elapsed = dict.fromkeys(keys, 0.0)
+    latencies: dict[str, list[float]] = {key: [] for key in keys}
+    errors = dict.fromkeys(keys, 0)
+    for round_ in range(rounds):
+        shift = round_ % len(keys)
+        for key in keys[shift:] + keys[:shift]:
+            seconds, lat, err = _burst(port, paths[key], cookie, per_burst)
+            elapsed[key] += seconds
+            latencies[key] += lat
+            errors[key] += err
+    return {
+        key: (
+            len(latencies[key]) / elapsed[key],
+            statistics.quantiles(latencies[key], n=20)[18],
+            errors[key],
+        )
+        for key in keys
+    }
 
 
 def _session_cookie(user) -> str:
@@ -121,12 +149,17 @@ def run(*, customers: int, requests: int) -> list[Row]:
     port = _free_port()
     server = start_gunicorn(port)
     try:
-        _load(port, page, cookie, 20)  # warm both workers
-        trivial_rps, trivial_p95, trivial_err = _load(port, "/healthz", cookie, requests)
-        page_rps, page_p95, page_err = _load(port, page, cookie, requests)
-        # The simplest logged-in page (one query of its own): what the session, the login, the
-        # partner and the base template cost before the license page does anything.
-        tab_rps, _, tab_err = _load(port, reverse("licenses:license_list"), cookie, requests)
+        _burst(port, page, cookie, 20)  # warm both workers
+        # The License tab is the simplest logged-in page (one query of its own): what the
+        # session, the login, the partner and the base template cost before a page does anything.
+        results = _load(
+            port,
+            {"trivial": "/healthz", "page": page, "tab": reverse("licenses:license_list")},
+            cookie, requests,
+        )
+        trivial_rps, trivial_p95, trivial_err = results["trivial"]
+        page_rps, page_p95, page_err = results["page"]
+        tab_rps, _, tab_err = results["tab"]
     finally:
         server.terminate()
         server.wait(timeout=30)
