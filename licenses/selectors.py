@@ -127,35 +127,33 @@ def customer_table(
         # services allow no other), so filter on the customer's own column: the
         # (license, status, lower(legal_name), id) index then serves page 1 in order.
         qs = qs.filter(license=license)
+    # The primary allocation is a LEFT JOIN on its unique (customer, license) key, which
+    # PostgreSQL drops from a count() that does not use it.
+    qs = qs.annotate(
+        primary_alloc=FilteredRelation(
+            "allocations", condition=Q(allocations__license=F("license"))
+        ),
+    )
     if every_row:
-        # A reader of every row (the export) is best served by one pass of joins.
-        return qs.annotate(
-            primary_alloc=FilteredRelation(
-                "allocations", condition=Q(allocations__license=F("license"))
-            ),
+        # A reader of every row (the export) is best served by a join for the cloud users too.
+        qs = qs.annotate(
             cloud_alloc=FilteredRelation(
                 "allocations",
                 condition=Q(allocations__tier=ServiceTier.CLOUD)
                 & ~Q(allocations__license=F("license")),
             ),
-        ).annotate(
-            tier_users=Coalesce(F("primary_alloc__seats"), Value(0)),
-            cloud_users=Coalesce(F("cloud_alloc__seats"), Value(0)),
-            sat_users=Coalesce(F("primary_alloc__sat_users"), Value(0)),
-        ).select_related("sub_partner", "license")
-    # A page of 50: the primary allocation is a LEFT JOIN on (customer, license), which is unique,
-    # so PostgreSQL drops the join from a count() that does not use it; the cloud users are a
-    # correlated subquery, evaluated only for the page's rows (a join there would stay in counts).
-    cloud = SeatAllocation.objects.filter(
-        customer=OuterRef("pk"), tier=ServiceTier.CLOUD
-    ).exclude(license=OuterRef("license")).order_by()
+        )
+        cloud_users = F("cloud_alloc__seats")
+    else:
+        # A page of 50: a correlated subquery, evaluated only for the page's rows (a join there
+        # would stay in the pager's counts).
+        cloud = SeatAllocation.objects.filter(
+            customer=OuterRef("pk"), tier=ServiceTier.CLOUD
+        ).exclude(license=OuterRef("license")).order_by()
+        cloud_users = Subquery(cloud.values("seats")[:1])
     qs = qs.annotate(
-        primary_alloc=FilteredRelation(
-            "allocations", condition=Q(allocations__license=F("license"))
-        ),
-    ).annotate(
         tier_users=Coalesce(F("primary_alloc__seats"), Value(0)),
-        cloud_users=Coalesce(Subquery(cloud.values("seats")[:1]), Value(0)),
+        cloud_users=Coalesce(cloud_users, Value(0)),
         sat_users=Coalesce(F("primary_alloc__sat_users"), Value(0)),
     )
     if license.tier == ServiceTier.CLOUD:
