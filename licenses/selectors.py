@@ -95,7 +95,7 @@ def license_get(*, partner: Partner, pk: int) -> VolumeLicense:
     return license
 
 
-def cloud_license_for(*, partner: Partner) -> VolumeLicense | None:
+def cloud_license_for(*, partner: Partner | int) -> VolumeLicense | None:
     """The MDR Cloud license a partner's customers draw their cloud users from, if any."""
     # One per partner and tier; order_by(): the model's ordering would join the partner table.
     return VolumeLicense.objects.filter(partner=partner, tier=ServiceTier.CLOUD).order_by().first()

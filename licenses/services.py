@@ -52,6 +52,7 @@ from licenses.models import (
     SeatAllocation,
     VolumeLicense,
 )
+from licenses.selectors import cloud_license_for
 
 # PostgreSQL's integer column tops out here; larger numbers are refused with a message, not a 500.
 MAX_SEATS = 2_147_483_647
@@ -491,15 +492,6 @@ def _allocations_read(
     return primary, cloud
 
 
-def _cloud_pool_read(*, partner_id: int) -> VolumeLicense | None:
-    """The partner's MDR Cloud license (unlocked), if it has one."""
-    return (
-        VolumeLicense.objects.filter(partner_id=partner_id, tier=ServiceTier.CLOUD)
-        .order_by()
-        .first()
-    )
-
-
 @pool_write
 def customer_update(
     *,
@@ -526,7 +518,7 @@ def customer_update(
     license = primary.license if primary else VolumeLicense.objects.get(pk=customer.license_id)
     cloud_license = cloud.license if cloud else None
     if cloud_license is None and cloud_users and license.tier != ServiceTier.CLOUD:
-        cloud_license = _cloud_pool_read(partner_id=customer.partner_id)
+        cloud_license = cloud_license_for(partner=customer.partner_id)
     old_tier = primary.seats if primary else 0
     old_sat = primary.sat_users if primary else 0
     old_cloud = cloud.seats if cloud else 0
@@ -727,6 +719,20 @@ def license_terms_check(
     return current
 
 
+def _commitment_change_record(
+    *, license: VolumeLicense, old: int, new: int, actor, source: str
+) -> None:
+    """Record a change of the seat commitment in the license's history (none if unchanged)."""
+    if new != old:
+        _events_record([
+            _event(
+                kind=AllocationEventKind.COMMITMENT_CHANGED, license=license, customer=None,
+                what=SEAT_COMMITMENT_LABEL, old=old, new=new, actor=actor, source=source,
+                at=timezone.now(),
+            )
+        ])
+
+
 @transaction.atomic
 def license_commitment_set(
     *,
@@ -748,14 +754,10 @@ def license_commitment_set(
         raise ValidationError(
             {"seat_commitment": commitment_message(allocated=license.allocated)}
         )
-    if seat_commitment != license.seat_commitment:
-        _events_record([
-            _event(
-                kind=AllocationEventKind.COMMITMENT_CHANGED, license=license, customer=None,
-                what=SEAT_COMMITMENT_LABEL, old=license.seat_commitment, new=seat_commitment,
-                actor=actor, source=source, at=timezone.now(),
-            )
-        ])
+    _commitment_change_record(
+        license=license, old=license.seat_commitment, new=seat_commitment, actor=actor,
+        source=source,
+    )
     license.seat_commitment = seat_commitment
     license.save(update_fields=["seat_commitment"])
     original.seat_commitment, original.allocated = license.seat_commitment, license.allocated
@@ -793,13 +795,9 @@ def license_save(
                 {"tier": "This partner already has a license of this tier."}
             ) from exc
         raise
-    if license.seat_commitment != old_commitment:
-        # After the save: a new license needs its id. The row is ours (locked or just inserted).
-        _events_record([
-            _event(
-                kind=AllocationEventKind.COMMITMENT_CHANGED, license=license, customer=None,
-                what=SEAT_COMMITMENT_LABEL, old=old_commitment, new=license.seat_commitment,
-                actor=actor, source=source, at=timezone.now(),
-            )
-        ])
+    # After the save: a new license needs its id. The row is ours (locked or just inserted).
+    _commitment_change_record(
+        license=license, old=old_commitment, new=license.seat_commitment, actor=actor,
+        source=source,
+    )
     return license
