@@ -45,7 +45,14 @@ def _then_name(field: str):
     return order
 
 
-class CustomerAccountTable(tables.Table):
+class _PagedTable(tables.Table):
+    """A table paged by PER_PAGE rows, with ``?per_page=`` capped at MAX_PER_PAGE."""
+
+    def paginate(self, *args, per_page: int = PER_PAGE, **kwargs):
+        return super().paginate(*args, per_page=max(1, min(per_page, MAX_PER_PAGE)), **kwargs)
+
+
+class CustomerAccountTable(_PagedTable):
     """Customers holding seats of one license; every data column sorts on the server."""
 
     row_noun = "customer"  # "Showing 1–50 of 1,790 customers"
@@ -99,9 +106,6 @@ class CustomerAccountTable(tables.Table):
         self.license = license
         # e.g. "MDR Complete Users": the label partners know this license's seats by.
         self.columns["license_users"].column.verbose_name = license.users_label
-
-    def paginate(self, *args, per_page: int = PER_PAGE, **kwargs):
-        return super().paginate(*args, per_page=max(1, min(per_page, MAX_PER_PAGE)), **kwargs)
 
     @property
     def shows_cloud_users(self) -> bool:
@@ -171,7 +175,7 @@ def _then_latest(*keys):
     return order
 
 
-class AllocationEventTable(tables.Table):
+class AllocationEventTable(_PagedTable):
     """Recorded allocation changes, newest first; a license page or a customer page shows it."""
 
     row_noun = "change"
@@ -210,9 +214,6 @@ class AllocationEventTable(tables.Table):
     def __init__(self, data, *, exclude=(), license: VolumeLicense | None = None, **kwargs):
         super().__init__(data, exclude=exclude, **kwargs)
         self.license = license
-
-    def paginate(self, *args, per_page: int = PER_PAGE, **kwargs):
-        return super().paginate(*args, per_page=max(1, min(per_page, MAX_PER_PAGE)), **kwargs)
 
     order_customer = _then_latest(Lower("customer__legal_name"))
     order_license = _then_latest("license__tier")

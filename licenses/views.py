@@ -52,6 +52,14 @@ def seats_phrase(seats: int, license: VolumeLicense) -> str:
     return f"{seats:,} {license.get_tier_display()} user{'' if seats == 1 else 's'}"
 
 
+def seat_figures(license: VolumeLicense) -> list[str]:
+    """What a customer holds of ``license``, as history names it: its users (and SAT users)."""
+    figures = [license.users_label]
+    if license.tier == ServiceTier.COMPLETE:
+        figures.append(SAT_USERS_LABEL)
+    return figures
+
+
 def license_page_url(license: VolumeLicense) -> str:
     return reverse("licenses:license_detail", kwargs={"pk": license.pk})
 
@@ -363,9 +371,7 @@ class LicenseHistoryView(LicenseMixin, HistoryView):
         return license_events(partner=self.partner, license=self.license)
 
     def what_choices(self) -> list[str]:
-        choices = [self.license.users_label]
-        if self.license.tier == ServiceTier.COMPLETE:
-            choices.append(SAT_USERS_LABEL)
+        choices = seat_figures(self.license)
         if self.license.partner_id == self.partner.pk:  # sub-partners see customers' changes only
             choices.append(SEAT_COMMITMENT_LABEL)
         return choices
@@ -384,10 +390,7 @@ class CustomerHistoryView(CustomerMixin, HistoryView):
         return customer_events(partner=self.partner, customer=self.customer)
 
     def what_choices(self) -> list[str]:
-        own = self.customer.license
-        choices = [own.users_label]
-        if own.tier == ServiceTier.COMPLETE:
-            choices.append(SAT_USERS_LABEL)
+        choices = seat_figures(self.customer.license)
         if self.cloud_license is not None:
             choices.append(self.cloud_license.users_label)
         return choices
