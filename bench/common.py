@@ -7,8 +7,11 @@ import os
 import statistics
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
+
+K = TypeVar("K")
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/lmp_bench"
 
@@ -83,38 +86,35 @@ def recreate_database(url: str) -> None:
 
 def median_ms(fn: Callable[[], object], *, repeat: int, warmup: int = 2) -> float:
     """Median wall time of ``fn`` in milliseconds."""
-    for _ in range(warmup):
-        fn()
-    samples = []
-    for _ in range(repeat):
-        gc.collect()  # outside the clock: one sample should not pay for another's garbage
-        start = time.perf_counter()
-        fn()
-        samples.append((time.perf_counter() - start) * 1000)
-    return statistics.median(samples)
+    return interleaved_medians({fn: fn}, repeat=repeat, warmup=warmup)[fn]
+
+
+def in_turns(keys: Sequence[K], *, rounds: int) -> Iterator[K]:
+    """``keys`` once per round, the order rotated every round (each key leads in turn).
+
+    A shared machine drifts (other tenants, frequency, the database's background work) by tens of
+    percent over seconds: measuring one figure and then its reference would put that drift into
+    their ratio. Taken in turns, both see the same drift.
+    """
+    for round_ in range(rounds):
+        shift = round_ % len(keys)
+        yield from [*keys[shift:], *keys[:shift]]
 
 
 def interleaved_medians(
-    fns: dict[object, Callable[[], object]], *, repeat: int, warmup: int = 2
-) -> dict[object, float]:
-    """Median wall time (ms) of each of ``fns``, timed in turns rather than one after another.
-
-    A shared machine drifts (other tenants, frequency, the database's background work) by tens of
-    percent over seconds: timing one figure's samples and then its reference's would put that
-    drift into the ratio. In turns, with the order rotated every round, both see the same drift.
-    """
+    fns: dict[K, Callable[[], object]], *, repeat: int, warmup: int = 2
+) -> dict[K, float]:
+    """Median wall time (ms) of each of ``fns``, timed in turns (see ``in_turns``)."""
     keys = list(fns)
     for _ in range(warmup):
         for key in keys:
             fns[key]()
-    samples: dict[object, list[float]] = {key: [] for key in keys}
-    for round_ in range(repeat):
-        shift = round_ % len(keys)
-        for key in keys[shift:] + keys[:shift]:
-            gc.collect()  # outside the clock: one sample should not pay for another's garbage
-            start = time.perf_counter()
-            fns[key]()
-            samples[key].append((time.perf_counter() - start) * 1000)
+    samples: dict[K, list[float]] = {key: [] for key in keys}
+    for key in in_turns(keys, rounds=repeat):
+        gc.collect()  # outside the clock: one sample should not pay for another's garbage
+        start = time.perf_counter()
+        fns[key]()
+        samples[key].append((time.perf_counter() - start) * 1000)
     return {key: statistics.median(values) for key, values in samples.items()}
 
 

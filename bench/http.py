@@ -12,7 +12,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench.common import Row
+from bench.common import Row, in_turns
 
 ROOT = Path(__file__).resolve().parent.parent
 CLIENTS = 4
@@ -67,21 +67,18 @@ def _load(
 ) -> dict[str, tuple[float, float, int]]:
     """Requests/s, p95 latency (ms) and errors of each path, loaded in turns.
 
-    Each round gives every path a burst of ``requests / rounds`` per client, in a rotating order,
-    so a change in the machine's load during the run reaches every path alike.
+    Each round gives every path a burst of ``requests / rounds`` per client (see ``in_turns``).
     """
     per_burst = max(1, requests // rounds)
     keys = list(paths)
     elapsed = dict.fromkeys(keys, 0.0)
     latencies: dict[str, list[float]] = {key: [] for key in keys}
     errors = dict.fromkeys(keys, 0)
-    for round_ in range(rounds):
-        shift = round_ % len(keys)
-        for key in keys[shift:] + keys[:shift]:
-            seconds, lat, err = _burst(port, paths[key], cookie, per_burst)
-            elapsed[key] += seconds
-            latencies[key] += lat
-            errors[key] += err
+    for key in in_turns(keys, rounds=rounds):
+        seconds, lat, err = _burst(port, paths[key], cookie, per_burst)
+        elapsed[key] += seconds
+        latencies[key] += lat
+        errors[key] += err
     return {
         key: (
             len(latencies[key]) / elapsed[key],
