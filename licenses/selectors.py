@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.db.models import (
     Case,
     Count,
-    Exists,
     F,
     FilteredRelation,
     OuterRef,
@@ -28,11 +27,8 @@ from licenses.models import (
     VolumeLicense,
 )
 
-# Licenses list in the product's order (Core, Complete, Cloud), not alphabetically.
-TIER_ORDER = Case(
-    *(When(tier=tier, then=Value(rank)) for rank, tier in enumerate(ServiceTier.values)),
-    default=Value(len(ServiceTier.values)),
-)
+# The product's order of the tiers (Core, Complete, Cloud), not the alphabet's.
+TIER_RANK = {tier: rank for rank, tier in enumerate(ServiceTier.values)}
 
 
 def partner_for_user(user) -> Partner | None:
@@ -49,10 +45,11 @@ def partner_for_user(user) -> Partner | None:
 
 def _visible_licenses(partner: Partner) -> QuerySet[VolumeLicense]:
     """Licenses the partner owns or that are shared with it."""
-    shared = VolumeLicense.sub_partners.through.objects.filter(
-        volumelicense_id=OuterRef("pk"), partner_id=partner.pk
+    # pk IN (...) rather than EXISTS: the same plan, and the ORM builds it in half the time.
+    shared = VolumeLicense.sub_partners.through.objects.filter(partner_id=partner.pk)
+    return VolumeLicense.objects.filter(
+        Q(partner_id=partner.pk) | Q(pk__in=shared.values("volumelicense_id"))
     )
-    return VolumeLicense.objects.filter(Q(partner=partner) | Exists(shared))
 
 
 def _managed_customers(partner: Partner) -> QuerySet[SeatAllocation]:
@@ -60,27 +57,38 @@ def _managed_customers(partner: Partner) -> QuerySet[SeatAllocation]:
     return SeatAllocation.objects.filter(active=True, customer__sub_partner=partner).order_by()
 
 
-def license_list(*, partner: Partner) -> QuerySet[VolumeLicense]:
-    """Licenses the partner owns or that are shared with it, with their customer counts."""
+def license_list(*, partner: Partner) -> list[VolumeLicense]:
+    """Licenses the partner owns or that are shared with it, with their ``customer_count``.
+
+    In the product's tier order; within a tier its own licenses come before shared ones.
+    """
+    # A partner has a handful of licenses: one plain query, counted and sorted here. (The ORM
+    # took longer to build a query that did both than the database took to run it.)
+    licenses = list(_visible_licenses(partner).select_related("partner").order_by())
+    shared = [lic.pk for lic in licenses if lic.partner_id != partner.pk]
     # The owner's count is the counter the allocation triggers keep on the license row; only a
     # sub-partner's count needs the customers, to keep to its own.
-    managed_count = (
-        _managed_customers(partner)
-        .filter(license=OuterRef("pk"))
-        .values("license")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return (
-        _visible_licenses(partner)
-        .select_related("partner")
-        .annotate(
-            customer_count=Case(
-                When(partner=partner, then=F("holder_count")),
-                default=Coalesce(Subquery(managed_count), Value(0)),
-            )
+    managed = (
+        dict(
+            _managed_customers(partner)
+            .filter(license__in=shared)
+            .values_list("license")
+            .annotate(n=Count("pk"))
         )
-        .order_by(TIER_ORDER, "partner__name")
+        if shared
+        else {}
+    )
+    for lic in licenses:
+        own = lic.partner_id == partner.pk
+        lic.customer_count = lic.holder_count if own else managed.get(lic.pk, 0)
+    return sorted(
+        licenses,
+        key=lambda lic: (
+            TIER_RANK.get(lic.tier, len(TIER_RANK)),
+            lic.partner_id != partner.pk,
+            lic.partner.name.casefold(),
+            lic.pk,
+        ),
     )
 
 

@@ -101,12 +101,7 @@ class OnboardingStartView(PartnerMixin, ListView):
 
     def get_context_data(self, **kwargs):
         # In the order partners know the tiers: MDR Core, MDR Complete, MDR Cloud.
-        order = {tier: i for i, tier in enumerate(ServiceTier.values)}
-        kwargs["licenses"] = sorted(
-            license_list(partner=self.partner),
-            key=lambda lic: (order.get(lic.tier, 99), lic.partner_id != self.partner.pk,
-                             lic.partner.name),
-        )
+        kwargs["licenses"] = license_list(partner=self.partner)
         return super().get_context_data(**kwargs)
 
 

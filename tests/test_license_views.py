@@ -111,6 +111,54 @@ def test_license_tab_lists_own_and_shared_licenses_with_their_numbers(
     assert license_url(other_license) not in text
 
 
+def card_customers(response) -> dict[str, int]:
+    """The Customers figure of each License tab card, by the card's link."""
+    cards = re.findall(
+        r'href="(/licenses/\d+/)".*?<dt>Customers</dt><dd>([\d,]+)</dd>', response.text, re.S
+    )
+    return {url: int(n.replace(",", "")) for url, n in cards}
+
+
+def test_license_tab_counts_own_customers_and_a_sub_partners_managed_ones(
+    client, user, other_partner, other_user, complete_license, core_license,
+    django_assert_num_queries,
+):
+    """Owner cards count every holder; a shared card counts only the sub-partner's customers.
+
+    Within a tier the sub-partner's own license comes before the one shared with it, and the
+    tab's queries do not grow with the number of licenses.
+    """
+    complete_license.sub_partners.add(other_partner)
+    core_license.sub_partners.add(other_partner)
+    for i in range(3):
+        make_customer(license=complete_license, legal_name=f"Owner's {i}", tier_users=2)
+    make_customer(
+        license=complete_license, partner=other_partner, legal_name="Managed", tier_users=4
+    )
+    own = VolumeLicenseFactory(partner=other_partner, tier=ServiceTier.COMPLETE)
+    make_customer(license=own, legal_name="Contoso's own", tier_users=1)
+    make_customer(license=own, legal_name="Contoso's other", tier_users=1)
+
+    client.force_login(other_user)
+    # Session, user, partner, licenses, the managed customers' counts.
+    with django_assert_num_queries(5):
+        response = client.get(reverse("licenses:license_list"))
+    assert card_customers(response) == {
+        license_url(core_license): 0,
+        license_url(own): 2,
+        license_url(complete_license): 1,
+    }
+    assert list(card_customers(response)) == [
+        license_url(core_license), license_url(own), license_url(complete_license),
+    ]
+
+    owner = Client()
+    owner.force_login(user)
+    with django_assert_num_queries(4):  # nothing shared with the owner: no count query
+        response = owner.get(reverse("licenses:license_list"))
+    assert card_customers(response)[license_url(complete_license)] == 4
+
+
 def test_license_tab_without_licenses_explains_what_to_do(partner_client):
     response = partner_client.get(reverse("licenses:license_list"))
     assert "Your organisation has no volume licenses yet." in response.text
