@@ -36,9 +36,12 @@ def partner_for_user(user) -> Partner | None:
     if not getattr(user, "is_authenticated", False):
         return None
     if not hasattr(user, "_lmp_partner"):
-        # One membership per login; order_by(): the model's ordering would join and sort users.
-        memberships = Membership.objects.select_related("partner").filter(user_id=user.pk)
-        membership = memberships.order_by().first()
+        # The signed-in user comes with its membership and partner (licenses.auth); any other
+        # user object costs a query here.
+        try:
+            membership = user.membership
+        except Membership.DoesNotExist:
+            membership = None
         user._lmp_partner = membership.partner if membership else None
     return user._lmp_partner
 

@@ -138,7 +138,8 @@ if TESTING:
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # ModelBackend that loads the user's membership and partner with it (one query, not two).
+    "licenses.auth.MembershipBackend",
 ]
 
 # Login throttling: after 5 failures for one username from one address the pair is locked for

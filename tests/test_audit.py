@@ -37,12 +37,12 @@ COMMITMENT = AllocationEventKind.COMMITMENT_CHANGED
 PORTAL = AllocationEventSource.PORTAL
 ADMIN = AllocationEventSource.ADMIN
 
-# Session, user, membership, license (with its customer count), the events' COUNT and one page.
-LICENSE_HISTORY_MAX_QUERIES = 6
+# Session, user (with its membership and partner), license, the events' COUNT and one page.
+LICENSE_HISTORY_MAX_QUERIES = 5
 # The same plus the customer (with its allocations) and the partner's MDR Cloud license.
-CUSTOMER_HISTORY_MAX_QUERIES = 8
-# Session, user, membership, license, cloud license, customers, events (each one iterator query).
-EXPORT_MAX_QUERIES = 7
+CUSTOMER_HISTORY_MAX_QUERIES = 7
+# Session, user (with its partner), license, cloud license, customers, events (iterator queries).
+EXPORT_MAX_QUERIES = 6
 
 
 def recorded(**filters) -> list[tuple]:

@@ -20,9 +20,9 @@ from tests.factories import make_customer
 from tests.test_license_views import bulk_customers
 
 HEADER_ROW = 4
-# Session, user, membership, license, cloud license, the customers (one iterator query), the
-# History sheet's events (one iterator query).
-EXPORT_MAX_QUERIES = 7
+# Session, user (with its membership and partner), license, cloud license, the customers (one
+# iterator query), the History sheet's events (one iterator query).
+EXPORT_MAX_QUERIES = 6
 
 
 def export_url(license: VolumeLicense) -> str:

@@ -1,0 +1,22 @@
+"""The authentication backend: a login's partner comes with its user, in the same query."""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.backends import ModelBackend
+
+
+class MembershipBackend(ModelBackend):
+    """``ModelBackend`` that loads the signed-in user with its membership and partner.
+
+    Every partner page needs the partner (``selectors.partner_for_user``); joining it into the
+    user lookup each request already makes saves a query on every page.
+    """
+
+    def get_user(self, user_id):
+        users = get_user_model()._default_manager.select_related("membership__partner")
+        try:
+            user = users.get(pk=user_id)
+        except get_user_model().DoesNotExist:
+            return None
+        return user if self.user_can_authenticate(user) else None
