@@ -37,7 +37,7 @@ def partner_for_user(user) -> Partner | None:
         return None
     if not hasattr(user, "_lmp_partner"):
         # The signed-in user comes with its membership and partner (licenses.auth); any other
-        # user object costs a query here.
+        # user object costs two queries here (its membership, then the partner).
         try:
             membership = user.membership
         except Membership.DoesNotExist:
