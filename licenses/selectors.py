@@ -60,17 +60,13 @@ def _managed_customers(partner: Partner) -> QuerySet[SeatAllocation]:
     return SeatAllocation.objects.filter(active=True, customer__sub_partner=partner).order_by()
 
 
-def license_list(*, partner: Partner) -> list[VolumeLicense]:
-    """Licenses the partner owns or that are shared with it, with their ``customer_count``.
+def _customer_counts_set(*, partner: Partner, licenses: list[VolumeLicense]) -> None:
+    """Give each license the ``customer_count`` the partner sees on it.
 
-    In the product's tier order; within a tier its own licenses come before shared ones.
+    The owner's is the counter the allocation triggers keep on the license row; only a
+    sub-partner's needs the customers, to keep to its own (one query, only if it has a share).
     """
-    # A partner has a handful of licenses: one plain query, counted and sorted here. (The ORM
-    # took longer to build a query that did both than the database took to run it.)
-    licenses = list(_visible_licenses(partner).select_related("partner").order_by())
     shared = [lic.pk for lic in licenses if lic.partner_id != partner.pk]
-    # The owner's count is the counter the allocation triggers keep on the license row; only a
-    # sub-partner's count needs the customers, to keep to its own.
     managed = (
         dict(
             _managed_customers(partner)
@@ -84,6 +80,17 @@ def license_list(*, partner: Partner) -> list[VolumeLicense]:
     for lic in licenses:
         own = lic.partner_id == partner.pk
         lic.customer_count = lic.holder_count if own else managed.get(lic.pk, 0)
+
+
+def license_list(*, partner: Partner) -> list[VolumeLicense]:
+    """Licenses the partner owns or that are shared with it, with their ``customer_count``.
+
+    In the product's tier order; within a tier its own licenses come before shared ones.
+    """
+    # A partner has a handful of licenses: one plain query, counted and sorted here. (The ORM
+    # took longer to build a query that did both than the database took to run it.)
+    licenses = list(_visible_licenses(partner).select_related("partner").order_by())
+    _customer_counts_set(partner=partner, licenses=licenses)
     return sorted(
         licenses,
         key=lambda lic: (
@@ -99,10 +106,7 @@ def license_get(*, partner: Partner, pk: int) -> VolumeLicense:
     """One license the partner may see (with its ``customer_count``, as license_list), or 404."""
     # Every partner page starts here, so it is one plain query for the owner.
     license = get_object_or_404(_visible_licenses(partner).select_related("partner"), pk=pk)
-    if license.partner_id == partner.pk:
-        license.customer_count = license.holder_count
-    else:
-        license.customer_count = _managed_customers(partner).filter(license=license).count()
+    _customer_counts_set(partner=partner, licenses=[license])
     return license
 
 
