@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 
+UserModel = get_user_model()
+
 
 class MembershipBackend(ModelBackend):
     """``ModelBackend`` that loads the signed-in user with its membership and partner.
@@ -14,9 +16,9 @@ class MembershipBackend(ModelBackend):
     """
 
     def get_user(self, user_id):
-        users = get_user_model()._default_manager.select_related("membership__partner")
+        users = UserModel._default_manager.select_related("membership__partner")
         try:
             user = users.get(pk=user_id)
-        except get_user_model().DoesNotExist:
+        except UserModel.DoesNotExist:
             return None
         return user if self.user_can_authenticate(user) else None
