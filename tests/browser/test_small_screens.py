@@ -1,4 +1,4 @@
-"""On a phone: no page scrolls sideways, and no figure of a license page breaks inside a number."""
+"""On a phone: no page scrolls sideways, no figure breaks inside its number, no titles collide."""
 
 from __future__ import annotations
 
@@ -26,6 +26,25 @@ BROKEN_FIGURES = """() => [...document.querySelectorAll('.metric-value')].filter
     return false;
 }).map(el => el.textContent.trim())"""
 
+# The onboarding progress: neighbouring step titles whose text (not their boxes) comes closer than
+# 4 px, about a space, so that two titles read as one ("CustomerDeployment").
+CROWDED_STEP_TITLES = """() => {
+    const spans = [...document.querySelectorAll('.wizard-step-title')]
+        .filter(el => el.offsetWidth > 1);
+    const range = document.createRange();
+    const boxes = spans.map(el => {
+        range.selectNodeContents(el);
+        return range.getBoundingClientRect();
+    });
+    const crowded = [];
+    for (let i = 1; i < boxes.length; i++) {
+        if (boxes[i].left < boxes[i - 1].right + 4) {
+            crowded.push([spans[i - 1].textContent, spans[i].textContent]);
+        }
+    }
+    return crowded;
+}"""
+
 
 def partner_pages(page) -> list[str]:
     """The partner's pages, found by following the portal's own links."""
@@ -34,6 +53,9 @@ def partner_pages(page) -> list[str]:
         "links => links.map(a => a.getAttribute('href'))"
     )
     paths = ["/licenses/", "/onboarding/"]
+    page.goto("/onboarding/")
+    wizard = page.get_by_role("link", name=re.compile(r"^Onboard a customer onto ")).first
+    paths.append(wizard.get_attribute("href"))  # the wizard's first step, with its progress bar
     for href in licenses:
         paths += [href, f"{href}history/"]
         # The first customer's pages (its actions menu offers what the customer allows).
@@ -48,9 +70,9 @@ def partner_pages(page) -> list[str]:
 def test_no_page_scrolls_sideways_on_a_phone(page, demo_data, login, shot, width):
     login("partner", "lmp-demo-2026")
     paths = partner_pages(page)
-    assert len(paths) >= 14, paths  # 3 licenses: 2 pages each, 2+ per customer
+    assert len(paths) >= 15, paths  # 3 licenses: 2 pages each, 2+ per customer
     page.set_viewport_size({"width": width, "height": 800})
-    wide, broken = {}, {}
+    wide, broken, crowded = {}, {}, {}
     for path in paths:
         page.goto(path)
         overflow = page.evaluate(PAGE_WIDER_THAN_SCREEN)
@@ -60,5 +82,9 @@ def test_no_page_scrolls_sideways_on_a_phone(page, demo_data, login, shot, width
         figures = page.evaluate(BROKEN_FIGURES)
         if figures:
             broken[path] = figures
+        titles = page.evaluate(CROWDED_STEP_TITLES)
+        if titles:
+            crowded[path] = titles
     assert wide == {}, f"pages wider than a {width} px screen (px too wide): {wide}"
     assert broken == {}, f"figures broken inside a number at {width} px: {broken}"
+    assert crowded == {}, f"onboarding step titles running together at {width} px: {crowded}"
