@@ -33,8 +33,9 @@ test-fast: install  ## everything except the browser tests
 bench: install  ## performance figures against references in the same run (PostgreSQL)
 	$(PY) -m bench $(BENCH_ARGS)
 
-lint: install
+lint: install  ## ruff check and ruff format --check (CI runs it)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 
 format: install
 	$(VENV)/bin/ruff format .

@@ -24,12 +24,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="small sizes (CI smoke run)")
     parser.add_argument(
-        "--strict", action="store_true",
+        "--strict",
+        action="store_true",
         help="exit 1 when a target is missed (timings on a shared machine are noisy; CI "
         "runs --quick without it so the bench keeps working without flaking)",
     )
     parser.add_argument(
-        "--only", action="append", default=[],
+        "--only",
+        action="append",
+        default=[],
         help="run only these sections (allocation, page, export, http, onboarding)",
     )
     args = parser.parse_args(argv)
@@ -60,8 +63,10 @@ def main(argv: list[str] | None = None) -> int:
     for name, run in sections.selected(args.only, quick=args.quick):
         print(f"… {name}", file=sys.stderr, flush=True)
         rows.extend(run())
-    print(f"\nLMP bench — {time.strftime('%Y-%m-%d')} — {machine()} — "
-          f"{'quick' if args.quick else 'full'} run in {time.perf_counter() - started:,.0f} s\n")
+    print(
+        f"\nLMP bench — {time.strftime('%Y-%m-%d')} — {machine()} — "
+        f"{'quick' if args.quick else 'full'} run in {time.perf_counter() - started:,.0f} s\n"
+    )
     print(table(rows))
     missed = [r.figure for r in rows if r.ok is False]
     if missed:

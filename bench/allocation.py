@@ -85,8 +85,11 @@ def run(*, ops: int) -> list[Row]:
     partner, license, _ = make_partner_with_license(seats=WORKERS + capacity)
     customers = [
         services.customer_create(
-            partner=partner, license=license, legal_name=f"Hot pool {i}",
-            admin_email=f"hot{i}@example.com", tier_users=1,
+            partner=partner,
+            license=license,
+            legal_name=f"Hot pool {i}",
+            admin_email=f"hot{i}@example.com",
+            tier_users=1,
         )
         for i in range(WORKERS)
     ]
@@ -114,11 +117,19 @@ def run(*, ops: int) -> list[Row]:
     return [
         Row(
             f"hot pool: {WORKERS} workers × {ops} edits via service (ops/s)",
-            service_rate, bare_rate, "/s", "ratio ≥ 0.5", service_rate / bare_rate >= 0.5,
+            service_rate,
+            bare_rate,
+            "/s",
+            "ratio ≥ 0.5",
+            service_rate / bare_rate >= 0.5,
         ),
         Row(
             "hot pool: seats oversold (service / bare UPDATE)",
-            oversold, 0, "", "0", oversold == 0 and consistent and bare_ok == capacity,
+            oversold,
+            0,
+            "",
+            "0",
+            oversold == 0 and consistent and bare_ok == capacity,
             note=f"granted {ok} of {demand}; counter == Σ allocations: {consistent}",
         ),
     ]

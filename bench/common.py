@@ -74,8 +74,11 @@ def recreate_database(url: str) -> None:
     if cfg["ENGINE"] != "django.db.backends.postgresql":
         raise SystemExit("make bench measures PostgreSQL: set DATABASE_URL=postgres://...")
     admin = psycopg2.connect(
-        dbname="postgres", user=cfg["USER"] or "postgres", password=cfg["PASSWORD"] or None,
-        host=cfg["HOST"] or "127.0.0.1", port=cfg["PORT"] or 5432,
+        dbname="postgres",
+        user=cfg["USER"] or "postgres",
+        password=cfg["PASSWORD"] or None,
+        host=cfg["HOST"] or "127.0.0.1",
+        port=cfg["PORT"] or 5432,
     )
     admin.autocommit = True
     with admin.cursor() as cur:
@@ -130,9 +133,12 @@ def make_partner_with_license(*, tier: str = "complete", seats: int = 10**9, nam
     name = name or f"Bench {uuid.uuid4().hex[:8]}"
     partner = Partner.objects.create(name=name)
     license = VolumeLicense.objects.create(
-        partner=partner, tier=tier, seat_commitment=seats,
+        partner=partner,
+        tier=tier,
+        seat_commitment=seats,
         renewal_date=dt.date.today() + dt.timedelta(days=200),
-        price_per_user=Decimal("12.00"), currency="CAD",
+        price_per_user=Decimal("12.00"),
+        currency="CAD",
     )
     user = get_user_model().objects.create_user(username=name.replace(" ", "-").lower())
     Membership.objects.create(user=user, partner=partner, role="administrator")
@@ -148,7 +154,8 @@ def bulk_customers(*, license, count: int, seats: int = 5, batch: int = 5000) ->
         n = min(batch, count - made)
         customers = CustomerAccount.objects.bulk_create(
             CustomerAccount(
-                partner_id=license.partner_id, license=license,
+                partner_id=license.partner_id,
+                license=license,
                 legal_name=f"Customer {made + i:07d} {uuid.uuid4().hex[:6]} Holdings",
                 website=f"https://c{made + i}.example",
                 admin_email=f"admin{made + i}@c{made + i}.example",

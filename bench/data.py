@@ -24,8 +24,9 @@ def license_with(customers: int):
             cur.execute("VACUUM ANALYZE licenses_seatallocation")
         license.refresh_from_db()
         _cache[customers] = (license, user)
-        print(f"  built {customers:,} customers in {time.perf_counter() - started:,.1f} s",
-              flush=True)
+        print(
+            f"  built {customers:,} customers in {time.perf_counter() - started:,.1f} s", flush=True
+        )
     return _cache[customers]
 
 

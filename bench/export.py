@@ -32,14 +32,31 @@ def _reference_rows(license) -> tuple[list[str], list[tuple]]:
     from licenses.selectors import cloud_license_for, license_customers
 
     show_cloud = cloud_license_for(partner=license.partner) is not None
-    header = ["Legal name", "Users", *(["Cloud"] if show_cloud else []), "SAT", "Sub-Partner",
-              "Status", "Onboarded", "Offboarded", "Web Site", "Email"]
+    header = [
+        "Legal name",
+        "Users",
+        *(["Cloud"] if show_cloud else []),
+        "SAT",
+        "Sub-Partner",
+        "Status",
+        "Onboarded",
+        "Offboarded",
+        "Web Site",
+        "Email",
+    ]
     qs = license_customers(partner=license.partner, license=license).filter(status="active")
     rows = [
         (
-            c.legal_name, c.license_users, *((c.cloud_users,) if show_cloud else ()), c.sat_users,
-            c.sub_partner.name if c.sub_partner else None, "Active",
-            timezone.localtime(c.onboarded_at).date(), None, c.website, c.admin_email,
+            c.legal_name,
+            c.license_users,
+            *((c.cloud_users,) if show_cloud else ()),
+            c.sat_users,
+            c.sub_partner.name if c.sub_partner else None,
+            "Active",
+            timezone.localtime(c.onboarded_at).date(),
+            None,
+            c.website,
+            c.admin_email,
         )
         for c in qs.order_by("name_key", "pk")
     ]
@@ -74,7 +91,8 @@ def run(*, size: int, small: int, repeat: int) -> list[Row]:
     # In turns, so a change in the machine's load does not land on one side of the ratio.
     medians = interleaved_medians(
         {"view": lambda: _export_view(client, url), "raw": lambda: _raw_openpyxl(reference)},
-        repeat=repeat, warmup=0,
+        repeat=repeat,
+        warmup=0,
     )
     view_ms, raw_ms = medians["view"], medians["raw"]
     reference[1].clear()
@@ -85,8 +103,20 @@ def run(*, size: int, small: int, repeat: int) -> list[Row]:
     peak_small = _peak_mb(lambda: _export_view(small_client, small_url))
     peak_large = _peak_mb(lambda: _export_view(client, url))
     return [
-        Row(f"Excel export of {size:,} customers: view vs raw openpyxl", view_ms, raw_ms, "ms",
-            "ratio ≤ 1.3", view_ms / raw_ms <= 1.3),
-        Row(f"Excel export peak memory, {size:,} vs {small:,} rows", peak_large, peak_small, "MB",
-            "≤ +30 MB", peak_large - peak_small <= 30),
+        Row(
+            f"Excel export of {size:,} customers: view vs raw openpyxl",
+            view_ms,
+            raw_ms,
+            "ms",
+            "ratio ≤ 1.3",
+            view_ms / raw_ms <= 1.3,
+        ),
+        Row(
+            f"Excel export peak memory, {size:,} vs {small:,} rows",
+            peak_large,
+            peak_small,
+            "MB",
+            "≤ +30 MB",
+            peak_large - peak_small <= 30,
+        ),
     ]

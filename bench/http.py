@@ -38,8 +38,9 @@ def _client(port: int, path: str, cookie: str, requests: int, out) -> None:
         if response.status != 200:
             errors += 1
             if errors == 1:
-                print(f"  {path}: HTTP {response.status} {response.getheader('Location')}",
-                      flush=True)
+                print(
+                    f"  {path}: HTTP {response.status} {response.getheader('Location')}", flush=True
+                )
     conn.close()
     out.put((latencies, errors))
 
@@ -115,12 +116,25 @@ def start_gunicorn(port: int, workers: int = 2) -> subprocess.Popen:
     }
     subprocess.run(
         [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
-        cwd=ROOT, env=env, check=True,
+        cwd=ROOT,
+        env=env,
+        check=True,
     )
     proc = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "lmp.wsgi", "--workers", str(workers),
-         "--bind", f"127.0.0.1:{port}", "--log-level", "warning"],
-        cwd=ROOT, env=env,
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "lmp.wsgi",
+            "--workers",
+            str(workers),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
     )
     deadline = time.time() + 30
     while time.time() < deadline:
@@ -152,7 +166,8 @@ def run(*, customers: int, requests: int) -> list[Row]:
         results = _load(
             port,
             {"trivial": "/healthz", "page": page, "tab": reverse("licenses:license_list")},
-            cookie, requests,
+            cookie,
+            requests,
         )
         trivial_rps, trivial_p95, trivial_err = results["trivial"]
         page_rps, page_p95, page_err = results["page"]
@@ -164,11 +179,28 @@ def run(*, customers: int, requests: int) -> list[Row]:
     return [
         Row(
             f"HTTP license page, {customers:,} customers, gunicorn 2 workers (req/s)",
-            page_rps, trivial_rps, "/s", "ratio ≥ 0.4", ok and page_rps / trivial_rps >= 0.4,
+            page_rps,
+            trivial_rps,
+            "/s",
+            "ratio ≥ 0.4",
+            ok and page_rps / trivial_rps >= 0.4,
             note=f"errors {page_err}",
         ),
-        Row("HTTP p95 latency: license page vs trivial view", page_p95, trivial_p95, "ms",
-            "reported", None),
-        Row("HTTP License tab (simplest logged-in page) vs trivial view (req/s)", tab_rps,
-            trivial_rps, "/s", "reported", None, note=f"errors {tab_err}"),
+        Row(
+            "HTTP p95 latency: license page vs trivial view",
+            page_p95,
+            trivial_p95,
+            "ms",
+            "reported",
+            None,
+        ),
+        Row(
+            "HTTP License tab (simplest logged-in page) vs trivial view (req/s)",
+            tab_rps,
+            trivial_rps,
+            "/s",
+            "reported",
+            None,
+            note=f"errors {tab_err}",
+        ),
     ]

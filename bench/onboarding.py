@@ -15,9 +15,15 @@ _names = itertools.count(1)
 
 def _address(n: int) -> dict:
     return {
-        "recipient": "Bench Recipient", "company": "Bench Co", "line1": f"{n} Bay Street",
-        "line2": "", "city": "Toronto", "region": "ON", "postal_code": "M5J 2N8",
-        "country": "CA", "phone": "",
+        "recipient": "Bench Recipient",
+        "company": "Bench Co",
+        "line1": f"{n} Bay Street",
+        "line2": "",
+        "city": "Toronto",
+        "region": "ON",
+        "postal_code": "M5J 2N8",
+        "country": "CA",
+        "phone": "",
     }
 
 
@@ -29,16 +35,24 @@ def _submit(*, partner, license, user, appliance, count: int):
     n = next(_names)
     orders = [
         ApplianceOrder(
-            appliance.pk, ApplianceRole.PRIMARY if i == 0 else ApplianceRole.ADDITIONAL,
+            appliance.pk,
+            ApplianceRole.PRIMARY if i == 0 else ApplianceRole.ADDITIONAL,
             _address(n * 100 + i),
         )
         for i in range(count)
     ]
     return onboarding_submit(
-        token=uuid.uuid4(), partner=partner, license=license, actor=user,
-        incident_answer=IncidentAnswer.NO, legal_name=f"Onboarded {n} Inc.",
-        admin_email=f"admin{n}@onboarded.example", tier_users=20,
-        deployment="network_sensors", ship_to=ShipTo.PER_APPLIANCE, appliances=orders,
+        token=uuid.uuid4(),
+        partner=partner,
+        license=license,
+        actor=user,
+        incident_answer=IncidentAnswer.NO,
+        legal_name=f"Onboarded {n} Inc.",
+        admin_email=f"admin{n}@onboarded.example",
+        tier_users=20,
+        deployment="network_sensors",
+        ship_to=ShipTo.PER_APPLIANCE,
+        appliances=orders,
     )
 
 
@@ -59,11 +73,24 @@ def run(*, repeat: int) -> list[Row]:
             lambda c=count: _submit(
                 partner=partner, license=license, user=user, appliance=appliance, count=c
             ),
-            repeat=repeat, warmup=0,
+            repeat=repeat,
+            warmup=0,
         )
     return [
-        Row("onboarding submit queries, 10 vs 1 appliances", queries[10], queries[1], "q",
-            "equal", queries[10] == queries[1]),
-        Row("onboarding submit time, 10 vs 1 appliances", times[10], times[1], "ms",
-            "reported", None),
+        Row(
+            "onboarding submit queries, 10 vs 1 appliances",
+            queries[10],
+            queries[1],
+            "q",
+            "equal",
+            queries[10] == queries[1],
+        ),
+        Row(
+            "onboarding submit time, 10 vs 1 appliances",
+            times[10],
+            times[1],
+            "ms",
+            "reported",
+            None,
+        ),
     ]

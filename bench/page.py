@@ -43,7 +43,10 @@ def run(*, sizes: list[int], search_sizes: tuple[int, int], repeat: int) -> list
     rows = [
         Row(
             f"license page queries, {smallest:,} → {max(sizes):,} customers",
-            max(queries.values()), min(queries.values()), "q", "≤ 10 and constant",
+            max(queries.values()),
+            min(queries.values()),
+            "q",
+            "≤ 10 and constant",
             max(queries.values()) <= 10 and len(set(queries.values())) == 1,
         )
     ]
@@ -52,20 +55,37 @@ def run(*, sizes: list[int], search_sizes: tuple[int, int], repeat: int) -> list
         rows.append(
             Row(
                 f"license page time, {n:,} vs {smallest:,} customers",
-                times[n], times[smallest], "ms", target,
+                times[n],
+                times[smallest],
+                "ms",
+                target,
                 times[n] / times[smallest] <= 1.5 if n == 10_000 else None,
             )
         )
     largest = max(sizes)
     rows.append(
-        Row(f"License tab time, {largest:,} vs {smallest:,} customers", tab_times[largest],
-            tab_times[smallest], "ms", "reported", None)
+        Row(
+            f"License tab time, {largest:,} vs {smallest:,} customers",
+            tab_times[largest],
+            tab_times[smallest],
+            "ms",
+            "reported",
+            None,
+        )
     )
     for n in sizes:
         # The page as it opens reads the license's trigger-kept holder count instead; a search
         # or another status filter still counts its rows.
-        rows.append(Row(f"customer COUNT(*) of a filtered view, {n:,} customers", counts[n], None,
-                        "ms", "reported", None))
+        rows.append(
+            Row(
+                f"customer COUNT(*) of a filtered view, {n:,} customers",
+                counts[n],
+                None,
+                "ms",
+                "reported",
+                None,
+            )
+        )
 
     small, large = search_sizes
     searches = {}
@@ -80,7 +100,11 @@ def run(*, sizes: list[int], search_sizes: tuple[int, int], repeat: int) -> list
     rows.append(
         Row(
             f"search as you type, {large:,} vs {small:,} customers",
-            search[large], search[small], "ms", "ratio ≤ 2", search[large] / search[small] <= 2,
+            search[large],
+            search[small],
+            "ms",
+            "ratio ≤ 2",
+            search[large] / search[small] <= 2,
         )
     )
     return rows

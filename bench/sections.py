@@ -11,16 +11,18 @@ def _all(quick: bool) -> dict[str, Callable[[], list]]:
 
     if quick:
         return {
-            "page": partial(page.run, sizes=[10, 1_000, 10_000], search_sizes=(1_000, 10_000),
-                            repeat=7),
+            "page": partial(
+                page.run, sizes=[10, 1_000, 10_000], search_sizes=(1_000, 10_000), repeat=7
+            ),
             "export": partial(export.run, size=10_000, small=1_000, repeat=1),
             "allocation": partial(allocation.run, ops=40),
             "http": partial(http.run, customers=1_000, requests=50),
             "onboarding": partial(onboarding.run, repeat=3),
         }
     return {
-        "page": partial(page.run, sizes=[10, 1_000, 10_000, 100_000],
-                        search_sizes=(1_000, 100_000), repeat=15),
+        "page": partial(
+            page.run, sizes=[10, 1_000, 10_000, 100_000], search_sizes=(1_000, 100_000), repeat=15
+        ),
         "export": partial(export.run, size=100_000, small=10_000, repeat=3),
         "allocation": partial(allocation.run, ops=250),
         "http": partial(http.run, customers=1_000, requests=300),

@@ -67,7 +67,12 @@ class VolumeLicenseAdminForm(forms.ModelForm):
     class Meta:
         model = VolumeLicense
         fields = [
-            "partner", "tier", "seat_commitment", "renewal_date", "price_per_user", "currency",
+            "partner",
+            "tier",
+            "seat_commitment",
+            "renewal_date",
+            "price_per_user",
+            "currency",
             "sub_partners",
         ]
 
@@ -101,15 +106,31 @@ class VolumeLicenseAdminForm(forms.ModelForm):
 class VolumeLicenseAdmin(ServiceRefusalMixin, admin.ModelAdmin):
     form = VolumeLicenseAdminForm
     list_display = [
-        "__str__", "partner", "tier", "seat_commitment", "allocated", "unallocated_display",
-        "customers_display", "renewal_date", "price_per_user", "currency",
+        "__str__",
+        "partner",
+        "tier",
+        "seat_commitment",
+        "allocated",
+        "unallocated_display",
+        "customers_display",
+        "renewal_date",
+        "price_per_user",
+        "currency",
     ]
     list_filter = ["tier", "currency", "renewal_date"]
     search_fields = ["partner__name"]
     list_select_related = ["partner"]
     fields = [
-        "partner", "tier", "seat_commitment", "allocated", "unallocated_display",
-        "customers_display", "renewal_date", "price_per_user", "currency", "sub_partners",
+        "partner",
+        "tier",
+        "seat_commitment",
+        "allocated",
+        "unallocated_display",
+        "customers_display",
+        "renewal_date",
+        "price_per_user",
+        "currency",
+        "sub_partners",
     ]
     readonly_fields = ["allocated", "unallocated_display", "customers_display"]
     filter_horizontal = ["sub_partners"]
@@ -130,9 +151,7 @@ class VolumeLicenseAdmin(ServiceRefusalMixin, admin.ModelAdmin):
         return self.readonly_fields
 
     def save_model(self, request, obj, form, change):
-        services.license_save(
-            license=obj, actor=request.user, source=AllocationEventSource.ADMIN
-        )
+        services.license_save(license=obj, actor=request.user, source=AllocationEventSource.ADMIN)
 
     def save_related(self, request, form, formsets, change):
         form.save_m2m()
@@ -221,14 +240,27 @@ class CustomerAccountAdminForm(forms.ModelForm):
 class CustomerAccountAdmin(ServiceRefusalMixin, admin.ModelAdmin):
     form = CustomerAccountAdminForm
     list_display = [
-        "legal_name", "partner", "license", "sub_partner", "status", "onboarded_at",
+        "legal_name",
+        "partner",
+        "license",
+        "sub_partner",
+        "status",
+        "onboarded_at",
     ]
     list_filter = ["status", "license__tier", "deployment", "partner"]
     search_fields = ["legal_name", "admin_email", "website", "partner__name"]
     list_select_related = ["partner", "license__partner", "sub_partner"]
     readonly_fields = [
-        "partner", "license", "website", "sub_partner", "admin_email", "status", "deployment",
-        "hosting_region", "onboarded_at", "offboarded_at",
+        "partner",
+        "license",
+        "website",
+        "sub_partner",
+        "admin_email",
+        "status",
+        "deployment",
+        "hosting_region",
+        "onboarded_at",
+        "offboarded_at",
     ]
     inlines = [SeatAllocationInline]
     actions = ["offboard_selected"]
@@ -312,12 +344,22 @@ class AllocationEventAdmin(admin.ModelAdmin):
     """The audit history, read-only: events are written only by the services, with the change."""
 
     list_display = [
-        "at", "license", "customer", "what", "from_value", "to_value", "kind", "source",
+        "at",
+        "license",
+        "customer",
+        "what",
+        "from_value",
+        "to_value",
+        "kind",
+        "source",
         "actor_display",
     ]
     list_filter = ["kind", "source", "what", "license__tier", "at"]
     search_fields = [
-        "customer__legal_name", "license__partner__name", "actor__username", "what",
+        "customer__legal_name",
+        "license__partner__name",
+        "actor__username",
+        "what",
     ]
     list_select_related = ["license__partner", "customer", "actor"]
     date_hierarchy = "at"

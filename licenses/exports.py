@@ -141,7 +141,11 @@ def workbook_write(
 ) -> int:
     """Write a one-sheet workbook to ``file`` from any iterable of rows; returns the row count."""
     sheet = Sheet(
-        name=sheet_title, title=title, subtitle=subtitle, columns=columns, rows=rows,
+        name=sheet_title,
+        title=title,
+        subtitle=subtitle,
+        columns=columns,
+        rows=rows,
         total_label=total_label,
     )
     return workbook_sheets_write(file=file, sheets=[sheet])[0]
@@ -188,7 +192,10 @@ def _sheet_append(wb: Workbook, sheet: Sheet) -> int:
     ws.append(
         [
             text_cell(
-                ws, column.header, font=HEADER_FONT, fill=HEADER_FILL,
+                ws,
+                column.header,
+                font=HEADER_FONT,
+                fill=HEADER_FILL,
                 alignment=Alignment(
                     horizontal="right" if column.kind == "int" else "left", vertical="center"
                 ),

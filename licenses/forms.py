@@ -37,9 +37,9 @@ class CustomerAccountForm(forms.Form):
     ) -> None:
         super().__init__(*args, **kwargs)
         license = customer.license
-        self.fields["legal_name"].help_text = (
-            "Used as the account name in the MDR Portal, the LMP and elsewhere."
-        )
+        self.fields[
+            "legal_name"
+        ].help_text = "Used as the account name in the MDR Portal, the LMP and elsewhere."
         tier = self.fields["tier_users"]
         tier.label = license.users_label
         tier.help_text = f"Taken from the {license.get_tier_display()} license."

@@ -85,9 +85,7 @@ class HtmxPartialMixin:
     def is_partial_request(self) -> bool:
         htmx = getattr(self.request, "htmx", None)
         # A history restore (back button with a cold cache) needs the whole page.
-        return bool(htmx) and not htmx.history_restore_request and (
-            htmx.target == self.htmx_target
-        )
+        return bool(htmx) and not htmx.history_restore_request and (htmx.target == self.htmx_target)
 
     def get_template_names(self):
         if self.is_partial_request():

@@ -94,7 +94,9 @@ class VolumeLicense(models.Model):
     holder_count = models.PositiveIntegerField(default=0, editable=False)
     renewal_date = models.DateField()
     price_per_user = models.DecimalField(
-        "Price per user per month", max_digits=8, decimal_places=2,
+        "Price per user per month",
+        max_digits=8,
+        decimal_places=2,
         validators=[MinValueValidator(Decimal("0"))],
     )
     currency = models.CharField(max_length=3, choices=Currency.choices, default=Currency.CAD)
@@ -129,7 +131,8 @@ class VolumeLicense(models.Model):
         # The counters belong to the triggers: a save with a stale copy must not overwrite them.
         if self.pk and not self._state.adding and kwargs.get("update_fields") is None:
             kwargs["update_fields"] = [
-                f.name for f in self._meta.concrete_fields
+                f.name
+                for f in self._meta.concrete_fields
                 if not f.primary_key and f.name not in TRIGGER_COUNTERS
             ]
         super().save(*args, **kwargs)
@@ -153,14 +156,20 @@ class CustomerAccount(models.Model):
 
     partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="customers")
     license = models.ForeignKey(
-        VolumeLicense, on_delete=models.PROTECT, related_name="customers",
+        VolumeLicense,
+        on_delete=models.PROTECT,
+        related_name="customers",
         help_text="The license the customer was onboarded onto; it gives the customer's tier.",
     )
     legal_name = models.CharField("Customer Legal Name", max_length=200)
     website = models.URLField("Web Site", max_length=300, blank=True)
     sub_partner = models.ForeignKey(
-        Partner, on_delete=models.PROTECT, null=True, blank=True,
-        related_name="sub_partner_customers", verbose_name="Sub-Partner",
+        Partner,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="sub_partner_customers",
+        verbose_name="Sub-Partner",
     )
     admin_email = models.EmailField("MDR Portal Administrator Email", max_length=254)
     status = models.CharField(
@@ -177,7 +186,8 @@ class CustomerAccount(models.Model):
         ordering = ["legal_name", "id"]
         constraints = [
             models.UniqueConstraint(
-                Lower("legal_name"), "partner",
+                Lower("legal_name"),
+                "partner",
                 condition=Q(status=CustomerStatus.ACTIVE),
                 name="customer_unique_active_legal_name",
                 violation_error_message="An active customer with this legal name already exists.",
@@ -195,7 +205,10 @@ class CustomerAccount(models.Model):
         # Search uses pg_trgm indexes that only PostgreSQL has (migration 0004).
         indexes = [
             models.Index(
-                F("license"), F("status"), Lower("legal_name"), F("id"),
+                F("license"),
+                F("status"),
+                Lower("legal_name"),
+                F("id"),
                 name="customer_license_status_name",
             ),
             models.Index(F("license"), Lower("legal_name"), F("id"), name="customer_license_name"),
@@ -216,9 +229,7 @@ class SeatAllocation(models.Model):
     customer = models.ForeignKey(
         CustomerAccount, on_delete=models.PROTECT, related_name="allocations"
     )
-    license = models.ForeignKey(
-        VolumeLicense, on_delete=models.PROTECT, related_name="allocations"
-    )
+    license = models.ForeignKey(VolumeLicense, on_delete=models.PROTECT, related_name="allocations")
     # Copied from the license so the database can check the SAT rule on this row alone.
     tier = models.CharField(max_length=20, choices=ServiceTier.choices)
     seats = models.PositiveIntegerField(default=0)
@@ -251,7 +262,8 @@ class SeatAllocation(models.Model):
             # The license page joins each customer's separate MDR Cloud allocation; without this
             # the planner (expecting few cloud rows) scans every allocation once per page.
             models.Index(
-                fields=["customer"], condition=Q(tier=ServiceTier.CLOUD),
+                fields=["customer"],
+                condition=Q(tier=ServiceTier.CLOUD),
                 name="allocation_cloud_customer",
             ),
         ]
@@ -272,12 +284,19 @@ class AllocationEvent(models.Model):
     )
     # Null for a change of the license itself (its seat commitment).
     customer = models.ForeignKey(
-        CustomerAccount, on_delete=models.PROTECT, null=True, blank=True, related_name="events",
+        CustomerAccount,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="events",
         db_index=False,
     )
     # Null means the system (demo data, scripts); the event outlives a deleted login.
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
         related_name="+",
     )
     at = models.DateTimeField(default=timezone.now)

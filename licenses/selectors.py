@@ -162,9 +162,11 @@ def customer_table(
     else:
         # A page of 50: a correlated subquery, evaluated only for the page's rows (a join there
         # would stay in the pager's counts).
-        cloud = SeatAllocation.objects.filter(
-            customer=OuterRef("pk"), tier=ServiceTier.CLOUD
-        ).exclude(license=OuterRef("license")).order_by()
+        cloud = (
+            SeatAllocation.objects.filter(customer=OuterRef("pk"), tier=ServiceTier.CLOUD)
+            .exclude(license=OuterRef("license"))
+            .order_by()
+        )
         cloud_users = Subquery(cloud.values("seats")[:1])
     qs = qs.annotate(
         tier_users=Coalesce(F("primary_alloc__seats"), Value(0)),
@@ -192,13 +194,13 @@ def customer_allocations(*, customer: CustomerAccount) -> dict[str, SeatAllocati
     primary = next((a for a in allocations if a.license_id == customer.license_id), None)
     cloud = next(
         (
-            a for a in allocations
+            a
+            for a in allocations
             if a.tier == ServiceTier.CLOUD and a.license_id != customer.license_id
         ),
         None,
     )
     return {"primary": primary, "cloud": cloud}
-
 
 
 def license_customers(
@@ -219,9 +221,7 @@ def license_customers(
     )
 
 
-def license_customer_get(
-    *, partner: Partner, license: VolumeLicense, pk: int
-) -> CustomerAccount:
+def license_customer_get(*, partner: Partner, license: VolumeLicense, pk: int) -> CustomerAccount:
     """One customer holding seats of ``license`` that the partner may see, or 404."""
     return get_object_or_404(
         customer_table(partner=partner, license=license).select_related(

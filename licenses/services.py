@@ -93,9 +93,15 @@ def _event(
 ) -> AllocationEvent:
     """An unsaved history event; ``actor`` None (or not logged in) is recorded as the system."""
     return AllocationEvent(
-        kind=kind, license=license, customer=customer, what=what, from_value=old, to_value=new,
+        kind=kind,
+        license=license,
+        customer=customer,
+        what=what,
+        from_value=old,
+        to_value=new,
         actor_id=actor.pk if getattr(actor, "is_authenticated", False) else None,
-        source=source, at=at,
+        source=source,
+        at=at,
     )
 
 
@@ -168,9 +174,7 @@ def pool_write(func: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
-def _pools_read(
-    *, license_id: int, partner_id: int
-) -> tuple[VolumeLicense, VolumeLicense | None]:
+def _pools_read(*, license_id: int, partner_id: int) -> tuple[VolumeLicense, VolumeLicense | None]:
     """Fresh (unlocked) copies of a license and the MDR Cloud pool its customers draw on."""
     # order_by(): the model's default ordering would join the partner table on this hot path.
     pools = {
@@ -219,9 +223,7 @@ def _available(*, license: VolumeLicense, current: int) -> int:
     return license.seat_commitment - license.allocated + current
 
 
-def _check_available(
-    *, license: VolumeLicense, current: int, wanted: int, field: str
-) -> None:
+def _check_available(*, license: VolumeLicense, current: int, wanted: int, field: str) -> None:
     """Refuse early when ``wanted`` seats would not fit (the database re-checks at the write)."""
     available = _available(license=license, current=current)
     if wanted > available:
@@ -239,9 +241,7 @@ def _name_taken(name: str) -> ValidationError:
     return ValidationError({"legal_name": f"An active customer named “{name}” already exists."})
 
 
-def _check_legal_name(
-    *, partner: Partner | int, legal_name: str, exclude_pk: int | None
-) -> str:
+def _check_legal_name(*, partner: Partner | int, legal_name: str, exclude_pk: int | None) -> str:
     """Tidy the name's white space and refuse one an active customer of the partner already has."""
     name = " ".join(str(legal_name or "").split())
     if not name:
@@ -290,7 +290,10 @@ def _write_allocation(
             if seats == 0:
                 return None
             allocation = SeatAllocation(
-                customer=customer, license=license, tier=license.tier, seats=seats,
+                customer=customer,
+                license=license,
+                tier=license.tier,
+                seats=seats,
                 sat_users=sat_users,
             )
             allocation.save()
@@ -333,9 +336,7 @@ def _validate_counts(
     if sat_users and license.tier != ServiceTier.COMPLETE:
         raise ValidationError({"sat_users": "Beauceron SAT is only available with MDR Complete."})
     if sat_users > tier_users:
-        raise ValidationError(
-            {"sat_users": _sat_message(license=license, tier_users=tier_users)}
-        )
+        raise ValidationError({"sat_users": _sat_message(license=license, tier_users=tier_users)})
     return tier_users, cloud_users, sat_users
 
 
@@ -375,8 +376,11 @@ def customer_create(
         raise ValidationError({"hosting_region": "Choose a hosting region."})
 
     tier_users, cloud_users, sat_users = _validate_counts(
-        license=license, cloud_license=cloud_license,
-        tier_users=tier_users, cloud_users=cloud_users, sat_users=sat_users,
+        license=license,
+        cloud_license=cloud_license,
+        tier_users=tier_users,
+        cloud_users=cloud_users,
+        sat_users=sat_users,
     )
     _check_available(license=license, current=0, wanted=tier_users, field="tier_users")
     if cloud_users:
@@ -397,8 +401,13 @@ def customer_create(
     if cloud_users:
         writes.append((cloud_license, cloud_users, 0, "cloud_users"))
     onboarded = functools.partial(
-        _event, kind=AllocationEventKind.ONBOARDED, customer=customer, old=0, actor=actor,
-        source=source, at=timezone.now(),
+        _event,
+        kind=AllocationEventKind.ONBOARDED,
+        customer=customer,
+        old=0,
+        actor=actor,
+        source=source,
+        at=timezone.now(),
     )
     events = [onboarded(license=license, what=license.users_label, new=tier_users)]
     if sat_users:
@@ -410,7 +419,11 @@ def customer_create(
     _events_record(events)
     for pool, seats, sat, field in sorted(writes, key=lambda w: w[0].pk):
         _write_allocation(
-            customer=customer, license=pool, allocation=None, seats=seats, sat_users=sat,
+            customer=customer,
+            license=pool,
+            allocation=None,
+            seats=seats,
+            sat_users=sat,
             field=field,
         )
     return customer
@@ -456,8 +469,12 @@ def _customer_edit_lock(customer: CustomerAccount) -> CustomerAccount:
         raise CustomerAccount.DoesNotExist(f"No customer with id {customer.pk}.")
     status, legal_name, license_id, partner_id = row
     return _from_columns(
-        CustomerAccount, id=customer.pk, status=status, legal_name=legal_name,
-        license_id=license_id, partner_id=partner_id,
+        CustomerAccount,
+        id=customer.pk,
+        status=status,
+        legal_name=legal_name,
+        license_id=license_id,
+        partner_id=partner_id,
     )
 
 
@@ -477,13 +494,23 @@ def _allocations_read(
     primary = cloud = None
     for pk, customer_id, license_id, tier, seats, sat_users, active, *pool in rows:
         allocation = _from_columns(
-            SeatAllocation, id=pk, customer_id=customer_id, license_id=license_id, tier=tier,
-            seats=seats, sat_users=sat_users, active=bool(active),
+            SeatAllocation,
+            id=pk,
+            customer_id=customer_id,
+            license_id=license_id,
+            tier=tier,
+            seats=seats,
+            sat_users=sat_users,
+            active=bool(active),
         )
         partner_id, pool_tier, seat_commitment, allocated = pool
         allocation.license = _from_columns(
-            VolumeLicense, id=license_id, partner_id=partner_id, tier=pool_tier,
-            seat_commitment=seat_commitment, allocated=allocated,
+            VolumeLicense,
+            id=license_id,
+            partner_id=partner_id,
+            tier=pool_tier,
+            seat_commitment=seat_commitment,
+            allocated=allocated,
         )
         if license_id == customer.license_id:
             primary = allocation
@@ -524,8 +551,11 @@ def customer_update(
     old_cloud = cloud.seats if cloud else 0
 
     tier_users, cloud_users, sat_users = _validate_counts(
-        license=license, cloud_license=cloud_license,
-        tier_users=tier_users, cloud_users=cloud_users, sat_users=sat_users,
+        license=license,
+        cloud_license=cloud_license,
+        tier_users=tier_users,
+        cloud_users=cloud_users,
+        sat_users=sat_users,
     )
     _check_available(license=license, current=old_tier, wanted=tier_users, field="tier_users")
     if cloud_users:
@@ -548,7 +578,11 @@ def customer_update(
 
     writes = []
     edited = functools.partial(
-        _event, kind=AllocationEventKind.EDITED, customer=customer, actor=actor, source=source,
+        _event,
+        kind=AllocationEventKind.EDITED,
+        customer=customer,
+        actor=actor,
+        source=source,
         at=timezone.now(),
     )
     events = []
@@ -567,15 +601,21 @@ def customer_update(
         changes.append(Change("MDR Cloud Users", old_cloud, cloud_users))
         events.append(
             edited(
-                license=cloud_license, what=cloud_license.users_label, old=old_cloud,
+                license=cloud_license,
+                what=cloud_license.users_label,
+                old=old_cloud,
                 new=cloud_users,
             )
         )
     _events_record(events)
     for pool, allocation, seats, sat, field in sorted(writes, key=lambda w: w[0].pk):
         _write_allocation(
-            customer=customer, license=pool, allocation=allocation, seats=seats,
-            sat_users=sat, field=field,
+            customer=customer,
+            license=pool,
+            allocation=allocation,
+            seats=seats,
+            sat_users=sat,
+            field=field,
         )
     original.legal_name = customer.legal_name
     return changes
@@ -614,8 +654,13 @@ def allocation_set(
     current_sat = allocation.sat_users if allocation else 0
     _check_available(license=license, current=current, wanted=seats, field="seats")
     edited = functools.partial(
-        _event, kind=AllocationEventKind.EDITED, license=license, customer=customer, actor=actor,
-        source=source, at=timezone.now(),
+        _event,
+        kind=AllocationEventKind.EDITED,
+        license=license,
+        customer=customer,
+        actor=actor,
+        source=source,
+        at=timezone.now(),
     )
     events = []
     if seats != current:
@@ -661,8 +706,15 @@ def customer_offboard(
     _events_record(
         [
             _event(
-                kind=AllocationEventKind.OFFBOARDED, license=a.license, customer=customer,
-                what=a.license.users_label, old=a.seats, new=0, actor=actor, source=source, at=at,
+                kind=AllocationEventKind.OFFBOARDED,
+                license=a.license,
+                customer=customer,
+                what=a.license.users_label,
+                old=a.seats,
+                new=0,
+                actor=actor,
+                source=source,
+                at=at,
             )
             for a in active
             if a.seats
@@ -724,13 +776,21 @@ def _commitment_change_record(
 ) -> None:
     """Record a change of the seat commitment in the license's history (none if unchanged)."""
     if new != old:
-        _events_record([
-            _event(
-                kind=AllocationEventKind.COMMITMENT_CHANGED, license=license, customer=None,
-                what=SEAT_COMMITMENT_LABEL, old=old, new=new, actor=actor, source=source,
-                at=timezone.now(),
-            )
-        ])
+        _events_record(
+            [
+                _event(
+                    kind=AllocationEventKind.COMMITMENT_CHANGED,
+                    license=license,
+                    customer=None,
+                    what=SEAT_COMMITMENT_LABEL,
+                    old=old,
+                    new=new,
+                    actor=actor,
+                    source=source,
+                    at=timezone.now(),
+                )
+            ]
+        )
 
 
 @transaction.atomic
@@ -751,11 +811,12 @@ def license_commitment_set(
     original = license
     license = licenses_lock(license_ids=[license.pk])[license.pk]
     if seat_commitment < license.allocated:
-        raise ValidationError(
-            {"seat_commitment": commitment_message(allocated=license.allocated)}
-        )
+        raise ValidationError({"seat_commitment": commitment_message(allocated=license.allocated)})
     _commitment_change_record(
-        license=license, old=license.seat_commitment, new=seat_commitment, actor=actor,
+        license=license,
+        old=license.seat_commitment,
+        new=seat_commitment,
+        actor=actor,
         source=source,
     )
     license.seat_commitment = seat_commitment
@@ -797,7 +858,10 @@ def license_save(
         raise
     # After the save: a new license needs its id. The row is ours (locked or just inserted).
     _commitment_change_record(
-        license=license, old=old_commitment, new=license.seat_commitment, actor=actor,
+        license=license,
+        old=old_commitment,
+        new=license.seat_commitment,
+        actor=actor,
         source=source,
     )
     return license

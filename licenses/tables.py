@@ -67,7 +67,9 @@ class CustomerAccountTable(_PagedTable):
     sat_users = tables.Column(verbose_name="Beauceron SAT Users", attrs=NUMBER)
     primary_license = tables.Column(verbose_name="Customer's tier", accessor="license__tier")
     sub_partner = tables.Column(
-        verbose_name="Sub-Partner", accessor="sub_partner__name", default="—",
+        verbose_name="Sub-Partner",
+        accessor="sub_partner__name",
+        default="—",
         attrs={"th": {"class": "text-nowrap"}},
     )
     status = tables.Column(
@@ -75,10 +77,13 @@ class CustomerAccountTable(_PagedTable):
         attrs={"th": {"class": "text-nowrap"}},
     )
     onboarded_at = tables.DateColumn(
-        verbose_name="Onboarded", format="M j, Y", attrs={"th": {"class": "text-nowrap"}},
+        verbose_name="Onboarded",
+        format="M j, Y",
+        attrs={"th": {"class": "text-nowrap"}},
     )
     actions = tables.Column(
-        verbose_name="Actions", orderable=False,
+        verbose_name="Actions",
+        orderable=False,
         attrs={"th": {"class": "text-end"}, "td": {"class": "text-end"}},
     )
 
@@ -90,9 +95,7 @@ class CustomerAccountTable(_PagedTable):
         empty_text = "No customers."  # the template shows a fuller empty state
         attrs = {"class": "table table-hover table-striped align-middle mb-0 table-customers"}
 
-    def __init__(
-        self, data, *, license: VolumeLicense, show_cloud: bool, **kwargs
-    ) -> None:
+    def __init__(self, data, *, license: VolumeLicense, show_cloud: bool, **kwargs) -> None:
         exclude = []
         if license.tier == ServiceTier.CLOUD:
             exclude += ["cloud_users", "sat_users"]
@@ -181,23 +184,30 @@ class AllocationEventTable(_PagedTable):
     row_noun = "change"
 
     at = tables.TemplateColumn(
-        template_name="licenses/_cell_history_at.html", verbose_name="When",
-        order_by=("at", "pk"), attrs={"th": {"class": "text-nowrap"}},
+        template_name="licenses/_cell_history_at.html",
+        verbose_name="When",
+        order_by=("at", "pk"),
+        attrs={"th": {"class": "text-nowrap"}},
     )
     customer = tables.TemplateColumn(
-        template_name="licenses/_cell_history_customer.html", verbose_name="Customer",
+        template_name="licenses/_cell_history_customer.html",
+        verbose_name="Customer",
     )
     license = tables.Column(verbose_name="License", accessor="license__tier")
     what = tables.Column(verbose_name="What changed")
     change = tables.TemplateColumn(
-        template_name="licenses/_cell_history_change.html", verbose_name="From → to",
-        accessor="to_value", attrs={"th": {"class": "text-end"}, "td": {"class": "text-end"}},
+        template_name="licenses/_cell_history_change.html",
+        verbose_name="From → to",
+        accessor="to_value",
+        attrs={"th": {"class": "text-end"}, "td": {"class": "text-end"}},
     )
     kind = tables.TemplateColumn(
-        template_name="licenses/_cell_history_kind.html", verbose_name="Action",
+        template_name="licenses/_cell_history_kind.html",
+        verbose_name="Action",
     )
     actor = tables.TemplateColumn(
-        template_name="licenses/_cell_history_actor.html", verbose_name="By",
+        template_name="licenses/_cell_history_actor.html",
+        verbose_name="By",
         attrs={"th": {"class": "text-nowrap"}},
     )
 
@@ -207,8 +217,10 @@ class AllocationEventTable(_PagedTable):
         template_name = "licenses/_history_tables2.html"
         order_by = "-at"
         empty_text = "No changes."  # the template shows a fuller empty state
-        attrs = {"class": "table table-hover table-striped align-middle mb-0 table-customers "
-                          "table-history"}
+        attrs = {
+            "class": "table table-hover table-striped align-middle mb-0 table-customers "
+            "table-history"
+        }
         row_attrs = {"class": "history-row", "data-event": lambda record: record.pk}
 
     def __init__(self, data, *, exclude=(), license: VolumeLicense | None = None, **kwargs):

@@ -139,9 +139,7 @@ class LicenseExportView(LicenseMixin, View):
     def get(self, request, *args, **kwargs):
         filterset = CustomerAccountFilterSet(
             request.GET,
-            queryset=license_customers(
-                partner=self.partner, license=self.license, every_row=True
-            ),
+            queryset=license_customers(partner=self.partner, license=self.license, every_row=True),
             request=request,
         )
         customers = filterset.qs if filterset.is_valid() else filterset.queryset.none()
@@ -156,7 +154,8 @@ class LicenseExportView(LicenseMixin, View):
         # The History sheet: the same customers' changes when searching, else the whole pool's.
         events = license_events(partner=self.partner, license=self.license)
         history_description = (
-            "Every change on this license" if self.license.partner_id == self.partner.pk
+            "Every change on this license"
+            if self.license.partner_id == self.partner.pk
             else "Changes of the customers you manage on this license"
         )
         if not filterset.is_valid():
@@ -328,8 +327,7 @@ class CustomerOffboardView(CustomerMixin, TemplateView):
         )
         messages.success(
             request,
-            f"{self.customer.legal_name} was offboarded."
-            + (f" {pools}." if pools else ""),
+            f"{self.customer.legal_name} was offboarded." + (f" {pools}." if pools else ""),
         )
         return HttpResponseRedirect(license_page_url(self.license))
 

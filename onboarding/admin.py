@@ -18,7 +18,13 @@ class ShipmentInline(admin.TabularInline):
     can_delete = False
     show_change_link = True
     fields = [
-        "appliance", "role", "address", "status", "carrier", "tracking_number", "shipped_at",
+        "appliance",
+        "role",
+        "address",
+        "status",
+        "carrier",
+        "tracking_number",
+        "shipped_at",
         "delivered_at",
     ]
     readonly_fields = fields
@@ -49,8 +55,14 @@ class OnboardingRequestAdmin(admin.ModelAdmin):
     """Orders are created by partners through the wizard; staff read them and ship appliances."""
 
     list_display = [
-        "legal_name", "partner", "license", "deployment", "appliance_count", "fulfilment",
-        "submitted_by", "submitted_at",
+        "legal_name",
+        "partner",
+        "license",
+        "deployment",
+        "appliance_count",
+        "fulfilment",
+        "submitted_by",
+        "submitted_at",
     ]
     list_filter = [FulfilmentFilter, "deployment", "license__tier", "submitted_at"]
     list_select_related = ["partner", "license__partner", "submitted_by"]
@@ -58,22 +70,60 @@ class OnboardingRequestAdmin(admin.ModelAdmin):
     date_hierarchy = "submitted_at"
     inlines = [ShipmentInline]
     readonly_fields = [
-        "token", "partner", "license", "customer", "submitted_by", "submitted_at",
-        "incident_answer", "legal_name", "website", "sub_partner", "admin_email", "tier_users",
-        "cloud_users", "sat_users", "deployment", "hosting_region", "ship_to",
+        "token",
+        "partner",
+        "license",
+        "customer",
+        "submitted_by",
+        "submitted_at",
+        "incident_answer",
+        "legal_name",
+        "website",
+        "sub_partner",
+        "admin_email",
+        "tier_users",
+        "cloud_users",
+        "sat_users",
+        "deployment",
+        "hosting_region",
+        "ship_to",
     ]
     fieldsets = [
-        ("Order", {"fields": ["token", "partner", "license", "submitted_by", "submitted_at",
-                              "incident_answer"]}),
-        ("Customer as ordered", {"fields": ["customer", "legal_name", "website", "sub_partner",
-                                            "admin_email", "tier_users", "cloud_users",
-                                            "sat_users"]}),
+        (
+            "Order",
+            {
+                "fields": [
+                    "token",
+                    "partner",
+                    "license",
+                    "submitted_by",
+                    "submitted_at",
+                    "incident_answer",
+                ]
+            },
+        ),
+        (
+            "Customer as ordered",
+            {
+                "fields": [
+                    "customer",
+                    "legal_name",
+                    "website",
+                    "sub_partner",
+                    "admin_email",
+                    "tier_users",
+                    "cloud_users",
+                    "sat_users",
+                ]
+            },
+        ),
         ("Deployment", {"fields": ["deployment", "hosting_region", "ship_to"]}),
     ]
 
     def get_queryset(self, request):
         return (
-            super().get_queryset(request)
+            super()
+            .get_queryset(request)
             .annotate(appliances=Count("shipments"))
             .prefetch_related("shipments")
         )

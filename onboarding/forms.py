@@ -28,7 +28,7 @@ MAX_ADDITIONAL_SENSORS = 25
 
 
 def available_message(*, license: VolumeLicense, available: int) -> str:
-    """"Only 12 MDR Complete users are available." (worded like the licenses services)."""
+    """ "Only 12 MDR Complete users are available." (worded like the licenses services)."""
     tier = license.get_tier_display()
     if available <= 0:
         return f"No {tier} users are available."
@@ -120,9 +120,7 @@ class CustomerDetailsForm(forms.Form):
         self.cloud_license = cloud_license
         tier = self.fields["tier_users"]
         tier.label = license.users_label
-        tier.help_text = (
-            f"Taken from this license's Users Available ({license.unallocated:,})."
-        )
+        tier.help_text = f"Taken from this license's Users Available ({license.unallocated:,})."
         tier.widget.attrs.update(
             {"data-available": license.unallocated, "data-pool": "tier", "min": 1}
         )
@@ -425,9 +423,7 @@ class ShippingForm(forms.Form):
             missing = self.missing_units
             if missing:
                 names = ", ".join(u.label for u in missing)
-                raise ValidationError(
-                    f"Every appliance needs an address. Add one for: {names}."
-                )
+                raise ValidationError(f"Every appliance needs an address. Add one for: {names}.")
             assignments = {e["unit"]: e["address"] for e in self.entries}
         data["assignments"] = assignments
         return data

@@ -25,7 +25,9 @@ class OnboardingRequest(models.Model):
         help_text="Made when the wizard starts; submitting the same wizard again finds this order.",
     )
     partner = models.ForeignKey(
-        "licenses.Partner", on_delete=models.PROTECT, related_name="onboarding_requests",
+        "licenses.Partner",
+        on_delete=models.PROTECT,
+        related_name="onboarding_requests",
         help_text="The partner that submitted the order.",
     )
     license = models.ForeignKey(
@@ -35,7 +37,10 @@ class OnboardingRequest(models.Model):
         "licenses.CustomerAccount", on_delete=models.PROTECT, related_name="onboarding_request"
     )
     submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
         related_name="onboarding_requests",
     )
     submitted_at = models.DateTimeField(default=timezone.now, editable=False)
@@ -45,7 +50,11 @@ class OnboardingRequest(models.Model):
     legal_name = models.CharField("Customer Legal Name", max_length=200)
     website = models.URLField("Web Site", max_length=300, blank=True)
     sub_partner = models.ForeignKey(
-        "licenses.Partner", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        "licenses.Partner",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name="Sub-Partner",
     )
     admin_email = models.EmailField("MDR Portal Administrator Email", max_length=254)
@@ -59,7 +68,10 @@ class OnboardingRequest(models.Model):
     )
     hosting_region = models.CharField(max_length=2, choices=HostingRegion.choices, blank=True)
     ship_to = models.CharField(
-        "Ship to", max_length=20, choices=ShipTo.choices, blank=True,
+        "Ship to",
+        max_length=20,
+        choices=ShipTo.choices,
+        blank=True,
         help_text="Empty for a fully virtual deployment.",
     )
 
@@ -76,8 +88,7 @@ class OnboardingRequest(models.Model):
             ),
             models.CheckConstraint(
                 condition=(
-                    Q(deployment=DeploymentSolution.VIRTUAL, ship_to="")
-                    & ~Q(hosting_region="")
+                    Q(deployment=DeploymentSolution.VIRTUAL, ship_to="") & ~Q(hosting_region="")
                 )
                 | (Q(deployment=DeploymentSolution.NETWORK_SENSORS) & ~Q(ship_to="")),
                 name="onboarding_deployment_consistent",

@@ -59,9 +59,7 @@ def _check_deployment(
         if hosting_region not in HostingRegion.values:
             raise ValidationError({"hosting_region": "Choose the hosting region."})
         if appliances:
-            raise ValidationError(
-                {"deployment": "A fully virtual deployment ships no appliances."}
-            )
+            raise ValidationError({"deployment": "A fully virtual deployment ships no appliances."})
     elif deployment == DeploymentSolution.NETWORK_SENSORS:
         primaries = [a for a in appliances if a.role == ApplianceRole.PRIMARY]
         if len(primaries) != 1:
@@ -80,8 +78,10 @@ def _appliances(orders: Sequence[ApplianceOrder]) -> dict[int, Appliance]:
     found = {a.pk: a for a in Appliance.objects.filter(pk__in=ids, active=True)}
     if ids - found.keys():
         raise ValidationError(
-            {"primary_appliance": "One of the chosen appliances is no longer offered. Choose "
-             "the appliances again."}
+            {
+                "primary_appliance": "One of the chosen appliances is no longer offered. Choose "
+                "the appliances again."
+            }
         )
     return found
 
@@ -96,8 +96,10 @@ def _addresses(
         default = partner_default_address(partner=partner)
         if default is None:
             raise ValidationError(
-                {"ship_to": "Your organisation has no default shipping address; enter an "
-                 "address instead."}
+                {
+                    "ship_to": "Your organisation has no default shipping address; enter an "
+                    "address instead."
+                }
             )
     else:
         default = None
@@ -153,12 +155,23 @@ def onboarding_submit(
     try:
         with transaction.atomic():
             return _submit(
-                token=token, partner=partner, license=license, actor=actor,
-                incident_answer=incident_answer, legal_name=legal_name,
-                admin_email=admin_email, tier_users=tier_users, cloud_users=cloud_users,
-                sat_users=sat_users, website=website, sub_partner=sub_partner,
-                deployment=deployment, hosting_region=hosting_region, ship_to=ship_to,
-                appliances=appliances, site_url=site_url,
+                token=token,
+                partner=partner,
+                license=license,
+                actor=actor,
+                incident_answer=incident_answer,
+                legal_name=legal_name,
+                admin_email=admin_email,
+                tier_users=tier_users,
+                cloud_users=cloud_users,
+                sat_users=sat_users,
+                website=website,
+                sub_partner=sub_partner,
+                deployment=deployment,
+                hosting_region=hosting_region,
+                ship_to=ship_to,
+                appliances=appliances,
+                site_url=site_url,
             )
     except IntegrityError:
         # Backstop for the unique token: a concurrent submit of the same wizard got there first.
@@ -190,11 +203,15 @@ def _submit(
 ) -> Submission:
     if incident_answer != IncidentAnswer.NO:
         raise ValidationError(
-            {"incident": "A customer experiencing a breach or incident cannot be onboarded; "
-             "contact incident response."}
+            {
+                "incident": "A customer experiencing a breach or incident cannot be onboarded; "
+                "contact incident response."
+            }
         )
     _check_deployment(
-        deployment=deployment, hosting_region=hosting_region, ship_to=ship_to,
+        deployment=deployment,
+        hosting_region=hosting_region,
+        ship_to=ship_to,
         appliances=appliances,
     )
     if deployment == DeploymentSolution.VIRTUAL:
@@ -215,9 +232,17 @@ def _submit(
 
     models_by_id = _appliances(appliances)
     customer = license_services.customer_create(
-        partner=partner, license=license, legal_name=legal_name, admin_email=admin_email,
-        tier_users=tier_users, cloud_users=cloud_users, sat_users=sat_users, website=website,
-        sub_partner=sub_partner, deployment=deployment, hosting_region=hosting_region,
+        partner=partner,
+        license=license,
+        legal_name=legal_name,
+        admin_email=admin_email,
+        tier_users=tier_users,
+        cloud_users=cloud_users,
+        sat_users=sat_users,
+        website=website,
+        sub_partner=sub_partner,
+        deployment=deployment,
+        hosting_region=hosting_region,
         actor=actor,
     )
     request = OnboardingRequest(

@@ -9,7 +9,5 @@ app_name = "onboarding"
 urlpatterns = [
     path("", views.OnboardingStartView.as_view(), name="start"),
     path("<int:license_pk>/", views.OnboardingWizardView.as_view(), name="wizard"),
-    path(
-        "requests/<int:pk>/", views.OnboardingRequestDetailView.as_view(), name="request_detail"
-    ),
+    path("requests/<int:pk>/", views.OnboardingRequestDetailView.as_view(), name="request_detail"),
 ]

@@ -290,9 +290,7 @@ class OnboardingWizardView(PartnerMixin, _WizardLicenseMixin, SessionWizardView)
     def _go_back(self, goto: str):
         steps = list(self.get_form_list())
         current = self.steps.current
-        if goto not in steps or (
-            current in steps and steps.index(goto) > steps.index(current)
-        ):
+        if goto not in steps or (current in steps and steps.index(goto) > steps.index(current)):
             # Only backwards: going forwards is Continue, with its checks.
             return self._render_step(current if current in steps else self.steps.first)
         if current in steps and current != "review":
@@ -349,7 +347,8 @@ class OnboardingWizardView(PartnerMixin, _WizardLicenseMixin, SessionWizardView)
             # Nothing is kept: this customer needs incident response, not onboarding.
             self.storage.reset()
             template = (
-                "onboarding/_incident_stop.html" if self.request.htmx
+                "onboarding/_incident_stop.html"
+                if self.request.htmx
                 else "onboarding/incident_stop.html"
             )
             return TemplateResponse(self.request, template, self._stop_context())
@@ -427,9 +426,7 @@ class OnboardingWizardView(PartnerMixin, _WizardLicenseMixin, SessionWizardView)
             site_url=self.request.build_absolute_uri("/"),
         )
         if submission.created:
-            messages.success(
-                self.request, f"{submission.request.legal_name} has been onboarded."
-            )
+            messages.success(self.request, f"{submission.request.legal_name} has been onboarded.")
         else:
             messages.info(self.request, "This onboarding request was already submitted.")
         return redirect("onboarding:request_detail", pk=submission.request.pk)
@@ -494,15 +491,17 @@ class OnboardingWizardView(PartnerMixin, _WizardLicenseMixin, SessionWizardView)
                 state = "current"
             else:
                 state = "upcoming"
-            rows.append({"name": name, "title": STEP_TITLES[name], "state": state,
-                         "number": number})
+            rows.append(
+                {"name": name, "title": STEP_TITLES[name], "state": state, "number": number}
+            )
         return rows
 
     def _summary(self) -> dict:
         details = self.get_cleaned_data_for_step("details") or {}
         deployment = self.get_cleaned_data_for_step("deployment") or {}
         shipping = (
-            self.get_cleaned_data_for_step("shipping") if "shipping" in self.get_form_list()
+            self.get_cleaned_data_for_step("shipping")
+            if "shipping" in self.get_form_list()
             else None
         ) or {}
         assignments = shipping.get("assignments", {})
@@ -514,11 +513,12 @@ class OnboardingWizardView(PartnerMixin, _WizardLicenseMixin, SessionWizardView)
         return {
             "details": details,
             "deployment": deployment,
-            "hosting_region_label": dict(
-                DeploymentForm.base_fields["hosting_region"].choices
-            ).get(deployment.get("hosting_region"), ""),
+            "hosting_region_label": dict(DeploymentForm.base_fields["hosting_region"].choices).get(
+                deployment.get("hosting_region"), ""
+            ),
             "deployment_label": DeploymentSolution(deployment["deployment"]).label
-            if deployment.get("deployment") else "",
+            if deployment.get("deployment")
+            else "",
             "ship_to_label": ShipTo(shipping["ship_to"]).label if shipping.get("ship_to") else "",
             "shipments": rows,
         }

@@ -34,7 +34,12 @@ class ApplianceAdmin(admin.ModelAdmin):
 @admin.register(Shipment)
 class ShipmentAdmin(admin.ModelAdmin):
     list_display = [
-        "id", "appliance", "customer_name", "ship_to_city", "status", "carrier",
+        "id",
+        "appliance",
+        "customer_name",
+        "ship_to_city",
+        "status",
+        "carrier",
         "tracking_number",
     ]
     list_display_links = ["id", "appliance"]
@@ -42,16 +47,32 @@ class ShipmentAdmin(admin.ModelAdmin):
     list_filter = ["status", "carrier", "role", "appliance"]
     list_select_related = ["appliance", "address", "onboarding_request"]
     search_fields = [
-        "tracking_number", "onboarding_request__legal_name", "address__city",
+        "tracking_number",
+        "onboarding_request__legal_name",
+        "address__city",
         "address__postal_code",
     ]
     readonly_fields = [
-        "onboarding_request", "appliance", "role", "address", "status", "created_at",
-        "shipped_at", "delivered_at",
+        "onboarding_request",
+        "appliance",
+        "role",
+        "address",
+        "status",
+        "created_at",
+        "shipped_at",
+        "delivered_at",
     ]
     fields = [
-        "onboarding_request", "appliance", "role", "address", "status", "carrier",
-        "tracking_number", "created_at", "shipped_at", "delivered_at",
+        "onboarding_request",
+        "appliance",
+        "role",
+        "address",
+        "status",
+        "carrier",
+        "tracking_number",
+        "created_at",
+        "shipped_at",
+        "delivered_at",
     ]
     actions = ["mark_shipped", "mark_delivered"]
 
@@ -72,7 +93,9 @@ class ShipmentAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         services.shipment_tracking_set(
-            shipment=obj, carrier=obj.carrier, tracking_number=obj.tracking_number,
+            shipment=obj,
+            carrier=obj.carrier,
+            tracking_number=obj.tracking_number,
             actor=request.user,
         )
 

@@ -46,9 +46,7 @@ class Address(models.Model):
     def clean(self) -> None:
         # Only check the postal code once a country is known; a missing country is its own error.
         if self.country in Country.values and self.postal_code:
-            self.postal_code = postal_code_clean(
-                country=self.country, postal_code=self.postal_code
-            )
+            self.postal_code = postal_code_clean(country=self.country, postal_code=self.postal_code)
 
     @property
     def lines(self) -> list[str]:
@@ -57,7 +55,11 @@ class Address(models.Model):
         return [
             line
             for line in [
-                self.recipient, self.company, self.line1, self.line2, city_line,
+                self.recipient,
+                self.company,
+                self.line1,
+                self.line2,
+                city_line,
                 self.get_country_display(),
             ]
             if line
@@ -107,17 +109,28 @@ class Shipment(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=(
-                    Q(status=ShipmentStatus.PENDING, shipped_at__isnull=True,
-                      delivered_at__isnull=True)
-                    | (
-                        Q(status=ShipmentStatus.SHIPPED, shipped_at__isnull=False,
-                          delivered_at__isnull=True)
-                        & ~Q(carrier="") & ~Q(tracking_number="")
+                    Q(
+                        status=ShipmentStatus.PENDING,
+                        shipped_at__isnull=True,
+                        delivered_at__isnull=True,
                     )
                     | (
-                        Q(status=ShipmentStatus.DELIVERED, shipped_at__isnull=False,
-                          delivered_at__isnull=False)
-                        & ~Q(carrier="") & ~Q(tracking_number="")
+                        Q(
+                            status=ShipmentStatus.SHIPPED,
+                            shipped_at__isnull=False,
+                            delivered_at__isnull=True,
+                        )
+                        & ~Q(carrier="")
+                        & ~Q(tracking_number="")
+                    )
+                    | (
+                        Q(
+                            status=ShipmentStatus.DELIVERED,
+                            shipped_at__isnull=False,
+                            delivered_at__isnull=False,
+                        )
+                        & ~Q(carrier="")
+                        & ~Q(tracking_number="")
                     )
                 ),
                 name="shipment_status_matches_dates_and_tracking",

@@ -19,29 +19,49 @@ if TYPE_CHECKING:
 
 # The fields an address form collects (the partner comes from the signed-in user).
 ADDRESS_FIELDS = [
-    "recipient", "company", "line1", "line2", "city", "region", "postal_code", "country", "phone",
+    "recipient",
+    "company",
+    "line1",
+    "line2",
+    "city",
+    "region",
+    "postal_code",
+    "country",
+    "phone",
 ]
 
 # The demo catalogue. A fully virtual deployment needs no appliance, so it is not listed here.
 CATALOGUE = [
     dict(
-        name="NS-100 Desktop Sensor", form_factor=FormFactor.DESKTOP, site_size=SiteSize.SMALL,
-        throughput="Up to 250 Mbps", sort_order=10,
+        name="NS-100 Desktop Sensor",
+        form_factor=FormFactor.DESKTOP,
+        site_size=SiteSize.SMALL,
+        throughput="Up to 250 Mbps",
+        sort_order=10,
         description="Fanless desktop sensor for branch offices and small sites (up to ~50 users).",
     ),
     dict(
-        name="NS-1000 Rack Sensor", form_factor=FormFactor.RACK_1U, site_size=SiteSize.MEDIUM,
-        throughput="Up to 1 Gbps", sort_order=20,
+        name="NS-1000 Rack Sensor",
+        form_factor=FormFactor.RACK_1U,
+        site_size=SiteSize.MEDIUM,
+        throughput="Up to 1 Gbps",
+        sort_order=20,
         description="1U sensor for a mid-size site's core switch (roughly 50–500 users).",
     ),
     dict(
-        name="NS-4000 High-Throughput Sensor", form_factor=FormFactor.RACK_1U,
-        site_size=SiteSize.LARGE, throughput="Up to 5 Gbps", sort_order=30,
+        name="NS-4000 High-Throughput Sensor",
+        form_factor=FormFactor.RACK_1U,
+        site_size=SiteSize.LARGE,
+        throughput="Up to 5 Gbps",
+        sort_order=30,
         description="1U sensor with 10G SFP+ capture ports for large sites and campuses.",
     ),
     dict(
-        name="NS-10G Data Centre Sensor", form_factor=FormFactor.RACK_2U,
-        site_size=SiteSize.LARGE, throughput="Up to 10 Gbps", sort_order=40,
+        name="NS-10G Data Centre Sensor",
+        form_factor=FormFactor.RACK_2U,
+        site_size=SiteSize.LARGE,
+        throughput="Up to 10 Gbps",
+        sort_order=40,
         description="2U high-throughput sensor for data centres and head offices.",
     ),
 ]
@@ -103,13 +123,16 @@ def shipments_create(
     objs = []
     for line in lines:
         shipment = Shipment(
-            onboarding_request=onboarding_request, appliance=line.appliance, role=line.role,
+            onboarding_request=onboarding_request,
+            appliance=line.appliance,
+            role=line.role,
             address=line.address,
         )
         # The foreign keys point at rows fetched or created in this transaction.
         shipment.full_clean(
             exclude=["onboarding_request", "appliance", "address"],
-            validate_unique=False, validate_constraints=False,
+            validate_unique=False,
+            validate_constraints=False,
         )
         objs.append(shipment)
     return Shipment.objects.bulk_create(objs)

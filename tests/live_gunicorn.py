@@ -103,13 +103,29 @@ def gunicorn_server(
     )
     process = subprocess.Popen(
         [
-            sys.executable, "-m", "gunicorn", "lmp.wsgi",
-            "--workers", str(workers), "--threads", str(threads),
-            "--bind", f"{HOST}:{port}", "--timeout", "60", "--graceful-timeout", "5",
-            "--keep-alive", str(KEEPALIVE),
-            "--log-level", "warning",
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "lmp.wsgi",
+            "--workers",
+            str(workers),
+            "--threads",
+            str(threads),
+            "--bind",
+            f"{HOST}:{port}",
+            "--timeout",
+            "60",
+            "--graceful-timeout",
+            "5",
+            "--keep-alive",
+            str(KEEPALIVE),
+            "--log-level",
+            "warning",
         ],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     server = GunicornServer(process, port, Path(log.name))
     try:
@@ -332,9 +348,7 @@ class LmpUser(HttpUser):
             return self._outcome("onboard", start, response)
         return self.submit_review(path, prefix, response.hidden("onboarding_token") or "")
 
-    def submit_review(
-        self, path: str, prefix: str, token: str, at: float | None = None
-    ) -> Outcome:
+    def submit_review(self, path: str, prefix: str, token: str, at: float | None = None) -> Outcome:
         """Tick the confirmation and Submit (at wall-clock time ``at``, to line up processes)."""
         if at is not None:
             time.sleep(max(at - time.time(), 0))

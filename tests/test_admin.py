@@ -58,7 +58,10 @@ def world(partner, user, complete_license, core_license, cloud_license):
     partner.default_address = AddressFactory(partner=partner)
     partner.save()
     active = make_customer(
-        license=complete_license, tier_users=100, cloud_users=20, sat_users=60,
+        license=complete_license,
+        tier_users=100,
+        cloud_users=20,
+        sat_users=60,
         legal_name="Maple Leaf Dental",
     )
     gone = make_customer(license=core_license, tier_users=30, legal_name="Gone Ltd")
@@ -119,7 +122,8 @@ def test_commitment_below_allocated_shows_the_field_error_and_changes_nothing(
     }
     complete_license.refresh_from_db()
     assert (complete_license.seat_commitment, str(complete_license.price_per_user)) == (
-        1990, "14.50",
+        1990,
+        "14.50",
     )
     assert complete_license.allocated == 100
 
@@ -141,8 +145,11 @@ def test_partner_and_tier_are_fixed_once_a_license_has_customers(
     admin_client, world, complete_license, partner, other_partner
 ):
     unused = VolumeLicense.objects.create(
-        partner=other_partner, tier=ServiceTier.CORE, seat_commitment=10,
-        renewal_date=complete_license.renewal_date, price_per_user="1.00",
+        partner=other_partner,
+        tier=ServiceTier.CORE,
+        seat_commitment=10,
+        renewal_date=complete_license.renewal_date,
+        price_per_user="1.00",
     )
     used_form = admin_client.get(admin_url(complete_license, "change")).context["adminform"].form
     assert "tier" not in used_form.fields and "partner" not in used_form.fields
@@ -162,11 +169,18 @@ def test_the_owner_is_not_its_own_sub_partner(
     response = admin_client.get(url)
     choices = response.context["adminform"].form.fields["sub_partners"].queryset
     assert list(choices) == [other_partner]
-    response = admin_client.post(admin_url(VolumeLicense, "add"), {
-        "partner": other_partner.pk, "tier": ServiceTier.CORE, "seat_commitment": "5",
-        "renewal_date": "2027-06-30", "price_per_user": "9.25", "currency": "CAD",
-        "sub_partners": [other_partner.pk, partner.pk],
-    })
+    response = admin_client.post(
+        admin_url(VolumeLicense, "add"),
+        {
+            "partner": other_partner.pk,
+            "tier": ServiceTier.CORE,
+            "seat_commitment": "5",
+            "renewal_date": "2027-06-30",
+            "price_per_user": "9.25",
+            "currency": "CAD",
+            "sub_partners": [other_partner.pk, partner.pk],
+        },
+    )
     assert response.context["adminform"].form.errors == {
         "sub_partners": ["The owner cannot be a sub-partner of its own license."]
     }
@@ -177,10 +191,17 @@ def test_the_owner_is_not_its_own_sub_partner(
 
 
 def test_staff_add_a_license(admin_client, other_partner):
-    response = admin_client.post(admin_url(VolumeLicense, "add"), {
-        "partner": other_partner.pk, "tier": ServiceTier.CORE, "seat_commitment": "250",
-        "renewal_date": "2027-06-30", "price_per_user": "9.25", "currency": "USD",
-    })
+    response = admin_client.post(
+        admin_url(VolumeLicense, "add"),
+        {
+            "partner": other_partner.pk,
+            "tier": ServiceTier.CORE,
+            "seat_commitment": "250",
+            "renewal_date": "2027-06-30",
+            "price_per_user": "9.25",
+            "currency": "USD",
+        },
+    )
     assert response.status_code == 302
     license = VolumeLicense.objects.get(partner=other_partner, tier=ServiceTier.CORE)
     assert (license.seat_commitment, license.allocated, license.currency) == (250, 0, "USD")
@@ -189,10 +210,17 @@ def test_staff_add_a_license(admin_client, other_partner):
 def test_adding_a_second_license_of_a_tier_is_refused_on_the_form(
     admin_client, complete_license, partner
 ):
-    response = admin_client.post(admin_url(VolumeLicense, "add"), {
-        "partner": partner.pk, "tier": ServiceTier.COMPLETE, "seat_commitment": "5",
-        "renewal_date": "2027-06-30", "price_per_user": "9.25", "currency": "CAD",
-    })
+    response = admin_client.post(
+        admin_url(VolumeLicense, "add"),
+        {
+            "partner": partner.pk,
+            "tier": ServiceTier.COMPLETE,
+            "seat_commitment": "5",
+            "renewal_date": "2027-06-30",
+            "price_per_user": "9.25",
+            "currency": "CAD",
+        },
+    )
     assert response.status_code == 200
     assert response.context["adminform"].form.non_field_errors() == [
         "This partner already has a license of this tier."
@@ -243,12 +271,14 @@ def test_admin_shows_service_messages_for_bad_counts_and_names(admin_client, wor
     data = form_data(admin_client.get(url))
     for change, errors in [
         ({"tier_users": "-3"}, {"tier_users": ["MDR Complete Users must be at least 1."]}),
-        ({"sat_users": "101"}, {
-            "sat_users": ["Beauceron SAT users cannot be more than the 100 MDR Complete users."]
-        }),
-        ({"legal_name": "GLOBEX"}, {
-            "legal_name": ["An active customer named “GLOBEX” already exists."]
-        }),
+        (
+            {"sat_users": "101"},
+            {"sat_users": ["Beauceron SAT users cannot be more than the 100 MDR Complete users."]},
+        ),
+        (
+            {"legal_name": "GLOBEX"},
+            {"legal_name": ["An active customer named “GLOBEX” already exists."]},
+        ),
     ]:
         response = admin_client.post(url, {**data, **change})
         assert response.status_code == 200
@@ -299,10 +329,14 @@ def test_offboarded_customer_is_read_only_history(admin_client, world, core_lice
 
 def test_offboard_action_releases_seats(admin_client, world, complete_license, cloud_license):
     customer = world["customer"]
-    response = admin_client.post(admin_url(CustomerAccount), {
-        "action": "offboard_selected",
-        "_selected_action": [customer.pk, world["offboarded"].pk],
-    }, follow=True)
+    response = admin_client.post(
+        admin_url(CustomerAccount),
+        {
+            "action": "offboard_selected",
+            "_selected_action": [customer.pk, world["offboarded"].pk],
+        },
+        follow=True,
+    )
     assert response.status_code == 200
     assert "1 customer offboarded; 120 seats returned to their licenses." in messages_of(response)
     customer.refresh_from_db()
@@ -326,8 +360,11 @@ def test_customers_cannot_be_added_or_deleted_in_admin(admin_client, world):
 def test_partner_users_cannot_reach_admin(client, user, world, complete_license):
     client.force_login(user)
     login = reverse("admin:login")
-    for url in (reverse("admin:index"), admin_url(VolumeLicense),
-                admin_url(complete_license, "change")):
+    for url in (
+        reverse("admin:index"),
+        admin_url(VolumeLicense),
+        admin_url(complete_license, "change"),
+    ):
         response = client.get(url)
         assert response.status_code == 302 and response.url.startswith(login), url
     response = client.post(admin_url(complete_license, "change"), {"seat_commitment": "5000"})

@@ -48,8 +48,16 @@ EXPORT_MAX_QUERIES = 6
 def recorded(**filters) -> list[tuple]:
     """The events as (license id, customer id, what, from, to, kind, source, actor id), in order."""
     return [
-        (e.license_id, e.customer_id, e.what, e.from_value, e.to_value, e.kind, e.source,
-         e.actor_id)
+        (
+            e.license_id,
+            e.customer_id,
+            e.what,
+            e.from_value,
+            e.to_value,
+            e.kind,
+            e.source,
+            e.actor_id,
+        )
         for e in AllocationEvent.objects.filter(**filters).order_by("id")
     ]
 
@@ -61,8 +69,11 @@ def event_count() -> int:
 @pytest.fixture
 def maple(complete_license, cloud_license):
     return make_customer(
-        license=complete_license, legal_name="Maple Leaf Dental", tier_users=100,
-        cloud_users=20, sat_users=60,
+        license=complete_license,
+        legal_name="Maple Leaf Dental",
+        tier_users=100,
+        cloud_users=20,
+        sat_users=60,
     )
 
 
@@ -74,15 +85,36 @@ def test_create_records_one_onboarded_event_per_figure(
 ):
     before = timezone.now()
     customer = services.customer_create(
-        partner=partner, license=complete_license, legal_name="Maple Leaf Dental",
-        admin_email="it@maple.example", tier_users=100, cloud_users=20, sat_users=60,
+        partner=partner,
+        license=complete_license,
+        legal_name="Maple Leaf Dental",
+        admin_email="it@maple.example",
+        tier_users=100,
+        cloud_users=20,
+        sat_users=60,
         actor=user,
     )
     assert recorded() == [
-        (complete_license.pk, customer.pk, "MDR Complete Users", 0, 100, ONBOARDED, PORTAL,
-         user.pk),
-        (complete_license.pk, customer.pk, "Beauceron SAT Users", 0, 60, ONBOARDED, PORTAL,
-         user.pk),
+        (
+            complete_license.pk,
+            customer.pk,
+            "MDR Complete Users",
+            0,
+            100,
+            ONBOARDED,
+            PORTAL,
+            user.pk,
+        ),
+        (
+            complete_license.pk,
+            customer.pk,
+            "Beauceron SAT Users",
+            0,
+            60,
+            ONBOARDED,
+            PORTAL,
+            user.pk,
+        ),
         (cloud_license.pk, customer.pk, "MDR Cloud Users", 0, 20, ONBOARDED, PORTAL, user.pk),
     ]
     times = set(AllocationEvent.objects.values_list("at", flat=True))
@@ -91,8 +123,11 @@ def test_create_records_one_onboarded_event_per_figure(
 
 def test_create_without_cloud_or_sat_records_only_the_tier_users(partner, core_license):
     customer = services.customer_create(
-        partner=partner, license=core_license, legal_name="Rideau Law",
-        admin_email="it@rideau.example", tier_users=45,
+        partner=partner,
+        license=core_license,
+        legal_name="Rideau Law",
+        admin_email="it@rideau.example",
+        tier_users=45,
     )
     # No actor: the system (demo data, scripts).
     assert recorded() == [
@@ -105,8 +140,12 @@ def test_update_records_each_changed_figure_but_not_a_rename(
 ):
     start = event_count()
     services.customer_update(
-        customer=maple, legal_name="Maple Leaf Dental Group", tier_users=150, cloud_users=5,
-        sat_users=60, actor=user,
+        customer=maple,
+        legal_name="Maple Leaf Dental Group",
+        tier_users=150,
+        cloud_users=5,
+        sat_users=60,
+        actor=user,
     )
     assert recorded(kind=EDITED) == [
         (complete_license.pk, maple.pk, "MDR Complete Users", 100, 150, EDITED, PORTAL, user.pk),
@@ -114,8 +153,12 @@ def test_update_records_each_changed_figure_but_not_a_rename(
     ]
     # A rename alone, or saving the same numbers, changes no allocation: nothing is recorded.
     services.customer_update(
-        customer=maple, legal_name="Maple Leaf Dental Inc.", tier_users=150, cloud_users=5,
-        sat_users=60, actor=user,
+        customer=maple,
+        legal_name="Maple Leaf Dental Inc.",
+        tier_users=150,
+        cloud_users=5,
+        sat_users=60,
+        actor=user,
     )
     assert event_count() == start + 2
 
@@ -123,7 +166,11 @@ def test_update_records_each_changed_figure_but_not_a_rename(
 def test_update_records_sat_and_cloud_release(user, complete_license, cloud_license, maple):
     start = event_count()
     services.customer_update(
-        customer=maple, legal_name=maple.legal_name, tier_users=100, cloud_users=0, sat_users=0,
+        customer=maple,
+        legal_name=maple.legal_name,
+        tier_users=100,
+        cloud_users=0,
+        sat_users=0,
         actor=user,
     )
     assert event_count() == start + 2
@@ -155,15 +202,12 @@ def test_allocation_set_and_release_record_from_and_to(
 def test_offboard_records_each_released_pool(user, complete_license, cloud_license, maple):
     services.customer_offboard(customer=maple, actor=user)
     assert recorded(kind=OFFBOARDED) == [
-        (complete_license.pk, maple.pk, "MDR Complete Users", 100, 0, OFFBOARDED, PORTAL,
-         user.pk),
+        (complete_license.pk, maple.pk, "MDR Complete Users", 100, 0, OFFBOARDED, PORTAL, user.pk),
         (cloud_license.pk, maple.pk, "MDR Cloud Users", 20, 0, OFFBOARDED, PORTAL, user.pk),
     ]
 
 
-def test_commitment_change_records_the_license_without_a_customer(
-    staff_user, complete_license
-):
+def test_commitment_change_records_the_license_without_a_customer(staff_user, complete_license):
     services.license_commitment_set(
         license=complete_license, seat_commitment=2500, actor=staff_user
     )
@@ -171,17 +215,26 @@ def test_commitment_change_records_the_license_without_a_customer(
         license=complete_license, seat_commitment=2500, actor=staff_user
     )  # unchanged: nothing to record
     assert recorded() == [
-        (complete_license.pk, None, "Seat commitment", 1990, 2500, COMMITMENT, ADMIN,
-         staff_user.pk),
+        (
+            complete_license.pk,
+            None,
+            "Seat commitment",
+            1990,
+            2500,
+            COMMITMENT,
+            ADMIN,
+            staff_user.pk,
+        ),
     ]
 
 
-def test_license_save_records_a_new_license_and_commitment_changes_only(
-    partner, staff_user
-):
+def test_license_save_records_a_new_license_and_commitment_changes_only(partner, staff_user):
     license = services.license_save(
         license=VolumeLicense(
-            partner=partner, tier="core", seat_commitment=300, renewal_date=dt.date(2027, 1, 1),
+            partner=partner,
+            tier="core",
+            seat_commitment=300,
+            renewal_date=dt.date(2027, 1, 1),
             price_per_user="9.00",
         ),
         actor=staff_user,
@@ -207,14 +260,22 @@ def test_events_are_one_insert_written_before_the_allocations(
     """One bulk INSERT per call, before the allocation writes take the pool row locks."""
     with CaptureQueriesContext(connection) as queries:
         services.customer_create(
-            partner=partner, license=complete_license, legal_name="Maple Leaf Dental",
-            admin_email="it@maple.example", tier_users=100, cloud_users=20, sat_users=60,
+            partner=partner,
+            license=complete_license,
+            legal_name="Maple Leaf Dental",
+            admin_email="it@maple.example",
+            tier_users=100,
+            cloud_users=20,
+            sat_users=60,
             actor=user,
         )
     sql = [q["sql"] for q in queries.captured_queries]
     event_inserts = [i for i, s in enumerate(sql) if 'INTO "licenses_allocationevent"' in s]
-    allocation_writes = [i for i, s in enumerate(sql) if '"licenses_seatallocation"' in s
-                         and s.lstrip().upper().startswith(("INSERT", "UPDATE"))]
+    allocation_writes = [
+        i
+        for i, s in enumerate(sql)
+        if '"licenses_seatallocation"' in s and s.lstrip().upper().startswith(("INSERT", "UPDATE"))
+    ]
     assert len(event_inserts) == 1 and len(allocation_writes) == 2
     assert event_inserts[0] < min(allocation_writes)
 
@@ -234,8 +295,12 @@ def test_refused_changes_record_nothing(partner, user, complete_license, cloud_l
         )
     with pytest.raises(ValidationError):  # name taken
         services.customer_create(
-            partner=partner, license=complete_license, legal_name="maple leaf dental",
-            admin_email="x@example.com", tier_users=1, actor=user,
+            partner=partner,
+            license=complete_license,
+            legal_name="maple leaf dental",
+            admin_email="x@example.com",
+            tier_users=1,
+            actor=user,
         )
     with pytest.raises(ValidationError):  # commitment below what is allocated
         services.license_commitment_set(license=complete_license, seat_commitment=50, actor=user)
@@ -254,8 +319,12 @@ def test_a_write_the_database_refuses_rolls_its_events_back(
     monkeypatch.setattr(services, "_check_available", lambda **kwargs: None)
     with pytest.raises(ValidationError) as excinfo:
         services.customer_create(
-            partner=partner, license=complete_license, legal_name="Too Big Ltd",
-            admin_email="it@big.example", tier_users=5000, actor=user,
+            partner=partner,
+            license=complete_license,
+            legal_name="Too Big Ltd",
+            admin_email="it@big.example",
+            tier_users=5000,
+            actor=user,
         )
     assert excinfo.value.message_dict == {
         "tier_users": ["Only 1,990 MDR Complete users are available."]
@@ -270,20 +339,26 @@ def test_a_write_the_database_refuses_rolls_its_events_back(
 def test_portal_edit_and_offboard_record_the_signed_in_user(
     partner_client, user, complete_license, cloud_license, maple
 ):
-    edit = reverse("licenses:customer_edit", kwargs={"license_pk": complete_license.pk,
-                                                      "pk": maple.pk})
-    response = partner_client.post(edit, {
-        "legal_name": "Maple Leaf Dental", "tier_users": "130", "cloud_users": "20",
-        "sat_users": "60",
-    })
+    edit = reverse(
+        "licenses:customer_edit", kwargs={"license_pk": complete_license.pk, "pk": maple.pk}
+    )
+    response = partner_client.post(
+        edit,
+        {
+            "legal_name": "Maple Leaf Dental",
+            "tier_users": "130",
+            "cloud_users": "20",
+            "sat_users": "60",
+        },
+    )
     assert response.status_code == 302
-    offboard = reverse("licenses:customer_offboard", kwargs={"license_pk": complete_license.pk,
-                                                             "pk": maple.pk})
+    offboard = reverse(
+        "licenses:customer_offboard", kwargs={"license_pk": complete_license.pk, "pk": maple.pk}
+    )
     assert partner_client.post(offboard).status_code == 302
     assert recorded(actor=user) == [
         (complete_license.pk, maple.pk, "MDR Complete Users", 100, 130, EDITED, PORTAL, user.pk),
-        (complete_license.pk, maple.pk, "MDR Complete Users", 130, 0, OFFBOARDED, PORTAL,
-         user.pk),
+        (complete_license.pk, maple.pk, "MDR Complete Users", 130, 0, OFFBOARDED, PORTAL, user.pk),
         (cloud_license.pk, maple.pk, "MDR Cloud Users", 20, 0, OFFBOARDED, PORTAL, user.pk),
     ]
 
@@ -296,8 +371,7 @@ def test_onboarding_wizard_records_the_submitting_user(
     assert wizard.review().status_code == 302
     customer = CustomerAccount.objects.get(legal_name="Acme Dental Inc.")
     assert recorded() == [
-        (complete_license.pk, customer.pk, "MDR Complete Users", 0, 25, ONBOARDED, PORTAL,
-         user.pk),
+        (complete_license.pk, customer.pk, "MDR Complete Users", 0, 25, ONBOARDED, PORTAL, user.pk),
         (cloud_license.pk, customer.pk, "MDR Cloud Users", 0, 5, ONBOARDED, PORTAL, user.pk),
     ]
 
@@ -311,9 +385,16 @@ def test_onboarding_submit_failing_after_the_customer_records_nothing(
     monkeypatch.setattr("onboarding.services.shipping_services.shipments_create", broken)
     with pytest.raises(RuntimeError):
         onboarding_submit(
-            token=uuid.uuid4(), partner=partner, license=complete_license, actor=user,
-            incident_answer="no", legal_name="Acme", admin_email="it@acme.example",
-            tier_users=10, deployment="virtual", hosting_region="ca",
+            token=uuid.uuid4(),
+            partner=partner,
+            license=complete_license,
+            actor=user,
+            incident_answer="no",
+            legal_name="Acme",
+            admin_email="it@acme.example",
+            tier_users=10,
+            deployment="virtual",
+            hosting_region="ca",
         )
     assert event_count() == 0
 
@@ -334,10 +415,26 @@ def test_admin_customer_edit_records_source_admin_and_the_staff_user(
     assert "MDR Complete Users 100 → 150; Beauceron SAT Users 60 → 80" in messages_of(response)
     # The form's dry run (rolled back) leaves nothing: only the real save is recorded.
     assert recorded(kind=EDITED) == [
-        (complete_license.pk, maple.pk, "MDR Complete Users", 100, 150, EDITED, ADMIN,
-         staff_user.pk),
-        (complete_license.pk, maple.pk, "Beauceron SAT Users", 60, 80, EDITED, ADMIN,
-         staff_user.pk),
+        (
+            complete_license.pk,
+            maple.pk,
+            "MDR Complete Users",
+            100,
+            150,
+            EDITED,
+            ADMIN,
+            staff_user.pk,
+        ),
+        (
+            complete_license.pk,
+            maple.pk,
+            "Beauceron SAT Users",
+            60,
+            80,
+            EDITED,
+            ADMIN,
+            staff_user.pk,
+        ),
     ]
 
 
@@ -357,22 +454,41 @@ def test_admin_commitment_change_records_source_admin(
     refused = {**data, "seat_commitment": "10"}
     assert admin_client.post(url, refused).status_code == 200
     assert recorded(kind=COMMITMENT) == [
-        (complete_license.pk, None, "Seat commitment", 1990, 2400, COMMITMENT, ADMIN,
-         staff_user.pk),
+        (
+            complete_license.pk,
+            None,
+            "Seat commitment",
+            1990,
+            2400,
+            COMMITMENT,
+            ADMIN,
+            staff_user.pk,
+        ),
     ]
 
 
 def test_admin_offboard_action_records_source_admin(
     admin_client, staff_user, complete_license, cloud_license, maple
 ):
-    admin_client.post(admin_url(CustomerAccount), {
-        "action": "offboard_selected", "_selected_action": [maple.pk],
-    })
+    admin_client.post(
+        admin_url(CustomerAccount),
+        {
+            "action": "offboard_selected",
+            "_selected_action": [maple.pk],
+        },
+    )
     assert recorded(kind=OFFBOARDED) == [
-        (complete_license.pk, maple.pk, "MDR Complete Users", 100, 0, OFFBOARDED, ADMIN,
-         staff_user.pk),
-        (cloud_license.pk, maple.pk, "MDR Cloud Users", 20, 0, OFFBOARDED, ADMIN,
-         staff_user.pk),
+        (
+            complete_license.pk,
+            maple.pk,
+            "MDR Complete Users",
+            100,
+            0,
+            OFFBOARDED,
+            ADMIN,
+            staff_user.pk,
+        ),
+        (cloud_license.pk, maple.pk, "MDR Cloud Users", 20, 0, OFFBOARDED, ADMIN, staff_user.pk),
     ]
 
 
@@ -380,8 +496,12 @@ def test_admin_history_is_read_only_and_searchable(
     admin_client, user, maple, django_assert_max_num_queries
 ):
     services.customer_update(
-        customer=maple, legal_name=maple.legal_name, tier_users=110, cloud_users=20,
-        sat_users=60, actor=user,
+        customer=maple,
+        legal_name=maple.legal_name,
+        tier_users=110,
+        cloud_users=20,
+        sat_users=60,
+        actor=user,
     )
     _many_events(maple.license, 40)  # by several users, for many customers
     with django_assert_max_num_queries(12):  # the changelist does not query per row
@@ -410,8 +530,9 @@ def license_history_url(license: VolumeLicense) -> str:
 
 
 def customer_history_url(license: VolumeLicense, customer: CustomerAccount) -> str:
-    return reverse("licenses:customer_history",
-                   kwargs={"license_pk": license.pk, "pk": customer.pk})
+    return reverse(
+        "licenses:customer_history", kwargs={"license_pk": license.pk, "pk": customer.pk}
+    )
 
 
 def rows(response) -> list[tuple]:
@@ -429,8 +550,12 @@ def history(user, staff_user, complete_license, cloud_license, maple):
         license=complete_license, legal_name="Harbourfront Logistics", tier_users=40
     )
     services.customer_update(
-        customer=maple, legal_name=maple.legal_name, tier_users=150, cloud_users=20,
-        sat_users=60, actor=user,
+        customer=maple,
+        legal_name=maple.legal_name,
+        tier_users=150,
+        cloud_users=20,
+        sat_users=60,
+        actor=user,
     )
     services.customer_offboard(customer=harbour, actor=user)
     services.license_commitment_set(
@@ -454,7 +579,7 @@ def test_license_history_lists_the_pools_changes_newest_first(
     ]  # the cloud users are on the MDR Cloud license's page
     html = response.text
     assert "MDR Complete history" in html
-    assert "100</span><i class=\"bi bi-arrow-right" in html and "+50" in html
+    assert '100</span><i class="bi bi-arrow-right' in html and "+50" in html
     assert "alex" in html and "vendor-staff" in html and "System" in html
     assert "Commitment changed" in html and "Offboarded" in html
     assert customer_history_url(complete_license, history["maple"]) in html
@@ -465,8 +590,7 @@ def test_cloud_license_history_holds_the_cloud_users(partner_client, cloud_licen
     assert rows(response) == [("Maple Leaf Dental", "MDR Cloud Users", 0, 20)]
 
 
-def test_customer_history_spans_its_pools(partner_client, complete_license, cloud_license,
-                                          history):
+def test_customer_history_spans_its_pools(partner_client, complete_license, cloud_license, history):
     maple = history["maple"]
     response = partner_client.get(customer_history_url(complete_license, maple))
     assert response.status_code == 200
@@ -498,22 +622,34 @@ def test_offboarded_customer_keeps_its_history(partner_client, complete_license,
         ({"kind": "offboarded"}, [("Harbourfront Logistics", "MDR Complete Users", 40, 0)]),
         ({"kind": "commitment_changed"}, [(None, "Seat commitment", 1990, 2200)]),
         ({"what": "Beauceron SAT Users"}, [("Maple Leaf Dental", "Beauceron SAT Users", 0, 60)]),
-        ({"actor": "ALE"}, [  # part of the username, any case
-            ("Harbourfront Logistics", "MDR Complete Users", 40, 0),
-            ("Maple Leaf Dental", "MDR Complete Users", 100, 150),
-        ]),
-        ({"actor": "system"}, [
-            ("Harbourfront Logistics", "MDR Complete Users", 0, 40),
-            ("Maple Leaf Dental", "Beauceron SAT Users", 0, 60),
-            ("Maple Leaf Dental", "MDR Complete Users", 0, 100),
-        ]),
-        ({"q": "harbour"}, [
-            ("Harbourfront Logistics", "MDR Complete Users", 40, 0),
-            ("Harbourfront Logistics", "MDR Complete Users", 0, 40),
-        ]),
-        ({"q": "harbour", "kind": "onboarded"}, [
-            ("Harbourfront Logistics", "MDR Complete Users", 0, 40),
-        ]),
+        (
+            {"actor": "ALE"},
+            [  # part of the username, any case
+                ("Harbourfront Logistics", "MDR Complete Users", 40, 0),
+                ("Maple Leaf Dental", "MDR Complete Users", 100, 150),
+            ],
+        ),
+        (
+            {"actor": "system"},
+            [
+                ("Harbourfront Logistics", "MDR Complete Users", 0, 40),
+                ("Maple Leaf Dental", "Beauceron SAT Users", 0, 60),
+                ("Maple Leaf Dental", "MDR Complete Users", 0, 100),
+            ],
+        ),
+        (
+            {"q": "harbour"},
+            [
+                ("Harbourfront Logistics", "MDR Complete Users", 40, 0),
+                ("Harbourfront Logistics", "MDR Complete Users", 0, 40),
+            ],
+        ),
+        (
+            {"q": "harbour", "kind": "onboarded"},
+            [
+                ("Harbourfront Logistics", "MDR Complete Users", 0, 40),
+            ],
+        ),
         ({"q": "nobody"}, []),
     ],
 )
@@ -530,8 +666,12 @@ def test_date_range_filter_uses_local_days(partner_client, complete_license, map
     tz = timezone.get_current_timezone()
     for day, seats in [(1, 10), (2, 20), (3, 30)]:
         AllocationEvent.objects.create(
-            license=complete_license, customer=maple, kind=EDITED, what="MDR Complete Users",
-            from_value=seats - 10, to_value=seats,
+            license=complete_license,
+            customer=maple,
+            kind=EDITED,
+            what="MDR Complete Users",
+            from_value=seats - 10,
+            to_value=seats,
             at=dt.datetime(2026, 3, day, 23, 30, tzinfo=tz),  # late evening, local time
         )
     url = license_history_url(complete_license)
@@ -565,8 +705,12 @@ def test_sorting_and_the_htmx_fragment(partner_client, complete_license, history
     url = license_history_url(complete_license)
     response = partner_client.get(url, {"sort": "customer"})
     assert [r[0] for r in rows(response)] == [
-        "Harbourfront Logistics", "Harbourfront Logistics", "Maple Leaf Dental",
-        "Maple Leaf Dental", "Maple Leaf Dental", None,
+        "Harbourfront Logistics",
+        "Harbourfront Logistics",
+        "Maple Leaf Dental",
+        "Maple Leaf Dental",
+        "Maple Leaf Dental",
+        None,
     ]
     response = partner_client.get(url, {"sort": "-change"})
     assert rows(response)[0] == (None, "Seat commitment", 1990, 2200)  # +210, the largest
@@ -585,8 +729,14 @@ def test_sorting_and_the_htmx_fragment(partner_client, complete_license, history
 
 def test_pages_of_fifty(partner_client, complete_license, maple):
     AllocationEvent.objects.bulk_create(
-        AllocationEvent(license=complete_license, customer=maple, kind=EDITED,
-                        what="MDR Complete Users", from_value=i, to_value=i + 1)
+        AllocationEvent(
+            license=complete_license,
+            customer=maple,
+            kind=EDITED,
+            what="MDR Complete Users",
+            from_value=i,
+            to_value=i + 1,
+        )
         for i in range(120)
     )
     url = license_history_url(complete_license)
@@ -627,7 +777,9 @@ def test_sub_partner_sees_only_the_customers_it_manages(
 ):
     complete_license.sub_partners.add(other_partner)
     mine = make_customer(
-        license=complete_license, partner=other_partner, legal_name="Contoso Client",
+        license=complete_license,
+        partner=other_partner,
+        legal_name="Contoso Client",
         tier_users=12,
     )
     client.force_login(other_user)
@@ -668,9 +820,13 @@ def _many_events(license: VolumeLicense, count: int, *, cloud: VolumeLicense | N
     actors = [UserFactory(username=f"tech{i}") for i in range(3)] + [None]
     AllocationEvent.objects.bulk_create(
         AllocationEvent(
-            license=license, customer=customers[i % len(customers)],
-            actor=actors[i % len(actors)], kind=EDITED, what=license.users_label,
-            from_value=i, to_value=i + 1,
+            license=license,
+            customer=customers[i % len(customers)],
+            actor=actors[i % len(actors)],
+            kind=EDITED,
+            what=license.users_label,
+            from_value=i,
+            to_value=i + 1,
         )
         for i in range(count)
     )
@@ -696,8 +852,14 @@ def test_customer_history_query_count_does_not_grow(
 ):
     customer = _many_events(complete_license, 5, cloud=cloud_license)[0]
     AllocationEvent.objects.bulk_create(
-        AllocationEvent(license=cloud_license if i % 2 else complete_license, customer=customer,
-                        kind=EDITED, what="MDR Cloud Users", from_value=i, to_value=i + 1)
+        AllocationEvent(
+            license=cloud_license if i % 2 else complete_license,
+            customer=customer,
+            kind=EDITED,
+            what="MDR Cloud Users",
+            from_value=i,
+            to_value=i + 1,
+        )
         for i in range(count)
     )
     with django_assert_max_num_queries(CUSTOMER_HISTORY_MAX_QUERIES):
@@ -732,8 +894,16 @@ def test_export_has_a_history_sheet_with_typed_cells(partner_client, complete_li
     assert "Every change on this license" in ws["A2"].value
     header = [c.value for c in ws[HEADER_ROW]]
     assert header == [
-        "When", "Customer", "License", "What changed", "From", "To", "Change", "Action",
-        "Changed by", "Made in",
+        "When",
+        "Customer",
+        "License",
+        "What changed",
+        "From",
+        "To",
+        "Change",
+        "Action",
+        "Changed by",
+        "Made in",
     ]
     assert all(c.font.b for c in ws[HEADER_ROW])
     assert ws.freeze_panes == f"A{HEADER_ROW + 1}"
@@ -743,16 +913,18 @@ def test_export_has_a_history_sheet_with_typed_cells(partner_client, complete_li
     assert [r[1:8] for r in data] == [
         ("Maple Leaf Dental", "MDR Complete", "MDR Complete Users", 0, 100, 100, "Onboarded"),
         ("Maple Leaf Dental", "MDR Complete", "Beauceron SAT Users", 0, 60, 60, "Onboarded"),
-        ("Harbourfront Logistics", "MDR Complete", "MDR Complete Users", 0, 40, 40,
-         "Onboarded"),
+        ("Harbourfront Logistics", "MDR Complete", "MDR Complete Users", 0, 40, 40, "Onboarded"),
         ("Maple Leaf Dental", "MDR Complete", "MDR Complete Users", 100, 150, 50, "Edited"),
-        ("Harbourfront Logistics", "MDR Complete", "MDR Complete Users", 40, 0, -40,
-         "Offboarded"),
+        ("Harbourfront Logistics", "MDR Complete", "MDR Complete Users", 40, 0, -40, "Offboarded"),
         (None, "MDR Complete", "Seat commitment", 1990, 2200, 210, "Commitment changed"),
     ]
     assert [r[8:] for r in data] == [
-        ("System", "Portal"), ("System", "Portal"), ("System", "Portal"), ("alex", "Portal"),
-        ("alex", "Portal"), ("vendor-staff", "Vendor admin"),
+        ("System", "Portal"),
+        ("System", "Portal"),
+        ("System", "Portal"),
+        ("alex", "Portal"),
+        ("alex", "Portal"),
+        ("vendor-staff", "Vendor admin"),
     ]
     first = ws.cell(row=HEADER_ROW + 1, column=1)
     assert first.is_date and isinstance(first.value, dt.datetime)
@@ -767,7 +939,8 @@ def test_export_has_a_history_sheet_with_typed_cells(partner_client, complete_li
 def test_export_history_follows_the_search(partner_client, complete_license, history):
     ws = export(partner_client, complete_license, q="harbour", status="")["History"]
     assert [(r[1], r[4], r[5]) for r in sheet_rows(ws)] == [
-        ("Harbourfront Logistics", 0, 40), ("Harbourfront Logistics", 40, 0),
+        ("Harbourfront Logistics", 0, 40),
+        ("Harbourfront Logistics", 40, 0),
     ]
     assert "search “harbour”" in ws["A2"].value
     # The customers sheet shows active customers by default: so does its history when searching.
@@ -779,8 +952,9 @@ def test_export_history_is_scoped_to_the_sub_partner(
     client, other_partner, other_user, complete_license, history
 ):
     complete_license.sub_partners.add(other_partner)
-    make_customer(license=complete_license, partner=other_partner, legal_name="Contoso Client",
-                  tier_users=12)
+    make_customer(
+        license=complete_license, partner=other_partner, legal_name="Contoso Client", tier_users=12
+    )
     client.force_login(other_user)
     ws = export(client, complete_license)["History"]
     assert [(r[1], r[3], r[5]) for r in sheet_rows(ws)] == [
@@ -792,7 +966,9 @@ def test_export_history_is_scoped_to_the_sub_partner(
 def test_export_history_text_is_never_a_formula(partner_client, complete_license, text):
     # Straight to the tables: the service tidies names, and usernames allow "@", "+" and "-".
     customer = CustomerAccount.objects.create(
-        partner=complete_license.partner, license=complete_license, legal_name=text,
+        partner=complete_license.partner,
+        license=complete_license,
+        legal_name=text,
         admin_email="it@evil.example",
     )
     SeatAllocation.objects.create(
@@ -800,8 +976,13 @@ def test_export_history_text_is_never_a_formula(partner_client, complete_license
     )
     actor = UserFactory(username=text[:150])
     AllocationEvent.objects.create(
-        license=complete_license, customer=customer, actor=actor, kind=ONBOARDED,
-        what="MDR Complete Users", from_value=0, to_value=3,
+        license=complete_license,
+        customer=customer,
+        actor=actor,
+        kind=ONBOARDED,
+        what="MDR Complete Users",
+        from_value=0,
+        to_value=3,
     )
     ws = export(partner_client, complete_license)["History"]
     name, by = ws.cell(row=HEADER_ROW + 1, column=2), ws.cell(row=HEADER_ROW + 1, column=9)
@@ -831,10 +1012,18 @@ def test_sub_partner_logins_record_themselves(client, other_partner, complete_li
     ).user
     customer = make_customer(license=complete_license, partner=other_partner, tier_users=4)
     client.force_login(reseller_user)
-    url = reverse("licenses:customer_edit",
-                  kwargs={"license_pk": complete_license.pk, "pk": customer.pk})
-    response = client.post(url, {"legal_name": customer.legal_name, "tier_users": "6",
-                                 "cloud_users": "0", "sat_users": "0"})
+    url = reverse(
+        "licenses:customer_edit", kwargs={"license_pk": complete_license.pk, "pk": customer.pk}
+    )
+    response = client.post(
+        url,
+        {
+            "legal_name": customer.legal_name,
+            "tier_users": "6",
+            "cloud_users": "0",
+            "sat_users": "0",
+        },
+    )
     assert response.status_code == 302
     event = AllocationEvent.objects.get(kind=EDITED)
     assert (event.actor, event.from_value, event.to_value) == (reseller_user, 4, 6)

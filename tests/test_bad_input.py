@@ -99,8 +99,10 @@ EDIT_CASES = [
     Case("legal_name", "N" * 201, "Ensure this value has at most 200 characters (it has 201)."),
     Case("legal_name", "Null\x00Byte Ltd", "Null characters are not allowed.", kept=False),
     Case(
-        "legal_name", "  taken   NAME ltd ",
-        "An active customer named “taken NAME ltd” already exists.", kept=False,
+        "legal_name",
+        "  taken   NAME ltd ",
+        "An active customer named “taken NAME ltd” already exists.",
+        kept=False,
     ),
     Case("legal_name", SCRIPT * 40, None),
 ]
@@ -109,7 +111,10 @@ EDIT_CASES = [
 @pytest.fixture
 def edit_setup(partner, complete_license, cloud_license):
     customer = make_customer(
-        license=complete_license, tier_users=100, cloud_users=20, sat_users=10,
+        license=complete_license,
+        tier_users=100,
+        cloud_users=20,
+        sat_users=10,
         legal_name="Maple Dental",
     )
     make_customer(license=complete_license, tier_users=1, legal_name="Taken Name Ltd")
@@ -117,8 +122,12 @@ def edit_setup(partner, complete_license, cloud_license):
         "licenses:customer_edit",
         kwargs={"license_pk": complete_license.pk, "pk": customer.pk},
     )
-    form = {"legal_name": "Maple Dental", "tier_users": "100", "cloud_users": "20",
-            "sat_users": "10"}
+    form = {
+        "legal_name": "Maple Dental",
+        "tier_users": "100",
+        "cloud_users": "20",
+        "sat_users": "10",
+    }
     return customer, url, form
 
 
@@ -201,10 +210,18 @@ def test_edit_and_offboard_of_foreign_ids_are_404_and_change_nothing(
 
 INCIDENT_CASES = [
     Case("incident", "", "Answer the incident question to continue.", kept=False),
-    Case("incident", "maybe", "Select a valid choice. maybe is not one of the available choices.",
-         kept=False),
-    Case("incident", SCRIPT, f"Select a valid choice. {SCRIPT} is not one of the available "
-         "choices.", kept=False),
+    Case(
+        "incident",
+        "maybe",
+        "Select a valid choice. maybe is not one of the available choices.",
+        kept=False,
+    ),
+    Case(
+        "incident",
+        SCRIPT,
+        f"Select a valid choice. {SCRIPT} is not one of the available choices.",
+        kept=False,
+    ),
 ]
 
 DETAILS_CASES = [
@@ -212,8 +229,9 @@ DETAILS_CASES = [
     Case("legal_name", "   ", "This field is required.", kept=False),
     Case("legal_name", LONG, "Ensure this value has at most 200 characters (it has 10000)."),
     Case("legal_name", "Null\x00Byte Ltd", "Null characters are not allowed.", kept=False),
-    Case("legal_name", "taken name LTD", "An active customer named “taken name LTD” already "
-         "exists."),
+    Case(
+        "legal_name", "taken name LTD", "An active customer named “taken name LTD” already exists."
+    ),
     Case("website", "not a url", "Enter a valid URL.", kept=False),
     Case("website", "javascript:alert(1)", "Enter a valid URL.", kept=False),
     Case("website", "http://", "Enter a valid URL."),
@@ -242,19 +260,35 @@ DETAILS_CASES = [
     Case("cloud_users", BIG, "Ensure this value is less than or equal to 2147483647."),
     Case("sat_users", "26", "Beauceron SAT users cannot be more than the 25 MDR Complete users."),
     Case("sat_users", "-1", "Ensure this value is greater than or equal to 0."),
-    Case("sub_partner", "OTHER", "Select a valid choice. That choice is not one of the available "
-         "choices.", kept=False),
-    Case("sub_partner", "abc", "Select a valid choice. That choice is not one of the available "
-         "choices.", kept=False),
+    Case(
+        "sub_partner",
+        "OTHER",
+        "Select a valid choice. That choice is not one of the available choices.",
+        kept=False,
+    ),
+    Case(
+        "sub_partner",
+        "abc",
+        "Select a valid choice. That choice is not one of the available choices.",
+        kept=False,
+    ),
 ]
 
 DEPLOYMENT_CASES = [
     Case("deployment", "", "Choose a deployment solution.", kept=False),
-    Case("deployment", "teleport", "Select a valid choice. teleport is not one of the available "
-         "choices.", kept=False),
+    Case(
+        "deployment",
+        "teleport",
+        "Select a valid choice. teleport is not one of the available choices.",
+        kept=False,
+    ),
     Case("hosting_region", "", "Choose the hosting region.", kept=False),
-    Case("hosting_region", "mars", "Select a valid choice. mars is not one of the available "
-         "choices.", kept=False),
+    Case(
+        "hosting_region",
+        "mars",
+        "Select a valid choice. mars is not one of the available choices.",
+        kept=False,
+    ),
     Case("primary_appliance", "", "Choose the primary appliance.", kept=False),
     Case("primary_appliance", "999999", "Choose an appliance from the catalogue.", kept=False),
     Case("primary_appliance", "RETIRED", "Choose an appliance from the catalogue.", kept=False),
@@ -267,15 +301,23 @@ DEPLOYMENT_CASES = [
 
 SHIPPING_CASES = [
     Case("ship_to", "", "Choose where to ship the appliances.", kept=False),
-    Case("ship_to", "moon", "Select a valid choice. moon is not one of the available choices.",
-         kept=False),
+    Case(
+        "ship_to",
+        "moon",
+        "Select a valid choice. moon is not one of the available choices.",
+        kept=False,
+    ),
     Case("line1", "", "This field cannot be blank."),
     Case("line1", LONG, "Ensure this value has at most 200 characters (it has 10000)."),
     Case("postal_code", "12345", "Enter a Canadian postal code such as K1A 0B1."),
     Case("postal_code", SCRIPT, None),
     Case("city", "", "This field cannot be blank."),
-    Case("country", "ZZ", "Select a valid choice. ZZ is not one of the available choices.",
-         kept=False),
+    Case(
+        "country",
+        "ZZ",
+        "Select a valid choice. ZZ is not one of the available choices.",
+        kept=False,
+    ),
 ]
 
 
@@ -294,9 +336,14 @@ def wizard_setup(partner, complete_license, cloud_license, other_partner):
 
 
 def _resolve(value: object, setup: dict) -> object:
-    return {
-        "OTHER": str(setup["other"].pk), "RETIRED": str(setup["retired"].pk),
-    }.get(value, value) if isinstance(value, str) else value
+    return (
+        {
+            "OTHER": str(setup["other"].pk),
+            "RETIRED": str(setup["retired"].pk),
+        }.get(value, value)
+        if isinstance(value, str)
+        else value
+    )
 
 
 def _wizard_at(client, license, step: str, setup: dict) -> Wizard:
@@ -327,7 +374,8 @@ def _step_data(step: str, case: Case, setup: dict) -> tuple[dict, str]:
         sensors = field in {"primary_appliance", "additional"}
         data = (
             {"deployment": "network_sensors", "primary_appliance": str(setup["primary"].pk)}
-            if sensors else {"deployment": "virtual", "hosting_region": "ca"}
+            if sensors
+            else {"deployment": "virtual", "hosting_region": "ca"}
         )
         if field == "additional":
             field = f"additional_{setup['extra'].pk}"
@@ -356,8 +404,12 @@ def test_wizard_step_refuses_bad_input_next_to_the_field(
     data, html_name = _step_data(step, case, wizard_setup)
     response = wizard.post(step, data)
     assert current_step(response) == step  # the partner stays on the step to correct it
-    assert_refused(response, before, html_name, Case(case.field, data[html_name.split("-", 1)[1]],
-                                                    case.message, case.kept))
+    assert_refused(
+        response,
+        before,
+        html_name,
+        Case(case.field, data[html_name.split("-", 1)[1]], case.message, case.kept),
+    )
     assert mail.outbox == []
 
 
@@ -386,7 +438,8 @@ def test_review_without_the_confirmation_box_submits_nothing(
     response = wizard.review(confirm=False)
     assert response.status_code == 200
     assert error_next_to(
-        response.text, "review-confirm",
+        response.text,
+        "review-confirm",
         "Tick the box to confirm that the information is accurate.",
     )
     assert db_state() == before
@@ -400,7 +453,8 @@ def test_per_appliance_shipping_needs_an_address_for_every_appliance(
     wizard = _wizard_at(partner_client, complete_license, "shipping", wizard_setup)
     foreign_unit = wizard.add_address("additional-99", OTTAWA)
     assert error_next_to(
-        foreign_unit.text, "shipping-unit",
+        foreign_unit.text,
+        "shipping-unit",
         "Choose one of this order's appliances that has no address yet.",
     )
     missing = wizard.ship_per_appliance()
@@ -422,7 +476,11 @@ UNUSUAL_ORDERS = [
 
 @pytest.mark.parametrize(("name", "website"), UNUSUAL_ORDERS)
 def test_onboarding_accepts_unusual_names_and_shows_them_escaped(
-    partner_client, complete_license, wizard_setup, name, website,
+    partner_client,
+    complete_license,
+    wizard_setup,
+    name,
+    website,
     django_capture_on_commit_callbacks,
 ):
     wizard = Wizard(partner_client, complete_license)
@@ -448,9 +506,13 @@ def test_wizard_on_a_foreign_license_is_404(partner_client, other_license, kind)
     url = reverse("onboarding:wizard", kwargs={"license_pk": pk})
     before = db_state()
     assert partner_client.get(url).status_code == 404
-    assert partner_client.post(
-        url, {f"onboarding_wizard_view_{pk}-current_step": "incident", "incident-incident": "no"}
-    ).status_code == 404
+    assert (
+        partner_client.post(
+            url,
+            {f"onboarding_wizard_view_{pk}-current_step": "incident", "incident-incident": "no"},
+        ).status_code
+        == 404
+    )
     assert db_state() == before
 
 
@@ -515,8 +577,9 @@ QUERY_CASES = [
 @pytest.mark.parametrize(
     "params", QUERY_CASES, ids=[case_id(Case(*next(iter(p.items())), None)) for p in QUERY_CASES]
 )
-@pytest.mark.parametrize("route", ["licenses:license_detail", "licenses:license_export",
-                                   "licenses:license_history"])
+@pytest.mark.parametrize(
+    "route", ["licenses:license_detail", "licenses:license_export", "licenses:license_history"]
+)
 def test_license_page_export_and_history_survive_bad_query_parameters(
     partner_client, complete_license, route, params
 ):
@@ -577,7 +640,8 @@ def test_onboarding_a_name_only_the_unique_index_sees_as_taken_returns_to_detail
     assert response.status_code == 200
     assert current_step(response) == "details"
     assert error_next_to(
-        response.text, "details-legal_name",
+        response.text,
+        "details-legal_name",
         f"An active customer named “{KELVIN}” already exists.",
     )
     assert db_state() == before

@@ -65,8 +65,10 @@ def assert_invariant(*licenses: VolumeLicense) -> None:
     for license in licenses:
         license.refresh_from_db()
         rows = (
-            SeatAllocation.objects.filter(license=license, active=True)
-            .aggregate(n=Sum("seats"))["n"] or 0
+            SeatAllocation.objects.filter(license=license, active=True).aggregate(n=Sum("seats"))[
+                "n"
+            ]
+            or 0
         )
         assert license.allocated == rows, license
         assert 0 <= license.allocated <= license.seat_commitment, license
@@ -81,8 +83,11 @@ def test_racing_onboardings_never_oversell_the_pool(partner):
 
     def onboard(n: int) -> Callable[[], object]:
         return lambda: services.customer_create(
-            partner=partner, license=pool, legal_name=f"Racer {n:02d} Ltd",
-            admin_email=f"it{n}@racer.example", tier_users=10,
+            partner=partner,
+            license=pool,
+            legal_name=f"Racer {n:02d} Ltd",
+            admin_email=f"it{n}@racer.example",
+            tier_users=10,
         )
 
     results = race([onboard(n) for n in range(20)])
@@ -96,16 +101,17 @@ def test_racing_onboardings_never_oversell_the_pool(partner):
 
 
 def test_racing_onboardings_of_one_name_on_two_pools_keep_one(partner):
-    complete = VolumeLicenseFactory(
-        partner=partner, tier=ServiceTier.COMPLETE, seat_commitment=500
-    )
+    complete = VolumeLicenseFactory(partner=partner, tier=ServiceTier.COMPLETE, seat_commitment=500)
     core = VolumeLicenseFactory(partner=partner, tier=ServiceTier.CORE, seat_commitment=500)
 
     def onboard(n: int) -> Callable[[], object]:
         # Different pools do not queue on the same license lock: the unique index decides.
         return lambda: services.customer_create(
-            partner=partner, license=complete if n % 2 else core, legal_name="Acme Corp",
-            admin_email=f"it{n}@acme.example", tier_users=10 + n,
+            partner=partner,
+            license=complete if n % 2 else core,
+            legal_name="Acme Corp",
+            admin_email=f"it{n}@acme.example",
+            tier_users=10 + n,
         )
 
     results = race([onboard(n) for n in range(16)])
@@ -189,15 +195,15 @@ def test_offboarding_while_an_edit_adds_cloud_users_releases_everything(
     assert SeatAllocation.objects.filter(license=cloud_license, active=False).count() == added
 
 
-def test_racing_edits_of_one_customer_each_start_from_the_last(
-    complete_license, cloud_license
-):
+def test_racing_edits_of_one_customer_each_start_from_the_last(complete_license, cloud_license):
     customer = make_customer(license=complete_license, tier_users=10)
 
     def edit(n: int) -> Callable[[], object]:
         # Cloud users 0, 1, 2 in turn: edits add, change and release the cloud allocation.
         return lambda: services.customer_update(
-            customer=customer, legal_name=customer.legal_name, tier_users=11 + n,
+            customer=customer,
+            legal_name=customer.legal_name,
+            tier_users=11 + n,
             cloud_users=n % 3,
         )
 
@@ -233,7 +239,9 @@ def test_edits_touching_two_pools_in_opposite_orders_do_not_deadlock():
 
     def edit(customer: CustomerAccount, n: int) -> Callable[[], object]:
         return lambda: services.customer_update(
-            customer=customer, legal_name=customer.legal_name, tier_users=30 + n,
+            customer=customer,
+            legal_name=customer.legal_name,
+            tier_users=30 + n,
             cloud_users=10 + n,
         )
 
@@ -242,8 +250,12 @@ def test_edits_touching_two_pools_in_opposite_orders_do_not_deadlock():
 
     def onboard(n: int) -> Callable[[], object]:
         return lambda: services.customer_create(
-            partner=partner, license=complete, legal_name=f"Newcomer {n}",
-            admin_email=f"it{n}@newcomer.example", tier_users=5, cloud_users=5,
+            partner=partner,
+            license=complete,
+            legal_name=f"Newcomer {n}",
+            admin_email=f"it{n}@newcomer.example",
+            tier_users=5,
+            cloud_users=5,
         )
 
     jobs = [

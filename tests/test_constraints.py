@@ -153,11 +153,15 @@ def test_counter_follows_every_raw_insert_update_delete_and_deactivation(
     assert counter(core_license) == 410
 
     # Several rows in one statement, a row moved from one pool to another, then deletes.
-    raw("UPDATE licenses_seatallocation SET seats = seats + 1 WHERE license_id = %s",
-        [cloud_license.pk])
+    raw(
+        "UPDATE licenses_seatallocation SET seats = seats + 1 WHERE license_id = %s",
+        [cloud_license.pk],
+    )
     assert counter(cloud_license) == 34
-    raw(by_customer.format("license_id = %s, tier = %s"),
-        [complete_license.pk, ServiceTier.COMPLETE, other.pk, cloud_license.pk])
+    raw(
+        by_customer.format("license_id = %s, tier = %s"),
+        [complete_license.pk, ServiceTier.COMPLETE, other.pk, cloud_license.pk],
+    )
     assert counter(cloud_license) == 26
     assert counter(complete_license) == 8
     raw("DELETE FROM licenses_seatallocation WHERE customer_id = %s AND seats = 10", [other.pk])
@@ -184,8 +188,9 @@ def test_raw_duplicate_active_legal_name_is_refused(customer, core_license):
 
 def test_raw_status_without_offboarded_date_is_refused(customer):
     sql = "UPDATE licenses_customeraccount SET status = %s, offboarded_at = %s WHERE id = %s"
-    refused(sql, ["offboarded", None, customer.pk],
-            constraint="customer_offboarded_at_matches_status")
+    refused(
+        sql, ["offboarded", None, customer.pk], constraint="customer_offboarded_at_matches_status"
+    )
     raw(sql, ["offboarded", timezone.now(), customer.pk])
 
 

@@ -16,9 +16,9 @@ from tests.factories import VolumeLicenseFactory, make_customer
 
 
 def _header_and_rows(html: str) -> tuple[int, list[int]]:
-    table = html[html.index("<table"):html.index("</table>")]
-    head = table[table.index("<thead"):table.index("</thead>")]
-    body = table[table.index("<tbody"):]
+    table = html[html.index("<table") : html.index("</table>")]
+    head = table[table.index("<thead") : table.index("</thead>")]
+    body = table[table.index("<tbody") :]
     rows = re.findall(r'<tr class="customer-row.*?</tr>', body, flags=re.S)
     # Count only the row's own cells, not markup inside its dropdown.
     return head.count("<th "), [len(re.findall(r"<td[ >]", row)) for row in rows]
@@ -57,8 +57,12 @@ def test_rows_escape_what_partners_typed_and_show_numbers_and_dates_as_people_re
     license = VolumeLicenseFactory(partner=partner, tier=ServiceTier.COMPLETE, seat_commitment=5000)
     name = '<script>alert(1)</script> "Quoted" & Sons'
     customer = make_customer(
-        license=license, tier_users=1234, sat_users=7, legal_name=name,
-        admin_email="it@quoted.example", website='https://quoted.example/"><b>x',
+        license=license,
+        tier_users=1234,
+        sat_users=7,
+        legal_name=name,
+        admin_email="it@quoted.example",
+        website='https://quoted.example/"><b>x',
     )
     offboarded = make_customer(license=license, tier_users=2, legal_name="Gone Ltd")
     services.customer_offboard(customer=offboarded)
@@ -77,9 +81,10 @@ def test_rows_escape_what_partners_typed_and_show_numbers_and_dates_as_people_re
     assert "quoted.example/&#34;&gt;&lt;b&gt;x" in text  # the web site without its https://
     assert ">1,234</td>" in text and ">7</td>" in text
     assert "<td>Feb 28, 2026</td>" in text  # 03:00 UTC on Mar 1 is still Feb 28 in Toronto
-    assert reverse(
-        "licenses:customer_edit", kwargs={"license_pk": license.pk, "pk": customer.pk}
-    ) in text
+    assert (
+        reverse("licenses:customer_edit", kwargs={"license_pk": license.pk, "pk": customer.pk})
+        in text
+    )
     # The offboarded row: its date, History but no Edit or Offboard.
     off = offboarded.offboarded_at.astimezone(timezone.get_current_timezone())
     assert f"{off:%b} {off.day}, {off.year}</div>" in text

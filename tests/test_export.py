@@ -56,13 +56,19 @@ def totals_row(ws) -> tuple:
 @pytest.fixture
 def customers(complete_license, cloud_license):
     maple = make_customer(
-        license=complete_license, legal_name="Maple Leaf Dental Group", tier_users=100,
-        sat_users=60, website="https://mapleleafdental.example",
+        license=complete_license,
+        legal_name="Maple Leaf Dental Group",
+        tier_users=100,
+        sat_users=60,
+        website="https://mapleleafdental.example",
         admin_email="it@mapleleafdental.example",
     )
     harbour = make_customer(
-        license=complete_license, legal_name="Harbourfront Logistics Inc.", tier_users=100,
-        cloud_users=20, admin_email="admin@harbourfront.example",
+        license=complete_license,
+        legal_name="Harbourfront Logistics Inc.",
+        tier_users=100,
+        cloud_users=20,
+        admin_email="admin@harbourfront.example",
     )
     gone = make_customer(license=complete_license, legal_name="Gone Ltd", tier_users=7)
     customer_offboard(customer=gone)
@@ -82,8 +88,15 @@ def test_export_title_header_rows_types_and_totals(partner_client, complete_lice
     assert "Active customers" in ws["A2"].value
     # Bold, frozen header with an autofilter over header and data.
     assert header(ws) == [
-        "Legal name", "MDR Complete Users", "MDR Cloud Users", "Beauceron SAT Users",
-        "Sub-Partner", "Status", "Onboarded", "Offboarded", "Web Site",
+        "Legal name",
+        "MDR Complete Users",
+        "MDR Cloud Users",
+        "Beauceron SAT Users",
+        "Sub-Partner",
+        "Status",
+        "Onboarded",
+        "Offboarded",
+        "Web Site",
         "MDR Portal Administrator Email",
     ]
     assert all(c.font.b for c in ws[HEADER_ROW] if c.value)
@@ -138,7 +151,9 @@ def test_export_number_and_date_formats(partner_client, complete_license):
 def test_export_honours_search_filter_and_sort(partner_client, complete_license, customers):
     _, ws = download(partner_client, complete_license, status="", sort="-license_users")
     assert [r[0] for r in data_rows(ws)] == [  # equal users: by name
-        "Harbourfront Logistics Inc.", "Maple Leaf Dental Group", "Gone Ltd",
+        "Harbourfront Logistics Inc.",
+        "Maple Leaf Dental Group",
+        "Gone Ltd",
     ]
     gone = data_rows(ws)[2]
     assert gone[5] == "Offboarded" and isinstance(gone[7], dt.datetime)
@@ -177,8 +192,11 @@ def test_empty_export_still_has_header_and_zero_totals(partner_client, core_lice
 def test_formula_like_text_is_written_as_text(partner_client, complete_license, name):
     # Straight to the table: the service tidies white space, but old or imported rows may not be.
     customer = CustomerAccount.objects.create(
-        partner=complete_license.partner, license=complete_license, legal_name=name,
-        admin_email="=cmd@evil.example", website="",
+        partner=complete_license.partner,
+        license=complete_license,
+        legal_name=name,
+        admin_email="=cmd@evil.example",
+        website="",
     )
     SeatAllocation.objects.create(
         customer=customer, license=complete_license, tier=complete_license.tier, seats=3
@@ -196,8 +214,10 @@ def test_formula_like_text_is_written_as_text(partner_client, complete_license, 
 
 def test_control_characters_do_not_break_the_export(partner_client, complete_license):
     customer = CustomerAccount.objects.create(
-        partner=complete_license.partner, license=complete_license,
-        legal_name="Bell\x07 Corp", admin_email="it@bell.example",
+        partner=complete_license.partner,
+        license=complete_license,
+        legal_name="Bell\x07 Corp",
+        admin_email="it@bell.example",
     )
     SeatAllocation.objects.create(
         customer=customer, license=complete_license, tier=complete_license.tier, seats=1
@@ -212,7 +232,8 @@ def test_cloud_license_export_lists_cloud_seats(partner_client, core_license, cl
     _, ws = download(partner_client, cloud_license)
     assert header(ws)[:3] == ["Legal name", "MDR Cloud Users", "Customer's tier"]
     assert [r[:3] for r in data_rows(ws)] == [
-        ("Rideau", 10, "MDR Core"), ("Skyline", 25, "MDR Cloud"),
+        ("Rideau", 10, "MDR Core"),
+        ("Skyline", 25, "MDR Cloud"),
     ]
     assert totals_row(ws)[1] == 35
 
@@ -241,21 +262,29 @@ def test_sub_partner_export_holds_only_its_customers(
     client.force_login(other_user)
     response, ws = download(client, complete_license)
     assert [r[0] for r in data_rows(ws)] == ["Contoso Client"]
-    assert re.search(r"lmp-contoso-secure-it-complete-\d{4}-\d{2}-\d{2}\.xlsx",
-                     response["Content-Disposition"])
+    assert re.search(
+        r"lmp-contoso-secure-it-complete-\d{4}-\d{2}-\d{2}\.xlsx", response["Content-Disposition"]
+    )
     assert "shared by Northwind MSP" in ws["A1"].value
 
 
 def _peak_bytes(rows: int) -> int:
-    columns = [Column("Name", 30), Column("Users", 10, "int", total=True),
-               Column("Since", 12, "date")]
+    columns = [
+        Column("Name", 30),
+        Column("Users", 10, "int", total=True),
+        Column("Since", 12, "date"),
+    ]
     day = dt.date(2026, 1, 1)
     generated = ((f"Customer {i:06d}", i % 500, day) for i in range(rows))
     tracemalloc.start()
     try:
         with tempfile.TemporaryFile() as file:
             written = workbook_write(
-                file=file, sheet_title="Test", title="t", subtitle="s", columns=columns,
+                file=file,
+                sheet_title="Test",
+                title="t",
+                subtitle="s",
+                columns=columns,
                 rows=generated,
             )
         return tracemalloc.get_traced_memory()[1], written

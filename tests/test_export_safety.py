@@ -63,7 +63,10 @@ def poisoned(db):
         license.sub_partners.add(sub)
         customer = make_customer(license=license, partner=sub, tier_users=5, cloud_users=1)
         services.customer_update(
-            customer=customer, legal_name=customer.legal_name, tier_users=6, cloud_users=1,
+            customer=customer,
+            legal_name=customer.legal_name,
+            tier_users=6,
+            cloud_users=1,
             actor=actor,
         )
         values = {
@@ -106,8 +109,9 @@ def _dangerous_cells(book):
 def test_formula_like_text_stays_text_in_every_sheet(poisoned, params):
     book = _export(poisoned["client"], poisoned["license"], **params)
     cells = list(_dangerous_cells(book))
-    formulas = [(title, cell.coordinate, cell.value) for title, cell in cells
-                if cell.data_type != "s"]
+    formulas = [
+        (title, cell.coordinate, cell.value) for title, cell in cells if cell.data_type != "s"
+    ]
     assert formulas == []
 
     # Not vacuous: every planted value is in the customers sheet, exactly as stored.
@@ -133,7 +137,9 @@ def test_history_sheet_if_present_keeps_names_and_actors_as_text(poisoned):
         pytest.skip("the export has a single sheet in this checkout")
     history = book.worksheets[1]
     cells = [
-        cell for row in history.iter_rows() for cell in row
+        cell
+        for row in history.iter_rows()
+        for cell in row
         if isinstance(cell.value, str) and cell.value.startswith(READ_PREFIXES)
     ]
     assert cells, "the history sheet should name the formula-like customers"

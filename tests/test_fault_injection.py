@@ -99,8 +99,14 @@ def sensors_wizard(browser, partner, complete_license, cloud_license):
     wizard.details(tier_users="30", cloud_users="5")
     wizard.sensors(primary, {extra: 2})
     wizard.ship_custom(
-        {"recipient": "Ana Lima", "line1": "1 Main Street", "city": "Ottawa", "region": "ON",
-         "postal_code": "K1P 1J1", "country": "CA"}
+        {
+            "recipient": "Ana Lima",
+            "line1": "1 Main Street",
+            "city": "Ottawa",
+            "region": "ON",
+            "postal_code": "K1P 1J1",
+            "country": "CA",
+        }
     )
     return wizard
 
@@ -147,7 +153,10 @@ def test_onboarding_submit_fails_whole_and_can_be_submitted_again(
 @pytest.fixture
 def maple(complete_license, cloud_license):
     return make_customer(
-        license=complete_license, tier_users=100, cloud_users=20, sat_users=10,
+        license=complete_license,
+        tier_users=100,
+        cloud_users=20,
+        sat_users=10,
         legal_name="Maple Dental",
     )
 
@@ -180,19 +189,30 @@ def test_edit_fails_whole(monkeypatch, browser, maple, table, call):
     # A rename, more tier users and fewer cloud users: three writes, in one transaction.
     response = browser.post(
         edit_url(maple),
-        {"legal_name": "Maple Dental Group", "tier_users": "150", "cloud_users": "5",
-         "sat_users": "10"},
+        {
+            "legal_name": "Maple Dental Group",
+            "tier_users": "150",
+            "cloud_users": "5",
+            "sat_users": "10",
+        },
     )
     assert len(calls) == call
     assert_error_page(response)
     assert db_state() == before
 
     monkeypatch.undo()
-    assert browser.post(
-        edit_url(maple),
-        {"legal_name": "Maple Dental Group", "tier_users": "150", "cloud_users": "5",
-         "sat_users": "10"},
-    ).status_code == 302
+    assert (
+        browser.post(
+            edit_url(maple),
+            {
+                "legal_name": "Maple Dental Group",
+                "tier_users": "150",
+                "cloud_users": "5",
+                "sat_users": "10",
+            },
+        ).status_code
+        == 302
+    )
     maple.refresh_from_db()
     assert maple.legal_name == "Maple Dental Group"
 

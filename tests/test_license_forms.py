@@ -38,7 +38,10 @@ def test_blank_optional_counts_mean_zero(complete_license, cloud_license):
     form = CustomerAccountForm(VALID, customer=customer, cloud_license=cloud_license)
     assert form.is_valid(), form.errors
     assert form.cleaned_data == {
-        "legal_name": "Acme", "tier_users": 10, "cloud_users": 0, "sat_users": 0,
+        "legal_name": "Acme",
+        "tier_users": 10,
+        "cloud_users": 0,
+        "sat_users": 0,
     }
 
 
@@ -73,5 +76,6 @@ def test_errors_for_fields_the_form_does_not_show_go_above_the_form(core_license
     form.add_service_error(ValidationError({"sat_users": "SAT is Complete only."}))
     form.add_service_error(ValidationError("An offboarded customer cannot be edited."))
     assert form.non_field_errors() == [
-        "SAT is Complete only.", "An offboarded customer cannot be edited.",
+        "SAT is Complete only.",
+        "An offboarded customer cannot be edited.",
     ]

@@ -74,8 +74,11 @@ def bulk_customers(
 @pytest.fixture
 def maple(complete_license):
     return make_customer(
-        license=complete_license, legal_name="Maple Leaf Dental Group", tier_users=100,
-        sat_users=60, website="https://mapleleafdental.example",
+        license=complete_license,
+        legal_name="Maple Leaf Dental Group",
+        tier_users=100,
+        sat_users=60,
+        website="https://mapleleafdental.example",
         admin_email="it@mapleleafdental.example",
     )
 
@@ -83,8 +86,11 @@ def maple(complete_license):
 @pytest.fixture
 def harbour(complete_license):
     return make_customer(
-        license=complete_license, legal_name="Harbourfront Logistics Inc.", tier_users=100,
-        website="https://harbourfront.example", admin_email="admin@harbourfront.example",
+        license=complete_license,
+        legal_name="Harbourfront Logistics Inc.",
+        tier_users=100,
+        website="https://harbourfront.example",
+        admin_email="admin@harbourfront.example",
     )
 
 
@@ -120,7 +126,12 @@ def card_customers(response) -> dict[str, int]:
 
 
 def test_license_tab_counts_own_customers_and_a_sub_partners_managed_ones(
-    client, user, other_partner, other_user, complete_license, core_license,
+    client,
+    user,
+    other_partner,
+    other_user,
+    complete_license,
+    core_license,
     django_assert_num_queries,
 ):
     """Owner cards count every holder; a shared card counts only the sub-partner's customers.
@@ -149,7 +160,9 @@ def test_license_tab_counts_own_customers_and_a_sub_partners_managed_ones(
         license_url(complete_license): 1,
     }
     assert list(card_customers(response)) == [
-        license_url(core_license), license_url(own), license_url(complete_license),
+        license_url(core_license),
+        license_url(own),
+        license_url(complete_license),
     ]
 
     owner = Client()
@@ -219,15 +232,18 @@ def test_new_customer_falls_back_to_the_onboarding_tab(monkeypatch, complete_lic
 # --- License page: customer table --------------------------------------------------------------
 
 
-def test_customer_table_columns_on_complete(
-    partner_client, complete_license, cloud_license, maple
-):
+def test_customer_table_columns_on_complete(partner_client, complete_license, cloud_license, maple):
     make_customer(license=complete_license, legal_name="Cloudy Co", tier_users=5, cloud_users=7)
     response = partner_client.get(license_url(complete_license))
     text = response.text
     for header in (
-        "Legal name", "MDR Complete Users", "MDR Cloud Users", "Beauceron SAT Users",
-        "Sub-Partner", "Status", "Onboarded",
+        "Legal name",
+        "MDR Complete Users",
+        "MDR Cloud Users",
+        "Beauceron SAT Users",
+        "Sub-Partner",
+        "Status",
+        "Onboarded",
     ):
         assert f">{header}<" in text, header
     row = re.search(r'data-customer="\d+">(.*?)</tr>', text, re.S).group(1)
@@ -330,12 +346,25 @@ def sortable(partner, complete_license, cloud_license):
     lakeside = PartnerFactory(name="Lakeside IT")
     beacon = PartnerFactory(name="Beacon Partners")
     complete_license.sub_partners.add(lakeside, beacon)
-    a = make_customer(license=complete_license, legal_name="alpha corp", tier_users=30,
-                      cloud_users=1, sat_users=5, sub_partner=lakeside)
-    b = make_customer(license=complete_license, legal_name="Bravo Ltd", tier_users=10,
-                      cloud_users=3, sat_users=10)
-    c = make_customer(license=complete_license, legal_name="Charlie Inc", tier_users=20,
-                      cloud_users=2, sat_users=0, sub_partner=beacon)
+    a = make_customer(
+        license=complete_license,
+        legal_name="alpha corp",
+        tier_users=30,
+        cloud_users=1,
+        sat_users=5,
+        sub_partner=lakeside,
+    )
+    b = make_customer(
+        license=complete_license, legal_name="Bravo Ltd", tier_users=10, cloud_users=3, sat_users=10
+    )
+    c = make_customer(
+        license=complete_license,
+        legal_name="Charlie Inc",
+        tier_users=20,
+        cloud_users=2,
+        sat_users=0,
+        sub_partner=beacon,
+    )
     now = timezone.now()
     for customer, days in ((a, 1), (b, 3), (c, 2)):
         CustomerAccount.objects.filter(pk=customer.pk).update(
@@ -387,8 +416,10 @@ def test_pagination_shows_fifty_a_page_and_survives_bad_page_numbers(
     assert len(row_ids(partner_client.get(url, {"page": 999}))) == 20
     assert len(row_ids(partner_client.get(url, {"page": "abc"}))) == 50
     assert len(row_ids(partner_client.get(url, {"per_page": 100000}))) == 120
-    pages = set(row_ids(first)) | set(row_ids(partner_client.get(url, {"page": 2}))) | set(
-        row_ids(last)
+    pages = (
+        set(row_ids(first))
+        | set(row_ids(partner_client.get(url, {"page": 2})))
+        | set(row_ids(last))
     )
     assert len(pages) == 120  # no row repeated or lost across pages
 
@@ -410,8 +441,9 @@ def test_license_page_query_count_does_not_grow_with_customers(
 
 def table_count(response) -> int:
     """The N of "Showing 1–50 of N customers" under the table."""
-    return int(re.search(r"Showing [\d,]+–[\d,]+ of ([\d,]+) customer", response.text)[1]
-               .replace(",", ""))
+    return int(
+        re.search(r"Showing [\d,]+–[\d,]+ of ([\d,]+) customer", response.text)[1].replace(",", "")
+    )
 
 
 def test_counts_the_page_shows_match_its_rows_through_onboard_edit_and_offboard(
@@ -457,9 +489,7 @@ def test_anonymous_user_is_sent_to_login(client, complete_license):
 # --- Tenancy ---------------------------------------------------------------------------------
 
 
-def test_other_partner_gets_404_on_every_url_get_and_post(
-    other_client, complete_license, maple
-):
+def test_other_partner_gets_404_on_every_url_get_and_post(other_client, complete_license, maple):
     complete_license.refresh_from_db()
     before = (complete_license.allocated, maple.legal_name)
     urls = [
@@ -500,7 +530,9 @@ def test_sub_partner_sees_shared_license_but_only_its_own_customers(
 ):
     complete_license.sub_partners.add(other_partner)
     managed = make_customer(
-        license=complete_license, partner=other_partner, legal_name="Managed By Contoso",
+        license=complete_license,
+        partner=other_partner,
+        legal_name="Managed By Contoso",
         tier_users=7,
     )
     client.force_login(other_user)
@@ -529,8 +561,12 @@ def test_edit_page_shows_fields_and_remaining_users(
     assert response.status_code == 200
     text = response.text
     assert 'value="Maple Leaf Dental Group"' in text
-    for label in ("Customer Legal Name", "MDR Complete Users", "MDR Cloud Users",
-                  "Beauceron SAT Users"):
+    for label in (
+        "Customer Legal Name",
+        "MDR Complete Users",
+        "MDR Cloud Users",
+        "Beauceron SAT Users",
+    ):
         assert label in text
     assert ">Submit<" in text
     # Remaining for this customer: the pool's unallocated + what it already holds.
@@ -554,8 +590,12 @@ def test_edit_submit_changes_users_and_says_what_changed(
 ):
     response = partner_client.post(
         edit_url(complete_license, maple),
-        {"legal_name": "Maple Leaf Dental", "tier_users": "120", "cloud_users": "15",
-         "sat_users": "60"},
+        {
+            "legal_name": "Maple Leaf Dental",
+            "tier_users": "120",
+            "cloud_users": "15",
+            "sat_users": "60",
+        },
         follow=True,
     )
     assert response.redirect_chain[-1][0] == license_url(complete_license)
@@ -588,16 +628,24 @@ def test_edit_without_changes_says_so(partner_client, complete_license, maple):
         ({"cloud_users": "-1"}, "cloud_users", "-1"),
         ({"cloud_users": "999"}, "cloud_users", "999"),  # cloud pool has 300
         ({"sat_users": "151"}, "sat_users", "151"),  # more than the 150 tier users
-        ({"legal_name": "harbourfront logistics INC."},
-         "legal_name", "harbourfront logistics INC."),
+        (
+            {"legal_name": "harbourfront logistics INC."},
+            "legal_name",
+            "harbourfront logistics INC.",
+        ),
         ({"legal_name": "   "}, "legal_name", None),
     ],
 )
 def test_edit_errors_show_next_to_the_field_with_what_was_typed(
     partner_client, complete_license, cloud_license, maple, harbour, data, field, typed
 ):
-    post = {"legal_name": "Maple Renamed", "tier_users": "150", "cloud_users": "0",
-            "sat_users": "0", **data}
+    post = {
+        "legal_name": "Maple Renamed",
+        "tier_users": "150",
+        "cloud_users": "0",
+        "sat_users": "0",
+        **data,
+    }
     response = partner_client.post(edit_url(complete_license, maple), post)
     assert response.status_code == 200
     form = response.context["form"]
@@ -635,7 +683,8 @@ def test_offboarded_customer_cannot_be_edited(partner_client, complete_license, 
         partner_client.get(edit_url(complete_license, harbour), follow=True),
         partner_client.post(
             edit_url(complete_license, harbour),
-            {"legal_name": "Back", "tier_users": "1"}, follow=True,
+            {"legal_name": "Back", "tier_users": "1"},
+            follow=True,
         ),
     ):
         assert response.status_code == 200
@@ -650,9 +699,12 @@ def test_edit_and_offboard_need_csrf(client, user, complete_license, maple):
 
     csrf_client = Client(enforce_csrf_checks=True)
     csrf_client.force_login(user)
-    assert csrf_client.post(
-        edit_url(complete_license, maple), {"legal_name": "x", "tier_users": "1"}
-    ).status_code == 403
+    assert (
+        csrf_client.post(
+            edit_url(complete_license, maple), {"legal_name": "x", "tier_users": "1"}
+        ).status_code
+        == 403
+    )
     assert csrf_client.post(offboard_url(complete_license, maple)).status_code == 403
     maple.refresh_from_db()
     assert maple.status == CustomerStatus.ACTIVE

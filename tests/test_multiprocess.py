@@ -119,17 +119,18 @@ def race(
     outcomes = [o for result, _, _ in results for o in result]
     statuses = Counter(s for _, _, seen in results for s in seen)
     errors = [
-        o for o in outcomes
+        o
+        for o in outcomes
         if o.result == "error" and not (shared_session and set(o.statuses) <= {200, 302})
     ]
     assert errors == [], (
-        f"{len(errors)} flows failed, e.g. {errors[0]!r}\n--- gunicorn log ---\n"
-        f"{server.log_tail()}"
+        f"{len(errors)} flows failed, e.g. {errors[0]!r}\n--- gunicorn log ---\n{server.log_tail()}"
     )
     # Every response is a page, a redirect after a POST, or (never here) a refusal: no 500.
     assert set(statuses) <= {200, 302}, statuses
-    unclear = [o.message for o in outcomes if o.result == "refused"
-               and not CLEAR_REFUSAL.search(o.message)]
+    unclear = [
+        o.message for o in outcomes if o.result == "refused" and not CLEAR_REFUSAL.search(o.message)
+    ]
     assert unclear == [], unclear
     oversubscribed = 0
     for pool in pools:
@@ -207,17 +208,34 @@ def test_edits_onboardings_and_offboardings_from_four_processes_never_oversell_o
             action = rng.choices(["edit", "onboard", "offboard"], weights=[5, 3, 1.2])[0]
             if action == "edit":
                 tier = rng.randint(1, 40)
-                plan.append(("edit", edit_path(customer), {
-                    "legal_name": customer.legal_name, "tier_users": tier,
-                    "cloud_users": rng.randint(0, 12), "sat_users": rng.randint(0, tier),
-                }))
+                plan.append(
+                    (
+                        "edit",
+                        edit_path(customer),
+                        {
+                            "legal_name": customer.legal_name,
+                            "tier_users": tier,
+                            "cloud_users": rng.randint(0, 12),
+                            "sat_users": rng.randint(0, tier),
+                        },
+                    )
+                )
             elif action == "onboard":
-                plan.append(("onboard", wizard, prefix, {
-                    "legal_name": f"Racer {process}-{n:02d} Inc.", "website": "",
-                    "admin_email": f"it{process}{n}@racer.example",
-                    "tier_users": rng.randint(5, 40), "cloud_users": rng.randint(0, 8),
-                    "sat_users": 0,
-                }))
+                plan.append(
+                    (
+                        "onboard",
+                        wizard,
+                        prefix,
+                        {
+                            "legal_name": f"Racer {process}-{n:02d} Inc.",
+                            "website": "",
+                            "admin_email": f"it{process}{n}@racer.example",
+                            "tier_users": rng.randint(5, 40),
+                            "cloud_users": rng.randint(0, 8),
+                            "sat_users": 0,
+                        },
+                    )
+                )
             else:
                 plan.append(("offboard", offboard_path(customer)))
         plans.append((login_cookies(user), plan))
@@ -229,12 +247,11 @@ def test_edits_onboardings_and_offboardings_from_four_processes_never_oversell_o
     assert figures["successes"]["edit"] and figures["refusals"]["edit"]
     assert figures["successes"]["onboard"]
     # Exactly the onboardings that succeeded left a customer and an order; refused ones nothing.
-    onboarded = {
-        o.legal_name for o in OnboardingRequest.objects.filter(license=pool)
-    }
+    onboarded = {o.legal_name for o in OnboardingRequest.objects.filter(license=pool)}
     created = set(
-        CustomerAccount.objects.filter(license=pool, legal_name__startswith="Racer ")
-        .values_list("legal_name", flat=True)
+        CustomerAccount.objects.filter(license=pool, legal_name__startswith="Racer ").values_list(
+            "legal_name", flat=True
+        )
     )
     assert created == onboarded
     assert len(onboarded) == figures["successes"]["onboard"]
@@ -251,9 +268,7 @@ def test_tier_and_cloud_edits_on_two_licenses_in_opposite_orders_do_not_deadlock
     partner = PartnerFactory(name="Crossing MSP")
     # Complete < Cloud < Core by primary key: a Complete customer's edit writes Complete then
     # Cloud, a Core customer's writes Cloud then Core, and Cloud customers only touch Cloud.
-    complete = VolumeLicenseFactory(
-        partner=partner, tier=ServiceTier.COMPLETE, seat_commitment=400
-    )
+    complete = VolumeLicenseFactory(partner=partner, tier=ServiceTier.COMPLETE, seat_commitment=400)
     cloud = VolumeLicenseFactory(partner=partner, tier=ServiceTier.CLOUD, seat_commitment=260)
     core = VolumeLicenseFactory(partner=partner, tier=ServiceTier.CORE, seat_commitment=400)
     assert complete.pk < cloud.pk < core.pk
@@ -284,17 +299,28 @@ def test_tier_and_cloud_edits_on_two_licenses_in_opposite_orders_do_not_deadlock
                 continue
             if pick < 0.25:
                 customer = rng.choice(on_cloud)
-                plan.append(("edit", edit_path(customer), {
-                    "legal_name": customer.legal_name, "tier_users": rng.randint(1, 40),
-                }))
+                plan.append(
+                    (
+                        "edit",
+                        edit_path(customer),
+                        {
+                            "legal_name": customer.legal_name,
+                            "tier_users": rng.randint(1, 40),
+                        },
+                    )
+                )
                 continue
             customer = rng.choice(on_complete if n % 2 else on_core)
             tier, cloud_users = (
-                (rng.randint(30, 70), rng.randint(0, 5)) if grow_tier
+                (rng.randint(30, 70), rng.randint(0, 5))
+                if grow_tier
                 else (rng.randint(1, 10), rng.randint(20, 45))
             )
-            form = {"legal_name": customer.legal_name, "tier_users": tier,
-                    "cloud_users": cloud_users}
+            form = {
+                "legal_name": customer.legal_name,
+                "tier_users": tier,
+                "cloud_users": cloud_users,
+            }
             if customer.license_id == complete.pk:
                 form["sat_users"] = 0
             plan.append(("edit", edit_path(customer), form))
@@ -319,10 +345,17 @@ def test_one_submit_clicked_in_four_processes_at_once_onboards_once(server, reco
     wizard = reverse("onboarding:wizard", kwargs={"license_pk": pool.pk})
     prefix = f"onboarding_wizard_view_{pool.pk}"
     browser = LmpUser(server.port, login_cookies(user))
-    review = browser.onboard_to_review(wizard, prefix, {
-        "legal_name": "Impatient Clinic", "website": "", "admin_email": "it@impatient.example",
-        "tier_users": 40, "sat_users": 0,
-    })
+    review = browser.onboard_to_review(
+        wizard,
+        prefix,
+        {
+            "legal_name": "Impatient Clinic",
+            "website": "",
+            "admin_email": "it@impatient.example",
+            "tier_users": 40,
+            "sat_users": 0,
+        },
+    )
     browser.close()
     assert review.hidden(f"{prefix}-current_step") == "review"
     token = review.hidden("onboarding_token")

@@ -47,8 +47,14 @@ def test_virtual_order_creates_request_customer_and_allocations(
     token = uuid.uuid4()
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         submission = submit_order(
-            license=complete_license, actor=user, token=token, tier_users=120, cloud_users=30,
-            sat_users=100, website="https://acme.example", hosting_region="au",
+            license=complete_license,
+            actor=user,
+            token=token,
+            tier_users=120,
+            cloud_users=30,
+            sat_users=100,
+            website="https://acme.example",
+            hosting_region="au",
         )
     assert submission.created
     order = submission.request
@@ -106,8 +112,7 @@ def test_default_address_missing_is_refused_and_nothing_saved(complete_license, 
     with pytest.raises(ValidationError) as exc:
         submit_order(license=complete_license, appliances=sensor_orders(rack))
     assert exc.value.message_dict == {
-        "ship_to": ["Your organisation has no default shipping address; enter an address "
-                    "instead."]
+        "ship_to": ["Your organisation has no default shipping address; enter an address instead."]
     }
     assert nothing_persisted()
     complete_license.refresh_from_db()
@@ -136,7 +141,9 @@ def test_refusals_keep_the_database_unchanged(complete_license, kwargs, field):
 def test_virtual_with_appliances_or_sensors_without_primary_are_refused(complete_license, rack):
     with pytest.raises(ValidationError) as exc:
         submit_order(
-            license=complete_license, deployment="virtual", hosting_region="ca",
+            license=complete_license,
+            deployment="virtual",
+            hosting_region="ca",
             appliances=sensor_orders(rack),
         )
     assert "deployment" in exc.value.message_dict
@@ -162,7 +169,8 @@ def test_retired_appliance_is_refused(complete_license, rack, default_address):
 def test_bad_postal_code_is_refused_after_nothing_is_saved(complete_license, rack):
     with pytest.raises(ValidationError) as exc:
         submit_order(
-            license=complete_license, ship_to="custom",
+            license=complete_license,
+            ship_to="custom",
             appliances=sensor_orders(rack, address={**OTTAWA, "postal_code": "K1P"}),
         )
     assert exc.value.message_dict["postal_code"] == [
@@ -190,9 +198,7 @@ def test_failure_after_the_customer_row_rolls_everything_back_and_sends_nothing(
         ) as failing,
         pytest.raises(RuntimeError),
     ):
-        submit_order(
-            license=complete_license, cloud_users=10, appliances=sensor_orders(rack)
-        )
+        submit_order(license=complete_license, cloud_users=10, appliances=sensor_orders(rack))
     assert failing.called  # the customer, allocations and request rows were written first
     assert nothing_persisted()
     complete_license.refresh_from_db()
@@ -230,7 +236,10 @@ def test_email_goes_to_the_submitter_with_the_administrator_invited(
     user = UserFactory(username="alex.chen", email="alex@northwind.example", first_name="Alex")
     with django_capture_on_commit_callbacks(execute=True):
         submit_order(
-            license=complete_license, actor=user, cloud_users=5, sat_users=10,
+            license=complete_license,
+            actor=user,
+            cloud_users=5,
+            sat_users=10,
             site_url="https://lmp.example/",
         )
     (email,) = mail.outbox
@@ -297,14 +306,18 @@ def test_query_count_is_the_same_for_one_and_ten_appliances(
         ]
         with CaptureQueriesContext(connection) as queries:
             submit_order(
-                license=complete_license, appliances=orders, ship_to="per_appliance",
+                license=complete_license,
+                appliances=orders,
+                ship_to="per_appliance",
                 legal_name=f"Customer {n}",
             )
         counts.append(len(queries))
     assert counts[0] == counts[1], counts
     with django_assert_max_num_queries(20):
         submit_order(
-            license=complete_license, legal_name="Customer pinned", ship_to="per_appliance",
+            license=complete_license,
+            legal_name="Customer pinned",
+            ship_to="per_appliance",
             appliances=[
                 ApplianceOrder(o.appliance_id, o.role, {**OTTAWA, "line1": f"{i} Bank Street"})
                 for i, o in enumerate(sensor_orders(rack, *[desktop] * 9))

@@ -200,8 +200,12 @@ def test_details_labels_follow_the_seed_for_mdr_complete(wizard):
     response = wizard.incident()
     assert current_step(response) == "details"
     for label in (
-        "Customer Legal Name", "Web Site", "MDR Portal Administrator Email",
-        "MDR Complete Users", "MDR Cloud Users", "Beauceron SAT Users",
+        "Customer Legal Name",
+        "Web Site",
+        "MDR Portal Administrator Email",
+        "MDR Complete Users",
+        "MDR Cloud Users",
+        "Beauceron SAT Users",
     ):
         assert label in response.text
     assert "Users Available (1,990)" in response.text
@@ -373,9 +377,7 @@ def test_unknown_or_retired_appliance_is_a_field_error(wizard, rack):
             "deployment", {"deployment": "network_sensors", "primary_appliance": value}
         )
         assert current_step(response) == "deployment"
-        assert errors(response, "primary_appliance") == [
-            "Choose an appliance from the catalogue."
-        ]
+        assert errors(response, "primary_appliance") == ["Choose an appliance from the catalogue."]
     assert "NS-50 Retired" not in response.text
 
 
@@ -437,9 +439,7 @@ def test_custom_address_is_validated_and_tidied(wizard, rack):
     assert errors(response, "recipient") == ["This field cannot be blank."]
     assert errors(response, "postal_code") == ["Enter a Canadian postal code such as K1A 0B1."]
     response = wizard.ship_custom({**OTTAWA, "country": "US", "postal_code": "K1P 6L5"})
-    assert errors(response, "postal_code") == [
-        "Enter a US ZIP code such as 12345 or 12345-6789."
-    ]
+    assert errors(response, "postal_code") == ["Enter a US ZIP code such as 12345 or 12345-6789."]
     assert current_step(wizard.ship_custom(OTTAWA)) == "review"
     wizard.review()
     address = Shipment.objects.get().address
@@ -475,9 +475,7 @@ def test_per_appliance_addresses_each_appliance_exactly_once(wizard, rack, deskt
     assert errors(response, "unit") == ["Choose the appliance this address is for."]
     # A bad postal code is refused next to the field; the list is unchanged.
     response = wizard.add_address("additional-1", {**BOSTON, "postal_code": "0211"})
-    assert errors(response, "postal_code") == [
-        "Enter a US ZIP code such as 12345 or 12345-6789."
-    ]
+    assert errors(response, "postal_code") == ["Enter a US ZIP code such as 12345 or 12345-6789."]
     assert len(response.context["form"].entry_rows) == 1
 
     wizard.add_address("additional-1", BOSTON)
@@ -490,15 +488,13 @@ def test_per_appliance_addresses_each_appliance_exactly_once(wizard, rack, deskt
     wizard.add_address("additional-2", BOSTON)
     response = wizard.remove_address("additional-1")
     assert [r["unit"].key for r in response.context["form"].entry_rows] == [
-        "primary", "additional-2"
+        "primary",
+        "additional-2",
     ]
     wizard.add_address("additional-1", OTTAWA)
     assert current_step(wizard.ship_per_appliance()) == "review"
     wizard.review()
-    by_role = {
-        (s.role, s.address.city)
-        for s in Shipment.objects.select_related("address")
-    }
+    by_role = {(s.role, s.address.city) for s in Shipment.objects.select_related("address")}
     assert by_role == {("primary", "Ottawa"), ("additional", "Ottawa"), ("additional", "Boston")}
     # Identical addresses are saved once.
     assert Address.objects.filter(city__in=["Ottawa", "Boston"]).count() == 2
@@ -523,8 +519,14 @@ def test_review_shows_everything_and_needs_the_confirmation(wizard, rack, deskto
     response = wizard.ship_per_appliance()
     assert current_step(response) == "review"
     for text in (
-        "Acme Dental Inc.", "it@acme-dental.example", "MDR Complete Users", "Network sensor(s)",
-        "Primary appliance", "NS-1000 Rack Sensor", "Additional sensor 1", "Boston MA 02110-1234",
+        "Acme Dental Inc.",
+        "it@acme-dental.example",
+        "MDR Complete Users",
+        "Network sensor(s)",
+        "Primary appliance",
+        "NS-1000 Rack Sensor",
+        "Additional sensor 1",
+        "Boston MA 02110-1234",
         "I confirm that the information above is accurate.",
     ):
         assert text in response.text
@@ -653,7 +655,9 @@ def test_submit_creates_the_customer_allocations_and_order_then_mails(
     assert str(order.token) == token
     customer = order.customer
     assert (customer.legal_name, customer.deployment, customer.hosting_region) == (
-        "Acme Dental Inc.", "virtual", "us"
+        "Acme Dental Inc.",
+        "virtual",
+        "us",
     )
     allocations = {a.license_id: a for a in customer.allocations.all()}
     assert allocations[complete_license.pk].seats == 25
@@ -695,8 +699,10 @@ def test_pool_emptied_meanwhile_sends_back_to_details_with_the_numbers(
     assert response.status_code == 200
     assert current_step(response) == "details"
     assert errors(response, "tier_users") == ["Only 10 MDR Complete users are available."]
-    assert any("Something changed since you filled in “Customer details”" in m
-               for m in messages_of(response))
+    assert any(
+        "Something changed since you filled in “Customer details”" in m
+        for m in messages_of(response)
+    )
     assert not OnboardingRequest.objects.exists()
     assert CustomerAccount.objects.count() == 1
     assert mail.outbox == []
@@ -725,8 +731,10 @@ def test_pool_taken_between_the_checks_and_the_lock_is_shown_on_details(
     response = wizard.review()
     assert current_step(response) == "details"
     assert errors(response, "tier_users") == ["Only 3 MDR Complete users are available."]
-    assert any(m.startswith("Nothing was submitted: Only 3 MDR Complete users are available.")
-               for m in messages_of(response))
+    assert any(
+        m.startswith("Nothing was submitted: Only 3 MDR Complete users are available.")
+        for m in messages_of(response)
+    )
     # The wizard's data survived the refusal.
     assert wizard.storage["step_data"]["details"]
     monkeypatch.undo()
@@ -745,9 +753,7 @@ def test_name_taken_meanwhile_sends_back_to_details(wizard, complete_license):
     ]
 
 
-def test_back_and_resubmit_finds_the_first_order(
-    wizard, django_capture_on_commit_callbacks
-):
+def test_back_and_resubmit_finds_the_first_order(wizard, django_capture_on_commit_callbacks):
     wizard.run_virtual()
     token = wizard.token
     with django_capture_on_commit_callbacks(execute=True):
@@ -853,25 +859,29 @@ def test_core_and_cloud_tiers_onboard_too(partner_client, core_license, cloud_li
         wizard.run_virtual(legal_name=f"Customer on {license.tier}")
         assert wizard.review().status_code == 302
     assert {c.license.tier for c in CustomerAccount.objects.all()} == {
-        ServiceTier.CORE, ServiceTier.CLOUD
+        ServiceTier.CORE,
+        ServiceTier.CLOUD,
     }
 
 
-def test_license_shared_with_nobody_rejects_a_license_from_another_owner(
-    partner_client, partner
-):
+def test_license_shared_with_nobody_rejects_a_license_from_another_owner(partner_client, partner):
     foreign = VolumeLicenseFactory(partner=PartnerFactory(name="Initech MSP"))
     url = reverse("onboarding:wizard", kwargs={"license_pk": foreign.pk})
     assert partner_client.get(url).status_code == 404
 
 
 def test_tab_and_confirmation_queries_do_not_grow_with_orders(
-    partner_client, complete_license, default_address, rack, desktop,
+    partner_client,
+    complete_license,
+    default_address,
+    rack,
+    desktop,
     django_assert_max_num_queries,
 ):
     for n in range(5):
         submit_order(
-            license=complete_license, legal_name=f"Customer {n}",
+            license=complete_license,
+            legal_name=f"Customer {n}",
             appliances=sensor_orders(rack, desktop, desktop),
         )
     with django_assert_max_num_queries(12):

@@ -33,8 +33,13 @@ def snapshot() -> dict:
     }
     licenses = list(
         VolumeLicense.objects.order_by("partner__name", "tier").values_list(
-            "partner__name", "tier", "seat_commitment", "allocated", "renewal_date",
-            "price_per_user", "currency",
+            "partner__name",
+            "tier",
+            "seat_commitment",
+            "allocated",
+            "renewal_date",
+            "price_per_user",
+            "currency",
         )
     )
     customers = list(
@@ -47,8 +52,12 @@ def snapshot() -> dict:
             "customer__legal_name", "tier", "seats", "sat_users", "active"
         )
     )
-    return {"counts": counts, "licenses": licenses, "customers": customers,
-            "allocations": allocations}
+    return {
+        "counts": counts,
+        "licenses": licenses,
+        "customers": customers,
+        "allocations": allocations,
+    }
 
 
 def test_seed_demo_twice_gives_the_same_data():
@@ -64,12 +73,15 @@ def test_seed_mirrors_the_example_license():
     northwind = Partner.objects.get(name="Northwind MSP")
     complete = VolumeLicense.objects.get(partner=northwind, tier=ServiceTier.COMPLETE)
     assert (complete.seat_commitment, complete.allocated, complete.unallocated) == (1990, 200, 1790)
-    assert sorted(
-        complete.allocations.filter(active=True).values_list("seats", flat=True)
-    ) == [100, 100]
+    assert sorted(complete.allocations.filter(active=True).values_list("seats", flat=True)) == [
+        100,
+        100,
+    ]
     assert complete.customers.filter(status=CustomerStatus.ACTIVE).count() == 2
     assert set(northwind.licenses.values_list("tier", flat=True)) == {
-        ServiceTier.COMPLETE, ServiceTier.CORE, ServiceTier.CLOUD,
+        ServiceTier.COMPLETE,
+        ServiceTier.CORE,
+        ServiceTier.CLOUD,
     }
     assert northwind.default_address is not None
     assert northwind.default_address.partner == northwind

@@ -51,9 +51,16 @@ def test_create_allocates_tier_cloud_and_sat_users(
 ):
     with django_assert_max_num_queries(11):
         customer = services.customer_create(
-            partner=partner, license=complete_license, legal_name="  Maple   Leaf Dental ",
-            admin_email="it@mapleleaf.example", tier_users=100, cloud_users=20, sat_users=60,
-            website="https://mapleleaf.example", deployment="virtual", hosting_region="ca",
+            partner=partner,
+            license=complete_license,
+            legal_name="  Maple   Leaf Dental ",
+            admin_email="it@mapleleaf.example",
+            tier_users=100,
+            cloud_users=20,
+            sat_users=60,
+            website="https://mapleleaf.example",
+            deployment="virtual",
+            hosting_region="ca",
         )
     customer.refresh_from_db()
     assert customer.legal_name == "Maple Leaf Dental"
@@ -253,13 +260,19 @@ def test_update_changes_allocations_and_reports_what_changed(
     complete_license, cloud_license, django_assert_max_num_queries
 ):
     customer = make_customer(
-        license=complete_license, tier_users=100, cloud_users=20, sat_users=60,
+        license=complete_license,
+        tier_users=100,
+        cloud_users=20,
+        sat_users=60,
         legal_name="Maple Leaf Dental",
     )
     with django_assert_max_num_queries(12):
         changes = services.customer_update(
-            customer=customer, legal_name="Maple Leaf Dental Group", tier_users=1500,
-            cloud_users=5, sat_users=80,
+            customer=customer,
+            legal_name="Maple Leaf Dental Group",
+            tier_users=1500,
+            cloud_users=5,
+            sat_users=80,
         )
     assert [str(c) for c in changes] == [
         "Legal name “Maple Leaf Dental” → “Maple Leaf Dental Group”",
@@ -300,9 +313,12 @@ def test_a_users_edit_is_a_lock_a_read_and_two_writes(
 
 def test_update_with_nothing_changed_changes_nothing(complete_license):
     customer = make_customer(license=complete_license, tier_users=10, sat_users=4)
-    assert services.customer_update(
-        customer=customer, legal_name=customer.legal_name, tier_users=10, sat_users=4
-    ) == []
+    assert (
+        services.customer_update(
+            customer=customer, legal_name=customer.legal_name, tier_users=10, sat_users=4
+        )
+        == []
+    )
     assert allocated(complete_license) == 10
 
 
@@ -471,14 +487,18 @@ def test_offboard_releases_seats_and_keeps_the_row(
     complete_license, cloud_license, django_assert_max_num_queries
 ):
     customer = make_customer(
-        license=complete_license, tier_users=100, cloud_users=20, sat_users=30,
+        license=complete_license,
+        tier_users=100,
+        cloud_users=20,
+        sat_users=30,
         legal_name="Harbourfront Logistics",
     )
     keep = make_customer(license=complete_license, tier_users=100)
     with django_assert_max_num_queries(10):
         released = services.customer_offboard(customer=customer)
     assert {lic.pk: seats for lic, seats in released.items()} == {
-        complete_license.pk: 100, cloud_license.pk: 20,
+        complete_license.pk: 100,
+        cloud_license.pk: 20,
     }
     assert customer.status == CustomerStatus.OFFBOARDED  # the caller's copy follows
     customer.refresh_from_db()
@@ -531,9 +551,7 @@ def test_commitment_cannot_go_below_what_is_allocated(complete_license):
     make_customer(license=complete_license, tier_users=100)
     with pytest.raises(ValidationError) as excinfo:
         services.license_commitment_set(license=complete_license, seat_commitment=199)
-    assert errors_of(excinfo) == {
-        "seat_commitment": [BELOW_200]
-    }
+    assert errors_of(excinfo) == {"seat_commitment": [BELOW_200]}
     complete_license.refresh_from_db()
     assert complete_license.seat_commitment == 1990
     services.license_commitment_set(license=complete_license, seat_commitment=200)
@@ -548,8 +566,9 @@ def test_commitment_refused_message_for_one_seat(core_license):
     with pytest.raises(ValidationError) as excinfo:
         services.license_commitment_set(license=core_license, seat_commitment=0)
     assert errors_of(excinfo) == {
-        "seat_commitment": ["The seat commitment cannot be lower than the 1 seat already "
-                            "allocated."]
+        "seat_commitment": [
+            "The seat commitment cannot be lower than the 1 seat already allocated."
+        ]
     }
 
 
@@ -571,8 +590,12 @@ def test_commitment_refuses_bad_numbers(core_license, value, message):
 
 def test_license_save_creates_and_updates_terms(partner, complete_license):
     license = VolumeLicense(
-        partner=partner, tier=ServiceTier.CORE, seat_commitment=300,
-        renewal_date=complete_license.renewal_date, price_per_user="9.25", currency="USD",
+        partner=partner,
+        tier=ServiceTier.CORE,
+        seat_commitment=300,
+        renewal_date=complete_license.renewal_date,
+        price_per_user="9.25",
+        currency="USD",
     )
     services.license_save(license=license)
     assert VolumeLicense.objects.get(pk=license.pk).seat_commitment == 300
@@ -593,12 +616,11 @@ def test_license_save_refuses_commitment_below_allocated(complete_license):
     complete_license.price_per_user = "1.00"
     with pytest.raises(ValidationError) as excinfo:
         services.license_save(license=complete_license)
-    assert errors_of(excinfo) == {
-        "seat_commitment": [BELOW_200]
-    }
+    assert errors_of(excinfo) == {"seat_commitment": [BELOW_200]}
     complete_license.refresh_from_db()
     assert (complete_license.seat_commitment, str(complete_license.price_per_user)) == (
-        1990, "14.50",
+        1990,
+        "14.50",
     )
 
 

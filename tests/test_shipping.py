@@ -91,9 +91,7 @@ def order(partner, complete_license):
     partner.save(update_fields=["default_address"])
     rack = ApplianceFactory(name="NS-1000 Rack Sensor")
     desktop = ApplianceFactory(name="NS-100 Desktop Sensor")
-    return submit_order(
-        license=complete_license, appliances=sensor_orders(rack, desktop)
-    ).request
+    return submit_order(license=complete_license, appliances=sensor_orders(rack, desktop)).request
 
 
 def test_shipment_moves_pending_shipped_delivered(order):
@@ -104,9 +102,7 @@ def test_shipment_moves_pending_shipped_delivered(order):
     with pytest.raises(ValidationError):
         services.shipment_mark_delivered(shipment=shipment)
 
-    services.shipment_tracking_set(
-        shipment=shipment, carrier="ups", tracking_number=" 1Z999  AA1 "
-    )
+    services.shipment_tracking_set(shipment=shipment, carrier="ups", tracking_number=" 1Z999  AA1 ")
     shipped = services.shipment_mark_shipped(shipment=shipment)
     assert shipped.status == ShipmentStatus.SHIPPED and shipped.shipped_at is not None
     assert shipped.tracking_number == "1Z999 AA1"
@@ -148,7 +144,9 @@ def test_database_refuses_two_primary_appliances_on_one_order(order):
     primary = order.shipments.get(role="primary")
     with pytest.raises(IntegrityError), transaction.atomic():
         Shipment.objects.create(
-            onboarding_request=order, appliance=primary.appliance, role="primary",
+            onboarding_request=order,
+            appliance=primary.appliance,
+            role="primary",
             address=primary.address,
         )
 
@@ -220,8 +218,15 @@ def test_admin_pages_for_orders_catalogue_and_shipments_render(staff_client, ord
 def test_admin_appliance_form_saves_through_the_service(staff_client, db):
     response = staff_client.post(
         reverse("admin:shipping_appliance_add"),
-        {"name": "NS-200 Branch Sensor", "form_factor": "desktop", "site_size": "small",
-         "throughput": "Up to 500 Mbps", "description": "", "active": "on", "sort_order": "15"},
+        {
+            "name": "NS-200 Branch Sensor",
+            "form_factor": "desktop",
+            "site_size": "small",
+            "throughput": "Up to 500 Mbps",
+            "description": "",
+            "active": "on",
+            "sort_order": "15",
+        },
     )
     assert response.status_code == 302
     assert Appliance.objects.get(name="NS-200 Branch Sensor").site_size == "small"

@@ -143,31 +143,43 @@ class SeatMachine(RuleBasedStateMachine):
     # --- rules --------------------------------------------------------------------------------
 
     @rule(
-        tier=st.sampled_from(TIERS), name=st.sampled_from(NAMES), tier_users=COUNTS, cloud=CLOUD,
+        tier=st.sampled_from(TIERS),
+        name=st.sampled_from(NAMES),
+        tier_users=COUNTS,
+        cloud=CLOUD,
         sat=SAT,
     )
     def onboard(self, tier, name, tier_users, cloud, sat):
         expected = self.count_error(tier, tier_users, cloud, sat) or (
             self.short(tier, field="tier_users", current=0, wanted=tier_users)
-            or (cloud and self.short(
-                ServiceTier.CLOUD, field="cloud_users", current=0, wanted=cloud
-            ))
+            or (
+                cloud
+                and self.short(ServiceTier.CLOUD, field="cloud_users", current=0, wanted=cloud)
+            )
             or self.clash(name)
         )
-        customer = self.call(expected, lambda: services.customer_create(
-            partner=self.partner, license=self.license[tier], legal_name=name,
-            admin_email="it@machine.example", tier_users=tier_users, cloud_users=cloud,
-            sat_users=sat,
-        ))
+        customer = self.call(
+            expected,
+            lambda: services.customer_create(
+                partner=self.partner,
+                license=self.license[tier],
+                legal_name=name,
+                admin_email="it@machine.example",
+                tier_users=tier_users,
+                cloud_users=cloud,
+                sat_users=sat,
+            ),
+        )
         if customer is not None:
-            self.customers.append(
-                Expected(customer.pk, tier, tidy(name), tier_users, cloud, sat)
-            )
+            self.customers.append(Expected(customer.pk, tier, tidy(name), tier_users, cloud, sat))
 
     @precondition(lambda self: self.customers)
     @rule(
-        index=INDEX, rename=st.sampled_from([None, None, *NAMES]), tier_users=COUNTS,
-        cloud=CLOUD, sat=SAT,
+        index=INDEX,
+        rename=st.sampled_from([None, None, *NAMES]),
+        tier_users=COUNTS,
+        cloud=CLOUD,
+        sat=SAT,
     )
     def edit(self, index, rename, tier_users, cloud, sat):
         c = self.pick(index)
@@ -177,16 +189,25 @@ class SeatMachine(RuleBasedStateMachine):
         else:
             expected = self.count_error(c.tier, tier_users, cloud, sat) or (
                 self.short(c.tier, field="tier_users", current=c.seats, wanted=tier_users)
-                or (cloud and self.short(
-                    ServiceTier.CLOUD, field="cloud_users", current=c.cloud, wanted=cloud
-                ))
+                or (
+                    cloud
+                    and self.short(
+                        ServiceTier.CLOUD, field="cloud_users", current=c.cloud, wanted=cloud
+                    )
+                )
                 or self.clash(name, exclude=c)
             )
         customer = CustomerAccount.objects.get(pk=c.pk)
-        done = self.call(expected, lambda: services.customer_update(
-            customer=customer, legal_name=name, tier_users=tier_users, cloud_users=cloud,
-            sat_users=sat,
-        ))
+        done = self.call(
+            expected,
+            lambda: services.customer_update(
+                customer=customer,
+                legal_name=name,
+                tier_users=tier_users,
+                cloud_users=cloud,
+                sat_users=sat,
+            ),
+        )
         if done is not None:
             c.name, c.seats, c.cloud, c.sat = tidy(name), tier_users, cloud, sat
 
@@ -203,9 +224,12 @@ class SeatMachine(RuleBasedStateMachine):
         else:
             expected = self.short(c.tier, field="seats", current=c.seats, wanted=seats)
         customer = CustomerAccount.objects.get(pk=c.pk)
-        done = self.call(expected, lambda: services.allocation_set(
-            customer=customer, license=self.license[c.tier], seats=seats, sat_users=sat
-        ))
+        done = self.call(
+            expected,
+            lambda: services.allocation_set(
+                customer=customer, license=self.license[c.tier], seats=seats, sat_users=sat
+            ),
+        )
         if done is not None:
             c.seats, c.sat = seats, sat
 
@@ -220,9 +244,15 @@ class SeatMachine(RuleBasedStateMachine):
         else:
             expected = None
         customer = CustomerAccount.objects.get(pk=c.pk)
-        self.call(expected, lambda: services.allocation_release(
-            customer=customer, license=self.license[ServiceTier.CLOUD]
-        ) or True)
+        self.call(
+            expected,
+            lambda: (
+                services.allocation_release(
+                    customer=customer, license=self.license[ServiceTier.CLOUD]
+                )
+                or True
+            ),
+        )
         if expected is None:
             c.cloud = 0
 
@@ -253,9 +283,12 @@ class SeatMachine(RuleBasedStateMachine):
             expected = {"seat_commitment": services.commitment_message(allocated=used)}
         else:
             expected = None
-        done = self.call(expected, lambda: services.license_commitment_set(
-            license=self.license[tier], seat_commitment=seats
-        ))
+        done = self.call(
+            expected,
+            lambda: services.license_commitment_set(
+                license=self.license[tier], seat_commitment=seats
+            ),
+        )
         if done is not None:
             self.commitment[tier] = seats
 
@@ -273,8 +306,9 @@ class SeatMachine(RuleBasedStateMachine):
         )
         for tier, allocated, commitment in pools:
             license_id = self.license[tier].pk
-            rows = sum(seats for _, lic, seats, _, active in allocations
-                       if lic == license_id and active)
+            rows = sum(
+                seats for _, lic, seats, _, active in allocations if lic == license_id and active
+            )
             assert allocated == rows == self.used(tier), tier
             assert 0 <= allocated <= commitment == self.commitment[tier], tier
 
@@ -283,13 +317,15 @@ class SeatMachine(RuleBasedStateMachine):
             expected[(c.pk, self.license[c.tier].pk)] = (c.seats, c.sat, c.active)
             if c.cloud:
                 expected[(c.pk, self.license[ServiceTier.CLOUD].pk)] = (c.cloud, 0, c.active)
-        assert {(cu, lic): (seats, sat, active)
-                for cu, lic, seats, sat, active in allocations} == expected
+        assert {
+            (cu, lic): (seats, sat, active) for cu, lic, seats, sat, active in allocations
+        } == expected
 
         customers = CustomerAccount.objects.filter(partner=self.partner)
-        assert {pk: (name, status) for pk, name, status in customers.values_list(
-            "pk", "legal_name", "status"
-        )} == {
+        assert {
+            pk: (name, status)
+            for pk, name, status in customers.values_list("pk", "legal_name", "status")
+        } == {
             c.pk: (c.name, CustomerStatus.ACTIVE if c.active else CustomerStatus.OFFBOARDED)
             for c in self.customers
         }

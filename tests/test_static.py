@@ -20,7 +20,11 @@ def test_collectstatic_with_production_settings(tmp_path):
     }
     result = subprocess.run(
         [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert result.returncode == 0, result.stderr[-2000:]
     manifest = (tmp_path / "staticfiles.json").read_text()

@@ -93,12 +93,18 @@ def mixed(build: Kwargs) -> tuple[Kwargs, bool]:
 # Route name → the URLs of partner A's objects it can build. Entries for routes that do not exist
 # (yet) are harmless: only routes found in the URLconf are checked.
 OBJECT_ROUTES: dict[str, list[tuple[Kwargs, bool]]] = {
-    "licenses:license_detail": [own(lambda w: {"pk": w.license.pk}),
-                                own(lambda w: {"pk": w.cloud.pk})],
-    "licenses:license_export": [own(lambda w: {"pk": w.license.pk}),
-                                own(lambda w: {"pk": w.cloud.pk})],
-    "licenses:license_history": [own(lambda w: {"pk": w.license.pk}),
-                                 own(lambda w: {"pk": w.cloud.pk})],
+    "licenses:license_detail": [
+        own(lambda w: {"pk": w.license.pk}),
+        own(lambda w: {"pk": w.cloud.pk}),
+    ],
+    "licenses:license_export": [
+        own(lambda w: {"pk": w.license.pk}),
+        own(lambda w: {"pk": w.cloud.pk}),
+    ],
+    "licenses:license_history": [
+        own(lambda w: {"pk": w.license.pk}),
+        own(lambda w: {"pk": w.cloud.pk}),
+    ],
     "licenses:customer_edit": [
         own(lambda w: {"license_pk": w.license.pk, "pk": w.customer.pk}),
         own(lambda w: {"license_pk": w.cloud.pk, "pk": w.customer.pk}),
@@ -126,16 +132,21 @@ def world(partner, complete_license, cloud_license, other_partner, other_license
 def world_build(complete_license, cloud_license, other_license) -> World:
     """A's customers (one offboarded) and order on A's licenses; B's customer and order."""
     customer = make_customer(
-        license=complete_license, tier_users=40, cloud_users=5, legal_name="Alpha Secret Dental",
+        license=complete_license,
+        tier_users=40,
+        cloud_users=5,
+        legal_name="Alpha Secret Dental",
         admin_email="it@alpha-secret.example",
     )
     offboarded = make_customer(
-        license=complete_license, legal_name="Alpha Former Clinic",
+        license=complete_license,
+        legal_name="Alpha Former Clinic",
         admin_email="it@alpha-former.example",
     )
     customer_offboard(customer=offboarded)
     order = submit_order(
-        license=complete_license, legal_name="Alpha Ordered Bakery",
+        license=complete_license,
+        legal_name="Alpha Ordered Bakery",
         admin_email="it@alpha-ordered.example",
     ).request
     b_customer = make_customer(license=other_license, legal_name="Bravo Own Garage")
@@ -177,8 +188,12 @@ class _Pk:
 def test_the_walk_finds_the_partner_routes():
     names = {r.name for r in all_routes()}
     assert {
-        "licenses:license_list", "licenses:license_detail", "licenses:customer_edit",
-        "onboarding:start", "onboarding:wizard", "onboarding:request_detail",
+        "licenses:license_list",
+        "licenses:license_detail",
+        "licenses:customer_edit",
+        "onboarding:start",
+        "onboarding:wizard",
+        "onboarding:request_detail",
     } <= names
     assert not any(name.startswith("admin:") for name in names)
 
@@ -246,8 +261,10 @@ def test_lists_and_exports_never_contain_another_partners_rows(world, other_clie
     assert licenses.status_code == 200
     assert reverse("licenses:license_detail", kwargs={"pk": world.b_license.pk}) in licenses.text
     for license in (world.license, world.cloud):
-        assert f'href="{reverse("licenses:license_detail", kwargs={"pk": license.pk})}"' \
+        assert (
+            f'href="{reverse("licenses:license_detail", kwargs={"pk": license.pk})}"'
             not in licenses.text
+        )
     assert partner.name not in licenses.text
 
     page_url = reverse("licenses:license_detail", kwargs={"pk": world.b_license.pk})
@@ -263,7 +280,8 @@ def test_lists_and_exports_never_contain_another_partners_rows(world, other_clie
         assert _leaks(searched.text, typed=typed) == set()
         assert _row_ids(searched.text) & alpha_ids == set()
         partial = other_client.get(
-            page_url, {"q": typed, "status": ""},
+            page_url,
+            {"q": typed, "status": ""},
             headers={"HX-Request": "true", "HX-Target": "customer-table"},
         )
         assert _leaks(partial.text, typed=typed) == set()
@@ -350,8 +368,10 @@ def test_sub_partner_cannot_onboard_onto_a_license_not_shared_with_it(shared, pa
     client.force_login(shared["user"])
     url = reverse("onboarding:wizard", kwargs={"license_pk": core.pk})
     assert client.get(url).status_code == 404
-    assert client.post(url, {f"onboarding_wizard_view_{core.pk}-current_step": "incident"}) \
-        .status_code == 404
+    assert (
+        client.post(url, {f"onboarding_wizard_view_{core.pk}-current_step": "incident"}).status_code
+        == 404
+    )
 
 
 def test_partner_without_license_sees_no_one_elses(world):

@@ -155,15 +155,18 @@ def test_offboard_then_export(complete_page, shot, errors, tmp_path):
     with page.expect_download() as info:
         page.get_by_role("button", name="Export to Excel").click()
     download = info.value
-    assert re.fullmatch(r"lmp-northwind-msp-complete-\d{4}-\d{2}-\d{2}\.xlsx",
-                        download.suggested_filename)
+    assert re.fullmatch(
+        r"lmp-northwind-msp-complete-\d{4}-\d{2}-\d{2}\.xlsx", download.suggested_filename
+    )
     path = tmp_path / download.suggested_filename
     download.save_as(path)
     ws = load_workbook(path).active
     assert ws["A1"].value == "Northwind MSP — MDR Complete license"
     names = [r[0] for r in ws.iter_rows(min_row=5, values_only=True)]
     assert names == [
-        "Harbourfront Logistics Inc.", "Maple Leaf Dental Group", "Total (2 customers)",
+        "Harbourfront Logistics Inc.",
+        "Maple Leaf Dental Group",
+        "Total (2 customers)",
     ]
     maple = next(ws.iter_rows(min_row=6, max_row=6, values_only=True))
     assert maple[1:4] == (100, 0, 60)

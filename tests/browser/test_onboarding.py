@@ -167,8 +167,14 @@ def test_onboard_with_primary_and_two_sensors_to_two_addresses(page, demo_data, 
         page.get_by_label("Postal code").fill(postal)
         page.get_by_role("button", name="Add", exact=True).click()
 
-    add("Primary appliance — NS-1000 Rack Sensor", "Dana Brooks", "10 Water Street",
-        "Halifax", "NS", "b3j 1a1")
+    add(
+        "Primary appliance — NS-1000 Rack Sensor",
+        "Dana Brooks",
+        "10 Water Street",
+        "Halifax",
+        "NS",
+        "b3j 1a1",
+    )
     expect(page.locator("[data-address-entry]")).to_have_count(1)
     shot("2-shipping-one-added")
     # A bad postal code is refused next to the field, and what was typed stays.
@@ -189,8 +195,14 @@ def test_onboard_with_primary_and_two_sensors_to_two_addresses(page, demo_data, 
     # Continuing with one appliance still missing an address is refused.
     page.get_by_role("button", name="Continue").click()
     expect(page.get_by_text("Every appliance needs an address")).to_be_visible()
-    add("Additional sensor 2 — NS-100 Desktop Sensor", "Lee Martin", "400 Main Street",
-        "Moncton", "NB", "E1C 1B1")
+    add(
+        "Additional sensor 2 — NS-100 Desktop Sensor",
+        "Lee Martin",
+        "400 Main Street",
+        "Moncton",
+        "NB",
+        "E1C 1B1",
+    )
     expect(page.locator("[data-address-entry]")).to_have_count(3)
     expect(page.get_by_text("Every appliance has an address.")).to_be_visible()
     shot("4-shipping-all-added")

@@ -25,9 +25,16 @@ DEMO_LOGINS = [
 PARTNERS = {
     "Northwind MSP": {
         "address": dict(
-            label="Head office", recipient="Alex Chen", company="Northwind MSP",
-            line1="200 King Street West", line2="Suite 1400", city="Toronto", region="ON",
-            postal_code="M5H 3T4", country="CA", phone="+1 416 555 0142",
+            label="Head office",
+            recipient="Alex Chen",
+            company="Northwind MSP",
+            line1="200 King Street West",
+            line2="Suite 1400",
+            city="Toronto",
+            region="ON",
+            postal_code="M5H 3T4",
+            country="CA",
+            phone="+1 416 555 0142",
         ),
         "licenses": [
             (ServiceTier.COMPLETE, 1990, "14.50", Currency.CAD, 240),
@@ -36,30 +43,70 @@ PARTNERS = {
         ],
         "customers": [
             # legal name, tier, tier users, cloud users, SAT users, web site, admin e-mail
-            ("Maple Leaf Dental Group", ServiceTier.COMPLETE, 100, 0, 60,
-             "https://mapleleafdental.example", "it@mapleleafdental.example"),
-            ("Harbourfront Logistics Inc.", ServiceTier.COMPLETE, 100, 0, 0,
-             "https://harbourfront.example", "admin@harbourfront.example"),
-            ("Rideau Accounting LLP", ServiceTier.CORE, 45, 10, 0,
-             "https://rideau-cpa.example", "office@rideau-cpa.example"),
-            ("Prairie Agri Co-op", ServiceTier.CORE, 80, 0, 0,
-             "", "tech@prairieagri.example"),
-            ("Skyline Architects", ServiceTier.CLOUD, 25, 0, 0,
-             "https://skyline-arch.example", "ops@skyline-arch.example"),
+            (
+                "Maple Leaf Dental Group",
+                ServiceTier.COMPLETE,
+                100,
+                0,
+                60,
+                "https://mapleleafdental.example",
+                "it@mapleleafdental.example",
+            ),
+            (
+                "Harbourfront Logistics Inc.",
+                ServiceTier.COMPLETE,
+                100,
+                0,
+                0,
+                "https://harbourfront.example",
+                "admin@harbourfront.example",
+            ),
+            (
+                "Rideau Accounting LLP",
+                ServiceTier.CORE,
+                45,
+                10,
+                0,
+                "https://rideau-cpa.example",
+                "office@rideau-cpa.example",
+            ),
+            ("Prairie Agri Co-op", ServiceTier.CORE, 80, 0, 0, "", "tech@prairieagri.example"),
+            (
+                "Skyline Architects",
+                ServiceTier.CLOUD,
+                25,
+                0,
+                0,
+                "https://skyline-arch.example",
+                "ops@skyline-arch.example",
+            ),
         ],
     },
     "Contoso Secure IT": {
         "address": dict(
-            label="Warehouse", recipient="Jordan Smith", company="Contoso Secure IT",
-            line1="1 Market Street", city="San Francisco", region="CA", postal_code="94105",
-            country="US", phone="+1 415 555 0100",
+            label="Warehouse",
+            recipient="Jordan Smith",
+            company="Contoso Secure IT",
+            line1="1 Market Street",
+            city="San Francisco",
+            region="CA",
+            postal_code="94105",
+            country="US",
+            phone="+1 415 555 0100",
         ),
         "licenses": [
             (ServiceTier.COMPLETE, 500, "16.00", Currency.USD, 200),
         ],
         "customers": [
-            ("Globex Corporation", ServiceTier.COMPLETE, 150, 0, 0,
-             "https://globex.example", "security@globex.example"),
+            (
+                "Globex Corporation",
+                ServiceTier.COMPLETE,
+                150,
+                0,
+                0,
+                "https://globex.example",
+                "security@globex.example",
+            ),
         ],
     },
 }
@@ -78,11 +125,16 @@ class Command(BaseCommand):
             for tier, seats, price, currency, days in spec["licenses"]:
                 license = VolumeLicense.objects.filter(partner=partner, tier=tier).first()
                 if license is None:
-                    license = services.license_save(license=VolumeLicense(
-                        partner=partner, tier=tier, seat_commitment=seats,
-                        price_per_user=Decimal(price), currency=currency,
-                        renewal_date=today + dt.timedelta(days=days),
-                    ))
+                    license = services.license_save(
+                        license=VolumeLicense(
+                            partner=partner,
+                            tier=tier,
+                            seat_commitment=seats,
+                            price_per_user=Decimal(price),
+                            currency=currency,
+                            renewal_date=today + dt.timedelta(days=days),
+                        )
+                    )
                 licenses[tier] = license
             for legal_name, tier, users, cloud, sat, site, email in spec["customers"]:
                 exists = CustomerAccount.objects.filter(
@@ -90,9 +142,16 @@ class Command(BaseCommand):
                 ).exists()
                 if not exists:
                     services.customer_create(
-                        partner=partner, license=licenses[tier], legal_name=legal_name,
-                        admin_email=email, website=site, tier_users=users, cloud_users=cloud,
-                        sat_users=sat, deployment="virtual", hosting_region="ca",
+                        partner=partner,
+                        license=licenses[tier],
+                        legal_name=legal_name,
+                        admin_email=email,
+                        website=site,
+                        tier_users=users,
+                        cloud_users=cloud,
+                        sat_users=sat,
+                        deployment="virtual",
+                        hosting_region="ca",
                     )
         self._logins(partners)
         self._extra_seed()
