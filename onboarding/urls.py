@@ -11,6 +11,11 @@ urlpatterns = [
     # New Customer: starts a run and redirects to its first step.
     path("<int:license_pk>/new/", views.OnboardingWizardStartView.as_view(), name="wizard"),
     path(
+        "<int:license_pk>/stopped/",
+        views.OnboardingIncidentStopView.as_view(),
+        name="incident_stop",
+    ),
+    path(
         "<int:license_pk>/<uuid:run>/",
         views.OnboardingWizardView.as_view(url_name="onboarding:wizard_step"),
         name="wizard_run",

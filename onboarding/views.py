@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
-from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.functional import cached_property
 from django.views import View
-from django.views.generic import DetailView, ListView
+from django.views.generic import DetailView, ListView, TemplateView
 from formtools.wizard.views import NamedUrlSessionWizardView
 
 from licenses.choices import DeploymentSolution, ServiceTier
@@ -32,7 +31,7 @@ from onboarding.forms import (
 )
 from onboarding.selectors import onboarding_request_get, onboarding_request_list
 from onboarding.services import onboarding_submit
-from onboarding.wizard import STEP_TITLES, WizardRun, progress, refusal_step, run_prefix, run_start
+from onboarding.wizard import STEP_TITLES, WizardRun, progress, run_prefix, run_start
 from shipping.selectors import appliance_catalogue, partner_default_address
 
 STEPS = [
@@ -106,6 +105,16 @@ class _WizardLicenseMixin:
         )
         return super().dispatch(request, *args, **kwargs)
 
+    def license_context(self) -> dict:
+        return {
+            "license": self.license,
+            "cloud_license": self.cloud_license,
+            "license_url": license_page_url(self.license),
+            "new_run_url": reverse("onboarding:wizard", kwargs={"license_pk": self.license.pk}),
+            "incident_phone": settings.INCIDENT_RESPONSE_PHONE,
+            "incident_email": settings.INCIDENT_RESPONSE_EMAIL,
+        }
+
 
 class OnboardingWizardStartView(PartnerMixin, _WizardLicenseMixin, View):
     """New Customer: a fresh wizard run with its own id, unless the license has no users left."""
@@ -114,12 +123,22 @@ class OnboardingWizardStartView(PartnerMixin, _WizardLicenseMixin, View):
         if self.license.unallocated <= 0:
             messages.warning(
                 request,
-                f"No {self.license.get_tier_display()} users are available on this license, so no "
-                "customer can be onboarded onto it. Free up or buy users first.",
+                f"No {self.license.get_tier_display()} users are available. A customer can be "
+                "onboarded onto this license once users are freed up or bought.",
             )
             return redirect(license_page_url(self.license))
         run = run_start(request=request, license=self.license)
         return redirect(run_url(self.license, run, "incident"))
+
+
+class OnboardingIncidentStopView(PartnerMixin, _WizardLicenseMixin, TemplateView):
+    """Onboarding stopped at the incident question: how to reach incident response."""
+
+    def get_template_names(self):
+        return [f"onboarding/{'_' if self.request.htmx else ''}incident_stop.html"]
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(**self.license_context(), **kwargs)
 
 
 def run_url(license: VolumeLicense, run, step: str) -> str:
@@ -146,6 +165,10 @@ class OnboardingWizardView(PartnerMixin, _WizardLicenseMixin, NamedUrlSessionWiz
         self.__dict__.pop("_resolved_form_list", None)  # the condition reads the run as it changes
         return super().get_form_list()
 
+    @property
+    def active(self) -> list[str]:
+        return list(self.get_form_list())
+
     def get_step_url(self, step):
         return run_url(self.license, self.kwargs["run"], step)
 
@@ -168,8 +191,8 @@ class OnboardingWizardView(PartnerMixin, _WizardLicenseMixin, NamedUrlSessionWiz
                 "cloud_license": self.cloud_license,
             }
         if step == "deployment":
-            details = self.run.validated.get("details") or {}
-            return {"catalogue": appliance_catalogue(), "tier_users": details.get("tier_users")}
+            tier_users = (self.run.validated.get("details") or {}).get("tier_users")
+            return {"catalogue": appliance_catalogue(), "tier_users": tier_users}
         if step == "shipping":
             return {
                 "units": self.run.units,
@@ -182,46 +205,32 @@ class OnboardingWizardView(PartnerMixin, _WizardLicenseMixin, NamedUrlSessionWiz
     def get_form_initial(self, step):
         return dict(self.run.extra.get("shipping_initial", {})) if step == "shipping" else {}
 
-    def _allowed(self, step: str | None) -> str:
-        """``step`` if every step before it is complete, else the first step that is not."""
-        steps = list(self.get_form_list())
-        first_open = next((s for s in steps if not self.run.is_complete(s)), steps[-1])
-        if step in steps and steps.index(step) <= steps.index(first_open):
-            return step
-        return first_open
-
     def dispatch(self, request, *args, **kwargs):
         response = super().dispatch(request, *args, **kwargs)
-        patch_vary_headers(response, ["HX-Request"])
+        patch_vary_headers(response, ["HX-Request"])  # a step's URL answers htmx with a fragment
         return response
 
     def get(self, request, *args, **kwargs):
         step = kwargs.get("step")
-        if step == "stopped":
-            return self._stopped()
         if self.run.license_id != self.license.pk:
             return self._expired()
-        if self._allowed(step) != step:
-            return redirect(self.get_step_url(self._allowed(step)))
+        if self.run.allowed(step, self.active) != step:
+            return redirect(self.get_step_url(self.run.allowed(step, self.active)))
         self.storage.current_step = step
-        form = self.get_form(step=step, data=self.storage.get_step_data(step))
-        refusal = self.run.extra.pop("refusal", None)
-        for field, field_messages in (refusal or {}).get("errors", {}).items():
-            for message in field_messages:
-                if message not in form.errors.get(field, []):
-                    form.add_error(field if field in form.fields else None, message)
+        form = self.run.with_refusal(
+            self.get_form(step=step, data=self.storage.get_step_data(step))
+        )
         response = self.render(form)
         if request.htmx:
             response["HX-Push-Url"] = request.path
         return response
 
     def post(self, request, *args, **kwargs):
+        step = kwargs.get("step")
         if self.run.license_id != self.license.pk:
             return self._expired()
-        step = kwargs.get("step")
-        allowed = self._allowed(step)
-        if allowed != step:
-            if step in self.get_form_list():
+        if (allowed := self.run.allowed(step, self.active)) != step:
+            if step in self.active:
                 messages.error(request, f"Complete “{STEP_TITLES[allowed]}” first.")
             else:
                 messages.warning(
@@ -230,8 +239,7 @@ class OnboardingWizardView(PartnerMixin, _WizardLicenseMixin, NamedUrlSessionWiz
             return redirect(self.get_step_url(allowed))
         self.storage.current_step = step
         self.run.extra["adding"] = False
-        goto = request.POST.get("wizard_goto_step")
-        if goto:
+        if goto := request.POST.get("wizard_goto_step"):
             return self.render_goto_step(goto)
         if step == "shipping" and {"add_address", "remove_address"} & set(request.POST):
             return self._address_list_change()
@@ -239,26 +247,24 @@ class OnboardingWizardView(PartnerMixin, _WizardLicenseMixin, NamedUrlSessionWiz
         if not form.is_valid():
             return self._keep_typed(form)
         self.storage.set_step_data(step, self.process_step(form))
-        self.run.keep(step, form.cleaned_data, list(self.get_form_list()))
+        self.run.keep(step, form.cleaned_data, self.active)
         if step == "incident" and not self.run.is_complete("incident"):
-            self.request.session.pop(self.storage.prefix)  # nothing is kept of this run
-            return redirect(self.get_step_url("stopped"))
-        if step == self.steps.last:
-            return self.render_done(form)
-        return self.render_next_step(form)
+            request.session.pop(self.storage.prefix)  # nothing is kept of this run
+            return redirect("onboarding:incident_stop", license_pk=self.license.pk)
+        return self.render_done(form) if step == self.steps.last else self.render_next_step(form)
 
     def _keep_typed(self, form):
         """Store what was typed on a step (finished or not) and show that step again."""
         self.storage.set_step_data(form.prefix, self.get_form_step_data(form))
         if form.is_valid():
-            self.run.keep(form.prefix, form.cleaned_data, list(self.get_form_list()))
+            self.run.keep(form.prefix, form.cleaned_data, self.active)
         else:
-            self.run.forget(form.prefix, list(self.get_form_list()))
+            self.run.forget(form.prefix, self.active)
         return redirect(self.get_step_url(form.prefix))
 
     def render_goto_step(self, goto_step, **kwargs):
-        steps, current = list(self.get_form_list()), self.steps.current
-        if goto_step not in steps or steps.index(goto_step) > steps.index(current):
+        active, current = self.active, self.steps.current
+        if goto_step not in active or active.index(goto_step) > active.index(current):
             return redirect(self.get_step_url(current))  # forwards is Continue, with its checks
         if current != "review":  # "Back keeps data", finished or not
             self._keep_typed(self.get_form(data=self.request.POST))
@@ -266,21 +272,17 @@ class OnboardingWizardView(PartnerMixin, _WizardLicenseMixin, NamedUrlSessionWiz
 
     def _address_list_change(self):
         """The shipping step's "Add" / "Remove" on the per-appliance address list."""
-        post, initial = self.request.POST, {"ship_to": "per_appliance"}
-        if "remove_address" in post:
-            self.run.entries = [e for e in self.run.entries if e["unit"] != post["remove_address"]]
+        if "remove_address" in self.request.POST:
+            self.run.address_remove(self.request.POST["remove_address"], self.active)
         else:
             self.run.extra["adding"] = True
-            form = self.get_form(data=post)
+            form = self.get_form(data=self.request.POST)
             if not form.is_valid():
                 return self._keep_typed(form)
-            self.run.extra["adding"] = False
-            unit, address = form.cleaned_data["unit"], form.cleaned_data["address"]
-            self.run.entries = [*self.run.entries, {"unit": unit, "address": address}]
-            initial["country"] = address["country"]
-        self.run.extra["shipping_initial"] = initial
-        self.storage.set_step_data("shipping", None)
-        self.run.forget("shipping", list(self.get_form_list()))
+            self.run.address_add(
+                form.cleaned_data["unit"], form.cleaned_data["address"], self.active
+            )
+        self.storage.set_step_data("shipping", None)  # the page shows a fresh address form
         return redirect(self.get_step_url("shipping"))
 
     def render_done(self, form, **kwargs):
@@ -293,27 +295,14 @@ class OnboardingWizardView(PartnerMixin, _WizardLicenseMixin, NamedUrlSessionWiz
                 order=order, actor=self.request.user, site_url=self.request.build_absolute_uri("/")
             )
         except ValidationError as exc:
-            return self._refused(exc)
+            step, message = self.run.refuse(exc, self.active)
+            messages.error(self.request, message)
+            return redirect(self.get_step_url(step))
         if submission.created:
             messages.success(self.request, f"{submission.request.legal_name} has been onboarded.")
         else:
             messages.info(self.request, "This onboarding request was already submitted.")
         return redirect("onboarding:request_detail", pk=submission.request.pk)
-
-    def _refused(self, exc: ValidationError):
-        """Show the service's refusal next to the field it is about, on that field's step."""
-        errors = (
-            exc.message_dict if hasattr(exc, "error_dict") else {NON_FIELD_ERRORS: exc.messages}
-        )
-        step = refusal_step(errors, list(self.get_form_list()))
-        self.run.forget(step, list(self.get_form_list()))
-        self.run.extra["refusal"] = {"errors": errors}
-        first = next(iter(errors.values()))[0]
-        messages.error(
-            self.request,
-            f"Nothing was submitted: {first} Check “{STEP_TITLES[step]}” and continue.",
-        )
-        return redirect(self.get_step_url(step))
 
     def _expired(self):
         self.request.session.pop(self.storage.prefix, None)
@@ -322,36 +311,13 @@ class OnboardingWizardView(PartnerMixin, _WizardLicenseMixin, NamedUrlSessionWiz
         )
         return redirect("onboarding:wizard", license_pk=self.license.pk)
 
-    def _stopped(self):
-        """Onboarding stopped at the incident question: how to reach incident response."""
-        self.request.session.pop(self.storage.prefix, None)
-        template = "onboarding/%sincident_stop.html" % ("_" if self.request.htmx else "")
-        return TemplateResponse(
-            self.request,
-            template,
-            {
-                "license": self.license,
-                "incident_phone": settings.INCIDENT_RESPONSE_PHONE,
-                "incident_email": settings.INCIDENT_RESPONSE_EMAIL,
-                "new_run_url": reverse("onboarding:wizard", kwargs={"license_pk": self.license.pk}),
-            },
-        )
-
     def get_context_data(self, form, **kwargs):
         current = self.steps.current
-        context = super().get_context_data(form=form, **kwargs)
+        context = super().get_context_data(form=form, **kwargs) | self.license_context()
         context.update(
-            license=self.license,
-            cloud_license=self.cloud_license,
             step_title=STEP_TITLES[current],
             has_errors=bool(form.errors),
-            progress=progress(
-                steps=list(self.form_list), active=list(self.get_form_list()), current=current
-            ),
-            incident_phone=settings.INCIDENT_RESPONSE_PHONE,
-            incident_email=settings.INCIDENT_RESPONSE_EMAIL,
-            license_url=license_page_url(self.license),
-            new_run_url=reverse("onboarding:wizard", kwargs={"license_pk": self.license.pk}),
+            progress=progress(steps=list(self.form_list), active=self.active, current=current),
             default_address=self.default_address,
             incident_clear=current != "incident" and self.run.is_complete("incident"),
         )

@@ -16,7 +16,7 @@ import uuid
 from dataclasses import dataclass
 from functools import cached_property
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from formtools.wizard.storage.session import SessionStorage
 
 from licenses.choices import DeploymentSolution, HostingRegion
@@ -162,6 +162,13 @@ class WizardRun:
             step != "incident" or record.get("incident") == IncidentAnswer.NO
         )
 
+    def allowed(self, step: str | None, active: list[str]) -> str:
+        """``step`` if every step before it is complete, else the first step that is not."""
+        first_open = next((s for s in active if not self.is_complete(s)), active[-1])
+        if step in active and active.index(step) <= active.index(first_open):
+            return step
+        return first_open
+
     def keep(self, step: str, data: dict, steps: list[str]) -> None:
         """Record a validated step; the steps after it are checked again on their Continue."""
         self.forget(step, steps, keep_step=True)
@@ -191,6 +198,21 @@ class WizardRun:
     @entries.setter
     def entries(self, value: list[dict]) -> None:
         self.extra["shipping_entries"] = value
+
+    def address_add(self, unit: str, address: dict, active: list[str]) -> None:
+        """The shipping step's Add: one more appliance has its address (it must Continue again)."""
+        self.extra["adding"] = False
+        self.entries = [*self.entries, {"unit": unit, "address": address}]
+        self.extra["shipping_initial"] = {
+            "ship_to": ShipTo.PER_APPLIANCE,
+            "country": address["country"],
+        }
+        self.forget("shipping", active)
+
+    def address_remove(self, unit: str, active: list[str]) -> None:
+        self.entries = [e for e in self.entries if e["unit"] != unit]
+        self.extra["shipping_initial"] = {"ship_to": ShipTo.PER_APPLIANCE}
+        self.forget("shipping", active)
 
     def order(self, *, token: uuid.UUID, partner: Partner, license: VolumeLicense):
         """The one value the submit service takes, built from what the run validated."""
@@ -226,6 +248,27 @@ class WizardRun:
                 for u in (self.units if sensors else [])
             ),
         )
+
+    def refuse(self, exc: ValidationError, active: list[str]) -> tuple[str, str]:
+        """Keep the service's refusal for the step showing its field (else the review): that
+        step must be continued again. Returns the step and the message to flash."""
+        errors = (
+            exc.message_dict if hasattr(exc, "error_dict") else {NON_FIELD_ERRORS: exc.messages}
+        )
+        wanted = {FIELD_STEPS.get(field, "review") for field in errors}
+        step = next((s for s in active if s in wanted), "review")
+        self.forget(step, active)
+        self.extra["refusal"] = errors
+        first = next(iter(errors.values()))[0]
+        return step, f"Nothing was submitted: {first} Check “{STEP_TITLES[step]}” and continue."
+
+    def with_refusal(self, form):
+        """``form`` with the errors the service gave at the last submit, shown once."""
+        for field, messages in self.extra.pop("refusal", {}).items():
+            for message in messages:
+                if message not in form.errors.get(field, []):
+                    form.add_error(field if field in form.fields else None, message)
+        return form
 
     def summary(self, *, default_address: Address | None) -> dict:
         """What the review step shows."""
@@ -267,9 +310,3 @@ def progress(*, steps: list[str], active: list[str], current: str) -> list[dict]
             state = "done" if index < position else "current" if name == current else "upcoming"
         rows.append({"name": name, "title": STEP_TITLES[name], "state": state, "number": number})
     return rows
-
-
-def refusal_step(errors: dict[str, list[str]], active: list[str]) -> str:
-    """The first step of the run showing a field the service refused (else the review)."""
-    wanted = {FIELD_STEPS.get(field, "review") for field in errors}
-    return next((s for s in active if s in wanted), "review")

@@ -170,6 +170,8 @@ def test_yes_stops_onboarding_with_incident_response_contacts(wizard, settings):
     settings.INCIDENT_RESPONSE_EMAIL = "ir@vendor.example"
     wizard.start()
     response = wizard.incident("yes")
+    assert response.status_code == 302
+    response = wizard.client.get(response.url)
     assert response.status_code == 200
     assert "Onboarding stopped" in response.text
     assert "1-800-555-0111" in response.text and "ir@vendor.example" in response.text
