@@ -1,11 +1,13 @@
 """The steps of the Customer Onboarding wizard.
 
-Each step's form gets what it depends on (the license, the chosen appliances, ...) from the
-wizard's ``get_form_kwargs``, so every rule is checked again when the wizard re-validates all steps
-at submit.
+Each step's form gets what it depends on (the license, the run's appliances, ...) from the
+wizard's ``get_form_kwargs`` and returns cleaned values only; the wizard run keeps them
+(``onboarding.wizard``) and builds the one ``OnboardingOrder`` the submit service checks again.
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Field, Layout, Row
@@ -18,6 +20,9 @@ from onboarding.choices import IncidentAnswer, ShipTo
 from shipping.choices import Country
 from shipping.models import Address, Appliance
 from shipping.services import ADDRESS_FIELDS
+
+if TYPE_CHECKING:
+    from onboarding.wizard import ApplianceUnit
 
 # PostgreSQL's integer column tops out here.
 MAX_SEATS = 2_147_483_647
@@ -301,7 +306,7 @@ class ShippingForm(forms.Form):
     def __init__(
         self,
         *args,
-        units: list,
+        units: list[ApplianceUnit],
         default_address: Address | None,
         entries: list[dict],
         adding: bool = False,
@@ -340,7 +345,7 @@ class ShippingForm(forms.Form):
             self.fields[name].required = True
 
     @property
-    def units_by_key(self) -> dict:
+    def units_by_key(self) -> dict[str, ApplianceUnit]:
         return {unit.key: unit for unit in self.units}
 
     @property
@@ -355,7 +360,7 @@ class ShippingForm(forms.Form):
         return rows
 
     @property
-    def missing_units(self) -> list:
+    def missing_units(self) -> list[ApplianceUnit]:
         taken = {e["unit"] for e in self.entries}
         return [u for u in self.units if u.key not in taken]
 

@@ -1081,3 +1081,50 @@ def test_required_address_fields_are_marked_and_say_this_field_is_required(wizar
     response = wizard.ship_custom({**OTTAWA, "recipient": "", "city": ""})
     assert errors(response, "recipient") == ["This field is required."]
     assert errors(response, "city") == ["This field is required."]
+
+
+# --- the run: its id, its appliances ---------------------------------------------------------
+
+
+def test_unit_ids_survive_a_change_of_another_models_count(rack, desktop):
+    from onboarding.wizard import appliance_units
+
+    big = ApplianceFactory(name="NS-4000 Data Centre Sensor")
+    catalogue = {a.pk: a for a in (rack, desktop, big)}
+    before = appliance_units(
+        primary_id=rack.pk, counts={str(desktop.pk): 2, str(big.pk): 1}, appliances=catalogue
+    )
+    after = appliance_units(
+        primary_id=rack.pk, counts={str(desktop.pk): 1, str(big.pk): 1}, appliances=catalogue
+    )
+    assert {u.key for u in before} == {
+        "primary",
+        f"additional-{desktop.pk}-1",
+        f"additional-{desktop.pk}-2",
+        f"additional-{big.pk}-1",
+    }
+    kept = {u.key: u.appliance for u in after}
+    assert kept.items() <= {u.key: u.appliance for u in before}.items()
+    assert f"additional-{desktop.pk}-2" not in kept
+
+
+def test_a_run_belongs_to_its_license(partner_client, complete_license, core_license):
+    wizard = Wizard(partner_client, complete_license)
+    wizard.start()
+    elsewhere = Wizard(partner_client, core_license)
+    elsewhere.run = wizard.run  # the same run id under another license's URL
+    response = elsewhere.incident()
+    assert response.status_code == 302
+    assert response.url == elsewhere.url
+
+
+def test_a_session_keeps_only_the_newest_runs(partner_client, complete_license):
+    from onboarding.wizard import MAX_RUNS
+
+    oldest = Wizard(partner_client, complete_license)
+    oldest.start()
+    for _ in range(MAX_RUNS):
+        Wizard(partner_client, complete_license).start()
+    assert f"wizard_{oldest.prefix}" not in partner_client.session
+    assert len(partner_client.session["onboarding_runs"]) == MAX_RUNS
+    assert oldest.incident().url == oldest.url  # an abandoned run starts again
