@@ -173,6 +173,9 @@ class WizardRun:
         """Record a validated step; the steps after it are checked again on their Continue."""
         self.forget(step, steps, keep_step=True)
         self.validated[step] = step_record(step, data)
+        if step == "deployment":  # an address stays with its unit; a unit gone takes it along
+            keys = {unit.key for unit in self.units}
+            self.entries = [e for e in self.entries if e["unit"] in keys]
 
     def forget(self, step: str, steps: list[str], keep_step: bool = False) -> None:
         later = steps[steps.index(step) + (1 if keep_step else 0) :] if step in steps else [step]

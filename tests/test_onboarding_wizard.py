@@ -1001,6 +1001,14 @@ def test_per_appliance_addresses_follow_their_appliance_when_the_deployment_chan
     }
     assert shown["NS-4000 Data Centre Sensor"] == "4000 Big Sensor Avenue"
     assert "22 Second Desktop Lane" not in response.text
+    # Ordering the second NS-100 again asks for its address afresh.
+    wizard.back("deployment", "review")
+    response = wizard.sensors(rack, {desktop: 2, big: 1})
+    assert [u.key for u in response.context["form"].missing_units] == [keys["desktop2"]]
+    wizard.back("deployment", "shipping")
+    response = wizard.sensors(rack, {desktop: 1, big: 1})
+    response = wizard.ship_per_appliance()
+    assert current_step(response) == "review"
     assert wizard.review().status_code == 302
     by_model = {
         s.appliance.name: s.address.line1
