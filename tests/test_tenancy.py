@@ -125,6 +125,7 @@ OBJECT_ROUTES: dict[str, list[tuple[Kwargs, bool]]] = {
     "onboarding:wizard": [own(lambda w: {"license_pk": w.license.pk})],
     # A wizard run's id lives in its owner's session; the license in the URL is checked first.
     "onboarding:wizard_run": [own(lambda w: {"license_pk": w.license.pk, "run": WIZARD_RUN})],
+    "onboarding:incident_stop": [own(lambda w: {"license_pk": w.license.pk})],
     "onboarding:wizard_step": [
         own(lambda w: {"license_pk": w.license.pk, "run": WIZARD_RUN, "step": "incident"})
     ],
