@@ -51,7 +51,7 @@ FIELD_STEPS = {
 }
 
 # A session keeps this many runs; older ones (abandoned tabs) are dropped when a new one starts.
-MAX_RUNS = 20
+MAX_RUNS = 10
 RUNS_KEY = "onboarding_runs"
 
 
