@@ -194,21 +194,11 @@ class OnboardingWizardView(PartnerMixin, _WizardLicenseMixin, NamedUrlSessionWiz
             tier_users = (self.run.validated.get("details") or {}).get("tier_users")
             return {"catalogue": appliance_catalogue(), "tier_users": tier_users}
         if step == "shipping":
-            return {
-                "units": self.run.units,
-                "default_address": self.default_address,
-                "entries": self.run.entries,
-                "adding": bool(self.run.extra.get("adding")),
-            }
+            return {"default_address": self.default_address, **self.run.shipping_kwargs()}
         return {}
 
     def get_form_initial(self, step):
         return dict(self.run.extra.get("shipping_initial", {})) if step == "shipping" else {}
-
-    def dispatch(self, request, *args, **kwargs):
-        response = super().dispatch(request, *args, **kwargs)
-        patch_vary_headers(response, ["HX-Request"])  # a step's URL answers htmx with a fragment
-        return response
 
     def get(self, request, *args, **kwargs):
         step = kwargs.get("step")
@@ -221,6 +211,7 @@ class OnboardingWizardView(PartnerMixin, _WizardLicenseMixin, NamedUrlSessionWiz
             self.get_form(step=step, data=self.storage.get_step_data(step))
         )
         response = self.render(form)
+        patch_vary_headers(response, ["HX-Request"])  # a step's URL answers htmx with a fragment
         if request.htmx:
             response["HX-Push-Url"] = request.path
         return response

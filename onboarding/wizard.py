@@ -202,6 +202,14 @@ class WizardRun:
     def entries(self, value: list[dict]) -> None:
         self.extra["shipping_entries"] = value
 
+    def shipping_kwargs(self) -> dict:
+        """What the shipping step's form depends on from this run."""
+        return {
+            "units": self.units,
+            "entries": self.entries,
+            "adding": bool(self.extra.get("adding")),
+        }
+
     def address_add(self, unit: str, address: dict, active: list[str]) -> None:
         """The shipping step's Add: one more appliance has its address (it must Continue again)."""
         self.extra["adding"] = False
