@@ -29,31 +29,32 @@ def _address(n: int) -> dict:
 
 def _submit(*, partner, license, user, appliance, count: int):
     from onboarding.choices import IncidentAnswer, ShipTo
-    from onboarding.services import ApplianceOrder, onboarding_submit
+    from onboarding.services import ApplianceLine, OnboardingOrder, onboarding_submit
     from shipping.choices import ApplianceRole
 
     n = next(_names)
     orders = [
-        ApplianceOrder(
+        ApplianceLine(
+            "primary" if i == 0 else f"additional-{appliance.pk}-{i}",
             appliance.pk,
             ApplianceRole.PRIMARY if i == 0 else ApplianceRole.ADDITIONAL,
             _address(n * 100 + i),
         )
         for i in range(count)
     ]
-    return onboarding_submit(
+    order = OnboardingOrder(
         token=uuid.uuid4(),
         partner=partner,
         license=license,
-        actor=user,
         incident_answer=IncidentAnswer.NO,
         legal_name=f"Onboarded {n} Inc.",
         admin_email=f"admin{n}@onboarded.example",
         tier_users=20,
         deployment="network_sensors",
         ship_to=ShipTo.PER_APPLIANCE,
-        appliances=orders,
+        appliances=tuple(orders),
     )
+    return onboarding_submit(order=order, actor=user)
 
 
 def run(*, repeat: int) -> list[Row]:

@@ -1,13 +1,13 @@
 """The steps of the Customer Onboarding wizard.
 
-Each step's form gets what it depends on (the license, the chosen appliances, ...) from the
-wizard's ``get_form_kwargs``, so every rule is checked again when the wizard re-validates all steps
-at submit.
+Each step's form gets what it depends on (the license, the run's appliances, ...) from the
+wizard's ``get_form_kwargs`` and returns cleaned values only; the wizard run keeps them
+(``onboarding.wizard``) and builds the one ``OnboardingOrder`` the submit service checks again.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Field, Layout, Row
@@ -17,9 +17,12 @@ from django.core.exceptions import ValidationError
 from licenses.choices import CustomerStatus, DeploymentSolution, HostingRegion, ServiceTier
 from licenses.models import CustomerAccount, Partner, VolumeLicense
 from onboarding.choices import IncidentAnswer, ShipTo
-from shipping.choices import ApplianceRole, Country
+from shipping.choices import Country
 from shipping.models import Address, Appliance
 from shipping.services import ADDRESS_FIELDS
+
+if TYPE_CHECKING:
+    from onboarding.wizard import ApplianceUnit
 
 # PostgreSQL's integer column tops out here.
 MAX_SEATS = 2_147_483_647
@@ -206,26 +209,6 @@ class CustomerDetailsForm(forms.Form):
         return data
 
 
-@dataclass(frozen=True)
-class ApplianceUnit:
-    """One physical appliance of an order, as the shipping step names it."""
-
-    key: str
-    role: str
-    appliance: Appliance
-    number: int = 0
-
-    @property
-    def title(self) -> str:
-        if self.role == ApplianceRole.PRIMARY:
-            return "Primary appliance"
-        return f"Additional sensor {self.number}"
-
-    @property
-    def label(self) -> str:
-        return f"{self.title} — {self.appliance.name}"
-
-
 class DeploymentForm(forms.Form):
     """Step 3: fully virtual (with a hosting region) or network sensors from the catalogue."""
 
@@ -279,7 +262,6 @@ class DeploymentForm(forms.Form):
         data = super().clean()
         deployment = data.get("deployment")
         counts = {a.pk: data.get(self.additional_name(a)) or 0 for a in self.appliances}
-        units: list[ApplianceUnit] = []
         if deployment == DeploymentSolution.VIRTUAL:
             if not data.get("hosting_region"):
                 self.add_error("hosting_region", "Choose the hosting region.")
@@ -287,37 +269,24 @@ class DeploymentForm(forms.Form):
             counts = dict.fromkeys(counts, 0)
         elif deployment == DeploymentSolution.NETWORK_SENSORS:
             data["hosting_region"] = ""
-            primary = data.get("primary_appliance")
-            if primary is None and "primary_appliance" not in self.errors:
+            if data.get("primary_appliance") is None and "primary_appliance" not in self.errors:
                 self.add_error("primary_appliance", "Choose the primary appliance.")
-            total = sum(counts.values())
-            if total > MAX_ADDITIONAL_SENSORS:
+            if sum(counts.values()) > MAX_ADDITIONAL_SENSORS:
                 raise ValidationError(
                     f"Order at most {MAX_ADDITIONAL_SENSORS} additional network sensors here; "
                     "contact us for larger deployments."
                 )
-            if primary is not None:
-                units.append(ApplianceUnit("primary", ApplianceRole.PRIMARY, primary))
-                number = 0
-                for appliance in self.appliances:
-                    for _ in range(counts[appliance.pk]):
-                        number += 1
-                        units.append(
-                            ApplianceUnit(
-                                f"additional-{number}", ApplianceRole.ADDITIONAL, appliance, number
-                            )
-                        )
-        data["additional_counts"] = counts
-        data["units"] = units
+        data["additional_counts"] = {pk: n for pk, n in counts.items() if n}
         return data
 
 
 class ShippingForm(forms.Form):
     """Step 4: where each appliance goes.
 
-    ``entries`` is the per-appliance address list the wizard keeps between requests:
-    ``[{"unit": "additional-1", "address": {...}}, ...]``. With ``adding`` set (the "Add" button),
-    only the address fields and the appliance it is for are checked.
+    ``units`` are the order's appliances, each with a stable id (see ``onboarding.wizard``);
+    ``entries`` is the per-appliance address list the wizard keeps between requests, keyed by
+    those ids: ``[{"unit": "additional-7-1", "address": {...}}, ...]``. With ``adding`` set (the
+    "Add" button), only the address fields and the appliance it is for are checked.
     """
 
     ship_to = forms.ChoiceField(
@@ -350,9 +319,10 @@ class ShippingForm(forms.Form):
         keys = {unit.key for unit in units}
         # Entries for appliances dropped on the deployment step since are forgotten.
         self.entries = [e for e in entries if e.get("unit") in keys]
-        for name, field in forms.fields_for_model(Address, fields=ADDRESS_FIELDS).items():
-            field.required = False
-            self.fields[name] = field
+        # The fields an address needs are marked required and say "This field is required.", but
+        # are only checked when this submit ships to a typed address (see full_clean).
+        self.fields.update(forms.fields_for_model(Address, fields=ADDRESS_FIELDS))
+        self.address_required = [n for n in ADDRESS_FIELDS if self.fields[n].required]
         self.fields["country"].initial = Country.CANADA
         self.fields["country"].choices = Country.choices
         choices = list(ShipTo.choices)
@@ -365,6 +335,14 @@ class ShippingForm(forms.Form):
         self.fields["unit"].choices = [("", "Choose the appliance…")] + [
             (u.key, u.label) for u in units if u.key not in taken
         ]
+
+    def full_clean(self) -> None:
+        typed = self.adding or self.data.get(self.add_prefix("ship_to")) == ShipTo.CUSTOM
+        for name in self.address_required:
+            self.fields[name].required = typed
+        super().full_clean()
+        for name in self.address_required:
+            self.fields[name].required = True
 
     @property
     def units_by_key(self) -> dict[str, ApplianceUnit]:
@@ -393,15 +371,19 @@ class ShippingForm(forms.Form):
         """The typed address checked like a saved one (postal code per country), or None."""
         values = {name: self.cleaned_data.get(name) or "" for name in ADDRESS_FIELDS}
         address = Address(**values)
+        # A field that already has its error (e.g. "This field is required.") is not re-checked.
+        refused = [name for name in ADDRESS_FIELDS if name in self.errors]
         try:
             # The partner is set when the order is saved; nothing here needs the database.
             address.full_clean(
-                exclude=["partner"], validate_unique=False, validate_constraints=False
+                exclude=["partner", *refused], validate_unique=False, validate_constraints=False
             )
         except ValidationError as exc:
             for field, messages in exc.message_dict.items():
                 for message in messages:
                     self.add_error(field if field in self.fields else None, message)
+            return None
+        if refused:
             return None
         return {name: getattr(address, name) for name in ADDRESS_FIELDS}
 

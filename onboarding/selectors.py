@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
-
 from django.db.models import Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
@@ -30,23 +28,3 @@ def onboarding_request_list(*, partner: Partner) -> QuerySet[OnboardingRequest]:
 def onboarding_request_get(*, partner: Partner, pk: int) -> OnboardingRequest:
     """One order the partner may see, or 404."""
     return get_object_or_404(onboarding_request_list(partner=partner), pk=pk)
-
-
-def onboarding_request_for_token(
-    *, partner: Partner, tokens: list[str | None]
-) -> OnboardingRequest | None:
-    """The partner's order submitted from one of these wizard runs (tokens that are not UUIDs
-    are ignored)."""
-    values = []
-    for token in tokens:
-        try:
-            values.append(uuid.UUID(str(token)))
-        except ValueError:
-            continue
-    if not values:
-        return None
-    return (
-        OnboardingRequest.objects.filter(partner=partner, token__in=values)
-        .only("pk", "token")
-        .first()
-    )

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from functools import partial
 
 from django.core.exceptions import ValidationError
@@ -24,12 +24,39 @@ from shipping.selectors import partner_default_address
 
 
 @dataclass(frozen=True)
-class ApplianceOrder:
-    """One appliance of the order and where it goes: ``address`` None means the default address."""
+class ApplianceLine:
+    """One appliance of the order: its stable unit id, the model, its role, where it goes.
 
+    ``unit`` names the appliance for as long as the wizard run lasts (``primary``,
+    ``additional-<appliance id>-<n>``), so its address stays with it whatever else changes;
+    ``address`` None means the partner's default address.
+    """
+
+    unit: str
     appliance_id: int
     role: str
-    address: dict | None = None
+    address: Mapping[str, str] | None = None
+
+
+@dataclass(frozen=True)
+class OnboardingOrder:
+    """Everything one onboarding order asks for; ``token`` is the wizard run that built it."""
+
+    token: uuid.UUID
+    partner: Partner
+    license: VolumeLicense
+    incident_answer: str
+    legal_name: str
+    admin_email: str
+    tier_users: int
+    deployment: str
+    cloud_users: int = 0
+    sat_users: int = 0
+    website: str = ""
+    sub_partner: Partner | None = None
+    hosting_region: str = ""
+    ship_to: str = ""
+    appliances: tuple[ApplianceLine, ...] = field(default=())
 
 
 @dataclass(frozen=True)
@@ -53,7 +80,7 @@ def _check_deployment(
     deployment: str,
     hosting_region: str,
     ship_to: str,
-    appliances: Sequence[ApplianceOrder],
+    appliances: Sequence[ApplianceLine],
 ) -> None:
     if deployment == DeploymentSolution.VIRTUAL:
         if hosting_region not in HostingRegion.values:
@@ -66,13 +93,15 @@ def _check_deployment(
             raise ValidationError({"primary_appliance": "Choose the primary appliance."})
         if any(a.role not in ApplianceRole.values for a in appliances):
             raise ValidationError({"deployment": "Choose the network sensors again."})
+        if len({a.unit for a in appliances}) != len(appliances):
+            raise ValidationError({"deployment": "Choose the network sensors again."})
         if ship_to not in ShipTo.values:
             raise ValidationError({"ship_to": "Choose where to ship the appliances."})
     else:
         raise ValidationError({"deployment": "Choose a deployment solution."})
 
 
-def _appliances(orders: Sequence[ApplianceOrder]) -> dict[int, Appliance]:
+def _appliances(orders: Sequence[ApplianceLine]) -> dict[int, Appliance]:
     """The ordered models, fetched in one query; a retired or unknown model is refused."""
     ids = {o.appliance_id for o in orders}
     found = {a.pk: a for a in Appliance.objects.filter(pk__in=ids, active=True)}
@@ -86,9 +115,7 @@ def _appliances(orders: Sequence[ApplianceOrder]) -> dict[int, Appliance]:
     return found
 
 
-def _addresses(
-    *, partner: Partner, ship_to: str, orders: Sequence[ApplianceOrder]
-) -> list[Address]:
+def _addresses(*, partner: Partner, ship_to: str, orders: Sequence[ApplianceLine]) -> list[Address]:
     """One saved address per ordered appliance (identical custom addresses are saved once)."""
     if not orders:
         return []
@@ -123,85 +150,31 @@ def _addresses(
     ]
 
 
-def onboarding_submit(
-    *,
-    token: uuid.UUID,
-    partner: Partner,
-    license: VolumeLicense,
-    actor,
-    incident_answer: str,
-    legal_name: str,
-    admin_email: str,
-    tier_users: int,
-    cloud_users: int = 0,
-    sat_users: int = 0,
-    website: str = "",
-    sub_partner: Partner | None = None,
-    deployment: str,
-    hosting_region: str = "",
-    ship_to: str = "",
-    appliances: Sequence[ApplianceOrder] = (),
-    site_url: str = "",
-) -> Submission:
+def onboarding_submit(*, order: OnboardingOrder, actor, site_url: str = "") -> Submission:
     """Create the order, the customer, its allocations and its shipments, all or nothing.
 
-    ``token`` identifies one run of the wizard: submitting it again (a double click, or Back and
-    Submit) returns the first order instead of onboarding the customer twice. The e-mail to the
-    submitting user (CC the MDR Portal administrator) goes out only once the transaction commits.
+    ``order.token`` identifies one run of the wizard: submitting it again (a double click, or Back
+    and Submit) returns the first order instead of onboarding the customer twice. This is the one
+    place that knows it; the unique token is the backstop for two submits racing. The e-mail to
+    the submitting user (CC the MDR Portal administrator) goes out only once the transaction
+    commits.
     """
-    existing = _request_for_token(token=token, partner=partner)
+    existing = _request_for_token(token=order.token, partner=order.partner)
     if existing is not None:
         return Submission(existing, created=False)
     try:
         with transaction.atomic():
-            return _submit(
-                token=token,
-                partner=partner,
-                license=license,
-                actor=actor,
-                incident_answer=incident_answer,
-                legal_name=legal_name,
-                admin_email=admin_email,
-                tier_users=tier_users,
-                cloud_users=cloud_users,
-                sat_users=sat_users,
-                website=website,
-                sub_partner=sub_partner,
-                deployment=deployment,
-                hosting_region=hosting_region,
-                ship_to=ship_to,
-                appliances=appliances,
-                site_url=site_url,
-            )
+            return _submit(order=order, actor=actor, site_url=site_url)
     except IntegrityError:
         # Backstop for the unique token: a concurrent submit of the same wizard got there first.
-        existing = _request_for_token(token=token, partner=partner)
+        existing = _request_for_token(token=order.token, partner=order.partner)
         if existing is None:
             raise
         return Submission(existing, created=False)
 
 
-def _submit(
-    *,
-    token: uuid.UUID,
-    partner: Partner,
-    license: VolumeLicense,
-    actor,
-    incident_answer: str,
-    legal_name: str,
-    admin_email: str,
-    tier_users: int,
-    cloud_users: int,
-    sat_users: int,
-    website: str,
-    sub_partner: Partner | None,
-    deployment: str,
-    hosting_region: str,
-    ship_to: str,
-    appliances: Sequence[ApplianceOrder],
-    site_url: str,
-) -> Submission:
-    if incident_answer != IncidentAnswer.NO:
+def _submit(*, order: OnboardingOrder, actor, site_url: str) -> Submission:
+    if order.incident_answer != IncidentAnswer.NO:
         raise ValidationError(
             {
                 "incident": "A customer experiencing a breach or incident cannot be onboarded; "
@@ -209,15 +182,16 @@ def _submit(
             }
         )
     _check_deployment(
-        deployment=deployment,
-        hosting_region=hosting_region,
-        ship_to=ship_to,
-        appliances=appliances,
+        deployment=order.deployment,
+        hosting_region=order.hosting_region,
+        ship_to=order.ship_to,
+        appliances=order.appliances,
     )
-    if deployment == DeploymentSolution.VIRTUAL:
-        ship_to = ""
+    if order.deployment == DeploymentSolution.VIRTUAL:
+        order = replace(order, ship_to="")
     else:
-        hosting_region = ""
+        order = replace(order, hosting_region="")
+    partner, license, token = order.partner, order.license, order.token
 
     # Lock the pools in the order customer_create will (primary-key order, no deadlock), then look
     # for the token again: a concurrent submit of the same wizard waited on these locks, and now
@@ -230,19 +204,19 @@ def _submit(
     if existing is not None:
         return Submission(existing, created=False)
 
-    models_by_id = _appliances(appliances)
+    models_by_id = _appliances(order.appliances)
     customer = license_services.customer_create(
         partner=partner,
         license=license,
-        legal_name=legal_name,
-        admin_email=admin_email,
-        tier_users=tier_users,
-        cloud_users=cloud_users,
-        sat_users=sat_users,
-        website=website,
-        sub_partner=sub_partner,
-        deployment=deployment,
-        hosting_region=hosting_region,
+        legal_name=order.legal_name,
+        admin_email=order.admin_email,
+        tier_users=order.tier_users,
+        cloud_users=order.cloud_users,
+        sat_users=order.sat_users,
+        website=order.website,
+        sub_partner=order.sub_partner,
+        deployment=order.deployment,
+        hosting_region=order.hosting_region,
         actor=actor,
     )
     request = OnboardingRequest(
@@ -251,17 +225,17 @@ def _submit(
         license=license,
         customer=customer,
         submitted_by=actor if getattr(actor, "pk", None) else None,
-        incident_answer=incident_answer,
+        incident_answer=order.incident_answer,
         legal_name=customer.legal_name,
         website=customer.website,
         sub_partner=customer.sub_partner,
         admin_email=customer.admin_email,
-        tier_users=tier_users,
-        cloud_users=cloud_users,
-        sat_users=sat_users,
-        deployment=deployment,
-        hosting_region=hosting_region,
-        ship_to=ship_to,
+        tier_users=order.tier_users,
+        cloud_users=order.cloud_users,
+        sat_users=order.sat_users,
+        deployment=order.deployment,
+        hosting_region=order.hosting_region,
+        ship_to=order.ship_to,
     )
     # The related rows were just locked or created; the token was checked under the lock above.
     request.full_clean(
@@ -270,14 +244,14 @@ def _submit(
         validate_constraints=False,
     )
     request.save()
-    addresses = _addresses(partner=partner, ship_to=ship_to, orders=appliances)
+    addresses = _addresses(partner=partner, ship_to=order.ship_to, orders=order.appliances)
     shipping_services.shipments_create(
         onboarding_request=request,
         lines=[
             shipping_services.ShipmentLine(
-                appliance=models_by_id[order.appliance_id], role=order.role, address=address
+                appliance=models_by_id[line.appliance_id], role=line.role, address=address
             )
-            for order, address in zip(appliances, addresses, strict=True)
+            for line, address in zip(order.appliances, addresses, strict=True)
         ],
     )
     transaction.on_commit(partial(onboarding_email_send, request_id=request.pk, site_url=site_url))

@@ -8,6 +8,22 @@ app_name = "onboarding"
 
 urlpatterns = [
     path("", views.OnboardingStartView.as_view(), name="start"),
-    path("<int:license_pk>/", views.OnboardingWizardView.as_view(), name="wizard"),
+    # New Customer: starts a run and redirects to its first step.
+    path("<int:license_pk>/new/", views.OnboardingWizardStartView.as_view(), name="wizard"),
+    path(
+        "<int:license_pk>/stopped/",
+        views.OnboardingIncidentStopView.as_view(),
+        name="incident_stop",
+    ),
+    path(
+        "<int:license_pk>/<uuid:run>/",
+        views.OnboardingWizardView.as_view(url_name="onboarding:wizard_step"),
+        name="wizard_run",
+    ),
+    path(
+        "<int:license_pk>/<uuid:run>/<slug:step>/",
+        views.OnboardingWizardView.as_view(url_name="onboarding:wizard_step"),
+        name="wizard_step",
+    ),
     path("requests/<int:pk>/", views.OnboardingRequestDetailView.as_view(), name="request_detail"),
 ]

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import uuid
-from collections import OrderedDict
-
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
-from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, reverse
+from django.utils.cache import patch_vary_headers
 from django.utils.functional import cached_property
-from django.views.generic import DetailView, ListView
-from formtools.wizard.forms import ManagementForm
-from formtools.wizard.views import SessionWizardView, normalize_name
+from django.views import View
+from django.views.generic import DetailView, ListView, TemplateView
+from formtools.wizard.views import NamedUrlSessionWizardView
 
 from licenses.choices import DeploymentSolution, ServiceTier
 from licenses.mixins import PartnerMixin
@@ -25,7 +22,6 @@ from licenses.selectors import (
     license_get,
     license_list,
 )
-from onboarding.choices import IncidentAnswer, ShipTo
 from onboarding.forms import (
     CustomerDetailsForm,
     DeploymentForm,
@@ -33,13 +29,9 @@ from onboarding.forms import (
     ReviewForm,
     ShippingForm,
 )
-from onboarding.selectors import (
-    onboarding_request_for_token,
-    onboarding_request_get,
-    onboarding_request_list,
-)
-from onboarding.services import ApplianceOrder, onboarding_submit
-from shipping.models import Address
+from onboarding.selectors import onboarding_request_get, onboarding_request_list
+from onboarding.services import onboarding_submit
+from onboarding.wizard import STEP_TITLES, WizardRun, progress, run_prefix, run_start
 from shipping.selectors import appliance_catalogue, partner_default_address
 
 STEPS = [
@@ -49,30 +41,6 @@ STEPS = [
     ("shipping", ShippingForm),
     ("review", ReviewForm),
 ]
-
-STEP_TITLES = {
-    "incident": "Incident check",
-    "details": "Customer details",
-    "deployment": "Deployment solution",
-    "shipping": "Shipping",
-    "review": "Review and submit",
-}
-
-# Which step shows a field the submit service may refuse (stale pools, a name taken meanwhile).
-FIELD_STEPS = {
-    "incident": "incident",
-    "legal_name": "details",
-    "website": "details",
-    "sub_partner": "details",
-    "admin_email": "details",
-    "tier_users": "details",
-    "cloud_users": "details",
-    "sat_users": "details",
-    "deployment": "deployment",
-    "hosting_region": "deployment",
-    "primary_appliance": "deployment",
-    "ship_to": "shipping",
-}
 
 
 def license_page_url(license: VolumeLicense) -> str:
@@ -85,8 +53,8 @@ def license_page_url(license: VolumeLicense) -> str:
 
 def needs_shipping(wizard: OnboardingWizardView) -> bool:
     """The shipping step is skipped for a fully virtual deployment."""
-    data = wizard.get_cleaned_data_for_step("deployment") or {}
-    return data.get("deployment") != DeploymentSolution.VIRTUAL
+    record = wizard.run.validated.get("deployment") or {}
+    return record.get("deployment") != DeploymentSolution.VIRTUAL
 
 
 class OnboardingStartView(PartnerMixin, ListView):
@@ -137,45 +105,83 @@ class _WizardLicenseMixin:
         )
         return super().dispatch(request, *args, **kwargs)
 
+    def license_context(self) -> dict:
+        return {
+            "license": self.license,
+            "cloud_license": self.cloud_license,
+            "license_url": license_page_url(self.license),
+            "new_run_url": reverse("onboarding:wizard", kwargs={"license_pk": self.license.pk}),
+            "incident_phone": settings.INCIDENT_RESPONSE_PHONE,
+            "incident_email": settings.INCIDENT_RESPONSE_EMAIL,
+        }
 
-class OnboardingWizardView(PartnerMixin, _WizardLicenseMixin, SessionWizardView):
+
+class OnboardingWizardStartView(PartnerMixin, _WizardLicenseMixin, View):
+    """New Customer: a fresh wizard run with its own id, unless the license has no users left."""
+
+    def get(self, request, *args, **kwargs):
+        if self.license.unallocated <= 0:
+            messages.warning(
+                request,
+                f"No {self.license.get_tier_display()} users are available. A customer can be "
+                "onboarded onto this license once users are freed up or bought.",
+            )
+            return redirect(license_page_url(self.license))
+        run = run_start(request=request, license=self.license)
+        return redirect(run_url(self.license, run, "incident"))
+
+
+class OnboardingIncidentStopView(PartnerMixin, _WizardLicenseMixin, TemplateView):
+    """Onboarding stopped at the incident question: how to reach incident response."""
+
+    def get_template_names(self):
+        return [f"onboarding/{'_' if self.request.htmx else ''}incident_stop.html"]
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(**self.license_context(), **kwargs)
+
+
+def run_url(license: VolumeLicense, run, step: str) -> str:
+    return reverse(
+        "onboarding:wizard_step", kwargs={"license_pk": license.pk, "run": run, "step": step}
+    )
+
+
+class OnboardingWizardView(PartnerMixin, _WizardLicenseMixin, NamedUrlSessionWizardView):
     """Incident check, customer details, deployment, shipping, review; one service call at the end.
 
-    On top of formtools: a step can only be posted once every step before it is complete, so
-    nothing can be skipped by posting a later step; a token made at the start identifies this run,
-    so submitting it twice finds the first order.
+    One run per URL (``onboarding.wizard``). Every POST is answered with a redirect, a step with
+    errors included: what was typed is stored and the step's page shows it with its errors. A
+    step can only be shown or posted once every step before it is complete.
     """
 
     form_list = STEPS
     condition_dict = {"shipping": needs_shipping}
-    adding_address = False
 
     def get_prefix(self, request, *args, **kwargs):
-        # One wizard per license, so two tabs onboarding onto two licenses do not mix.
-        return f"{normalize_name(type(self).__name__)}_{self.license.pk}"
+        return run_prefix(kwargs["run"])
+
+    def get_form_list(self):
+        self.__dict__.pop("_resolved_form_list", None)  # the condition reads the run as it changes
+        return super().get_form_list()
+
+    @property
+    def active(self) -> list[str]:
+        return list(self.get_form_list())
+
+    def get_step_url(self, step):
+        return run_url(self.license, self.kwargs["run"], step)
 
     def get_template_names(self):
-        if self.request.htmx:
-            return ["onboarding/_wizard.html"]
-        return ["onboarding/wizard.html"]
-
-    # --- what each step's form depends on -------------------------------------------------
+        return ["onboarding/_wizard.html" if self.request.htmx else "onboarding/wizard.html"]
 
     @cached_property
-    def catalogue(self):
-        catalogue = appliance_catalogue()
-        list(catalogue)  # evaluate once; every deployment form of this request reuses the rows
-        return catalogue
+    def run(self) -> WizardRun:
+        return WizardRun(self.storage)
 
     @cached_property
-    def default_address(self) -> Address | None:
+    def default_address(self):
         return partner_default_address(partner=self.partner)
-
-    def units(self):
-        return (self.get_cleaned_data_for_step("deployment") or {}).get("units", [])
-
-    def shipping_entries(self) -> list[dict]:
-        return list(self.storage.extra_data.get("shipping_entries", []))
 
     def get_form_kwargs(self, step=None):
         if step == "details":
@@ -185,340 +191,127 @@ class OnboardingWizardView(PartnerMixin, _WizardLicenseMixin, SessionWizardView)
                 "cloud_license": self.cloud_license,
             }
         if step == "deployment":
-            details = self.get_cleaned_data_for_step("details") or {}
-            return {"catalogue": self.catalogue, "tier_users": details.get("tier_users")}
+            tier_users = (self.run.validated.get("details") or {}).get("tier_users")
+            return {"catalogue": appliance_catalogue(), "tier_users": tier_users}
         if step == "shipping":
-            return {
-                "units": self.units(),
-                "default_address": self.default_address,
-                "entries": self.shipping_entries(),
-                "adding": self.adding_address,
-            }
+            return {"default_address": self.default_address, **self.run.shipping_kwargs()}
         return {}
 
-    # --- flow -------------------------------------------------------------------------------
-
-    def _step_complete(self, step: str) -> bool:
-        data = self.get_cleaned_data_for_step(step)
-        if data is None:
-            return False
-        return step != "incident" or data.get("incident") == IncidentAnswer.NO
-
-    def _first_incomplete_before(self, step: str | None) -> str | None:
-        for name in self.get_form_list():
-            if name == step:
-                return None
-            if not self._step_complete(name):
-                return name
-        return None
-
-    def _render_step(self, step: str, **kwargs):
-        if step not in self.get_form_list():
-            # e.g. the shipping step after the deployment became fully virtual in another tab.
-            step = self._first_incomplete_before(None) or self.steps.last
-        self.storage.current_step = step
-        form = self.get_form(step=step, data=self.storage.get_step_data(step))
-        return self.render(form, **kwargs)
-
-    def _submitted_order(self, tokens: list[str | None]):
-        """The order one of these wizard tokens already produced; its wizard data is dropped."""
-        order = onboarding_request_for_token(partner=self.partner, tokens=tokens)
-        if order is not None and str(order.token) == self.storage.extra_data.get("token"):
-            # A second request restored the wizard after the first one submitted it.
-            self.storage.reset()
-        return order
+    def get_form_initial(self, step):
+        return dict(self.run.extra.get("shipping_initial", {})) if step == "shipping" else {}
 
     def get(self, request, *args, **kwargs):
-        token = self.storage.extra_data.get("token")
-        step = self.storage.current_step
-        if (
-            "restart" in request.GET
-            or not token
-            or step not in self.get_form_list()
-            or self._submitted_order([token]) is not None
-        ):
-            self.storage.reset()
-            self.storage.extra_data["token"] = str(uuid.uuid4())
-            self.storage.current_step = self.steps.first
-            return self.render(self.get_form())
-        # A reload, or coming back from another page: carry on where the partner left off.
-        return self._render_step(step, resumed=step != self.steps.first)
+        step = kwargs.get("step")
+        if self.run.license_id != self.license.pk:
+            return self._expired()
+        if self.run.allowed(step, self.active) != step:
+            return redirect(self.get_step_url(self.run.allowed(step, self.active)))
+        self.storage.current_step = step
+        form = self.run.with_refusal(
+            self.get_form(step=step, data=self.storage.get_step_data(step))
+        )
+        response = self.render(form)
+        patch_vary_headers(response, ["HX-Request"])  # a step's URL answers htmx with a fragment
+        if request.htmx:
+            response["HX-Push-Url"] = request.path
+        return response
 
     def post(self, request, *args, **kwargs):
-        # The review page carries the wizard's token, so Back + Submit after the wizard was reset
-        # still finds the order; the stored token covers a second request that read the wizard
-        # before the first one finished (a double click).
-        submitted = self._submitted_order(
-            [request.POST.get("onboarding_token"), self.storage.extra_data.get("token")]
-        )
-        if submitted is not None:
-            messages.info(request, "This onboarding request was already submitted.")
-            return redirect("onboarding:request_detail", pk=submitted.pk)
-        if not self.storage.extra_data.get("token"):
-            messages.warning(
-                request,
-                "This onboarding form had expired or was already submitted, so it starts again.",
-            )
-            return redirect(request.path)
-
-        goto = request.POST.get("wizard_goto_step")
-        if goto:
-            return self._go_back(goto)
-
-        management = ManagementForm(request.POST, prefix=self.prefix)
-        step = management.cleaned_data["current_step"] if management.is_valid() else None
-        if step not in self.get_form_list():
-            messages.warning(request, "That step is not part of this onboarding; continue here.")
-            return self._render_step(self.steps.current)
-        blocker = self._first_incomplete_before(step)
-        if blocker is not None:
-            unfinished = self.storage.extra_data.get("unfinished", [])
-            if self.storage.get_step_data(blocker) is None or blocker in unfinished:
-                messages.error(request, f"Complete “{STEP_TITLES[blocker]}” first.")
-                return self._render_step(blocker)
-            # It was complete: something it depends on (a pool, a name) changed since.
-            return self.render_revalidation_failure(
-                blocker, self.get_form(step=blocker, data=self.storage.get_step_data(blocker))
-            )
-        self.storage.current_step = step
-        if step == "shipping" and (
-            "add_address" in request.POST or "remove_address" in request.POST
-        ):
-            return self._address_list_change()
-        return super().post(request, *args, **kwargs)
-
-    def _go_back(self, goto: str):
-        steps = list(self.get_form_list())
-        current = self.steps.current
-        if goto not in steps or (current in steps and steps.index(goto) > steps.index(current)):
-            # Only backwards: going forwards is Continue, with its checks.
-            return self._render_step(current if current in steps else self.steps.first)
-        if current in steps and current != "review":
-            # "Back keeps data": what is typed on this step is kept, finished or not; an
-            # unfinished step shows its errors when the partner comes back to it.
-            form = self.get_form(step=current, data=self.request.POST)
-            if form.is_valid():
-                self.storage.set_step_data(current, self.process_step(form))
+        step = kwargs.get("step")
+        if self.run.license_id != self.license.pk:
+            return self._expired()
+        if (allowed := self.run.allowed(step, self.active)) != step:
+            if step in self.active:
+                messages.error(request, f"Complete “{STEP_TITLES[allowed]}” first.")
             else:
-                self.storage.set_step_data(current, self.get_form_step_data(form))
-                unfinished = self.storage.extra_data.setdefault("unfinished", [])
-                if current not in unfinished:
-                    unfinished.append(current)
-        return self._render_step(goto)
+                messages.warning(
+                    request, "That step is not part of this onboarding; continue here."
+                )
+            return redirect(self.get_step_url(allowed))
+        self.storage.current_step = step
+        self.run.extra["adding"] = False
+        if goto := request.POST.get("wizard_goto_step"):
+            return self.render_goto_step(goto)
+        if step == "shipping" and {"add_address", "remove_address"} & set(request.POST):
+            return self._address_list_change()
+        form = self.get_form(data=request.POST)
+        if not form.is_valid():
+            return self._keep_typed(form)
+        self.storage.set_step_data(step, self.process_step(form))
+        self.run.keep(step, form.cleaned_data, self.active)
+        if step == "incident" and not self.run.is_complete("incident"):
+            request.session.pop(self.storage.prefix)  # nothing is kept of this run
+            return redirect("onboarding:incident_stop", license_pk=self.license.pk)
+        return self.render_done(form) if step == self.steps.last else self.render_next_step(form)
 
-    def process_step(self, form):
-        unfinished = self.storage.extra_data.get("unfinished", [])
-        if self.steps.current in unfinished:
-            unfinished.remove(self.steps.current)
-        return super().process_step(form)
+    def _keep_typed(self, form):
+        """Store what was typed on a step (finished or not) and show that step again."""
+        self.storage.set_step_data(form.prefix, self.get_form_step_data(form))
+        if form.is_valid():
+            self.run.keep(form.prefix, form.cleaned_data, self.active)
+        else:
+            self.run.forget(form.prefix, self.active)
+        return redirect(self.get_step_url(form.prefix))
+
+    def render_goto_step(self, goto_step, **kwargs):
+        active, current = self.active, self.steps.current
+        if goto_step not in active or active.index(goto_step) > active.index(current):
+            return redirect(self.get_step_url(current))  # forwards is Continue, with its checks
+        if current != "review":  # "Back keeps data", finished or not
+            self._keep_typed(self.get_form(data=self.request.POST))
+        return super().render_goto_step(goto_step)
 
     def _address_list_change(self):
         """The shipping step's "Add" / "Remove" on the per-appliance address list."""
-        entries = self.shipping_entries()
-        post = self.request.POST
-        if "remove_address" in post:
-            unit = post["remove_address"]
-            self.storage.extra_data["shipping_entries"] = [e for e in entries if e["unit"] != unit]
-            return self.render(self._fresh_shipping_form())
-        self.adding_address = True
-        form = self.get_form(step="shipping", data=post)
-        if not form.is_valid():
-            return self.render(form)
-        self.adding_address = False
-        entries.append({"unit": form.cleaned_data["unit"], "address": form.cleaned_data["address"]})
-        self.storage.extra_data["shipping_entries"] = entries
-        return self.render(self._fresh_shipping_form(country=form.cleaned_data.get("country")))
-
-    def _fresh_shipping_form(self, country: str | None = None) -> ShippingForm:
-        initial = {"ship_to": ShipTo.PER_APPLIANCE}
-        if country:
-            initial["country"] = country
-        return ShippingForm(
-            prefix=self.get_form_prefix("shipping", ShippingForm),
-            initial=initial,
-            **self.get_form_kwargs("shipping"),
-        )
-
-    def render_next_step(self, form, **kwargs):
-        if (
-            self.steps.current == "incident"
-            and form.cleaned_data.get("incident") == IncidentAnswer.YES
-        ):
-            # Nothing is kept: this customer needs incident response, not onboarding.
-            self.storage.reset()
-            template = (
-                "onboarding/_incident_stop.html"
-                if self.request.htmx
-                else "onboarding/incident_stop.html"
+        if "remove_address" in self.request.POST:
+            self.run.address_remove(self.request.POST["remove_address"], self.active)
+        else:
+            self.run.extra["adding"] = True
+            form = self.get_form(data=self.request.POST)
+            if not form.is_valid():
+                return self._keep_typed(form)
+            self.run.address_add(
+                form.cleaned_data["unit"], form.cleaned_data["address"], self.active
             )
-            return TemplateResponse(self.request, template, self._stop_context())
-        return super().render_next_step(form, **kwargs)
-
-    def _stop_context(self) -> dict:
-        return {
-            "license": self.license,
-            "partner": self.partner,
-            "incident_phone": settings.INCIDENT_RESPONSE_PHONE,
-            "incident_email": settings.INCIDENT_RESPONSE_EMAIL,
-            "restart_url": f"{self.request.path}?restart=1",
-        }
-
-    def render_revalidation_failure(self, step, form, **kwargs):
-        # A second Submit of this wizard (double click, another tab) that passed the token check
-        # in post() just before the first one committed now sees the first one's customer as a
-        # name clash or a smaller pool: it was submitted, so show that order, not an error.
-        submitted = self._submitted_order(
-            [self.request.POST.get("onboarding_token"), self.storage.extra_data.get("token")]
-        )
-        if submitted is not None:
-            messages.info(self.request, "This onboarding request was already submitted.")
-            return redirect("onboarding:request_detail", pk=submitted.pk)
-        messages.error(
-            self.request,
-            f"Something changed since you filled in “{STEP_TITLES[step]}”. Nothing was "
-            "submitted: check the highlighted fields and continue.",
-        )
-        self.storage.current_step = step
-        return self.render(form, **kwargs)
+        self.storage.set_step_data("shipping", None)  # the page shows a fresh address form
+        return redirect(self.get_step_url("shipping"))
 
     def render_done(self, form, **kwargs):
-        """Re-validate every step, submit, and only then forget the wizard's data."""
-        final_forms = OrderedDict()
-        for step in self.get_form_list():
-            step_form = self.get_form(step=step, data=self.storage.get_step_data(step))
-            if not step_form.is_valid() or not self._step_complete(step):
-                return self.render_revalidation_failure(step, step_form, **kwargs)
-            final_forms[step] = step_form
+        """The one service call: the run's order, submitted (the service knows a second submit)."""
         try:
-            response = self.done(list(final_forms.values()), form_dict=final_forms, **kwargs)
+            order = self.run.order(
+                token=self.kwargs["run"], partner=self.partner, license=self.license
+            )
+            submission = onboarding_submit(
+                order=order, actor=self.request.user, site_url=self.request.build_absolute_uri("/")
+            )
         except ValidationError as exc:
-            return self._submit_refused(exc)
-        self.storage.reset()
-        return response
-
-    def done(self, form_list, form_dict, **kwargs):
-        details = form_dict["details"].cleaned_data
-        deployment = form_dict["deployment"].cleaned_data
-        shipping = form_dict["shipping"].cleaned_data if "shipping" in form_dict else {}
-        assignments = shipping.get("assignments", {})
-        submission = onboarding_submit(
-            token=uuid.UUID(self.storage.extra_data["token"]),
-            partner=self.partner,
-            license=self.license,
-            actor=self.request.user,
-            incident_answer=form_dict["incident"].cleaned_data["incident"],
-            legal_name=details["legal_name"],
-            website=details["website"],
-            sub_partner=details["sub_partner"],
-            admin_email=details["admin_email"],
-            tier_users=details["tier_users"],
-            cloud_users=details["cloud_users"],
-            sat_users=details["sat_users"],
-            deployment=deployment["deployment"],
-            hosting_region=deployment["hosting_region"],
-            ship_to=shipping.get("ship_to", ""),
-            appliances=[
-                ApplianceOrder(
-                    appliance_id=unit.appliance.pk, role=unit.role, address=assignments[unit.key]
-                )
-                for unit in deployment["units"]
-            ],
-            site_url=self.request.build_absolute_uri("/"),
-        )
+            step, message = self.run.refuse(exc, self.active)
+            messages.error(self.request, message)
+            return redirect(self.get_step_url(step))
         if submission.created:
             messages.success(self.request, f"{submission.request.legal_name} has been onboarded.")
         else:
             messages.info(self.request, "This onboarding request was already submitted.")
         return redirect("onboarding:request_detail", pk=submission.request.pk)
 
-    def _submit_refused(self, exc: ValidationError):
-        """Show the service's refusal next to the field it is about, on that field's step."""
-        if hasattr(exc, "error_dict"):
-            errors = exc.message_dict
-        else:
-            errors = {NON_FIELD_ERRORS: exc.messages}
-        steps = list(self.get_form_list())
-        wanted = {FIELD_STEPS.get(field, "review") for field in errors}
-        step = next((s for s in steps if s in wanted), "review")
-        form = self.get_form(step=step, data=self.storage.get_step_data(step))
-        form.is_valid()
-        for field, field_messages in errors.items():
-            if FIELD_STEPS.get(field, "review") != step and step != "review":
-                continue
-            for message in field_messages:
-                form.add_error(field if field in form.fields else None, message)
-        self.storage.current_step = step
-        messages.error(
-            self.request,
-            f"Nothing was submitted: {next(iter(errors.values()))[0]} "
-            f"Check “{STEP_TITLES[step]}” and continue.",
+    def _expired(self):
+        self.request.session.pop(self.storage.prefix, None)
+        messages.warning(
+            self.request, "This onboarding form had expired or was not found, so it starts again."
         )
-        return self.render(form)
-
-    # --- template context -------------------------------------------------------------------
+        return redirect("onboarding:wizard", license_pk=self.license.pk)
 
     def get_context_data(self, form, **kwargs):
-        context = super().get_context_data(form=form, **kwargs)
         current = self.steps.current
+        context = super().get_context_data(form=form, **kwargs) | self.license_context()
         context.update(
-            license=self.license,
-            cloud_license=self.cloud_license,
             step_title=STEP_TITLES[current],
-            progress=self._progress(current),
-            token=self.storage.extra_data.get("token", ""),
-            incident_phone=settings.INCIDENT_RESPONSE_PHONE,
-            incident_email=settings.INCIDENT_RESPONSE_EMAIL,
-            license_url=license_page_url(self.license),
-            restart_url=f"{self.request.path}?restart=1",
+            has_errors=bool(form.errors),
+            progress=progress(steps=list(self.form_list), active=self.active, current=current),
             default_address=self.default_address,
+            incident_clear=current != "incident" and self.run.is_complete("incident"),
         )
-        if current != "incident":
-            context["incident_clear"] = self._step_complete("incident")
         if current == "review":
-            context["summary"] = self._summary()
+            context["summary"] = self.run.summary(default_address=self.default_address)
         return context
-
-    def _progress(self, current: str) -> list[dict]:
-        active = list(self.get_form_list())
-        position = active.index(current) if current in active else 0
-        rows = []
-        for number, (name, _form) in enumerate(STEPS, start=1):
-            if name not in active:
-                state = "skipped"
-            elif active.index(name) < position:
-                state = "done"
-            elif name == current:
-                state = "current"
-            else:
-                state = "upcoming"
-            rows.append(
-                {"name": name, "title": STEP_TITLES[name], "state": state, "number": number}
-            )
-        return rows
-
-    def _summary(self) -> dict:
-        details = self.get_cleaned_data_for_step("details") or {}
-        deployment = self.get_cleaned_data_for_step("deployment") or {}
-        shipping = (
-            self.get_cleaned_data_for_step("shipping")
-            if "shipping" in self.get_form_list()
-            else None
-        ) or {}
-        assignments = shipping.get("assignments", {})
-        rows = []
-        for unit in deployment.get("units", []):
-            data = assignments.get(unit.key)
-            address = self.default_address if data is None else Address(**data)
-            rows.append({"unit": unit, "address": address})
-        return {
-            "details": details,
-            "deployment": deployment,
-            "hosting_region_label": dict(DeploymentForm.base_fields["hosting_region"].choices).get(
-                deployment.get("hosting_region"), ""
-            ),
-            "deployment_label": DeploymentSolution(deployment["deployment"]).label
-            if deployment.get("deployment")
-            else "",
-            "ship_to_label": ShipTo(shipping["ship_to"]).label if shipping.get("ship_to") else "",
-            "shipments": rows,
-        }

@@ -60,16 +60,16 @@ def submit_order(
     token: uuid.UUID | None = None,
     legal_name: str = "Acme Dental Inc.",
     tier_users: int = 25,
-    appliances: list[onboarding_services.ApplianceOrder] | None = None,
+    appliances: list[onboarding_services.ApplianceLine] | None = None,
+    site_url: str = "",
     **extra,
 ) -> onboarding_services.Submission:
-    """Call the submit service with sensible defaults (virtual unless appliances are given)."""
+    """Call the submit service with one order of sensible defaults (virtual unless appliances)."""
     sensors = bool(appliances)
-    kwargs = dict(
+    fields = dict(
         token=token or uuid.uuid4(),
         partner=partner or license.partner,
         license=license,
-        actor=actor,
         incident_answer="no",
         legal_name=legal_name,
         admin_email="it@acme-dental.example",
@@ -77,20 +77,29 @@ def submit_order(
         deployment="network_sensors" if sensors else "virtual",
         hosting_region="" if sensors else "ca",
         ship_to="default" if sensors else "",
-        appliances=appliances or [],
+        appliances=tuple(appliances or ()),
     )
-    kwargs.update(extra)
-    return onboarding_services.onboarding_submit(**kwargs)
+    fields.update(extra)
+    order = onboarding_services.OnboardingOrder(**fields)
+    return onboarding_services.onboarding_submit(order=order, actor=actor, site_url=site_url)
+
+
+def appliance_line(
+    appliance: Appliance, role: str, address: dict | None = None, *, n: int = 1
+) -> onboarding_services.ApplianceLine:
+    """One line of an order, with the unit id the wizard would give it."""
+    unit = "primary" if role == ApplianceRole.PRIMARY else f"additional-{appliance.pk}-{n}"
+    return onboarding_services.ApplianceLine(unit, appliance.pk, role, address)
 
 
 def sensor_orders(
     primary: Appliance, *additional: Appliance, address: dict | None = None
-) -> list[onboarding_services.ApplianceOrder]:
+) -> list[onboarding_services.ApplianceLine]:
     """A primary appliance plus additional sensors, all to ``address`` (None: the default)."""
-    orders = [onboarding_services.ApplianceOrder(primary.pk, ApplianceRole.PRIMARY, address)]
+    orders = [appliance_line(primary, ApplianceRole.PRIMARY, address)]
     orders += [
-        onboarding_services.ApplianceOrder(a.pk, ApplianceRole.ADDITIONAL, address)
-        for a in additional
+        appliance_line(a, ApplianceRole.ADDITIONAL, address, n=i)
+        for i, a in enumerate(additional, start=1)
     ]
     return orders
 
@@ -110,22 +119,46 @@ class Wizard:
     def __init__(self, client, license: VolumeLicense):
         self.client = client
         self.license = license
+        # New Customer: it redirects to a fresh run, whose id the step URLs carry.
         self.url = reverse("onboarding:wizard", kwargs={"license_pk": license.pk})
-        self.prefix = f"onboarding_wizard_view_{license.pk}"
+        self.run: str | None = None
+
+    def step_url(self, step: str) -> str:
+        kwargs = {"license_pk": self.license.pk, "run": self.run, "step": step}
+        return reverse("onboarding:wizard_step", kwargs=kwargs)
+
+    @property
+    def prefix(self) -> str:
+        return f"onboarding_{uuid.UUID(self.run).hex}"
 
     @property
     def management_key(self) -> str:
         return f"{self.prefix}-current_step"
 
+    def follow(self, response, **headers):
+        """GET a redirect within this run (POST/redirect/GET); ``posted`` is the redirect.
+
+        ``headers`` go with the GET too, as a browser's XMLHttpRequest (htmx) keeps them.
+        """
+        if response.status_code == 302 and f"/{self.run}/" in response.url:
+            page = self.client.get(response.url, **headers)
+            page.posted = response
+            return page
+        return response
+
     def start(self):
-        return self.client.get(self.url)
+        started = self.client.get(self.url)
+        if started.status_code != 302 or "/new/" in started.url:
+            return started
+        self.run = started.url.rstrip("/").split("/")[-2]
+        return self.follow(started)
 
     def post(self, step: str, data: dict | None = None, extra: dict | None = None, **headers):
         """POST ``data`` as step ``step`` (keys get the step prefix; ``extra`` is sent as is)."""
         payload = {self.management_key: step}
         payload.update({f"{step}-{key}": value for key, value in (data or {}).items()})
         payload.update(extra or {})
-        return self.client.post(self.url, payload, **headers)
+        return self.follow(self.client.post(self.step_url(step), payload, **headers), **headers)
 
     def back(self, to: str, step: str, data: dict | None = None):
         return self.post(step, data, extra={"wizard_goto_step": to})
@@ -136,7 +169,8 @@ class Wizard:
 
     @property
     def token(self) -> str:
-        return self.storage["extra_data"]["token"]
+        """The run's id: the order's idempotency token."""
+        return str(uuid.UUID(self.run))
 
     # The happy path, one step at a time.
     def incident(self, answer: str = "no"):
@@ -173,9 +207,8 @@ class Wizard:
     def ship_per_appliance(self):
         return self.post("shipping", {"ship_to": "per_appliance"})
 
-    def review(self, confirm: bool = True, token: str | None = None):
-        data = {"confirm": "on"} if confirm else {}
-        return self.post("review", data, extra={"onboarding_token": token or self.token})
+    def review(self, confirm: bool = True):
+        return self.post("review", {"confirm": "on"} if confirm else {})
 
     def run_virtual(self, **details):
         """Start, answer No, fill the details, go virtual: the wizard is left on the review step."""

@@ -180,8 +180,9 @@ FIELD_ERROR = re.compile(
     re.S,
 )
 # A form's own errors (not about one field), e.g. "This customer has been offboarded ...".
+# The wizard's error summary above the step's form (field errors are listed next to fields too).
 FORM_ERROR = re.compile(
-    r'<div class="alert alert-danger" role="alert">\s*((?:<div>.*?</div>\s*)+)', re.S
+    r'<div class="alert alert-danger error-summary".*?<ul[^>]*>(.*?)</ul>', re.S
 )
 TAG = re.compile(r"<[^>]+>")
 
@@ -208,7 +209,7 @@ class Response:
         """Errors shown in the form: next to a field, or above it."""
         errors = [_text(a or b) for _, a, b in FIELD_ERROR.findall(self.text)]
         for block in FORM_ERROR.findall(self.text):
-            errors += [_text(e) for e in re.findall(r"<div>(.*?)</div>", block, re.S)]
+            errors += [_text(e) for e in re.findall(r"<li>(.*?)</li>", block, re.S)]
         return errors
 
     def main_text(self, chars: int = 1500) -> str:
@@ -340,23 +341,20 @@ class LmpUser(HttpUser):
             response = self.follow(response)
         return self._outcome("offboard", start, response, ok=(" was offboarded.",))
 
-    def onboard(self, path: str, prefix: str, details: dict) -> Outcome:
+    def onboard(self, path: str, details: dict) -> Outcome:
         """Run the wizard: incident No, details, fully virtual (Canada), review, Submit."""
         start = len(self.statuses)
-        response = self.onboard_to_review(path, prefix, details)
-        if response.hidden(f"{prefix}-current_step") != "review":
+        response, step_path = self.onboard_to_review(path, details)
+        if not step_path.endswith("/review/"):
             return self._outcome("onboard", start, response)
-        return self.submit_review(path, prefix, response.hidden("onboarding_token") or "")
+        return self.submit_review(step_path)
 
-    def submit_review(self, path: str, prefix: str, token: str, at: float | None = None) -> Outcome:
+    def submit_review(self, path: str, at: float | None = None) -> Outcome:
         """Tick the confirmation and Submit (at wall-clock time ``at``, to line up processes)."""
         if at is not None:
             time.sleep(max(at - time.time(), 0))
         start = len(self.statuses)
-        response = self.post(
-            path,
-            {f"{prefix}-current_step": "review", "review-confirm": "on", "onboarding_token": token},
-        )
+        response = self.post(path, {"review-confirm": "on"})
         location = response.location if response.status == 302 else ""
         if location:
             response = self.follow(response)
@@ -364,24 +362,30 @@ class LmpUser(HttpUser):
         outcome.location = location
         return outcome
 
-    def onboard_to_review(self, path: str, prefix: str, details: dict) -> Response:
-        """Start the wizard afresh and fill it in up to the review step; the last page."""
-        step_key = f"{prefix}-current_step"
-        response = self.get(f"{path}?restart=1")
+    def onboard_to_review(self, path: str, details: dict) -> tuple[Response, str]:
+        """New Customer, then fill the run in up to the review step: the last page and its path.
+
+        Every step is POST/redirect/GET: the redirect names the step the wizard shows next.
+        """
+        response = self.get(path)  # New Customer: redirects to a fresh run's first step
         steps = [
-            ("incident", {"incident-incident": "no"}, "details"),
-            ("details", {f"details-{k}": v for k, v in details.items()}, "deployment"),
-            (
-                "deployment",
-                {"deployment-deployment": "virtual", "deployment-hosting_region": "ca"},
-                "review",
-            ),
+            ("incident", {"incident-incident": "no"}),
+            ("details", {f"details-{k}": v for k, v in details.items()}),
+            ("deployment", {"deployment-deployment": "virtual", "deployment-hosting_region": "ca"}),
         ]
-        for step, data, next_step in steps:
-            response = self.post(path, {step_key: step, **data})
-            if response.status != 200 or response.hidden(step_key) != next_step:
+        if response.status != 302:
+            return response, ""
+        step_path = urllib.parse.urlsplit(response.location).path
+        response = self.follow(response)
+        for step, data in steps:
+            if not step_path.endswith(f"/{step}/"):
                 break
-        return response
+            response = self.post(step_path, data)
+            if response.status != 302:
+                break
+            step_path = urllib.parse.urlsplit(response.location).path
+            response = self.follow(response)
+        return response, step_path
 
 
 def _user_process(port: int, cookies: dict, plan: list[tuple], deadline: float, out) -> None:

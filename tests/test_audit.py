@@ -22,7 +22,7 @@ from openpyxl import load_workbook
 from licenses import services
 from licenses.choices import AllocationEventKind, AllocationEventSource
 from licenses.models import AllocationEvent, CustomerAccount, SeatAllocation, VolumeLicense
-from onboarding.services import onboarding_submit
+from onboarding.services import OnboardingOrder, onboarding_submit
 from tests.factories import MembershipFactory, UserFactory, make_customer
 from tests.factories_onboarding import Wizard
 from tests.test_admin import admin_url, form_data, messages_of
@@ -385,16 +385,18 @@ def test_onboarding_submit_failing_after_the_customer_records_nothing(
     monkeypatch.setattr("onboarding.services.shipping_services.shipments_create", broken)
     with pytest.raises(RuntimeError):
         onboarding_submit(
-            token=uuid.uuid4(),
-            partner=partner,
-            license=complete_license,
+            order=OnboardingOrder(
+                token=uuid.uuid4(),
+                partner=partner,
+                license=complete_license,
+                incident_answer="no",
+                legal_name="Acme",
+                admin_email="it@acme.example",
+                tier_users=10,
+                deployment="virtual",
+                hosting_region="ca",
+            ),
             actor=user,
-            incident_answer="no",
-            legal_name="Acme",
-            admin_email="it@acme.example",
-            tier_users=10,
-            deployment="virtual",
-            hosting_region="ca",
         )
     assert event_count() == 0
 

@@ -197,7 +197,6 @@ def test_edits_onboardings_and_offboardings_from_four_processes_never_oversell_o
         for n in range(24)
     ]  # 240 of 300 and 72 of 100 taken: tight enough that many requests are refused
     wizard = reverse("onboarding:wizard", kwargs={"license_pk": pool.pk})
-    prefix = f"onboarding_wizard_view_{pool.pk}"
 
     plans = []
     for process, user in enumerate(partner_users(partner, PROCESSES, "racer")):
@@ -225,7 +224,6 @@ def test_edits_onboardings_and_offboardings_from_four_processes_never_oversell_o
                     (
                         "onboard",
                         wizard,
-                        prefix,
                         {
                             "legal_name": f"Racer {process}-{n:02d} Inc.",
                             "website": "",
@@ -343,11 +341,9 @@ def test_one_submit_clicked_in_four_processes_at_once_onboards_once(server, reco
     pool = VolumeLicenseFactory(partner=partner, tier=ServiceTier.COMPLETE, seat_commitment=100)
     [user] = partner_users(partner, 1, "clicker")
     wizard = reverse("onboarding:wizard", kwargs={"license_pk": pool.pk})
-    prefix = f"onboarding_wizard_view_{pool.pk}"
     browser = LmpUser(server.port, login_cookies(user))
-    review = browser.onboard_to_review(
+    review, review_path = browser.onboard_to_review(
         wizard,
-        prefix,
         {
             "legal_name": "Impatient Clinic",
             "website": "",
@@ -357,11 +353,10 @@ def test_one_submit_clicked_in_four_processes_at_once_onboards_once(server, reco
         },
     )
     browser.close()
-    assert review.hidden(f"{prefix}-current_step") == "review"
-    token = review.hidden("onboarding_token")
-    # The same browser session (cookies, wizard, token) submits from four processes at once.
+    assert review_path.endswith("/review/"), review.main_text()
+    # The same browser session (cookies, wizard run) submits from four processes at once.
     at = time.time() + 2
-    plan = [("submit_review", wizard, prefix, token, at)]
+    plan = [("submit_review", review_path, at)]
     figures = race(server, [(browser.cookies, plan)] * PROCESSES, [pool], shared_session=True)
     report(record_property, "one submit, four processes", figures)
 
@@ -381,20 +376,19 @@ def test_a_second_submit_landing_after_the_first_committed_finds_the_order(
 ):
     """The interleaving the four-process test above found, pinned down in one process.
 
-    Click 2 read the wizard and checked its token before click 1 committed; by the time click 2
-    re-validates the steps, click 1's customer exists, so the name (or the pool) "changed". It must
-    still land on the order click 1 made, not on "Nothing was submitted".
+    Click 2 carries the same wizard run and looked for its token before click 1 committed; the
+    service looks again under the pool's lock, so click 2 lands on the order click 1 made, not on
+    "Nothing was submitted" (the view knows nothing of this: the service alone does).
     """
     from django.contrib.sessions.backends.db import SessionStore
 
-    from onboarding import views as onboarding_views
+    from onboarding import services as onboarding_services
     from tests.factories_onboarding import Wizard
 
     client.force_login(user)
     wizard = Wizard(client, complete_license)
     wizard.run_virtual(legal_name="Impatient Clinic")
-    token = wizard.token
-    # Click 2's request: the same wizard, as it was before click 1 reset it.
+    # Click 2's request: the same browser session, the same run.
     copy = SessionStore()
     copy.update(client.session.load())
     copy.create()
@@ -402,20 +396,22 @@ def test_a_second_submit_landing_after_the_first_committed_finds_the_order(
     second.cookies["sessionid"] = copy.session_key
 
     assert wizard.review().status_code == 302  # click 1
-    real = onboarding_views.onboarding_request_for_token
+    real = onboarding_services._request_for_token
     calls = []
 
     def not_committed_yet(**kwargs):
         calls.append(kwargs)
         return None if len(calls) == 1 else real(**kwargs)
 
-    monkeypatch.setattr(onboarding_views, "onboarding_request_for_token", not_committed_yet)
-    response = Wizard(second, complete_license).review(token=token)  # click 2
+    monkeypatch.setattr(onboarding_services, "_request_for_token", not_committed_yet)
+    click2 = Wizard(second, complete_license)
+    click2.run = wizard.run
+    response = click2.review()  # click 2
 
     order = OnboardingRequest.objects.get()
     assert "Nothing was submitted" not in response.text
     assert response.status_code == 302
-    assert len(calls) >= 2  # the token was looked up again once the steps failed
+    assert len(calls) >= 2  # the token was looked up again under the lock
     assert response["Location"] == reverse("onboarding:request_detail", kwargs={"pk": order.pk})
     page = second.get(response["Location"])
     assert "This onboarding request was already submitted." in page.text

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import uuid
+from dataclasses import replace
 from unittest import mock
 
 import pytest
@@ -14,7 +15,6 @@ from django.db import connection
 from licenses.models import CustomerAccount, SeatAllocation, VolumeLicense
 from onboarding.choices import FulfilmentStatus
 from onboarding.models import OnboardingRequest
-from onboarding.services import ApplianceOrder
 from shipping import services as shipping_services
 from shipping.choices import ApplianceRole
 from shipping.models import Address, Shipment
@@ -27,6 +27,7 @@ from tests.factories import (
 from tests.factories_onboarding import (
     BOSTON,
     OTTAWA,
+    appliance_line,
     sensor_orders,
     submit_order,
 )
@@ -77,9 +78,9 @@ def test_sensor_order_ships_each_appliance_to_its_address(
     complete_license, rack, desktop, django_capture_on_commit_callbacks
 ):
     orders = [
-        ApplianceOrder(rack.pk, ApplianceRole.PRIMARY, OTTAWA),
-        ApplianceOrder(desktop.pk, ApplianceRole.ADDITIONAL, BOSTON),
-        ApplianceOrder(desktop.pk, ApplianceRole.ADDITIONAL, dict(BOSTON)),
+        appliance_line(rack, ApplianceRole.PRIMARY, OTTAWA),
+        appliance_line(desktop, ApplianceRole.ADDITIONAL, BOSTON, n=1),
+        appliance_line(desktop, ApplianceRole.ADDITIONAL, dict(BOSTON), n=2),
     ]
     with django_capture_on_commit_callbacks(execute=True):
         order = submit_order(
@@ -150,7 +151,7 @@ def test_virtual_with_appliances_or_sensors_without_primary_are_refused(complete
     with pytest.raises(ValidationError) as exc:
         submit_order(
             license=complete_license,
-            appliances=[ApplianceOrder(rack.pk, ApplianceRole.ADDITIONAL, OTTAWA)],
+            appliances=[appliance_line(rack, ApplianceRole.ADDITIONAL, OTTAWA)],
             ship_to="custom",
         )
     assert "primary_appliance" in exc.value.message_dict
@@ -301,7 +302,7 @@ def test_query_count_is_the_same_for_one_and_ten_appliances(
     for n, additional in enumerate((0, 9)):
         orders = sensor_orders(rack, *[desktop] * additional, address=None)
         orders = [
-            ApplianceOrder(o.appliance_id, o.role, {**BOSTON, "line1": f"{i} Federal Street"})
+            replace(o, address={**BOSTON, "line1": f"{i} Federal Street"})
             for i, o in enumerate(orders)
         ]
         with CaptureQueriesContext(connection) as queries:
@@ -319,7 +320,7 @@ def test_query_count_is_the_same_for_one_and_ten_appliances(
             legal_name="Customer pinned",
             ship_to="per_appliance",
             appliances=[
-                ApplianceOrder(o.appliance_id, o.role, {**OTTAWA, "line1": f"{i} Bank Street"})
+                replace(o, address={**OTTAWA, "line1": f"{i} Bank Street"})
                 for i, o in enumerate(sensor_orders(rack, *[desktop] * 9))
             ],
         )

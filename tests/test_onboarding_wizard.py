@@ -170,6 +170,8 @@ def test_yes_stops_onboarding_with_incident_response_contacts(wizard, settings):
     settings.INCIDENT_RESPONSE_EMAIL = "ir@vendor.example"
     wizard.start()
     response = wizard.incident("yes")
+    assert response.status_code == 302
+    response = wizard.client.get(response.url)
     assert response.status_code == 200
     assert "Onboarding stopped" in response.text
     assert "1-800-555-0111" in response.text and "ir@vendor.example" in response.text
@@ -436,7 +438,7 @@ def test_custom_address_is_validated_and_tidied(wizard, rack):
     at_shipping(wizard, rack)
     response = wizard.ship_custom({**OTTAWA, "recipient": "", "postal_code": "12345"})
     assert current_step(response) == "shipping"
-    assert errors(response, "recipient") == ["This field cannot be blank."]
+    assert errors(response, "recipient") == ["This field is required."]
     assert errors(response, "postal_code") == ["Enter a Canadian postal code such as K1A 0B1."]
     response = wizard.ship_custom({**OTTAWA, "country": "US", "postal_code": "K1P 6L5"})
     assert errors(response, "postal_code") == ["Enter a US ZIP code such as 12345 or 12345-6789."]
@@ -454,9 +456,10 @@ def test_one_appliance_cannot_choose_per_appliance_addresses(wizard, rack):
 
 def test_per_appliance_addresses_each_appliance_exactly_once(wizard, rack, desktop):
     response = at_shipping(wizard, rack, {desktop: 2})
+    first, second = f"additional-{desktop.pk}-1", f"additional-{desktop.pk}-2"
     units = dict(response.context["form"].fields["unit"].choices)
     assert units["primary"] == "Primary appliance — NS-1000 Rack Sensor"
-    assert units["additional-2"] == "Additional sensor 2 — NS-100 Desktop Sensor"
+    assert units[second] == "Additional sensor 2 — NS-100 Desktop Sensor"
 
     response = wizard.add_address("primary", OTTAWA)
     assert current_step(response) == "shipping"
@@ -469,29 +472,29 @@ def test_per_appliance_addresses_each_appliance_exactly_once(wizard, rack, deskt
     assert errors(response, "unit") == [
         "Choose one of this order's appliances that has no address yet."
     ]
-    response = wizard.add_address("additional-9", BOSTON)
+    response = wizard.add_address(f"additional-{desktop.pk}-9", BOSTON)
     assert errors(response, "unit")
     response = wizard.add_address("", BOSTON)
     assert errors(response, "unit") == ["Choose the appliance this address is for."]
     # A bad postal code is refused next to the field; the list is unchanged.
-    response = wizard.add_address("additional-1", {**BOSTON, "postal_code": "0211"})
+    response = wizard.add_address(first, {**BOSTON, "postal_code": "0211"})
     assert errors(response, "postal_code") == ["Enter a US ZIP code such as 12345 or 12345-6789."]
     assert len(response.context["form"].entry_rows) == 1
 
-    wizard.add_address("additional-1", BOSTON)
+    wizard.add_address(first, BOSTON)
     response = wizard.ship_per_appliance()
     assert current_step(response) == "shipping"
     assert errors(response) == [
         "Every appliance needs an address. Add one for: "
         "Additional sensor 2 — NS-100 Desktop Sensor."
     ]
-    wizard.add_address("additional-2", BOSTON)
-    response = wizard.remove_address("additional-1")
+    wizard.add_address(second, BOSTON)
+    response = wizard.remove_address(first)
     assert [r["unit"].key for r in response.context["form"].entry_rows] == [
         "primary",
-        "additional-2",
+        second,
     ]
-    wizard.add_address("additional-1", OTTAWA)
+    wizard.add_address(first, OTTAWA)
     assert current_step(wizard.ship_per_appliance()) == "review"
     wizard.review()
     by_role = {(s.role, s.address.city) for s in Shipment.objects.select_related("address")}
@@ -502,8 +505,9 @@ def test_per_appliance_addresses_each_appliance_exactly_once(wizard, rack, deskt
 
 def test_shipping_list_forgets_appliances_dropped_on_the_deployment_step(wizard, rack, desktop):
     at_shipping(wizard, rack, {desktop: 2})
+    second = f"additional-{desktop.pk}-2"
     wizard.add_address("primary", OTTAWA)
-    wizard.add_address("additional-2", BOSTON)
+    wizard.add_address(second, BOSTON)
     wizard.back("deployment", "shipping")
     response = wizard.sensors(rack, {desktop: 1})
     assert [r["unit"].key for r in response.context["form"].entry_rows] == ["primary"]
@@ -515,7 +519,7 @@ def test_shipping_list_forgets_appliances_dropped_on_the_deployment_step(wizard,
 def test_review_shows_everything_and_needs_the_confirmation(wizard, rack, desktop):
     at_shipping(wizard, rack, {desktop: 1})
     wizard.add_address("primary", OTTAWA)
-    wizard.add_address("additional-1", BOSTON)
+    wizard.add_address(f"additional-{desktop.pk}-1", BOSTON)
     response = wizard.ship_per_appliance()
     assert current_step(response) == "review"
     for text in (
@@ -593,37 +597,54 @@ def test_going_forward_with_goto_is_refused(wizard):
     assert current_step(response) == "details"
 
 
-def test_tampered_management_form_is_answered_not_crashed(wizard):
+def test_unknown_step_or_missing_management_form_is_answered_not_crashed(wizard):
     wizard.start()
     wizard.incident()
-    for payload in ({}, {wizard.management_key: "no-such-step"}):
-        response = wizard.client.post(wizard.url, payload)
-        assert response.status_code == 200
-        assert current_step(response) == "details"
+    # The URL names the step; a step that does not exist is answered with the run's step.
+    response = wizard.post("no-such-step", {"confirm": "on"})
+    assert response.posted.status_code == 302
+    assert current_step(response) == "details"
+    assert "That step is not part of this onboarding; continue here." in messages_of(response)
+    # Without formtools' management form the step is still the one in the URL.
+    response = wizard.follow(wizard.client.post(wizard.step_url("details"), {}))
+    assert current_step(response) == "details"
+    assert errors(response, "legal_name") == ["This field is required."]
 
 
-def test_posting_without_starting_the_wizard_starts_it(partner_client, complete_license):
+def test_a_run_not_in_this_session_starts_again(partner_client, complete_license):
+    import uuid
+
     wizard = Wizard(partner_client, complete_license)
+    wizard.run = str(uuid.uuid4())  # expired, or typed in by hand
     response = wizard.details()
     assert response.status_code == 302
     assert response.url == wizard.url
-    response = partner_client.get(response.url)
+    response = partner_client.get(response.url, follow=True)
     assert current_step(response) == "incident"
-    assert "This onboarding form had expired or was already submitted, so it starts again." in (
+    assert "This onboarding form had expired or was not found, so it starts again." in (
         messages_of(response)
     )
+    assert not CustomerAccount.objects.exists()
 
 
-def test_reload_resumes_and_restart_starts_over(wizard):
+def test_reload_resumes_the_run_and_new_customer_starts_another(wizard):
     wizard.start()
     wizard.incident()
     wizard.details()
+    run_url = reverse(
+        "onboarding:wizard_run",
+        kwargs={"license_pk": wizard.license.pk, "run": wizard.run},
+    )
+    response = wizard.client.get(run_url)
+    assert response.status_code == 302
+    assert response.url == wizard.step_url("deployment")
+    assert current_step(wizard.client.get(response.url)) == "deployment"
+    first_run = wizard.run
     response = wizard.start()
-    assert current_step(response) == "deployment"
-    assert "carry on where you left off" in response.text
-    response = wizard.client.get(wizard.url + "?restart=1")
     assert current_step(response) == "incident"
-    assert "details" not in wizard.storage["step_data"]
+    assert wizard.run != first_run
+    # The first run is untouched: its tab carries on where it was.
+    assert "Customer Legal Name" not in response.text
 
 
 def test_two_licenses_keep_separate_wizards(partner_client, complete_license, core_license):
@@ -675,8 +696,10 @@ def test_submit_creates_the_customer_allocations_and_order_then_mails(
     assert "Acme Dental Inc. is onboarded" in page.text
     assert "An email will be sent to you" in page.text
     assert "Acme Dental Inc. has been onboarded." in messages_of(page)
-    # The wizard is done: its data is gone.
-    assert wizard.storage["step_data"] == {}
+    # Submitting the run again finds this order (the service knows its token).
+    again = wizard.review()
+    assert again.url == response.url
+    assert CustomerAccount.objects.count() == 1
 
 
 def test_confirmation_links_back_to_the_license_page(wizard, complete_license):
@@ -699,9 +722,9 @@ def test_pool_emptied_meanwhile_sends_back_to_details_with_the_numbers(
     assert response.status_code == 200
     assert current_step(response) == "details"
     assert errors(response, "tier_users") == ["Only 10 MDR Complete users are available."]
-    assert any(
-        "Something changed since you filled in “Customer details”" in m
-        for m in messages_of(response)
+    assert (
+        "Nothing was submitted: Only 10 MDR Complete users are available. "
+        "Check “Customer details” and continue." in messages_of(response)
     )
     assert not OnboardingRequest.objects.exists()
     assert CustomerAccount.objects.count() == 1
@@ -755,11 +778,10 @@ def test_name_taken_meanwhile_sends_back_to_details(wizard, complete_license):
 
 def test_back_and_resubmit_finds_the_first_order(wizard, django_capture_on_commit_callbacks):
     wizard.run_virtual()
-    token = wizard.token
     with django_capture_on_commit_callbacks(execute=True):
         first = wizard.review()
         # The browser's Back shows the review page again; Submit posts the same form.
-        second = wizard.review(token=token)
+        second = wizard.review()
     assert second.status_code == 302
     assert second.url == first.url
     assert CustomerAccount.objects.count() == 1
@@ -796,12 +818,14 @@ def test_double_click_submits_once(wizard, complete_license, django_capture_on_c
 
 def test_another_partners_token_is_not_honoured(wizard, other_license, other_partner):
     order = submit_order(license=other_license)
-    wizard.run_virtual()
-    response = wizard.review(token=str(order.request.token))
-    # The partner's own wizard went through; the foreign order was not revealed.
+    wizard.start()
+    wizard.run = str(order.request.token)  # another partner's run id (= its order's token)
+    response = wizard.review()
+    # Not this session's run: it starts again, and the foreign order is not revealed.
     assert response.status_code == 302
-    assert response.url != reverse("onboarding:request_detail", kwargs={"pk": order.request.pk})
+    assert response.url == wizard.url
     assert OnboardingRequest.objects.filter(partner=other_partner).count() == 1
+    assert not OnboardingRequest.objects.filter(partner=wizard.license.partner).exists()
 
 
 def _submit_with_sensors(client, license, rack, additional: int, name: str) -> Wizard:
@@ -815,7 +839,8 @@ def _submit_with_sensors(client, license, rack, additional: int, name: str) -> W
     else:
         wizard.add_address("primary", OTTAWA)
         for n in range(1, additional + 1):
-            wizard.add_address(f"additional-{n}", {**BOSTON, "line1": f"{n} Federal Street"})
+            unit = f"additional-{rack.pk}-{n}"
+            wizard.add_address(unit, {**BOSTON, "line1": f"{n} Federal Street"})
         response = wizard.ship_per_appliance()
     assert current_step(response) == "review", response.context["form"].errors
     return wizard
@@ -891,3 +916,223 @@ def test_tab_and_confirmation_queries_do_not_grow_with_orders(
     with django_assert_max_num_queries(12):
         response = partner_client.get(reverse("onboarding:request_detail", kwargs={"pk": order.pk}))
     assert response.text.count("Pending") == 3
+
+
+# --- regressions of issue 12 ("a wizard you can trust") -------------------------------------
+
+
+def unit_key(response, appliance, ordinal: int = 1, role: str = "additional") -> str:
+    """The id the shipping step gives the ``ordinal``-th ``role`` unit of ``appliance``."""
+    units = [
+        u
+        for u in response.context["form"].units
+        if u.appliance.pk == appliance.pk and u.role == role
+    ]
+    return units[ordinal - 1].key
+
+
+def test_two_tabs_on_one_license_are_independent_runs(
+    partner_client, complete_license, cloud_license, django_capture_on_commit_callbacks
+):
+    """Bug 1: tab B's Start over must not take over tab A's run (Gamma was lost)."""
+    tab_a = Wizard(partner_client, complete_license)
+    tab_a.start()
+    tab_a.incident()
+    assert current_step(tab_a.details(legal_name="Gamma")) == "deployment"
+
+    tab_b = Wizard(partner_client, complete_license)
+    tab_b.start()
+    tab_b.incident()
+    tab_b.details(legal_name="Delta")
+    assert current_step(tab_b.virtual(region="eu")) == "review"
+
+    review_a = tab_a.virtual(region="au")
+    assert current_step(review_a) == "review"
+    assert review_a.context["summary"]["details"]["legal_name"] == "Gamma"
+    assert review_a.context["summary"]["hosting_region_label"] == "Australia"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert tab_b.review().status_code == 302
+        assert tab_a.review().status_code == 302
+    regions = dict(CustomerAccount.objects.values_list("legal_name", "hosting_region"))
+    assert regions == {"Delta": "eu", "Gamma": "au"}
+
+
+def test_per_appliance_addresses_follow_their_appliance_when_the_deployment_changes(
+    wizard, rack, desktop
+):
+    """Bug 2: dropping one NS-100 must not hand its address to the NS-4000."""
+    big = ApplianceFactory(name="NS-4000 Data Centre Sensor")
+    response = at_shipping(wizard, rack, {desktop: 2, big: 1})
+    keys = {
+        "primary": unit_key(response, rack, role="primary"),
+        "desktop1": unit_key(response, desktop, 1),
+        "desktop2": unit_key(response, desktop, 2),
+        "big": unit_key(response, big, 1),
+    }
+    lines = {
+        "primary": "1 Primary Road",
+        "desktop1": "11 First Desktop Lane",
+        "desktop2": "22 Second Desktop Lane",
+        "big": "4000 Big Sensor Avenue",
+    }
+    for name, key in keys.items():
+        wizard.add_address(key, {**OTTAWA, "line1": lines[name]})
+    assert current_step(wizard.ship_per_appliance()) == "review"
+
+    # From the review, edit the deployment down to one NS-100.
+    wizard.back("deployment", "review")
+    response = wizard.sensors(rack, {desktop: 1, big: 1})
+    assert current_step(response) == "shipping"
+    assert unit_key(response, big, 1) == keys["big"]
+    rows = {
+        r["unit"].appliance.name: r["address"].line1 for r in response.context["form"].entry_rows
+    }
+    assert rows == {
+        "NS-1000 Rack Sensor": "1 Primary Road",
+        "NS-100 Desktop Sensor": "11 First Desktop Lane",
+        "NS-4000 Data Centre Sensor": "4000 Big Sensor Avenue",
+    }
+    response = wizard.ship_per_appliance()
+    assert current_step(response) == "review"
+    shown = {
+        r["unit"].appliance.name: r["address"].line1
+        for r in response.context["summary"]["shipments"]
+    }
+    assert shown["NS-4000 Data Centre Sensor"] == "4000 Big Sensor Avenue"
+    assert "22 Second Desktop Lane" not in response.text
+    # Ordering the second NS-100 again asks for its address afresh.
+    wizard.back("deployment", "review")
+    response = wizard.sensors(rack, {desktop: 2, big: 1})
+    assert [u.key for u in response.context["form"].missing_units] == [keys["desktop2"]]
+    wizard.back("deployment", "shipping")
+    response = wizard.sensors(rack, {desktop: 1, big: 1})
+    response = wizard.ship_per_appliance()
+    assert current_step(response) == "review"
+    assert wizard.review().status_code == 302
+    by_model = {
+        s.appliance.name: s.address.line1
+        for s in Shipment.objects.select_related("address", "appliance")
+    }
+    assert by_model["NS-4000 Data Centre Sensor"] == "4000 Big Sensor Avenue"
+    assert Shipment.objects.count() == 3
+
+
+def test_new_customer_on_a_full_pool_does_not_start_the_wizard(
+    partner_client, complete_license, cloud_license
+):
+    """Bug 6: 0 unallocated: no wizard, a clear message, back to the license page."""
+    make_customer(license=complete_license, tier_users=1990)
+    url = reverse("onboarding:wizard", kwargs={"license_pk": complete_license.pk})
+    response = partner_client.get(url)
+    license_url = reverse("licenses:license_detail", kwargs={"pk": complete_license.pk})
+    assert response.status_code == 302
+    assert response.url == license_url
+    page = partner_client.get(license_url)
+    assert any("No MDR Complete users are available" in m for m in messages_of(page))
+    # The license page's New Customer button is disabled, with the reason beside it.
+    assert "data-new-customer disabled" in page.text
+    assert f'href="{url}"' not in page.text
+
+
+def test_step_numbers_agree_on_a_virtual_deployment(wizard):
+    """Bug 7: "Step 4 of 4" above a progress bar whose current circle is 4, not 5."""
+    wizard.start()
+    wizard.incident()
+    wizard.details()
+    response = wizard.virtual()
+    assert current_step(response) == "review"
+    assert "Step 4 of 4" in response.text
+    current = [row for row in response.context["progress"] if row["state"] == "current"]
+    assert [row["number"] for row in current] == [4]
+    numbers = [row["number"] for row in response.context["progress"] if row["state"] != "skipped"]
+    assert numbers == [1, 2, 3, 4]
+
+
+def test_every_wizard_post_is_answered_with_a_redirect(wizard):
+    """Bug 8: reloading a step must never re-send a POST, nor restart the wizard."""
+    wizard.start()
+    answered = wizard.incident()
+    assert answered.posted.status_code == 302
+    # A reload of the details step is a GET of its own address: still details, nothing lost.
+    reloaded = wizard.client.get(answered.posted.url)
+    assert current_step(reloaded) == "details"
+    assert "restart" not in answered.posted.url
+    # A step with errors is stored and redirected too; the errors show with what was typed.
+    refused = wizard.details(tier_users="ten", legal_name="Typed Name Ltd")
+    assert refused.posted.status_code == 302
+    assert current_step(refused) == "details"
+    assert errors(refused, "tier_users") == ["Enter a whole number."]
+    assert 'value="Typed Name Ltd"' in refused.text
+    again = wizard.client.get(refused.posted.url)
+    assert errors(again, "tier_users") == ["Enter a whole number."]
+
+
+def test_every_step_has_its_own_title(wizard, rack):
+    """Bug 14: the <title> names the step (and says so when the page shows errors)."""
+    titles = [wizard.start(), wizard.incident(), wizard.details(), wizard.sensors(rack)]
+    texts = [r.text.split("<title>")[1].split("</title>")[0] for r in titles]
+    assert len(set(texts)) == 4, texts
+    assert texts[1].startswith("Customer details")
+    refused = wizard.ship_custom({**OTTAWA, "recipient": ""})
+    title = refused.text.split("<title>")[1].split("</title>")[0]
+    assert title.startswith("Error: Shipping")
+
+
+def test_required_address_fields_are_marked_and_say_this_field_is_required(wizard, rack):
+    """Bug 14: the address fields a shipment needs carry the required marker and message."""
+    response = at_shipping(wizard, rack)
+    form = response.context["form"]
+    for name in ("recipient", "line1", "city", "postal_code"):
+        assert form.fields[name].required, name
+    assert not form.fields["line2"].required
+    response = wizard.ship_custom({**OTTAWA, "recipient": "", "city": ""})
+    assert errors(response, "recipient") == ["This field is required."]
+    assert errors(response, "city") == ["This field is required."]
+
+
+# --- the run: its id, its appliances ---------------------------------------------------------
+
+
+def test_unit_ids_survive_a_change_of_another_models_count(rack, desktop):
+    from onboarding.wizard import appliance_units
+
+    big = ApplianceFactory(name="NS-4000 Data Centre Sensor")
+    catalogue = {a.pk: a for a in (rack, desktop, big)}
+    before = appliance_units(
+        primary_id=rack.pk, counts={str(desktop.pk): 2, str(big.pk): 1}, appliances=catalogue
+    )
+    after = appliance_units(
+        primary_id=rack.pk, counts={str(desktop.pk): 1, str(big.pk): 1}, appliances=catalogue
+    )
+    assert {u.key for u in before} == {
+        "primary",
+        f"additional-{desktop.pk}-1",
+        f"additional-{desktop.pk}-2",
+        f"additional-{big.pk}-1",
+    }
+    kept = {u.key: u.appliance for u in after}
+    assert kept.items() <= {u.key: u.appliance for u in before}.items()
+    assert f"additional-{desktop.pk}-2" not in kept
+
+
+def test_a_run_belongs_to_its_license(partner_client, complete_license, core_license):
+    wizard = Wizard(partner_client, complete_license)
+    wizard.start()
+    elsewhere = Wizard(partner_client, core_license)
+    elsewhere.run = wizard.run  # the same run id under another license's URL
+    response = elsewhere.incident()
+    assert response.status_code == 302
+    assert response.url == elsewhere.url
+
+
+def test_a_session_keeps_only_the_newest_runs(partner_client, complete_license):
+    from onboarding.wizard import MAX_RUNS
+
+    oldest = Wizard(partner_client, complete_license)
+    oldest.start()
+    for _ in range(MAX_RUNS):
+        Wizard(partner_client, complete_license).start()
+    assert f"wizard_{oldest.prefix}" not in partner_client.session
+    assert len(partner_client.session["onboarding_runs"]) == MAX_RUNS
+    assert oldest.incident().url == oldest.url  # an abandoned run starts again

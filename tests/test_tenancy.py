@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import re
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -90,6 +91,8 @@ def mixed(build: Kwargs) -> tuple[Kwargs, bool]:
     return build, False
 
 
+WIZARD_RUN = uuid.UUID("6f1c2d4e-8a9b-4c3d-9e8f-7a6b5c4d3e2f")
+
 # Route name → the URLs of partner A's objects it can build. Entries for routes that do not exist
 # (yet) are harmless: only routes found in the URLconf are checked.
 OBJECT_ROUTES: dict[str, list[tuple[Kwargs, bool]]] = {
@@ -120,6 +123,12 @@ OBJECT_ROUTES: dict[str, list[tuple[Kwargs, bool]]] = {
         mixed(lambda w: {"license_pk": w.b_license.pk, "pk": w.customer.pk}),
     ],
     "onboarding:wizard": [own(lambda w: {"license_pk": w.license.pk})],
+    # A wizard run's id lives in its owner's session; the license in the URL is checked first.
+    "onboarding:wizard_run": [own(lambda w: {"license_pk": w.license.pk, "run": WIZARD_RUN})],
+    "onboarding:incident_stop": [own(lambda w: {"license_pk": w.license.pk})],
+    "onboarding:wizard_step": [
+        own(lambda w: {"license_pk": w.license.pk, "run": WIZARD_RUN, "step": "incident"})
+    ],
     "onboarding:request_detail": [own(lambda w: {"pk": w.order.pk})],
 }
 
@@ -368,10 +377,12 @@ def test_sub_partner_cannot_onboard_onto_a_license_not_shared_with_it(shared, pa
     client.force_login(shared["user"])
     url = reverse("onboarding:wizard", kwargs={"license_pk": core.pk})
     assert client.get(url).status_code == 404
-    assert (
-        client.post(url, {f"onboarding_wizard_view_{core.pk}-current_step": "incident"}).status_code
-        == 404
+    step = reverse(
+        "onboarding:wizard_step",
+        kwargs={"license_pk": core.pk, "run": WIZARD_RUN, "step": "incident"},
     )
+    assert client.get(step).status_code == 404
+    assert client.post(step, {"incident-incident": "no"}).status_code == 404
 
 
 def test_partner_without_license_sees_no_one_elses(world):

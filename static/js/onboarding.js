@@ -34,6 +34,15 @@
     var next = form.querySelector("[data-incident-continue]");
     if (guidance) guidance.classList.toggle("d-none", value !== "yes");
     if (next) next.classList.toggle("d-none", value === "yes");
+    if (fromUser && value) {
+      // Answered: the "answer the question" error (and its summary) no longer applies.
+      form.querySelectorAll("[data-incident-error], [data-error-summary]").forEach(function (el) {
+        el.classList.add("d-none");
+      });
+      form.querySelectorAll(".incident-choices .choice-card.is-invalid").forEach(function (el) {
+        el.classList.remove("is-invalid");
+      });
+    }
     if (fromUser && value === "no" && window.htmx) {
       window.htmx.trigger(form, "lmp:incident-no");
     }
@@ -102,21 +111,27 @@
     }, 0);
   });
 
-  // After htmx reveals the next step, put the cursor in its first field.
+  // After a step loads (a full page or an htmx swap), move focus to where a keyboard or screen
+  // reader user needs it: the error summary when the step shows errors, else the step's heading.
+  function focusStep() {
+    var wrapper = document.getElementById("onboarding-wizard");
+    if (!wrapper) return;
+    var target = wrapper.querySelector("[data-error-summary]") || wrapper.querySelector("[data-step-heading]");
+    if (target) target.focus({ preventScroll: false });
+  }
+
   document.addEventListener("htmx:afterSettle", function (event) {
     var target = event.detail && event.detail.target;
-    if (!target || target.id !== "onboarding-wizard") return;
-    var wrapper = document.getElementById("onboarding-wizard");
-    var first = wrapper && wrapper.querySelector("[data-autofocus] input:not([type=hidden]), input[data-autofocus]");
-    if (first) first.focus();
+    if (target && target.id === "onboarding-wizard") focusStep();
   });
 
   if (window.htmx) {
     window.htmx.onLoad(init);
   }
   if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", function () { init(document); });
+    document.addEventListener("DOMContentLoaded", function () { init(document); focusStep(); });
   } else {
     init(document);
+    focusStep();
   }
 })();

@@ -184,7 +184,9 @@ def test_onboard_with_primary_and_two_sensors_to_two_addresses(page, demo_data, 
     page.get_by_label("City").fill("Moncton")
     page.get_by_label("Postal code").fill("12345")
     page.get_by_role("button", name="Add", exact=True).click()
-    expect(page.get_by_text("Enter a Canadian postal code such as K1A 0B1.")).to_be_visible()
+    expect(
+        page.get_by_text("Enter a Canadian postal code such as K1A 0B1.", exact=True)
+    ).to_be_visible()
     expect(page.get_by_label("Recipient name")).to_have_value("Lee Martin")
     shot("3-shipping-postal-error")
     page.get_by_label("Province / State").fill("NB")
@@ -238,3 +240,107 @@ def test_onboard_with_primary_and_two_sensors_to_two_addresses(page, demo_data, 
     complete.refresh_from_db()
     assert complete.unallocated == before - 180
     _license_page_shows(page, complete, f"{before - 180:,}", "Harbour City Credit Union")
+
+
+FOCUSED = (
+    "() => document.activeElement && (document.activeElement.id || document.activeElement.tagName)"
+)
+
+
+def test_focus_goes_to_the_step_heading_or_the_error_summary(page, demo_data, login, shot):
+    """After each step (htmx swap or full page) focus is on its heading, or on the errors."""
+    _open_wizard(page, login)
+    expect(page).to_have_title(re.compile(r"^Incident check · Onboard a customer"))
+    # Continue without an answer: the error shows, and goes away once the question is answered.
+    page.get_by_role("button", name="Continue").click()
+    error = page.locator("[data-incident-error]")
+    expect(error).to_have_text("Answer the incident question to continue.")
+    expect(page).to_have_title(re.compile(r"^Error: Incident check"))
+    assert page.evaluate(FOCUSED) == "wizard-error-summary"
+    page.get_by_label("Yes", exact=True).check()
+    expect(error).to_be_hidden()
+    expect(page.locator("[data-error-summary]")).to_be_hidden()
+    shot("1-incident-error-hidden-once-answered")
+
+    page.get_by_label("No", exact=True).check()  # htmx reveals the details in place
+    expect(page.get_by_label("Customer Legal Name")).to_be_visible()
+    expect(page).to_have_title(re.compile(r"^Customer details · Onboard a customer"))
+    expect(page.locator("#wizard-step-heading")).to_be_focused()
+    assert re.search(r"/onboarding/\d+/[0-9a-f-]{36}/details/$", page.url), page.url
+
+    page.get_by_label("Customer Legal Name").fill("Focus Dental")
+    page.get_by_role("button", name="Continue").click()  # a full page, with errors
+    expect(page.locator("#wizard-error-summary")).to_be_focused()
+    expect(page.get_by_label("Customer Legal Name")).to_have_value("Focus Dental")
+    shot("2-details-error-summary-focused")
+
+    page.get_by_label("MDR Portal Administrator Email").fill("it@focus.example")
+    page.get_by_label("MDR Complete Users").fill("12")
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("heading", name="Deployment solution")).to_be_focused()
+    expect(page).to_have_title(re.compile(r"^Deployment solution · "))
+    assert page.url.endswith("/deployment/")
+    # A reload is a GET of the step's own address: no form is sent again, nothing is lost.
+    page.reload()
+    expect(page.get_by_role("heading", name="Deployment solution")).to_be_visible()
+    expect(page.locator(".wizard-step.is-current")).to_contain_text("Deployment solution")
+
+
+def test_two_tabs_onboard_two_customers_on_one_license(page, demo_data, login, shot):
+    """Each New Customer is its own run: tab A's customer is not replaced by tab B's."""
+    _open_wizard(page, login)
+    _answer_no_and_fill_details(page, "Gamma Clinic", "12")
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("heading", name="Deployment solution")).to_be_visible()
+
+    tab_b = page.context.new_page()
+    tab_b.goto("/onboarding/")
+    tab_b.get_by_role("link", name="Onboard a customer onto MDR Complete").click()
+    _answer_no_and_fill_details(tab_b, "Delta Clinic", "14")
+    tab_b.get_by_role("button", name="Continue").click()
+    tab_b.get_by_role("radio", name=re.compile(r"^Fully virtual")).check()
+    tab_b.get_by_label("Hosting region").select_option(label="United Kingdom / EU")
+    tab_b.get_by_role("button", name="Continue").click()
+    expect(tab_b.get_by_role("heading", name="Review and submit")).to_be_visible()
+
+    page.get_by_role("radio", name=re.compile(r"^Fully virtual")).check()
+    page.get_by_label("Hosting region").select_option(label="Australia")
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_text("Gamma Clinic")).to_be_visible()
+    expect(page.get_by_text("Delta Clinic")).to_have_count(0)
+    shot("1-tab-a-review")
+
+    for tab in (tab_b, page):
+        tab.get_by_label("I confirm that the information above is accurate.").check()
+        tab.get_by_role("button", name="Submit").click()
+        expect(tab.get_by_role("heading", name=re.compile(r" is onboarded$"))).to_be_visible()
+    regions = dict(
+        CustomerAccount.objects.filter(legal_name__in=["Gamma Clinic", "Delta Clinic"]).values_list(
+            "legal_name", "hosting_region"
+        )
+    )
+    assert regions == {"Gamma Clinic": "au", "Delta Clinic": "eu"}
+
+
+def test_wizard_on_a_phone(page, demo_data, login, shot):
+    """Step titles, the error summary and the per-appliance list at 360 px."""
+    _open_wizard(page, login)
+    page.set_viewport_size({"width": 360, "height": 780})
+    shot("1-incident-phone")
+    _answer_no_and_fill_details(page, "Narrow Screen Ltd", "40")
+    page.get_by_label("MDR Portal Administrator Email").fill("")
+    page.get_by_role("button", name="Continue").click()
+    expect(page.locator("#wizard-error-summary")).to_be_focused()
+    shot("2-details-errors-phone")
+    page.get_by_label("MDR Portal Administrator Email").fill("it@narrow.example")
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_role("radio", name=re.compile(r"^Network sensor\(s\)")).check()
+    page.get_by_role("radio", name=re.compile(r"^NS-1000 Rack Sensor")).check()
+    page.get_by_role("spinbutton", name="Additional NS-100 Desktop Sensor").fill("1")
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_role("radio", name=re.compile(r"^A custom address")).check()
+    expect(page.locator("label[for=id_shipping-recipient] .asteriskField")).to_be_visible()
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_text("This field is required.", exact=True).first).to_be_visible()
+    shot("3-shipping-required-phone")
+    assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
