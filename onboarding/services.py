@@ -146,8 +146,8 @@ def onboarding_submit(
     """Create the order, the customer, its allocations and its shipments, all or nothing.
 
     ``token`` identifies one run of the wizard: submitting it again (a double click, or Back and
-    Submit) returns the first order instead of onboarding the customer twice. The e-mail to the
-    submitting user (CC the MDR Portal administrator) goes out only once the transaction commits.
+    Submit) returns the first order instead of onboarding the customer twice. The e-mails (the order
+    to the submitting user, a welcome to the MDR Portal administrator) go out once it commits.
     """
     existing = _request_for_token(token=token, partner=partner)
     if existing is not None:
