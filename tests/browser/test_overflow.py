@@ -17,6 +17,7 @@ from tests.factories_onboarding import sensor_orders, submit_order
 PAGE_WIDTH = "document.documentElement.scrollWidth"
 # 120 characters without a space or hyphen (a name pasted from a system that joins words).
 LONG_NAME = "Northwind" + "X" * 100 + "Holdings.ca"
+LONG_ORDER_NAME = "Northwind" + "Y" * 102 + "Clinic.ca"
 
 
 def _wide_pages(page, paths: list[str], shot) -> dict[str, int]:
@@ -33,11 +34,19 @@ def _wide_pages(page, paths: list[str], shot) -> dict[str, int]:
 
 @pytest.mark.parametrize("width", [1366, 375])
 def test_a_long_unbroken_legal_name_does_not_widen_the_pages(page, demo_data, login, shot, width):
-    assert len(LONG_NAME) == 120
+    assert len(LONG_NAME) == len(LONG_ORDER_NAME) == 120
     CustomerAccount.objects.filter(legal_name="Maple Leaf Dental Group").update(
         legal_name=LONG_NAME
     )
+    complete = VolumeLicense.objects.get(partner__name="Northwind MSP", tier=ServiceTier.COMPLETE)
+    submit_order(license=complete, legal_name=LONG_ORDER_NAME)
     login("partner", "lmp-demo-2026")
+    page.get_by_role("link", name="Customer Onboarding").click()
+    order_paths = [
+        page.evaluate("location.pathname"),
+        page.get_by_role("link", name=LONG_ORDER_NAME).get_attribute("href"),
+    ]
+    page.get_by_role("link", name="Licenses").click()
     page.get_by_role("link", name="MDR Complete").click()
     license_path = page.evaluate("location.pathname")
     page.get_by_role("button", name=f"Actions for {LONG_NAME}").click()
@@ -45,7 +54,7 @@ def test_a_long_unbroken_legal_name_does_not_widen_the_pages(page, demo_data, lo
     customer_paths = menu.evaluate_all("links => links.map(a => a.getAttribute('href'))")
     assert len(customer_paths) == 3, customer_paths  # Edit, History, Offboard
     paths = [license_path, f"{license_path}?q=Northwind", f"{license_path}history/"]
-    paths += customer_paths
+    paths += customer_paths + order_paths
 
     page.set_viewport_size({"width": width, "height": 900})
     wide = _wide_pages(page, paths, shot)
