@@ -16,6 +16,7 @@ from playwright.sync_api import expect
 
 from shipping import services as shipping_services
 from shipping.models import Shipment
+from tests.browser.test_small_screens import partner_pages
 
 BLOCKING = ("serious", "critical")
 
@@ -267,3 +268,17 @@ def test_admin_pages_have_no_serious_violations(page, demo_data, login, audit):
     expect(page.locator("#content-main form")).to_be_visible()
     audit.check("Admin change form")
     audit.assert_clean(at_least=3)
+
+
+def test_partner_pages_on_a_phone_have_no_serious_violations(page, demo_data, login, audit):
+    """The same rules at 375 px: the navigation collapses, the wizard shows one step title."""
+    login("partner", "lmp-demo-2026")
+    paths = partner_pages(page)
+    page.set_viewport_size({"width": 375, "height": 800})
+    for path in paths:
+        page.goto(path)
+        audit.check(f"{path} at 375 px")
+    page.get_by_role("button", name="Toggle navigation").click()
+    expect(page.get_by_role("link", name="Customer Onboarding")).to_be_visible()
+    audit.check("navigation menu open at 375 px")
+    audit.assert_clean(at_least=16)
