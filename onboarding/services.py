@@ -155,9 +155,8 @@ def onboarding_submit(*, order: OnboardingOrder, actor, site_url: str = "") -> S
 
     ``order.token`` identifies one run of the wizard: submitting it again (a double click, or Back
     and Submit) returns the first order instead of onboarding the customer twice. This is the one
-    place that knows it; the unique token is the backstop for two submits racing. The e-mail to
-    the submitting user (CC the MDR Portal administrator) goes out only once the transaction
-    commits.
+    place that knows it; the unique token is the backstop for two submits racing. The e-mails (the
+    order to the submitting user, a welcome to the MDR Portal administrator) go out once it commits.
     """
     existing = _request_for_token(token=order.token, partner=order.partner)
     if existing is not None:

@@ -126,12 +126,13 @@ def test_onboard_a_fully_virtual_customer(page, demo_data, login, shot):
 
     customer = CustomerAccount.objects.get(legal_name="Lakeshore Physiotherapy")
     assert customer.hosting_region == "ca"
-    assert len(mail.outbox) == 1
-    email = mail.outbox[0]
-    assert email.to == ["partner@lmp.example"]
-    assert email.cc == ["it@example.com"]
-    assert "Lakeshore Physiotherapy" in email.subject
-    assert "Create your MDR Portal account" in email.body
+    # The order to the partner user; a welcome of its own to the customer's administrator.
+    order_mail, welcome = mail.outbox
+    assert (order_mail.to, order_mail.cc) == (["partner@lmp.example"], [])
+    assert (welcome.to, welcome.cc) == (["it@example.com"], [])
+    assert "Lakeshore Physiotherapy" in order_mail.subject
+    assert "Lakeshore Physiotherapy" in welcome.subject
+    assert "Create your MDR Portal account" in welcome.body
 
     page.get_by_role("link", name="Back to the MDR Complete license").click()
     complete.refresh_from_db()
@@ -229,7 +230,7 @@ def test_onboard_with_primary_and_two_sensors_to_two_addresses(page, demo_data, 
     # The two Moncton sensors share one saved address.
     assert len({s.address_id for s in shipments}) == 2
     assert {s.address.postal_code for s in shipments} == {"B3J 1A1", "E1C 1B1"}
-    assert len(mail.outbox) == 1
+    assert len(mail.outbox) == 2  # the partner's order mail, then the welcome
     assert "NS-100 Desktop Sensor" in mail.outbox[0].body
 
     page.get_by_role("link", name="Customer Onboarding").first.click()
