@@ -569,9 +569,12 @@ def test_edit_page_shows_fields_and_remaining_users(
     ):
         assert label in text
     assert ">Submit<" in text
-    # Remaining for this customer: the pool's unallocated + what it already holds.
-    assert 'data-available="1990"' in text and 'data-current="100"' in text
-    assert 'data-available="300"' in text and 'data-input="id_cloud_users"' in text
+    # Remaining for this customer: the pool's unallocated + what it already holds, as the
+    # policy computes it, for seats.js.
+    assert 'data-seats-available="1990"' in text and 'data-seats-held="100"' in text
+    assert 'data-seats-unallocated="1890"' in text
+    assert 'data-seats-available="300"' in text and 'data-seats-input="id_cloud_users"' in text
+    assert 'data-seats-max-from="id_tier_users"' in text  # SAT users <= tier users, live
     assert "<script>" not in text and "onclick" not in text
 
 
