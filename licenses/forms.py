@@ -131,18 +131,23 @@ class SeatCountsFormMixin(forms.Form):
         for name in (policy.CLOUD_USERS, policy.SAT_USERS):
             if name not in self.fields:
                 cleaned[name] = 0
-        try:
-            if tier_users is not None and policy.SAT_USERS not in self.errors:
-                policy.sat_check(
+        checks = []
+        if tier_users is not None and policy.SAT_USERS not in self.errors:
+            checks.append(
+                lambda: policy.sat_check(
                     tier=self.license.tier,
                     tier_users=tier_users,
                     sat_users=cleaned[policy.SAT_USERS],
                 )
-            for name, allowance in self.allowances.items():
-                if cleaned.get(name) is not None and name not in self.errors:
-                    allowance.check(cleaned[name])
-        except ValidationError as error:
-            self.add_service_error(error)
+            )
+        for name, allowance in self.allowances.items():
+            if cleaned.get(name) is not None and name not in self.errors:
+                checks.append(lambda allowance=allowance, name=name: allowance.check(cleaned[name]))
+        for check in checks:  # each rule on its own field, all of them at once
+            try:
+                check()
+            except ValidationError as error:
+                self.add_service_error(error)
         return cleaned
 
     def add_service_error(self, error: ValidationError) -> None:

@@ -54,7 +54,6 @@ from licenses.models import (
     VolumeLicense,
 )
 from licenses.policy import (
-    MAX_SEATS,
     SAT_COUNT,
     Count,
     allowance,
@@ -64,8 +63,6 @@ from licenses.policy import (
     tier_count,
 )
 from licenses.selectors import cloud_license_for
-
-__all__ = ["MAX_SEATS"]  # re-exported: defined once, in licenses.policy
 
 P = ParamSpec("P")
 R = TypeVar("R")
