@@ -342,8 +342,7 @@ class AllocationEventAdmin(admin.ModelAdmin):
         "license",
         "customer",
         "what",
-        "from_value",
-        "to_value",
+        "change_display",
         "kind",
         "source",
         "actor_display",
@@ -359,6 +358,10 @@ class AllocationEventAdmin(admin.ModelAdmin):
     date_hierarchy = "at"
     # The history only grows: skip the second COUNT(*) over the whole table on filtered pages.
     show_full_result_count = False
+
+    @admin.display(description="From → to")
+    def change_display(self, obj: AllocationEvent) -> str:
+        return obj.change_text  # a count's numbers, or a renamed customer's names
 
     @admin.display(description="By", ordering="actor__username")
     def actor_display(self, obj: AllocationEvent) -> str:
