@@ -26,7 +26,6 @@ from licenses.mixins import CustomerMixin, HtmxPartialMixin, LicenseMixin, Partn
 from licenses.models import VolumeLicense
 from licenses.selectors import (
     cloud_license_for,
-    customer_allocations,
     customer_events,
     license_customers,
     license_events,
@@ -266,18 +265,20 @@ class CustomerOffboardView(CustomerMixin, TemplateView):
         return super().get(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
-        allocations = customer_allocations(customer=self.customer)
+        # What the customer holds came with it (customer_page_get): no read of its allocations.
+        customer = self.customer
+        held = [(customer.license, customer.tier_users), (self.cloud_license, customer.cloud_users)]
         kwargs["returns"] = [
             {
-                "license": a.license,
-                "seats": a.seats,
-                "phrase": f"{seats_phrase(a.seats, a.license)} return to the "
-                f"{a.license.get_tier_display()} pool",
+                "license": license,
+                "seats": seats,
+                "phrase": f"{seats_phrase(seats, license)} return to the "
+                f"{license.get_tier_display()} pool",
                 # The pool's unallocated once they are back: what this customer may have of it.
-                "unallocated_after": policy.allowance(license=a.license, held=a.seats).available,
+                "unallocated_after": policy.allowance(license=license, held=seats).available,
             }
-            for a in (allocations["primary"], allocations["cloud"])
-            if a is not None and a.active and a.seats
+            for license, seats in held
+            if license is not None and seats
         ]
         return super().get_context_data(**kwargs)
 
