@@ -422,7 +422,7 @@ def test_admin_customer_edit_records_source_admin_and_the_staff_user(
     data.update(tier_users="150", sat_users="80")
     response = admin_client.post(url, data, follow=True)
     assert "MDR Complete Users 100 → 150; Beauceron SAT Users 60 → 80" in messages_of(response)
-    # The form's dry run (rolled back) leaves nothing: only the real save is recorded.
+    # The form checks without writing: only the save is recorded, once.
     assert recorded(kind=EDITED) == [
         (
             complete_license.pk,
