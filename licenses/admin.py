@@ -5,11 +5,11 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.http import HttpResponseRedirect
 
-from licenses import services
+from licenses import policy, services
 from licenses.choices import AllocationEventSource, CustomerStatus, ServiceTier
+from licenses.forms import Holdings, SeatCountsFormMixin
 from licenses.models import (
     AllocationEvent,
     CustomerAccount,
@@ -21,16 +21,13 @@ from licenses.models import (
 from licenses.selectors import cloud_license_for, customer_allocations
 
 
-class _DryRun(Exception):
-    """Raised to roll back a service call made only to validate an admin form."""
-
-
 class ServiceRefusalMixin:
     """Turns a service's ValidationError raised in ``save_model`` into a message, not a 500.
 
-    The forms below check through the services (holding the pool locks until the request's
-    transaction ends), so this only catches what no lock can cover, such as two people creating
-    the same name at once. The admin's transaction is rolled back first: nothing is half-saved.
+    The forms below check what they can with the seat policy (``SeatCountsFormMixin``) and show
+    it on the fields; this catches what only the service's write meets, such as seats or a name
+    taken by someone else between the check and the save. The admin's transaction is rolled back
+    first: nothing is half-saved.
     """
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
@@ -137,8 +134,10 @@ class VolumeLicenseAdmin(ServiceRefusalMixin, admin.ModelAdmin):
     autocomplete_fields = ["partner"]
 
     @admin.display(description="Unallocated")
-    def unallocated_display(self, obj: VolumeLicense) -> int:
-        return obj.unallocated
+    def unallocated_display(self, obj: VolumeLicense) -> int | str:
+        if obj.pk is None:
+            return "—"  # the Add page: no commitment yet, nothing allocated
+        return policy.unallocated(obj)
 
     @admin.display(description="Customers", ordering="holder_count")
     def customers_display(self, obj: VolumeLicense) -> int:
@@ -170,70 +169,62 @@ class SeatAllocationInline(admin.TabularInline):
         return False
 
 
-class CustomerAccountAdminForm(forms.ModelForm):
-    """Legal name plus the user counts, validated and saved by the customer_update service."""
-
-    # No min_value: the service's own messages ("... cannot be negative.") are the ones shown.
-    tier_users = forms.IntegerField(label="Tier users")
-    cloud_users = forms.IntegerField(label="MDR Cloud Users", initial=0)
-    sat_users = forms.IntegerField(label="Beauceron SAT Users", initial=0)
+class CustomerAccountAdminForm(SeatCountsFormMixin, forms.ModelForm):
+    """Legal name plus the user counts, checked by the seat policy and saved by customer_update."""
 
     class Meta:
         model = CustomerAccount
         fields = ["legal_name"]
 
     def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if not self.instance.pk or not self.instance.is_active:
+        customer = kwargs.get("instance")
+        if customer is None or not customer.pk or not customer.is_active:
             # An offboarded customer is history: nothing to allocate, nothing to require.
-            for name in ("tier_users", "cloud_users", "sat_users"):
+            super(SeatCountsFormMixin, self).__init__(*args, **kwargs)
+            for name in (policy.TIER_USERS, policy.CLOUD_USERS, policy.SAT_USERS):
                 self.fields.pop(name, None)
+            self.allowances = {}
             return
-        allocations = customer_allocations(customer=self.instance)
+        allocations = customer_allocations(customer=customer)
         primary, cloud = allocations["primary"], allocations["cloud"]
-        self.fields["tier_users"].label = self.instance.license.users_label
-        self.fields["tier_users"].initial = primary.seats if primary else 0
-        self.fields["sat_users"].initial = primary.sat_users if primary else 0
-        self.fields["cloud_users"].initial = cloud.seats if cloud else 0
-        if self.instance.license.tier != ServiceTier.COMPLETE:
-            self.fields["sat_users"].disabled = True
-        if (
-            self.instance.license.tier == ServiceTier.CLOUD
-            or cloud_license_for(partner=self.instance.partner) is None
-        ):
-            self.fields["cloud_users"].disabled = True
+        holdings = Holdings(
+            tier_users=primary.seats if primary else 0,
+            cloud_users=cloud.seats if cloud else 0,
+            sat_users=primary.sat_users if primary else 0,
+        )
+        own = customer.license
+        cloud_license = (
+            None if own.tier == ServiceTier.CLOUD else cloud_license_for(partner=own.partner_id)
+        )
+        super().__init__(
+            *args, license=own, cloud_license=cloud_license, holdings=holdings, **kwargs
+        )
+        for name in (policy.TIER_USERS, policy.CLOUD_USERS, policy.SAT_USERS):
+            if name in self.fields:
+                self.fields[name].initial = getattr(holdings, name)
+
+    def clean_legal_name(self) -> str:
+        name = self.cleaned_data["legal_name"]
+        customer = self.instance
+        if customer.pk and customer.is_active and " ".join(name.split()) != customer.legal_name:
+            # The service's own check, so the refusal shows on the field rather than as a banner.
+            try:
+                name = services.legal_name_check(
+                    partner=customer.partner_id, legal_name=name, exclude_pk=customer.pk
+                )
+            except ValidationError as error:
+                raise ValidationError(error.messages) from error
+        return name
 
     def service_kwargs(self) -> dict:
         data = self.cleaned_data
         return {
             "customer": self.instance,
             "legal_name": data.get("legal_name", ""),
-            "tier_users": data.get("tier_users"),
-            "cloud_users": data.get("cloud_users") or 0,
-            "sat_users": data.get("sat_users") or 0,
+            "tier_users": data.get(policy.TIER_USERS),
+            "cloud_users": data.get(policy.CLOUD_USERS) or 0,
+            "sat_users": data.get(policy.SAT_USERS) or 0,
         }
-
-    def clean(self):
-        cleaned = super().clean()
-        if self.errors or not self.instance.pk or not self.instance.is_active:
-            return cleaned
-        # Lock the partner's pools outside the dry run's savepoint (rolling it back would drop
-        # the locks): they then stay held until save_model's real call commits.
-        with transaction.atomic():
-            services.licenses_lock(
-                license_ids=VolumeLicense.objects.filter(
-                    partner_id=self.instance.partner_id
-                ).values_list("pk", flat=True)
-            )
-        try:
-            with transaction.atomic():
-                services.customer_update(**self.service_kwargs())
-                raise _DryRun
-        except _DryRun:
-            pass
-        except ValidationError as exc:
-            self._update_errors(exc)
-        return cleaned
 
 
 @admin.register(CustomerAccount)
@@ -280,9 +271,12 @@ class CustomerAccountAdmin(ServiceRefusalMixin, admin.ModelAdmin):
         return self.readonly_fields
 
     def get_fields(self, request, obj=None):
-        if obj is not None and obj.status != CustomerStatus.ACTIVE:
+        if obj is None or obj.status != CustomerStatus.ACTIVE:
             return ["legal_name", *self.readonly_fields]
-        return ["legal_name", "tier_users", "cloud_users", "sat_users", *self.readonly_fields]
+        # The counts this customer's tier has, per the policy (no SAT users on Core, ...).
+        cloud = obj.license.tier != ServiceTier.CLOUD and cloud_license_for(partner=obj.partner_id)
+        counts = policy.count_fields(tier=obj.license.tier, has_cloud=bool(cloud))
+        return ["legal_name", *(c.field for c in counts), *self.readonly_fields]
 
     def save_model(self, request, obj, form, change):
         if obj.status != CustomerStatus.ACTIVE:
@@ -348,8 +342,7 @@ class AllocationEventAdmin(admin.ModelAdmin):
         "license",
         "customer",
         "what",
-        "from_value",
-        "to_value",
+        "change_display",
         "kind",
         "source",
         "actor_display",
@@ -365,6 +358,10 @@ class AllocationEventAdmin(admin.ModelAdmin):
     date_hierarchy = "at"
     # The history only grows: skip the second COUNT(*) over the whole table on filtered pages.
     show_full_result_count = False
+
+    @admin.display(description="From → to")
+    def change_display(self, obj: AllocationEvent) -> str:
+        return obj.change_text  # a count's numbers, or a renamed customer's names
 
     @admin.display(description="By", ordering="actor__username")
     def actor_display(self, obj: AllocationEvent) -> str:

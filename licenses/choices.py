@@ -59,3 +59,4 @@ class AllocationEventSource(models.TextChoices):
 # The "what" of a history event that is not a tier's users ("MDR Complete Users" and so on).
 SAT_USERS_LABEL = "Beauceron SAT Users"
 SEAT_COMMITMENT_LABEL = "Seat commitment"
+LEGAL_NAME_LABEL = "Legal name"

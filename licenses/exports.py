@@ -296,8 +296,9 @@ def history_row(event: AllocationEvent) -> tuple:
         event.customer.legal_name if event.customer_id else "",
         event.license.get_tier_display(),
         event.what,
-        event.from_value,
-        event.to_value,
+        # A renamed customer: the names, as text, in the From and To columns (no change figure).
+        event.from_text if event.is_text else event.from_value,
+        event.to_text if event.is_text else event.to_value,
         event.delta,
         event.get_kind_display(),
         event.actor.get_username() if event.actor_id else "System",

@@ -1,16 +1,18 @@
-"""Forms of the license pages; they only parse input, the services decide what is allowed."""
+"""Forms of the license pages; the seat rules they check come from ``licenses.policy``."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 
-from licenses.choices import ServiceTier
+from licenses import policy
 from licenses.models import CustomerAccount, VolumeLicense
 
 
 class CountField(forms.IntegerField):
-    """A whole number of users; limits and their messages come from the services."""
+    """A whole number of users; its limits and their messages come from the policy."""
 
     widget = forms.NumberInput
 
@@ -20,46 +22,133 @@ class CountField(forms.IntegerField):
         return attrs
 
 
-class CustomerAccountForm(forms.Form):
-    """Edit page: legal name and user allocations of one customer."""
+@dataclass(frozen=True)
+class Holdings:
+    """What a customer holds now: its tier, MDR Cloud and Beauceron SAT users (0 when new)."""
 
-    legal_name = forms.CharField(label="Customer Legal Name", max_length=200)
+    tier_users: int = 0
+    cloud_users: int = 0
+    sat_users: int = 0
+
+
+NOTHING = Holdings()
+
+
+def holdings_of(customer: CustomerAccount) -> Holdings:
+    """A customer's counts as the customer selectors annotate them (``customer_table``).
+
+    Nothing is read here: a customer without those annotations is taken to hold nothing.
+    """
+    return Holdings(
+        tier_users=getattr(customer, "tier_users", 0) or 0,
+        cloud_users=getattr(customer, "cloud_users", 0) or 0,
+        sat_users=getattr(customer, "sat_users", 0) or 0,
+    )
+
+
+@dataclass(frozen=True)
+class PoolBox:
+    """One "remaining users" box of a page: a pool, the input it follows, and the figures."""
+
+    license: VolumeLicense
+    input_id: str
+    allowance: policy.Allowance
+    remaining: int
+
+    @property
+    def data_attrs(self) -> dict[str, str]:
+        return {"data-seats-input": self.input_id, **self.allowance.data_attrs()}
+
+
+class SeatCountsFormMixin(forms.Form):
+    """The user counts of one customer on one license: fields, limits and messages per the policy.
+
+    Keyword arguments: ``license`` (the customer's own pool), ``cloud_license`` (its partner's
+    MDR Cloud pool, or None) and ``holdings`` (what the customer holds now; ``NOTHING`` when it
+    is being onboarded). Fields the tier does not have are removed. ``clean`` checks the counts
+    and that each fits its pool as last read (unallocated + held); the service checks again under
+    the pool's lock. ``pool_boxes()`` gives the page what ``static/js/seats.js`` reads.
+    """
+
+    # No min_value/max_value: the policy's messages ("... must be at least 1.") are the ones shown.
     tier_users = CountField(label="Users")
-    cloud_users = CountField(label="MDR Cloud Users", required=False)
-    sat_users = CountField(label="Beauceron SAT Users", required=False)
+    cloud_users = CountField(label=policy.CLOUD_USERS_LABEL, required=False, initial=0)
+    sat_users = CountField(label=policy.SAT_COUNT.label, required=False, initial=0)
 
     def __init__(
         self,
         *args,
-        customer: CustomerAccount,
+        license: VolumeLicense,
         cloud_license: VolumeLicense | None,
+        holdings: Holdings = NOTHING,
         **kwargs,
     ) -> None:
         super().__init__(*args, **kwargs)
-        license = customer.license
-        self.fields[
-            "legal_name"
-        ].help_text = "Used as the account name in the MDR Portal, the LMP and elsewhere."
-        tier = self.fields["tier_users"]
-        tier.label = license.users_label
-        tier.help_text = f"Taken from the {license.get_tier_display()} license."
-        tier.widget.attrs["min"] = 1
-        if cloud_license is None:
-            del self.fields["cloud_users"]
-        else:
-            self.fields["cloud_users"].widget.attrs["min"] = 0
-            self.fields["cloud_users"].help_text = "Cloud monitoring only; separate pool."
-        if license.tier != ServiceTier.COMPLETE:
-            del self.fields["sat_users"]
-        else:
-            self.fields["sat_users"].widget.attrs["min"] = 0
-            self.fields["sat_users"].help_text = "Security awareness training add-on."
+        self.license, self.cloud_license, self.holdings = license, cloud_license, holdings
+        self.counts = {
+            count.field: count
+            for count in policy.count_fields(tier=license.tier, has_cloud=cloud_license is not None)
+        }
+        for name in (policy.TIER_USERS, policy.CLOUD_USERS, policy.SAT_USERS):
+            if name not in self.counts:
+                self.fields.pop(name, None)
+                continue
+            count, field = self.counts[name], self.fields[name]
+            field.label, field.help_text = count.label, count.help_text
+            field.widget.attrs.update({"min": count.minimum, "max": count.maximum})
+            if name == policy.SAT_USERS and policy.TIER_USERS in self.fields:
+                # seats.js marks SAT users above the tier users as they are typed.
+                field.widget.attrs["data-seats-max-from"] = self[policy.TIER_USERS].auto_id
+        self.allowances = {policy.TIER_USERS: self._allowance(license, policy.TIER_USERS)}
+        if policy.CLOUD_USERS in self.counts:
+            self.allowances[policy.CLOUD_USERS] = self._allowance(cloud_license, policy.CLOUD_USERS)
+
+    def _allowance(self, license: VolumeLicense, field: str) -> policy.Allowance:
+        return policy.allowance(license=license, held=getattr(self.holdings, field), field=field)
+
+    def _count(self, name: str) -> int:
+        value = self.cleaned_data.get(name)
+        if value is None and not self.fields[name].required:
+            return 0  # left empty: none
+        try:
+            return policy.count_check(value, count=self.counts[name])
+        except ValidationError as error:
+            raise ValidationError(error.messages) from error
+
+    def clean_tier_users(self) -> int:
+        return self._count(policy.TIER_USERS)
 
     def clean_cloud_users(self) -> int:
-        return self.cleaned_data.get("cloud_users") or 0
+        return self._count(policy.CLOUD_USERS)
 
     def clean_sat_users(self) -> int:
-        return self.cleaned_data.get("sat_users") or 0
+        return self._count(policy.SAT_USERS)
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        tier_users = cleaned.get(policy.TIER_USERS)
+        # A count this form has no field for is 0 (a Core customer has no SAT users).
+        for name in (policy.CLOUD_USERS, policy.SAT_USERS):
+            if name not in self.fields:
+                cleaned[name] = 0
+        checks = []
+        if tier_users is not None and policy.SAT_USERS not in self.errors:
+            checks.append(
+                lambda: policy.sat_check(
+                    tier=self.license.tier,
+                    tier_users=tier_users,
+                    sat_users=cleaned[policy.SAT_USERS],
+                )
+            )
+        for name, allowance in self.allowances.items():
+            if cleaned.get(name) is not None and name not in self.errors:
+                checks.append(lambda allowance=allowance, name=name: allowance.check(cleaned[name]))
+        for check in checks:  # each rule on its own field, all of them at once
+            try:
+                check()
+            except ValidationError as error:
+                self.add_service_error(error)
+        return cleaned
 
     def add_service_error(self, error: ValidationError) -> None:
         """Show a service's ValidationError next to the fields it names (else above the form)."""
@@ -67,7 +156,63 @@ class CustomerAccountForm(forms.Form):
             self.add_error(None, error)
             return
         for field, errors in error.error_dict.items():
-            target = field if field in self.fields else None
-            if field == NON_FIELD_ERRORS:
-                target = None
+            target = field if field in self.fields and field != NON_FIELD_ERRORS else None
             self.add_error(target, errors)
+
+    def pool_boxes(self) -> list[PoolBox]:
+        """The remaining-users boxes: each pool, what the customer may have, and what is left."""
+        boxes = []
+        for name, allowance in self.allowances.items():
+            held = getattr(self.holdings, name)
+            typed = self[name].value() if self.is_bound else held
+            try:
+                wanted = int(str(typed).strip())
+            except (TypeError, ValueError):
+                wanted = held  # nothing usable typed: as it stands
+            license = self.license if name == policy.TIER_USERS else self.cloud_license
+            boxes.append(
+                PoolBox(
+                    license=license,
+                    input_id=self[name].auto_id,
+                    allowance=allowance,
+                    remaining=allowance.remaining(wanted),
+                )
+            )
+        return boxes
+
+
+class CustomerAccountForm(SeatCountsFormMixin):
+    """Edit page: legal name and user allocations of one customer."""
+
+    legal_name = forms.CharField(
+        label="Customer Legal Name",
+        max_length=200,
+        help_text="Used as the account name in the MDR Portal, the LMP and elsewhere.",
+    )
+
+    field_order = ["legal_name", policy.TIER_USERS, policy.CLOUD_USERS, policy.SAT_USERS]
+
+    def __init__(
+        self,
+        *args,
+        customer: CustomerAccount,
+        cloud_license: VolumeLicense | None,
+        holdings: Holdings | None = None,
+        **kwargs,
+    ) -> None:
+        if holdings is None:
+            holdings = holdings_of(customer)
+        kwargs["initial"] = {
+            "legal_name": customer.legal_name,
+            policy.TIER_USERS: holdings.tier_users,
+            policy.CLOUD_USERS: holdings.cloud_users,
+            policy.SAT_USERS: holdings.sat_users,
+            **(kwargs.get("initial") or {}),
+        }
+        super().__init__(
+            *args,
+            license=customer.license,
+            cloud_license=cloud_license,
+            holdings=holdings,
+            **kwargs,
+        )

@@ -9,8 +9,7 @@ from django.utils.cache import patch_vary_headers
 from licenses.choices import ServiceTier
 from licenses.models import CustomerAccount, Partner, VolumeLicense
 from licenses.selectors import (
-    cloud_license_for,
-    license_customer_get,
+    customer_page_get,
     license_get,
     partner_for_user,
 )
@@ -61,15 +60,15 @@ class CustomerMixin(LicenseMixin):
     license_url_kwarg = "license_pk"
 
     def load_objects(self) -> None:
-        super().load_objects()
-        self.customer = license_customer_get(
-            partner=self.partner, license=self.license, pk=self.kwargs["pk"]
+        # One query for the license, the customer, what it holds and its partner's Cloud pool
+        # (not LicenseMixin's read of the license, then the customer's, then the pool's).
+        self.customer = customer_page_get(
+            partner=self.partner, license_pk=self.kwargs["license_pk"], pk=self.kwargs["pk"]
         )
+        self.license = self.customer.page_license
         # Cloud users come from the license owner's MDR Cloud pool, whoever manages the customer.
         own = self.customer.license
-        self.cloud_license = (
-            None if own.tier == ServiceTier.CLOUD else cloud_license_for(partner=own.partner)
-        )
+        self.cloud_license = None if own.tier == ServiceTier.CLOUD else self.customer.cloud_pool
 
     def get_context_data(self, **kwargs):
         kwargs.setdefault("customer", self.customer)

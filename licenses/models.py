@@ -304,10 +304,15 @@ class AllocationEvent(models.Model):
     source = models.CharField(
         max_length=10, choices=AllocationEventSource.choices, default=AllocationEventSource.PORTAL
     )
-    # The label partners know the figure by, e.g. "MDR Complete Users" or "Seat commitment".
+    # The label partners know the figure by, e.g. "MDR Complete Users", "Seat commitment" or
+    # "Legal name".
     what = models.CharField(max_length=60)
-    from_value = models.PositiveIntegerField("From")
-    to_value = models.PositiveIntegerField("To")
+    # A count (seats, a commitment) before and after; null when the change is of a text.
+    from_value = models.PositiveIntegerField("From", null=True, blank=True)
+    to_value = models.PositiveIntegerField("To", null=True, blank=True)
+    # A text (the legal name) before and after; empty when the change is of a count.
+    from_text = models.CharField("From (text)", max_length=200, blank=True, default="")
+    to_text = models.CharField("To (text)", max_length=200, blank=True, default="")
 
     class Meta:
         ordering = ["-at", "-id"]
@@ -315,10 +320,36 @@ class AllocationEvent(models.Model):
             models.Index(fields=["license", "at"], name="event_license_at"),
             models.Index(fields=["customer", "at"], name="event_customer_at"),
         ]
+        constraints = [
+            # Either a count changed (both numbers) or a text did (no numbers).
+            models.CheckConstraint(
+                condition=(Q(from_value__isnull=False) & Q(to_value__isnull=False))
+                | (Q(from_value__isnull=True) & Q(to_value__isnull=True)),
+                name="event_values_both_or_neither",
+            ),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.what} {self.from_value:,} → {self.to_value:,} ({self.get_kind_display()})"
+        return f"{self.what} {self.change_text} ({self.get_kind_display()})"
 
     @property
-    def delta(self) -> int:
-        return self.to_value - self.from_value
+    def is_text(self) -> bool:
+        """A change of a text (the legal name) rather than of a count."""
+        return self.from_value is None
+
+    @property
+    def from_display(self) -> str:
+        return f"“{self.from_text}”" if self.is_text else f"{self.from_value:,}"
+
+    @property
+    def to_display(self) -> str:
+        return f"“{self.to_text}”" if self.is_text else f"{self.to_value:,}"
+
+    @property
+    def change_text(self) -> str:
+        """e.g. "100 → 120" or "“Acme” → “Acme Ltd”"."""
+        return f"{self.from_display} → {self.to_display}"
+
+    @property
+    def delta(self) -> int | None:
+        return None if self.is_text else self.to_value - self.from_value

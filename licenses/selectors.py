@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db.models import (
     Case,
     Count,
+    Exists,
     F,
     FilteredRelation,
     OuterRef,
@@ -15,6 +16,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce, Lower
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from licenses.choices import ServiceTier
@@ -246,3 +248,51 @@ def license_events(*, partner: Partner, license: VolumeLicense) -> QuerySet[Allo
 def customer_events(*, partner: Partner, customer: CustomerAccount) -> QuerySet[AllocationEvent]:
     """The history of one customer, on every pool it has held seats of."""
     return _events(partner=partner).filter(customer=customer)
+
+
+def customer_page_get(*, partner: Partner, license_pk: int, pk: int) -> CustomerAccount:
+    """A customer's page in one query: the customer, its license, its counts and its Cloud pool.
+
+    The scope of ``license_get`` + ``license_customer_get``: the license in the URL is one the
+    partner owns or shares, the customer one it owns or manages, onboarded onto that license or
+    holding seats of it (the MDR Cloud pool), else 404. Sets ``page_license`` (the URL's
+    license), ``cloud_pool`` (the owner's MDR Cloud license, or None) and the counts it holds
+    (``tier_users``, ``cloud_users``, ``sat_users``, as ``customer_table`` names them).
+    """
+    holds = SeatAllocation.objects.filter(customer=OuterRef("pk"), license_id=license_pk)
+    cloud = (
+        SeatAllocation.objects.filter(customer=OuterRef("pk"), tier=ServiceTier.CLOUD)
+        .exclude(license=OuterRef("license"))
+        .order_by()
+    )
+    customers = (
+        customer_scope(partner=partner)
+        .filter(Exists(holds) | Q(license_id=license_pk))
+        .filter(Exists(_visible_licenses(partner).filter(pk=license_pk)))
+        .annotate(
+            primary_alloc=FilteredRelation(
+                "allocations", condition=Q(allocations__license=F("license"))
+            ),
+            # One per partner and tier (a unique constraint), so this join adds no rows.
+            cloud_pool=FilteredRelation(
+                "partner__licenses", condition=Q(partner__licenses__tier=ServiceTier.CLOUD)
+            ),
+        )
+        .annotate(
+            tier_users=Coalesce(F("primary_alloc__seats"), Value(0)),
+            sat_users=Coalesce(F("primary_alloc__sat_users"), Value(0)),
+            cloud_users=Coalesce(Subquery(cloud.values("seats")[:1]), Value(0)),
+        )
+        .select_related("license__partner", "partner", "sub_partner", "cloud_pool")
+        .order_by()
+    )
+    customer = get_object_or_404(customers, pk=pk)
+    # The join found no Cloud license: select_related then sets nothing.
+    customer.cloud_pool = getattr(customer, "cloud_pool", None)
+    if customer.license_id == license_pk:
+        customer.page_license = customer.license
+    elif customer.cloud_pool is not None and customer.cloud_pool.pk == license_pk:
+        customer.page_license = customer.cloud_pool
+    else:  # seats of a pool that is neither its own nor its partner's Cloud pool: none exist
+        raise Http404("No customer on this license.")
+    return customer

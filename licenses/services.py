@@ -31,11 +31,12 @@ from dataclasses import dataclass
 from typing import ParamSpec, TypeVar
 
 from django.core.exceptions import ValidationError
-from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, transaction
-from django.db.models import Field, Model, Q
+from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from licenses.choices import (
+    LEGAL_NAME_LABEL,
     SAT_USERS_LABEL,
     SEAT_COMMITMENT_LABEL,
     AllocationEventKind,
@@ -52,14 +53,19 @@ from licenses.models import (
     SeatAllocation,
     VolumeLicense,
 )
+from licenses.policy import (
+    SAT_COUNT,
+    Count,
+    allowance,
+    count_check,
+    counts_check,
+    sat_check,
+    tier_count,
+)
 from licenses.selectors import cloud_license_for
-
-# PostgreSQL's integer column tops out here; larger numbers are refused with a message, not a 500.
-MAX_SEATS = 2_147_483_647
 
 P = ParamSpec("P")
 R = TypeVar("R")
-M = TypeVar("M", bound=Model)
 
 # Foreign keys the services fill from rows they have just locked or read, so full_clean skips them.
 _RELATIONS = ["partner", "license", "sub_partner", "customer"]
@@ -85,53 +91,38 @@ def _event(
     license: VolumeLicense,
     customer: CustomerAccount | None,
     what: str,
-    old: int,
-    new: int,
+    old: int | str,
+    new: int | str,
     actor,
     source: str,
     at,
 ) -> AllocationEvent:
-    """An unsaved history event; ``actor`` None (or not logged in) is recorded as the system."""
+    """An unsaved history event; ``actor`` None (or not logged in) is recorded as the system.
+
+    A number (seats) goes in ``from_value``/``to_value``, a text (a legal name) in the text pair.
+    """
+    numbers = isinstance(old, int) and isinstance(new, int)
     return AllocationEvent(
         kind=kind,
         license=license,
         customer=customer,
         what=what,
-        from_value=old,
-        to_value=new,
+        from_value=old if numbers else None,
+        to_value=new if numbers else None,
+        from_text="" if numbers else str(old),
+        to_text="" if numbers else str(new),
         actor_id=actor.pk if getattr(actor, "is_authenticated", False) else None,
         source=source,
         at=at,
     )
 
 
-@functools.cache
-def _event_insert_fields() -> list[Field]:
-    """The columns of an AllocationEvent INSERT: every concrete field but the id."""
-    return [f for f in AllocationEvent._meta.concrete_fields if not f.primary_key]
-
-
 def _events_record(events: list[AllocationEvent]) -> None:
     """Write one call's history in a single INSERT (before its allocation writes)."""
-    if not events:
-        return
-    # The INSERT bulk_create would send, without its bookkeeping (a third of an edit's CPU went
-    # there): the columns and their values come from the model's fields, prepared as the ORM does.
-    fields = _event_insert_fields()
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(f.column) for f in fields)
-    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    values = [
-        f.get_db_prep_save(f.pre_save(event, add=True), connection)
-        for event in events
-        for f in fields
-    ]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {quote(AllocationEvent._meta.db_table)} ({columns}) "
-            f"VALUES {', '.join([row] * len(events))}",
-            values,
-        )
+    if events:
+        # Built here from figures the policy has checked, with the relations just locked or read:
+        # full_clean would only re-read those rows.
+        AllocationEvent.objects.bulk_create(events)
 
 
 def licenses_lock(*, license_ids: Iterable[int]) -> dict[int, VolumeLicense]:
@@ -163,12 +154,10 @@ def pool_write(func: Callable[P, R]) -> Callable[P, R]:
             try:
                 return atomic_func(*args, **kwargs)
             except _PoolRefused as refused:
-                pool = VolumeLicense.objects.get(pk=refused.license_id)
-                available = _available(license=pool, current=refused.current)
-                if refused.wanted > available or attempt == 1:
-                    raise ValidationError(
-                        {refused.field: available_message(license=pool, available=available)}
-                    ) from refused
+                pool = VolumeLicense.objects.order_by().get(pk=refused.license_id)
+                room = allowance(license=pool, held=refused.current, field=refused.field)
+                if refused.wanted > room.available or attempt == 1:
+                    raise ValidationError({refused.field: room.message()}) from refused
         raise AssertionError("unreachable")
 
     return wrapper
@@ -189,27 +178,8 @@ def _pools_read(*, license_id: int, partner_id: int) -> tuple[VolumeLicense, Vol
     return fresh, next(iter(pools.values()), None)
 
 
-def _check_count(value: object, *, field: str, label: str, minimum: int = 0) -> int:
-    """Refuse anything but a whole number in ``minimum..MAX_SEATS`` (bools are not numbers)."""
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ValidationError({field: f"{label} must be a whole number."})
-    if value < minimum:
-        if minimum == 0:
-            raise ValidationError({field: f"{label} cannot be negative."})
-        raise ValidationError({field: f"{label} must be at least {minimum:,}."})
-    if value > MAX_SEATS:
-        raise ValidationError({field: f"{label} must be at most {MAX_SEATS:,}."})
-    return value
-
-
-def available_message(*, license: VolumeLicense, available: int) -> str:
-    """What a partner reads when a pool cannot give what was asked, e.g. "Only 12 ... available"."""
-    tier = license.get_tier_display()
-    if available <= 0:
-        return f"No {tier} users are available."
-    if available == 1:
-        return f"Only 1 {tier} user is available."
-    return f"Only {available:,} {tier} users are available."
+# A license's seat commitment has the limits of a count of users (0..MAX_SEATS).
+_COMMITMENT = Count("seat_commitment", "Seat commitment")
 
 
 def commitment_message(*, allocated: int) -> str:
@@ -218,23 +188,9 @@ def commitment_message(*, allocated: int) -> str:
     return f"The seat commitment cannot be lower than the {allocated:,} {seats} already allocated."
 
 
-def _available(*, license: VolumeLicense, current: int) -> int:
-    """Seats a customer holding ``current`` of them could have in ``license`` as last read."""
-    return license.seat_commitment - license.allocated + current
-
-
 def _check_available(*, license: VolumeLicense, current: int, wanted: int, field: str) -> None:
     """Refuse early when ``wanted`` seats would not fit (the database re-checks at the write)."""
-    available = _available(license=license, current=current)
-    if wanted > available:
-        raise ValidationError({field: available_message(license=license, available=available)})
-
-
-def _sat_message(*, license: VolumeLicense, tier_users: int) -> str:
-    return (
-        f"Beauceron SAT users cannot be more than the {tier_users:,} "
-        f"{license.get_tier_display()} users."
-    )
+    allowance(license=license, held=current, field=field).check(wanted)
 
 
 def _name_taken(name: str) -> ValidationError:
@@ -254,13 +210,21 @@ def _check_legal_name(*, partner: Partner | int, legal_name: str, exclude_pk: in
     return name
 
 
-def _save_customer(customer: CustomerAccount) -> None:
+def legal_name_check(*, partner: Partner | int, legal_name: str, exclude_pk: int | None) -> str:
+    """Tidy the name's white space and refuse one an active customer of the partner already has.
+
+    Forms that save through a service later (the admin's) call it to show the refusal on the field.
+    """
+    return _check_legal_name(partner=partner, legal_name=legal_name, exclude_pk=exclude_pk)
+
+
+def _save_customer(customer: CustomerAccount, *, update_fields: list[str] | None = None) -> None:
     """full_clean and save; a lost race on the unique name becomes the same field error."""
     # The related rows come from the locked licenses: re-checking that they exist costs queries.
     customer.full_clean(exclude=_RELATIONS, validate_constraints=False)
     try:
         with transaction.atomic():
-            customer.save()
+            customer.save(update_fields=update_fields)
     except IntegrityError as exc:
         if "customer_unique_active_legal_name" in str(exc) or "UNIQUE" in str(exc).upper():
             raise _name_taken(customer.legal_name) from exc
@@ -281,9 +245,6 @@ def _write_allocation(
     The trigger moves the pool counter; if the pool's CHECK refuses, ``_PoolRefused`` rolls the
     transaction back and ``pool_write`` explains why.
     """
-    # No full_clean here: every caller has already checked the counts (whole numbers within
-    # 0..MAX_SEATS, SAT users within the seats and only on MDR Complete), the tier is the pool's
-    # own, and the allocation's CHECK constraints hold the same rules in the database.
     current = allocation.seats if allocation is not None and allocation.active else 0
     try:
         if allocation is None:
@@ -296,20 +257,25 @@ def _write_allocation(
                 seats=seats,
                 sat_users=sat_users,
             )
+            # Relations and constraints are left to the database: the rows were just locked or
+            # read, and the allocation's CHECKs hold the count rules the policy has applied.
+            allocation.full_clean(
+                exclude=_RELATIONS, validate_unique=False, validate_constraints=False
+            )
             allocation.save()
             return allocation
         if seats == 0 and license.pk != customer.license_id:
             allocation.delete()
             return None
-        with connection.cursor() as cursor:
-            cursor.execute(_SEATS_UPDATE, [seats, sat_users, allocation.pk])
+        allocation.seats, allocation.sat_users = seats, sat_users
+        allocation.full_clean(exclude=_RELATIONS, validate_unique=False, validate_constraints=False)
+        allocation.save(update_fields=["seats", "sat_users"])
     except IntegrityError as exc:
         if "license_allocated_within_commitment" not in str(exc):
             raise
         raise _PoolRefused(
             license_id=license.pk, field=field, current=current, wanted=seats
         ) from exc
-    allocation.seats, allocation.sat_users = seats, sat_users
     return allocation
 
 
@@ -321,23 +287,14 @@ def _validate_counts(
     cloud_users: object,
     sat_users: object,
 ) -> tuple[int, int, int]:
-    label = license.users_label
-    tier_users = _check_count(tier_users, field="tier_users", label=label, minimum=1)
-    cloud_users = _check_count(cloud_users, field="cloud_users", label="MDR Cloud Users")
-    sat_users = _check_count(sat_users, field="sat_users", label=SAT_USERS_LABEL)
-    if license.tier == ServiceTier.CLOUD and cloud_users:
-        raise ValidationError(
-            {"cloud_users": "Customers of the MDR Cloud license hold only MDR Cloud users."}
-        )
-    if cloud_users and cloud_license is None:
-        raise ValidationError(
-            {"cloud_users": "There is no MDR Cloud license to take MDR Cloud users from."}
-        )
-    if sat_users and license.tier != ServiceTier.COMPLETE:
-        raise ValidationError({"sat_users": "Beauceron SAT is only available with MDR Complete."})
-    if sat_users > tier_users:
-        raise ValidationError({"sat_users": _sat_message(license=license, tier_users=tier_users)})
-    return tier_users, cloud_users, sat_users
+    """The policy's count rules for a customer of ``license`` (cloud users need a Cloud pool)."""
+    return counts_check(
+        tier=license.tier,
+        has_cloud=cloud_license is not None,
+        tier_users=tier_users,
+        cloud_users=cloud_users,
+        sat_users=sat_users,
+    )
 
 
 @pool_write
@@ -434,85 +391,21 @@ def _customer_lock(customer: CustomerAccount) -> CustomerAccount:
     return CustomerAccount.objects.select_for_update().order_by().get(pk=customer.pk)
 
 
-# The edit path in plain SQL. An edit is the hot seat write (every Submit of the Edit page; on a
-# busy pool the edits queue on its row) and building the ORM queries for its lock, its read and
-# its seat UPDATE cost four to six times the CPU of sending them (bench/allocation.py). These are
-# standard SQL that SQLite and PostgreSQL both run as written, with the columns named.
-_CUSTOMER_EDIT_LOCK = (
-    "SELECT status, legal_name, license_id, partner_id FROM licenses_customeraccount WHERE id = %s"
-)
-_ALLOCATIONS_WITH_POOLS = """
-    SELECT a.id, a.customer_id, a.license_id, a.tier, a.seats, a.sat_users, a.active,
-           p.partner_id, p.tier, p.seat_commitment, p.allocated
-    FROM licenses_seatallocation a
-    JOIN licenses_volumelicense p ON p.id = a.license_id
-    WHERE a.customer_id = %s
-"""
-_SEATS_UPDATE = "UPDATE licenses_seatallocation SET seats = %s, sat_users = %s WHERE id = %s"
-
-
-def _from_columns(model: type[M], **values: object) -> M:
-    """A saved instance built from some of its columns, as ``.only(*values)`` would build it."""
-    fields = [f.attname for f in model._meta.concrete_fields if f.attname in values]
-    return model.from_db(DEFAULT_DB_ALIAS, fields, [values[name] for name in fields])
-
-
-def _customer_edit_lock(customer: CustomerAccount) -> CustomerAccount:
-    """Lock the customer row like ``_customer_lock``, reading only the columns an edit uses."""
-    sql = _CUSTOMER_EDIT_LOCK
-    if connection.features.has_select_for_update:
-        sql += " FOR UPDATE"  # SQLite has no row locks: its IMMEDIATE transactions queue writers
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [customer.pk])
-        row = cursor.fetchone()
-    if row is None:
-        raise CustomerAccount.DoesNotExist(f"No customer with id {customer.pk}.")
-    status, legal_name, license_id, partner_id = row
-    return _from_columns(
-        CustomerAccount,
-        id=customer.pk,
-        status=status,
-        legal_name=legal_name,
-        license_id=license_id,
-        partner_id=partner_id,
-    )
-
-
 def _allocations_read(
     *, customer: CustomerAccount
 ) -> tuple[SeatAllocation | None, SeatAllocation | None]:
     """The customer's allocations on its own pool and on MDR Cloud, each with its pool.
 
-    Call it after ``_customer_edit_lock``, as a statement of its own. On PostgreSQL a statement
-    reads what had committed when it began, so rows joined into the locking SELECT would be those
-    from before it waited for the lock: it would miss what an edit of the same customer that held
-    the lock wrote (new seat figures, a cloud allocation added or removed).
+    Call it after ``_customer_lock``, as a statement of its own. On PostgreSQL a statement reads
+    what had committed when it began, so rows joined into the locking SELECT would be those from
+    before it waited for the lock: it would miss what an edit of the same customer that held the
+    lock wrote (new seat figures, a cloud allocation added or removed).
     """
-    with connection.cursor() as cursor:
-        cursor.execute(_ALLOCATIONS_WITH_POOLS, [customer.pk])
-        rows = cursor.fetchall()
+    # order_by(): the model's default ordering is not needed for two rows.
+    rows = SeatAllocation.objects.filter(customer_id=customer.pk).select_related("license")
     primary = cloud = None
-    for pk, customer_id, license_id, tier, seats, sat_users, active, *pool in rows:
-        allocation = _from_columns(
-            SeatAllocation,
-            id=pk,
-            customer_id=customer_id,
-            license_id=license_id,
-            tier=tier,
-            seats=seats,
-            sat_users=sat_users,
-            active=bool(active),
-        )
-        partner_id, pool_tier, seat_commitment, allocated = pool
-        allocation.license = _from_columns(
-            VolumeLicense,
-            id=license_id,
-            partner_id=partner_id,
-            tier=pool_tier,
-            seat_commitment=seat_commitment,
-            allocated=allocated,
-        )
-        if license_id == customer.license_id:
+    for allocation in rows.order_by():
+        if allocation.license_id == customer.license_id:
             primary = allocation
         else:  # the only other pool a customer holds seats on is its partner's MDR Cloud
             cloud = allocation
@@ -536,7 +429,7 @@ def customer_update(
     customer's row lock, so two edits of one customer cannot interleave.
     """
     original = customer
-    customer = _customer_edit_lock(customer)
+    customer = _customer_lock(customer)
     if customer.status != CustomerStatus.ACTIVE:
         raise ValidationError("This customer has been offboarded and can no longer be edited.")
     primary, cloud = _allocations_read(customer=customer)
@@ -564,19 +457,6 @@ def customer_update(
         )
 
     changes: list[Change] = []
-    name = " ".join(str(legal_name or "").split())
-    if name != customer.legal_name:
-        # Only a real rename needs the uniqueness query (a case change of its own name passes).
-        name = _check_legal_name(
-            partner=customer.partner_id, legal_name=legal_name, exclude_pk=customer.pk
-        )
-        changes.append(Change("Legal name", customer.legal_name, name))
-        # The whole row, for full_clean and save; the lock taken above keeps it as read.
-        customer = CustomerAccount.objects.get(pk=customer.pk)
-        customer.legal_name = name
-        _save_customer(customer)
-
-    writes = []
     edited = functools.partial(
         _event,
         kind=AllocationEventKind.EDITED,
@@ -586,6 +466,20 @@ def customer_update(
         at=timezone.now(),
     )
     events = []
+    name = " ".join(str(legal_name or "").split())
+    if name != customer.legal_name:
+        # Only a real rename needs the uniqueness query (a case change of its own name passes).
+        name = _check_legal_name(
+            partner=customer.partner_id, legal_name=legal_name, exclude_pk=customer.pk
+        )
+        changes.append(Change(LEGAL_NAME_LABEL, customer.legal_name, name))
+        events.append(
+            edited(license=license, what=LEGAL_NAME_LABEL, old=customer.legal_name, new=name)
+        )
+        customer.legal_name = name  # the whole row came with the lock: full_clean has it all
+        _save_customer(customer, update_fields=["legal_name"])
+
+    writes = []
     if (tier_users, sat_users) != (old_tier, old_sat):
         writes.append((license, primary, tier_users, sat_users, "tier_users"))
         if tier_users != old_tier:
@@ -641,14 +535,14 @@ def allocation_set(
     primary = license.pk == customer.license_id
     if not primary and license.tier != ServiceTier.CLOUD:
         raise ValidationError("A customer holds seats only on its own tier and on MDR Cloud.")
-    seats = _check_count(
-        seats, field="seats", label=license.users_label, minimum=1 if primary else 0
+    seats = count_check(
+        seats,
+        count=Count("seats", license.users_label, minimum=tier_count(license.tier).minimum)
+        if primary
+        else Count("seats", license.users_label),
     )
-    sat_users = _check_count(sat_users, field="sat_users", label=SAT_USERS_LABEL)
-    if sat_users and license.tier != ServiceTier.COMPLETE:
-        raise ValidationError({"sat_users": "Beauceron SAT is only available with MDR Complete."})
-    if sat_users > seats:
-        raise ValidationError({"sat_users": _sat_message(license=license, tier_users=seats)})
+    sat_users = count_check(sat_users, count=SAT_COUNT)
+    sat_check(tier=license.tier, tier_users=seats, sat_users=sat_users)
     allocation = customer.allocations.filter(license=license).first()
     current = allocation.seats if allocation else 0
     current_sat = allocation.sat_users if allocation else 0
@@ -750,9 +644,7 @@ def license_terms_check(
         errors: dict[str, str] = {}
         if seat_commitment is not None:
             try:
-                wanted = _check_count(
-                    seat_commitment, field="seat_commitment", label="Seat commitment"
-                )
+                wanted = count_check(seat_commitment, count=_COMMITMENT)
             except ValidationError as exc:
                 errors.update({k: v[0] for k, v in exc.message_dict.items()})
             else:
@@ -805,9 +697,7 @@ def license_commitment_set(
 
     Returns the fresh locked row; the caller's ``license`` gets its commitment and counter too.
     """
-    seat_commitment = _check_count(
-        seat_commitment, field="seat_commitment", label="Seat commitment"
-    )
+    seat_commitment = count_check(seat_commitment, count=_COMMITMENT)
     original = license
     license = licenses_lock(license_ids=[license.pk])[license.pk]
     if seat_commitment < license.allocated:

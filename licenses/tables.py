@@ -198,7 +198,7 @@ class AllocationEventTable(_PagedTable):
     change = tables.TemplateColumn(
         template_name="licenses/_cell_history_change.html",
         verbose_name="From → to",
-        accessor="to_value",
+        accessor="change_text",  # never empty (a rename has no numbers); sorted by order_change
         attrs={"th": {"class": "text-end"}, "td": {"class": "text-end"}},
     )
     kind = tables.TemplateColumn(

@@ -11,8 +11,9 @@ from django.views.generic import FormView, ListView, TemplateView, View
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
-from licenses import services
+from licenses import policy, services
 from licenses.choices import (
+    LEGAL_NAME_LABEL,
     SAT_USERS_LABEL,
     SEAT_COMMITMENT_LABEL,
     CustomerStatus,
@@ -25,7 +26,6 @@ from licenses.mixins import CustomerMixin, HtmxPartialMixin, LicenseMixin, Partn
 from licenses.models import VolumeLicense
 from licenses.selectors import (
     cloud_license_for,
-    customer_allocations,
     customer_events,
     license_customers,
     license_events,
@@ -211,19 +211,11 @@ class CustomerEditView(CustomerMixin, FormView):
         return HttpResponseRedirect(license_page_url(self.license))
 
     def get_form_kwargs(self):
+        # The customer comes with what it holds (the selector annotates its counts): the form
+        # needs no read of its own, and the service reads the allocations once, under its lock.
         kwargs = super().get_form_kwargs()
         kwargs.update(customer=self.customer, cloud_license=self.cloud_license)
         return kwargs
-
-    def get_initial(self):
-        self.allocations = customer_allocations(customer=self.customer)
-        primary, cloud = self.allocations["primary"], self.allocations["cloud"]
-        return {
-            "legal_name": self.customer.legal_name,
-            "tier_users": primary.seats if primary else 0,
-            "cloud_users": cloud.seats if cloud else 0,
-            "sat_users": primary.sat_users if primary else 0,
-        }
 
     def form_valid(self, form):
         data = form.cleaned_data
@@ -232,8 +224,8 @@ class CustomerEditView(CustomerMixin, FormView):
                 customer=self.customer,
                 legal_name=data["legal_name"],
                 tier_users=data["tier_users"],
-                cloud_users=data.get("cloud_users", 0),
-                sat_users=data.get("sat_users", 0),
+                cloud_users=data["cloud_users"],
+                sat_users=data["sat_users"],
                 actor=self.request.user,
             )
         except ValidationError as error:
@@ -249,44 +241,16 @@ class CustomerEditView(CustomerMixin, FormView):
         return HttpResponseRedirect(license_page_url(self.license))
 
     def customer_name_after(self, changes: list[services.Change]) -> str:
-        renamed = next((c for c in changes if c.label == "Legal name"), None)
+        renamed = next((c for c in changes if c.label == LEGAL_NAME_LABEL), None)
         return str(renamed.new) if renamed else self.customer.legal_name
 
     def get_context_data(self, **kwargs):
         form = kwargs.get("form")
         if form is None:
             form = kwargs["form"] = self.get_form()
-        kwargs["pools"] = self.pools(form)
+        # The remaining-users boxes, as the policy computes them; seats.js keeps them live.
+        kwargs["pools"] = form.pool_boxes()
         return super().get_context_data(**kwargs)
-
-    def pools(self, form) -> list[dict]:
-        """The remaining-users boxes: each pool with what is free for this customer."""
-        allocations = getattr(self, "allocations", None) or customer_allocations(
-            customer=self.customer
-        )
-        primary, cloud = allocations["primary"], allocations["cloud"]
-        pools = [(self.customer.license, "tier_users", primary.seats if primary else 0)]
-        if self.cloud_license is not None:
-            pools.append((self.cloud_license, "cloud_users", cloud.seats if cloud else 0))
-        result = []
-        for license, field, current in pools:
-            # Free for this customer = unallocated + what it already holds.
-            available = license.unallocated + current
-            typed = form[field].value() if form.is_bound else current
-            try:
-                wanted = int(str(typed).strip())
-            except (TypeError, ValueError):
-                wanted = current
-            result.append(
-                {
-                    "license": license,
-                    "input_id": form[field].id_for_label,
-                    "available": available,
-                    "current": current,
-                    "remaining": available - wanted,
-                }
-            )
-        return result
 
 
 class CustomerOffboardView(CustomerMixin, TemplateView):
@@ -301,16 +265,20 @@ class CustomerOffboardView(CustomerMixin, TemplateView):
         return super().get(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
-        allocations = customer_allocations(customer=self.customer)
+        # What the customer holds came with it (customer_page_get): no read of its allocations.
+        customer = self.customer
+        held = [(customer.license, customer.tier_users), (self.cloud_license, customer.cloud_users)]
         kwargs["returns"] = [
             {
-                "license": a.license,
-                "seats": a.seats,
-                "phrase": f"{seats_phrase(a.seats, a.license)} return to the "
-                f"{a.license.get_tier_display()} pool",
+                "license": license,
+                "seats": seats,
+                "phrase": f"{seats_phrase(seats, license)} return to the "
+                f"{license.get_tier_display()} pool",
+                # The pool's unallocated once they are back: what this customer may have of it.
+                "unallocated_after": policy.allowance(license=license, held=seats).available,
             }
-            for a in (allocations["primary"], allocations["cloud"])
-            if a is not None and a.active and a.seats
+            for license, seats in held
+            if license is not None and seats
         ]
         return super().get_context_data(**kwargs)
 
@@ -369,7 +337,7 @@ class LicenseHistoryView(LicenseMixin, HistoryView):
         return license_events(partner=self.partner, license=self.license)
 
     def what_choices(self) -> list[str]:
-        choices = seat_figures(self.license)
+        choices = [*seat_figures(self.license), LEGAL_NAME_LABEL]
         if self.license.partner_id == self.partner.pk:  # sub-partners see customers' changes only
             choices.append(SEAT_COMMITMENT_LABEL)
         return choices
@@ -391,6 +359,7 @@ class CustomerHistoryView(CustomerMixin, HistoryView):
         choices = seat_figures(self.customer.license)
         if self.cloud_license is not None:
             choices.append(self.cloud_license.users_label)
+        choices.append(LEGAL_NAME_LABEL)
         return choices
 
     def get_table_kwargs(self):

@@ -135,7 +135,7 @@ def test_create_without_cloud_or_sat_records_only_the_tier_users(partner, core_l
     ]
 
 
-def test_update_records_each_changed_figure_but_not_a_rename(
+def test_update_records_each_changed_figure_and_a_rename(
     user, complete_license, cloud_license, maple
 ):
     start = event_count()
@@ -148,10 +148,11 @@ def test_update_records_each_changed_figure_but_not_a_rename(
         actor=user,
     )
     assert recorded(kind=EDITED) == [
+        (complete_license.pk, maple.pk, "Legal name", None, None, EDITED, PORTAL, user.pk),
         (complete_license.pk, maple.pk, "MDR Complete Users", 100, 150, EDITED, PORTAL, user.pk),
         (cloud_license.pk, maple.pk, "MDR Cloud Users", 20, 5, EDITED, PORTAL, user.pk),
     ]
-    # A rename alone, or saving the same numbers, changes no allocation: nothing is recorded.
+    # A rename alone is recorded with the names; saving the same numbers records nothing more.
     services.customer_update(
         customer=maple,
         legal_name="Maple Leaf Dental Inc.",
@@ -160,7 +161,15 @@ def test_update_records_each_changed_figure_but_not_a_rename(
         sat_users=60,
         actor=user,
     )
-    assert event_count() == start + 2
+    assert event_count() == start + 4
+    renames = AllocationEvent.objects.filter(what="Legal name").order_by("pk")
+    assert [(e.from_text, e.to_text) for e in renames] == [
+        ("Maple Leaf Dental", "Maple Leaf Dental Group"),
+        ("Maple Leaf Dental Group", "Maple Leaf Dental Inc."),
+    ]
+    assert str(renames[1]).startswith(
+        "Legal name “Maple Leaf Dental Group” → “Maple Leaf Dental Inc.”"
+    )
 
 
 def test_update_records_sat_and_cloud_release(user, complete_license, cloud_license, maple):
@@ -415,7 +424,7 @@ def test_admin_customer_edit_records_source_admin_and_the_staff_user(
     data.update(tier_users="150", sat_users="80")
     response = admin_client.post(url, data, follow=True)
     assert "MDR Complete Users 100 → 150; Beauceron SAT Users 60 → 80" in messages_of(response)
-    # The form's dry run (rolled back) leaves nothing: only the real save is recorded.
+    # The form checks without writing: only the save is recorded, once.
     assert recorded(kind=EDITED) == [
         (
             complete_license.pk,
@@ -695,11 +704,21 @@ def test_what_filter_offers_only_this_pages_figures(
         return [v for v, _ in response.context["filter"].form.fields["what"].choices if v]
 
     response = partner_client.get(license_history_url(complete_license))
-    assert offered(response) == ["MDR Complete Users", "Beauceron SAT Users", "Seat commitment"]
+    assert offered(response) == [
+        "MDR Complete Users",
+        "Beauceron SAT Users",
+        "Legal name",
+        "Seat commitment",
+    ]
     response = partner_client.get(license_history_url(cloud_license))
-    assert offered(response) == ["MDR Cloud Users", "Seat commitment"]
+    assert offered(response) == ["MDR Cloud Users", "Legal name", "Seat commitment"]
     response = partner_client.get(customer_history_url(complete_license, history["maple"]))
-    assert offered(response) == ["MDR Complete Users", "Beauceron SAT Users", "MDR Cloud Users"]
+    assert offered(response) == [
+        "MDR Complete Users",
+        "Beauceron SAT Users",
+        "MDR Cloud Users",
+        "Legal name",
+    ]
     assert "q" not in response.context["filter"].form.fields
 
 
@@ -1029,3 +1048,50 @@ def test_sub_partner_logins_record_themselves(client, other_partner, complete_li
     assert response.status_code == 302
     event = AllocationEvent.objects.get(kind=EDITED)
     assert (event.actor, event.from_value, event.to_value) == (reseller_user, 4, 6)
+
+
+# --- a rename is history too (issue 12, bug 13) ---------------------------------------------
+
+
+def test_a_rename_in_the_portal_shows_in_history_and_the_export(
+    partner_client, user, complete_license, cloud_license, maple
+):
+    from licenses.exports import history_row
+
+    edit = reverse(
+        "licenses:customer_edit", kwargs={"license_pk": complete_license.pk, "pk": maple.pk}
+    )
+    response = partner_client.post(
+        edit,
+        {
+            "legal_name": "Maple Leaf Dental Ltd",
+            "tier_users": "100",
+            "cloud_users": "20",
+            "sat_users": "60",
+        },
+    )
+    assert response.status_code == 302
+    [event] = AllocationEvent.objects.filter(what="Legal name")
+    assert (event.from_text, event.to_text, event.actor_id) == (
+        "Maple Leaf Dental",
+        "Maple Leaf Dental Ltd",
+        user.pk,
+    )
+    for url in (
+        customer_history_url(complete_license, maple),
+        license_history_url(complete_license),
+    ):
+        text = partner_client.get(url).text
+        assert "Legal name" in text
+        assert "“Maple Leaf Dental”" in text and "“Maple Leaf Dental Ltd”" in text
+    # The History sheet: the names in From and To, no change figure.
+    assert history_row(event)[3:7] == (
+        "Legal name",
+        "Maple Leaf Dental",
+        "Maple Leaf Dental Ltd",
+        None,
+    )
+    filtered = partner_client.get(
+        customer_history_url(complete_license, maple), {"what": "Legal name"}
+    )
+    assert filtered.status_code == 200 and "“Maple Leaf Dental Ltd”" in filtered.text

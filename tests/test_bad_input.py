@@ -82,11 +82,21 @@ EDIT_CASES = [
     Case("tier_users", "0x10", "Enter a whole number."),
     Case("tier_users", "NaN", "Enter a whole number."),
     Case("tier_users", "9" * 10_000, "Enter a whole number."),
-    Case("tier_users", "1990", "Only 1,989 MDR Complete users are available."),
+    Case(
+        "tier_users",
+        "1990",
+        "Only 1,989 MDR Complete users are available to this customer "
+        "(1,889 unallocated plus the 100 it holds).",
+    ),
     Case("tier_users", SCRIPT, "Enter a whole number."),
     Case("tier_users", SQL, "Enter a whole number."),
     Case("cloud_users", "-1", "MDR Cloud Users cannot be negative."),
-    Case("cloud_users", "301", "Only 300 MDR Cloud users are available."),
+    Case(
+        "cloud_users",
+        "301",
+        "Only 300 MDR Cloud users are available to this customer "
+        "(280 unallocated plus the 20 it holds).",
+    ),
     Case("cloud_users", "2.5", "Enter a whole number."),
     Case("cloud_users", BIG, f"MDR Cloud Users must be at most {MAX}."),
     Case("cloud_users", "twenty", "Enter a whole number."),

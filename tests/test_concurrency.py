@@ -125,8 +125,13 @@ def test_racing_onboardings_of_one_name_on_two_pools_keep_one(partner):
     assert complete.allocated + core.allocated == winner.allocations.get().seats
 
 
+# The policy's three wordings: nothing held, some held on a pool with room, some on a full pool.
 AVAILABLE = re.compile(
-    r"^(Only [\d,]+ MDR Complete users? (are|is)|No MDR Complete users are) available\.$"
+    r"^((Only [\d,]+ MDR Complete users? (are|is)|No MDR Complete users are) available\."
+    r"|Only [\d,]+ MDR Complete users are available to this customer "
+    r"\([\d,]+ unallocated plus the [\d,]+ it holds\)\."
+    r"|No MDR Complete users are unallocated: this customer can have at most "
+    r"the [\d,]+ it holds\.)$"
 )
 BELOW = re.compile(
     r"^The seat commitment cannot be lower than the [\d,]+ seats? already allocated\.$"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 
-from licenses.forms import CustomerAccountForm
+from licenses.forms import CustomerAccountForm, Holdings
 from licenses.services import customer_update
 from tests.factories import make_customer
 
@@ -55,18 +55,45 @@ def test_not_a_number_is_refused_and_kept(complete_license, cloud_license):
     assert 'value="12 users"' in str(form["tier_users"])
 
 
+def test_the_form_refuses_more_than_the_pool_gives_this_customer(complete_license, cloud_license):
+    customer = make_customer(license=complete_license, tier_users=10)
+    customer.license.refresh_from_db()
+    form = CustomerAccountForm(
+        {**VALID, "tier_users": "5000"},
+        customer=customer,
+        cloud_license=cloud_license,
+        holdings=Holdings(tier_users=10),
+    )
+    assert not form.is_valid()
+    assert form.errors == {
+        "tier_users": [
+            "Only 1,990 MDR Complete users are available to this customer "
+            "(1,980 unallocated plus the 10 it holds)."
+        ]
+    }
+
+
 def test_service_errors_land_on_their_fields(complete_license, cloud_license):
     customer = make_customer(license=complete_license, tier_users=10)
+    customer.license.refresh_from_db()
     form = CustomerAccountForm(
-        {**VALID, "tier_users": "5000"}, customer=customer, cloud_license=cloud_license
+        {**VALID, "tier_users": "1500"},
+        customer=customer,
+        cloud_license=cloud_license,
+        holdings=Holdings(tier_users=10),
     )
-    assert form.is_valid()
+    assert form.is_valid()  # the pool had room when the page was read...
+    make_customer(license=complete_license, tier_users=1000)  # ...then someone took it
     try:
         customer_update(customer=customer, **form.cleaned_data)
     except ValidationError as error:
         form.add_service_error(error)
-    assert list(form.errors) == ["tier_users"]
-    assert "available" in form.errors["tier_users"][0]
+    assert form.errors == {
+        "tier_users": [
+            "Only 990 MDR Complete users are available to this customer "
+            "(980 unallocated plus the 10 it holds)."
+        ]
+    }
 
 
 def test_errors_for_fields_the_form_does_not_show_go_above_the_form(core_license):

@@ -569,9 +569,12 @@ def test_edit_page_shows_fields_and_remaining_users(
     ):
         assert label in text
     assert ">Submit<" in text
-    # Remaining for this customer: the pool's unallocated + what it already holds.
-    assert 'data-available="1990"' in text and 'data-current="100"' in text
-    assert 'data-available="300"' in text and 'data-input="id_cloud_users"' in text
+    # Remaining for this customer: the pool's unallocated + what it already holds, as the
+    # policy computes it, for seats.js.
+    assert 'data-seats-available="1990"' in text and 'data-seats-held="100"' in text
+    assert 'data-seats-unallocated="1890"' in text
+    assert 'data-seats-available="300"' in text and 'data-seats-input="id_cloud_users"' in text
+    assert 'data-seats-max-from="id_tier_users"' in text  # SAT users <= tier users, live
     assert "<script>" not in text and "onclick" not in text
 
 
@@ -608,6 +611,45 @@ def test_edit_submit_changes_users_and_says_what_changed(
     assert (complete_license.allocated, cloud_license.allocated) == (120, 15)
     assert re.search(r'data-metric="allocated">\s*120\s*<', response.text)
     assert "Maple Leaf Dental<" in response.text
+
+
+# The user (with its partner), one read for the page (license, customer, what it holds, the
+# Cloud pool), then the service: BEGIN, the customer's lock, its allocations, the history, the
+# seats, COMMIT. Before issue 12 the view read the license, the customer, the Cloud pool and
+# the allocations apart, and the service read the allocations again.
+EDIT_POST_MAX_QUERIES = 8
+# A database-backed session adds its read, and BEGIN, UPDATE, COMMIT to store the success message.
+SESSION_QUERIES = 4
+
+
+@pytest.mark.parametrize("session", ["db", "signed_cookies"])
+def test_an_edit_post_reads_each_thing_once(
+    client, user, complete_license, cloud_license, maple, django_assert_max_num_queries, session
+):
+    from django.db import connection
+    from django.test import override_settings
+    from django.test.utils import CaptureQueriesContext
+
+    engine = f"django.contrib.sessions.backends.{session}"
+    with override_settings(SESSION_ENGINE=engine):
+        client.force_login(user)
+        url = edit_url(complete_license, maple)
+        limit = EDIT_POST_MAX_QUERIES + (SESSION_QUERIES if session == "db" else 0)
+        post = {"legal_name": maple.legal_name, "tier_users": "150", "sat_users": "60"}
+        with (
+            django_assert_max_num_queries(limit),
+            CaptureQueriesContext(connection) as queries,
+        ):
+            response = client.post(url, post)
+        assert response.status_code == 302
+        # (Read before the next request: each request clears the connection's query log.)
+        reads = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("SELECT")]
+        assert [m.message for m in client.get(license_url(complete_license)).context["messages"]]
+    # The allocations are read once, by the service, under the customer's lock (the page's one
+    # read joins the customer's own allocation for its counts).
+    assert sum(sql.startswith('SELECT "licenses_seatallocation".') for sql in reads) == 1
+    complete_license.refresh_from_db()
+    assert complete_license.allocated == 150
 
 
 def test_edit_without_changes_says_so(partner_client, complete_license, maple):

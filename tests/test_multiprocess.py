@@ -44,6 +44,10 @@ RUN_TIMEOUT = 90  # seconds for a whole run; a run still going after that is a h
 CLEAR_REFUSAL = re.compile(
     r"(Only [\d,]+ MDR (Core|Complete|Cloud) users? (is|are) available\."
     r"|No MDR (Core|Complete|Cloud) users are available\."
+    r"|Only [\d,]+ MDR (Core|Complete|Cloud) users are available to this customer "
+    r"\([\d,]+ unallocated plus the [\d,]+ it holds\)\."
+    r"|No MDR (Core|Complete|Cloud) users are unallocated: this customer can have at most "
+    r"the [\d,]+ it holds\."
     r"|is offboarded; an offboarded customer cannot be edited\."
     r"|This customer has been offboarded and can no longer be edited\."
     r"|is already offboarded\."

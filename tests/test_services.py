@@ -306,7 +306,11 @@ def test_a_users_edit_is_a_lock_a_read_and_two_writes(
     assert [str(c) for c in changes] == ["MDR Complete Users 10 → 15"]
     with django_assert_max_num_queries(5), pytest.raises(ValidationError) as excinfo:
         services.customer_update(customer=customer, legal_name=customer.legal_name, tier_users=16)
-    assert errors_of(excinfo) == {"tier_users": ["Only 15 MDR Complete users are available."]}
+    assert errors_of(excinfo) == {
+        "tier_users": [
+            "No MDR Complete users are unallocated: this customer can have at most the 15 it holds."
+        ]
+    }
     assert seats_of(customer) == {ServiceTier.COMPLETE: (15, 0, True)}
     assert allocated(complete_license) == complete_license.seat_commitment
 
@@ -342,7 +346,12 @@ def test_update_counts_the_customers_own_seats_as_available(complete_license):
     fill(complete_license, leave=12)
     with pytest.raises(ValidationError) as excinfo:
         services.customer_update(customer=customer, legal_name="Acme Renamed", tier_users=113)
-    assert errors_of(excinfo) == {"tier_users": ["Only 112 MDR Complete users are available."]}
+    assert errors_of(excinfo) == {
+        "tier_users": [
+            "Only 112 MDR Complete users are available to this customer "
+            "(12 unallocated plus the 100 it holds)."
+        ]
+    }
     customer.refresh_from_db()
     assert customer.legal_name == "Acme Corp"  # nothing half-saved, not even the new name
     assert seats_of(customer)[ServiceTier.COMPLETE] == (100, 0, True)
@@ -668,3 +677,45 @@ def test_a_stale_license_save_never_overwrites_the_counter(complete_license):
     stale.save()
     assert allocated(complete_license) == 70
     assert str(complete_license.price_per_user) == "15.00"
+
+
+# --- the limit messages say what the dashboard shows (issue 12, bug 5) ----------------------
+
+
+def test_the_limit_message_counts_the_customers_own_seats_and_says_so(complete_license):
+    # The seed's example: 1,990 seats, two customers with 100 each, 1,790 unallocated.
+    customer = make_customer(license=complete_license, tier_users=100)
+    make_customer(license=complete_license, tier_users=100)
+    with pytest.raises(ValidationError) as excinfo:
+        services.customer_update(customer=customer, legal_name=customer.legal_name, tier_users=5000)
+    assert errors_of(excinfo) == {
+        "tier_users": [
+            "Only 1,890 MDR Complete users are available to this customer "
+            "(1,790 unallocated plus the 100 it holds)."
+        ]
+    }
+
+
+def test_the_cloud_message_when_the_cloud_pool_is_empty(complete_license, cloud_license):
+    holder = make_customer(license=complete_license, tier_users=5, cloud_users=10)
+    newcomer = make_customer(license=complete_license, tier_users=5)
+    fill(cloud_license, leave=0)  # the MDR Cloud pool has nothing unallocated
+    with pytest.raises(ValidationError) as excinfo:
+        services.customer_update(
+            customer=holder, legal_name=holder.legal_name, tier_users=5, cloud_users=15
+        )
+    assert errors_of(excinfo) == {
+        "cloud_users": [
+            "No MDR Cloud users are unallocated: this customer can have at most the 10 it holds."
+        ]
+    }
+    with pytest.raises(ValidationError) as excinfo:
+        services.customer_update(
+            customer=newcomer, legal_name=newcomer.legal_name, tier_users=5, cloud_users=1
+        )
+    assert errors_of(excinfo) == {"cloud_users": ["No MDR Cloud users are available."]}
+    # Keeping what it holds, or less, is fine.
+    services.customer_update(
+        customer=holder, legal_name=holder.legal_name, tier_users=5, cloud_users=10
+    )
+    assert allocated(cloud_license) == cloud_license.seat_commitment

@@ -24,7 +24,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from licenses import services
+from licenses import policy, services
 from licenses.choices import CustomerStatus, ServiceTier
 from licenses.models import CustomerAccount, Partner, SeatAllocation, VolumeLicense
 from tests.factories import VolumeLicenseFactory
@@ -90,8 +90,10 @@ class SeatMachine(RuleBasedStateMachine):
     def short(self, tier: str, *, field: str, current: int, wanted: int) -> dict | None:
         available = self.available(tier, current)
         if wanted > available:
-            license = self.license[tier]
-            return {field: services.available_message(license=license, available=available)}
+            unallocated = self.commitment[tier] - self.used(tier)
+            return {
+                field: policy.available_message(tier=tier, unallocated=unallocated, held=current)
+            }
         return None
 
     def count_error(self, tier: str, tier_users: int, cloud: int, sat: int) -> str | None:

@@ -1,41 +1,7 @@
-/* License pages: live "remaining" counters on the edit page, and an htmx-friendly search form.
+/* License pages: an htmx-friendly search form (the edit page's live counters are js/seats.js).
    No inline handlers (the Content-Security-Policy forbids them): everything hangs off data- attributes. */
 (function () {
   "use strict";
-
-  var WHOLE = /^\s*-?\d+\s*$/;
-  var number = new Intl.NumberFormat("en-US");
-
-  // [data-remaining] boxes: remaining = data-available - (typed number, or data-current if not a number).
-  function updateRemaining(box) {
-    var input = document.getElementById(box.dataset.input);
-    if (!input) { return; }
-    var available = parseInt(box.dataset.available, 10);
-    var current = parseInt(box.dataset.current, 10);
-    var wanted = WHOLE.test(input.value) ? parseInt(input.value, 10) : current;
-    var remaining = available - wanted;
-    var value = box.querySelector("[data-remaining-value]");
-    var note = box.querySelector("[data-remaining-note]");
-    if (value) { value.textContent = number.format(remaining); }
-    if (note) {
-      note.textContent = remaining < 0
-        ? number.format(-remaining) + " more than available"
-        : "after this change";
-    }
-    box.classList.toggle("is-over", remaining < 0);
-  }
-
-  function updateAll(root) {
-    (root || document).querySelectorAll("[data-remaining]").forEach(updateRemaining);
-  }
-
-  document.addEventListener("input", function (event) {
-    var id = event.target && event.target.id;
-    if (!id) { return; }
-    document.querySelectorAll("[data-remaining]").forEach(function (box) {
-      if (box.dataset.input === id) { updateRemaining(box); }
-    });
-  });
 
   // Enter in the search box: let htmx refresh the table instead of reloading the page. The export
   // button (formaction) still submits normally, so the download honours the same search.
@@ -48,10 +14,4 @@
     var search = form.querySelector("input[name=q]");
     if (search) { window.htmx.trigger(search, "search"); }
   });
-
-  if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", function () { updateAll(); });
-  } else {
-    updateAll();
-  }
 })();

@@ -1,0 +1,246 @@
+"""The seat policy: which user counts a customer has, their limits, and how many it may be given.
+
+One home for these rules (STYLE.md 13). The services, the forms (portal Edit, admin, onboarding
+details), the tables and the exports call this module; the pages hand the same figures to
+``static/js/seats.js`` through data attributes (``Allowance.data_attrs``). The database holds the
+invariant on its own too: the allocation triggers keep ``VolumeLicense.allocated`` and its CHECK
+refuses a pool sold beyond its commitment (migration 0003).
+
+How many users a customer may be given of a pool = the pool's unallocated seats + the seats the
+customer holds there now (0 when onboarding). The messages say it that way, so their number
+matches the dashboard's "unallocated".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from django.core.exceptions import ValidationError
+
+from licenses.choices import SAT_USERS_LABEL, ServiceTier
+
+if TYPE_CHECKING:
+    from licenses.models import VolumeLicense
+
+# PostgreSQL's integer column tops out here; larger numbers are refused with a message, not a 500.
+MAX_SEATS = 2_147_483_647
+
+TIER_USERS = "tier_users"
+CLOUD_USERS = "cloud_users"
+SAT_USERS = "sat_users"
+CLOUD_USERS_LABEL = "MDR Cloud Users"
+
+SAT_COMPLETE_ONLY = "Beauceron SAT is only available with MDR Complete."
+CLOUD_TIER_NO_CLOUD_USERS = "Customers of the MDR Cloud license hold only MDR Cloud users."
+NO_CLOUD_LICENSE = "There is no MDR Cloud license to take MDR Cloud users from."
+
+
+def tier_name(tier: str) -> str:
+    """e.g. "MDR Complete"."""
+    return ServiceTier(tier).label
+
+
+def users_label(tier: str) -> str:
+    """The label partners know a tier's seats by, e.g. "MDR Complete Users"."""
+    return f"{tier_name(tier)} Users"
+
+
+@dataclass(frozen=True)
+class Count:
+    """One user count a customer has: its field name, its label and its limits."""
+
+    field: str
+    label: str
+    minimum: int = 0
+    maximum: int = MAX_SEATS
+    # The pool it takes seats from: "tier" (the customer's own license), "cloud", or None for
+    # Beauceron SAT users, which take no seats of their own and are bounded by the tier users.
+    pool: str | None = None
+    help_text: str = ""
+
+
+def tier_count(tier: str) -> Count:
+    """The customer's users of its own license's tier (at least 1: that is what it bought)."""
+    return Count(
+        TIER_USERS,
+        users_label(tier),
+        minimum=1,
+        pool="tier",
+        help_text=f"Taken from the {tier_name(tier)} license.",
+    )
+
+
+CLOUD_COUNT = Count(
+    CLOUD_USERS,
+    CLOUD_USERS_LABEL,
+    pool="cloud",
+    help_text="Cloud-monitoring-only users, in addition to and separate from the tier users.",
+)
+SAT_COUNT = Count(
+    SAT_USERS,
+    SAT_USERS_LABEL,
+    help_text="Security awareness training add-on (MDR Complete only), at most the tier users.",
+)
+
+
+def has_cloud_users(*, tier: str, has_cloud: bool) -> bool:
+    """MDR Cloud users: for a tier other than Cloud, when the partner has a Cloud pool."""
+    return tier != ServiceTier.CLOUD and has_cloud
+
+
+def has_sat_users(*, tier: str) -> bool:
+    """Beauceron SAT is an add-on of MDR Complete only."""
+    return tier == ServiceTier.COMPLETE
+
+
+def count_fields(*, tier: str, has_cloud: bool) -> tuple[Count, ...]:
+    """The counts a customer of ``tier`` has, in the product's order, labelled.
+
+    ``has_cloud``: its partner has an MDR Cloud license. Forms build their fields from this, and a
+    table or export its per-tier count columns.
+    """
+    counts = [tier_count(tier)]
+    if has_cloud_users(tier=tier, has_cloud=has_cloud):
+        counts.append(CLOUD_COUNT)
+    if has_sat_users(tier=tier):
+        counts.append(SAT_COUNT)
+    return tuple(counts)
+
+
+def count_check(value: object, *, count: Count) -> int:
+    """``value`` as a whole number within the count's limits, else a ValidationError on it."""
+    label = count.label
+    if isinstance(value, bool) or not isinstance(value, int):  # bools are not numbers
+        raise ValidationError({count.field: f"{label} must be a whole number."})
+    if value < count.minimum:
+        if count.minimum == 0:
+            raise ValidationError({count.field: f"{label} cannot be negative."})
+        raise ValidationError({count.field: f"{label} must be at least {count.minimum:,}."})
+    if value > count.maximum:
+        raise ValidationError({count.field: f"{label} must be at most {count.maximum:,}."})
+    return value
+
+
+def sat_message(*, tier: str, tier_users: int) -> str:
+    """The refusal of more Beauceron SAT users than tier users."""
+    return f"Beauceron SAT users cannot be more than the {tier_users:,} {tier_name(tier)} users."
+
+
+def sat_check(*, tier: str, tier_users: int, sat_users: int) -> None:
+    """SAT users only on MDR Complete, and never more than the tier users."""
+    if sat_users and not has_sat_users(tier=tier):
+        raise ValidationError({SAT_USERS: SAT_COMPLETE_ONLY})
+    if sat_users > tier_users:
+        raise ValidationError({SAT_USERS: sat_message(tier=tier, tier_users=tier_users)})
+
+
+def counts_check(
+    *,
+    tier: str,
+    has_cloud: bool,
+    tier_users: object,
+    cloud_users: object = 0,
+    sat_users: object = 0,
+) -> tuple[int, int, int]:
+    """Check a customer's three counts against its tier (not the pools); returns them as ints.
+
+    The first rule broken is raised, on its field, in this order: each count's limits, then
+    cloud users where there are none, then SAT users.
+    """
+    tier_users = count_check(tier_users, count=tier_count(tier))
+    cloud_users = count_check(cloud_users, count=CLOUD_COUNT)
+    sat_users = count_check(sat_users, count=SAT_COUNT)
+    if cloud_users and tier == ServiceTier.CLOUD:
+        raise ValidationError({CLOUD_USERS: CLOUD_TIER_NO_CLOUD_USERS})
+    if cloud_users and not has_cloud:
+        raise ValidationError({CLOUD_USERS: NO_CLOUD_LICENSE})
+    sat_check(tier=tier, tier_users=tier_users, sat_users=sat_users)
+    return tier_users, cloud_users, sat_users
+
+
+def _users(n: int, tier: str) -> str:
+    return f"{n:,} {tier_name(tier)} user{'' if n == 1 else 's'}"
+
+
+def available_message(*, tier: str, unallocated: int, held: int = 0) -> str:
+    """Why a pool of ``tier`` cannot give what was asked, with the figures the dashboard shows.
+
+    ``held`` is what the customer holds there now: it may keep those, so they count as available
+    to it, and the message says so rather than show a number the dashboard does not.
+    """
+    name = tier_name(tier)
+    unallocated = max(unallocated, 0)
+    available = unallocated + held
+    if held <= 0:
+        if available <= 0:
+            return f"No {name} users are available."
+        verb = "is" if available == 1 else "are"
+        return f"Only {_users(available, tier)} {verb} available."
+    if unallocated == 0:
+        return (
+            f"No {name} users are unallocated: this customer can have at most the "
+            f"{held:,} it holds."
+        )
+    return (
+        f"Only {_users(available, tier)} are available to this customer "
+        f"({unallocated:,} unallocated plus the {held:,} it holds)."
+    )
+
+
+@dataclass(frozen=True)
+class Allowance:
+    """How many users one customer may hold of one pool: the unallocated seats plus its own."""
+
+    field: str
+    tier: str  # the pool's tier
+    seat_commitment: int
+    unallocated: int
+    held: int
+
+    @property
+    def available(self) -> int:
+        return self.unallocated + self.held
+
+    def remaining(self, wanted: int) -> int:
+        """The pool's unallocated seats once the customer holds ``wanted`` (negative: too many)."""
+        return self.available - wanted
+
+    def message(self) -> str:
+        return available_message(tier=self.tier, unallocated=self.unallocated, held=self.held)
+
+    def check(self, wanted: int) -> None:
+        """Refuse ``wanted`` above what is available, on the count's field."""
+        if wanted > self.available:
+            raise ValidationError({self.field: self.message()})
+
+    def data_attrs(self) -> dict[str, str]:
+        """The figures ``static/js/seats.js`` needs, as ``data-seats-*`` attributes."""
+        return {
+            "data-seats-available": str(self.available),
+            "data-seats-held": str(self.held),
+            "data-seats-unallocated": str(self.unallocated),
+        }
+
+
+def unallocated(license: VolumeLicense) -> int:
+    """The pool's seats no active customer holds, as last read (0 for a license not yet saved)."""
+    if license.seat_commitment is None or license.allocated is None:
+        return 0
+    return license.unallocated
+
+
+def allowance(*, license: VolumeLicense, held: int = 0, field: str = TIER_USERS) -> Allowance:
+    """What a customer holding ``held`` seats of ``license`` (as last read) may have of it."""
+    return Allowance(
+        field=field,
+        tier=license.tier,
+        seat_commitment=license.seat_commitment or 0,
+        unallocated=unallocated(license),
+        held=held,
+    )
+
+
+def can_onboard(license: VolumeLicense) -> bool:
+    """A new customer needs at least one tier user, so the pool must have one unallocated."""
+    return unallocated(license) >= tier_count(license.tier).minimum
