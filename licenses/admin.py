@@ -137,7 +137,7 @@ class VolumeLicenseAdmin(ServiceRefusalMixin, admin.ModelAdmin):
     def unallocated_display(self, obj: VolumeLicense) -> int | str:
         if obj.pk is None:
             return "—"  # the Add page: no commitment yet, nothing allocated
-        return policy.unallocated(obj)
+        return obj.unallocated
 
     @admin.display(description="Customers", ordering="holder_count")
     def customers_display(self, obj: VolumeLicense) -> int:

@@ -98,10 +98,22 @@ class SeatCountsFormMixin(forms.Form):
             field.widget.attrs.update({"min": count.minimum, "max": count.maximum})
             if name == policy.SAT_USERS and policy.TIER_USERS in self.fields:
                 # seats.js marks SAT users above the tier users as they are typed.
-                field.widget.attrs["data-seats-max-from"] = self[policy.TIER_USERS].auto_id
+                field.widget.attrs["data-seats-max-from"] = self._input_id(policy.TIER_USERS)
         self.allowances = {policy.TIER_USERS: self._allowance(license, policy.TIER_USERS)}
         if policy.CLOUD_USERS in self.counts:
             self.allowances[policy.CLOUD_USERS] = self._allowance(cloud_license, policy.CLOUD_USERS)
+
+    def _input_id(self, name: str) -> str:
+        """The id ``BoundField.auto_id`` gives a field's input.
+
+        Worked out here rather than through ``self[name]``: a BoundField copies its field's label
+        and help text when first made, so making one in ``__init__`` would hide what a subclass
+        sets on the field afterwards (the wizard's "Users Available" help text).
+        """
+        html_name = self.add_prefix(name)
+        if self.auto_id and "%s" in str(self.auto_id):
+            return self.auto_id % html_name
+        return html_name if self.auto_id else ""
 
     def _allowance(self, license: VolumeLicense, field: str) -> policy.Allowance:
         return policy.allowance(license=license, held=getattr(self.holdings, field), field=field)

@@ -28,6 +28,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from licenses import policy
 from licenses.choices import (
     AllocationEventKind,
     AllocationEventSource,
@@ -139,7 +140,15 @@ class VolumeLicense(models.Model):
 
     @property
     def unallocated(self) -> int:
+        """Seats no active customer holds (0 for a license whose commitment is not set yet)."""
+        if self.seat_commitment is None:
+            return 0
         return self.seat_commitment - self.allocated
+
+    @property
+    def can_onboard(self) -> bool:
+        """Whether a new customer can be onboarded onto this pool (the seat policy decides)."""
+        return policy.can_onboard(self)
 
     @property
     def monthly_total(self) -> Decimal:

@@ -223,24 +223,17 @@ class Allowance:
         }
 
 
-def unallocated(license: VolumeLicense) -> int:
-    """The pool's seats no active customer holds, as last read (0 for a license not yet saved)."""
-    if license.seat_commitment is None or license.allocated is None:
-        return 0
-    return license.unallocated
-
-
 def allowance(*, license: VolumeLicense, held: int = 0, field: str = TIER_USERS) -> Allowance:
     """What a customer holding ``held`` seats of ``license`` (as last read) may have of it."""
     return Allowance(
         field=field,
         tier=license.tier,
         seat_commitment=license.seat_commitment or 0,
-        unallocated=unallocated(license),
+        unallocated=license.unallocated,
         held=held,
     )
 
 
 def can_onboard(license: VolumeLicense) -> bool:
     """A new customer needs at least one tier user, so the pool must have one unallocated."""
-    return unallocated(license) >= tier_count(license.tier).minimum
+    return license.unallocated >= tier_count(license.tier).minimum

@@ -14,8 +14,11 @@ from crispy_forms.layout import Column, Field, Layout, Row
 from django import forms
 from django.core.exceptions import ValidationError
 
-from licenses.choices import CustomerStatus, DeploymentSolution, HostingRegion, ServiceTier
-from licenses.models import CustomerAccount, Partner, VolumeLicense
+from licenses import policy
+from licenses.choices import DeploymentSolution, HostingRegion
+from licenses.forms import SeatCountsFormMixin
+from licenses.models import Partner, VolumeLicense
+from licenses.services import legal_name_check
 from onboarding.choices import IncidentAnswer, ShipTo
 from shipping.choices import Country
 from shipping.models import Address, Appliance
@@ -24,20 +27,8 @@ from shipping.services import ADDRESS_FIELDS
 if TYPE_CHECKING:
     from onboarding.wizard import ApplianceUnit
 
-# PostgreSQL's integer column tops out here.
-MAX_SEATS = 2_147_483_647
 # More sensors than this on one order is a project for the vendor's sales engineers, not a form.
 MAX_ADDITIONAL_SENSORS = 25
-
-
-def available_message(*, license: VolumeLicense, available: int) -> str:
-    """ "Only 12 MDR Complete users are available." (worded like the licenses services)."""
-    tier = license.get_tier_display()
-    if available <= 0:
-        return f"No {tier} users are available."
-    if available == 1:
-        return f"Only 1 {tier} user is available."
-    return f"Only {available:,} {tier} users are available."
 
 
 def _helper(*layout) -> FormHelper:
@@ -60,8 +51,13 @@ class IncidentForm(forms.Form):
     )
 
 
-class CustomerDetailsForm(forms.Form):
-    """Step 2: the customer, and the users it takes from the license's pools."""
+class CustomerDetailsForm(SeatCountsFormMixin):
+    """Step 2: the customer, and the users it takes from the license's pools.
+
+    The user counts, their limits and what each pool can give come from the seat policy through
+    ``SeatCountsFormMixin`` (the Edit page and the admin use the same); a new customer holds
+    nothing yet.
+    """
 
     legal_name = forms.CharField(
         label="Customer Legal Name",
@@ -90,24 +86,16 @@ class CustomerDetailsForm(forms.Form):
         help_text="The customer's first MDR Portal administrator and onboarding contact; they "
         "receive an invitation.",
     )
-    tier_users = forms.IntegerField(min_value=1, max_value=MAX_SEATS)
-    cloud_users = forms.IntegerField(
-        label="MDR Cloud Users",
-        min_value=0,
-        max_value=MAX_SEATS,
-        required=False,
-        initial=0,
-        help_text="Cloud-monitoring-only users, in addition to and separate from the tier users.",
-    )
-    sat_users = forms.IntegerField(
-        label="Beauceron SAT Users",
-        min_value=0,
-        max_value=MAX_SEATS,
-        required=False,
-        initial=0,
-        help_text="Security awareness training (MDR Complete only), at most the MDR Complete "
-        "Users.",
-    )
+
+    field_order = [
+        "legal_name",
+        "website",
+        "sub_partner",
+        "admin_email",
+        policy.TIER_USERS,
+        policy.CLOUD_USERS,
+        policy.SAT_USERS,
+    ]
 
     def __init__(
         self,
@@ -117,26 +105,11 @@ class CustomerDetailsForm(forms.Form):
         cloud_license: VolumeLicense | None,
         **kwargs,
     ) -> None:
-        super().__init__(*args, **kwargs)
-        self.license = license
+        super().__init__(*args, license=license, cloud_license=cloud_license, **kwargs)
         self.partner = partner
-        self.cloud_license = cloud_license
-        tier = self.fields["tier_users"]
-        tier.label = license.users_label
-        tier.help_text = f"Taken from this license's Users Available ({license.unallocated:,})."
-        tier.widget.attrs.update(
-            {"data-available": license.unallocated, "data-pool": "tier", "min": 1}
-        )
-        if license.tier == ServiceTier.CLOUD or cloud_license is None:
-            del self.fields["cloud_users"]
-        else:
-            self.fields["cloud_users"].widget.attrs.update(
-                {"data-available": cloud_license.unallocated, "data-pool": "cloud"}
-            )
-        if license.tier != ServiceTier.COMPLETE:
-            del self.fields["sat_users"]
-        else:
-            self.fields["sat_users"].widget.attrs.update({"data-max-from": "tier"})
+        self.fields[
+            policy.TIER_USERS
+        ].help_text = f"Taken from this license's Users Available ({license.unallocated:,})."
         # A sub-partner onboarding on a shared license is itself the customer's sub-partner.
         sub_partners = license.sub_partners.order_by("name")
         if license.partner_id != partner.pk or not sub_partners.exists():
@@ -153,7 +126,7 @@ class CustomerDetailsForm(forms.Form):
             Row(
                 *[
                     Column(name, css_class="col-md-4")
-                    for name in ("tier_users", "cloud_users", "sat_users")
+                    for name in (policy.TIER_USERS, policy.CLOUD_USERS, policy.SAT_USERS)
                     if name in self.fields
                 ],
                 css_class="users-row",
@@ -161,50 +134,18 @@ class CustomerDetailsForm(forms.Form):
         )
 
     def clean_legal_name(self) -> str:
-        name = " ".join(self.cleaned_data["legal_name"].split())
-        if not name:
-            raise ValidationError("Enter the customer's legal name.")
-        clash = CustomerAccount.objects.filter(
-            partner_id=self.license.partner_id,
-            status=CustomerStatus.ACTIVE,
-            legal_name__iexact=name,
-        )
-        if clash.exists():
-            raise ValidationError(f"An active customer named “{name}” already exists.")
-        return name
-
-    def clean_tier_users(self) -> int:
-        users = self.cleaned_data["tier_users"]
-        if users > self.license.unallocated:
-            raise ValidationError(
-                available_message(license=self.license, available=self.license.unallocated)
+        # The customers' rule, as the service will apply it at submit, shown on the field.
+        try:
+            return legal_name_check(
+                partner=self.license.partner_id,
+                legal_name=self.cleaned_data["legal_name"],
+                exclude_pk=None,
             )
-        return users
-
-    def clean_cloud_users(self) -> int:
-        users = self.cleaned_data.get("cloud_users") or 0
-        if users and users > self.cloud_license.unallocated:
-            raise ValidationError(
-                available_message(
-                    license=self.cloud_license, available=self.cloud_license.unallocated
-                )
-            )
-        return users
-
-    def clean_sat_users(self) -> int:
-        return self.cleaned_data.get("sat_users") or 0
+        except ValidationError as error:
+            raise ValidationError(error.messages) from error
 
     def clean(self) -> dict:
         data = super().clean()
-        tier_users, sat_users = data.get("tier_users"), data.get("sat_users") or 0
-        if tier_users is not None and sat_users > tier_users:
-            self.add_error(
-                "sat_users",
-                f"Beauceron SAT users cannot be more than the {tier_users:,} "
-                f"{self.license.get_tier_display()} users.",
-            )
-        data.setdefault("cloud_users", 0)
-        data.setdefault("sat_users", 0)
         data.setdefault("sub_partner", None)
         return data
 

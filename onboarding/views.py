@@ -120,7 +120,7 @@ class OnboardingWizardStartView(PartnerMixin, _WizardLicenseMixin, View):
     """New Customer: a fresh wizard run with its own id, unless the license has no users left."""
 
     def get(self, request, *args, **kwargs):
-        if self.license.unallocated <= 0:
+        if not self.license.can_onboard:
             messages.warning(
                 request,
                 f"No {self.license.get_tier_display()} users are available. A customer can be "

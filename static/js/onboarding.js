@@ -48,36 +48,11 @@
     }
   }
 
-  function formatNumber(n) {
-    return n.toLocaleString("en-US");
-  }
-
-  // Users Available, live: what each pool keeps once this customer takes what is typed.
-  function syncRemaining(form) {
-    form.querySelectorAll("input[data-available]").forEach(function (input) {
-      var available = parseInt(input.dataset.available, 10) || 0;
-      var typed = parseInt(input.value, 10);
-      var remaining = available - (isNaN(typed) || typed < 0 ? 0 : typed);
-      document.querySelectorAll('[data-remaining="' + input.dataset.pool + '"]').forEach(function (el) {
-        el.textContent = formatNumber(remaining);
-        el.classList.toggle("is-over", remaining < 0);
-      });
-      input.classList.toggle("is-over-pool", remaining < 0);
-    });
-    var sat = form.querySelector('input[data-max-from="tier"]');
-    var tier = form.querySelector('input[data-pool="tier"]');
-    if (sat && tier) {
-      var max = parseInt(tier.value, 10);
-      if (!isNaN(max) && max >= 0) sat.max = String(max);
-    }
-  }
-
   function init(root) {
     var form = wizardForm();
     if (!form || (root && root !== document && !root.contains(form) && root !== form)) return;
     syncReveals(form);
     syncIncident(form, false);
-    syncRemaining(form);
     delete form.dataset.submitting;
   }
 
@@ -86,11 +61,6 @@
     if (!form || !form.contains(event.target)) return;
     syncReveals(form);
     if (event.target.name === "incident-incident") syncIncident(form, true);
-  });
-
-  document.addEventListener("input", function (event) {
-    var form = wizardForm();
-    if (form && form.contains(event.target) && event.target.dataset.pool) syncRemaining(form);
   });
 
   // One click on Submit sends one request: the button is disabled once the browser has taken the
