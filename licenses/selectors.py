@@ -126,7 +126,9 @@ def customer_table(
 ) -> QuerySet[CustomerAccount]:
     """Customers holding seats of ``license`` with their tier, cloud and SAT users (one query).
 
-    The owner sees every customer on the license; a sub-partner only those it manages.
+    The owner sees every customer on the license; a sub-partner only those it manages. The users
+    are those a customer holds now: an offboarded customer's allocations are kept for history but
+    no longer active, so it holds 0 of each (and the sums equal what the licenses say is allocated).
     """
     # Every customer on a license belongs to its owner, so the owner needs no scope filter (and
     # without it the page's count is an index-only scan); a sub-partner sees only its own.
@@ -146,7 +148,8 @@ def customer_table(
     # PostgreSQL drops from a count() that does not use it.
     qs = qs.annotate(
         primary_alloc=FilteredRelation(
-            "allocations", condition=Q(allocations__license=F("license"))
+            "allocations",
+            condition=Q(allocations__license=F("license")) & Q(allocations__active=True),
         ),
     )
     if every_row:
@@ -155,7 +158,8 @@ def customer_table(
             cloud_alloc=FilteredRelation(
                 "allocations",
                 condition=Q(allocations__tier=ServiceTier.CLOUD)
-                & ~Q(allocations__license=F("license")),
+                & ~Q(allocations__license=F("license"))
+                & Q(allocations__active=True),
             ),
         )
         cloud_users = F("cloud_alloc__seats")
@@ -163,7 +167,9 @@ def customer_table(
         # A page of 50: a correlated subquery, evaluated only for the page's rows (a join there
         # would stay in the pager's counts).
         cloud = (
-            SeatAllocation.objects.filter(customer=OuterRef("pk"), tier=ServiceTier.CLOUD)
+            SeatAllocation.objects.filter(
+                customer=OuterRef("pk"), tier=ServiceTier.CLOUD, active=True
+            )
             .exclude(license=OuterRef("license"))
             .order_by()
         )

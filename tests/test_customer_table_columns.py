@@ -92,3 +92,25 @@ def test_rows_escape_what_partners_typed_and_show_numbers_and_dates_as_people_re
     assert reverse("licenses:customer_history", kwargs=kwargs) in text
     assert reverse("licenses:customer_edit", kwargs=kwargs) not in text
     assert reverse("licenses:customer_offboard", kwargs=kwargs) not in text
+
+
+def test_an_offboarded_row_does_not_show_users_as_if_held(partner_client, partner):
+    license = VolumeLicenseFactory(partner=partner, tier=ServiceTier.COMPLETE, seat_commitment=500)
+    VolumeLicenseFactory(partner=partner, tier=ServiceTier.CLOUD, seat_commitment=100)
+    gone = make_customer(
+        license=license, legal_name="Gone Ltd", tier_users=321, cloud_users=17, sat_users=12
+    )
+    services.customer_offboard(customer=gone)
+    response = partner_client.get(
+        reverse("licenses:license_detail", kwargs={"pk": license.pk}), {"status": "offboarded"}
+    )
+    row = re.search(
+        r'<tr class="customer-row[^"]*" data-customer="\d+">(.*?)</tr>', response.text, re.S
+    )
+    cells = [
+        re.sub(r"<[^>]+>|\s+", " ", cell).strip()
+        for cell in re.findall(r"<td[^>]*>(.*?)</td>", row[1], re.S)
+    ]
+    assert cells[0].startswith("Gone Ltd")
+    assert cells[1:4] == ["0", "0", "0"]  # users, cloud users, SAT users: all returned
+    assert "Offboarded" in cells[5]

@@ -362,7 +362,7 @@ def sortable(partner, complete_license, cloud_license):
         legal_name="Charlie Inc",
         tier_users=20,
         cloud_users=2,
-        sat_users=0,
+        sat_users=3,
         sub_partner=beacon,
     )
     now = timezone.now()
@@ -381,12 +381,13 @@ def sortable(partner, complete_license, cloud_license):
     [
         ("legal_name", "abc"),  # case-insensitive: "alpha" before "Bravo"
         ("-legal_name", "cba"),
+        # b is offboarded: it holds 0 of everything (its seats went back to the pools).
         ("license_users", "bca"),
         ("-license_users", "acb"),
-        ("cloud_users", "acb"),
-        ("-cloud_users", "bca"),
-        ("sat_users", "cab"),
-        ("-sat_users", "bac"),
+        ("cloud_users", "bac"),
+        ("-cloud_users", "cab"),
+        ("sat_users", "bca"),
+        ("-sat_users", "acb"),
         ("sub_partner", "cab"),  # Beacon, Lakeside, then none
         ("status", "acb"),  # active (by name), then offboarded
         ("onboarded_at", "bca"),  # oldest first
