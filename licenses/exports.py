@@ -349,6 +349,14 @@ def customer_export_fields(*, license: VolumeLicense, show_cloud: bool) -> list[
     return fields
 
 
+def _customers_total_label(count: int) -> str:
+    return f"Total ({count:,} customer{'' if count == 1 else 's'})"
+
+
+def _invalid_total_label(count: int) -> str:
+    return "No customers listed: the filter is not valid"
+
+
 def export_filename(*, partner: Partner, license: VolumeLicense, on: dt.date) -> str:
     """``lmp-<partner>-<tier>-<YYYY-MM-DD>.xlsx``."""
     return f"lmp-{slugify(partner.name) or 'partner'}-{license.tier}-{on.isoformat()}.xlsx"
@@ -363,17 +371,19 @@ def customers_export(
     description: str = "",
     events: QuerySet[AllocationEvent] | None = None,
     history_description: str = "",
+    filter_error: str = "",
 ) -> tuple[IO[bytes], str]:
     """Write ``customers`` (filtered and sorted) to a temporary .xlsx; return it and its name.
 
-    With ``events``, a second sheet "History" lists them oldest first, like a ledger. The caller
+    With ``events``, a second sheet "History" lists them oldest first, like a ledger. With a
+    ``filter_error`` (the page's filter is invalid) the sheets say so and hold no rows. The caller
     owns the returned file (rewound to the start); closing it deletes it.
     """
     now = timezone.localtime()
     fields = customer_export_fields(license=license, show_cloud=show_cloud)
     # Tuples, not model instances: the same filtered, sorted (and tenancy-scoped) queryset.
     values = customers.values_list(*(field.value for field in fields))
-    rows = values.iterator(chunk_size=CHUNK_SIZE)
+    rows = values.iterator(chunk_size=CHUNK_SIZE) if not filter_error else ()
     owner = license.partner
     title = f"{partner.name} — {license.get_tier_display()} license"
     if owner.pk != partner.pk:
@@ -381,6 +391,11 @@ def customers_export(
     subtitle = f"Customers exported {now:%Y-%m-%d %H:%M}"
     if description:
         subtitle += f" · {description}"
+    total_label = _customers_total_label
+    if filter_error:
+        # Not an empty license: nothing was read, because the filter asked for nothing valid.
+        subtitle = f"Nothing exported {now:%Y-%m-%d %H:%M}: the filter is not valid. {filter_error}"
+        total_label = _invalid_total_label
     sheets = [
         Sheet(
             name=f"{license.get_tier_display()} customers",
@@ -388,13 +403,16 @@ def customers_export(
             subtitle=subtitle,
             columns=[field.column for field in fields],
             rows=rows,
-            total_label=lambda n: f"Total ({n:,} customer{'' if n == 1 else 's'})",
+            total_label=total_label,
         )
     ]
     if events is not None:
         history = f"Allocation history exported {now:%Y-%m-%d %H:%M}"
         if history_description:
             history += f" · {history_description}"
+        if filter_error:
+            events = events.none()
+            history = f"Nothing exported: the filter is not valid. {filter_error}"
         sheets.append(
             Sheet(
                 name="History",

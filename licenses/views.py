@@ -117,6 +117,7 @@ class LicenseDetailView(LicenseMixin, FilteredTableView):
         table = super().get_table(**kwargs)
         # What the table's empty state needs to say why it is empty.
         table.search_text = self.filterset.search_text
+        table.filter_error = self.filterset.error_text
         table.status_filter = self.filterset.form.data.get("status", "")
         table.new_customer_url = new_customer_url(self.license)
         return table
@@ -130,6 +131,8 @@ class LicenseDetailView(LicenseMixin, FilteredTableView):
                 self.license.partner if self.license.partner_id != self.partner.pk else None
             ),
         )
+        # A fragment also refreshes the filter's error message (out of band).
+        kwargs.setdefault("partial", self.is_partial_request())
         return super().get_context_data(**kwargs)
 
 
@@ -158,9 +161,7 @@ class LicenseExportView(LicenseMixin, View):
             if self.license.partner_id == self.partner.pk
             else "Changes of the customers you manage on this license"
         )
-        if not filterset.is_valid():
-            events = events.none()
-        elif filterset.search_text:
+        if filterset.search_text:
             events = events.filter(customer__in=filterset.qs.values("pk"))
             history_description = f"Changes of the customers exported ({self.describe(filterset)})"
         file, filename = customers_export(
@@ -171,6 +172,7 @@ class LicenseExportView(LicenseMixin, View):
             description=self.describe(filterset),
             events=events,
             history_description=history_description,
+            filter_error=filterset.error_text,
         )
         return FileResponse(
             file, as_attachment=True, filename=filename, content_type=XLSX_CONTENT_TYPE

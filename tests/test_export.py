@@ -330,3 +330,12 @@ def test_offboarded_customers_hold_nothing_and_totals_equal_what_is_allocated(
 
     _, ws = download(partner_client, cloud_license, status="")
     assert totals_row(ws)[1] == cloud_license.allocated == 0
+
+
+def test_an_invalid_filter_exports_a_sheet_that_says_so(partner_client, complete_license):
+    bulk_customers(complete_license, 63)
+    _, ws = download(partner_client, complete_license, status="zzz")
+    assert "the filter is not valid" in ws["A2"].value
+    assert "“zzz” is not a status" in ws["A2"].value
+    assert data_rows(ws) == []
+    assert "Total (0 customers)" not in totals_row(ws)

@@ -773,3 +773,28 @@ def test_pages_have_no_inline_script_style_or_handlers(
         assert not re.search(r"\sstyle=", text), url
         assert not re.search(r"\son[a-z]+=", text), url
         assert "javascript:" not in text, url
+
+
+def test_an_invalid_filter_says_so_next_to_the_filter_not_that_the_license_is_empty(
+    partner_client, complete_license
+):
+    bulk_customers(complete_license, 63)
+    response = partner_client.get(license_url(complete_license), {"status": "zzz"})
+    assert response.status_code == 200
+    text = response.text
+    assert row_ids(response) == []
+    assert "No customers on this license yet" not in text
+    # The message sits next to the status filter, and the filter says it is invalid.
+    errors = re.search(r'<div id="customer-filter-errors"[^>]*>(.*?)</div>', text, re.S)[1]
+    assert "“zzz” is not a status" in errors
+    select = re.search(r'<select name="status"[^>]*>', text)[0]
+    assert 'aria-invalid="true"' in select and "customer-filter-errors" in select
+    # The table's empty state names the cause, not an empty license.
+    assert "The filter is not valid" in text
+    # A valid filter has no message.
+    valid = partner_client.get(license_url(complete_license), {"status": ""}).text
+    assert "is not a status" not in valid and 'aria-invalid="true"' not in valid
+    # Choosing a status refreshes the table and, out of band, clears the message.
+    fragment = partner_client.get(license_url(complete_license), {"status": ""}, **HTMX).text
+    errors = re.search(r'<div id="customer-filter-errors"[^>]*>', fragment)[0]
+    assert 'hx-swap-oob="true"' in errors and " hidden" in errors
