@@ -14,6 +14,7 @@ go through one styled cell per column, reused row after row, instead of a new ce
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 import tempfile
 from collections.abc import Callable, Iterable, Sequence
@@ -48,10 +49,14 @@ CHUNK_SIZE = 2000
 # A spreadsheet program evaluates text starting with these as a formula ("CSV injection").
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
-TITLE_FONT = Font(bold=True, size=14)
-HEADER_FONT = Font(bold=True, color="FFFFFF")
+# Every styled cell names its font (the workbook's default, Calibri 11): a font without a name
+# makes LibreOffice fall back to one of its own, wider ones, and the headers clip.
+FONT_NAME = "Calibri"
+TITLE_FONT = Font(name=FONT_NAME, bold=True, size=14)
+SUBTITLE_FONT = Font(name=FONT_NAME, italic=True, color="555555")
+HEADER_FONT = Font(name=FONT_NAME, bold=True, color="FFFFFF")
 HEADER_FILL = PatternFill("solid", fgColor="13315C")
-TOTAL_FONT = Font(bold=True)
+TOTAL_FONT = Font(name=FONT_NAME, bold=True)
 TOTAL_FILL = PatternFill("solid", fgColor="E9EEF5")
 DATE_FORMAT = "yyyy-mm-dd"  # what openpyxl gives a date by itself (FORMAT_DATE_YYYYMMDD2)
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
@@ -176,18 +181,29 @@ def _styled(ws: WriteOnlyWorksheet, cell: WriteOnlyCell, value: Any) -> Any:
     return cell
 
 
+def _width(column: Column) -> float:
+    """The column's width, at least its header's: bold text and the autofilter's button."""
+    return max(column.width, math.ceil(len(column.header) * 1.2) + 3)
+
+
 def _sheet_append(wb: Workbook, sheet: Sheet) -> int:
     """Stream one sheet (title, bold frozen header with autofilter, rows, totals) into ``wb``."""
     columns, title, subtitle = sheet.columns, sheet.title, sheet.subtitle
     ws = wb.create_sheet(title=sheet.name[:31])
     # Widths, the frozen pane and the filter must be set before the first row is streamed.
     for index, column in enumerate(columns, 1):
-        ws.column_dimensions[get_column_letter(index)].width = column.width
+        ws.column_dimensions[get_column_letter(index)].width = _width(column)
     header_row = 4
     ws.freeze_panes = f"A{header_row + 1}"
+    # Printed: landscape, every column on one page's width (as many pages down as it takes), and
+    # the header row repeated at the top of each page.
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = f"{header_row}:{header_row}"
 
     ws.append([text_cell(ws, title, font=TITLE_FONT)])
-    ws.append([text_cell(ws, subtitle, font=Font(italic=True, color="555555"))])
+    ws.append([text_cell(ws, subtitle, font=SUBTITLE_FONT)])
     ws.append([])
     ws.append(
         [

@@ -339,3 +339,25 @@ def test_an_invalid_filter_exports_a_sheet_that_says_so(partner_client, complete
     assert "“zzz” is not a status" in ws["A2"].value
     assert data_rows(ws) == []
     assert "Total (0 customers)" not in totals_row(ws)
+
+
+def test_sheets_name_their_font_fit_their_headers_and_print_landscape_on_one_page_width(
+    partner_client, complete_license, customers
+):
+    """What LibreOffice needs: a named font, columns as wide as their headers, a page setup."""
+    response = partner_client.get(export_url(complete_license), {"status": ""})
+    book = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    for ws in book.worksheets:
+        styled = [c for row in ws.iter_rows() for c in row if c.has_style and c.value is not None]
+        assert styled, ws.title
+        # Without a name LibreOffice falls back to another font and clips "MDR Cloud Users".
+        assert {c.font.name for c in styled} == {"Calibri"}, ws.title
+        for cell in ws[HEADER_ROW]:
+            if cell.value:
+                width = ws.column_dimensions[cell.column_letter].width
+                # Bold text a little wider than the character count, plus the filter button.
+                assert width >= len(cell.value) * 1.2 + 3, (ws.title, cell.value, width)
+        assert ws.page_setup.orientation == "landscape"
+        assert ws.sheet_properties.pageSetUpPr.fitToPage is True
+        assert (ws.page_setup.fitToWidth, ws.page_setup.fitToHeight) == (1, 0)
+        assert ws.print_title_rows == f"${HEADER_ROW}:${HEADER_ROW}"  # the header on every page
