@@ -31,7 +31,6 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.text import slugify
 from openpyxl import Workbook
@@ -41,8 +40,9 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
-from licenses.choices import AllocationEventSource, CustomerStatus, ServiceTier
-from licenses.models import AllocationEvent, CustomerAccount, Partner, VolumeLicense
+from licenses.choices import AllocationEventSource
+from licenses.models import AllocationEvent, Partner, VolumeLicense
+from licenses.tables import CustomerAccountTable
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CHUNK_SIZE = 2000
@@ -330,38 +330,23 @@ def _label(field: str, choices: type[TextChoices]) -> Case:
     )
 
 
-def customer_export_fields(*, license: VolumeLicense, show_cloud: bool) -> list[_ExportField]:
-    """The sheet's columns for this license: the page's columns plus web site and e-mail.
+def customer_export_fields(table: CustomerAccountTable) -> list[_ExportField]:
+    """The customer sheet's columns: the table's, in its order, from the table's declarations.
 
-    Each column's value is selected by the database ready to write (labels, dates in the current
-    time zone), so the export reads plain tuples instead of three model instances a row.
+    The page's columns plus those only the export has (offboarded date, web site, e-mail). Each
+    value is selected by the database ready to write (labels, dates in the current time zone), so
+    the export reads plain tuples instead of model instances.
     """
-    fields = [
-        _ExportField(Column("Legal name", 36), "legal_name"),
-        _ExportField(Column(license.users_label, 18, "int", total=True), "license_users"),
-    ]
-    if license.tier == ServiceTier.CLOUD:
+    fields = []
+    for bound in table.export_columns():
+        column = bound.column
+        value = column.select(bound.name)
+        if column.choices is not None:
+            value = _label(value, column.choices)
+        kind = column.kind
         fields.append(
-            _ExportField(Column("Customer's tier", 16), _label("license__tier", ServiceTier))
+            _ExportField(Column(str(bound.header), column.width, kind, total=kind == "int"), value)
         )
-    else:
-        if show_cloud:
-            fields.append(
-                _ExportField(Column("MDR Cloud Users", 18, "int", total=True), "cloud_users")
-            )
-        if license.tier == ServiceTier.COMPLETE:
-            fields.append(
-                _ExportField(Column("Beauceron SAT Users", 20, "int", total=True), "sat_users")
-            )
-    fields += [
-        _ExportField(Column("Sub-Partner", 24), "sub_partner__name"),
-        _ExportField(Column("Status", 12), _label("status", CustomerStatus)),
-        # TruncDate converts to the current time zone, as timezone.localtime() would.
-        _ExportField(Column("Onboarded", 13, "date"), TruncDate("onboarded_at")),
-        _ExportField(Column("Offboarded", 13, "date"), TruncDate("offboarded_at")),
-        _ExportField(Column("Web Site", 32), "website"),
-        _ExportField(Column("MDR Portal Administrator Email", 34), "admin_email"),
-    ]
     return fields
 
 
@@ -382,23 +367,23 @@ def customers_export(
     *,
     partner: Partner,
     license: VolumeLicense,
-    customers: QuerySet[CustomerAccount],
-    show_cloud: bool,
+    table: CustomerAccountTable,
     description: str = "",
     events: QuerySet[AllocationEvent] | None = None,
     history_description: str = "",
     filter_error: str = "",
 ) -> tuple[IO[bytes], str]:
-    """Write ``customers`` (filtered and sorted) to a temporary .xlsx; return it and its name.
+    """Write every row of ``table`` (the page's, filtered and sorted) to a temporary .xlsx.
 
-    With ``events``, a second sheet "History" lists them oldest first, like a ledger. With a
-    ``filter_error`` (the page's filter is invalid) the sheets say so and hold no rows. The caller
-    owns the returned file (rewound to the start); closing it deletes it.
+    Returns the file and its name. With ``events``, a second sheet "History" lists them oldest
+    first, like a ledger. With a ``filter_error`` (the page's filter is invalid) the sheets say so
+    and hold no rows. The caller owns the returned file (rewound to the start); closing it
+    deletes it.
     """
     now = timezone.localtime()
-    fields = customer_export_fields(license=license, show_cloud=show_cloud)
-    # Tuples, not model instances: the same filtered, sorted (and tenancy-scoped) queryset.
-    values = customers.values_list(*(field.value for field in fields))
+    fields = customer_export_fields(table)
+    # Tuples, not model instances: the table's filtered, sorted (and tenancy-scoped) queryset.
+    values = table.data.data.values_list(*(field.value for field in fields))
     rows = values.iterator(chunk_size=CHUNK_SIZE) if not filter_error else ()
     owner = license.partner
     title = f"{partner.name} — {license.get_tier_display()} license"

@@ -179,10 +179,12 @@ def customer_table(
         cloud_users=Coalesce(cloud_users, Value(0)),
         sat_users=Coalesce(F("primary_alloc__sat_users"), Value(0)),
     )
+    # For readers of instances; the customer table and its export select values instead (the
+    # join is then made only for a column that needs it).
     if license.tier == ServiceTier.CLOUD:
         return qs.select_related("sub_partner", "license")  # customers of every tier
-    # Every customer here is onboarded onto ``license``: callers can give each row that object
-    # (see CustomerAccountTable.page_records) rather than read the same license row 50 times.
+    # Every customer here is onboarded onto ``license``: a caller can give each row that object
+    # rather than read the same license row again.
     return qs.select_related("sub_partner")
 
 

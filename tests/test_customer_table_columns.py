@@ -75,10 +75,10 @@ def test_rows_escape_what_partners_typed_and_show_numbers_and_dates_as_people_re
     )
     text = response.text
     assert "<script>alert(1)</script>" not in text and "<b>x" not in text
-    escaped = "&lt;script&gt;alert(1)&lt;/script&gt; &#34;Quoted&#34; &amp; Sons"
+    escaped = "&lt;script&gt;alert(1)&lt;/script&gt; &quot;Quoted&quot; &amp; Sons"
     assert f'<div class="fw-semibold customer-name">{escaped}</div>' in text
     assert f'aria-label="Actions for {escaped}"' in text  # and inside attributes
-    assert "quoted.example/&#34;&gt;&lt;b&gt;x" in text  # the web site without its https://
+    assert "quoted.example/&quot;&gt;&lt;b&gt;x" in text  # the web site without its https://
     assert ">1,234</td>" in text and ">7</td>" in text
     assert "<td>Feb 28, 2026</td>" in text  # 03:00 UTC on Mar 1 is still Feb 28 in Toronto
     assert (
