@@ -131,8 +131,12 @@ class LicenseDetailView(LicenseMixin, FilteredTableView):
                 self.license.partner if self.license.partner_id != self.partner.pk else None
             ),
         )
-        # A fragment also refreshes the filter's error message (out of band).
-        kwargs.setdefault("partial", self.is_partial_request())
+        # A fragment also refreshes the filter's error message (out of band), and one asked for
+        # by the search box or the status filter says what it found (a polite live region).
+        partial = self.is_partial_request()
+        kwargs.setdefault("partial", partial)
+        trigger = partial and self.request.htmx.trigger_name
+        kwargs.setdefault("announce", bool(trigger) and trigger in self.filterset.form.fields)
         return super().get_context_data(**kwargs)
 
 

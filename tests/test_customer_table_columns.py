@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
+import io
 import re
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from openpyxl import load_workbook
 
 from licenses import services
 from licenses.choices import ServiceTier
@@ -114,3 +117,38 @@ def test_an_offboarded_row_does_not_show_users_as_if_held(partner_client, partne
     assert cells[0].startswith("Gone Ltd")
     assert cells[1:4] == ["0", "0", "0"]  # users, cloud users, SAT users: all returned
     assert "Offboarded" in cells[5]
+
+
+@pytest.mark.parametrize(
+    ("tier", "with_cloud_license"),
+    [
+        (ServiceTier.COMPLETE, True),
+        (ServiceTier.CORE, True),
+        (ServiceTier.CORE, False),
+        (ServiceTier.CLOUD, True),
+    ],
+)
+def test_the_page_and_the_export_list_the_same_columns(
+    partner_client, partner, tier, with_cloud_license
+):
+    """One table declares both: the export has the page's columns, then its own three."""
+    license = VolumeLicenseFactory(partner=partner, tier=tier, seat_commitment=100)
+    if with_cloud_license and tier != ServiceTier.CLOUD:
+        VolumeLicenseFactory(partner=partner, tier=ServiceTier.CLOUD, seat_commitment=100)
+    make_customer(license=license, tier_users=5)
+    page = partner_client.get(reverse("licenses:license_detail", kwargs={"pk": license.pk}))
+    head = page.text[page.text.index("<thead") : page.text.index("</thead>")]
+    shown = [
+        html.unescape(re.sub(r"<[^>]+>|\s+", " ", th).strip())
+        for th in re.findall(r"<th [^>]*>(.*?)</th>", head, re.S)
+    ]
+    assert shown[-1] == "Actions"
+    export = partner_client.get(reverse("licenses:license_export", kwargs={"pk": license.pk}))
+    ws = load_workbook(io.BytesIO(b"".join(export.streaming_content))).active
+    exported = [cell.value for cell in ws[4] if cell.value]
+    assert exported == [
+        *shown[:-1],
+        "Offboarded",
+        "Web Site",
+        "MDR Portal Administrator Email",
+    ]

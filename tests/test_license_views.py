@@ -798,3 +798,31 @@ def test_an_invalid_filter_says_so_next_to_the_filter_not_that_the_license_is_em
     fragment = partner_client.get(license_url(complete_license), {"status": ""}, **HTMX).text
     errors = re.search(r'<div id="customer-filter-errors"[^>]*>', fragment)[0]
     assert 'hx-swap-oob="true"' in errors and " hidden" in errors
+
+
+def live_region(text: str) -> tuple[str, str]:
+    """The attributes and the text of the search results' live region."""
+    found = re.search(r'<div id="customer-results"([^>]*)>(.*?)</div>', text, re.S)
+    return found[1], found[2].strip()
+
+
+def test_search_and_filter_results_are_announced_politely(
+    partner_client, complete_license, maple, harbour
+):
+    url = license_url(complete_license)
+    # The page holds an empty, polite live region outside the table htmx replaces.
+    attrs, said = live_region(partner_client.get(url).text)
+    assert 'aria-live="polite"' in attrs and said == ""
+    # A search refreshes the table and, out of band, says what it found.
+    typed = {**HTMX, "HTTP_HX_TRIGGER_NAME": "q"}
+    attrs, said = live_region(partner_client.get(url, {"q": "harb"}, **typed).text)
+    assert 'hx-swap-oob="innerHTML"' in attrs and said == "1 customer found"
+    assert live_region(partner_client.get(url, {"q": "e"}, **typed).text)[1] == "2 customers found"
+    assert live_region(partner_client.get(url, {"q": "zzz"}, **typed).text)[1] == (
+        "No customers found"
+    )
+    chosen = {**HTMX, "HTTP_HX_TRIGGER_NAME": "status"}
+    said = live_region(partner_client.get(url, {"status": "offboarded"}, **chosen).text)[1]
+    assert said == "No customers found"
+    # Sorting or paging (a link in the table) keeps the region as it is: nothing new to say.
+    assert 'id="customer-results"' not in partner_client.get(url, {"sort": "status"}, **HTMX).text
