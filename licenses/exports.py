@@ -14,6 +14,7 @@ go through one styled cell per column, reused row after row, instead of a new ce
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 import tempfile
 from collections.abc import Callable, Iterable, Sequence
@@ -30,7 +31,6 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.text import slugify
 from openpyxl import Workbook
@@ -40,18 +40,23 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
-from licenses.choices import AllocationEventSource, CustomerStatus, ServiceTier
-from licenses.models import AllocationEvent, CustomerAccount, Partner, VolumeLicense
+from licenses.choices import AllocationEventSource
+from licenses.models import AllocationEvent, Partner, VolumeLicense
+from licenses.tables import CustomerAccountTable
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CHUNK_SIZE = 2000
 # A spreadsheet program evaluates text starting with these as a formula ("CSV injection").
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
-TITLE_FONT = Font(bold=True, size=14)
-HEADER_FONT = Font(bold=True, color="FFFFFF")
+# Every styled cell names its font (the workbook's default, Calibri 11): a font without a name
+# makes LibreOffice fall back to one of its own, wider ones, and the headers clip.
+FONT_NAME = "Calibri"
+TITLE_FONT = Font(name=FONT_NAME, bold=True, size=14)
+SUBTITLE_FONT = Font(name=FONT_NAME, italic=True, color="555555")
+HEADER_FONT = Font(name=FONT_NAME, bold=True, color="FFFFFF")
 HEADER_FILL = PatternFill("solid", fgColor="13315C")
-TOTAL_FONT = Font(bold=True)
+TOTAL_FONT = Font(name=FONT_NAME, bold=True)
 TOTAL_FILL = PatternFill("solid", fgColor="E9EEF5")
 DATE_FORMAT = "yyyy-mm-dd"  # what openpyxl gives a date by itself (FORMAT_DATE_YYYYMMDD2)
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
@@ -176,18 +181,29 @@ def _styled(ws: WriteOnlyWorksheet, cell: WriteOnlyCell, value: Any) -> Any:
     return cell
 
 
+def _width(column: Column) -> float:
+    """The column's width, at least its header's: bold text and the autofilter's button."""
+    return max(column.width, math.ceil(len(column.header) * 1.2) + 3)
+
+
 def _sheet_append(wb: Workbook, sheet: Sheet) -> int:
     """Stream one sheet (title, bold frozen header with autofilter, rows, totals) into ``wb``."""
     columns, title, subtitle = sheet.columns, sheet.title, sheet.subtitle
     ws = wb.create_sheet(title=sheet.name[:31])
     # Widths, the frozen pane and the filter must be set before the first row is streamed.
     for index, column in enumerate(columns, 1):
-        ws.column_dimensions[get_column_letter(index)].width = column.width
+        ws.column_dimensions[get_column_letter(index)].width = _width(column)
     header_row = 4
     ws.freeze_panes = f"A{header_row + 1}"
+    # Printed: landscape, every column on one page's width (as many pages down as it takes), and
+    # the header row repeated at the top of each page.
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = f"{header_row}:{header_row}"
 
     ws.append([text_cell(ws, title, font=TITLE_FONT)])
-    ws.append([text_cell(ws, subtitle, font=Font(italic=True, color="555555"))])
+    ws.append([text_cell(ws, subtitle, font=SUBTITLE_FONT)])
     ws.append([])
     ws.append(
         [
@@ -315,39 +331,32 @@ def _label(field: str, choices: type[TextChoices]) -> Case:
     )
 
 
-def customer_export_fields(*, license: VolumeLicense, show_cloud: bool) -> list[_ExportField]:
-    """The sheet's columns for this license: the page's columns plus web site and e-mail.
+def customer_export_fields(table: CustomerAccountTable) -> list[_ExportField]:
+    """The customer sheet's columns: the table's, in its order, from the table's declarations.
 
-    Each column's value is selected by the database ready to write (labels, dates in the current
-    time zone), so the export reads plain tuples instead of three model instances a row.
+    The page's columns plus those only the export has (offboarded date, web site, e-mail). Each
+    value is selected by the database ready to write (labels, dates in the current time zone), so
+    the export reads plain tuples instead of model instances.
     """
-    fields = [
-        _ExportField(Column("Legal name", 36), "legal_name"),
-        _ExportField(Column(license.users_label, 18, "int", total=True), "license_users"),
-    ]
-    if license.tier == ServiceTier.CLOUD:
+    fields = []
+    for bound in table.export_columns():
+        column = bound.column
+        value = column.select(bound.name)
+        if column.choices is not None:
+            value = _label(value, column.choices)
+        kind = column.kind
         fields.append(
-            _ExportField(Column("Customer's tier", 16), _label("license__tier", ServiceTier))
+            _ExportField(Column(str(bound.header), column.width, kind, total=kind == "int"), value)
         )
-    else:
-        if show_cloud:
-            fields.append(
-                _ExportField(Column("MDR Cloud Users", 18, "int", total=True), "cloud_users")
-            )
-        if license.tier == ServiceTier.COMPLETE:
-            fields.append(
-                _ExportField(Column("Beauceron SAT Users", 20, "int", total=True), "sat_users")
-            )
-    fields += [
-        _ExportField(Column("Sub-Partner", 24), "sub_partner__name"),
-        _ExportField(Column("Status", 12), _label("status", CustomerStatus)),
-        # TruncDate converts to the current time zone, as timezone.localtime() would.
-        _ExportField(Column("Onboarded", 13, "date"), TruncDate("onboarded_at")),
-        _ExportField(Column("Offboarded", 13, "date"), TruncDate("offboarded_at")),
-        _ExportField(Column("Web Site", 32), "website"),
-        _ExportField(Column("MDR Portal Administrator Email", 34), "admin_email"),
-    ]
     return fields
+
+
+def _customers_total_label(count: int) -> str:
+    return f"Total ({count:,} customer{'' if count == 1 else 's'})"
+
+
+def _invalid_total_label(count: int) -> str:
+    return "No customers listed: the filter is not valid"
 
 
 def export_filename(*, partner: Partner, license: VolumeLicense, on: dt.date) -> str:
@@ -359,22 +368,24 @@ def customers_export(
     *,
     partner: Partner,
     license: VolumeLicense,
-    customers: QuerySet[CustomerAccount],
-    show_cloud: bool,
+    table: CustomerAccountTable,
     description: str = "",
     events: QuerySet[AllocationEvent] | None = None,
     history_description: str = "",
+    filter_error: str = "",
 ) -> tuple[IO[bytes], str]:
-    """Write ``customers`` (filtered and sorted) to a temporary .xlsx; return it and its name.
+    """Write every row of ``table`` (the page's, filtered and sorted) to a temporary .xlsx.
 
-    With ``events``, a second sheet "History" lists them oldest first, like a ledger. The caller
-    owns the returned file (rewound to the start); closing it deletes it.
+    Returns the file and its name. With ``events``, a second sheet "History" lists them oldest
+    first, like a ledger. With a ``filter_error`` (the page's filter is invalid) the sheets say so
+    and hold no rows. The caller owns the returned file (rewound to the start); closing it
+    deletes it.
     """
     now = timezone.localtime()
-    fields = customer_export_fields(license=license, show_cloud=show_cloud)
-    # Tuples, not model instances: the same filtered, sorted (and tenancy-scoped) queryset.
-    values = customers.values_list(*(field.value for field in fields))
-    rows = values.iterator(chunk_size=CHUNK_SIZE)
+    fields = customer_export_fields(table)
+    # Tuples, not model instances: the table's filtered, sorted (and tenancy-scoped) queryset.
+    values = table.data.data.values_list(*(field.value for field in fields))
+    rows = values.iterator(chunk_size=CHUNK_SIZE) if not filter_error else ()
     owner = license.partner
     title = f"{partner.name} — {license.get_tier_display()} license"
     if owner.pk != partner.pk:
@@ -382,6 +393,11 @@ def customers_export(
     subtitle = f"Customers exported {now:%Y-%m-%d %H:%M}"
     if description:
         subtitle += f" · {description}"
+    total_label = _customers_total_label
+    if filter_error:
+        # Not an empty license: nothing was read, because the filter asked for nothing valid.
+        subtitle = f"Nothing exported {now:%Y-%m-%d %H:%M}: the filter is not valid. {filter_error}"
+        total_label = _invalid_total_label
     sheets = [
         Sheet(
             name=f"{license.get_tier_display()} customers",
@@ -389,13 +405,16 @@ def customers_export(
             subtitle=subtitle,
             columns=[field.column for field in fields],
             rows=rows,
-            total_label=lambda n: f"Total ({n:,} customer{'' if n == 1 else 's'})",
+            total_label=total_label,
         )
     ]
     if events is not None:
         history = f"Allocation history exported {now:%Y-%m-%d %H:%M}"
         if history_description:
             history += f" · {history_description}"
+        if filter_error:
+            events = events.none()
+            history = f"Nothing exported: the filter is not valid. {filter_error}"
         sheets.append(
             Sheet(
                 name="History",

@@ -38,6 +38,8 @@ class CustomerAccountFilterSet(django_filters.FilterSet):
         empty_label="All statuses",
         label="Status",
         widget=forms.Select(attrs={"class": "form-select"}),
+        # Shown next to the filter, and in the export, when a URL carries an unknown status.
+        error_messages={"invalid_choice": "“%(value)s” is not a status: choose one from the list."},
     )
 
     class Meta:
@@ -65,6 +67,13 @@ class CustomerAccountFilterSet(django_filters.FilterSet):
     @property
     def search_text(self) -> str:
         return (self.form.cleaned_data.get("q") or "").strip() if self.is_valid() else ""
+
+    @property
+    def error_text(self) -> str:
+        """Why the filter is invalid, in a sentence or two ("" when it is valid)."""
+        if self.is_valid():
+            return ""
+        return " ".join(str(message) for errors in self.form.errors.values() for message in errors)
 
 
 class _DateRangeWidget(DateRangeWidget):

@@ -128,7 +128,9 @@ def customer_table(
 ) -> QuerySet[CustomerAccount]:
     """Customers holding seats of ``license`` with their tier, cloud and SAT users (one query).
 
-    The owner sees every customer on the license; a sub-partner only those it manages.
+    The owner sees every customer on the license; a sub-partner only those it manages. The users
+    are those a customer holds now: an offboarded customer's allocations are kept for history but
+    no longer active, so it holds 0 of each (and the sums equal what the licenses say is allocated).
     """
     # Every customer on a license belongs to its owner, so the owner needs no scope filter (and
     # without it the page's count is an index-only scan); a sub-partner sees only its own.
@@ -148,7 +150,8 @@ def customer_table(
     # PostgreSQL drops from a count() that does not use it.
     qs = qs.annotate(
         primary_alloc=FilteredRelation(
-            "allocations", condition=Q(allocations__license=F("license"))
+            "allocations",
+            condition=Q(allocations__license=F("license")) & Q(allocations__active=True),
         ),
     )
     if every_row:
@@ -157,7 +160,8 @@ def customer_table(
             cloud_alloc=FilteredRelation(
                 "allocations",
                 condition=Q(allocations__tier=ServiceTier.CLOUD)
-                & ~Q(allocations__license=F("license")),
+                & ~Q(allocations__license=F("license"))
+                & Q(allocations__active=True),
             ),
         )
         cloud_users = F("cloud_alloc__seats")
@@ -165,7 +169,9 @@ def customer_table(
         # A page of 50: a correlated subquery, evaluated only for the page's rows (a join there
         # would stay in the pager's counts).
         cloud = (
-            SeatAllocation.objects.filter(customer=OuterRef("pk"), tier=ServiceTier.CLOUD)
+            SeatAllocation.objects.filter(
+                customer=OuterRef("pk"), tier=ServiceTier.CLOUD, active=True
+            )
             .exclude(license=OuterRef("license"))
             .order_by()
         )
@@ -175,10 +181,12 @@ def customer_table(
         cloud_users=Coalesce(cloud_users, Value(0)),
         sat_users=Coalesce(F("primary_alloc__sat_users"), Value(0)),
     )
+    # For readers of instances; the customer table and its export select values instead (the
+    # join is then made only for a column that needs it).
     if license.tier == ServiceTier.CLOUD:
         return qs.select_related("sub_partner", "license")  # customers of every tier
-    # Every customer here is onboarded onto ``license``: callers can give each row that object
-    # (see CustomerAccountTable.page_records) rather than read the same license row 50 times.
+    # Every customer here is onboarded onto ``license``: a caller can give each row that object
+    # rather than read the same license row again.
     return qs.select_related("sub_partner")
 
 

@@ -1,26 +1,28 @@
-"""The customer table of a license page (django-tables2: server-side sorting and pagination)."""
+"""The tables of the licenses app (django-tables2: server-side sorting and pagination)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import datetime as dt
+import html
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import django_tables2 as tables
 from django.core.paginator import Paginator
-from django.db.models import F
-from django.db.models.functions import Lower
-from django.template import engines
+from django.db.models import Expression, F, TextChoices
+from django.db.models.functions import Lower, TruncDate
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.safestring import mark_safe
+from django_tables2.columns import BoundColumn
 
-from licenses.choices import ServiceTier
+from licenses.choices import SAT_USERS_LABEL, CustomerStatus, ServiceTier
 from licenses.models import AllocationEvent, CustomerAccount, VolumeLicense
 
 PER_PAGE = 50
 # ``?per_page=`` is honoured by django-tables2; cap it so one request cannot ask for everything.
 MAX_PER_PAGE = 200
 
-# Stands for a customer id in URLs reversed once per page (see page_records).
+# Stands for a customer id in URLs reversed once per page (see CustomerAccountTable.row_url).
 _PK_PLACEHOLDER = 2_147_483_647
 
 
@@ -52,38 +54,135 @@ class _PagedTable(tables.Table):
         return super().paginate(*args, per_page=max(1, min(per_page, MAX_PER_PAGE)), **kwargs)
 
 
+class CustomerColumn(tables.Column):
+    """A column of the customer list: its header and cell on the page, its column in the export.
+
+    ``field`` is what the database selects for both the page's rows and the export's (a field
+    path or an annotation of ``license_customers``; by default the column's name). ``kind`` says
+    how both show it: "text", "int" (a count: thousands separators on the page, a total in the
+    export) or "date" (a date-time shown as its date in the current time zone). A column with
+    ``choices`` shows their label. ``width`` is its width in the export, in characters.
+
+    Columns only the page has pass ``exclude_from_export=True``; columns only the export has pass
+    ``visible=False`` (django-tables2's own meanings of the two).
+    """
+
+    def __init__(
+        self,
+        verbose_name: str,
+        *,
+        field: str | None = None,
+        kind: str = "text",
+        choices: type[TextChoices] | None = None,
+        width: float = 12,
+        **kwargs,
+    ) -> None:
+        if kind == "int":
+            kwargs.setdefault("attrs", NUMBER)
+        super().__init__(verbose_name=verbose_name, **kwargs)
+        self.field = field
+        self.kind = kind
+        self.choices = choices
+        self.width = width
+
+    def select(self, name: str) -> str | Expression:
+        """What the database selects for this column (``name``: the column's name in its table)."""
+        field = self.field if self.field is not None else name
+        # A date-time shown as its local date: TruncDate converts to the current time zone, as
+        # timezone.localtime() would.
+        return TruncDate(field) if self.kind == "date" else field
+
+
+# A row's dropdown of actions (str.format: each value escaped by the caller).
+_ACTIONS_CELL = (
+    '<div class="dropdown" hx-boost="false">'
+    '<button class="btn btn-sm btn-light border actions-toggle" type="button" '
+    'data-bs-toggle="dropdown" data-bs-popper-config=\'{{"strategy":"fixed"}}\' '
+    'aria-expanded="false" aria-label="Actions for {name}">'
+    '<i class="bi bi-three-dots" aria-hidden="true"></i></button>'
+    '<ul class="dropdown-menu dropdown-menu-end shadow-sm">{edit}'
+    '<li><a class="dropdown-item" href="{history}">'
+    '<i class="bi bi-clock-history me-2" aria-hidden="true"></i>History</a></li>{offboard}'
+    "</ul></div>"
+)
+_ACTIVE = CustomerStatus.ACTIVE.label
+
+
+def _e(value: object) -> str:
+    """``value`` as HTML text: Django's escape() without its lazy-text wrapper (same output)."""
+    return html.escape(str(value))
+
+
+# The columns whose presence depends on the license's tier (see CustomerAccountTable.tier_columns).
+TIER_COLUMNS = ("license_users", "cloud_users", "sat_users", "primary_license")
+CLOUD_USERS_LABEL = f"{ServiceTier.CLOUD.label} Users"
+
+
+@dataclass(frozen=True)
+class CustomerRow:
+    """One row of the customer table on a page, ready to print (both parts safe HTML)."""
+
+    attrs: str  # the <tr>'s attributes: its classes and the customer's id
+    cells: str  # its <td> cells, formatted and escaped
+
+
 class CustomerAccountTable(_PagedTable):
-    """Customers holding seats of one license; every data column sorts on the server."""
+    """The customer list of a license: the page, its htmx partial and its Excel export.
+
+    Every column is declared here once, with its header, its cell and its export column; every
+    data column sorts on the server. The page prints ``page_rows()``, values the database selects
+    and this class formats (no model instances, no per-cell templates); the export streams
+    ``export_columns()`` of every row (licenses.exports).
+    """
 
     row_noun = "customer"  # "Showing 1–50 of 1,790 customers"
 
     # Ties fall back to the name (A to Z) and id, so a page boundary never repeats or loses a row.
-    legal_name = tables.Column(
-        verbose_name="Legal name",
-        order_by=("name_key", "pk"),
+    legal_name = CustomerColumn("Legal name", order_by=("name_key", "pk"), width=36)
+    # Headers of the counts and which of them a license has: tier_columns().
+    license_users = CustomerColumn("Users", kind="int", width=18)
+    cloud_users = CustomerColumn(CLOUD_USERS_LABEL, kind="int", width=18)
+    sat_users = CustomerColumn(SAT_USERS_LABEL, kind="int", width=20)
+    primary_license = CustomerColumn(
+        "Customer's tier",
+        accessor="license__tier",
+        field="license__tier",
+        choices=ServiceTier,
+        width=16,
     )
-    license_users = tables.Column(verbose_name="Users", attrs=NUMBER)
-    cloud_users = tables.Column(verbose_name="MDR Cloud Users", attrs=NUMBER)
-    sat_users = tables.Column(verbose_name="Beauceron SAT Users", attrs=NUMBER)
-    primary_license = tables.Column(verbose_name="Customer's tier", accessor="license__tier")
-    sub_partner = tables.Column(
-        verbose_name="Sub-Partner",
+    sub_partner = CustomerColumn(
+        "Sub-Partner",
         accessor="sub_partner__name",
+        field="sub_partner__name",
         default="—",
+        width=24,
         attrs={"th": {"class": "text-nowrap"}},
     )
-    status = tables.Column(
-        verbose_name="Status",
+    status = CustomerColumn(
+        "Status", choices=CustomerStatus, attrs={"th": {"class": "text-nowrap"}}
+    )
+    onboarded_at = CustomerColumn(
+        "Onboarded",
+        kind="date",
+        width=13,
         attrs={"th": {"class": "text-nowrap"}},
     )
-    onboarded_at = tables.DateColumn(
-        verbose_name="Onboarded",
-        format="M j, Y",
-        attrs={"th": {"class": "text-nowrap"}},
-    )
-    actions = tables.Column(
-        verbose_name="Actions",
+    # The export's own columns; the page shows them inside the status and legal name cells.
+    offboarded_at = CustomerColumn(
+        "Offboarded",
+        kind="date",
+        width=13,
+        visible=False,
         orderable=False,
+    )
+    website = CustomerColumn("Web Site", width=32, visible=False, orderable=False)
+    admin_email = CustomerColumn(
+        "MDR Portal Administrator Email", width=34, visible=False, orderable=False
+    )
+    actions = CustomerColumn(
+        "Actions",
+        orderable=False,
+        exclude_from_export=True,
         attrs={"th": {"class": "text-end"}, "td": {"class": "text-end"}},
     )
 
@@ -96,64 +195,149 @@ class CustomerAccountTable(_PagedTable):
         attrs = {"class": "table table-hover table-striped align-middle mb-0 table-customers"}
 
     def __init__(self, data, *, license: VolumeLicense, show_cloud: bool, **kwargs) -> None:
-        exclude = []
-        if license.tier == ServiceTier.CLOUD:
-            exclude += ["cloud_users", "sat_users"]
-        else:
-            exclude.append("primary_license")
-            if not show_cloud:
-                exclude.append("cloud_users")
-            if license.tier != ServiceTier.COMPLETE:
-                exclude.append("sat_users")
+        shown = self.tier_columns(license, show_cloud=show_cloud)
+        exclude = [name for name in TIER_COLUMNS if name not in shown]
         super().__init__(data, exclude=exclude, **kwargs)
         self.license = license
-        # e.g. "MDR Complete Users": the label partners know this license's seats by.
-        self.columns["license_users"].column.verbose_name = license.users_label
+        for name, header in shown.items():
+            self.columns[name].column.verbose_name = header
 
-    @property
-    def shows_cloud_users(self) -> bool:
-        return "cloud_users" not in self.exclude
+    @staticmethod
+    def tier_columns(license: VolumeLicense, *, show_cloud: bool) -> dict[str, str]:
+        """The tier-dependent columns this license's list has, with their headers.
 
-    @property
-    def shows_sat_users(self) -> bool:
-        return "sat_users" not in self.exclude
-
-    @property
-    def shows_customer_tier(self) -> bool:
-        return "primary_license" not in self.exclude
-
-    def page_records(self) -> Iterator[CustomerAccount]:
-        """The page's customers, each with ``urls`` for its Edit, History and Offboard actions.
-
-        One reverse() per action for the whole page; each row swaps in its own id.
+        The one place the list decides which counts a tier has and what they are called (for
+        licenses.policy to answer once it exists). ``show_cloud``: the license's owner has an
+        MDR Cloud license, which its customers' separate cloud users are drawn from.
         """
+        # e.g. "MDR Complete Users": the label partners know this license's seats by.
+        columns = {"license_users": license.users_label}
+        if license.tier == ServiceTier.CLOUD:
+            # The Cloud pool serves customers of every tier: the tier tells them apart.
+            columns["primary_license"] = "Customer's tier"
+            return columns
+        if show_cloud:
+            columns["cloud_users"] = CLOUD_USERS_LABEL
+        if license.tier == ServiceTier.COMPLETE:
+            columns["sat_users"] = SAT_USERS_LABEL
+        return columns
+
+    def export_columns(self) -> list[BoundColumn]:
+        """The export's columns in order: every column of this list but the page's own."""
+        return [bound for bound in self.columns.iterall() if not bound.column.exclude_from_export]
+
+    def page_rows(self) -> list[CustomerRow]:
+        """The rows of the current page, each cell formatted and escaped (one query).
+
+        django-tables2's generic cells (a signature inspection, attributes and often a template
+        per cell), and model instances with their relations, cost more than the rest of the page;
+        here the database selects each column's value and a format per column makes its cell.
+        """
+        read = self.export_columns()  # every column with a value, shown here or not
+        names = [bound.name for bound in read]
+        rows = self.page.object_list.data if hasattr(self, "page") else self.data.data
+        values = rows.values_list("pk", *(bound.column.select(bound.name) for bound in read))
+        printers = [(self._td(bound), self._printer(bound)) for bound in self.columns]
+        self._urls = self._url_patterns()
+        page = []
+        for pk, *row_values in values:
+            row = dict(zip(names, row_values, strict=True))
+            row["pk"] = pk
+            offboarded = (
+                "" if row["status"] == CustomerStatus.ACTIVE else " customer-row-offboarded"
+            )
+            cells = "".join([f"{td}{printer(row)}</td>" for td, printer in printers])
+            attrs = f'class="customer-row{offboarded}" data-customer="{pk:d}"'
+            # Safe: every value in a cell went through _e() (see _printer and the cell_ methods).
+            page.append(CustomerRow(attrs=mark_safe(attrs), cells=mark_safe(cells)))  # noqa: S308
+        return page
+
+    @staticmethod
+    def _td(bound: BoundColumn) -> str:
+        attrs = bound.attrs["td"].as_html()
+        return f"<td {attrs}>" if attrs else "<td>"  # as_html() escaped the values
+
+    def _printer(self, bound: BoundColumn) -> Callable[[dict], str]:
+        """What makes a column's escaped cell from a row: its ``cell_<name>``, or its kind's."""
+        own = getattr(self, f"cell_{bound.name}", None)
+        if own is not None:
+            return own
+        name, column = bound.name, bound.column
+        if column.kind == "int":
+            return lambda row: "" if row[name] is None else f"{row[name]:,}"
+        if column.kind == "date":
+            return lambda row: _short_date(row[name])
+        labels = dict(column.choices.choices) if column.choices else {}
+        default = _e(column.default or "")
+        return lambda row: _e(labels.get(row[name], row[name])) if row[name] else default
+
+    def _url_patterns(self) -> dict[str, str]:
+        """Each row action's URL with a placeholder id: one reverse() per action for the page."""
         kwargs = {"license_pk": self.license.pk, "pk": _PK_PLACEHOLDER}
-        patterns = {
+        return {
             name: reverse(f"licenses:customer_{name}", kwargs=kwargs)
             for name in ("edit", "history", "offboard")
         }
-        placeholder = f"/{_PK_PLACEHOLDER}/"
-        for row in self.page.object_list:
-            record = row.record
-            if record.license_id == self.license.pk:
-                record.license = self.license  # the selector did not join it (no extra query)
-            own = f"/{record.pk}/"
-            record.urls = {name: url.replace(placeholder, own) for name, url in patterns.items()}
-            yield record
 
-    def rows_html(self) -> str:
-        """The body rows of this page ("" when there are none), from a Jinja2 template.
+    def row_url(self, action: str, pk: int) -> str:
+        return self._urls[action].replace(f"/{_PK_PLACEHOLDER}/", f"/{pk}/", 1)
 
-        django-tables2's generic cell rendering (a signature inspection and a template per cell),
-        and then a Django template loop, cost more than the rest of the page put together.
-        """
-        records = list(self.page_records())
-        if not records:
-            return ""
-        template = engines["jinja2"].get_template("licenses/customer_rows.html")
-        # Jinja2 escaped every value as it rendered (autoescape is on in its environment).
-        context = {"records": records, "table": self, "tz": timezone.get_current_timezone()}
-        return mark_safe(template.render(context))  # noqa: S308
+    # The cells below are f-strings, not format_html(): a page has 150 of them, and format_html's
+    # lazy-text checks cost more than the rest of a row. Every value goes through _e().
+
+    def cell_legal_name(self, row: dict) -> str:
+        """The name, with the web site (without its scheme) and the administrator's e-mail."""
+        website, email = row["website"], _e(row["admin_email"])
+        site = title = ""
+        if website:
+            shown = _e(website.removeprefix("https://").removeprefix("http://"))
+            site = (
+                f'<i class="bi bi-globe2 me-1" aria-hidden="true"></i>{shown}'
+                '<span class="mx-2">·</span>'
+            )
+            title = f"{_e(website)} · "
+        return (
+            f'<div class="fw-semibold customer-name">{_e(row["legal_name"])}</div>'
+            '<div class="small text-body-secondary text-truncate customer-meta" '
+            f'title="{title}{email}">{site}'
+            f'<i class="bi bi-envelope me-1" aria-hidden="true"></i>{email}</div>'
+        )
+
+    def cell_status(self, row: dict) -> str:
+        """A badge; an offboarded customer's also says since when."""
+        status = row["status"]
+        if status == CustomerStatus.ACTIVE:
+            return (
+                '<span class="badge rounded-pill status-badge status-active">'
+                f'<i class="bi bi-circle-fill me-1" aria-hidden="true"></i>{_ACTIVE}</span>'
+            )
+        label = _e(CustomerStatus(status).label if status in CustomerStatus.values else status)
+        return (
+            '<span class="badge rounded-pill status-badge status-offboarded">'
+            f'<i class="bi bi-archive me-1" aria-hidden="true"></i>{label}</span>'
+            f'<div class="small text-body-secondary mt-1">{_short_date(row["offboarded_at"])}</div>'
+        )
+
+    def cell_actions(self, row: dict) -> str:
+        """Edit, History and Offboard; an offboarded customer has its History only."""
+        pk = row["pk"]
+        edit = offboard = ""
+        if row["status"] == CustomerStatus.ACTIVE:
+            edit = (
+                f'<li><a class="dropdown-item" href="{_e(self.row_url("edit", pk))}">'
+                '<i class="bi bi-pencil me-2" aria-hidden="true"></i>Edit</a></li>'
+            )
+            offboard = (
+                '<li><hr class="dropdown-divider"></li><li><a class="dropdown-item text-danger" '
+                f'href="{_e(self.row_url("offboard", pk))}">'
+                '<i class="bi bi-box-arrow-right me-2" aria-hidden="true"></i>Offboard</a></li>'
+            )
+        return _ACTIONS_CELL.format(
+            name=_e(row["legal_name"]),
+            edit=edit,
+            history=_e(self.row_url("history", pk)),
+            offboard=offboard,
+        )
 
     order_license_users = _then_name("license_users")
     order_cloud_users = _then_name("cloud_users")
@@ -162,6 +346,13 @@ class CustomerAccountTable(_PagedTable):
     order_sub_partner = _then_name("sub_partner__name")
     order_status = _then_name("status")
     order_onboarded_at = _then_name("onboarded_at")
+
+
+def _short_date(value: dt.date | None) -> str:
+    """ "Nov 22, 2026", as Django's ``date:"M j, Y"`` prints it in English ("" for no date)."""
+    # dateformat.format() is ten times slower; the portal speaks only English (and Python keeps
+    # the C locale unless told otherwise, so %b is "Nov").
+    return "" if value is None else f"{value:%b} {value.day}, {value.year}"
 
 
 def _then_latest(*keys):

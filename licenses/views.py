@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.http import FileResponse, HttpResponseRedirect
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
-from django.views.generic import FormView, ListView, TemplateView, View
+from django.views.generic import FormView, ListView, TemplateView
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
@@ -117,6 +117,7 @@ class LicenseDetailView(LicenseMixin, FilteredTableView):
         table = super().get_table(**kwargs)
         # What the table's empty state needs to say why it is empty.
         table.search_text = self.filterset.search_text
+        table.filter_error = self.filterset.error_text
         table.status_filter = self.filterset.form.data.get("status", "")
         table.new_customer_url = new_customer_url(self.license)
         return table
@@ -130,27 +131,31 @@ class LicenseDetailView(LicenseMixin, FilteredTableView):
                 self.license.partner if self.license.partner_id != self.partner.pk else None
             ),
         )
+        # A fragment also refreshes the filter's error message (out of band), and one asked for
+        # by the search box or the status filter says what it found (a polite live region).
+        partial = self.is_partial_request()
+        kwargs.setdefault("partial", partial)
+        trigger = partial and self.request.htmx.trigger_name
+        kwargs.setdefault("announce", bool(trigger) and trigger in self.filterset.form.fields)
         return super().get_context_data(**kwargs)
 
 
-class LicenseExportView(LicenseMixin, View):
-    """Export to Excel: the customers of the license page, with its search, filter and sort."""
+class LicenseExportView(LicenseDetailView):
+    """Export to Excel: the license page's table, every row, with its search, filter and sort.
 
-    def get(self, request, *args, **kwargs):
-        filterset = CustomerAccountFilterSet(
-            request.GET,
-            queryset=license_customers(partner=self.partner, license=self.license, every_row=True),
-            request=request,
-        )
-        customers = filterset.qs if filterset.is_valid() else filterset.queryset.none()
-        show_cloud = cloud_license_for(partner=self.license.partner) is not None
-        # The table applies the page's ?sort= (or its default) to the queryset.
-        table = CustomerAccountTable(
-            customers,
-            license=self.license,
-            show_cloud=show_cloud,
-            order_by=request.GET.get("sort") or None,
-        )
+    The same filter set, table class and columns as the page (as NetBox's ObjectListView exports
+    its table): only the response differs, a workbook streamed from disk.
+    """
+
+    def get_queryset(self):
+        # Every row is read: a join for the cloud users serves that best.
+        return license_customers(partner=self.partner, license=self.license, every_row=True)
+
+    def get_table_pagination(self, table):
+        return False  # every row; the table still applies the page's ?sort=
+
+    def render_to_response(self, context, **response_kwargs):
+        filterset, table = self.filterset, context["table"]
         # The History sheet: the same customers' changes when searching, else the whole pool's.
         events = license_events(partner=self.partner, license=self.license)
         history_description = (
@@ -158,19 +163,17 @@ class LicenseExportView(LicenseMixin, View):
             if self.license.partner_id == self.partner.pk
             else "Changes of the customers you manage on this license"
         )
-        if not filterset.is_valid():
-            events = events.none()
-        elif filterset.search_text:
+        if filterset.search_text:
             events = events.filter(customer__in=filterset.qs.values("pk"))
             history_description = f"Changes of the customers exported ({self.describe(filterset)})"
         file, filename = customers_export(
             partner=self.partner,
             license=self.license,
-            customers=table.data.data,
-            show_cloud=show_cloud,
+            table=table,
             description=self.describe(filterset),
             events=events,
             history_description=history_description,
+            filter_error=filterset.error_text,
         )
         return FileResponse(
             file, as_attachment=True, filename=filename, content_type=XLSX_CONTENT_TYPE

@@ -96,14 +96,6 @@ TEMPLATES = [
             ],
         },
     },
-    {
-        # Only for templates on a hot path (the customer table's rows): Jinja2 renders them about
-        # ten times faster than Django's engine. Every other template is a Django template.
-        "BACKEND": "django.template.backends.jinja2.Jinja2",
-        "DIRS": [BASE_DIR / "templates" / "jinja2"],
-        "APP_DIRS": False,
-        "OPTIONS": {"environment": "lmp.jinja2.environment"},
-    },
 ]
 
 WSGI_APPLICATION = "lmp.wsgi.application"

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
+import io
 import re
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from openpyxl import load_workbook
 
 from licenses import services
 from licenses.choices import ServiceTier
@@ -75,10 +78,10 @@ def test_rows_escape_what_partners_typed_and_show_numbers_and_dates_as_people_re
     )
     text = response.text
     assert "<script>alert(1)</script>" not in text and "<b>x" not in text
-    escaped = "&lt;script&gt;alert(1)&lt;/script&gt; &#34;Quoted&#34; &amp; Sons"
+    escaped = "&lt;script&gt;alert(1)&lt;/script&gt; &quot;Quoted&quot; &amp; Sons"
     assert f'<div class="fw-semibold customer-name">{escaped}</div>' in text
     assert f'aria-label="Actions for {escaped}"' in text  # and inside attributes
-    assert "quoted.example/&#34;&gt;&lt;b&gt;x" in text  # the web site without its https://
+    assert "quoted.example/&quot;&gt;&lt;b&gt;x" in text  # the web site without its https://
     assert ">1,234</td>" in text and ">7</td>" in text
     assert "<td>Feb 28, 2026</td>" in text  # 03:00 UTC on Mar 1 is still Feb 28 in Toronto
     assert (
@@ -92,3 +95,60 @@ def test_rows_escape_what_partners_typed_and_show_numbers_and_dates_as_people_re
     assert reverse("licenses:customer_history", kwargs=kwargs) in text
     assert reverse("licenses:customer_edit", kwargs=kwargs) not in text
     assert reverse("licenses:customer_offboard", kwargs=kwargs) not in text
+
+
+def test_an_offboarded_row_does_not_show_users_as_if_held(partner_client, partner):
+    license = VolumeLicenseFactory(partner=partner, tier=ServiceTier.COMPLETE, seat_commitment=500)
+    VolumeLicenseFactory(partner=partner, tier=ServiceTier.CLOUD, seat_commitment=100)
+    gone = make_customer(
+        license=license, legal_name="Gone Ltd", tier_users=321, cloud_users=17, sat_users=12
+    )
+    services.customer_offboard(customer=gone)
+    response = partner_client.get(
+        reverse("licenses:license_detail", kwargs={"pk": license.pk}), {"status": "offboarded"}
+    )
+    row = re.search(
+        r'<tr class="customer-row[^"]*" data-customer="\d+">(.*?)</tr>', response.text, re.S
+    )
+    cells = [
+        re.sub(r"<[^>]+>|\s+", " ", cell).strip()
+        for cell in re.findall(r"<td[^>]*>(.*?)</td>", row[1], re.S)
+    ]
+    assert cells[0].startswith("Gone Ltd")
+    assert cells[1:4] == ["0", "0", "0"]  # users, cloud users, SAT users: all returned
+    assert "Offboarded" in cells[5]
+
+
+@pytest.mark.parametrize(
+    ("tier", "with_cloud_license"),
+    [
+        (ServiceTier.COMPLETE, True),
+        (ServiceTier.CORE, True),
+        (ServiceTier.CORE, False),
+        (ServiceTier.CLOUD, True),
+    ],
+)
+def test_the_page_and_the_export_list_the_same_columns(
+    partner_client, partner, tier, with_cloud_license
+):
+    """One table declares both: the export has the page's columns, then its own three."""
+    license = VolumeLicenseFactory(partner=partner, tier=tier, seat_commitment=100)
+    if with_cloud_license and tier != ServiceTier.CLOUD:
+        VolumeLicenseFactory(partner=partner, tier=ServiceTier.CLOUD, seat_commitment=100)
+    make_customer(license=license, tier_users=5)
+    page = partner_client.get(reverse("licenses:license_detail", kwargs={"pk": license.pk}))
+    head = page.text[page.text.index("<thead") : page.text.index("</thead>")]
+    shown = [
+        html.unescape(re.sub(r"<[^>]+>|\s+", " ", th).strip())
+        for th in re.findall(r"<th [^>]*>(.*?)</th>", head, re.S)
+    ]
+    assert shown[-1] == "Actions"
+    export = partner_client.get(reverse("licenses:license_export", kwargs={"pk": license.pk}))
+    ws = load_workbook(io.BytesIO(b"".join(export.streaming_content))).active
+    exported = [cell.value for cell in ws[4] if cell.value]
+    assert exported == [
+        *shown[:-1],
+        "Offboarded",
+        "Web Site",
+        "MDR Portal Administrator Email",
+    ]

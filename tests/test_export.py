@@ -157,7 +157,8 @@ def test_export_honours_search_filter_and_sort(partner_client, complete_license,
     ]
     gone = data_rows(ws)[2]
     assert gone[5] == "Offboarded" and isinstance(gone[7], dt.datetime)
-    assert totals_row(ws)[1] == 207
+    assert gone[1] == 0  # its 7 users went back to the pool
+    assert totals_row(ws)[1] == 200
 
     _, ws = download(partner_client, complete_license, q="dental")
     assert [r[0] for r in data_rows(ws)] == ["Maple Leaf Dental Group"]
@@ -298,3 +299,65 @@ def test_workbook_memory_does_not_grow_with_rows():
     large, written_large = _peak_bytes(3_000)
     assert (written_small, written_large) == (300, 3_000)
     assert large < small * 1.5, (small, large)
+
+
+def test_offboarded_customers_hold_nothing_and_totals_equal_what_is_allocated(
+    partner_client, complete_license, cloud_license
+):
+    """Under "All statuses" offboarded customers show 0 users: their seats went back to the pool."""
+    make_customer(license=complete_license, legal_name="Kept Co", tier_users=100, sat_users=40)
+    for n in range(3):
+        gone = make_customer(
+            license=complete_license,
+            legal_name=f"Gone {n}",
+            tier_users=50,
+            cloud_users=5,
+            sat_users=10,
+        )
+        customer_offboard(customer=gone)
+    complete_license.refresh_from_db()
+    cloud_license.refresh_from_db()
+    assert (complete_license.allocated, cloud_license.allocated) == (100, 0)
+
+    _, ws = download(partner_client, complete_license, status="")
+    rows = {r[0]: r for r in data_rows(ws)}
+    assert len(rows) == 4
+    for n in range(3):
+        gone = rows[f"Gone {n}"]
+        assert gone[1:4] == (0, 0, 0) and gone[5] == "Offboarded"
+    # The totals are what the dashboard says is allocated.
+    assert totals_row(ws)[1:4] == (complete_license.allocated, cloud_license.allocated, 40)
+
+    _, ws = download(partner_client, cloud_license, status="")
+    assert totals_row(ws)[1] == cloud_license.allocated == 0
+
+
+def test_an_invalid_filter_exports_a_sheet_that_says_so(partner_client, complete_license):
+    bulk_customers(complete_license, 63)
+    _, ws = download(partner_client, complete_license, status="zzz")
+    assert "the filter is not valid" in ws["A2"].value
+    assert "“zzz” is not a status" in ws["A2"].value
+    assert data_rows(ws) == []
+    assert "Total (0 customers)" not in totals_row(ws)
+
+
+def test_sheets_name_their_font_fit_their_headers_and_print_landscape_on_one_page_width(
+    partner_client, complete_license, customers
+):
+    """What LibreOffice needs: a named font, columns as wide as their headers, a page setup."""
+    response = partner_client.get(export_url(complete_license), {"status": ""})
+    book = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    for ws in book.worksheets:
+        styled = [c for row in ws.iter_rows() for c in row if c.has_style and c.value is not None]
+        assert styled, ws.title
+        # Without a name LibreOffice falls back to another font and clips "MDR Cloud Users".
+        assert {c.font.name for c in styled} == {"Calibri"}, ws.title
+        for cell in ws[HEADER_ROW]:
+            if cell.value:
+                width = ws.column_dimensions[cell.column_letter].width
+                # Bold text a little wider than the character count, plus the filter button.
+                assert width >= len(cell.value) * 1.2 + 3, (ws.title, cell.value, width)
+        assert ws.page_setup.orientation == "landscape"
+        assert ws.sheet_properties.pageSetUpPr.fitToPage is True
+        assert (ws.page_setup.fitToWidth, ws.page_setup.fitToHeight) == (1, 0)
+        assert ws.print_title_rows == f"${HEADER_ROW}:${HEADER_ROW}"  # the header on every page

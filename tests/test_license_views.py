@@ -362,7 +362,7 @@ def sortable(partner, complete_license, cloud_license):
         legal_name="Charlie Inc",
         tier_users=20,
         cloud_users=2,
-        sat_users=0,
+        sat_users=3,
         sub_partner=beacon,
     )
     now = timezone.now()
@@ -381,12 +381,13 @@ def sortable(partner, complete_license, cloud_license):
     [
         ("legal_name", "abc"),  # case-insensitive: "alpha" before "Bravo"
         ("-legal_name", "cba"),
+        # b is offboarded: it holds 0 of everything (its seats went back to the pools).
         ("license_users", "bca"),
         ("-license_users", "acb"),
-        ("cloud_users", "acb"),
-        ("-cloud_users", "bca"),
-        ("sat_users", "cab"),
-        ("-sat_users", "bac"),
+        ("cloud_users", "bac"),
+        ("-cloud_users", "cab"),
+        ("sat_users", "bca"),
+        ("-sat_users", "acb"),
         ("sub_partner", "cab"),  # Beacon, Lakeside, then none
         ("status", "acb"),  # active (by name), then offboarded
         ("onboarded_at", "bca"),  # oldest first
@@ -814,3 +815,56 @@ def test_pages_have_no_inline_script_style_or_handlers(
         assert not re.search(r"\sstyle=", text), url
         assert not re.search(r"\son[a-z]+=", text), url
         assert "javascript:" not in text, url
+
+
+def test_an_invalid_filter_says_so_next_to_the_filter_not_that_the_license_is_empty(
+    partner_client, complete_license
+):
+    bulk_customers(complete_license, 63)
+    response = partner_client.get(license_url(complete_license), {"status": "zzz"})
+    assert response.status_code == 200
+    text = response.text
+    assert row_ids(response) == []
+    assert "No customers on this license yet" not in text
+    # The message sits next to the status filter, and the filter says it is invalid.
+    errors = re.search(r'<div id="customer-filter-errors"[^>]*>(.*?)</div>', text, re.S)[1]
+    assert "“zzz” is not a status" in errors
+    select = re.search(r'<select name="status"[^>]*>', text)[0]
+    assert 'aria-invalid="true"' in select and "customer-filter-errors" in select
+    # The table's empty state names the cause, not an empty license.
+    assert "The filter is not valid" in text
+    # A valid filter has no message.
+    valid = partner_client.get(license_url(complete_license), {"status": ""}).text
+    assert "is not a status" not in valid and 'aria-invalid="true"' not in valid
+    # Choosing a status refreshes the table and, out of band, clears the message.
+    fragment = partner_client.get(license_url(complete_license), {"status": ""}, **HTMX).text
+    errors = re.search(r'<div id="customer-filter-errors"[^>]*>', fragment)[0]
+    assert 'hx-swap-oob="true"' in errors and " hidden" in errors
+
+
+def live_region(text: str) -> tuple[str, str]:
+    """The attributes and the text of the search results' live region."""
+    found = re.search(r'<div id="customer-results"([^>]*)>(.*?)</div>', text, re.S)
+    return found[1], found[2].strip()
+
+
+def test_search_and_filter_results_are_announced_politely(
+    partner_client, complete_license, maple, harbour
+):
+    url = license_url(complete_license)
+    # The page holds an empty, polite live region outside the table htmx replaces.
+    attrs, said = live_region(partner_client.get(url).text)
+    assert 'aria-live="polite"' in attrs and said == ""
+    # A search refreshes the table and, out of band, says what it found.
+    typed = {**HTMX, "HTTP_HX_TRIGGER_NAME": "q"}
+    attrs, said = live_region(partner_client.get(url, {"q": "harb"}, **typed).text)
+    assert 'hx-swap-oob="innerHTML"' in attrs and said == "1 customer found"
+    assert live_region(partner_client.get(url, {"q": "e"}, **typed).text)[1] == "2 customers found"
+    assert live_region(partner_client.get(url, {"q": "zzz"}, **typed).text)[1] == (
+        "No customers found"
+    )
+    chosen = {**HTMX, "HTTP_HX_TRIGGER_NAME": "status"}
+    said = live_region(partner_client.get(url, {"status": "offboarded"}, **chosen).text)[1]
+    assert said == "No customers found"
+    # Sorting or paging (a link in the table) keeps the region as it is: nothing new to say.
+    assert 'id="customer-results"' not in partner_client.get(url, {"sort": "status"}, **HTMX).text

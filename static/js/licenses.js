@@ -14,4 +14,13 @@
     var search = form.querySelector("input[name=q]");
     if (search) { window.htmx.trigger(search, "search"); }
   });
+
+  // A filter the server found invalid (an unknown ?status= in the URL) stops being marked so once
+  // a value is picked from the list; the message beside it goes with the table's refresh.
+  document.addEventListener("change", function (event) {
+    var field = event.target;
+    if (!field.form || field.form.id !== "customer-filter") { return; }
+    field.classList.remove("is-invalid");
+    field.removeAttribute("aria-invalid");
+  });
 })();

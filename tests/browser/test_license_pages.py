@@ -60,6 +60,8 @@ def test_license_tab_dashboard_search_and_sort(page, demo_data, login, shot, err
     expect(rows(page).first).to_contain_text("Harbourfront Logistics Inc.")
     expect(page).to_have_url(re.compile(r"q=harbour"))
     assert page.evaluate("window.lmpSamePage") is True
+    # Announced to screen readers by the polite live region beside the table.
+    expect(page.locator("#customer-results[aria-live=polite]")).to_have_text("1 customer found")
     shot("search")
 
     page.get_by_label("Search customers").fill("")
@@ -177,4 +179,22 @@ def test_offboard_then_export(complete_page, shot, errors, tmp_path):
     ]
     maple = next(ws.iter_rows(min_row=6, max_row=6, values_only=True))
     assert maple[1:4] == (100, 0, 60)
+    assert errors == []
+
+
+def test_an_invalid_filter_says_so_beside_the_filter(complete_page, shot, errors):
+    page = complete_page
+    page.goto(page.url + "?status=zzz")
+    message = page.locator("#customer-filter-errors")
+    expect(message).to_contain_text("“zzz” is not a status")
+    expect(page.get_by_label("Status")).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#customer-table")).to_contain_text("The filter is not valid")
+    expect(page.locator("#customer-table")).not_to_contain_text("No customers on this license")
+    shot("invalid-filter")
+    # Picking a status from the list refreshes the table and clears the message.
+    page.get_by_label("Status").select_option("active")
+    expect(rows(page)).to_have_count(2)
+    expect(message).to_be_hidden()
+    expect(page.get_by_label("Status")).not_to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#customer-results")).to_have_text("2 customers found")
     assert errors == []
