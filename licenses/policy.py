@@ -159,7 +159,8 @@ def counts_check(
     return tier_users, cloud_users, sat_users
 
 
-def _users(n: int, tier: str) -> str:
+def users_phrase(n: int, tier: str) -> str:
+    """e.g. "100 MDR Complete users"."""
     return f"{n:,} {tier_name(tier)} user{'' if n == 1 else 's'}"
 
 
@@ -176,14 +177,14 @@ def available_message(*, tier: str, unallocated: int, held: int = 0) -> str:
         if available <= 0:
             return f"No {name} users are available."
         verb = "is" if available == 1 else "are"
-        return f"Only {_users(available, tier)} {verb} available."
+        return f"Only {users_phrase(available, tier)} {verb} available."
     if unallocated == 0:
         return (
             f"No {name} users are unallocated: this customer can have at most the "
             f"{held:,} it holds."
         )
     return (
-        f"Only {_users(available, tier)} are available to this customer "
+        f"Only {users_phrase(available, tier)} are available to this customer "
         f"({unallocated:,} unallocated plus the {held:,} it holds)."
     )
 

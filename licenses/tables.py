@@ -15,7 +15,8 @@ from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django_tables2.columns import BoundColumn
 
-from licenses.choices import SAT_USERS_LABEL, CustomerStatus, ServiceTier
+from licenses import policy
+from licenses.choices import CustomerStatus, ServiceTier
 from licenses.models import AllocationEvent, CustomerAccount, VolumeLicense
 
 PER_PAGE = 50
@@ -115,7 +116,6 @@ def _e(value: object) -> str:
 
 # The columns whose presence depends on the license's tier (see CustomerAccountTable.tier_columns).
 TIER_COLUMNS = ("license_users", "cloud_users", "sat_users", "primary_license")
-CLOUD_USERS_LABEL = f"{ServiceTier.CLOUD.label} Users"
 
 
 @dataclass(frozen=True)
@@ -141,8 +141,8 @@ class CustomerAccountTable(_PagedTable):
     legal_name = CustomerColumn("Legal name", order_by=("name_key", "pk"), width=36)
     # Headers of the counts and which of them a license has: tier_columns().
     license_users = CustomerColumn("Users", kind="int", width=18)
-    cloud_users = CustomerColumn(CLOUD_USERS_LABEL, kind="int", width=18)
-    sat_users = CustomerColumn(SAT_USERS_LABEL, kind="int", width=20)
+    cloud_users = CustomerColumn(policy.CLOUD_COUNT.label, kind="int", width=18)
+    sat_users = CustomerColumn(policy.SAT_COUNT.label, kind="int", width=20)
     primary_license = CustomerColumn(
         "Customer's tier",
         accessor="license__tier",
@@ -206,21 +206,19 @@ class CustomerAccountTable(_PagedTable):
     def tier_columns(license: VolumeLicense, *, show_cloud: bool) -> dict[str, str]:
         """The tier-dependent columns this license's list has, with their headers.
 
-        The one place the list decides which counts a tier has and what they are called (for
-        licenses.policy to answer once it exists). ``show_cloud``: the license's owner has an
-        MDR Cloud license, which its customers' separate cloud users are drawn from.
+        The counts a customer of the tier has, and their labels, are the seat policy's
+        (``policy.count_fields``); on this list the tier's own users are the "users of this
+        license" column. ``show_cloud``: the license's owner has an MDR Cloud license, which its
+        customers' separate cloud users are drawn from.
         """
-        # e.g. "MDR Complete Users": the label partners know this license's seats by.
-        columns = {"license_users": license.users_label}
         if license.tier == ServiceTier.CLOUD:
             # The Cloud pool serves customers of every tier: the tier tells them apart.
-            columns["primary_license"] = "Customer's tier"
-            return columns
-        if show_cloud:
-            columns["cloud_users"] = CLOUD_USERS_LABEL
-        if license.tier == ServiceTier.COMPLETE:
-            columns["sat_users"] = SAT_USERS_LABEL
-        return columns
+            return {"license_users": license.users_label, "primary_license": "Customer's tier"}
+        column_of = {policy.TIER_USERS: "license_users"}
+        return {
+            column_of.get(count.field, count.field): count.label
+            for count in policy.count_fields(tier=license.tier, has_cloud=show_cloud)
+        }
 
     def export_columns(self) -> list[BoundColumn]:
         """The export's columns in order: every column of this list but the page's own."""

@@ -14,10 +14,8 @@ from django_tables2 import SingleTableMixin
 from licenses import policy, services
 from licenses.choices import (
     LEGAL_NAME_LABEL,
-    SAT_USERS_LABEL,
     SEAT_COMMITMENT_LABEL,
     CustomerStatus,
-    ServiceTier,
 )
 from licenses.exports import XLSX_CONTENT_TYPE, customers_export
 from licenses.filters import AllocationEventFilterSet, CustomerAccountFilterSet
@@ -49,15 +47,13 @@ def new_customer_url(license: VolumeLicense) -> str:
 
 def seats_phrase(seats: int, license: VolumeLicense) -> str:
     """e.g. "100 MDR Complete users"."""
-    return f"{seats:,} {license.get_tier_display()} user{'' if seats == 1 else 's'}"
+    return policy.users_phrase(seats, license.tier)
 
 
 def seat_figures(license: VolumeLicense) -> list[str]:
     """What a customer holds of ``license``, as history names it: its users (and SAT users)."""
-    figures = [license.users_label]
-    if license.tier == ServiceTier.COMPLETE:
-        figures.append(SAT_USERS_LABEL)
-    return figures
+    # The pool's own counts: a customer's MDR Cloud users are the Cloud pool's figure.
+    return [count.label for count in policy.count_fields(tier=license.tier, has_cloud=False)]
 
 
 def license_page_url(license: VolumeLicense) -> str:
