@@ -41,7 +41,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from licenses.choices import AllocationEventSource, CustomerStatus, ServiceTier
-from licenses.models import AllocationEvent, CustomerAccount, Partner, VolumeLicense
+from licenses.models import AllocationEvent, CustomerAccount, VolumeLicense
+from lmp.partners.models import Partner
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CHUNK_SIZE = 2000

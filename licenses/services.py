@@ -48,11 +48,11 @@ from licenses.choices import (
 from licenses.models import (
     AllocationEvent,
     CustomerAccount,
-    Partner,
     SeatAllocation,
     VolumeLicense,
 )
 from licenses.selectors import cloud_license_for
+from lmp.partners.models import Partner
 
 # PostgreSQL's integer column tops out here; larger numbers are refused with a message, not a 500.
 MAX_SEATS = 2_147_483_647

@@ -15,7 +15,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from licenses.choices import CustomerStatus, DeploymentSolution, HostingRegion, ServiceTier
-from licenses.models import CustomerAccount, Partner, VolumeLicense
+from licenses.models import CustomerAccount, VolumeLicense
+from lmp.partners.models import Partner
 from onboarding.choices import IncidentAnswer, ShipTo
 from shipping.choices import ApplianceRole, Country
 from shipping.models import Address, Appliance

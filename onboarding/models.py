@@ -25,7 +25,7 @@ class OnboardingRequest(models.Model):
         help_text="Made when the wizard starts; submitting the same wizard again finds this order.",
     )
     partner = models.ForeignKey(
-        "licenses.Partner",
+        "partners.Partner",
         on_delete=models.PROTECT,
         related_name="onboarding_requests",
         help_text="The partner that submitted the order.",
@@ -50,7 +50,7 @@ class OnboardingRequest(models.Model):
     legal_name = models.CharField("Customer Legal Name", max_length=200)
     website = models.URLField("Web Site", max_length=300, blank=True)
     sub_partner = models.ForeignKey(
-        "licenses.Partner",
+        "partners.Partner",
         on_delete=models.PROTECT,
         null=True,
         blank=True,

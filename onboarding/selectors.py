@@ -7,7 +7,7 @@ import uuid
 from django.db.models import Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
-from licenses.models import Partner
+from lmp.partners.models import Partner
 from onboarding.models import OnboardingRequest
 from shipping.models import Shipment
 

@@ -12,8 +12,9 @@ from django.db import IntegrityError, transaction
 
 from licenses import services as license_services
 from licenses.choices import DeploymentSolution, HostingRegion, ServiceTier
-from licenses.models import Partner, VolumeLicense
+from licenses.models import VolumeLicense
 from licenses.selectors import cloud_license_for
+from lmp.partners.models import Partner
 from onboarding.choices import IncidentAnswer, ShipTo
 from onboarding.emails import onboarding_email_send
 from onboarding.models import OnboardingRequest

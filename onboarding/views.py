@@ -17,7 +17,6 @@ from formtools.wizard.forms import ManagementForm
 from formtools.wizard.views import SessionWizardView, normalize_name
 
 from licenses.choices import DeploymentSolution, ServiceTier
-from licenses.mixins import PartnerMixin
 from licenses.models import VolumeLicense
 from licenses.selectors import (
     cloud_license_for,
@@ -25,6 +24,7 @@ from licenses.selectors import (
     license_get,
     license_list,
 )
+from lmp.partners.mixins import PartnerMixin
 from onboarding.choices import IncidentAnswer, ShipTo
 from onboarding.forms import (
     CustomerDetailsForm,

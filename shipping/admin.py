@@ -1,4 +1,5 @@
-"""Admin for vendor staff: addresses, the appliance catalogue and shipments (with fulfilment)."""
+"""Admin for vendor staff: addresses (and each partner's default), the appliance catalogue and
+shipments (with fulfilment)."""
 
 from __future__ import annotations
 
@@ -11,13 +12,31 @@ from shipping.models import Address, Appliance, Shipment
 
 @admin.register(Address)
 class AddressAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "partner", "label", "recipient", "country"]
-    list_filter = ["country"]
+    """A partner's default shipping address is chosen here: tick "Default address" or use the
+    action; the partner's previous default stops being it."""
+
+    list_display = ["__str__", "partner", "label", "recipient", "country", "is_default"]
+    list_filter = ["is_default", "country"]
+    list_select_related = ["partner"]
     search_fields = ["partner__name", "recipient", "line1", "city", "postal_code"]
     autocomplete_fields = ["partner"]
+    actions = ["make_default"]
 
     def save_model(self, request, obj, form, change):
         services.address_save(address=obj, actor=request.user)
+
+    @admin.action(description="Make the selected address its partner's default")
+    def make_default(self, request, queryset):
+        addresses = list(queryset.select_related("partner")[:2])
+        if len(addresses) != 1:
+            self.message_user(request, "Choose exactly one address.", messages.ERROR)
+            return
+        address = services.address_default_set(address=addresses[0], actor=request.user)
+        self.message_user(
+            request,
+            f"{address} is now the default address of {address.partner}.",
+            messages.SUCCESS,
+        )
 
 
 @admin.register(Appliance)

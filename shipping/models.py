@@ -22,7 +22,7 @@ class Address(models.Model):
     """A postal address a partner ships appliances to."""
 
     partner = models.ForeignKey(
-        "licenses.Partner", on_delete=models.CASCADE, related_name="addresses"
+        "partners.Partner", on_delete=models.CASCADE, related_name="addresses"
     )
     label = models.CharField(max_length=100, blank=True, help_text="e.g. Head office")
     recipient = models.CharField("Recipient name", max_length=200)
@@ -34,10 +34,25 @@ class Address(models.Model):
     postal_code = models.CharField(max_length=20)
     country = models.CharField(max_length=2, choices=Country.choices, default=Country.CANADA)
     phone = models.CharField(max_length=40, blank=True)
+    # The address belongs to the partner and says it is the default (not the partner pointing at
+    # an address), so partners know nothing of shipping; the constraint allows one per partner.
+    is_default = models.BooleanField(
+        "Default address",
+        default=False,
+        help_text="Where appliances ship unless an onboarding order names another address.",
+    )
 
     class Meta:
         verbose_name_plural = "addresses"
         ordering = ["partner_id", "label", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["partner"],
+                condition=Q(is_default=True),
+                name="address_one_default_per_partner",
+                violation_error_message="This partner already has a default address.",
+            ),
+        ]
 
     def __str__(self) -> str:
         parts = [self.line1, self.city, self.region, self.postal_code, self.get_country_display()]

@@ -14,7 +14,7 @@ from shipping.choices import ApplianceRole, FormFactor, ShipmentStatus, SiteSize
 from shipping.models import Address, Appliance, Shipment
 
 if TYPE_CHECKING:
-    from licenses.models import Partner
+    from lmp.partners.models import Partner
     from onboarding.models import OnboardingRequest
 
 # The fields an address form collects (the partner comes from the signed-in user).
@@ -94,11 +94,39 @@ def appliance_save(*, appliance: Appliance, actor=None) -> Appliance:
     return appliance
 
 
+def _defaults_clear(*, partner_id: int, keep: int | None) -> None:
+    """Unmark the partner's default address (other than ``keep``), so another can take its place.
+
+    The UPDATE locks that row, so two concurrent changes queue; the partial unique index settles
+    the race the lock cannot see (two first defaults at once).
+    """
+    others = Address.objects.filter(partner_id=partner_id, is_default=True)
+    if keep is not None:
+        others = others.exclude(pk=keep)
+    others.update(is_default=False)
+
+
 @transaction.atomic
 def address_save(*, address: Address, actor=None) -> Address:
-    """Create or change one address; the postal code is checked against its country."""
+    """Create or change one address; the postal code is checked against its country.
+
+    Saving it as the default takes that role from the partner's previous default address.
+    """
+    if address.is_default and address.partner_id is not None:
+        _defaults_clear(partner_id=address.partner_id, keep=address.pk)
     address.full_clean()
     address.save()
+    return address
+
+
+@transaction.atomic
+def address_default_set(*, address: Address, actor=None) -> Address:
+    """Make ``address`` its partner's default shipping address (the previous one stops being it)."""
+    _defaults_clear(partner_id=address.partner_id, keep=address.pk)
+    if not address.is_default:
+        address.is_default = True
+        address.full_clean()
+        address.save(update_fields=["is_default"])
     return address
 
 

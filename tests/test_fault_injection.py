@@ -90,8 +90,7 @@ def assert_error_page(response) -> None:
 @pytest.fixture
 def sensors_wizard(browser, partner, complete_license, cloud_license):
     """The wizard on its review step: 30 + 5 cloud users, a primary and two extra sensors."""
-    partner.default_address = AddressFactory(partner=partner)
-    partner.save()
+    AddressFactory(partner=partner, is_default=True)
     primary, extra = ApplianceFactory(name="NS-300 Rack"), ApplianceFactory(name="NS-30 Branch")
     wizard = Wizard(browser, complete_license)
     wizard.start()

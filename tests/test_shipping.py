@@ -86,9 +86,7 @@ def test_demo_seeder_loads_the_catalogue(db):
 
 @pytest.fixture
 def order(partner, complete_license):
-    address = AddressFactory(partner=partner)
-    partner.default_address = address
-    partner.save(update_fields=["default_address"])
+    AddressFactory(partner=partner, is_default=True)
     rack = ApplianceFactory(name="NS-1000 Rack Sensor")
     desktop = ApplianceFactory(name="NS-100 Desktop Sensor")
     return submit_order(license=complete_license, appliances=sensor_orders(rack, desktop)).request
