@@ -8,8 +8,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from lmp.partners.models import Partner
-from onboarding.models import OnboardingRequest
-from shipping.models import Shipment
+from onboarding.models import OnboardingRequest, Shipment
 
 
 def onboarding_request_list(*, partner: Partner) -> QuerySet[OnboardingRequest]:

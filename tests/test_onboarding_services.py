@@ -12,12 +12,12 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 
 from licenses.models import CustomerAccount, SeatAllocation, VolumeLicense
+from onboarding import services as onboarding_services
 from onboarding.choices import FulfilmentStatus
-from onboarding.models import OnboardingRequest
+from onboarding.models import OnboardingRequest, Shipment
 from onboarding.services import ApplianceOrder
-from shipping import services as shipping_services
 from shipping.choices import ApplianceRole
-from shipping.models import Address, Shipment
+from shipping.models import Address
 from tests.factories import (
     PartnerFactory,
     UserFactory,
@@ -194,7 +194,7 @@ def test_failure_after_the_customer_row_rolls_everything_back_and_sends_nothing(
     with (
         django_capture_on_commit_callbacks(execute=True) as callbacks,
         mock.patch.object(
-            shipping_services, "shipments_create", side_effect=RuntimeError("disk full")
+            onboarding_services, "shipments_create", side_effect=RuntimeError("disk full")
         ) as failing,
         pytest.raises(RuntimeError),
     ):

@@ -9,10 +9,12 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from onboarding import services as onboarding_services
 from onboarding.choices import FulfilmentStatus
+from onboarding.models import Shipment
 from shipping import services
 from shipping.choices import ShipmentStatus
-from shipping.models import Address, Appliance, Shipment
+from shipping.models import Address, Appliance
 from shipping.validators import postal_code_clean
 from tests.factories import AddressFactory
 from tests.factories_onboarding import ApplianceFactory, sensor_orders, submit_order
@@ -95,38 +97,46 @@ def order(partner, complete_license):
 def test_shipment_moves_pending_shipped_delivered(order):
     shipment = order.shipments.get(role="primary")
     with pytest.raises(ValidationError) as exc:
-        services.shipment_mark_shipped(shipment=shipment)
+        onboarding_services.shipment_mark_shipped(shipment=shipment)
     assert "needs a carrier and a tracking number" in exc.value.messages[0]
     with pytest.raises(ValidationError):
-        services.shipment_mark_delivered(shipment=shipment)
+        onboarding_services.shipment_mark_delivered(shipment=shipment)
 
-    services.shipment_tracking_set(shipment=shipment, carrier="ups", tracking_number=" 1Z999  AA1 ")
-    shipped = services.shipment_mark_shipped(shipment=shipment)
+    onboarding_services.shipment_tracking_set(
+        shipment=shipment, carrier="ups", tracking_number=" 1Z999  AA1 "
+    )
+    shipped = onboarding_services.shipment_mark_shipped(shipment=shipment)
     assert shipped.status == ShipmentStatus.SHIPPED and shipped.shipped_at is not None
     assert shipped.tracking_number == "1Z999 AA1"
     assert order.fulfilment_status == FulfilmentStatus.AWAITING_SHIPMENT  # the other one waits
     with pytest.raises(ValidationError) as exc:
-        services.shipment_mark_shipped(shipment=shipment)
+        onboarding_services.shipment_mark_shipped(shipment=shipment)
     assert "already shipped" in exc.value.messages[0]
 
     other = order.shipments.get(role="additional")
-    services.shipment_tracking_set(shipment=other, carrier="fedex", tracking_number="7712")
-    services.shipment_mark_shipped(shipment=other)
+    onboarding_services.shipment_tracking_set(
+        shipment=other, carrier="fedex", tracking_number="7712"
+    )
+    onboarding_services.shipment_mark_shipped(shipment=other)
     assert order.fulfilment_status == FulfilmentStatus.IN_TRANSIT
-    services.shipment_mark_delivered(shipment=shipment)
-    services.shipment_mark_delivered(shipment=other)
+    onboarding_services.shipment_mark_delivered(shipment=shipment)
+    onboarding_services.shipment_mark_delivered(shipment=other)
     assert order.fulfilment_status == FulfilmentStatus.COMPLETE
     with pytest.raises(ValidationError) as exc:
-        services.shipment_mark_delivered(shipment=other)
+        onboarding_services.shipment_mark_delivered(shipment=other)
     assert "already delivered" in exc.value.messages[0]
 
 
 def test_tracking_cannot_be_removed_from_a_shipped_shipment(order):
     shipment = order.shipments.get(role="primary")
-    services.shipment_tracking_set(shipment=shipment, carrier="ups", tracking_number="1Z1")
-    services.shipment_mark_shipped(shipment=shipment)
+    onboarding_services.shipment_tracking_set(
+        shipment=shipment, carrier="ups", tracking_number="1Z1"
+    )
+    onboarding_services.shipment_mark_shipped(shipment=shipment)
     with pytest.raises(ValidationError):
-        services.shipment_tracking_set(shipment=shipment, carrier="ups", tracking_number="")
+        onboarding_services.shipment_tracking_set(
+            shipment=shipment, carrier="ups", tracking_number=""
+        )
     shipment.refresh_from_db()
     assert shipment.tracking_number == "1Z1"
 
@@ -161,8 +171,10 @@ def staff_client(client, staff_user):
 def test_admin_marks_shipments_shipped_and_delivered_through_the_services(staff_client, order):
     primary = order.shipments.get(role="primary")
     additional = order.shipments.get(role="additional")
-    services.shipment_tracking_set(shipment=primary, carrier="purolator", tracking_number="P1")
-    url = reverse("admin:shipping_shipment_changelist")
+    onboarding_services.shipment_tracking_set(
+        shipment=primary, carrier="purolator", tracking_number="P1"
+    )
+    url = reverse("admin:onboarding_shipment_changelist")
     response = staff_client.post(
         url,
         {"action": "mark_shipped", "_selected_action": [primary.pk, additional.pk]},
@@ -187,7 +199,7 @@ def test_admin_marks_shipments_shipped_and_delivered_through_the_services(staff_
 
 def test_admin_edits_tracking_through_the_service(staff_client, order):
     shipment = order.shipments.get(role="primary")
-    url = reverse("admin:shipping_shipment_change", args=[shipment.pk])
+    url = reverse("admin:onboarding_shipment_change", args=[shipment.pk])
     assert staff_client.get(url).status_code == 200
     response = staff_client.post(url, {"carrier": "dhl", "tracking_number": "  JD0146  "})
     assert response.status_code == 302
@@ -202,7 +214,7 @@ def test_admin_pages_for_orders_catalogue_and_shipments_render(staff_client, ord
         reverse("admin:onboarding_onboardingrequest_change", args=[order.pk]),
         reverse("admin:shipping_appliance_changelist"),
         reverse("admin:shipping_appliance_add"),
-        reverse("admin:shipping_shipment_changelist"),
+        reverse("admin:onboarding_shipment_changelist"),
         reverse("admin:shipping_address_changelist"),
     ):
         response = staff_client.get(url)
@@ -231,6 +243,6 @@ def test_admin_appliance_form_saves_through_the_service(staff_client, db):
 
 
 def test_partners_cannot_reach_the_admin(partner_client, order):
-    response = partner_client.get(reverse("admin:shipping_shipment_changelist"))
+    response = partner_client.get(reverse("admin:onboarding_shipment_changelist"))
     assert response.status_code == 302
     assert "/admin/login/" in response.url
