@@ -12,11 +12,11 @@ from django.utils import timezone
 from onboarding import services as onboarding_services
 from onboarding.choices import FulfilmentStatus
 from onboarding.models import Shipment
-from shipping import services
+from shipping import selectors, services
 from shipping.choices import ShipmentStatus
 from shipping.models import Address, Appliance
 from shipping.validators import postal_code_clean
-from tests.factories import AddressFactory
+from tests.factories import AddressFactory, PartnerFactory
 from tests.factories_onboarding import ApplianceFactory, sensor_orders, submit_order
 
 
@@ -65,6 +65,53 @@ def test_address_full_clean_checks_the_postal_code_against_the_country(partner):
     address.country = "CA"
     services.address_save(address=address)
     assert Address.objects.get().postal_code == "K1P 1J9"
+
+
+def test_a_partner_has_at_most_one_default_address(partner, other_partner):
+    AddressFactory(partner=partner, is_default=True)
+    AddressFactory(partner=other_partner, is_default=True)  # another partner's is its own
+    AddressFactory(partner=partner)  # any number of others
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Address.objects.create(
+            partner=partner, recipient="Sam", line1="2 King St", city="Ottawa", is_default=True
+        )
+    second = AddressFactory.build(partner=partner, is_default=True)
+    with pytest.raises(ValidationError) as exc:
+        second.full_clean()
+    assert exc.value.messages == ["This partner already has a default address."]
+
+
+def test_setting_a_default_address_takes_it_from_the_previous_one(partner, other_partner):
+    first = AddressFactory(partner=partner, is_default=True)
+    theirs = AddressFactory(partner=other_partner, is_default=True)
+    second = AddressFactory(partner=partner)
+    services.address_default_set(address=second)
+    assert selectors.partner_default_address(partner=partner) == second
+    assert set(Address.objects.filter(is_default=True)) == {second, theirs}
+    # Saving an address as the default (the admin form's checkbox) does the same.
+    first.is_default = True
+    services.address_save(address=first)
+    assert selectors.partner_default_address(partner=partner) == first
+    assert set(Address.objects.filter(is_default=True)) == {first, theirs}
+    assert selectors.partner_default_address(partner=PartnerFactory(name="Bare MSP")) is None
+
+
+def test_admin_action_makes_an_address_the_default(staff_client, partner):
+    first = AddressFactory(partner=partner, is_default=True)
+    second = AddressFactory(partner=partner)
+    url = reverse("admin:shipping_address_changelist")
+    response = staff_client.post(
+        url, {"action": "make_default", "_selected_action": [second.pk]}, follow=True
+    )
+    assert "is now the default address of Northwind MSP" in response.text
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.is_default, second.is_default) == (False, True)
+    response = staff_client.post(
+        url, {"action": "make_default", "_selected_action": [first.pk, second.pk]}, follow=True
+    )
+    assert "Choose exactly one address." in response.text
+    assert Address.objects.get(is_default=True) == second
 
 
 def test_catalogue_seed_is_idempotent_and_keeps_admin_edits(db):
