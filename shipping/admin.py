@@ -2,16 +2,43 @@
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin, messages
 
 from shipping import services
 from shipping.models import Address, Appliance
+from shipping.services import ADDRESS_FIELDS
+
+
+class AddressAdminForm(forms.ModelForm):
+    """The address, and whether it is its partner's default.
+
+    Not the model field itself: the form would check the one-default constraint against the
+    partner's current default before the service could hand the role over.
+    """
+
+    default = forms.BooleanField(
+        label="Default address",
+        required=False,
+        help_text="Where appliances ship unless an onboarding order names another address; "
+        "the partner's previous default stops being it.",
+    )
+
+    class Meta:
+        model = Address
+        fields = ["partner", "label", *ADDRESS_FIELDS]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["default"].initial = self.instance.is_default
 
 
 @admin.register(Address)
 class AddressAdmin(admin.ModelAdmin):
     """A partner's default shipping address is chosen here: tick "Default address" or use the
     action; the partner's previous default stops being it."""
+
+    form = AddressAdminForm
 
     list_display = ["__str__", "partner", "label", "recipient", "country", "is_default"]
     list_filter = ["is_default", "country"]
@@ -21,6 +48,7 @@ class AddressAdmin(admin.ModelAdmin):
     actions = ["make_default"]
 
     def save_model(self, request, obj, form, change):
+        obj.is_default = form.cleaned_data["default"]
         services.address_save(address=obj, actor=request.user)
 
     @admin.action(description="Make the selected address its partner's default")

@@ -114,6 +114,35 @@ def test_admin_action_makes_an_address_the_default(staff_client, partner):
     assert Address.objects.get(is_default=True) == second
 
 
+def test_admin_form_hands_the_default_to_a_new_address(staff_client, partner):
+    first = AddressFactory(partner=partner, is_default=True)
+    url = reverse("admin:shipping_address_add")
+    assert staff_client.get(url).status_code == 200
+    data = {
+        "partner": partner.pk,
+        "label": "Warehouse",
+        "recipient": "Sam Taylor",
+        "line1": "9 Dock Road",
+        "city": "Halifax",
+        "region": "NS",
+        "postal_code": "b3h 1a1",
+        "country": "CA",
+        "default": "on",
+    }
+    response = staff_client.post(url, data)
+    assert response.status_code == 302
+    warehouse = Address.objects.get(label="Warehouse")
+    assert (warehouse.postal_code, warehouse.is_default) == ("B3H 1A1", True)
+    first.refresh_from_db()
+    assert not first.is_default
+    # Unticking it leaves the partner without a default.
+    change = reverse("admin:shipping_address_change", args=[warehouse.pk])
+    assert staff_client.get(change).context["adminform"].form["default"].value() is True
+    data.pop("default")
+    assert staff_client.post(change, data).status_code == 302
+    assert not Address.objects.filter(is_default=True).exists()
+
+
 def test_catalogue_seed_is_idempotent_and_keeps_admin_edits(db):
     assert services.catalogue_seed() == 4
     names = list(Appliance.objects.values_list("name", flat=True))
