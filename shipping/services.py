@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 from django.db import transaction
 
+from lmp.partners.models import Partner
 from shipping.choices import FormFactor, SiteSize
 from shipping.models import Address, Appliance
-
-if TYPE_CHECKING:
-    from lmp.partners.models import Partner
 
 # The fields an address form collects (the partner comes from the signed-in user).
 ADDRESS_FIELDS = [
@@ -84,9 +81,10 @@ def appliance_save(*, appliance: Appliance, actor=None) -> Appliance:
 def _defaults_clear(*, partner_id: int, keep: int | None) -> None:
     """Unmark the partner's default address (other than ``keep``), so another can take its place.
 
-    The UPDATE locks that row, so two concurrent changes queue; the partial unique index settles
-    the race the lock cannot see (two first defaults at once).
+    The partner row is locked first, so two changes of one partner's default queue instead of
+    meeting at the one-default index (even when the partner has no default yet).
     """
+    list(Partner.objects.select_for_update().filter(pk=partner_id).values_list("pk"))
     others = Address.objects.filter(partner_id=partner_id, is_default=True)
     if keep is not None:
         others = others.exclude(pk=keep)
