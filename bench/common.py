@@ -128,7 +128,8 @@ def make_partner_with_license(*, tier: str = "complete", seats: int = 10**9, nam
 
     from django.contrib.auth import get_user_model
 
-    from licenses.models import Membership, Partner, VolumeLicense
+    from licenses.models import VolumeLicense
+    from lmp.partners.models import Membership, Partner
 
     name = name or f"Bench {uuid.uuid4().hex[:8]}"
     partner = Partner.objects.create(name=name)

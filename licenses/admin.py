@@ -13,8 +13,6 @@ from licenses.forms import Holdings, SeatCountsFormMixin
 from licenses.models import (
     AllocationEvent,
     CustomerAccount,
-    Membership,
-    Partner,
     SeatAllocation,
     VolumeLicense,
 )
@@ -36,28 +34,6 @@ class ServiceRefusalMixin:
         except ValidationError as exc:
             self.message_user(request, " ".join(exc.messages), messages.ERROR)
             return HttpResponseRedirect(request.get_full_path())
-
-
-class MembershipInline(admin.TabularInline):
-    model = Membership
-    extra = 0
-    autocomplete_fields = ["user"]
-
-
-@admin.register(Partner)
-class PartnerAdmin(admin.ModelAdmin):
-    list_display = ["name", "default_address", "created_at"]
-    search_fields = ["name"]
-    inlines = [MembershipInline]
-    raw_id_fields = ["default_address"]
-
-
-@admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
-    list_display = ["user", "partner", "role"]
-    list_filter = ["role", "partner"]
-    search_fields = ["user__username", "user__email", "partner__name"]
-    autocomplete_fields = ["user", "partner"]
 
 
 class VolumeLicenseAdminForm(forms.ModelForm):

@@ -18,11 +18,6 @@ class Currency(models.TextChoices):
     USD = "USD", "USD"
 
 
-class PartnerRole(models.TextChoices):
-    ADMINISTRATOR = "administrator", "Administrator"
-    MEMBER = "member", "Member"
-
-
 class CustomerStatus(models.TextChoices):
     ACTIVE = "active", "Active"
     OFFBOARDED = "offboarded", "Offboarded"

@@ -41,8 +41,9 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from licenses.choices import AllocationEventSource
-from licenses.models import AllocationEvent, Partner, VolumeLicense
+from licenses.models import AllocationEvent, VolumeLicense
 from licenses.tables import CustomerAccountTable
+from lmp.partners.models import Partner
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CHUNK_SIZE = 2000

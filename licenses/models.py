@@ -36,47 +36,9 @@ from licenses.choices import (
     CustomerStatus,
     DeploymentSolution,
     HostingRegion,
-    PartnerRole,
     ServiceTier,
 )
-
-
-class Partner(models.Model):
-    """An MSP organisation that buys volume licenses and onboards its own customers."""
-
-    name = models.CharField(max_length=200, unique=True)
-    default_address = models.ForeignKey(
-        "shipping.Address",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        help_text="Where appliances ship unless an onboarding order names another address.",
-    )
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-
-    class Meta:
-        ordering = ["name"]
-
-    def __str__(self) -> str:
-        return self.name
-
-
-class Membership(models.Model):
-    """Links a login to the partner it works for, with its role there."""
-
-    user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="membership"
-    )
-    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="memberships")
-    role = models.CharField(max_length=20, choices=PartnerRole.choices, default=PartnerRole.MEMBER)
-
-    class Meta:
-        ordering = ["partner__name", "user__username"]
-
-    def __str__(self) -> str:
-        return f"{self.user} @ {self.partner} ({self.get_role_display()})"
-
+from lmp.partners.models import Partner
 
 # Columns of VolumeLicense that only the allocation triggers write (migrations 0003 and 0007).
 TRIGGER_COUNTERS = frozenset({"allocated", "holder_count"})

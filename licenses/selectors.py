@@ -23,29 +23,13 @@ from licenses.choices import ServiceTier
 from licenses.models import (
     AllocationEvent,
     CustomerAccount,
-    Membership,
-    Partner,
     SeatAllocation,
     VolumeLicense,
 )
+from lmp.partners.models import Partner
 
 # The product's order of the tiers (Core, Complete, Cloud), not the alphabet's.
 TIER_RANK = {tier: rank for rank, tier in enumerate(ServiceTier.values)}
-
-
-def partner_for_user(user) -> Partner | None:
-    """The partner a login works for, or None for vendor staff and unlinked accounts (cached)."""
-    if not getattr(user, "is_authenticated", False):
-        return None
-    if not hasattr(user, "_lmp_partner"):
-        # The signed-in user comes with its membership and partner (licenses.auth); any other
-        # user object costs two queries here (its membership, then the partner).
-        try:
-            membership = user.membership
-        except Membership.DoesNotExist:
-            membership = None
-        user._lmp_partner = membership.partner if membership else None
-    return user._lmp_partner
 
 
 def _visible_licenses(partner: Partner) -> QuerySet[VolumeLicense]:

@@ -49,7 +49,6 @@ from licenses.choices import (
 from licenses.models import (
     AllocationEvent,
     CustomerAccount,
-    Partner,
     SeatAllocation,
     VolumeLicense,
 )
@@ -63,6 +62,7 @@ from licenses.policy import (
     tier_count,
 )
 from licenses.selectors import cloud_license_for
+from lmp.partners.models import Partner
 
 P = ParamSpec("P")
 R = TypeVar("R")

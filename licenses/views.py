@@ -20,7 +20,7 @@ from licenses.choices import (
 from licenses.exports import XLSX_CONTENT_TYPE, customers_export
 from licenses.filters import AllocationEventFilterSet, CustomerAccountFilterSet
 from licenses.forms import CustomerAccountForm
-from licenses.mixins import CustomerMixin, HtmxPartialMixin, LicenseMixin, PartnerMixin
+from licenses.mixins import CustomerMixin, HtmxPartialMixin, LicenseMixin
 from licenses.models import VolumeLicense
 from licenses.selectors import (
     cloud_license_for,
@@ -35,6 +35,7 @@ from licenses.tables import (
     CountedPaginator,
     CustomerAccountTable,
 )
+from lmp.partners.mixins import PartnerMixin
 
 
 def new_customer_url(license: VolumeLicense) -> str:

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "formtools",
     "axes",
     "csp",
+    "lmp.partners",
     "licenses",
     "shipping",
     "onboarding",
@@ -92,7 +93,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "licenses.context_processors.partner",
+                "lmp.partners.context_processors.partner",
             ],
         },
     },
@@ -131,7 +132,7 @@ if TESTING:
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     # ModelBackend that loads the user's membership and partner with it (one query, not two).
-    "licenses.auth.MembershipBackend",
+    "lmp.partners.auth.MembershipBackend",
 ]
 
 # Login throttling: after 5 failures for one username from one address the pair is locked for

@@ -17,8 +17,9 @@ from django.core.exceptions import ValidationError
 from licenses import policy
 from licenses.choices import DeploymentSolution, HostingRegion
 from licenses.forms import SeatCountsFormMixin
-from licenses.models import Partner, VolumeLicense
+from licenses.models import VolumeLicense
 from licenses.services import legal_name_check
+from lmp.partners.models import Partner
 from onboarding.choices import IncidentAnswer, ShipTo
 from shipping.choices import Country
 from shipping.models import Address, Appliance

@@ -1,15 +1,16 @@
-"""Onboarding requests: the orders partners submit through the Customer Onboarding wizard."""
+"""Onboarding requests (the orders partners submit through the wizard) and their shipments."""
 
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
 from licenses.choices import DeploymentSolution, HostingRegion
 from onboarding.choices import FulfilmentStatus, IncidentAnswer, ShipTo
-from shipping.choices import ShipmentStatus
+from shipping.choices import ApplianceRole, Carrier, ShipmentStatus
 
 
 class OnboardingRequest(models.Model):
@@ -25,7 +26,7 @@ class OnboardingRequest(models.Model):
         help_text="Made when the wizard starts; submitting the same wizard again finds this order.",
     )
     partner = models.ForeignKey(
-        "licenses.Partner",
+        "partners.Partner",
         on_delete=models.PROTECT,
         related_name="onboarding_requests",
         help_text="The partner that submitted the order.",
@@ -50,7 +51,7 @@ class OnboardingRequest(models.Model):
     legal_name = models.CharField("Customer Legal Name", max_length=200)
     website = models.URLField("Web Site", max_length=300, blank=True)
     sub_partner = models.ForeignKey(
-        "licenses.Partner",
+        "partners.Partner",
         on_delete=models.PROTECT,
         null=True,
         blank=True,
@@ -122,3 +123,88 @@ class OnboardingRequest(models.Model):
         if any(status != ShipmentStatus.DELIVERED for status in statuses):
             return FulfilmentStatus.IN_TRANSIT
         return FulfilmentStatus.COMPLETE
+
+
+class Shipment(models.Model):
+    """One appliance of an onboarding order on its way to one address."""
+
+    onboarding_request = models.ForeignKey(
+        OnboardingRequest, on_delete=models.PROTECT, related_name="shipments"
+    )
+    appliance = models.ForeignKey(
+        "shipping.Appliance", on_delete=models.PROTECT, related_name="shipments"
+    )
+    role = models.CharField(max_length=20, choices=ApplianceRole.choices)
+    address = models.ForeignKey(
+        "shipping.Address", on_delete=models.PROTECT, related_name="shipments"
+    )
+    status = models.CharField(
+        max_length=20, choices=ShipmentStatus.choices, default=ShipmentStatus.PENDING
+    )
+    carrier = models.CharField(max_length=20, choices=Carrier.choices, blank=True)
+    tracking_number = models.CharField(max_length=60, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    shipped_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        # Made by the shipping app; moved here (state only) so shipping no longer points at
+        # onboarding. The table kept its name and rows (migrations shipping 0004, onboarding 0003).
+        db_table = "shipping_shipment"
+        ordering = ["onboarding_request_id", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(
+                        status=ShipmentStatus.PENDING,
+                        shipped_at__isnull=True,
+                        delivered_at__isnull=True,
+                    )
+                    | (
+                        Q(
+                            status=ShipmentStatus.SHIPPED,
+                            shipped_at__isnull=False,
+                            delivered_at__isnull=True,
+                        )
+                        & ~Q(carrier="")
+                        & ~Q(tracking_number="")
+                    )
+                    | (
+                        Q(
+                            status=ShipmentStatus.DELIVERED,
+                            shipped_at__isnull=False,
+                            delivered_at__isnull=False,
+                        )
+                        & ~Q(carrier="")
+                        & ~Q(tracking_number="")
+                    )
+                ),
+                name="shipment_status_matches_dates_and_tracking",
+                violation_error_message=(
+                    "A shipped or delivered shipment needs a carrier, a tracking number and its "
+                    "dates."
+                ),
+            ),
+            models.UniqueConstraint(
+                fields=["onboarding_request"],
+                condition=Q(role=ApplianceRole.PRIMARY),
+                name="shipment_one_primary_per_request",
+                violation_error_message="An onboarding request has only one primary appliance.",
+            ),
+        ]
+        indexes = [models.Index(fields=["status"], name="shipment_status")]
+
+    def __str__(self) -> str:
+        return f"{self.appliance} → {self.address.city if self.address_id else '?'}"
+
+    def clean(self) -> None:
+        if self.status != ShipmentStatus.PENDING and not (self.carrier and self.tracking_number):
+            raise ValidationError(
+                "Enter the carrier and the tracking number before marking it shipped."
+            )
+
+    @property
+    def tracking_display(self) -> str:
+        if not self.tracking_number:
+            return ""
+        return f"{self.get_carrier_display()} {self.tracking_number}".strip()

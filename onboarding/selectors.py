@@ -5,9 +5,8 @@ from __future__ import annotations
 from django.db.models import Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
-from licenses.models import Partner
-from onboarding.models import OnboardingRequest
-from shipping.models import Shipment
+from lmp.partners.models import Partner
+from onboarding.models import OnboardingRequest, Shipment
 
 
 def onboarding_request_list(*, partner: Partner) -> QuerySet[OnboardingRequest]:

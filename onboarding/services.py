@@ -1,4 +1,4 @@
-"""Submitting an onboarding order: one call, one transaction."""
+"""Submitting an onboarding order (one call, one transaction) and fulfilling its shipments."""
 
 from __future__ import annotations
 
@@ -9,16 +9,18 @@ from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from licenses import services as license_services
 from licenses.choices import DeploymentSolution, HostingRegion, ServiceTier
-from licenses.models import Partner, VolumeLicense
+from licenses.models import VolumeLicense
 from licenses.selectors import cloud_license_for
+from lmp.partners.models import Partner
 from onboarding.choices import IncidentAnswer, ShipTo
 from onboarding.emails import onboarding_email_send
-from onboarding.models import OnboardingRequest
+from onboarding.models import OnboardingRequest, Shipment
 from shipping import services as shipping_services
-from shipping.choices import ApplianceRole
+from shipping.choices import ApplianceRole, ShipmentStatus
 from shipping.models import Address, Appliance
 from shipping.selectors import partner_default_address
 
@@ -57,6 +59,15 @@ class OnboardingOrder:
     hosting_region: str = ""
     ship_to: str = ""
     appliances: tuple[ApplianceLine, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class ShipmentLine:
+    """One appliance of an order and the (already saved) address it ships to."""
+
+    appliance: Appliance
+    role: str
+    address: Address
 
 
 @dataclass(frozen=True)
@@ -244,14 +255,94 @@ def _submit(*, order: OnboardingOrder, actor, site_url: str) -> Submission:
     )
     request.save()
     addresses = _addresses(partner=partner, ship_to=order.ship_to, orders=order.appliances)
-    shipping_services.shipments_create(
+    shipments_create(
         onboarding_request=request,
         lines=[
-            shipping_services.ShipmentLine(
-                appliance=models_by_id[line.appliance_id], role=line.role, address=address
-            )
+            ShipmentLine(appliance=models_by_id[line.appliance_id], role=line.role, address=address)
             for line, address in zip(order.appliances, addresses, strict=True)
         ],
     )
     transaction.on_commit(partial(onboarding_email_send, request_id=request.pk, site_url=site_url))
     return Submission(request, created=True)
+
+
+def shipments_create(
+    *, onboarding_request: OnboardingRequest, lines: Sequence[ShipmentLine]
+) -> list[Shipment]:
+    """Insert the pending shipments of an order in one query, whatever the number of appliances."""
+    primaries = sum(1 for line in lines if line.role == ApplianceRole.PRIMARY)
+    if lines and primaries != 1:
+        raise ValidationError({"primary_appliance": "Choose exactly one primary appliance."})
+    objs = []
+    for line in lines:
+        shipment = Shipment(
+            onboarding_request=onboarding_request,
+            appliance=line.appliance,
+            role=line.role,
+            address=line.address,
+        )
+        # The foreign keys point at rows fetched or created in this transaction.
+        shipment.full_clean(
+            exclude=["onboarding_request", "appliance", "address"],
+            validate_unique=False,
+            validate_constraints=False,
+        )
+        objs.append(shipment)
+    return Shipment.objects.bulk_create(objs)
+
+
+def _locked(shipment: Shipment) -> Shipment:
+    return Shipment.objects.select_for_update().select_related("appliance").get(pk=shipment.pk)
+
+
+@transaction.atomic
+def shipment_tracking_set(
+    *, shipment: Shipment, carrier: str, tracking_number: str, actor=None
+) -> Shipment:
+    """Record (or correct) the carrier and tracking number vendor staff got for a shipment."""
+    locked = _locked(shipment)
+    locked.carrier = (carrier or "").strip()
+    locked.tracking_number = " ".join((tracking_number or "").split())
+    locked.full_clean(
+        exclude=["onboarding_request", "appliance", "address"], validate_constraints=False
+    )
+    locked.save(update_fields=["carrier", "tracking_number"])
+    shipment.carrier, shipment.tracking_number = locked.carrier, locked.tracking_number
+    return locked
+
+
+@transaction.atomic
+def shipment_mark_shipped(*, shipment: Shipment, actor=None) -> Shipment:
+    """Pending -> shipped; needs the carrier and tracking number first."""
+    locked = _locked(shipment)
+    if locked.status != ShipmentStatus.PENDING:
+        raise ValidationError(
+            f"{locked.appliance} (shipment {locked.pk}) is already "
+            f"{locked.get_status_display().lower()}."
+        )
+    if not (locked.carrier and locked.tracking_number):
+        raise ValidationError(
+            f"{locked.appliance} (shipment {locked.pk}) needs a carrier and a tracking number "
+            "before it can be marked shipped."
+        )
+    locked.status = ShipmentStatus.SHIPPED
+    locked.shipped_at = timezone.now()
+    locked.save(update_fields=["status", "shipped_at"])
+    return locked
+
+
+@transaction.atomic
+def shipment_mark_delivered(*, shipment: Shipment, actor=None) -> Shipment:
+    """Shipped -> delivered."""
+    locked = _locked(shipment)
+    if locked.status != ShipmentStatus.SHIPPED:
+        state = locked.get_status_display().lower()
+        reason = "already delivered" if locked.status == ShipmentStatus.DELIVERED else state
+        raise ValidationError(
+            f"{locked.appliance} (shipment {locked.pk}) is {reason}; only shipped appliances "
+            "can be marked delivered."
+        )
+    locked.status = ShipmentStatus.DELIVERED
+    locked.delivered_at = timezone.now()
+    locked.save(update_fields=["status", "delivered_at"])
+    return locked

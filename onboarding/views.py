@@ -14,7 +14,6 @@ from django.views.generic import DetailView, ListView, TemplateView
 from formtools.wizard.views import NamedUrlSessionWizardView
 
 from licenses.choices import DeploymentSolution, ServiceTier
-from licenses.mixins import PartnerMixin
 from licenses.models import VolumeLicense
 from licenses.selectors import (
     cloud_license_for,
@@ -22,6 +21,7 @@ from licenses.selectors import (
     license_get,
     license_list,
 )
+from lmp.partners.mixins import PartnerMixin
 from onboarding.forms import (
     CustomerDetailsForm,
     DeploymentForm,

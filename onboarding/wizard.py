@@ -20,7 +20,8 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from formtools.wizard.storage.session import SessionStorage
 
 from licenses.choices import DeploymentSolution, HostingRegion
-from licenses.models import Partner, VolumeLicense
+from licenses.models import VolumeLicense
+from lmp.partners.models import Partner
 from onboarding.choices import IncidentAnswer, ShipTo
 from onboarding.services import ApplianceLine, OnboardingOrder
 from shipping.choices import ApplianceRole

@@ -1,23 +1,68 @@
-"""Admin for vendor staff: addresses, the appliance catalogue and shipments (with fulfilment)."""
+"""Admin for vendor staff: addresses (and each partner's default) and the appliance catalogue."""
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
 
 from shipping import services
-from shipping.models import Address, Appliance, Shipment
+from shipping.models import Address, Appliance
+from shipping.services import ADDRESS_FIELDS
+
+
+class AddressAdminForm(forms.ModelForm):
+    """The address, and whether it is its partner's default.
+
+    Not the model field itself: the form would check the one-default constraint against the
+    partner's current default before the service could hand the role over.
+    """
+
+    default = forms.BooleanField(
+        label="Default address",
+        required=False,
+        help_text="Where appliances ship unless an onboarding order names another address; "
+        "the partner's previous default stops being it.",
+    )
+
+    class Meta:
+        model = Address
+        fields = ["partner", "label", *ADDRESS_FIELDS]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["default"].initial = self.instance.is_default
 
 
 @admin.register(Address)
 class AddressAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "partner", "label", "recipient", "country"]
-    list_filter = ["country"]
+    """A partner's default shipping address is chosen here: tick "Default address" or use the
+    action; the partner's previous default stops being it."""
+
+    form = AddressAdminForm
+
+    list_display = ["__str__", "partner", "label", "recipient", "country", "is_default"]
+    list_filter = ["is_default", "country"]
+    list_select_related = ["partner"]
     search_fields = ["partner__name", "recipient", "line1", "city", "postal_code"]
     autocomplete_fields = ["partner"]
+    actions = ["make_default"]
 
     def save_model(self, request, obj, form, change):
+        obj.is_default = form.cleaned_data["default"]
         services.address_save(address=obj, actor=request.user)
+
+    @admin.action(description="Make the selected address its partner's default")
+    def make_default(self, request, queryset):
+        addresses = list(queryset.select_related("partner")[:2])
+        if len(addresses) != 1:
+            self.message_user(request, "Choose exactly one address.", messages.ERROR)
+            return
+        address = services.address_default_set(address=addresses[0], actor=request.user)
+        self.message_user(
+            request,
+            f"{address} is now the default address of {address.partner}.",
+            messages.SUCCESS,
+        )
 
 
 @admin.register(Appliance)
@@ -29,95 +74,3 @@ class ApplianceAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         services.appliance_save(appliance=obj, actor=request.user)
-
-
-@admin.register(Shipment)
-class ShipmentAdmin(admin.ModelAdmin):
-    list_display = [
-        "id",
-        "appliance",
-        "customer_name",
-        "ship_to_city",
-        "status",
-        "carrier",
-        "tracking_number",
-    ]
-    list_display_links = ["id", "appliance"]
-    list_editable = ["carrier", "tracking_number"]
-    list_filter = ["status", "carrier", "role", "appliance"]
-    list_select_related = ["appliance", "address", "onboarding_request"]
-    search_fields = [
-        "tracking_number",
-        "onboarding_request__legal_name",
-        "address__city",
-        "address__postal_code",
-    ]
-    readonly_fields = [
-        "onboarding_request",
-        "appliance",
-        "role",
-        "address",
-        "status",
-        "created_at",
-        "shipped_at",
-        "delivered_at",
-    ]
-    fields = [
-        "onboarding_request",
-        "appliance",
-        "role",
-        "address",
-        "status",
-        "carrier",
-        "tracking_number",
-        "created_at",
-        "shipped_at",
-        "delivered_at",
-    ]
-    actions = ["mark_shipped", "mark_delivered"]
-
-    def has_add_permission(self, request):
-        # Shipments come from submitted onboarding orders only.
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    @admin.display(description="Customer", ordering="onboarding_request__legal_name")
-    def customer_name(self, obj: Shipment) -> str:
-        return obj.onboarding_request.legal_name
-
-    @admin.display(description="Ship to", ordering="address__city")
-    def ship_to_city(self, obj: Shipment) -> str:
-        return f"{obj.address.city}, {obj.address.get_country_display()}"
-
-    def save_model(self, request, obj, form, change):
-        services.shipment_tracking_set(
-            shipment=obj,
-            carrier=obj.carrier,
-            tracking_number=obj.tracking_number,
-            actor=request.user,
-        )
-
-    def _transition(self, request, queryset, service, verb: str) -> None:
-        done, refused = 0, []
-        for shipment in queryset.select_related("appliance"):
-            try:
-                service(shipment=shipment, actor=request.user)
-            except ValidationError as exc:
-                refused.extend(exc.messages)
-            else:
-                done += 1
-        if done:
-            noun = "shipment" if done == 1 else "shipments"
-            self.message_user(request, f"{done} {noun} marked {verb}.", messages.SUCCESS)
-        for message in refused:
-            self.message_user(request, message, messages.ERROR)
-
-    @admin.action(description="Mark selected shipments as shipped")
-    def mark_shipped(self, request, queryset):
-        self._transition(request, queryset, services.shipment_mark_shipped, "shipped")
-
-    @admin.action(description="Mark selected shipments as delivered")
-    def mark_delivered(self, request, queryset):
-        self._transition(request, queryset, services.shipment_mark_delivered, "delivered")

@@ -1,20 +1,11 @@
-"""Shipping addresses, the appliance catalogue and the shipments of onboarding orders."""
+"""Shipping addresses and the appliance catalogue (the shipments of an order are onboarding's)."""
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
 
-from shipping.choices import (
-    ApplianceRole,
-    Carrier,
-    Country,
-    FormFactor,
-    ShipmentStatus,
-    SiteSize,
-)
+from shipping.choices import Country, FormFactor, SiteSize
 from shipping.validators import postal_code_clean
 
 
@@ -22,7 +13,7 @@ class Address(models.Model):
     """A postal address a partner ships appliances to."""
 
     partner = models.ForeignKey(
-        "licenses.Partner", on_delete=models.CASCADE, related_name="addresses"
+        "partners.Partner", on_delete=models.CASCADE, related_name="addresses"
     )
     label = models.CharField(max_length=100, blank=True, help_text="e.g. Head office")
     recipient = models.CharField("Recipient name", max_length=200)
@@ -34,10 +25,25 @@ class Address(models.Model):
     postal_code = models.CharField(max_length=20)
     country = models.CharField(max_length=2, choices=Country.choices, default=Country.CANADA)
     phone = models.CharField(max_length=40, blank=True)
+    # The address belongs to the partner and says it is the default (not the partner pointing at
+    # an address), so partners know nothing of shipping; the constraint allows one per partner.
+    is_default = models.BooleanField(
+        "Default address",
+        default=False,
+        help_text="Where appliances ship unless an onboarding order names another address.",
+    )
 
     class Meta:
         verbose_name_plural = "addresses"
         ordering = ["partner_id", "label", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["partner"],
+                condition=Q(is_default=True),
+                name="address_one_default_per_partner",
+                violation_error_message="This partner already has a default address.",
+            ),
+        ]
 
     def __str__(self) -> str:
         parts = [self.line1, self.city, self.region, self.postal_code, self.get_country_display()]
@@ -84,81 +90,3 @@ class Appliance(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-
-class Shipment(models.Model):
-    """One appliance of an onboarding order on its way to one address."""
-
-    onboarding_request = models.ForeignKey(
-        "onboarding.OnboardingRequest", on_delete=models.PROTECT, related_name="shipments"
-    )
-    appliance = models.ForeignKey(Appliance, on_delete=models.PROTECT, related_name="shipments")
-    role = models.CharField(max_length=20, choices=ApplianceRole.choices)
-    address = models.ForeignKey(Address, on_delete=models.PROTECT, related_name="shipments")
-    status = models.CharField(
-        max_length=20, choices=ShipmentStatus.choices, default=ShipmentStatus.PENDING
-    )
-    carrier = models.CharField(max_length=20, choices=Carrier.choices, blank=True)
-    tracking_number = models.CharField(max_length=60, blank=True)
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-    shipped_at = models.DateTimeField(null=True, blank=True)
-    delivered_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["onboarding_request_id", "id"]
-        constraints = [
-            models.CheckConstraint(
-                condition=(
-                    Q(
-                        status=ShipmentStatus.PENDING,
-                        shipped_at__isnull=True,
-                        delivered_at__isnull=True,
-                    )
-                    | (
-                        Q(
-                            status=ShipmentStatus.SHIPPED,
-                            shipped_at__isnull=False,
-                            delivered_at__isnull=True,
-                        )
-                        & ~Q(carrier="")
-                        & ~Q(tracking_number="")
-                    )
-                    | (
-                        Q(
-                            status=ShipmentStatus.DELIVERED,
-                            shipped_at__isnull=False,
-                            delivered_at__isnull=False,
-                        )
-                        & ~Q(carrier="")
-                        & ~Q(tracking_number="")
-                    )
-                ),
-                name="shipment_status_matches_dates_and_tracking",
-                violation_error_message=(
-                    "A shipped or delivered shipment needs a carrier, a tracking number and its "
-                    "dates."
-                ),
-            ),
-            models.UniqueConstraint(
-                fields=["onboarding_request"],
-                condition=Q(role=ApplianceRole.PRIMARY),
-                name="shipment_one_primary_per_request",
-                violation_error_message="An onboarding request has only one primary appliance.",
-            ),
-        ]
-        indexes = [models.Index(fields=["status"], name="shipment_status")]
-
-    def __str__(self) -> str:
-        return f"{self.appliance} → {self.address.city if self.address_id else '?'}"
-
-    def clean(self) -> None:
-        if self.status != ShipmentStatus.PENDING and not (self.carrier and self.tracking_number):
-            raise ValidationError(
-                "Enter the carrier and the tracking number before marking it shipped."
-            )
-
-    @property
-    def tracking_display(self) -> str:
-        if not self.tracking_number:
-            return ""
-        return f"{self.get_carrier_display()} {self.tracking_number}".strip()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from licenses.models import Partner
+from lmp.partners.models import Partner
 from shipping.models import Address, Appliance
 
 
@@ -14,7 +14,5 @@ def appliance_catalogue() -> QuerySet[Appliance]:
 
 
 def partner_default_address(*, partner: Partner) -> Address | None:
-    """The partner's default shipping address, if it has one."""
-    if partner.default_address_id is None:
-        return None
-    return Address.objects.filter(pk=partner.default_address_id, partner=partner).first()
+    """The partner's default shipping address, if it has one (its partial unique index)."""
+    return Address.objects.filter(partner=partner, is_default=True).order_by().first()

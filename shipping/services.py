@@ -1,21 +1,14 @@
-"""Writes to addresses, the appliance catalogue and shipments."""
+"""Writes to addresses and the appliance catalogue."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 
-from shipping.choices import ApplianceRole, FormFactor, ShipmentStatus, SiteSize
-from shipping.models import Address, Appliance, Shipment
-
-if TYPE_CHECKING:
-    from licenses.models import Partner
-    from onboarding.models import OnboardingRequest
+from lmp.partners.models import Partner
+from shipping.choices import FormFactor, SiteSize
+from shipping.models import Address, Appliance
 
 # The fields an address form collects (the partner comes from the signed-in user).
 ADDRESS_FIELDS = [
@@ -67,15 +60,6 @@ CATALOGUE = [
 ]
 
 
-@dataclass(frozen=True)
-class ShipmentLine:
-    """One appliance of an order and the (already saved) address it ships to."""
-
-    appliance: Appliance
-    role: str
-    address: Address
-
-
 def catalogue_seed() -> int:
     """Add the demo appliance models that are missing (edits made in the admin are kept)."""
     created = 0
@@ -94,11 +78,40 @@ def appliance_save(*, appliance: Appliance, actor=None) -> Appliance:
     return appliance
 
 
+def _defaults_clear(*, partner_id: int, keep: int | None) -> None:
+    """Unmark the partner's default address (other than ``keep``), so another can take its place.
+
+    The partner row is locked first, so two changes of one partner's default queue instead of
+    meeting at the one-default index (even when the partner has no default yet).
+    """
+    list(Partner.objects.select_for_update().filter(pk=partner_id).values_list("pk"))
+    others = Address.objects.filter(partner_id=partner_id, is_default=True)
+    if keep is not None:
+        others = others.exclude(pk=keep)
+    others.update(is_default=False)
+
+
 @transaction.atomic
 def address_save(*, address: Address, actor=None) -> Address:
-    """Create or change one address; the postal code is checked against its country."""
+    """Create or change one address; the postal code is checked against its country.
+
+    Saving it as the default takes that role from the partner's previous default address.
+    """
+    if address.is_default and address.partner_id is not None:
+        _defaults_clear(partner_id=address.partner_id, keep=address.pk)
     address.full_clean()
     address.save()
+    return address
+
+
+@transaction.atomic
+def address_default_set(*, address: Address, actor=None) -> Address:
+    """Make ``address`` its partner's default shipping address (the previous one stops being it)."""
+    _defaults_clear(partner_id=address.partner_id, keep=address.pk)
+    if not address.is_default:
+        address.is_default = True
+        address.full_clean()
+        address.save(update_fields=["is_default"])
     return address
 
 
@@ -111,85 +124,3 @@ def addresses_create(*, partner: Partner, addresses: Sequence[dict]) -> list[Add
         address.full_clean(exclude=["partner"], validate_unique=False, validate_constraints=False)
         objs.append(address)
     return Address.objects.bulk_create(objs)
-
-
-def shipments_create(
-    *, onboarding_request: OnboardingRequest, lines: Sequence[ShipmentLine]
-) -> list[Shipment]:
-    """Insert the pending shipments of an order in one query, whatever the number of appliances."""
-    primaries = sum(1 for line in lines if line.role == ApplianceRole.PRIMARY)
-    if lines and primaries != 1:
-        raise ValidationError({"primary_appliance": "Choose exactly one primary appliance."})
-    objs = []
-    for line in lines:
-        shipment = Shipment(
-            onboarding_request=onboarding_request,
-            appliance=line.appliance,
-            role=line.role,
-            address=line.address,
-        )
-        # The foreign keys point at rows fetched or created in this transaction.
-        shipment.full_clean(
-            exclude=["onboarding_request", "appliance", "address"],
-            validate_unique=False,
-            validate_constraints=False,
-        )
-        objs.append(shipment)
-    return Shipment.objects.bulk_create(objs)
-
-
-def _locked(shipment: Shipment) -> Shipment:
-    return Shipment.objects.select_for_update().select_related("appliance").get(pk=shipment.pk)
-
-
-@transaction.atomic
-def shipment_tracking_set(
-    *, shipment: Shipment, carrier: str, tracking_number: str, actor=None
-) -> Shipment:
-    """Record (or correct) the carrier and tracking number vendor staff got for a shipment."""
-    locked = _locked(shipment)
-    locked.carrier = (carrier or "").strip()
-    locked.tracking_number = " ".join((tracking_number or "").split())
-    locked.full_clean(
-        exclude=["onboarding_request", "appliance", "address"], validate_constraints=False
-    )
-    locked.save(update_fields=["carrier", "tracking_number"])
-    shipment.carrier, shipment.tracking_number = locked.carrier, locked.tracking_number
-    return locked
-
-
-@transaction.atomic
-def shipment_mark_shipped(*, shipment: Shipment, actor=None) -> Shipment:
-    """Pending -> shipped; needs the carrier and tracking number first."""
-    locked = _locked(shipment)
-    if locked.status != ShipmentStatus.PENDING:
-        raise ValidationError(
-            f"{locked.appliance} (shipment {locked.pk}) is already "
-            f"{locked.get_status_display().lower()}."
-        )
-    if not (locked.carrier and locked.tracking_number):
-        raise ValidationError(
-            f"{locked.appliance} (shipment {locked.pk}) needs a carrier and a tracking number "
-            "before it can be marked shipped."
-        )
-    locked.status = ShipmentStatus.SHIPPED
-    locked.shipped_at = timezone.now()
-    locked.save(update_fields=["status", "shipped_at"])
-    return locked
-
-
-@transaction.atomic
-def shipment_mark_delivered(*, shipment: Shipment, actor=None) -> Shipment:
-    """Shipped -> delivered."""
-    locked = _locked(shipment)
-    if locked.status != ShipmentStatus.SHIPPED:
-        state = locked.get_status_display().lower()
-        reason = "already delivered" if locked.status == ShipmentStatus.DELIVERED else state
-        raise ValidationError(
-            f"{locked.appliance} (shipment {locked.pk}) is {reason}; only shipped appliances "
-            "can be marked delivered."
-        )
-    locked.status = ShipmentStatus.DELIVERED
-    locked.delivered_at = timezone.now()
-    locked.save(update_fields=["status", "delivered_at"])
-    return locked

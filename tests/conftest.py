@@ -104,10 +104,7 @@ def other_client(client, other_user):
 @pytest.fixture
 def default_address(partner):
     """The partner's default shipping address (Toronto)."""
-    address = AddressFactory(partner=partner, city="Toronto", postal_code="M5H 3T4")
-    partner.default_address = address
-    partner.save(update_fields=["default_address"])
-    return address
+    return AddressFactory(partner=partner, city="Toronto", postal_code="M5H 3T4", is_default=True)
 
 
 @pytest.fixture

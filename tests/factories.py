@@ -10,8 +10,10 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from licenses import services
-from licenses.choices import Currency, PartnerRole, ServiceTier
-from licenses.models import CustomerAccount, Membership, Partner, VolumeLicense
+from licenses.choices import Currency, ServiceTier
+from licenses.models import CustomerAccount, VolumeLicense
+from lmp.partners.choices import PartnerRole
+from lmp.partners.models import Membership, Partner
 from shipping.models import Address
 
 
@@ -35,6 +37,7 @@ class AddressFactory(factory.django.DjangoModelFactory):
     region = "ON"
     postal_code = "K1P 1J9"
     country = "CA"
+    is_default = False
 
 
 class UserFactory(factory.django.DjangoModelFactory):

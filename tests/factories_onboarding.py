@@ -7,7 +7,8 @@ import uuid
 import factory
 from django.urls import reverse
 
-from licenses.models import Partner, VolumeLicense
+from licenses.models import VolumeLicense
+from lmp.partners.models import Partner
 from onboarding import services as onboarding_services
 from onboarding.models import OnboardingRequest
 from shipping.choices import ApplianceRole, FormFactor, SiteSize

@@ -8,7 +8,8 @@ from django.urls import reverse
 
 from licenses import services
 from licenses.choices import CustomerStatus, ServiceTier
-from licenses.models import CustomerAccount, Membership, Partner, SeatAllocation, VolumeLicense
+from licenses.models import CustomerAccount, SeatAllocation, VolumeLicense
+from lmp.partners.models import Membership, Partner
 from shipping.models import Address
 from tests.factories import AddressFactory, make_customer
 
@@ -55,8 +56,7 @@ def admin_client(client, staff_user):
 @pytest.fixture
 def world(partner, user, complete_license, core_license, cloud_license):
     """A partner with an address, a login, three licenses and active and offboarded customers."""
-    partner.default_address = AddressFactory(partner=partner)
-    partner.save()
+    AddressFactory(partner=partner, is_default=True)
     active = make_customer(
         license=complete_license,
         tier_users=100,

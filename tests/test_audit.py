@@ -391,7 +391,7 @@ def test_onboarding_submit_failing_after_the_customer_records_nothing(
     def broken(**kwargs):
         raise RuntimeError("shipping is down")
 
-    monkeypatch.setattr("onboarding.services.shipping_services.shipments_create", broken)
+    monkeypatch.setattr("onboarding.services.shipments_create", broken)
     with pytest.raises(RuntimeError):
         onboarding_submit(
             order=OnboardingOrder(

@@ -337,8 +337,7 @@ def wizard_setup(partner, complete_license, cloud_license, other_partner):
     complete_license.sub_partners.add(PartnerFactory(name="Echo Sub-Partner"))
     if not CustomerAccount.objects.filter(legal_name="Taken Name Ltd").exists():
         make_customer(license=complete_license, tier_users=1, legal_name="Taken Name Ltd")
-    partner.default_address = AddressFactory(partner=partner)
-    partner.save()
+    AddressFactory(partner=partner, is_default=True)
     primary = ApplianceFactory(name="NS-200 Rack Sensor")
     extra = ApplianceFactory(name="NS-50 Branch Sensor")
     retired = ApplianceFactory(name="NS-10 Retired", active=False)

@@ -20,8 +20,8 @@ from django.urls import reverse
 
 from licenses.choices import CustomerStatus
 from licenses.models import CustomerAccount, SeatAllocation
+from onboarding import services as onboarding_services
 from onboarding.models import OnboardingRequest
-from shipping import services as shipping_services
 from tests.factories import AddressFactory, make_customer
 from tests.factories_onboarding import ApplianceFactory, Wizard
 from tests.test_bad_input import db_state
@@ -90,8 +90,7 @@ def assert_error_page(response) -> None:
 @pytest.fixture
 def sensors_wizard(browser, partner, complete_license, cloud_license):
     """The wizard on its review step: 30 + 5 cloud users, a primary and two extra sensors."""
-    partner.default_address = AddressFactory(partner=partner)
-    partner.save()
+    AddressFactory(partner=partner, is_default=True)
     primary, extra = ApplianceFactory(name="NS-300 Rack"), ApplianceFactory(name="NS-30 Branch")
     wizard = Wizard(browser, complete_license)
     wizard.start()
@@ -120,13 +119,13 @@ def test_onboarding_submit_fails_whole_and_can_be_submitted_again(
 ):
     before = db_state()
     if fault == "shipments after they are written":
-        real = shipping_services.shipments_create
+        real = onboarding_services.shipments_create
 
         def written_then_lost(**kwargs):
             assert len(real(**kwargs)) == 3  # the rows are in the transaction...
             raise DatabaseError(OUTAGE)  # ...when the connection drops
 
-        monkeypatch.setattr(shipping_services, "shipments_create", written_then_lost)
+        monkeypatch.setattr(onboarding_services, "shipments_create", written_then_lost)
     elif fault == "the cloud allocation":
         fail_on_call(monkeypatch, SeatAllocation, "save", 2)  # after the customer and tier rows
     else:

@@ -13,11 +13,11 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 
 from licenses.models import CustomerAccount, SeatAllocation, VolumeLicense
+from onboarding import services as onboarding_services
 from onboarding.choices import FulfilmentStatus
-from onboarding.models import OnboardingRequest
-from shipping import services as shipping_services
+from onboarding.models import OnboardingRequest, Shipment
 from shipping.choices import ApplianceRole
-from shipping.models import Address, Shipment
+from shipping.models import Address
 from tests.factories import (
     PartnerFactory,
     VolumeLicenseFactory,
@@ -195,7 +195,7 @@ def test_failure_after_the_customer_row_rolls_everything_back_and_sends_nothing(
     with (
         django_capture_on_commit_callbacks(execute=True) as callbacks,
         mock.patch.object(
-            shipping_services, "shipments_create", side_effect=RuntimeError("disk full")
+            onboarding_services, "shipments_create", side_effect=RuntimeError("disk full")
         ) as failing,
         pytest.raises(RuntimeError),
     ):

@@ -9,8 +9,8 @@ from django.urls import reverse
 from licenses import services as license_services
 from licenses.choices import CustomerStatus, ServiceTier
 from licenses.models import CustomerAccount, SeatAllocation
-from onboarding.models import OnboardingRequest
-from shipping.models import Address, Shipment
+from onboarding.models import OnboardingRequest, Shipment
+from shipping.models import Address
 from tests.factories import (
     MembershipFactory,
     PartnerFactory,
@@ -77,14 +77,14 @@ def test_tab_lists_the_partners_licenses_with_users_available(
 def test_tab_lists_onboarding_requests_with_shipment_status_and_tracking(
     partner_client, complete_license, default_address, rack, other_license
 ):
-    from shipping import services as shipping_services
+    from onboarding import services as onboarding_services
 
     mine = submit_order(license=complete_license, appliances=sensor_orders(rack)).request
     shipment = mine.shipments.get()
-    shipping_services.shipment_tracking_set(
+    onboarding_services.shipment_tracking_set(
         shipment=shipment, carrier="purolator", tracking_number="PUR 3321 0098"
     )
-    shipping_services.shipment_mark_shipped(shipment=shipment)
+    onboarding_services.shipment_mark_shipped(shipment=shipment)
     submit_order(license=other_license, legal_name="Globex Corporation")
 
     response = partner_client.get(reverse("onboarding:start"))

@@ -9,12 +9,14 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from onboarding import services as onboarding_services
 from onboarding.choices import FulfilmentStatus
-from shipping import services
+from onboarding.models import Shipment
+from shipping import selectors, services
 from shipping.choices import ShipmentStatus
-from shipping.models import Address, Appliance, Shipment
+from shipping.models import Address, Appliance
 from shipping.validators import postal_code_clean
-from tests.factories import AddressFactory
+from tests.factories import AddressFactory, PartnerFactory
 from tests.factories_onboarding import ApplianceFactory, sensor_orders, submit_order
 
 
@@ -65,6 +67,82 @@ def test_address_full_clean_checks_the_postal_code_against_the_country(partner):
     assert Address.objects.get().postal_code == "K1P 1J9"
 
 
+def test_a_partner_has_at_most_one_default_address(partner, other_partner):
+    AddressFactory(partner=partner, is_default=True)
+    AddressFactory(partner=other_partner, is_default=True)  # another partner's is its own
+    AddressFactory(partner=partner)  # any number of others
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Address.objects.create(
+            partner=partner, recipient="Sam", line1="2 King St", city="Ottawa", is_default=True
+        )
+    second = AddressFactory.build(partner=partner, is_default=True)
+    with pytest.raises(ValidationError) as exc:
+        second.full_clean()
+    assert exc.value.messages == ["This partner already has a default address."]
+
+
+def test_setting_a_default_address_takes_it_from_the_previous_one(partner, other_partner):
+    first = AddressFactory(partner=partner, is_default=True)
+    theirs = AddressFactory(partner=other_partner, is_default=True)
+    second = AddressFactory(partner=partner)
+    services.address_default_set(address=second)
+    assert selectors.partner_default_address(partner=partner) == second
+    assert set(Address.objects.filter(is_default=True)) == {second, theirs}
+    # Saving an address as the default (the admin form's checkbox) does the same.
+    first.is_default = True
+    services.address_save(address=first)
+    assert selectors.partner_default_address(partner=partner) == first
+    assert set(Address.objects.filter(is_default=True)) == {first, theirs}
+    assert selectors.partner_default_address(partner=PartnerFactory(name="Bare MSP")) is None
+
+
+def test_admin_action_makes_an_address_the_default(staff_client, partner):
+    first = AddressFactory(partner=partner, is_default=True)
+    second = AddressFactory(partner=partner)
+    url = reverse("admin:shipping_address_changelist")
+    response = staff_client.post(
+        url, {"action": "make_default", "_selected_action": [second.pk]}, follow=True
+    )
+    assert "is now the default address of Northwind MSP" in response.text
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.is_default, second.is_default) == (False, True)
+    response = staff_client.post(
+        url, {"action": "make_default", "_selected_action": [first.pk, second.pk]}, follow=True
+    )
+    assert "Choose exactly one address." in response.text
+    assert Address.objects.get(is_default=True) == second
+
+
+def test_admin_form_hands_the_default_to_a_new_address(staff_client, partner):
+    first = AddressFactory(partner=partner, is_default=True)
+    url = reverse("admin:shipping_address_add")
+    assert staff_client.get(url).status_code == 200
+    data = {
+        "partner": partner.pk,
+        "label": "Warehouse",
+        "recipient": "Sam Taylor",
+        "line1": "9 Dock Road",
+        "city": "Halifax",
+        "region": "NS",
+        "postal_code": "b3h 1a1",
+        "country": "CA",
+        "default": "on",
+    }
+    response = staff_client.post(url, data)
+    assert response.status_code == 302
+    warehouse = Address.objects.get(label="Warehouse")
+    assert (warehouse.postal_code, warehouse.is_default) == ("B3H 1A1", True)
+    first.refresh_from_db()
+    assert not first.is_default
+    # Unticking it leaves the partner without a default.
+    change = reverse("admin:shipping_address_change", args=[warehouse.pk])
+    assert staff_client.get(change).context["adminform"].form["default"].value() is True
+    data.pop("default")
+    assert staff_client.post(change, data).status_code == 302
+    assert not Address.objects.filter(is_default=True).exists()
+
+
 def test_catalogue_seed_is_idempotent_and_keeps_admin_edits(db):
     assert services.catalogue_seed() == 4
     names = list(Appliance.objects.values_list("name", flat=True))
@@ -86,9 +164,7 @@ def test_demo_seeder_loads_the_catalogue(db):
 
 @pytest.fixture
 def order(partner, complete_license):
-    address = AddressFactory(partner=partner)
-    partner.default_address = address
-    partner.save(update_fields=["default_address"])
+    AddressFactory(partner=partner, is_default=True)
     rack = ApplianceFactory(name="NS-1000 Rack Sensor")
     desktop = ApplianceFactory(name="NS-100 Desktop Sensor")
     return submit_order(license=complete_license, appliances=sensor_orders(rack, desktop)).request
@@ -97,38 +173,46 @@ def order(partner, complete_license):
 def test_shipment_moves_pending_shipped_delivered(order):
     shipment = order.shipments.get(role="primary")
     with pytest.raises(ValidationError) as exc:
-        services.shipment_mark_shipped(shipment=shipment)
+        onboarding_services.shipment_mark_shipped(shipment=shipment)
     assert "needs a carrier and a tracking number" in exc.value.messages[0]
     with pytest.raises(ValidationError):
-        services.shipment_mark_delivered(shipment=shipment)
+        onboarding_services.shipment_mark_delivered(shipment=shipment)
 
-    services.shipment_tracking_set(shipment=shipment, carrier="ups", tracking_number=" 1Z999  AA1 ")
-    shipped = services.shipment_mark_shipped(shipment=shipment)
+    onboarding_services.shipment_tracking_set(
+        shipment=shipment, carrier="ups", tracking_number=" 1Z999  AA1 "
+    )
+    shipped = onboarding_services.shipment_mark_shipped(shipment=shipment)
     assert shipped.status == ShipmentStatus.SHIPPED and shipped.shipped_at is not None
     assert shipped.tracking_number == "1Z999 AA1"
     assert order.fulfilment_status == FulfilmentStatus.AWAITING_SHIPMENT  # the other one waits
     with pytest.raises(ValidationError) as exc:
-        services.shipment_mark_shipped(shipment=shipment)
+        onboarding_services.shipment_mark_shipped(shipment=shipment)
     assert "already shipped" in exc.value.messages[0]
 
     other = order.shipments.get(role="additional")
-    services.shipment_tracking_set(shipment=other, carrier="fedex", tracking_number="7712")
-    services.shipment_mark_shipped(shipment=other)
+    onboarding_services.shipment_tracking_set(
+        shipment=other, carrier="fedex", tracking_number="7712"
+    )
+    onboarding_services.shipment_mark_shipped(shipment=other)
     assert order.fulfilment_status == FulfilmentStatus.IN_TRANSIT
-    services.shipment_mark_delivered(shipment=shipment)
-    services.shipment_mark_delivered(shipment=other)
+    onboarding_services.shipment_mark_delivered(shipment=shipment)
+    onboarding_services.shipment_mark_delivered(shipment=other)
     assert order.fulfilment_status == FulfilmentStatus.COMPLETE
     with pytest.raises(ValidationError) as exc:
-        services.shipment_mark_delivered(shipment=other)
+        onboarding_services.shipment_mark_delivered(shipment=other)
     assert "already delivered" in exc.value.messages[0]
 
 
 def test_tracking_cannot_be_removed_from_a_shipped_shipment(order):
     shipment = order.shipments.get(role="primary")
-    services.shipment_tracking_set(shipment=shipment, carrier="ups", tracking_number="1Z1")
-    services.shipment_mark_shipped(shipment=shipment)
+    onboarding_services.shipment_tracking_set(
+        shipment=shipment, carrier="ups", tracking_number="1Z1"
+    )
+    onboarding_services.shipment_mark_shipped(shipment=shipment)
     with pytest.raises(ValidationError):
-        services.shipment_tracking_set(shipment=shipment, carrier="ups", tracking_number="")
+        onboarding_services.shipment_tracking_set(
+            shipment=shipment, carrier="ups", tracking_number=""
+        )
     shipment.refresh_from_db()
     assert shipment.tracking_number == "1Z1"
 
@@ -163,8 +247,10 @@ def staff_client(client, staff_user):
 def test_admin_marks_shipments_shipped_and_delivered_through_the_services(staff_client, order):
     primary = order.shipments.get(role="primary")
     additional = order.shipments.get(role="additional")
-    services.shipment_tracking_set(shipment=primary, carrier="purolator", tracking_number="P1")
-    url = reverse("admin:shipping_shipment_changelist")
+    onboarding_services.shipment_tracking_set(
+        shipment=primary, carrier="purolator", tracking_number="P1"
+    )
+    url = reverse("admin:onboarding_shipment_changelist")
     response = staff_client.post(
         url,
         {"action": "mark_shipped", "_selected_action": [primary.pk, additional.pk]},
@@ -189,7 +275,7 @@ def test_admin_marks_shipments_shipped_and_delivered_through_the_services(staff_
 
 def test_admin_edits_tracking_through_the_service(staff_client, order):
     shipment = order.shipments.get(role="primary")
-    url = reverse("admin:shipping_shipment_change", args=[shipment.pk])
+    url = reverse("admin:onboarding_shipment_change", args=[shipment.pk])
     assert staff_client.get(url).status_code == 200
     response = staff_client.post(url, {"carrier": "dhl", "tracking_number": "  JD0146  "})
     assert response.status_code == 302
@@ -204,7 +290,7 @@ def test_admin_pages_for_orders_catalogue_and_shipments_render(staff_client, ord
         reverse("admin:onboarding_onboardingrequest_change", args=[order.pk]),
         reverse("admin:shipping_appliance_changelist"),
         reverse("admin:shipping_appliance_add"),
-        reverse("admin:shipping_shipment_changelist"),
+        reverse("admin:onboarding_shipment_changelist"),
         reverse("admin:shipping_address_changelist"),
     ):
         response = staff_client.get(url)
@@ -233,6 +319,6 @@ def test_admin_appliance_form_saves_through_the_service(staff_client, db):
 
 
 def test_partners_cannot_reach_the_admin(partner_client, order):
-    response = partner_client.get(reverse("admin:shipping_shipment_changelist"))
+    response = partner_client.get(reverse("admin:onboarding_shipment_changelist"))
     assert response.status_code == 302
     assert "/admin/login/" in response.url

@@ -26,7 +26,8 @@ from hypothesis.stateful import (
 
 from licenses import policy, services
 from licenses.choices import CustomerStatus, ServiceTier
-from licenses.models import CustomerAccount, Partner, SeatAllocation, VolumeLicense
+from licenses.models import CustomerAccount, SeatAllocation, VolumeLicense
+from lmp.partners.models import Partner
 from tests.factories import VolumeLicenseFactory
 
 TIERS = [ServiceTier.COMPLETE, ServiceTier.CORE, ServiceTier.CLOUD]

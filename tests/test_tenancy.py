@@ -20,8 +20,9 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from openpyxl import load_workbook
 
 from licenses.choices import ServiceTier
-from licenses.models import CustomerAccount, Partner, VolumeLicense
+from licenses.models import CustomerAccount, VolumeLicense
 from licenses.services import customer_offboard
+from lmp.partners.models import Partner
 from onboarding.models import OnboardingRequest
 from tests.factories import (
     MembershipFactory,

@@ -14,8 +14,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from onboarding.models import Shipment
 from shipping import services as shipping_services
-from shipping.models import Shipment
 from tests.browser.test_small_screens import partner_pages
 
 BLOCKING = ("serious", "critical")

@@ -11,8 +11,7 @@ from playwright.sync_api import expect
 
 from licenses.choices import ServiceTier
 from licenses.models import CustomerAccount, VolumeLicense
-from onboarding.models import OnboardingRequest
-from shipping.models import Shipment
+from onboarding.models import OnboardingRequest, Shipment
 
 
 @pytest.fixture(autouse=True)

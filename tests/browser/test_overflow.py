@@ -10,8 +10,9 @@ from playwright.sync_api import expect
 
 from licenses.choices import ServiceTier
 from licenses.models import CustomerAccount, VolumeLicense
+from onboarding.models import Shipment
 from shipping import services as shipping_services
-from shipping.models import Appliance, Shipment
+from shipping.models import Appliance
 from tests.factories_onboarding import sensor_orders, submit_order
 
 PAGE_WIDTH = "document.documentElement.scrollWidth"

@@ -11,9 +11,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from licenses import services
-from licenses.choices import Currency, CustomerStatus, PartnerRole, ServiceTier
-from licenses.models import CustomerAccount, Membership, Partner, VolumeLicense
+from licenses.choices import Currency, CustomerStatus, ServiceTier
+from licenses.models import CustomerAccount, VolumeLicense
+from lmp.partners.choices import PartnerRole
+from lmp.partners.models import Membership, Partner
 from shipping.models import Address
+from shipping.selectors import partner_default_address
+from shipping.services import address_save
 
 DEMO_LOGINS = [
     # (username, password, partner name or None for vendor staff, role)
@@ -162,10 +166,8 @@ class Command(BaseCommand):
 
     def _partner(self, name: str, spec: dict) -> Partner:
         partner, _ = Partner.objects.get_or_create(name=name)
-        if partner.default_address_id is None:
-            address = Address.objects.create(partner=partner, **spec["address"])
-            partner.default_address = address
-            partner.save(update_fields=["default_address"])
+        if partner_default_address(partner=partner) is None:
+            address_save(address=Address(partner=partner, is_default=True, **spec["address"]))
         return partner
 
     def _logins(self, partners: dict[str, Partner]) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 
-from licenses.selectors import partner_for_user
+from lmp.partners.selectors import partner_for_user
 
 
 def partner(request: HttpRequest) -> dict:
