@@ -14,8 +14,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from onboarding import services as onboarding_services
 from onboarding.models import Shipment
-from shipping import services as shipping_services
 from tests.browser.test_small_screens import partner_pages
 
 BLOCKING = ("serious", "critical")
@@ -234,10 +234,10 @@ def test_onboarding_steps_have_no_serious_violations(page, demo_data, login, aud
     # Vendor staff ship one appliance: the Onboarding tab shows its carrier and tracking number.
     shipment = Shipment.objects.filter(onboarding_request__legal_name="Lakeshore Physiotherapy")
     first = shipment.order_by("pk").first()
-    shipping_services.shipment_tracking_set(
+    onboarding_services.shipment_tracking_set(
         shipment=first, carrier="purolator", tracking_number="329012345678"
     )
-    shipping_services.shipment_mark_shipped(shipment=first)
+    onboarding_services.shipment_mark_shipped(shipment=first)
     page.get_by_role("link", name="Customer Onboarding").first.click()
     expect(page.get_by_text("329012345678")).to_be_visible()
     audit.check("Onboarding tab (with a tracked shipment)")

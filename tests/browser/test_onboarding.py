@@ -98,7 +98,9 @@ def test_onboard_a_fully_virtual_customer(page, demo_data, login, shot):
     _open_wizard(page, login)
     _answer_no_and_fill_details(page, "Lakeshore Physiotherapy", "8")
     page.get_by_label("Beauceron SAT Users").fill("8")
-    expect(page.locator('[data-remaining="tier"]')).to_have_text(f"{before - 8:,}")
+    # Users Available follows what is typed (js/seats.js, from the policy's data attributes).
+    tier_pool = page.locator('[data-seats-input="id_details-tier_users"] [data-seats-remaining]')
+    expect(tier_pool).to_have_text(f"{before - 8:,}")
     shot("1-details")
     page.get_by_role("button", name="Continue").click()
 

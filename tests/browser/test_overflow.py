@@ -10,8 +10,8 @@ from playwright.sync_api import expect
 
 from licenses.choices import ServiceTier
 from licenses.models import CustomerAccount, VolumeLicense
+from onboarding import services as onboarding_services
 from onboarding.models import Shipment
-from shipping import services as shipping_services
 from shipping.models import Appliance
 from tests.factories_onboarding import sensor_orders, submit_order
 
@@ -72,10 +72,10 @@ def test_onboarding_tab_with_tracking_numbers_fits_a_phone(page, demo_data, logi
     desktop = Appliance.objects.get(name="NS-100 Desktop Sensor")
     order = submit_order(license=complete, appliances=sensor_orders(rack, desktop, desktop)).request
     for number, shipment in enumerate(Shipment.objects.filter(onboarding_request=order)):
-        shipping_services.shipment_tracking_set(
+        onboarding_services.shipment_tracking_set(
             shipment=shipment, carrier="canada_post", tracking_number=f"1Z999AA1012345678{number}"
         )
-        shipping_services.shipment_mark_shipped(shipment=shipment)
+        onboarding_services.shipment_mark_shipped(shipment=shipment)
 
     login("partner", "lmp-demo-2026")
     page.set_viewport_size({"width": 375, "height": 800})
