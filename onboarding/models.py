@@ -208,3 +208,24 @@ class Shipment(models.Model):
         if not self.tracking_number:
             return ""
         return f"{self.get_carrier_display()} {self.tracking_number}".strip()
+
+
+class OnboardingDraft(models.Model):
+    """The answers of one wizard run so far, in a row of its own, keyed by the run's id.
+
+    Not in the session: a session is one value that the last request to save replaces as a whole,
+    so two tabs whose requests overlap would overwrite each other's runs. A row per run is written
+    only by that run's requests (``onboarding.wizard.DraftStorage``).
+    """
+
+    id = models.UUIDField(primary_key=True, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # formtools' storage: the current step, each step's posted data, and the run's extra data.
+    data = models.JSONField(default=dict)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "updated_at"], name="draft_user_updated")]
+
+    def __str__(self) -> str:
+        return f"Onboarding run {self.id} of {self.user}"

@@ -157,9 +157,16 @@ class OnboardingWizardView(PartnerMixin, _WizardLicenseMixin, NamedUrlSessionWiz
 
     form_list = STEPS
     condition_dict = {"shipping": needs_shipping}
+    storage_name = "onboarding.wizard.DraftStorage"
 
     def get_prefix(self, request, *args, **kwargs):
         return run_prefix(kwargs["run"])
+
+    def dispatch(self, request, *args, **kwargs):
+        response = super().dispatch(request, *args, **kwargs)
+        if hasattr(self, "storage"):  # the run's row, written once, with what this request did
+            self.storage.save()
+        return response
 
     def get_form_list(self):
         self.__dict__.pop("_resolved_form_list", None)  # the condition reads the run as it changes
@@ -240,7 +247,7 @@ class OnboardingWizardView(PartnerMixin, _WizardLicenseMixin, NamedUrlSessionWiz
         self.storage.set_step_data(step, self.process_step(form))
         self.run.keep(step, form.cleaned_data, self.active)
         if step == "incident" and not self.run.is_complete("incident"):
-            request.session.pop(self.storage.prefix)  # nothing is kept of this run
+            self.storage.delete()  # nothing is kept of this run
             return redirect("onboarding:incident_stop", license_pk=self.license.pk)
         return self.render_done(form) if step == self.steps.last else self.render_next_step(form)
 
@@ -296,7 +303,7 @@ class OnboardingWizardView(PartnerMixin, _WizardLicenseMixin, NamedUrlSessionWiz
         return redirect("onboarding:request_detail", pk=submission.request.pk)
 
     def _expired(self):
-        self.request.session.pop(self.storage.prefix, None)
+        self.storage.delete()
         messages.warning(
             self.request, "This onboarding form had expired or was not found, so it starts again."
         )

@@ -1,10 +1,11 @@
 """One run of the Customer Onboarding wizard: its id, its stored answers, its appliances, its order.
 
-A run is started by "New Customer" and named by a UUID in the URL; its formtools storage lives in
-the session under a prefix that includes that id, so any number of tabs keep separate runs. The same
-UUID is the order's idempotency token: the submit service recognises a run submitted twice.
+A run is started by "New Customer" and named by a UUID in the URL; its formtools storage is a row
+of its own (``OnboardingDraft``, ``DraftStorage``), so any number of tabs keep separate runs, even
+when their requests overlap. The same UUID is the order's idempotency token: the submit service
+recognises a run submitted twice.
 
-What a run keeps of a step it validated is JSON (the session stores JSON), never a model instance:
+What a run keeps of a step it validated is JSON (the row stores JSON), never a model instance:
 ``WizardRun.validated``. The appliances of a network-sensor order are ``ApplianceUnit``s with stable
 ids (``primary``, ``additional-<appliance id>-<n>``), so an address typed for one appliance stays
 with that appliance when the deployment step is edited.
@@ -12,17 +13,21 @@ with that appliance when the deployment step is edited.
 
 from __future__ import annotations
 
+import copy
 import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import cached_property
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from formtools.wizard.storage.session import SessionStorage
+from django.utils import timezone
+from formtools.wizard.storage.base import BaseStorage
 
 from licenses.choices import DeploymentSolution, HostingRegion
 from licenses.models import VolumeLicense
 from lmp.partners.models import Partner
 from onboarding.choices import IncidentAnswer, ShipTo
+from onboarding.models import OnboardingDraft
 from onboarding.services import ApplianceLine, OnboardingOrder
 from shipping.choices import ApplianceRole
 from shipping.models import Address, Appliance
@@ -51,26 +56,60 @@ FIELD_STEPS = {
     "ship_to": "shipping",
 }
 
-# A session keeps this many runs; older ones (abandoned tabs) are dropped when a new one starts.
-MAX_RUNS = 10
-RUNS_KEY = "onboarding_runs"
+# A run nobody has touched for this long (an abandoned tab) is forgotten when its user starts one.
+DRAFT_LIFETIME = timedelta(days=7)
+PREFIX = "onboarding_"
 
 
 def run_prefix(run: uuid.UUID) -> str:
-    """The formtools storage prefix of one run (the session key is ``wizard_`` + this)."""
-    return f"onboarding_{run.hex}"
+    """The formtools storage prefix of one run."""
+    return f"{PREFIX}{run.hex}"
+
+
+class DraftStorage(BaseStorage):
+    """formtools' storage of one run, in its ``OnboardingDraft`` row: read once, saved once.
+
+    Only the run's own user's row is read or written; an unknown run reads as empty (the view then
+    starts a fresh one). Rows are made by ``run_start`` alone.
+    """
+
+    def __init__(self, prefix, request=None, file_storage=None):
+        super().__init__(prefix, request, file_storage)
+        self.run = uuid.UUID(prefix.removeprefix(PREFIX))
+        draft = self._drafts().only("data").first()
+        self.data = draft.data if draft is not None else None
+        if not self.data:
+            self.init_data()
+        self._stored = copy.deepcopy(self.data)
+
+    def _drafts(self):
+        return OnboardingDraft.objects.filter(pk=self.run, user_id=self.request.user.pk)
+
+    def save(self) -> None:
+        """Write what this request changed of the run (nothing when it changed nothing)."""
+        if self.data != self._stored:
+            self._drafts().update(data=self.data, updated_at=timezone.now())
+            self._stored = copy.deepcopy(self.data)
+
+    def delete(self) -> None:
+        """Forget the run: its row goes, and nothing of it is saved again."""
+        self._drafts().delete()
+        self.init_data()
+        self._stored = copy.deepcopy(self.data)
 
 
 def run_start(*, request, license: VolumeLicense) -> uuid.UUID:
-    """A fresh run on ``license`` in this session; the oldest runs beyond MAX_RUNS are dropped."""
+    """A fresh run on ``license`` for this user; its runs untouched for a week are dropped."""
     run = uuid.uuid4()
-    storage = SessionStorage(run_prefix(run), request)
+    user = request.user
+    OnboardingDraft.objects.filter(
+        user_id=user.pk, updated_at__lt=timezone.now() - DRAFT_LIFETIME
+    ).delete()
+    OnboardingDraft.objects.create(id=run, user_id=user.pk, data={})
+    storage = DraftStorage(run_prefix(run), request)
     storage.extra_data = {"license": license.pk}
     storage.current_step = "incident"
-    runs = [*request.session.get(RUNS_KEY, []), run.hex]
-    for old in runs[:-MAX_RUNS]:
-        request.session.pop(f"wizard_{run_prefix(uuid.UUID(old))}", None)
-    request.session[RUNS_KEY] = runs[-MAX_RUNS:]
+    storage.save()
     return run
 
 

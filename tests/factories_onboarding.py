@@ -10,7 +10,7 @@ from django.urls import reverse
 from licenses.models import VolumeLicense
 from lmp.partners.models import Partner
 from onboarding import services as onboarding_services
-from onboarding.models import OnboardingRequest
+from onboarding.models import OnboardingDraft, OnboardingRequest
 from shipping.choices import ApplianceRole, FormFactor, SiteSize
 from shipping.models import Appliance
 
@@ -166,7 +166,8 @@ class Wizard:
 
     @property
     def storage(self) -> dict:
-        return self.client.session[f"wizard_{self.prefix}"]
+        """What the run has stored so far (its row: ``onboarding.wizard.DraftStorage``)."""
+        return OnboardingDraft.objects.get(pk=self.run).data
 
     @property
     def token(self) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from django.core import mail
 from django.urls import reverse
@@ -9,7 +11,7 @@ from django.urls import reverse
 from licenses import services as license_services
 from licenses.choices import CustomerStatus, ServiceTier
 from licenses.models import CustomerAccount, SeatAllocation
-from onboarding.models import OnboardingRequest, Shipment
+from onboarding.models import OnboardingDraft, OnboardingRequest, Shipment
 from shipping.models import Address
 from tests.factories import (
     MembershipFactory,
@@ -796,13 +798,11 @@ def test_back_and_resubmit_finds_the_first_order(wizard, django_capture_on_commi
 def test_double_click_submits_once(wizard, complete_license, django_capture_on_commit_callbacks):
     """Two requests that both read the wizard before the first one finished."""
     wizard.run_virtual()
-    key = f"wizard_{wizard.prefix}"
-    snapshot = wizard.client.session[key]
+    snapshot = wizard.storage
     with django_capture_on_commit_callbacks(execute=True):
         first = wizard.review()
-        session = wizard.client.session
-        session[key] = snapshot  # the second click carries the same wizard state
-        session.save()
+        # The second click read the run before the first one stored anything.
+        OnboardingDraft.objects.filter(pk=wizard.run).update(data=snapshot)
         # Without the posted token, only the wizard's own token can recognise the order.
         second = wizard.post("review", {"confirm": "on"})
     assert first.status_code == second.status_code == 302
@@ -1128,13 +1128,71 @@ def test_a_run_belongs_to_its_license(partner_client, complete_license, core_lic
     assert response.url == elsewhere.url
 
 
-def test_a_session_keeps_only_the_newest_runs(partner_client, complete_license):
-    from onboarding.wizard import MAX_RUNS
+def test_runs_untouched_for_a_week_are_forgotten(partner_client, complete_license):
+    from datetime import timedelta
 
-    oldest = Wizard(partner_client, complete_license)
-    oldest.start()
-    for _ in range(MAX_RUNS):
-        Wizard(partner_client, complete_license).start()
-    assert f"wizard_{oldest.prefix}" not in partner_client.session
-    assert len(partner_client.session["onboarding_runs"]) == MAX_RUNS
-    assert oldest.incident().url == oldest.url  # an abandoned run starts again
+    from django.utils import timezone
+
+    from onboarding.wizard import DRAFT_LIFETIME
+
+    abandoned, recent = (Wizard(partner_client, complete_license) for _ in range(2))
+    abandoned.start()
+    recent.start()
+    long_ago = timezone.now() - DRAFT_LIFETIME - timedelta(minutes=1)
+    OnboardingDraft.objects.filter(pk=abandoned.run).update(updated_at=long_ago)
+    Wizard(partner_client, complete_license).start()
+    assert set(OnboardingDraft.objects.values_list("pk", flat=True)) > {uuid.UUID(recent.run)}
+    assert not OnboardingDraft.objects.filter(pk=abandoned.run).exists()
+    assert abandoned.incident().url == abandoned.url  # an abandoned run starts again
+
+
+def test_another_users_run_is_neither_read_nor_written(
+    partner_client, complete_license, other_user
+):
+    mine = Wizard(partner_client, complete_license)
+    mine.run = str(uuid.uuid4())
+    run = OnboardingDraft.objects.create(id=uuid.UUID(mine.run), user=other_user, data={"x": 1})
+    response = mine.details()
+    assert response.status_code == 302 and response.url == mine.url  # starts again
+    run.refresh_from_db()
+    assert run.data == {"x": 1}
+
+
+def test_two_tabs_whose_requests_overlap_keep_both_runs(
+    partner_client, user, complete_license, cloud_license
+):
+    """Each run keeps what its own request stored, however two tabs' requests interleave.
+
+    Both requests read the session before either finishes; a session is one value that the last
+    request to save replaces as a whole, so a run kept inside it loses the other tab's step.
+    """
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.test import RequestFactory
+    from formtools.wizard.storage import get_storage
+
+    from onboarding.views import OnboardingWizardView
+
+    tabs = {
+        "Gamma": Wizard(partner_client, complete_license),
+        "Delta": Wizard(partner_client, complete_license),
+    }
+    for tab in tabs.values():
+        tab.start()
+    session_key = partner_client.session.session_key
+
+    def storage_of(tab):
+        request = RequestFactory().post(tab.step_url("details"))
+        request.user, request.session = user, SessionStore(session_key=session_key)
+        return request, get_storage(OnboardingWizardView.storage_name, tab.prefix, request)
+
+    in_flight = {name: storage_of(tab) for name, tab in tabs.items()}  # both read first
+    for name, (_request, storage) in in_flight.items():
+        storage.extra_data["legal_name_typed"] = name
+    for request, storage in in_flight.values():  # then each finishes, as a response does
+        if hasattr(storage, "save"):
+            storage.save()
+        request.session.save()
+
+    for name, tab in tabs.items():
+        _request, storage = storage_of(tab)
+        assert storage.extra_data.get("legal_name_typed") == name
