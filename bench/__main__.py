@@ -1,4 +1,8 @@
-"""`python -m bench [--quick]`: build data on PostgreSQL, measure, print one table of ratios."""
+"""`python -m bench [--quick]`: build data on PostgreSQL, measure, print one table of ratios.
+
+The database is BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/lmp_bench): the
+bench creates it, marks it as its own, and on the next run drops only a database with that mark.
+"""
 
 from __future__ import annotations
 
@@ -39,7 +43,10 @@ def main(argv: list[str] | None = None) -> int:
 
     from bench.common import database_url, recreate_database, table
 
+    # The bench's target is BENCH_DATABASE_URL alone (default lmp_bench); a DATABASE_URL in the
+    # environment is replaced, for this process and the gunicorn it starts, by the bench's own.
     url = database_url()
+    recreate_database(url)  # refuses (exit 1) a database the bench did not create
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lmp.settings")
     os.environ.setdefault("LMP_TESTING", "1")  # fast hasher, locmem e-mail, dev secret key
@@ -47,7 +54,6 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("LOG_LEVEL", "WARNING")  # no per-login chatter from django-axes
     # Shared with the gunicorn the HTTP section starts, so sessions made here are valid there.
     os.environ.setdefault("SECRET_KEY", "bench-only-secret-" + "b" * 40)
-    recreate_database(url)
 
     import django
 
