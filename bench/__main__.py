@@ -37,7 +37,7 @@ def main(argv: list[str] | None = None) -> int:
         "--only",
         action="append",
         default=[],
-        help="run only these sections (allocation, page, export, http, onboarding)",
+        help="run only these sections (page, scale, export, allocation, http, onboarding)",
     )
     args = parser.parse_args(argv)
 

@@ -40,6 +40,8 @@ def fmt(value: float | None, unit: str = "") -> str:
         return "—"
     if unit == "ms":
         return f"{value:,.2f} ms"
+    if unit == "s":
+        return f"{value:,.1f} s"
     if unit == "MB":
         return f"{value:,.1f} MB"
     if unit in {"q", "queries"}:
