@@ -7,8 +7,8 @@ must not notice the other partners' customers, nor (beyond the 1.5 the page sect
 
 The data goes in set-based, in the database (``INSERT … SELECT`` over ``generate_series``), the
 secondary indexes of the two tables dropped and rebuilt after it, and the allocation trigger off
-during the load: fired once per row it would update the same license
-row 100,000 times in one transaction. The counters the trigger keeps (``allocated``,
+during the load: fired once per row it would update the same license row 100,000 times in one
+transaction. The counters the trigger keeps (``allocated``,
 ``holder_count``) are then set from the allocations in one UPDATE, under the license table's
 CHECK (``0 <= allocated <= seat_commitment``), the trigger is turned back on in the same
 transaction, and ``allocated = Σ active seats`` is verified for every license before anything is
