@@ -68,7 +68,10 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     for name, run in sections.selected(args.only, quick=args.quick):
         print(f"… {name}", file=sys.stderr, flush=True)
+        section_started = time.perf_counter()
         rows.extend(run())
+        took = time.perf_counter() - section_started
+        print(f"  {name}: {took:,.0f} s", file=sys.stderr, flush=True)
     print(
         f"\nLMP bench — {time.strftime('%Y-%m-%d')} — {machine()} — "
         f"{'quick' if args.quick else 'full'} run in {time.perf_counter() - started:,.0f} s\n"
