@@ -119,6 +119,28 @@ def recreate_database(url: str) -> None:
         admin.close()
 
 
+def prepare() -> None:
+    """The bench's database made afresh and migrated, Django set up on it (every entry point)."""
+    # The bench's target is BENCH_DATABASE_URL alone (default lmp_bench); a DATABASE_URL in the
+    # environment is replaced, for this process and the gunicorn it starts, by the bench's own.
+    url = database_url()
+    recreate_database(url)  # refuses (exit 1) a database the bench did not create
+    os.environ["DATABASE_URL"] = url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lmp.settings")
+    os.environ.setdefault("LMP_TESTING", "1")  # fast hasher, locmem e-mail, dev secret key
+    os.environ["ALLOWED_HOSTS"] = "testserver,127.0.0.1,localhost"
+    os.environ.setdefault("LOG_LEVEL", "WARNING")  # no per-login chatter from django-axes
+    # Shared with the gunicorn the HTTP section starts, so sessions made here are valid there.
+    os.environ.setdefault("SECRET_KEY", "bench-only-secret-" + "b" * 40)
+
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
 def median_ms(fn: Callable[[], object], *, repeat: int, warmup: int = 2) -> float:
     """Median wall time of ``fn`` in milliseconds."""
     return interleaved_medians({fn: fn}, repeat=repeat, warmup=warmup)[fn]
