@@ -1,4 +1,8 @@
-"""`python -m bench [--quick]`: build data on PostgreSQL, measure, print one table of ratios."""
+"""`python -m bench [--quick]`: build data on PostgreSQL, measure, print one table of ratios.
+
+The database is BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/lmp_bench): the
+bench creates it, marks it as its own, and on the next run drops only a database with that mark.
+"""
 
 from __future__ import annotations
 
@@ -33,28 +37,13 @@ def main(argv: list[str] | None = None) -> int:
         "--only",
         action="append",
         default=[],
-        help="run only these sections (allocation, page, export, http, onboarding)",
+        help="run only these sections (page, scale, export, allocation, http, onboarding)",
     )
     args = parser.parse_args(argv)
 
-    from bench.common import database_url, recreate_database, table
+    from bench.common import prepare, table
 
-    url = database_url()
-    os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lmp.settings")
-    os.environ.setdefault("LMP_TESTING", "1")  # fast hasher, locmem e-mail, dev secret key
-    os.environ["ALLOWED_HOSTS"] = "testserver,127.0.0.1,localhost"
-    os.environ.setdefault("LOG_LEVEL", "WARNING")  # no per-login chatter from django-axes
-    # Shared with the gunicorn the HTTP section starts, so sessions made here are valid there.
-    os.environ.setdefault("SECRET_KEY", "bench-only-secret-" + "b" * 40)
-    recreate_database(url)
-
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
+    prepare()
 
     from bench import sections
 
@@ -62,7 +51,10 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     for name, run in sections.selected(args.only, quick=args.quick):
         print(f"… {name}", file=sys.stderr, flush=True)
+        section_started = time.perf_counter()
         rows.extend(run())
+        took = time.perf_counter() - section_started
+        print(f"  {name}: {took:,.0f} s", file=sys.stderr, flush=True)
     print(
         f"\nLMP bench — {time.strftime('%Y-%m-%d')} — {machine()} — "
         f"{'quick' if args.quick else 'full'} run in {time.perf_counter() - started:,.0f} s\n"
@@ -70,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
     print(table(rows))
     missed = [r.figure for r in rows if r.ok is False]
     if missed:
-        print(f"\nTargets missed: {len(missed)} (see the README's Performance section).")
+        print(f"\nTargets missed: {len(missed)} (see bench/README.md).")
     return 1 if missed and args.strict else 0
 
 

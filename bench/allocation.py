@@ -8,6 +8,9 @@ import time
 from bench.common import Row
 
 WORKERS = 8
+# Issue 12: the edit stays idiomatic ORM code (no hand-written SQL in the services); 0.2 of the
+# bare UPDATE is what that is asked to reach (it was 0.5 when the services were hand-kept SQL).
+TARGET = 0.2
 
 
 def _service_worker(customer_id: int, ops: int, barrier, out) -> None:
@@ -116,12 +119,12 @@ def run(*, ops: int) -> list[Row]:
     bare_rate = demand / bare_elapsed
     return [
         Row(
-            f"hot pool: {WORKERS} workers × {ops} edits via service (ops/s)",
+            f"hot pool: {WORKERS} workers × {ops} edits through the ORM services (ops/s)",
             service_rate,
             bare_rate,
             "/s",
-            "ratio ≥ 0.5",
-            service_rate / bare_rate >= 0.5,
+            f"ratio ≥ {TARGET}",
+            service_rate / bare_rate >= TARGET,
         ),
         Row(
             "hot pool: seats oversold (service / bare UPDATE)",

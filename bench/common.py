@@ -40,6 +40,8 @@ def fmt(value: float | None, unit: str = "") -> str:
         return "—"
     if unit == "ms":
         return f"{value:,.2f} ms"
+    if unit == "s":
+        return f"{value:,.1f} s"
     if unit == "MB":
         return f"{value:,.1f} MB"
     if unit in {"q", "queries"}:
@@ -62,17 +64,30 @@ def table(rows: list[Row]) -> str:
 
 
 def database_url() -> str:
-    return os.environ.get("DATABASE_URL") or DEFAULT_URL
+    """The bench's own database: ``BENCH_DATABASE_URL``, never the portal's ``DATABASE_URL``."""
+    return os.environ.get("BENCH_DATABASE_URL") or DEFAULT_URL
+
+
+# The comment the bench puts on the database it creates: the only kind it will drop again.
+BENCH_MARK = "lmp bench: safe to drop"
 
 
 def recreate_database(url: str) -> None:
-    """Drop and create the bench database so every run starts from nothing."""
+    """Drop and create the bench database so every run starts from nothing.
+
+    Only a database the bench created (its comment is ``BENCH_MARK``) is dropped; any other
+    database of that name is left alone and the run stops with a message (exit status 1).
+    """
     import dj_database_url
     import psycopg2
+    from psycopg2 import sql
 
     cfg = dj_database_url.parse(url)
-    if cfg["ENGINE"] != "django.db.backends.postgresql":
-        raise SystemExit("make bench measures PostgreSQL: set DATABASE_URL=postgres://...")
+    if cfg["ENGINE"] != "django.db.backends.postgresql" or not cfg["NAME"]:
+        raise SystemExit(
+            "make bench measures PostgreSQL: set BENCH_DATABASE_URL=postgres://.../<database>"
+        )
+    name = cfg["NAME"]
     admin = psycopg2.connect(
         dbname="postgres",
         user=cfg["USER"] or "postgres",
@@ -81,10 +96,49 @@ def recreate_database(url: str) -> None:
         port=cfg["PORT"] or 5432,
     )
     admin.autocommit = True
-    with admin.cursor() as cur:
-        cur.execute(f'DROP DATABASE IF EXISTS "{cfg["NAME"]}" WITH (FORCE)')
-        cur.execute(f'CREATE DATABASE "{cfg["NAME"]}"')
-    admin.close()
+    database = sql.Identifier(name)
+    try:
+        with admin.cursor() as cur:
+            cur.execute(
+                "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s",
+                [name],
+            )
+            found = cur.fetchone()
+            if found is not None:
+                if found[0] != BENCH_MARK:
+                    raise SystemExit(
+                        f"bench: refusing to drop database {name!r}: it exists and was not "
+                        f"created by the bench (its comment is not {BENCH_MARK!r}). Point "
+                        "BENCH_DATABASE_URL at a database of the bench's own (by default "
+                        "lmp_bench), or drop this one yourself if it really is disposable."
+                    )
+                cur.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(database))
+            cur.execute(sql.SQL("CREATE DATABASE {}").format(database))
+            cur.execute(sql.SQL("COMMENT ON DATABASE {} IS %s").format(database), [BENCH_MARK])
+    finally:
+        admin.close()
+
+
+def prepare() -> None:
+    """The bench's database made afresh and migrated, Django set up on it (every entry point)."""
+    # The bench's target is BENCH_DATABASE_URL alone (default lmp_bench); a DATABASE_URL in the
+    # environment is replaced, for this process and the gunicorn it starts, by the bench's own.
+    url = database_url()
+    recreate_database(url)  # refuses (exit 1) a database the bench did not create
+    os.environ["DATABASE_URL"] = url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lmp.settings")
+    os.environ.setdefault("LMP_TESTING", "1")  # fast hasher, locmem e-mail, dev secret key
+    os.environ["ALLOWED_HOSTS"] = "testserver,127.0.0.1,localhost"
+    os.environ.setdefault("LOG_LEVEL", "WARNING")  # no per-login chatter from django-axes
+    # Shared with the gunicorn the HTTP section starts, so sessions made here are valid there.
+    os.environ.setdefault("SECRET_KEY", "bench-only-secret-" + "b" * 40)
+
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
 
 
 def median_ms(fn: Callable[[], object], *, repeat: int, warmup: int = 2) -> float:

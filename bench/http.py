@@ -17,6 +17,8 @@ from bench.common import Row, in_turns
 ROOT = Path(__file__).resolve().parent.parent
 CLIENTS = 4
 ROUNDS = 3  # bursts per path, taken in turns
+# Issue 12: the page rendered by one template engine (Django's), at 0.15 of /healthz (it was 0.4).
+TARGET = 0.15
 
 
 def _free_port() -> int:
@@ -182,8 +184,8 @@ def run(*, customers: int, requests: int) -> list[Row]:
             page_rps,
             trivial_rps,
             "/s",
-            "ratio ≥ 0.4",
-            ok and page_rps / trivial_rps >= 0.4,
+            f"ratio ≥ {TARGET}",
+            ok and page_rps / trivial_rps >= TARGET,
             note=f"errors {page_err}",
         ),
         Row(

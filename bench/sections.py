@@ -7,7 +7,7 @@ from functools import partial
 
 
 def _all(quick: bool) -> dict[str, Callable[[], list]]:
-    from bench import allocation, export, http, onboarding, page
+    from bench import allocation, export, http, onboarding, page, scale
 
     if quick:
         return {
@@ -18,6 +18,7 @@ def _all(quick: bool) -> dict[str, Callable[[], list]]:
             "allocation": partial(allocation.run, ops=40),
             "http": partial(http.run, customers=1_000, requests=50),
             "onboarding": partial(onboarding.run, repeat=3),
+            "scale": partial(scale.run, total=20_000, partners=100, big=5_000, repeat=7),
         }
     return {
         "page": partial(
@@ -27,6 +28,9 @@ def _all(quick: bool) -> dict[str, Callable[[], list]]:
         "allocation": partial(allocation.run, ops=250),
         "http": partial(http.run, customers=1_000, requests=300),
         "onboarding": partial(onboarding.run, repeat=9),
+        # Last: it fills the database (1,000,000 customers over 1,000 partners, the measured
+        # partner holding 100,000), and the sections above keep measuring what they always did.
+        "scale": partial(scale.run, total=1_000_000, partners=1_000, big=100_000, repeat=15),
     }
 
 
