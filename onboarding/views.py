@@ -258,6 +258,7 @@ class OnboardingWizardView(PartnerMixin, _WizardLicenseMixin, NamedUrlSessionWiz
             self.run.keep(form.prefix, form.cleaned_data, self.active)
         else:
             self.run.forget(form.prefix, self.active)
+            self.run.keep_refusal(form.prefix, {f: list(e) for f, e in form.errors.items()})
         return redirect(self.get_step_url(form.prefix))
 
     def render_goto_step(self, goto_step, **kwargs):

@@ -309,13 +309,22 @@ class WizardRun:
         wanted = {FIELD_STEPS.get(field, "review") for field in errors}
         step = next((s for s in active if s in wanted), "review")
         self.forget(step, active)
-        self.extra["refusal"] = errors
+        self.keep_refusal(step, errors)
         first = next(iter(errors.values()))[0]
         return step, f"Nothing was submitted: {first} Check “{STEP_TITLES[step]}” and continue."
 
+    def keep_refusal(self, step: str, errors: dict[str, list[str]]) -> None:
+        """Keep why ``step`` was refused (its own POST, or the service at submit) for its page.
+
+        Every POST is answered with a redirect, and the page that follows checks the step again
+        against the pools as they are then: without this, seats freed in between would leave
+        the partner back on the step with no reason given.
+        """
+        self.extra.setdefault("refusals", {})[step] = errors
+
     def with_refusal(self, form):
-        """``form`` with the errors the service gave at the last submit, shown once."""
-        for field, messages in self.extra.pop("refusal", {}).items():
+        """``form`` with the errors its step was last refused with, shown once."""
+        for field, messages in self.extra.get("refusals", {}).pop(form.prefix, {}).items():
             for message in messages:
                 if message not in form.errors.get(field, []):
                     form.add_error(field if field in form.fields else None, message)

@@ -1196,3 +1196,26 @@ def test_two_tabs_whose_requests_overlap_keep_both_runs(
     for name, tab in tabs.items():
         _request, storage = storage_of(tab)
         assert storage.extra_data.get("legal_name_typed") == name
+
+
+def test_a_refused_step_says_why_even_if_the_pool_frees_up_before_the_page_loads(
+    wizard, complete_license
+):
+    """Every POST is answered with a redirect: the step's page must still show why it came back.
+
+    Seats freed between the refused POST and the GET that follows (another tab offboarding a
+    customer) used to leave the partner back on the step with no message at all.
+    """
+    holder = make_customer(license=complete_license, legal_name="Holder Ltd", tier_users=1980)
+    wizard.start()
+    wizard.incident()
+    data = {f"details-{k}": v for k, v in {**Wizard.DETAILS, "tier_users": "20"}.items()}
+    data[wizard.management_key] = "details"
+    posted = wizard.client.post(wizard.step_url("details"), data)
+    assert posted.status_code == 302 and posted.url == wizard.step_url("details")
+    license_services.customer_offboard(customer=holder)  # between the POST and its redirect
+    page = wizard.client.get(posted.url)
+    assert errors(page, "tier_users") == ["Only 10 MDR Complete users are available."]
+    assert 'value="20"' in page.text  # what was typed is kept
+    # Shown once: the next visit of the step checks again against the pool as it is now.
+    assert errors(wizard.client.get(wizard.step_url("details")), "tier_users") == []
