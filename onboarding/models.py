@@ -220,8 +220,10 @@ class OnboardingDraft(models.Model):
 
     id = models.UUIDField(primary_key=True, editable=False)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    # formtools' storage: the current step, each step's posted data, and the run's extra data.
-    data = models.JSONField(default=dict)
+    # formtools' storage as JSON text: the current step, each step's posted data and the run's
+    # extra data. Text, not a JSON column: PostgreSQL's jsonb refuses U+0000, which a partner can
+    # type (the step's form then refuses it with a message, but the typing is kept).
+    data = models.TextField(default="{}")
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

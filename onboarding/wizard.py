@@ -14,6 +14,7 @@ with that appliance when the deployment step is edited.
 from __future__ import annotations
 
 import copy
+import json
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
@@ -77,7 +78,7 @@ class DraftStorage(BaseStorage):
         super().__init__(prefix, request, file_storage)
         self.run = uuid.UUID(prefix.removeprefix(PREFIX))
         draft = self._drafts().only("data").first()
-        self.data = draft.data if draft is not None else None
+        self.data = json.loads(draft.data) if draft is not None else None
         if not self.data:
             self.init_data()
         self._stored = copy.deepcopy(self.data)
@@ -88,7 +89,7 @@ class DraftStorage(BaseStorage):
     def save(self) -> None:
         """Write what this request changed of the run (nothing when it changed nothing)."""
         if self.data != self._stored:
-            self._drafts().update(data=self.data, updated_at=timezone.now())
+            self._drafts().update(data=json.dumps(self.data), updated_at=timezone.now())
             self._stored = copy.deepcopy(self.data)
 
     def delete(self) -> None:
@@ -105,7 +106,7 @@ def run_start(*, request, license: VolumeLicense) -> uuid.UUID:
     OnboardingDraft.objects.filter(
         user_id=user.pk, updated_at__lt=timezone.now() - DRAFT_LIFETIME
     ).delete()
-    OnboardingDraft.objects.create(id=run, user_id=user.pk, data={})
+    OnboardingDraft.objects.create(id=run, user_id=user.pk)
     storage = DraftStorage(run_prefix(run), request)
     storage.extra_data = {"license": license.pk}
     storage.current_step = "incident"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 
 import factory
@@ -167,7 +168,7 @@ class Wizard:
     @property
     def storage(self) -> dict:
         """What the run has stored so far (its row: ``onboarding.wizard.DraftStorage``)."""
-        return OnboardingDraft.objects.get(pk=self.run).data
+        return json.loads(OnboardingDraft.objects.get(pk=self.run).data)
 
     @property
     def token(self) -> str:

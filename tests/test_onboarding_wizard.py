@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 
 import pytest
@@ -802,7 +803,7 @@ def test_double_click_submits_once(wizard, complete_license, django_capture_on_c
     with django_capture_on_commit_callbacks(execute=True):
         first = wizard.review()
         # The second click read the run before the first one stored anything.
-        OnboardingDraft.objects.filter(pk=wizard.run).update(data=snapshot)
+        OnboardingDraft.objects.filter(pk=wizard.run).update(data=json.dumps(snapshot))
         # Without the posted token, only the wizard's own token can recognise the order.
         second = wizard.post("review", {"confirm": "on"})
     assert first.status_code == second.status_code == 302
@@ -1151,11 +1152,11 @@ def test_another_users_run_is_neither_read_nor_written(
 ):
     mine = Wizard(partner_client, complete_license)
     mine.run = str(uuid.uuid4())
-    run = OnboardingDraft.objects.create(id=uuid.UUID(mine.run), user=other_user, data={"x": 1})
+    run = OnboardingDraft.objects.create(id=uuid.UUID(mine.run), user=other_user, data='{"x": 1}')
     response = mine.details()
     assert response.status_code == 302 and response.url == mine.url  # starts again
     run.refresh_from_db()
-    assert run.data == {"x": 1}
+    assert run.data == '{"x": 1}'
 
 
 def test_two_tabs_whose_requests_overlap_keep_both_runs(
@@ -1219,3 +1220,13 @@ def test_a_refused_step_says_why_even_if_the_pool_frees_up_before_the_page_loads
     assert 'value="20"' in page.text  # what was typed is kept
     # Shown once: the next visit of the step checks again against the pool as it is now.
     assert errors(wizard.client.get(wizard.step_url("details")), "tier_users") == []
+
+
+def test_a_step_typed_with_a_null_character_is_refused_not_a_500(wizard):
+    """PostgreSQL's JSON cannot hold U+0000: a run's stored answers must still take any typing."""
+    wizard.start()
+    wizard.incident()
+    page = wizard.details(legal_name="Null\x00Byte Ltd")
+    assert page.status_code == 200
+    assert current_step(page) == "details"
+    assert errors(page, "legal_name") == ["Null characters are not allowed."]

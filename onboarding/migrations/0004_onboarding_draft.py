@@ -17,7 +17,7 @@ class Migration(migrations.Migration):
             name='OnboardingDraft',
             fields=[
                 ('id', models.UUIDField(editable=False, primary_key=True, serialize=False)),
-                ('data', models.JSONField(default=dict)),
+                ('data', models.TextField(default='{}')),
                 ('updated_at', models.DateTimeField(auto_now=True)),
                 ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
             ],
