@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.test import Client
+from django.test import Client, override_settings
 from django.urls import reverse
 
 from tests.conftest import PASSWORD
@@ -68,6 +68,57 @@ def test_other_users_are_not_locked_by_someone_elses_failures(client, user, othe
         reverse("login"), {"username": other_user.username, "password": PASSWORD}
     )
     assert response.status_code == 302
+
+
+# --- throttling behind a load balancer ---------------------------------------------------------
+
+BALANCER = "10.0.0.2"  # REMOTE_ADDR of every request that came through the load balancer
+
+
+def _fail_login_from(username: str, *, remote: str, forwarded: str | None = None):
+    """A wrong password from a client of its own (one per attempt, as an attacker would)."""
+    extra = {"REMOTE_ADDR": remote}
+    if forwarded is not None:
+        extra["HTTP_X_FORWARDED_FOR"] = forwarded
+    return Client(**extra).post(
+        reverse("login"), {"username": username, "password": "wrong-password"}
+    )
+
+
+def _log_in_from(username: str, *, remote: str, forwarded: str | None = None):
+    extra = {"REMOTE_ADDR": remote}
+    if forwarded is not None:
+        extra["HTTP_X_FORWARDED_FOR"] = forwarded
+    return Client(**extra).post(reverse("login"), {"username": username, "password": PASSWORD})
+
+
+@override_settings(AXES_IPWARE_PROXY_COUNT=1)
+def test_behind_one_proxy_a_lockout_is_per_client_not_per_balancer(user):
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        _fail_login_from(user.username, remote=BALANCER, forwarded="198.51.100.7")
+    assert _log_in_from(user.username, remote=BALANCER, forwarded="198.51.100.7").status_code == 429
+    # Another office, through the same balancer, still gets in.
+    assert _log_in_from(user.username, remote=BALANCER, forwarded="192.0.2.44").status_code == 302
+
+
+@override_settings(AXES_IPWARE_PROXY_COUNT=1)
+def test_behind_one_proxy_a_forged_forwarded_for_does_not_escape_the_lockout(user):
+    # The balancer appends the address it saw; whatever the client sent stays to the left of it.
+    for attempt in range(settings.AXES_FAILURE_LIMIT):
+        forged = f"203.0.113.{attempt + 1}, 198.51.100.7"
+        _fail_login_from(user.username, remote=BALANCER, forwarded=forged)
+    forged = "203.0.113.99, 198.51.100.7"
+    assert _log_in_from(user.username, remote=BALANCER, forwarded=forged).status_code == 429
+
+
+def test_without_a_proxy_count_forwarded_for_is_ignored(user):
+    # Reaching LMP directly, an attacker who changes X-Forwarded-For on every attempt is still
+    # one address; and nobody else is locked out by it.
+    for attempt in range(settings.AXES_FAILURE_LIMIT):
+        _fail_login_from(user.username, remote="198.51.100.7", forwarded=f"203.0.113.{attempt}")
+    response = _log_in_from(user.username, remote="198.51.100.7", forwarded="203.0.113.99")
+    assert response.status_code == 429
+    assert _log_in_from(user.username, remote="192.0.2.44").status_code == 302
 
 
 def test_successful_login_session_expires(client, user):
