@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.templatetags.static import static
 from django.test import Client, override_settings
 from django.urls import reverse
 
@@ -244,6 +245,48 @@ def test_every_post_without_a_csrf_token_is_refused(world, user):
         assert response.status_code == 403, (name, response.status_code)
     assert db_state() == before
     assert "_auth_user_id" in client.session
+
+
+# --- nothing a signed-in user saw stays in a cache ---------------------------------------------
+
+
+def _stored(response) -> bool:
+    return "no-store" not in response.get("Cache-Control", "")
+
+
+def test_no_page_and_no_export_is_stored_by_a_browser_or_proxy(world, user, other_license):
+    client = Client()
+    client.force_login(user)
+    pages = _every_url(world) + [
+        (
+            "export of a search",
+            reverse("licenses:license_export", kwargs={"pk": world.license.pk}) + "?q=Alpha",
+        ),
+        (
+            "another partner's license",
+            reverse("licenses:license_detail", kwargs={"pk": other_license.pk}),
+        ),
+        ("no such page", "/no-such-page/"),
+    ]
+    assert "licenses:license_export" in {name for name, _ in pages}
+    stored = [(name, url) for name, url in pages if _stored(client.get(url))]
+    assert stored == []
+    # Answers to a POST too (a form shown again with its errors).
+    edit = reverse(
+        "licenses:customer_edit", kwargs={"license_pk": world.license.pk, "pk": world.customer.pk}
+    )
+    posted = client.post(edit, {"tier_users": "-1"})
+    assert posted.status_code == 200
+    assert not _stored(posted)
+
+
+def test_the_login_page_is_not_stored_but_its_static_assets_are_cacheable(db):
+    anonymous = Client()
+    assert not _stored(anonymous.get(reverse("login")))
+    with override_settings(WHITENOISE_USE_FINDERS=True, WHITENOISE_AUTOREFRESH=True):
+        asset = Client().get(static("css/lmp.css"))
+    assert asset.status_code == 200
+    assert _stored(asset)
 
 
 def test_error_pages_look_like_the_product_and_say_what_to_do(partner_client, other_license):
