@@ -27,3 +27,6 @@ urlpatterns = [
     path("licenses/", include("licenses.urls")),
     path("onboarding/", include("onboarding.urls")),
 ]
+
+# A database outage answers 503 with Retry-After; any other uncaught error the 500 page.
+handler500 = "lmp.views.server_error"

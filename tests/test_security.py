@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.test import Client
+from django.templatetags.static import static
+from django.test import Client, override_settings
 from django.urls import reverse
 
 from tests.conftest import PASSWORD
@@ -68,6 +69,57 @@ def test_other_users_are_not_locked_by_someone_elses_failures(client, user, othe
         reverse("login"), {"username": other_user.username, "password": PASSWORD}
     )
     assert response.status_code == 302
+
+
+# --- throttling behind a load balancer ---------------------------------------------------------
+
+BALANCER = "10.0.0.2"  # REMOTE_ADDR of every request that came through the load balancer
+
+
+def _fail_login_from(username: str, *, remote: str, forwarded: str | None = None):
+    """A wrong password from a client of its own (one per attempt, as an attacker would)."""
+    extra = {"REMOTE_ADDR": remote}
+    if forwarded is not None:
+        extra["HTTP_X_FORWARDED_FOR"] = forwarded
+    return Client(**extra).post(
+        reverse("login"), {"username": username, "password": "wrong-password"}
+    )
+
+
+def _log_in_from(username: str, *, remote: str, forwarded: str | None = None):
+    extra = {"REMOTE_ADDR": remote}
+    if forwarded is not None:
+        extra["HTTP_X_FORWARDED_FOR"] = forwarded
+    return Client(**extra).post(reverse("login"), {"username": username, "password": PASSWORD})
+
+
+@override_settings(AXES_IPWARE_PROXY_COUNT=1)
+def test_behind_one_proxy_a_lockout_is_per_client_not_per_balancer(user):
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        _fail_login_from(user.username, remote=BALANCER, forwarded="198.51.100.7")
+    assert _log_in_from(user.username, remote=BALANCER, forwarded="198.51.100.7").status_code == 429
+    # Another office, through the same balancer, still gets in.
+    assert _log_in_from(user.username, remote=BALANCER, forwarded="192.0.2.44").status_code == 302
+
+
+@override_settings(AXES_IPWARE_PROXY_COUNT=1)
+def test_behind_one_proxy_a_forged_forwarded_for_does_not_escape_the_lockout(user):
+    # The balancer appends the address it saw; whatever the client sent stays to the left of it.
+    for attempt in range(settings.AXES_FAILURE_LIMIT):
+        forged = f"203.0.113.{attempt + 1}, 198.51.100.7"
+        _fail_login_from(user.username, remote=BALANCER, forwarded=forged)
+    forged = "203.0.113.99, 198.51.100.7"
+    assert _log_in_from(user.username, remote=BALANCER, forwarded=forged).status_code == 429
+
+
+def test_without_a_proxy_count_forwarded_for_is_ignored(user):
+    # Reaching LMP directly, an attacker who changes X-Forwarded-For on every attempt is still
+    # one address; and nobody else is locked out by it.
+    for attempt in range(settings.AXES_FAILURE_LIMIT):
+        _fail_login_from(user.username, remote="198.51.100.7", forwarded=f"203.0.113.{attempt}")
+    response = _log_in_from(user.username, remote="198.51.100.7", forwarded="203.0.113.99")
+    assert response.status_code == 429
+    assert _log_in_from(user.username, remote="192.0.2.44").status_code == 302
 
 
 def test_successful_login_session_expires(client, user):
@@ -193,6 +245,48 @@ def test_every_post_without_a_csrf_token_is_refused(world, user):
         assert response.status_code == 403, (name, response.status_code)
     assert db_state() == before
     assert "_auth_user_id" in client.session
+
+
+# --- nothing a signed-in user saw stays in a cache ---------------------------------------------
+
+
+def _stored(response) -> bool:
+    return "no-store" not in response.get("Cache-Control", "")
+
+
+def test_no_page_and_no_export_is_stored_by_a_browser_or_proxy(world, user, other_license):
+    client = Client()
+    client.force_login(user)
+    pages = _every_url(world) + [
+        (
+            "export of a search",
+            reverse("licenses:license_export", kwargs={"pk": world.license.pk}) + "?q=Alpha",
+        ),
+        (
+            "another partner's license",
+            reverse("licenses:license_detail", kwargs={"pk": other_license.pk}),
+        ),
+        ("no such page", "/no-such-page/"),
+    ]
+    assert "licenses:license_export" in {name for name, _ in pages}
+    stored = [(name, url) for name, url in pages if _stored(client.get(url))]
+    assert stored == []
+    # Answers to a POST too (a form shown again with its errors).
+    edit = reverse(
+        "licenses:customer_edit", kwargs={"license_pk": world.license.pk, "pk": world.customer.pk}
+    )
+    posted = client.post(edit, {"tier_users": "-1"})
+    assert posted.status_code == 200
+    assert not _stored(posted)
+
+
+def test_the_login_page_is_not_stored_but_its_static_assets_are_cacheable(db):
+    anonymous = Client()
+    assert not _stored(anonymous.get(reverse("login")))
+    with override_settings(WHITENOISE_USE_FINDERS=True, WHITENOISE_AUTOREFRESH=True):
+        asset = Client().get(static("css/lmp.css"))
+    assert asset.status_code == 200
+    assert _stored(asset)
 
 
 def test_error_pages_look_like_the_product_and_say_what_to_do(partner_client, other_license):

@@ -1,0 +1,25 @@
+"""Project-wide middleware."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+from django.utils.cache import add_never_cache_headers
+
+
+class NoStoreMiddleware:
+    """Browsers and proxies keep no copy of any page or export (``Cache-Control: no-store``).
+
+    Every page but the login form is a partner's data, and the login form carries a CSRF token;
+    the Back button after logging out must not show a customer list from the cache. Static files
+    are answered by WhiteNoise before this middleware, and stay cacheable.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        add_never_cache_headers(response)
+        return response
