@@ -15,6 +15,7 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from licenses import services
 from licenses.choices import ServiceTier
 from tests.factories import VolumeLicenseFactory, make_customer
 from tests.factories_onboarding import Wizard
@@ -46,10 +47,16 @@ def leaks(text: str) -> list[str]:
 
 
 @pytest.fixture
-def shared(partner, other_partner):
-    """Northwind's Complete license shared with Contoso, with a customer of each on it."""
+def shared(partner, other_partner, staff_user):
+    """Northwind's Complete license shared with Contoso, with a customer of each on it.
+
+    Its commitment was raised to 1,987 by the vendor: a change in its history, the owner's alone.
+    """
     license = VolumeLicenseFactory(
-        partner=partner, tier=ServiceTier.COMPLETE, seat_commitment=COMMITMENT, price_per_user=PRICE
+        partner=partner, tier=ServiceTier.COMPLETE, seat_commitment=1900, price_per_user=PRICE
+    )
+    license = services.license_commitment_set(
+        license=license, seat_commitment=COMMITMENT, actor=staff_user
     )
     VolumeLicenseFactory(
         partner=partner,
@@ -159,3 +166,5 @@ def test_the_owner_still_sees_its_terms(partner_client, shared):
     assert "seat commitment" in leaks(pages["Edit"])
     assert "Cloud seat commitment" in leaks(pages["Edit"])
     assert "seat commitment" in leaks(pages["Onboarding tab"])
+    assert "seat commitment" in leaks(pages["history"])
+    assert "seat commitment" in leaks(workbook_text(partner_client, license))
