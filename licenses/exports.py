@@ -42,6 +42,7 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from licenses.choices import AllocationEventSource
 from licenses.models import AllocationEvent, VolumeLicense
+from licenses.selectors import license_is_own
 from licenses.tables import CustomerAccountTable
 from lmp.partners.models import Partner
 
@@ -387,10 +388,9 @@ def customers_export(
     # Tuples, not model instances: the table's filtered, sorted (and tenancy-scoped) queryset.
     values = table.data.data.values_list(*(field.value for field in fields))
     rows = values.iterator(chunk_size=CHUNK_SIZE) if not filter_error else ()
-    owner = license.partner
     title = f"{partner.name} — {license.get_tier_display()} license"
-    if owner.pk != partner.pk:
-        title += f" (shared by {owner.name})"
+    if not license_is_own(partner=partner, license=license):
+        title += f" (shared by {license.partner.name})"
     subtitle = f"Customers exported {now:%Y-%m-%d %H:%M}"
     if description:
         subtitle += f" · {description}"

@@ -12,6 +12,7 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    Sum,
     Value,
     When,
 )
@@ -46,26 +47,45 @@ def _managed_customers(partner: Partner) -> QuerySet[SeatAllocation]:
     return SeatAllocation.objects.filter(active=True, customer__sub_partner=partner).order_by()
 
 
-def _customer_counts_set(*, partner: Partner, licenses: list[VolumeLicense]) -> None:
-    """Give each license the ``customer_count`` the partner sees on it.
+def license_is_own(*, partner: Partner, license: VolumeLicense) -> bool:
+    """Whether ``partner`` owns ``license``; else it is a sub-partner the license is shared with.
 
-    The owner's is the counter the allocation triggers keep on the license row; only a
-    sub-partner's needs the customers, to keep to its own (one query, only if it has a share).
+    The one test of ownership behind every page. Only the owner sees the license's commercial
+    terms: its price per user, monthly total and seat commitment, and what the pool holds in all
+    (allocated, by the owner's customers too); and only the owner sees every customer on it and
+    its commitment's history. A sub-partner sees what it needs to work: the users available (the
+    pool's unallocated), its own customers and their users, the renewal date. Templates read it
+    as ``license.is_own``, which the selectors below set on every license they hand a page.
     """
-    shared = [lic.pk for lic in licenses if lic.partner_id != partner.pk]
+    return license.partner_id == partner.pk
+
+
+def _viewer_figures_set(*, partner: Partner, licenses: list[VolumeLicense]) -> None:
+    """Give each license what the partner may see of it: ``is_own`` and its own counts.
+
+    ``customer_count`` is the customers the partner sees on it: the owner's is the counter the
+    allocation triggers keep on the license row; only a sub-partner's needs its customers (one
+    query, only if it has a share), which also give its ``managed_users`` (their users there).
+    """
+    for lic in licenses:
+        lic.is_own = license_is_own(partner=partner, license=lic)
+    shared = [lic.pk for lic in licenses if not lic.is_own]
     managed = (
-        dict(
-            _managed_customers(partner)
+        {
+            license_pk: (count, users)
+            for license_pk, count, users in _managed_customers(partner)
             .filter(license__in=shared)
             .values_list("license")
-            .annotate(n=Count("pk"))
-        )
+            .annotate(n=Count("pk"), users=Sum("seats"))
+        }
         if shared
         else {}
     )
     for lic in licenses:
-        own = lic.partner_id == partner.pk
-        lic.customer_count = lic.holder_count if own else managed.get(lic.pk, 0)
+        if lic.is_own:
+            lic.customer_count = lic.holder_count
+        else:
+            lic.customer_count, lic.managed_users = managed.get(lic.pk, (0, 0))
 
 
 def license_list(*, partner: Partner) -> list[VolumeLicense]:
@@ -76,12 +96,12 @@ def license_list(*, partner: Partner) -> list[VolumeLicense]:
     # A partner has a handful of licenses: one plain query, counted and sorted here. (The ORM
     # took longer to build a query that did both than the database took to run it.)
     licenses = list(_visible_licenses(partner).select_related("partner").order_by())
-    _customer_counts_set(partner=partner, licenses=licenses)
+    _viewer_figures_set(partner=partner, licenses=licenses)
     return sorted(
         licenses,
         key=lambda lic: (
             TIER_RANK.get(lic.tier, len(TIER_RANK)),
-            lic.partner_id != partner.pk,
+            not lic.is_own,
             lic.partner.name.casefold(),
             lic.pk,
         ),
@@ -89,10 +109,10 @@ def license_list(*, partner: Partner) -> list[VolumeLicense]:
 
 
 def license_get(*, partner: Partner, pk: int) -> VolumeLicense:
-    """One license the partner may see (with its ``customer_count``, as license_list), or 404."""
+    """One license the partner may see (with ``is_own`` and its counts, as license_list), or 404."""
     # Every partner page starts here, so it is one plain query for the owner.
     license = get_object_or_404(_visible_licenses(partner).select_related("partner"), pk=pk)
-    _customer_counts_set(partner=partner, licenses=[license])
+    _viewer_figures_set(partner=partner, licenses=[license])
     return license
 
 
@@ -118,7 +138,7 @@ def customer_table(
     """
     # Every customer on a license belongs to its owner, so the owner needs no scope filter (and
     # without it the page's count is an index-only scan); a sub-partner sees only its own.
-    if license.partner_id == partner.pk:
+    if license_is_own(partner=partner, license=license):
         qs = CustomerAccount.objects.all()
     else:
         qs = customer_scope(partner=partner)
@@ -287,4 +307,7 @@ def customer_page_get(*, partner: Partner, license_pk: int, pk: int) -> Customer
         customer.page_license = customer.cloud_pool
     else:  # seats of a pool that is neither its own nor its partner's Cloud pool: none exist
         raise Http404("No customer on this license.")
+    for license in (customer.license, customer.cloud_pool):
+        if license is not None:
+            license.is_own = license_is_own(partner=partner, license=license)
     return customer

@@ -102,7 +102,7 @@ class LicenseDetailView(LicenseMixin, FilteredTableView):
         # license's holders, which the triggers keep: no COUNT(*) over a big pool on every view.
         filterset = self.filterset
         if (
-            self.license.partner_id == self.partner.pk
+            self.license.is_own
             and filterset.is_valid()
             and filterset.form.cleaned_data.get("status") == CustomerStatus.ACTIVE
             and not filterset.search_text
@@ -124,9 +124,7 @@ class LicenseDetailView(LicenseMixin, FilteredTableView):
         kwargs.update(
             new_customer_url=new_customer_url(self.license),
             days_to_renewal=(self.license.renewal_date - today).days,
-            shared_by=(
-                self.license.partner if self.license.partner_id != self.partner.pk else None
-            ),
+            shared_by=None if self.license.is_own else self.license.partner,
         )
         # A fragment also refreshes the filter's error message (out of band), and one asked for
         # by the search box or the status filter says what it found (a polite live region).
@@ -157,7 +155,7 @@ class LicenseExportView(LicenseDetailView):
         events = license_events(partner=self.partner, license=self.license)
         history_description = (
             "Every change on this license"
-            if self.license.partner_id == self.partner.pk
+            if self.license.is_own
             else "Changes of the customers you manage on this license"
         )
         if filterset.search_text:
@@ -338,7 +336,7 @@ class LicenseHistoryView(LicenseMixin, HistoryView):
 
     def what_choices(self) -> list[str]:
         choices = [*seat_figures(self.license), LEGAL_NAME_LABEL]
-        if self.license.partner_id == self.partner.pk:  # sub-partners see customers' changes only
+        if self.license.is_own:  # sub-partners see customers' changes only
             choices.append(SEAT_COMMITMENT_LABEL)
         return choices
 
