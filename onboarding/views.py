@@ -11,7 +11,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.functional import cached_property
 from django.views import View
 from django.views.generic import DetailView, ListView, TemplateView
-from formtools.wizard.views import NamedUrlSessionWizardView
+from formtools.wizard.views import NamedUrlWizardView
 
 from licenses.choices import DeploymentSolution, ServiceTier
 from licenses.models import VolumeLicense
@@ -147,7 +147,7 @@ def run_url(license: VolumeLicense, run, step: str) -> str:
     )
 
 
-class OnboardingWizardView(PartnerMixin, _WizardLicenseMixin, NamedUrlSessionWizardView):
+class OnboardingWizardView(PartnerMixin, _WizardLicenseMixin, NamedUrlWizardView):
     """Incident check, customer details, deployment, shipping, review; one service call at the end.
 
     One run per URL (``onboarding.wizard``). Every POST is answered with a redirect, a step with
