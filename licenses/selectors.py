@@ -235,16 +235,6 @@ def license_customers(
     )
 
 
-def license_customer_get(*, partner: Partner, license: VolumeLicense, pk: int) -> CustomerAccount:
-    """One customer holding seats of ``license`` that the partner may see, or 404."""
-    return get_object_or_404(
-        customer_table(partner=partner, license=license).select_related(
-            "partner", "license__partner"
-        ),
-        pk=pk,
-    )
-
-
 def _events(*, partner: Partner) -> QuerySet[AllocationEvent]:
     """History events the partner may see: its licenses' (owner) and its managed customers'."""
     return AllocationEvent.objects.filter(
@@ -265,7 +255,7 @@ def customer_events(*, partner: Partner, customer: CustomerAccount) -> QuerySet[
 def customer_page_get(*, partner: Partner, license_pk: int, pk: int) -> CustomerAccount:
     """A customer's page in one query: the customer, its license, its counts and its Cloud pool.
 
-    The scope of ``license_get`` + ``license_customer_get``: the license in the URL is one the
+    The scope of ``license_get`` and of ``customer_table``: the license in the URL is one the
     partner owns or shares, the customer one it owns or manages, onboarded onto that license or
     holding seats of it (the MDR Cloud pool), else 404. Sets ``page_license`` (the URL's
     license), ``cloud_pool`` (the owner's MDR Cloud license, or None) and the counts it holds
