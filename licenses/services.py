@@ -197,8 +197,12 @@ def _name_taken(name: str) -> ValidationError:
     return ValidationError({"legal_name": f"An active customer named “{name}” already exists."})
 
 
-def _check_legal_name(*, partner: Partner | int, legal_name: str, exclude_pk: int | None) -> str:
-    """Tidy the name's white space and refuse one an active customer of the partner already has."""
+def legal_name_check(*, partner: Partner | int, legal_name: str, exclude_pk: int | None) -> str:
+    """Tidy the name's white space and refuse one an active customer of the partner already has.
+
+    The services call it before they save; forms that save through a service later (the admin's,
+    the wizard's details step) call it to show the refusal on the field.
+    """
     name = " ".join(str(legal_name or "").split())
     if not name:
         raise ValidationError({"legal_name": "Enter the customer's legal name."})
@@ -208,14 +212,6 @@ def _check_legal_name(*, partner: Partner | int, legal_name: str, exclude_pk: in
     if clash.exists():
         raise _name_taken(name)
     return name
-
-
-def legal_name_check(*, partner: Partner | int, legal_name: str, exclude_pk: int | None) -> str:
-    """Tidy the name's white space and refuse one an active customer of the partner already has.
-
-    Forms that save through a service later (the admin's) call it to show the refusal on the field.
-    """
-    return _check_legal_name(partner=partner, legal_name=legal_name, exclude_pk=exclude_pk)
 
 
 def _save_customer(customer: CustomerAccount, *, update_fields: list[str] | None = None) -> None:
@@ -346,7 +342,7 @@ def customer_create(
     customer = CustomerAccount(
         partner=owner,
         license=license,
-        legal_name=_check_legal_name(partner=owner, legal_name=legal_name, exclude_pk=None),
+        legal_name=legal_name_check(partner=owner, legal_name=legal_name, exclude_pk=None),
         admin_email=(admin_email or "").strip(),
         website=(website or "").strip(),
         sub_partner=sub_partner,
@@ -469,7 +465,7 @@ def customer_update(
     name = " ".join(str(legal_name or "").split())
     if name != customer.legal_name:
         # Only a real rename needs the uniqueness query (a case change of its own name passes).
-        name = _check_legal_name(
+        name = legal_name_check(
             partner=customer.partner_id, legal_name=legal_name, exclude_pk=customer.pk
         )
         changes.append(Change(LEGAL_NAME_LABEL, customer.legal_name, name))
@@ -492,7 +488,7 @@ def customer_update(
             events.append(edited(license=license, what=SAT_USERS_LABEL, old=old_sat, new=sat_users))
     if cloud_license is not None and cloud_users != old_cloud:
         writes.append((cloud_license, cloud, cloud_users, 0, "cloud_users"))
-        changes.append(Change("MDR Cloud Users", old_cloud, cloud_users))
+        changes.append(Change(cloud_license.users_label, old_cloud, cloud_users))
         events.append(
             edited(
                 license=cloud_license,
