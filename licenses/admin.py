@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
 
 from licenses import policy, services
-from licenses.choices import AllocationEventSource, CustomerStatus, ServiceTier
+from licenses.choices import AllocationEventSource, CustomerStatus
 from licenses.forms import Holdings, SeatCountsFormMixin
 from licenses.models import (
     AllocationEvent,
@@ -16,7 +16,7 @@ from licenses.models import (
     SeatAllocation,
     VolumeLicense,
 )
-from licenses.selectors import cloud_license_for, customer_allocations
+from licenses.selectors import cloud_pool_for, customer_allocations
 
 
 class ServiceRefusalMixin:
@@ -169,9 +169,7 @@ class CustomerAccountAdminForm(SeatCountsFormMixin, forms.ModelForm):
             sat_users=primary.sat_users if primary else 0,
         )
         own = customer.license
-        cloud_license = (
-            None if own.tier == ServiceTier.CLOUD else cloud_license_for(partner=own.partner_id)
-        )
+        cloud_license = cloud_pool_for(license=own)
         super().__init__(
             *args, license=own, cloud_license=cloud_license, holdings=holdings, **kwargs
         )
@@ -250,8 +248,8 @@ class CustomerAccountAdmin(ServiceRefusalMixin, admin.ModelAdmin):
         if obj is None or obj.status != CustomerStatus.ACTIVE:
             return ["legal_name", *self.readonly_fields]
         # The counts this customer's tier has, per the policy (no SAT users on Core, ...).
-        cloud = obj.license.tier != ServiceTier.CLOUD and cloud_license_for(partner=obj.partner_id)
-        counts = policy.count_fields(tier=obj.license.tier, has_cloud=bool(cloud))
+        cloud = cloud_pool_for(license=obj.license)
+        counts = policy.count_fields(tier=obj.license.tier, has_cloud=cloud is not None)
         return ["legal_name", *(c.field for c in counts), *self.readonly_fields]
 
     def save_model(self, request, obj, form, change):

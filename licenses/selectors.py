@@ -20,6 +20,7 @@ from django.db.models.functions import Coalesce, Lower
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
+from licenses import policy
 from licenses.choices import ServiceTier
 from licenses.models import (
     AllocationEvent,
@@ -120,6 +121,16 @@ def cloud_license_for(*, partner: Partner | int) -> VolumeLicense | None:
     """The MDR Cloud license a partner's customers draw their cloud users from, if any."""
     # One per partner and tier; order_by(): the model's ordering would join the partner table.
     return VolumeLicense.objects.filter(partner=partner, tier=ServiceTier.CLOUD).order_by().first()
+
+
+def cloud_pool_for(*, license: VolumeLicense) -> VolumeLicense | None:
+    """The MDR Cloud pool a customer of ``license`` takes its separate cloud users from, if any.
+
+    None for the MDR Cloud license itself: its customers hold only its own users (the policy).
+    """
+    if not policy.has_cloud_users(tier=license.tier, has_cloud=True):
+        return None
+    return cloud_license_for(partner=license.partner_id)
 
 
 def customer_scope(*, partner: Partner) -> QuerySet[CustomerAccount]:

@@ -61,7 +61,7 @@ from licenses.policy import (
     sat_check,
     tier_count,
 )
-from licenses.selectors import cloud_license_for
+from licenses.selectors import cloud_pool_for
 from lmp.partners.models import Partner
 
 P = ParamSpec("P")
@@ -433,8 +433,8 @@ def customer_update(
     # it is asked for (an active customer always holds seats on its own pool).
     license = primary.license if primary else VolumeLicense.objects.get(pk=customer.license_id)
     cloud_license = cloud.license if cloud else None
-    if cloud_license is None and cloud_users and license.tier != ServiceTier.CLOUD:
-        cloud_license = cloud_license_for(partner=customer.partner_id)
+    if cloud_license is None and cloud_users:
+        cloud_license = cloud_pool_for(license=license)
     old_tier = primary.seats if primary else 0
     old_sat = primary.sat_users if primary else 0
     old_cloud = cloud.seats if cloud else 0

@@ -12,9 +12,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from licenses import services as license_services
-from licenses.choices import DeploymentSolution, HostingRegion, ServiceTier
+from licenses.choices import DeploymentSolution, HostingRegion
 from licenses.models import VolumeLicense
-from licenses.selectors import cloud_license_for
+from licenses.selectors import cloud_pool_for
 from lmp.partners.models import Partner
 from onboarding.choices import IncidentAnswer, ShipTo
 from onboarding.emails import onboarding_email_send
@@ -206,9 +206,7 @@ def _submit(*, order: OnboardingOrder, actor, site_url: str) -> Submission:
     # Lock the pools in the order customer_create will (primary-key order, no deadlock), then look
     # for the token again: a concurrent submit of the same wizard waited on these locks, and now
     # sees the order the first one committed.
-    cloud = (
-        None if license.tier == ServiceTier.CLOUD else cloud_license_for(partner=license.partner)
-    )
+    cloud = cloud_pool_for(license=license)
     license_services.licenses_lock(license_ids=[license.pk, cloud.pk if cloud else None])
     existing = _request_for_token(token=token, partner=partner)
     if existing is not None:

@@ -13,10 +13,10 @@ from django.views import View
 from django.views.generic import DetailView, ListView, TemplateView
 from formtools.wizard.views import NamedUrlWizardView
 
-from licenses.choices import DeploymentSolution, ServiceTier
+from licenses.choices import DeploymentSolution
 from licenses.models import VolumeLicense
 from licenses.selectors import (
-    cloud_license_for,
+    cloud_pool_for,
     customer_allocations,
     license_get,
     license_list,
@@ -98,11 +98,7 @@ class _WizardLicenseMixin:
 
     def dispatch(self, request, *args, **kwargs):
         self.license = license_get(partner=self.partner, pk=kwargs["license_pk"])
-        self.cloud_license = (
-            None
-            if self.license.tier == ServiceTier.CLOUD
-            else cloud_license_for(partner=self.license.partner)
-        )
+        self.cloud_license = cloud_pool_for(license=self.license)
         return super().dispatch(request, *args, **kwargs)
 
     def license_context(self) -> dict:
