@@ -46,11 +46,6 @@ def new_customer_url(license: VolumeLicense) -> str:
         return reverse("onboarding:start")
 
 
-def seats_phrase(seats: int, license: VolumeLicense) -> str:
-    """e.g. "100 MDR Complete users"."""
-    return policy.users_phrase(seats, license.tier)
-
-
 def seat_figures(license: VolumeLicense) -> list[str]:
     """What a customer holds of ``license``, as history names it: its users (and SAT users)."""
     # The pool's own counts: a customer's MDR Cloud users are the Cloud pool's figure.
@@ -58,6 +53,7 @@ def seat_figures(license: VolumeLicense) -> list[str]:
 
 
 def license_page_url(license: VolumeLicense) -> str:
+    """The license page (dashboard and customers)."""
     return reverse("licenses:license_detail", kwargs={"pk": license.pk})
 
 
@@ -270,7 +266,7 @@ class CustomerOffboardView(CustomerMixin, TemplateView):
             {
                 "license": license,
                 "seats": seats,
-                "phrase": f"{seats_phrase(seats, license)} return to the "
+                "phrase": f"{policy.users_phrase(seats, license.tier)} return to the "
                 f"{license.get_tier_display()} pool",
                 # The pool's unallocated once they are back: what this customer may have of it.
                 "unallocated_after": policy.allowance(license=license, held=seats).available,
@@ -287,7 +283,8 @@ class CustomerOffboardView(CustomerMixin, TemplateView):
             messages.error(request, " ".join(error.messages))
             return HttpResponseRedirect(license_page_url(self.license))
         pools = " and ".join(
-            f"{seats_phrase(seats, license)} returned to the {license.get_tier_display()} pool"
+            f"{policy.users_phrase(seats, license.tier)} returned to the "
+            f"{license.get_tier_display()} pool"
             for license, seats in sorted(released.items(), key=lambda item: item[0].pk)
             if seats
         )

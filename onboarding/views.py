@@ -6,7 +6,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.functional import cached_property
 from django.views import View
@@ -21,6 +21,7 @@ from licenses.selectors import (
     license_get,
     license_list,
 )
+from licenses.views import license_page_url
 from lmp.partners.mixins import PartnerMixin
 from onboarding.forms import (
     CustomerDetailsForm,
@@ -41,14 +42,6 @@ STEPS = [
     ("shipping", ShippingForm),
     ("review", ReviewForm),
 ]
-
-
-def license_page_url(license: VolumeLicense) -> str:
-    """The license page when the licenses app has one, else the License tab."""
-    try:
-        return reverse("licenses:license_detail", kwargs={"pk": license.pk})
-    except NoReverseMatch:
-        return reverse("licenses:license_list")
 
 
 def needs_shipping(wizard: OnboardingWizardView) -> bool:
