@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
 from collections.abc import Callable
-from typing import TypedDict
+from dataclasses import dataclass
 
 import django_tables2 as tables
 from django.core.paginator import Paginator
@@ -22,7 +23,7 @@ PER_PAGE = 50
 # ``?per_page=`` is honoured by django-tables2; cap it so one request cannot ask for everything.
 MAX_PER_PAGE = 200
 
-# Stands for a customer id in URLs reversed once per page (see CustomerAccountTable.page_rows).
+# Stands for a customer id in URLs reversed once per page (see CustomerAccountTable.row_url).
 _PK_PLACEHOLDER = 2_147_483_647
 
 
@@ -93,38 +94,36 @@ class CustomerColumn(tables.Column):
         return TruncDate(field) if self.kind == "date" else field
 
 
-# The cells the row template draws from the whole row (templates/licenses/_customer_row.html).
-_DRAWN = frozenset({"legal_name", "status", "actions"})
+# A row's dropdown of actions (str.format: each value escaped by the caller).
+_ACTIONS_CELL = (
+    '<div class="dropdown" hx-boost="false">'
+    '<button class="btn btn-sm btn-light border actions-toggle" type="button" '
+    'data-bs-toggle="dropdown" data-bs-popper-config=\'{{"strategy":"fixed"}}\' '
+    'aria-expanded="false" aria-label="Actions for {name}">'
+    '<i class="bi bi-three-dots" aria-hidden="true"></i></button>'
+    '<ul class="dropdown-menu dropdown-menu-end shadow-sm">{edit}'
+    '<li><a class="dropdown-item" href="{history}">'
+    '<i class="bi bi-clock-history me-2" aria-hidden="true"></i>History</a></li>{offboard}'
+    "</ul></div>"
+)
+_ACTIVE = CustomerStatus.ACTIVE.label
+
+
+def _e(value: object) -> str:
+    """``value`` as HTML text: Django's escape() without its lazy-text wrapper (same output)."""
+    return html.escape(str(value))
+
 
 # The columns whose presence depends on the license's tier (see CustomerAccountTable.tier_columns).
 TIER_COLUMNS = ("license_users", "cloud_users", "sat_users", "primary_license")
 
 
-class CustomerCell(TypedDict):
-    """One cell of a page row: how the row template draws it, its <td> attributes, its text.
+@dataclass(frozen=True)
+class CustomerRow:
+    """One row of the customer table on a page, ready to print (both parts safe HTML)."""
 
-    A dict, as the row's: Django's templates look a name up as a key first, and an object's
-    attribute only after that lookup has failed (an exception per name, per cell).
-    """
-
-    kind: str  # "legal_name", "status" or "actions" (drawn from the row), else "text"
-    td: str  # the <td>'s attributes, escaped by django-tables2 (" class=...", or "")
-    text: str  # a "text" cell's value, formatted (the template escapes it)
-
-
-class CustomerRow(TypedDict):
-    """One row of the customer table on a page: plain values the row template prints."""
-
-    pk: int
-    active: bool
-    legal_name: str
-    website: str
-    website_shown: str  # without its scheme
-    admin_email: str
-    status_label: str
-    offboarded_on: str
-    urls: dict[str, str]  # edit, history, offboard
-    cells: list[CustomerCell]
+    attrs: str  # the <tr>'s attributes: its classes and the customer's id
+    cells: str  # its <td> cells, formatted and escaped
 
 
 class CustomerAccountTable(_PagedTable):
@@ -226,65 +225,49 @@ class CustomerAccountTable(_PagedTable):
         return [bound for bound in self.columns.iterall() if not bound.column.exclude_from_export]
 
     def page_rows(self) -> list[CustomerRow]:
-        """The rows of the current page as plain values (one query); the row template draws them.
+        """The rows of the current page, each cell formatted and escaped (one query).
 
         django-tables2's generic cells (a signature inspection, attributes and often a template
         per cell), and model instances with their relations, cost more than the rest of the page;
-        here the database selects each column's value and each column formats its text once.
+        here the database selects each column's value and a format per column makes its cell.
         """
         read = self.export_columns()  # every column with a value, shown here or not
         names = [bound.name for bound in read]
         rows = self.page.object_list.data if hasattr(self, "page") else self.data.data
         values = rows.values_list("pk", *(bound.column.select(bound.name) for bound in read))
-        columns = [(bound.name, self._td(bound), self._text(bound)) for bound in self.columns]
-        urls = self._url_patterns()
-        status_labels = dict(CustomerStatus.choices)
+        printers = [(self._td(bound), self._printer(bound)) for bound in self.columns]
+        self._urls = self._url_patterns()
         page = []
         for pk, *row_values in values:
             row = dict(zip(names, row_values, strict=True))
-            status, website = row["status"], row["website"] or ""
-            page.append(
-                CustomerRow(
-                    pk=pk,
-                    active=status == CustomerStatus.ACTIVE,
-                    legal_name=row["legal_name"],
-                    website=website,
-                    website_shown=website.removeprefix("https://").removeprefix("http://"),
-                    admin_email=row["admin_email"],
-                    status_label=status_labels.get(status, status),
-                    offboarded_on=_short_date(row["offboarded_at"]),
-                    urls={
-                        action: url.replace(f"/{_PK_PLACEHOLDER}/", f"/{pk}/", 1)
-                        for action, url in urls.items()
-                    },
-                    cells=[
-                        CustomerCell(kind=name, td=td, text="")
-                        if text is None
-                        else CustomerCell(kind="text", td=td, text=text(row))
-                        for name, td, text in columns
-                    ],
-                )
+            row["pk"] = pk
+            offboarded = (
+                "" if row["status"] == CustomerStatus.ACTIVE else " customer-row-offboarded"
             )
+            cells = "".join([f"{td}{printer(row)}</td>" for td, printer in printers])
+            attrs = f'class="customer-row{offboarded}" data-customer="{pk:d}"'
+            # Safe: every value in a cell went through _e() (see _printer and the cell_ methods).
+            page.append(CustomerRow(attrs=mark_safe(attrs), cells=mark_safe(cells)))  # noqa: S308
         return page
 
     @staticmethod
     def _td(bound: BoundColumn) -> str:
         attrs = bound.attrs["td"].as_html()
-        return mark_safe(f" {attrs}" if attrs else "")  # noqa: S308 (as_html() escaped the values)
+        return f"<td {attrs}>" if attrs else "<td>"  # as_html() escaped the values
 
-    @staticmethod
-    def _text(bound: BoundColumn) -> Callable[[dict], str] | None:
-        """How a column formats a row's value as text; None for the cells the template draws."""
-        if bound.name in _DRAWN:
-            return None
+    def _printer(self, bound: BoundColumn) -> Callable[[dict], str]:
+        """What makes a column's escaped cell from a row: its ``cell_<name>``, or its kind's."""
+        own = getattr(self, f"cell_{bound.name}", None)
+        if own is not None:
+            return own
         name, column = bound.name, bound.column
         if column.kind == "int":
             return lambda row: "" if row[name] is None else f"{row[name]:,}"
         if column.kind == "date":
             return lambda row: _short_date(row[name])
         labels = dict(column.choices.choices) if column.choices else {}
-        default = str(column.default or "")
-        return lambda row: str(labels.get(row[name], row[name])) if row[name] else default
+        default = _e(column.default or "")
+        return lambda row: _e(labels.get(row[name], row[name])) if row[name] else default
 
     def _url_patterns(self) -> dict[str, str]:
         """Each row action's URL with a placeholder id: one reverse() per action for the page."""
@@ -293,6 +276,66 @@ class CustomerAccountTable(_PagedTable):
             name: reverse(f"licenses:customer_{name}", kwargs=kwargs)
             for name in ("edit", "history", "offboard")
         }
+
+    def row_url(self, action: str, pk: int) -> str:
+        return self._urls[action].replace(f"/{_PK_PLACEHOLDER}/", f"/{pk}/", 1)
+
+    # The cells below are f-strings, not format_html(): a page has 150 of them, and format_html's
+    # lazy-text checks cost more than the rest of a row. Every value goes through _e().
+
+    def cell_legal_name(self, row: dict) -> str:
+        """The name, with the web site (without its scheme) and the administrator's e-mail."""
+        website, email = row["website"], _e(row["admin_email"])
+        site = title = ""
+        if website:
+            shown = _e(website.removeprefix("https://").removeprefix("http://"))
+            site = (
+                f'<i class="bi bi-globe2 me-1" aria-hidden="true"></i>{shown}'
+                '<span class="mx-2">·</span>'
+            )
+            title = f"{_e(website)} · "
+        return (
+            f'<div class="fw-semibold customer-name">{_e(row["legal_name"])}</div>'
+            '<div class="small text-body-secondary text-truncate customer-meta" '
+            f'title="{title}{email}">{site}'
+            f'<i class="bi bi-envelope me-1" aria-hidden="true"></i>{email}</div>'
+        )
+
+    def cell_status(self, row: dict) -> str:
+        """A badge; an offboarded customer's also says since when."""
+        status = row["status"]
+        if status == CustomerStatus.ACTIVE:
+            return (
+                '<span class="badge rounded-pill status-badge status-active">'
+                f'<i class="bi bi-circle-fill me-1" aria-hidden="true"></i>{_ACTIVE}</span>'
+            )
+        label = _e(CustomerStatus(status).label if status in CustomerStatus.values else status)
+        return (
+            '<span class="badge rounded-pill status-badge status-offboarded">'
+            f'<i class="bi bi-archive me-1" aria-hidden="true"></i>{label}</span>'
+            f'<div class="small text-body-secondary mt-1">{_short_date(row["offboarded_at"])}</div>'
+        )
+
+    def cell_actions(self, row: dict) -> str:
+        """Edit, History and Offboard; an offboarded customer has its History only."""
+        pk = row["pk"]
+        edit = offboard = ""
+        if row["status"] == CustomerStatus.ACTIVE:
+            edit = (
+                f'<li><a class="dropdown-item" href="{_e(self.row_url("edit", pk))}">'
+                '<i class="bi bi-pencil me-2" aria-hidden="true"></i>Edit</a></li>'
+            )
+            offboard = (
+                '<li><hr class="dropdown-divider"></li><li><a class="dropdown-item text-danger" '
+                f'href="{_e(self.row_url("offboard", pk))}">'
+                '<i class="bi bi-box-arrow-right me-2" aria-hidden="true"></i>Offboard</a></li>'
+            )
+        return _ACTIONS_CELL.format(
+            name=_e(row["legal_name"]),
+            edit=edit,
+            history=_e(self.row_url("history", pk)),
+            offboard=offboard,
+        )
 
     order_license_users = _then_name("license_users")
     order_cloud_users = _then_name("cloud_users")
