@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.db import models
 
+from lmp.partners.choices import Currency  # noqa: F401  (licenses price in the partner's currencies)
+
 
 class ServiceTier(models.TextChoices):
     """The MDR service tiers a volume license can be bought for."""
@@ -11,11 +13,6 @@ class ServiceTier(models.TextChoices):
     CORE = "core", "MDR Core"
     COMPLETE = "complete", "MDR Complete"
     CLOUD = "cloud", "MDR Cloud"
-
-
-class Currency(models.TextChoices):
-    CAD = "CAD", "CAD"
-    USD = "USD", "USD"
 
 
 class CustomerStatus(models.TextChoices):

@@ -8,6 +8,8 @@ import pytest
 from django.db import connection
 
 from licenses.choices import ServiceTier
+from lmp.partners.choices import PartnerRole
+from tests.auth import verified_login
 from tests.factories import (
     AddressFactory,
     MembershipFactory,
@@ -52,6 +54,19 @@ def other_partner(db):
 @pytest.fixture
 def user(partner):
     return MembershipFactory(partner=partner, user=UserFactory(username="alex")).user
+
+
+@pytest.fixture
+def admin_user(partner):
+    """An Administrator of ``partner`` (sign in with ``admin_client``: it has passed MFA)."""
+    return MembershipFactory(
+        partner=partner, user=UserFactory(username="sam"), role=PartnerRole.ADMINISTRATOR
+    ).user
+
+
+@pytest.fixture
+def admin_client(client, admin_user):
+    return verified_login(client, admin_user)
 
 
 @pytest.fixture

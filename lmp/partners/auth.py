@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 
+from lmp.partners import roles
+
 UserModel = get_user_model()
 
 
@@ -21,4 +23,10 @@ class MembershipBackend(ModelBackend):
             user = users.get(pk=user_id)
         except UserModel.DoesNotExist:
             return None
-        return user if self.user_can_authenticate(user) else None
+        if not self.user_can_authenticate(user):
+            return None
+        # A role changed to No LMP Access signs the login out on its next request. (The password
+        # check itself lets such a login through, so that the login form can say why it refuses.)
+        if roles.role_of(user) is not None and not roles.allows(user, roles.SIGN_IN):
+            return None
+        return user

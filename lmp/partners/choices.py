@@ -6,5 +6,15 @@ from django.db import models
 
 
 class PartnerRole(models.TextChoices):
+    """A login's permission level at its partner; ``lmp.partners.roles`` says what each may do."""
+
     ADMINISTRATOR = "administrator", "Administrator"
-    MEMBER = "member", "Member"
+    ALLOCATOR = "allocator", "Allocator"
+    VIEW_ONLY = "view_only", "View Only"
+    BANK_DETAILS_ONLY = "bank_details_only", "Bank Details Only"
+    NO_LMP_ACCESS = "no_lmp_access", "No LMP Access"
+
+
+class Currency(models.TextChoices):
+    CAD = "CAD", "CAD"
+    USD = "USD", "USD"

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 
+from lmp.partners.roles import Can
 from lmp.partners.selectors import partner_for_user
 
 
 def partner(request: HttpRequest) -> dict:
-    """Expose the signed-in user's partner (or None for vendor staff) as ``current_partner``."""
+    """The signed-in user's partner (None for vendor staff) as ``current_partner``, and ``can``:
+    ``{% if can.change_customers %}`` shows an action only to a role that may use it."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"current_partner": None}
-    return {"current_partner": partner_for_user(user)}
+        return {"current_partner": None, "can": Can(None)}
+    return {"current_partner": partner_for_user(user), "can": Can(user)}

@@ -5,14 +5,22 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 
+from lmp.partners import roles
 from lmp.partners.models import Partner
 from lmp.partners.selectors import partner_for_user
 
 
 class PartnerMixin:
-    """Sets ``self.partner``; vendor staff without a partner go to the admin, others get 403."""
+    """Sets ``self.partner``; vendor staff without a partner go to the admin, others get 403.
+
+    ``permission_required`` (a ``lmp.partners.roles`` permission) is what the page needs to be
+    seen; ``post_permission_required`` what its POST needs, when that is more. A role without it
+    gets 403 before any object is loaded or anything changes.
+    """
 
     partner: Partner
+    permission_required: str = roles.VIEW_LICENSES
+    post_permission_required: str | None = None
 
     def dispatch(self, request, *args, **kwargs):
         partner = partner_for_user(request.user)
@@ -20,6 +28,11 @@ class PartnerMixin:
             if request.user.is_staff:
                 return redirect("admin:index")
             raise PermissionDenied("Your login is not linked to a partner.")
+        needed = self.permission_required
+        if request.method not in ("GET", "HEAD", "OPTIONS") and self.post_permission_required:
+            needed = self.post_permission_required
+        if not roles.allows(request.user, needed):
+            raise PermissionDenied("Your role does not allow this.")
         self.partner = partner
         self.load_objects()
         return super().dispatch(request, *args, **kwargs)

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from lmp.partners.choices import PartnerRole
+from lmp.partners.choices import Currency, PartnerRole
 
 
 class Partner(models.Model):
@@ -19,6 +19,22 @@ class Partner(models.Model):
 
     name = models.CharField(max_length=200, unique=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+    require_mfa = models.BooleanField(
+        "require two-factor sign-in for every member",
+        default=False,
+        help_text="Administrators always need it; this asks it of every role.",
+    )
+
+    # Billing details: the Billing page (Administrators and Bank Details Only).
+    billing_contact_name = models.CharField("billing contact", max_length=200, blank=True)
+    billing_email = models.EmailField("billing e-mail", blank=True)
+    billing_phone = models.CharField("billing phone", max_length=40, blank=True)
+    billing_address = models.TextField("billing address", max_length=1000, blank=True)
+    billing_currency = models.CharField(
+        "billing currency", max_length=3, choices=Currency.choices, default=Currency.CAD
+    )
+    purchase_order_number = models.CharField("purchase order number", max_length=60, blank=True)
+    payment_reference = models.CharField("payment reference", max_length=60, blank=True)
 
     class Meta:
         db_table = "licenses_partner"
@@ -35,7 +51,9 @@ class Membership(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="membership"
     )
     partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="memberships")
-    role = models.CharField(max_length=20, choices=PartnerRole.choices, default=PartnerRole.MEMBER)
+    role = models.CharField(
+        max_length=20, choices=PartnerRole.choices, default=PartnerRole.ALLOCATOR
+    )
 
     class Meta:
         db_table = "licenses_membership"

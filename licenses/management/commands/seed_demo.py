@@ -22,6 +22,10 @@ from shipping.services import address_save
 DEMO_LOGINS = [
     # (username, password, partner name or None for vendor staff, role)
     ("partner", "lmp-demo-2026", "Northwind MSP", PartnerRole.ADMINISTRATOR),
+    ("allocator", "lmp-demo-2026", "Northwind MSP", PartnerRole.ALLOCATOR),
+    ("viewer", "lmp-demo-2026", "Northwind MSP", PartnerRole.VIEW_ONLY),
+    ("billing", "lmp-demo-2026", "Northwind MSP", PartnerRole.BANK_DETAILS_ONLY),
+    ("noaccess", "lmp-demo-2026", "Northwind MSP", PartnerRole.NO_LMP_ACCESS),
     ("other", "lmp-other-2026", "Contoso Secure IT", PartnerRole.ADMINISTRATOR),
     ("staff", "lmp-staff-2026", None, None),
 ]
@@ -160,9 +164,9 @@ class Command(BaseCommand):
         self._logins(partners)
         self._extra_seed()
         self.stdout.write(self.style.SUCCESS("Demo data ready. Logins:"))
-        for username, password, partner_name, _role in DEMO_LOGINS:
-            who = partner_name or "vendor staff (Django admin)"
-            self.stdout.write(f"  {username:8} / {password:16} {who}")
+        for username, password, partner_name, role in DEMO_LOGINS:
+            who = f"{partner_name}, {role.label}" if partner_name else "vendor staff (Django admin)"
+            self.stdout.write(f"  {username:9} / {password:16} {who}")
 
     def _partner(self, name: str, spec: dict) -> Partner:
         partner, _ = Partner.objects.get_or_create(name=name)
