@@ -196,7 +196,9 @@ def make_partner_with_license(*, tier: str = "complete", seats: int = 10**9, nam
         currency="CAD",
     )
     user = get_user_model().objects.create_user(username=name.replace(" ", "-").lower())
-    Membership.objects.create(user=user, partner=partner, role="administrator")
+    Membership.objects.create(
+        user=user, partner=partner, role="allocator"
+    )  # the role that allocates; no second factor
     return partner, license, user
 
 

@@ -193,7 +193,9 @@ def load(*, total: int, partners: int, big: int) -> dict:
     users = []
     for lic in (licenses[0], licenses[1]):
         user = get_user_model().objects.create_user(username=f"scale-{lic.partner_id}")
-        Membership.objects.create(user=user, partner_id=lic.partner_id, role="administrator")
+        Membership.objects.create(
+            user=user, partner_id=lic.partner_id, role="allocator"
+        )  # the role that allocates; no second factor
         users.append(user)
     big_license = VolumeLicense.objects.get(pk=licenses[0].pk)
     assert big_license.allocated == big * SEATS and big_license.holder_count == big
