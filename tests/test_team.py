@@ -384,7 +384,9 @@ def test_the_team_page_lists_members_with_role_status_sign_in_and_mfa(
     casey.user.is_active = False
     casey.user.save()
 
-    with django_assert_max_num_queries(12):
+    # Six today (session, user, its device, members, invitations, history), whatever the team's
+    # size; a little room for the second-factor check.
+    with django_assert_max_num_queries(8):
         response = admin_client.get(TEAM)
 
     assert response.status_code == 200
@@ -427,6 +429,16 @@ def test_changing_a_role_on_the_page(admin_client, alex):
     assert "Role changed" in history and "Allocator → View Only" in history and "sam" in history
     event = TeamEvent.objects.get()
     assert timezone.localtime(event.at).strftime("%Y-%m-%d %H:%M") in history
+
+
+def test_an_administrator_stepping_down_goes_to_the_home_page(admin_client, sam, partner):
+    admin_of(partner)
+    url = reverse("partners:member_role", kwargs={"pk": sam.pk})
+    response = admin_client.post(url, {"role": PartnerRole.ALLOCATOR})
+    assert response.status_code == 302 and response.url == reverse("home")
+    sam.refresh_from_db()
+    assert sam.role == PartnerRole.ALLOCATOR
+    assert admin_client.get(TEAM).status_code == 403
 
 
 def test_demoting_the_last_administrator_on_the_page_is_refused(admin_client, sam):
@@ -836,3 +848,27 @@ def test_administrators_stepping_down_or_deactivated_at_once_leave_one(partner, 
         partner=partner, role=PartnerRole.ADMINISTRATOR, user__is_active=True
     )
     assert remaining.count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("require_postgres")
+def test_two_tabs_accepting_one_invitation_make_one_login(partner):
+    from tests.test_concurrency import outcomes, race
+
+    sam = admin_of(partner, "sam").user
+    invitation = invite(sam, partner)
+
+    def accept_as(first_name: str):
+        return lambda: services.invitation_accept(
+            invitation=invitation, first_name=first_name, last_name="Lee", password=NEW_PASSWORD
+        )
+
+    results = race([accept_as("Kim"), accept_as("Kit"), accept_as("Kai")])
+
+    assert sorted(outcomes(results)) == ["ok", "refused", "refused"]
+    assert {str(value.messages) for kind, value in results if kind == "refused"} == {
+        "['This invitation has already been used.']"
+    }
+    assert User.objects.filter(username=invitation.email).count() == 1
+    assert TeamEvent.objects.filter(kind=TeamEventKind.JOINED).count() == 1

@@ -14,6 +14,7 @@ from django.views import View
 from django.views.generic import FormView, TemplateView
 
 from lmp.partners import roles, selectors, services
+from lmp.partners.choices import PartnerRole
 from lmp.partners.forms import InvitationAcceptForm, InvitationForm, MemberRoleForm
 from lmp.partners.mixins import PartnerMixin
 from lmp.partners.models import Invitation, Membership
@@ -117,6 +118,9 @@ class MemberRoleView(MemberMixin, View):
                 messages.info(request, f"{name} already is {new}: nothing changed.")
             else:
                 messages.success(request, f"{name}'s role changed from {old} to {new}.")
+            if member.user_id == request.user.pk and member.role != PartnerRole.ADMINISTRATOR:
+                # No Team page for them any more: the home page of their new role.
+                return redirect("home")
         return redirect(TEAM_URL)
 
 
