@@ -358,7 +358,7 @@ def test_accepting_checks_the_password_with_djangos_validators(admin_user, partn
     assert not User.objects.filter(username=invitation.email).exists()
 
 
-def test_an_expired_or_revoked_invitation_cannot_be_accepted(admin_user, partner):
+def test_an_expired_invitation_cannot_be_accepted(admin_user, partner):
     invitation = invite(admin_user, partner)
     Invitation.objects.filter(pk=invitation.pk).update(expires_at=timezone.now())
     with pytest.raises(ValidationError) as refused:
