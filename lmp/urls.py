@@ -34,6 +34,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("licenses/", include("licenses.urls")),
     path("onboarding/", include("onboarding.urls")),
+    path("team/", include("lmp.partners.urls")),
 ]
 
 # A database outage answers 503 with Retry-After; any other uncaught error the 500 page.

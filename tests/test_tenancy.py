@@ -133,6 +133,22 @@ OBJECT_ROUTES: dict[str, list[tuple[Kwargs, bool]]] = {
     "onboarding:request_detail": [own(lambda w: {"pk": w.order.pk})],
 }
 
+# Object routes whose objects this world does not build, and the test that gives another partner's
+# ids a 404 there. The Team pages are for Administrators: this file's Allocators get 403 on them
+# before any id is looked up. The invitation link's token is signed and names no partner.
+TENANCY_TESTED_ELSEWHERE = {
+    "partners:member_role": "test_team.py::test_another_partners_member_or_invitation_is_404",
+    "partners:member_deactivate": "test_team.py::test_another_partners_member_or_invitation_is_404",
+    "partners:member_reactivate": "test_team.py::test_another_partners_member_or_invitation_is_404",
+    "partners:invitation_revoke": "test_team.py::test_another_partners_member_or_invitation_is_404",
+    "partners:join": "test_team.py::test_a_tampered_link_gets_its_page",
+}
+
+
+def sample_kwargs(route: Route) -> dict:
+    """Kwargs that resolve a route of ``TENANCY_TESTED_ELSEWHERE``."""
+    return {name: 1 if name == "pk" else "sample" for name in route.kwargs}
+
 
 @pytest.fixture
 def world(partner, complete_license, cloud_license, other_partner, other_license) -> World:
@@ -180,7 +196,7 @@ def test_every_route_with_an_id_has_tenancy_coverage():
     uncovered = [
         f"{r.name or '(unnamed)'} {r.pattern}"
         for r in routes
-        if r.kwargs and r.name not in OBJECT_ROUTES
+        if r.kwargs and r.name not in OBJECT_ROUTES and r.name not in TENANCY_TESTED_ELSEWHERE
     ]
     assert uncovered == [], f"new route without tenancy coverage: {uncovered}"
     # The entries build the kwargs each existing route takes, no more and no fewer.

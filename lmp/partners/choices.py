@@ -18,3 +18,23 @@ class PartnerRole(models.TextChoices):
 class Currency(models.TextChoices):
     CAD = "CAD", "CAD"
     USD = "USD", "USD"
+
+
+class TeamEventKind(models.TextChoices):
+    """What happened to a partner's team: the Team page's history."""
+
+    INVITED = "invited", "Invited"
+    INVITATION_REVOKED = "invitation_revoked", "Invitation revoked"
+    JOINED = "joined", "Joined"
+    ROLE_CHANGED = "role_changed", "Role changed"
+    DEACTIVATED = "deactivated", "Deactivated"
+    REACTIVATED = "reactivated", "Reactivated"
+
+
+class InvitationStatus(models.TextChoices):
+    """Where an invitation stands (derived from its dates, never stored)."""
+
+    PENDING = "pending", "Pending"
+    EXPIRED = "expired", "Expired"
+    ACCEPTED = "accepted", "Accepted"
+    REVOKED = "revoked", "Revoked"

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from django import forms
+from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 
 from lmp.partners import roles
+from lmp.partners.choices import PartnerRole
+from lmp.partners.models import Invitation
 
 
 class LoginForm(AuthenticationForm):
@@ -23,3 +27,48 @@ class LoginForm(AuthenticationForm):
         super().confirm_login_allowed(user)
         if roles.role_of(user) is not None and not roles.allows(user, roles.SIGN_IN):
             raise ValidationError(self.error_messages["no_lmp_access"], code="no_lmp_access")
+
+
+class MemberRoleForm(forms.Form):
+    """A member's role on the Team page."""
+
+    role = forms.ChoiceField(
+        choices=PartnerRole.choices,
+        widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
+    )
+
+
+class InvitationForm(forms.Form):
+    """Invite a colleague by e-mail with a role."""
+
+    email = forms.EmailField(
+        label="E-mail address",
+        max_length=Invitation._meta.get_field("email").max_length,
+        widget=forms.EmailInput(attrs={"autocomplete": "off"}),
+    )
+    role = forms.ChoiceField(choices=PartnerRole.choices, initial=PartnerRole.ALLOCATOR)
+
+
+class InvitationAcceptForm(forms.Form):
+    """The invitee's name and password (Django's password validators run in the service)."""
+
+    first_name = forms.CharField(label="First name", max_length=150)
+    last_name = forms.CharField(label="Last name", max_length=150)
+    password1 = forms.CharField(
+        label="Password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=password_validation.password_validators_help_text_html(),
+    )
+    password2 = forms.CharField(
+        label="Password again",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        first, second = cleaned.get("password1"), cleaned.get("password2")
+        if first and second and first != second:
+            self.add_error("password2", "The two passwords do not match.")
+        return cleaned

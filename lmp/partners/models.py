@@ -7,11 +7,15 @@ rows, foreign keys and permissions stayed where they were.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 
-from lmp.partners.choices import Currency, PartnerRole
+from lmp.partners.choices import Currency, InvitationStatus, PartnerRole, TeamEventKind
 
 
 class Partner(models.Model):
@@ -61,3 +65,99 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.partner} ({self.get_role_display()})"
+
+
+def invitation_expiry() -> dt.datetime:
+    """When an invitation sent now stops working."""
+    return timezone.now() + Invitation.VALID_FOR
+
+
+class Invitation(models.Model):
+    """An Administrator's invitation of an e-mail address to join the partner with a role.
+
+    The link in the e-mail carries the signed id (``selectors.invitation_token``); the row says
+    whether it can still be used: at most one pending invitation per partner and address.
+    """
+
+    VALID_FOR = dt.timedelta(days=7)
+
+    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="invitations")
+    # The invitee signs in with it as username, whose limit is 150 characters.
+    email = models.EmailField("e-mail address", max_length=150)
+    role = models.CharField(max_length=20, choices=PartnerRole.choices)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    expires_at = models.DateTimeField(default=invitation_expiry)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("email"),
+                "partner",
+                condition=Q(accepted_at__isnull=True, revoked_at__isnull=True),
+                name="partners_invitation_one_pending_per_email",
+                violation_error_message="This address already has a pending invitation.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} → {self.partner} ({self.get_role_display()})"
+
+    @property
+    def status(self) -> str:
+        """Pending, expired, accepted or revoked (an ``InvitationStatus``)."""
+        if self.accepted_at is not None:
+            return InvitationStatus.ACCEPTED
+        if self.revoked_at is not None:
+            return InvitationStatus.REVOKED
+        if self.expires_at <= timezone.now():
+            return InvitationStatus.EXPIRED
+        return InvitationStatus.PENDING
+
+    def get_status_display(self) -> str:
+        return InvitationStatus(self.status).label
+
+
+class TeamEvent(models.Model):
+    """One change to a partner's team: who did it, to whom, when, and from → to."""
+
+    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="team_events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Empty: the vendor's system.",
+    )
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The member's login (empty for an invitation not yet accepted).",
+    )
+    email = models.EmailField("member's e-mail address", max_length=254)
+    kind = models.CharField(max_length=20, choices=TeamEventKind.choices)
+    from_text = models.CharField(max_length=100, blank=True)
+    to_text = models.CharField(max_length=100, blank=True)
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.email} ({self.at:%Y-%m-%d %H:%M})"

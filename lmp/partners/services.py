@@ -1,0 +1,354 @@
+"""Writes to a partner's team: roles, deactivation, invitations. Each one is recorded.
+
+The rule that a partner always keeps one active Administrator is checked with the partner row
+locked (``_partner_lock``): two Administrators demoting each other at the same moment queue on
+that lock, and the second one counts the Administrators the first one left.
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import partial
+
+from django.conf import settings
+from django.contrib.auth import get_user_model, password_validation
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from lmp.partners import roles
+from lmp.partners.choices import InvitationStatus, PartnerRole, TeamEventKind
+from lmp.partners.models import Invitation, Membership, Partner, TeamEvent
+from lmp.partners.selectors import invitation_token
+
+logger = logging.getLogger(__name__)
+User = get_user_model()
+
+ASK_FOR_A_NEW_ONE = "Ask an Administrator of your organisation to send you a new invitation."
+# Why an invitation link cannot be used, by the invitation's status (None: not a valid link).
+INVITATION_PROBLEMS = {
+    None: "This invitation link is not valid: it may have been changed or cut short when copied.",
+    InvitationStatus.EXPIRED: "This invitation has expired: invitations work for 7 days.",
+    InvitationStatus.ACCEPTED: "This invitation has already been used.",
+    InvitationStatus.REVOKED: "This invitation was withdrawn by an Administrator.",
+}
+
+
+def member_name(user) -> str:
+    """How the Team page and its messages name a login: its full name, else its username."""
+    return user.get_full_name() or user.get_username()
+
+
+def _partner_lock(partner: Partner) -> Partner:
+    """Lock the partner row: team changes of one partner queue here, one after the other."""
+    return Partner.objects.select_for_update().get(pk=partner.pk)
+
+
+def _actor_check(actor, partner: Partner) -> None:
+    """The actor may manage this partner's team, as the database says now (under the lock).
+
+    Staff and the system (no partner member) pass, as in ``roles.require``.
+    """
+    roles.require(actor, roles.MANAGE_TEAM)
+    if roles.role_of(actor) is None:
+        return
+    fresh = User.objects.select_related("membership").filter(pk=actor.pk).first()
+    if (
+        fresh is None
+        or not fresh.is_active
+        or getattr(fresh, "membership", None) is None
+        or fresh.membership.partner_id != partner.pk
+        or not roles.allows(fresh, roles.MANAGE_TEAM)
+    ):
+        raise PermissionDenied("Your role does not allow this.")
+
+
+def _active_administrators(partner: Partner) -> int:
+    return Membership.objects.filter(
+        partner=partner, role=PartnerRole.ADMINISTRATOR, user__is_active=True
+    ).count()
+
+
+def _last_administrator_check(membership: Membership, *, field: str | None = None) -> None:
+    """Refuse to take away the last active Administrator (call with the partner row locked)."""
+    user = membership.user
+    if membership.role != PartnerRole.ADMINISTRATOR or not user.is_active:
+        return
+    if _active_administrators(membership.partner) > 1:
+        return
+    message = (
+        f"{member_name(user)} is the last active Administrator of {membership.partner}: "
+        "make another member an Administrator first."
+    )
+    raise ValidationError({field: message} if field else message, code="last_administrator")
+
+
+def _event_record(
+    *,
+    partner: Partner,
+    actor,
+    kind: str,
+    member=None,
+    email: str = "",
+    from_text: str = "",
+    to_text: str = "",
+) -> TeamEvent:
+    event = TeamEvent(
+        partner=partner,
+        actor_id=actor.pk if getattr(actor, "is_authenticated", False) else None,
+        member=member,
+        email=email or (member.email if member is not None else ""),
+        kind=kind,
+        from_text=from_text,
+        to_text=to_text,
+        at=timezone.now(),
+    )
+    event.full_clean(exclude=["partner", "actor", "member"])
+    event.save()
+    return event
+
+
+def _member_locked(membership: Membership) -> Membership:
+    """The partner locked, then the membership and its login as they are now."""
+    _partner_lock(membership.partner)
+    return Membership.objects.select_related("user", "partner").get(pk=membership.pk)
+
+
+def member_role_set(*, actor, membership: Membership, role: str) -> Membership:
+    """Give a member another role; the partner's last active Administrator keeps theirs."""
+    roles.require(actor, roles.MANAGE_TEAM)
+    if role not in PartnerRole.values:
+        raise ValidationError({"role": f"“{role}” is not a role."}, code="invalid_choice")
+    with transaction.atomic():
+        member = _member_locked(membership)
+        if member.role == role:
+            return member
+        if role != PartnerRole.ADMINISTRATOR:
+            _last_administrator_check(member, field="role")
+        _actor_check(actor, member.partner)
+        old = member.get_role_display()
+        member.role = role
+        member.full_clean(exclude=["user", "partner"])
+        member.save(update_fields=["role"])
+        _event_record(
+            partner=member.partner,
+            actor=actor,
+            kind=TeamEventKind.ROLE_CHANGED,
+            member=member.user,
+            from_text=old,
+            to_text=member.get_role_display(),
+        )
+    return member
+
+
+def member_deactivate(*, actor, membership: Membership) -> Membership:
+    """Turn a member's login off: it can no longer sign in, and its sessions stop working."""
+    roles.require(actor, roles.MANAGE_TEAM)
+    if getattr(actor, "pk", None) == membership.user_id:
+        raise ValidationError("You cannot deactivate your own login.", code="self")
+    with transaction.atomic():
+        member = _member_locked(membership)
+        if not member.user.is_active:
+            raise ValidationError(
+                f"{member_name(member.user)} is already deactivated.", code="unchanged"
+            )
+        _last_administrator_check(member)
+        _actor_check(actor, member.partner)
+        member.user.is_active = False
+        member.user.save(update_fields=["is_active"])
+        _event_record(
+            partner=member.partner,
+            actor=actor,
+            kind=TeamEventKind.DEACTIVATED,
+            member=member.user,
+            from_text="Active",
+            to_text="Deactivated",
+        )
+    return member
+
+
+def member_reactivate(*, actor, membership: Membership) -> Membership:
+    """Let a deactivated member sign in again, with the role they had."""
+    roles.require(actor, roles.MANAGE_TEAM)
+    with transaction.atomic():
+        member = _member_locked(membership)
+        if member.user.is_active:
+            raise ValidationError(
+                f"{member_name(member.user)} is already active.", code="unchanged"
+            )
+        _actor_check(actor, member.partner)
+        member.user.is_active = True
+        member.user.save(update_fields=["is_active"])
+        _event_record(
+            partner=member.partner,
+            actor=actor,
+            kind=TeamEventKind.REACTIVATED,
+            member=member.user,
+            from_text="Deactivated",
+            to_text="Active",
+        )
+    return member
+
+
+def _login_exists(email: str) -> bool:
+    """Whether a login already uses the address, as e-mail or as username (any case)."""
+    return (
+        User.objects.filter(email__iexact=email).exists()
+        or User.objects.filter(username__iexact=email).exists()
+    )
+
+
+def invitation_create(
+    *, actor, partner: Partner, email: str, role: str, site_url: str = ""
+) -> Invitation:
+    """Invite an address to join the partner with a role; the e-mail leaves once committed."""
+    roles.require(actor, roles.MANAGE_TEAM)
+    email = User.objects.normalize_email(email.strip())
+    with transaction.atomic():
+        _partner_lock(partner)
+        _actor_check(actor, partner)
+        if _login_exists(email):
+            raise ValidationError({"email": f"{email} already has a login."}, code="login_exists")
+        now = timezone.now()
+        pending = Invitation.objects.filter(
+            partner=partner, email__iexact=email, accepted_at__isnull=True, revoked_at__isnull=True
+        )
+        for invitation in pending:
+            if invitation.status == InvitationStatus.PENDING:
+                expires = timezone.localtime(invitation.expires_at)
+                raise ValidationError(
+                    {
+                        "email": f"{email} already has a pending invitation (it expires on "
+                        f"{expires:%Y-%m-%d}): revoke it to send a new one."
+                    },
+                    code="pending",
+                )
+            # An expired invitation is replaced by the new one.
+            invitation.revoked_at = now
+            invitation.save(update_fields=["revoked_at"])
+        invitation = Invitation(
+            partner=partner,
+            email=email,
+            role=role,
+            invited_by_id=actor.pk if getattr(actor, "is_authenticated", False) else None,
+            created_at=now,
+            expires_at=now + Invitation.VALID_FOR,
+        )
+        invitation.full_clean(exclude=["partner", "invited_by"])
+        invitation.save()
+        _event_record(
+            partner=partner,
+            actor=actor,
+            kind=TeamEventKind.INVITED,
+            email=email,
+            to_text=invitation.get_role_display(),
+        )
+        transaction.on_commit(
+            partial(invitation_email_send, invitation_id=invitation.pk, site_url=site_url)
+        )
+    return invitation
+
+
+def invitation_revoke(*, actor, invitation: Invitation) -> Invitation:
+    """Withdraw an invitation: its link stops working."""
+    roles.require(actor, roles.MANAGE_TEAM)
+    with transaction.atomic():
+        _partner_lock(invitation.partner)
+        _actor_check(actor, invitation.partner)
+        invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+        if invitation.accepted_at is not None:
+            raise ValidationError(
+                f"The invitation of {invitation.email} has already been accepted.", code="used"
+            )
+        if invitation.revoked_at is not None:
+            raise ValidationError(
+                f"The invitation of {invitation.email} has already been revoked.", code="revoked"
+            )
+        invitation.revoked_at = timezone.now()
+        invitation.save(update_fields=["revoked_at"])
+        _event_record(
+            partner=invitation.partner,
+            actor=actor,
+            kind=TeamEventKind.INVITATION_REVOKED,
+            email=invitation.email,
+            from_text=invitation.get_role_display(),
+        )
+    return invitation
+
+
+def invitation_accept(
+    *, invitation: Invitation, first_name: str, last_name: str, password: str
+) -> AbstractBaseUser:
+    """Make the invitee's login (username: the invited address) with the invited role.
+
+    Single use: the invitation row is locked, so two tabs accepting at once make one login.
+    """
+    with transaction.atomic():
+        invitation = (
+            Invitation.objects.select_for_update().select_related("partner").get(pk=invitation.pk)
+        )
+        status = invitation.status
+        if status != InvitationStatus.PENDING:
+            raise ValidationError(INVITATION_PROBLEMS[status], code=status)
+        if _login_exists(invitation.email):
+            raise ValidationError(
+                f"{invitation.email} already has a login: sign in with it.", code="login_exists"
+            )
+        user = User(
+            username=invitation.email,
+            email=invitation.email,
+            first_name=first_name.strip(),
+            last_name=last_name.strip(),
+        )
+        try:
+            password_validation.validate_password(password, user)
+        except ValidationError as error:
+            raise ValidationError({"password1": error.messages}) from error
+        user.set_password(password)
+        user.full_clean(exclude=["password"])
+        user.save()
+        membership = Membership(user=user, partner=invitation.partner, role=invitation.role)
+        membership.full_clean(exclude=["user", "partner"])
+        membership.save()
+        invitation.accepted_at = timezone.now()
+        invitation.accepted_by = user
+        invitation.save(update_fields=["accepted_at", "accepted_by"])
+        _event_record(
+            partner=invitation.partner,
+            actor=user,
+            kind=TeamEventKind.JOINED,
+            member=user,
+            to_text=membership.get_role_display(),
+        )
+    return user
+
+
+def invitation_email_send(*, invitation_id: int, site_url: str = "") -> None:
+    """Send the invitee the link (from ``transaction.on_commit``: the invitation is saved)."""
+    invitation = Invitation.objects.select_related("partner", "invited_by").get(pk=invitation_id)
+    path = reverse("partners:join", kwargs={"token": invitation_token(invitation)})
+    context = {
+        "invitation": invitation,
+        "partner": invitation.partner,
+        "inviter": member_name(invitation.invited_by) if invitation.invited_by else "",
+        "url": site_url.rstrip("/") + path,
+        "expires_at": timezone.localtime(invitation.expires_at),
+    }
+    message = EmailMultiAlternatives(
+        subject=f"You are invited to join {invitation.partner} in the License Management Portal",
+        body=render_to_string("emails/team_invitation.txt", context),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[invitation.email],
+    )
+    message.attach_alternative(
+        render_to_string("emails/team_invitation.html", context), "text/html"
+    )
+    try:
+        message.send()
+    except Exception:
+        # The invitation is saved and listed: the Administrator can revoke it and invite again.
+        logger.exception("Could not send the team invitation %s", invitation_id)

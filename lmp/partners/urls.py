@@ -1,0 +1,27 @@
+from django.urls import path
+
+from lmp.partners import views
+
+app_name = "partners"
+
+urlpatterns = [
+    path("", views.TeamView.as_view(), name="team"),
+    path("invitations/", views.InvitationCreateView.as_view(), name="invitation_create"),
+    path(
+        "invitations/<int:pk>/revoke/",
+        views.InvitationRevokeView.as_view(),
+        name="invitation_revoke",
+    ),
+    path("members/<int:pk>/role/", views.MemberRoleView.as_view(), name="member_role"),
+    path(
+        "members/<int:pk>/deactivate/",
+        views.MemberStatusView.as_view(action="deactivate"),
+        name="member_deactivate",
+    ),
+    path(
+        "members/<int:pk>/reactivate/",
+        views.MemberStatusView.as_view(action="reactivate"),
+        name="member_reactivate",
+    ),
+    path("join/<str:token>/", views.JoinView.as_view(), name="join"),
+]

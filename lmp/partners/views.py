@@ -1,0 +1,237 @@
+"""The Team page (Administrators): members, roles, deactivation, invitations, history; and the
+invitation link, which the invitee opens without a login."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import redirect
+from django.urls import reverse, reverse_lazy
+from django.utils.decorators import method_decorator
+from django.views import View
+from django.views.generic import FormView, TemplateView
+
+from lmp.partners import roles, selectors, services
+from lmp.partners.choices import PartnerRole
+from lmp.partners.forms import InvitationAcceptForm, InvitationForm, MemberRoleForm
+from lmp.partners.mixins import PartnerMixin
+from lmp.partners.models import Invitation, Membership
+
+TEAM_URL = reverse_lazy("partners:team")
+HISTORY_SHOWN = 100  # the newest events on the page; the admin has them all
+
+
+def refusal(error: ValidationError) -> str:
+    """A service's refusal as one sentence for a message."""
+    return " ".join(error.messages)
+
+
+class TeamMixin(PartnerMixin):
+    """Team pages: Administrators only (others 403, for GET and POST alike)."""
+
+    permission_required = roles.MANAGE_TEAM
+
+
+class TeamView(TeamMixin, TemplateView):
+    """Members with their role, status, last sign-in and two-factor status; invitations; history."""
+
+    template_name = "partners/team.html"
+
+    def get_context_data(self, **kwargs):
+        kwargs.setdefault("invite_form", InvitationForm())
+        members = list(selectors.team_members(partner=self.partner))
+        for member in members:
+            member.role_form = MemberRoleForm(
+                initial={"role": member.role}, auto_id=f"id_member{member.pk}_%s"
+            )
+        return super().get_context_data(
+            members=members,
+            invitations=list(selectors.team_invitations(partner=self.partner)),
+            events=list(selectors.team_events(partner=self.partner)[:HISTORY_SHOWN]),
+            **kwargs,
+        )
+
+
+class InvitationCreateView(TeamView):
+    """POST the invite form: a redirect when sent, the Team page with the errors otherwise."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        form = InvitationForm(request.POST)
+        if form.is_valid():
+            try:
+                invitation = services.invitation_create(
+                    actor=request.user,
+                    partner=self.partner,
+                    email=form.cleaned_data["email"],
+                    role=form.cleaned_data["role"],
+                    site_url=request.build_absolute_uri("/"),
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(
+                    request,
+                    f"Invitation sent to {invitation.email} as {invitation.get_role_display()}: "
+                    "the link works for 7 days.",
+                )
+                return HttpResponseRedirect(TEAM_URL)
+        return self.render_to_response(self.get_context_data(invite_form=form))
+
+
+class MemberMixin(TeamMixin):
+    """A member of the signed-in user's partner named in the URL (another partner's: 404)."""
+
+    member: Membership
+
+    def load_objects(self) -> None:
+        try:
+            self.member = selectors.team_member(partner=self.partner, pk=self.kwargs["pk"])
+        except Membership.DoesNotExist:
+            raise Http404("No such member.") from None
+
+
+class MemberRoleView(MemberMixin, View):
+    """POST a member's new role."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        form = MemberRoleForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, "Choose one of the roles.")
+            return redirect(TEAM_URL)
+        old = self.member.get_role_display()
+        name = services.member_name(self.member.user)
+        try:
+            member = services.member_role_set(
+                actor=request.user, membership=self.member, role=form.cleaned_data["role"]
+            )
+        except ValidationError as error:
+            messages.error(request, refusal(error))
+        else:
+            new = member.get_role_display()
+            if new == old:
+                messages.info(request, f"{name} already is {new}: nothing changed.")
+            else:
+                messages.success(request, f"{name}'s role changed from {old} to {new}.")
+            if member.user_id == request.user.pk and member.role != PartnerRole.ADMINISTRATOR:
+                # No Team page for them any more: the home page of their new role.
+                return redirect("home")
+        return redirect(TEAM_URL)
+
+
+class MemberStatusView(MemberMixin, TemplateView):
+    """Deactivate or reactivate a member: a confirmation page (GET), then the change (POST)."""
+
+    template_name = "partners/member_confirm.html"
+    action: str = ""  # "deactivate" or "reactivate", set in the URLconf
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            member=self.member, name=services.member_name(self.member.user), action=self.action
+        )
+
+    def post(self, request, *args, **kwargs):
+        service = (
+            services.member_deactivate
+            if self.action == "deactivate"
+            else services.member_reactivate
+        )
+        name = services.member_name(self.member.user)
+        try:
+            service(actor=request.user, membership=self.member)
+        except ValidationError as error:
+            messages.error(request, refusal(error))
+        else:
+            done = (
+                f"{name} is deactivated: that login can no longer sign in."
+                if self.action == "deactivate"
+                else f"{name} is active again and can sign in."
+            )
+            messages.success(request, done)
+        return redirect(TEAM_URL)
+
+
+class InvitationRevokeView(TeamMixin, View):
+    """POST: withdraw an invitation of the partner (another partner's: 404)."""
+
+    http_method_names = ["post"]
+
+    def load_objects(self) -> None:
+        try:
+            self.invitation = selectors.team_invitation(partner=self.partner, pk=self.kwargs["pk"])
+        except Invitation.DoesNotExist:
+            raise Http404("No such invitation.") from None
+
+    def post(self, request, *args, **kwargs):
+        try:
+            invitation = services.invitation_revoke(actor=request.user, invitation=self.invitation)
+        except ValidationError as error:
+            messages.error(request, refusal(error))
+        else:
+            messages.success(
+                request, f"Invitation of {invitation.email} revoked: its link no longer works."
+            )
+        return redirect(TEAM_URL)
+
+
+@method_decorator(login_not_required, name="dispatch")
+class JoinView(FormView):
+    """The invitation link: the invitee sets name and password, then signs in.
+
+    A link that cannot be used gets a page that says why and what to do (410, or 404 for a link
+    that is not one of ours); a signed-in user is asked to sign out first.
+    """
+
+    template_name = "partners/join.html"
+    form_class = InvitationAcceptForm
+
+    def dispatch(self, request, *args, **kwargs):
+        self.invitation, status = selectors.invitation_for_token(kwargs["token"])
+        if request.user.is_authenticated:
+            return self.render_to_response(self.get_context_data(signed_in=True))
+        if self.invitation is None or status != "pending":
+            return self.problem(status)
+        return super().dispatch(request, *args, **kwargs)
+
+    def problem(self, status: str | None):
+        return self.render_to_response(
+            {"problem": services.INVITATION_PROBLEMS[status], "help": services.ASK_FOR_A_NEW_ONE},
+            status=404 if status is None else 410,
+        )
+
+    def get_context_data(self, **kwargs):
+        kwargs.setdefault("invitation", self.invitation)
+        return super().get_context_data(**kwargs)
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        try:
+            user = services.invitation_accept(
+                invitation=self.invitation,
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+                password=data["password1"],
+            )
+        except ValidationError as error:
+            if hasattr(error, "error_dict"):
+                form.add_error(None, error)
+                return self.form_invalid(form)
+            # Used, revoked or expired meanwhile (another tab), or the address got a login.
+            self.invitation.refresh_from_db()
+            status = self.invitation.status
+            if status == "pending":
+                return self.render_to_response(
+                    {"problem": refusal(error), "help": "Go to the sign-in page."}, status=410
+                )
+            return self.problem(status)
+        messages.success(
+            self.request,
+            f"Welcome to {self.invitation.partner}. Sign in with your e-mail address "
+            f"{user.get_username()} and the password you chose.",
+        )
+        return HttpResponseRedirect(reverse("login"))
