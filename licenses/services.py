@@ -62,6 +62,7 @@ from licenses.policy import (
     tier_count,
 )
 from licenses.selectors import cloud_pool_for
+from lmp.partners import roles
 from lmp.partners.models import Partner
 
 P = ParamSpec("P")
@@ -315,6 +316,7 @@ def customer_create(
     ``partner`` is the acting partner: the license owner, or a sub-partner it is shared with (the
     customer then belongs to the owner and is managed by that sub-partner).
     """
+    roles.require(actor, roles.CHANGE_CUSTOMERS)
     license, cloud_license = _pools_read(license_id=license.pk, partner_id=license.partner_id)
     owner = license.partner
     if partner.pk != owner.pk:
@@ -424,6 +426,7 @@ def customer_update(
     The caller's ``customer`` gets the new legal name; allocations are read fresh under the
     customer's row lock, so two edits of one customer cannot interleave.
     """
+    roles.require(actor, roles.CHANGE_CUSTOMERS)
     original = customer
     customer = _customer_lock(customer)
     if customer.status != CustomerStatus.ACTIVE:
@@ -583,6 +586,7 @@ def customer_offboard(
     Returns the seats released per license. The customer's row lock makes a concurrent edit of
     the same customer either finish first (its seats are then released too) or see "offboarded".
     """
+    roles.require(actor, roles.CHANGE_CUSTOMERS)
     original = customer
     customer = _customer_lock(customer)
     if customer.status != CustomerStatus.ACTIVE:
