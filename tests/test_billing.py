@@ -149,3 +149,20 @@ def test_a_partner_sees_only_its_own_billing_details(bank_client, other_partner)
     bank_client.post(URL, {**VALID, "payment_reference": "MINE"})
     other_partner.refresh_from_db()
     assert other_partner.payment_reference == "NORTHWIND-MDR"
+
+
+def test_the_demo_partner_has_billing_details_and_its_billing_login_sees_them(db):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    call_command("seed_demo", stdout=StringIO())
+    call_command("seed_demo", stdout=StringIO())  # idempotent: the same details
+    northwind = Partner.objects.get(name="Northwind MSP")
+    assert northwind.billing_contact_name and northwind.billing_email
+    assert northwind.purchase_order_number == "PO-NW-2026-0147"
+    client = Client()
+    assert client.post("/login/", {"username": "billing", "password": "lmp-demo-2026"}).url == "/"
+    page = client.get("/", follow=True)
+    assert page.redirect_chain[-1][0] == URL
+    assert "PO-NW-2026-0147" in page.text and "$28,855.00 CAD" in page.text
