@@ -184,7 +184,10 @@ class CustomerAccountAdminForm(SeatCountsFormMixin, forms.ModelForm):
             # The service's own check, so the refusal shows on the field rather than as a banner.
             try:
                 name = services.legal_name_check(
-                    partner=customer.partner_id, legal_name=name, exclude_pk=customer.pk
+                    partner=customer.partner_id,
+                    sub_partner=customer.sub_partner_id,
+                    legal_name=name,
+                    exclude_pk=customer.pk,
                 )
             except ValidationError as error:
                 raise ValidationError(error.messages) from error

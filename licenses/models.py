@@ -24,8 +24,8 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import F, Q
-from django.db.models.functions import Lower
+from django.db.models import F, Q, Value
+from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone
 
 from licenses import policy
@@ -156,9 +156,13 @@ class CustomerAccount(models.Model):
     class Meta:
         ordering = ["legal_name", "id"]
         constraints = [
+            # Unique among the active customers one partner manages on one owner's licenses: the
+            # owner's own (no sub-partner) or one sub-partner's. Each is a list its manager sees,
+            # so a refusal never tells a partner about a customer it cannot see (issue 13).
             models.UniqueConstraint(
                 Lower("legal_name"),
                 "partner",
+                Coalesce("sub_partner", Value(0), output_field=models.BigIntegerField()),
                 condition=Q(status=CustomerStatus.ACTIVE),
                 name="customer_unique_active_legal_name",
                 violation_error_message="An active customer with this legal name already exists.",

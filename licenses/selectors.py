@@ -312,3 +312,13 @@ def customer_page_get(*, partner: Partner, license_pk: int, pk: int) -> Customer
         if license is not None:
             license.is_own = license_is_own(partner=partner, license=license)
     return customer
+
+
+def license_terms_list(*, partner: Partner) -> list[VolumeLicense]:
+    """The partner's own licenses, with their commercial terms, in the product's tier order.
+
+    Only the owner's: a license shared with the partner has another partner's terms
+    (``license_is_own``), which a sub-partner never sees.
+    """
+    licenses = VolumeLicense.objects.filter(partner=partner).order_by()
+    return sorted(licenses, key=lambda lic: (TIER_RANK.get(lic.tier, len(TIER_RANK)), lic.pk))

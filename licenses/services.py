@@ -62,6 +62,7 @@ from licenses.policy import (
     tier_count,
 )
 from licenses.selectors import cloud_pool_for
+from lmp.partners import roles
 from lmp.partners.models import Partner
 
 P = ParamSpec("P")
@@ -197,8 +198,19 @@ def _name_taken(name: str) -> ValidationError:
     return ValidationError({"legal_name": f"An active customer named “{name}” already exists."})
 
 
-def legal_name_check(*, partner: Partner | int, legal_name: str, exclude_pk: int | None) -> str:
-    """Tidy the name's white space and refuse one an active customer of the partner already has.
+def legal_name_check(
+    *,
+    partner: Partner | int,
+    sub_partner: Partner | int | None,
+    legal_name: str,
+    exclude_pk: int | None,
+) -> str:
+    """Tidy the name's white space and refuse one that the same manager's list already has.
+
+    The scope is the active customers of one owner (``partner``, the license owner) managed by
+    one partner: the owner itself (``sub_partner`` None) or one sub-partner. Every customer in it
+    is one its manager sees, so the refusal tells nobody about another partner's customers; the
+    database's ``customer_unique_active_legal_name`` has the same scope.
 
     The services call it before they save; forms that save through a service later (the admin's,
     the wizard's details step) call it to show the refusal on the field.
@@ -207,7 +219,10 @@ def legal_name_check(*, partner: Partner | int, legal_name: str, exclude_pk: int
     if not name:
         raise ValidationError({"legal_name": "Enter the customer's legal name."})
     clash = CustomerAccount.objects.filter(
-        partner=partner, status=CustomerStatus.ACTIVE, legal_name__iexact=name
+        partner=partner,
+        sub_partner=sub_partner,
+        status=CustomerStatus.ACTIVE,
+        legal_name__iexact=name,
     ).exclude(pk=exclude_pk)
     if clash.exists():
         raise _name_taken(name)
@@ -315,6 +330,7 @@ def customer_create(
     ``partner`` is the acting partner: the license owner, or a sub-partner it is shared with (the
     customer then belongs to the owner and is managed by that sub-partner).
     """
+    roles.require(actor, roles.CHANGE_CUSTOMERS)
     license, cloud_license = _pools_read(license_id=license.pk, partner_id=license.partner_id)
     owner = license.partner
     if partner.pk != owner.pk:
@@ -342,7 +358,9 @@ def customer_create(
     customer = CustomerAccount(
         partner=owner,
         license=license,
-        legal_name=legal_name_check(partner=owner, legal_name=legal_name, exclude_pk=None),
+        legal_name=legal_name_check(
+            partner=owner, sub_partner=sub_partner, legal_name=legal_name, exclude_pk=None
+        ),
         admin_email=(admin_email or "").strip(),
         website=(website or "").strip(),
         sub_partner=sub_partner,
@@ -424,6 +442,7 @@ def customer_update(
     The caller's ``customer`` gets the new legal name; allocations are read fresh under the
     customer's row lock, so two edits of one customer cannot interleave.
     """
+    roles.require(actor, roles.CHANGE_CUSTOMERS)
     original = customer
     customer = _customer_lock(customer)
     if customer.status != CustomerStatus.ACTIVE:
@@ -466,7 +485,10 @@ def customer_update(
     if name != customer.legal_name:
         # Only a real rename needs the uniqueness query (a case change of its own name passes).
         name = legal_name_check(
-            partner=customer.partner_id, legal_name=legal_name, exclude_pk=customer.pk
+            partner=customer.partner_id,
+            sub_partner=customer.sub_partner_id,
+            legal_name=legal_name,
+            exclude_pk=customer.pk,
         )
         changes.append(Change(LEGAL_NAME_LABEL, customer.legal_name, name))
         events.append(
@@ -583,6 +605,7 @@ def customer_offboard(
     Returns the seats released per license. The customer's row lock makes a concurrent edit of
     the same customer either finish first (its seats are then released too) or see "offboarded".
     """
+    roles.require(actor, roles.CHANGE_CUSTOMERS)
     original = customer
     customer = _customer_lock(customer)
     if customer.status != CustomerStatus.ACTIVE:

@@ -194,11 +194,22 @@ class CustomerAccountTable(_PagedTable):
         empty_text = "No customers."  # the template shows a fuller empty state
         attrs = {"class": "table table-hover table-striped align-middle mb-0 table-customers"}
 
-    def __init__(self, data, *, license: VolumeLicense, show_cloud: bool, **kwargs) -> None:
+    def __init__(
+        self,
+        data,
+        *,
+        license: VolumeLicense,
+        show_cloud: bool,
+        can_change: bool = True,
+        **kwargs,
+    ) -> None:
         shown = self.tier_columns(license, show_cloud=show_cloud)
         exclude = [name for name in TIER_COLUMNS if name not in shown]
         super().__init__(data, exclude=exclude, **kwargs)
         self.license = license
+        # Whether the viewer's role may change customers (lmp.partners.roles.CHANGE_CUSTOMERS):
+        # without it a row's actions are its History alone.
+        self.can_change = can_change
         for name, header in shown.items():
             self.columns[name].column.verbose_name = header
 
@@ -272,10 +283,8 @@ class CustomerAccountTable(_PagedTable):
     def _url_patterns(self) -> dict[str, str]:
         """Each row action's URL with a placeholder id: one reverse() per action for the page."""
         kwargs = {"license_pk": self.license.pk, "pk": _PK_PLACEHOLDER}
-        return {
-            name: reverse(f"licenses:customer_{name}", kwargs=kwargs)
-            for name in ("edit", "history", "offboard")
-        }
+        actions = ("edit", "history", "offboard") if self.can_change else ("history",)
+        return {name: reverse(f"licenses:customer_{name}", kwargs=kwargs) for name in actions}
 
     def row_url(self, action: str, pk: int) -> str:
         return self._urls[action].replace(f"/{_PK_PLACEHOLDER}/", f"/{pk}/", 1)
@@ -317,10 +326,11 @@ class CustomerAccountTable(_PagedTable):
         )
 
     def cell_actions(self, row: dict) -> str:
-        """Edit, History and Offboard; an offboarded customer has its History only."""
+        """Edit, History and Offboard; an offboarded customer, or a role that may not change
+        customers, has its History only."""
         pk = row["pk"]
         edit = offboard = ""
-        if row["status"] == CustomerStatus.ACTIVE:
+        if self.can_change and row["status"] == CustomerStatus.ACTIVE:
             edit = (
                 f'<li><a class="dropdown-item" href="{_e(self.row_url("edit", pk))}">'
                 '<i class="bi bi-pencil me-2" aria-hidden="true"></i>Edit</a></li>'

@@ -35,6 +35,7 @@ from licenses.tables import (
     CountedPaginator,
     CustomerAccountTable,
 )
+from lmp.partners import roles
 from lmp.partners.mixins import PartnerMixin
 
 
@@ -90,7 +91,11 @@ class LicenseDetailView(LicenseMixin, FilteredTableView):
         return license_customers(partner=self.partner, license=self.license)
 
     def get_table_kwargs(self):
-        return {"license": self.license, "show_cloud": self.cloud_license is not None}
+        return {
+            "license": self.license,
+            "show_cloud": self.cloud_license is not None,
+            "can_change": roles.allows(self.request.user, roles.CHANGE_CUSTOMERS),
+        }
 
     def get_table_pagination(self, table):
         pagination = super().get_table_pagination(table)
@@ -112,7 +117,8 @@ class LicenseDetailView(LicenseMixin, FilteredTableView):
         table.search_text = self.filterset.search_text
         table.filter_error = self.filterset.error_text
         table.status_filter = self.filterset.form.data.get("status", "")
-        table.new_customer_url = new_customer_url(self.license)
+        can_change = roles.allows(self.request.user, roles.CHANGE_CUSTOMERS)
+        table.new_customer_url = new_customer_url(self.license) if can_change else None
         return table
 
     def get_context_data(self, **kwargs):
@@ -137,6 +143,8 @@ class LicenseExportView(LicenseDetailView):
     The same filter set, table class and columns as the page (as NetBox's ObjectListView exports
     its table): only the response differs, a workbook streamed from disk.
     """
+
+    permission_required = roles.EXPORT
 
     def get_queryset(self):
         # Every row is read: a join for the cloud users serves that best.
@@ -186,6 +194,7 @@ class CustomerEditView(CustomerMixin, FormView):
 
     template_name = "licenses/customer_edit.html"
     form_class = CustomerAccountForm
+    permission_required = roles.CHANGE_CUSTOMERS
 
     def get(self, request, *args, **kwargs):
         if not self.customer.is_active:
@@ -251,6 +260,7 @@ class CustomerOffboardView(CustomerMixin, TemplateView):
     """Offboard: a confirmation naming the seats that go back to each pool, then a POST."""
 
     template_name = "licenses/customer_offboard.html"
+    permission_required = roles.CHANGE_CUSTOMERS
 
     def get(self, request, *args, **kwargs):
         if not self.customer.is_active:

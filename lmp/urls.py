@@ -4,9 +4,10 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.urls import include, path
-from django.views.generic import RedirectView
 
+from lmp.partners import roles
 from lmp.partners.forms import LoginForm
 
 admin.site.site_header = "LMP administration"
@@ -20,9 +21,18 @@ def healthz(request: HttpRequest) -> HttpResponse:
     return HttpResponse("ok", content_type="text/plain")
 
 
+def home(request: HttpRequest) -> HttpResponse:
+    """The first page the signed-in user's role can use: Billing for Bank Details Only."""
+    if not roles.allows(request.user, roles.VIEW_LICENSES) and roles.allows(
+        request.user, roles.VIEW_BILLING
+    ):
+        return redirect("billing:billing")
+    return redirect("licenses:license_list")
+
+
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
-    path("", RedirectView.as_view(pattern_name="licenses:license_list"), name="home"),
+    path("", home, name="home"),
     path(
         "login/",
         auth_views.LoginView.as_view(
@@ -35,6 +45,7 @@ urlpatterns = [
     path("licenses/", include("licenses.urls")),
     path("onboarding/", include("onboarding.urls")),
     path("team/", include("lmp.partners.urls")),
+    path("billing/", include("lmp.billing.urls")),
 ]
 
 # A database outage answers 503 with Retry-After; any other uncaught error the 500 page.

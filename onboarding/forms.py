@@ -134,20 +134,24 @@ class CustomerDetailsForm(SeatCountsFormMixin):
             ),
         )
 
-    def clean_legal_name(self) -> str:
-        # The customers' rule, as the service will apply it at submit, shown on the field.
-        try:
-            return legal_name_check(
-                partner=self.license.partner_id,
-                legal_name=self.cleaned_data["legal_name"],
-                exclude_pk=None,
-            )
-        except ValidationError as error:
-            raise ValidationError(error.messages) from error
-
     def clean(self) -> dict:
         data = super().clean()
         data.setdefault("sub_partner", None)
+        if "legal_name" in data:
+            # The customers' rule, as the service will apply it at submit, shown on the field:
+            # unique among the customers of the partner that will manage this one (a sub-partner
+            # onboarding on a shared license manages it itself).
+            own = self.license.partner_id == self.partner.pk
+            manager = data["sub_partner"] if own else self.partner
+            try:
+                data["legal_name"] = legal_name_check(
+                    partner=self.license.partner_id,
+                    sub_partner=manager,
+                    legal_name=data["legal_name"],
+                    exclude_pk=None,
+                )
+            except ValidationError as error:
+                self.add_error("legal_name", error.messages)
         return data
 
 

@@ -15,6 +15,7 @@ from licenses import services as license_services
 from licenses.choices import DeploymentSolution, HostingRegion
 from licenses.models import VolumeLicense
 from licenses.selectors import cloud_pool_for
+from lmp.partners import roles
 from lmp.partners.models import Partner
 from onboarding.choices import IncidentAnswer, ShipTo
 from onboarding.emails import onboarding_email_send
@@ -169,6 +170,7 @@ def onboarding_submit(*, order: OnboardingOrder, actor, site_url: str = "") -> S
     place that knows it; the unique token is the backstop for two submits racing. The e-mails (the
     order to the submitting user, a welcome to the MDR Portal administrator) go out once it commits.
     """
+    roles.require(actor, roles.CHANGE_CUSTOMERS)
     existing = _request_for_token(token=order.token, partner=order.partner)
     if existing is not None:
         return Submission(existing, created=False)

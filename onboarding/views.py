@@ -22,6 +22,7 @@ from licenses.selectors import (
     license_list,
 )
 from licenses.views import license_page_url
+from lmp.partners import roles
 from lmp.partners.mixins import PartnerMixin
 from onboarding.forms import (
     CustomerDetailsForm,
@@ -108,6 +109,8 @@ class _WizardLicenseMixin:
 class OnboardingWizardStartView(PartnerMixin, _WizardLicenseMixin, View):
     """New Customer: a fresh wizard run with its own id, unless the license has no users left."""
 
+    permission_required = roles.CHANGE_CUSTOMERS
+
     def get(self, request, *args, **kwargs):
         if not self.license.can_onboard:
             messages.warning(
@@ -122,6 +125,8 @@ class OnboardingWizardStartView(PartnerMixin, _WizardLicenseMixin, View):
 
 class OnboardingIncidentStopView(PartnerMixin, _WizardLicenseMixin, TemplateView):
     """Onboarding stopped at the incident question: how to reach incident response."""
+
+    permission_required = roles.CHANGE_CUSTOMERS
 
     def get_template_names(self):
         return [f"onboarding/{'_' if self.request.htmx else ''}incident_stop.html"]
@@ -144,6 +149,7 @@ class OnboardingWizardView(PartnerMixin, _WizardLicenseMixin, NamedUrlWizardView
     step can only be shown or posted once every step before it is complete.
     """
 
+    permission_required = roles.CHANGE_CUSTOMERS
     form_list = STEPS
     condition_dict = {"shipping": needs_shipping}
     storage_name = "onboarding.wizard.DraftStorage"

@@ -52,7 +52,7 @@ def partner_pages(page) -> list[str]:
     licenses = page.locator(".license-card a.stretched-link").evaluate_all(
         "links => links.map(a => a.getAttribute('href'))"
     )
-    paths = ["/licenses/", "/onboarding/"]
+    paths = ["/licenses/", "/onboarding/", "/billing/"]
     page.goto("/onboarding/")
     wizard = page.get_by_role("link", name=re.compile(r"^Onboard a customer onto ")).first
     paths.append(wizard.get_attribute("href"))  # the wizard's first step, with its progress bar

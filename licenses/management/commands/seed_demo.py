@@ -13,6 +13,7 @@ from django.utils import timezone
 from licenses import services
 from licenses.choices import Currency, CustomerStatus, ServiceTier
 from licenses.models import CustomerAccount, VolumeLicense
+from lmp.billing.services import partner_billing_set
 from lmp.partners.choices import PartnerRole
 from lmp.partners.models import Membership, Partner
 from shipping.models import Address
@@ -43,6 +44,17 @@ PARTNERS = {
             postal_code="M5H 3T4",
             country="CA",
             phone="+1 416 555 0142",
+        ),
+        # The Billing page's details (lmp.billing).
+        "billing": dict(
+            billing_contact_name="Priya Raman",
+            billing_email="accounts@northwind-msp.example",
+            billing_phone="+1 416 555 0199",
+            billing_address="Northwind MSP\nAccounts Payable\n200 King Street West, Suite 1400\n"
+            "Toronto ON M5H 3T4\nCanada",
+            billing_currency=Currency.CAD,
+            purchase_order_number="PO-NW-2026-0147",
+            payment_reference="NORTHWIND-MDR",
         ),
         "licenses": [
             (ServiceTier.COMPLETE, 1990, "14.50", Currency.CAD, 240),
@@ -172,6 +184,8 @@ class Command(BaseCommand):
         partner, _ = Partner.objects.get_or_create(name=name)
         if partner_default_address(partner=partner) is None:
             address_save(address=Address(partner=partner, is_default=True, **spec["address"]))
+        if "billing" in spec:
+            partner_billing_set(partner=partner, actor=None, **spec["billing"])
         return partner
 
     def _logins(self, partners: dict[str, Partner]) -> None:
