@@ -15,8 +15,11 @@ def allocators_become_members(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
+    # The tables are licenses' (created by its 0001, handed over in its 0009): this migration
+    # alters them, so it must run after them even on a fresh database.
     dependencies = [
         ("partners", "0001_initial"),
+        ("licenses", "0009_move_partner_to_partners"),
     ]
 
     operations = [
