@@ -17,7 +17,7 @@ from django.urls import reverse
 from tests.conftest import PASSWORD
 from tests.factories import UserFactory
 from tests.test_bad_input import db_state
-from tests.test_tenancy import all_routes, object_urls, world_build
+from tests.test_tenancy import TOKEN_ROUTES, all_routes, object_urls, world_build
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -221,6 +221,7 @@ def _every_url(world) -> list[tuple[str, str]]:
     """Each route of the URLconf (admin aside) once, object routes with the owner's objects."""
     urls = [(name, url) for name, url, owner_sees in object_urls(world) if owner_sees]
     urls += [(r.name, reverse(r.name)) for r in all_routes() if not r.kwargs]
+    urls += [(name, reverse(name, kwargs=kwargs)) for name, kwargs in TOKEN_ROUTES.items()]
     assert {name for name, _ in urls} == {r.name for r in all_routes()}
     return urls
 
