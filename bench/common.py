@@ -200,6 +200,18 @@ def make_partner_with_license(*, tier: str = "complete", seats: int = 10**9, nam
     return partner, license, user
 
 
+def mark_two_factor_passed(session, user) -> None:
+    """Mark ``session`` as past two-factor sign-in, as a real Administrator's is (lmp.accounts
+    sends an unverified one to set up or verify its authenticator before any page)."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="Bench authenticator", confirmed=True)
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+
+
 def bulk_customers(*, license, count: int, seats: int = 5, batch: int = 5000) -> None:
     """Insert ``count`` customers with one allocation each, fast (the triggers keep the counter)."""
     from licenses.models import CustomerAccount, SeatAllocation

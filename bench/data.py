@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from bench.common import bulk_customers, make_partner_with_license
+from bench.common import bulk_customers, make_partner_with_license, mark_two_factor_passed
 
 _cache: dict[int, tuple] = {}
 
@@ -36,4 +36,7 @@ def client_for(user):
 
     client = Client()
     client.force_login(user)
+    session = client.session
+    mark_two_factor_passed(session, user)
+    session.save()
     return client
