@@ -88,6 +88,8 @@ class AuthenticatorSetupView(NextUrlMixin, FormView):
         return super().get_context_data(**kwargs)
 
     def form_valid(self, form):
+        # The session now stands for a login past its second factor: a new key, as at sign-in.
+        self.request.session.cycle_key()
         otp_login(self.request, form.device)
         self.request.session.pop(SESSION_SETUP_KEY, None)
         self.request.session[SESSION_HAS_AUTHENTICATOR] = True
