@@ -26,6 +26,7 @@ RECOVERY_DEVICE_NAME = "Recovery codes"
 
 WRONG_CODE = "That code is not right."
 WRONG_FORMAT = "Type the 6-digit code from your authenticator app, or one of your recovery codes."
+TOO_MANY = "Too many wrong codes."
 NO_RECOVERY_CODES = "You have no recovery codes left. Type the code from your authenticator app."
 
 
@@ -38,11 +39,9 @@ def wait_seconds(device: Device) -> int:
 
 
 def wait_message(seconds: int) -> str:
+    """How long to wait, as the page says it next to the field."""
     unit = "second" if seconds == 1 else "seconds"
     return f"Wait {seconds} {unit} before trying again."
-
-
-TOO_MANY = "Too many wrong codes."
 
 
 def code_check(*, user, device: Device, code: str) -> Device:
