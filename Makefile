@@ -7,7 +7,7 @@ DEV_ENV := DEBUG=1
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test test-fast bench lint format check-deploy clean
+.PHONY: install run test test-fast bench lint format check-deploy clean totp
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "LMP needs Python 3.11+"'
@@ -23,6 +23,9 @@ run: install  ## migrate, load the demo data and serve on http://127.0.0.1:8000 
 	$(DEV_ENV) $(PY) manage.py seed_demo
 	@echo "Serving on http://$(HOST):$(PORT)/ — log in with one of the demo logins above."
 	$(DEV_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
+
+totp: install  ## the current two-factor code of the demo logins partner and staff (demo key)
+	$(DEV_ENV) $(PY) manage.py demo_totp
 
 test: install  ## the whole suite (PostgreSQL when DATABASE_URL is set)
 	$(PY) -m pytest $(PYTEST_ARGS)

@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "lmp.accounts",
     "lmp.partners",
     "licenses",
     "shipping",
@@ -82,6 +83,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     # user.is_verified(): whether this session passed the second factor (django-otp).
     "django_otp.middleware.OTPMiddleware",
+    # Sends a login that has not passed its second factor to verify it (or, required, set one up).
+    "lmp.accounts.middleware.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -174,6 +177,14 @@ CONTENT_SECURITY_POLICY = {
         "object-src": ["'none'"],
     }
 }
+
+# Two-factor sign-in (django-otp): the name authenticator apps show, and its throttling of wrong
+# codes (1, 2, 4, 8 … seconds after successive failures, stored in the device row).
+OTP_TOTP_ISSUER = "LMP"
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
+# How long a password reset link works.
+PASSWORD_RESET_TIMEOUT = 60 * 60 * 3
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"

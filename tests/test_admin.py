@@ -11,6 +11,7 @@ from licenses.choices import CustomerStatus, ServiceTier
 from licenses.models import CustomerAccount, SeatAllocation, VolumeLicense
 from lmp.partners.models import Membership, Partner
 from shipping.models import Address
+from tests.auth import verified_login
 from tests.factories import AddressFactory, make_customer
 
 pytestmark = pytest.mark.django_db
@@ -49,7 +50,7 @@ def messages_of(response) -> list[str]:
 
 @pytest.fixture
 def admin_client(client, staff_user):
-    client.force_login(staff_user)
+    verified_login(client, staff_user)
     return client
 
 

@@ -23,6 +23,7 @@ from licenses import services
 from licenses.choices import AllocationEventKind, AllocationEventSource
 from licenses.models import AllocationEvent, CustomerAccount, SeatAllocation, VolumeLicense
 from onboarding.services import OnboardingOrder, onboarding_submit
+from tests.auth import verified_login
 from tests.factories import MembershipFactory, UserFactory, make_customer
 from tests.factories_onboarding import Wizard
 from tests.test_admin import admin_url, form_data, messages_of
@@ -412,7 +413,7 @@ def test_onboarding_submit_failing_after_the_customer_records_nothing(
 
 @pytest.fixture
 def admin_client(client, staff_user):
-    client.force_login(staff_user)
+    verified_login(client, staff_user)
     return client
 
 
@@ -818,7 +819,7 @@ def test_sub_partner_sees_only_the_customers_it_manages(
 
 
 def test_staff_without_a_partner_go_to_admin(client, staff_user, complete_license):
-    client.force_login(staff_user)
+    verified_login(client, staff_user)
     response = client.get(license_history_url(complete_license))
     assert response.status_code == 302 and response.url == reverse("admin:index")
 

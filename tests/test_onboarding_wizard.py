@@ -14,6 +14,7 @@ from licenses.choices import CustomerStatus, ServiceTier
 from licenses.models import CustomerAccount, SeatAllocation
 from onboarding.models import OnboardingDraft, OnboardingRequest, Shipment
 from shipping.models import Address
+from tests.auth import verified_login
 from tests.factories import (
     MembershipFactory,
     PartnerFactory,
@@ -99,7 +100,7 @@ def test_tab_lists_onboarding_requests_with_shipment_status_and_tracking(
 
 
 def test_staff_without_a_partner_is_sent_to_the_admin(client, staff_user, complete_license):
-    client.force_login(staff_user)
+    verified_login(client, staff_user)
     response = client.get(reverse("onboarding:wizard", kwargs={"license_pk": complete_license.pk}))
     assert response.status_code == 302
     assert response.url == reverse("admin:index")

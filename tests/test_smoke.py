@@ -3,6 +3,8 @@
 from django.db import connection
 from django.urls import reverse
 
+from tests.auth import verified_login
+
 
 def test_anonymous_user_is_sent_to_login(client, db):
     response = client.get(reverse("licenses:license_list"))
@@ -26,7 +28,7 @@ def test_license_tab_shows_the_partners_license_only(
 
 
 def test_staff_without_partner_is_sent_to_admin(client, staff_user):
-    client.force_login(staff_user)
+    verified_login(client, staff_user)
     response = client.get(reverse("licenses:license_list"))
     assert response.status_code == 302
     assert response.url == reverse("admin:index")

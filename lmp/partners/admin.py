@@ -22,7 +22,8 @@ class MembershipInline(admin.TabularInline):
 
 @admin.register(Partner)
 class PartnerAdmin(admin.ModelAdmin):
-    list_display = ["name", "created_at"]
+    list_display = ["name", "require_mfa", "created_at"]
+    list_filter = ["require_mfa"]
     search_fields = ["name"]
     inlines = [MembershipInline]
 

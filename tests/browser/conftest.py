@@ -11,10 +11,16 @@ import io
 import os
 import re
 import shutil
+import time
+from base64 import b32decode
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from django.core.management import call_command
+from django.urls import reverse
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 CHROMIUM = os.environ.get("LMP_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -98,9 +104,37 @@ def shot(page, tmp_path, request):
     return take
 
 
+def fresh_totp_code(device) -> str:
+    """A code the device's app shows that django-otp has not seen yet: it refuses a time step
+    already used (``last_t``) and accepts those within ``tolerance`` of now (plus the drift it
+    learnt), so a later step is used, or awaited, when the same login signed in moments ago."""
+    device.refresh_from_db()
+    while True:
+        elapsed = time.time() - device.t0
+        current = int(elapsed // device.step)
+        highest = current + device.drift + device.tolerance
+        wanted = max(current, current + device.drift - device.tolerance, device.last_t + 1)
+        if wanted <= highest:
+            break
+        time.sleep(device.step - elapsed % device.step + 0.2)
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits)
+    totp.time = device.t0 + wanted * device.step
+    return f"{totp.token():0{device.digits}d}"
+
+
+def key_code(key_text: str) -> str:
+    """What an authenticator app given the setup page's key (base32 text) shows now."""
+    key = key_text.replace(" ", "")
+    totp = TOTP(b32decode(key + "=" * (-len(key) % 8)))
+    return f"{totp.token():06d}"
+
+
 @pytest.fixture
 def login(page):
-    """``login("partner", "lmp-demo-2026")`` signs in through the real login form."""
+    """``login("partner", "lmp-demo-2026")`` signs in through the real login form, then types a
+    code computed from the login's authenticator at the two-factor step (or, for a login that
+    must set one up, sets it up with the key the page shows and goes on past the recovery
+    codes)."""
 
     def do(username: str, password: str) -> None:
         page.goto("/login/")
@@ -108,5 +142,16 @@ def login(page):
         page.get_by_label("Password").fill(password)
         page.get_by_role("button", name="Log in").click()
         page.wait_for_load_state("networkidle")
+        path = urlsplit(page.url).path
+        if path == reverse("accounts:verify"):
+            device = TOTPDevice.objects.get(user__username=username, confirmed=True)
+            page.locator("#id_code").fill(fresh_totp_code(device))
+            page.get_by_role("button", name="Verify").click()
+            page.wait_for_load_state("networkidle")
+        elif path == reverse("accounts:setup"):
+            page.locator("#id_code").fill(key_code(page.locator("#totp-key").inner_text()))
+            page.get_by_role("button", name="Turn on two-factor sign-in").click()
+            page.get_by_role("link", name="I have saved them, continue").click()
+            page.wait_for_load_state("networkidle")
 
     return do

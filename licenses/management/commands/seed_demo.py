@@ -13,6 +13,8 @@ from django.utils import timezone
 from licenses import services
 from licenses.choices import Currency, CustomerStatus, ServiceTier
 from licenses.models import CustomerAccount, VolumeLicense
+from lmp.accounts.demo import DEMO_TOTP_KEY_HEX, DEMO_TOTP_USERNAMES, demo_key_base32
+from lmp.accounts.services import authenticator_install
 from lmp.billing.services import partner_billing_set
 from lmp.partners.choices import PartnerRole
 from lmp.partners.models import Membership, Partner
@@ -179,6 +181,12 @@ class Command(BaseCommand):
         for username, password, partner_name, role in DEMO_LOGINS:
             who = f"{partner_name}, {role.label}" if partner_name else "vendor staff (Django admin)"
             self.stdout.write(f"  {username:9} / {password:16} {who}")
+        self.stdout.write(
+            f"Two-factor sign-in: {' and '.join(DEMO_TOTP_USERNAMES)} have an authenticator with "
+            f"the demo key {demo_key_base32()}: add it to any authenticator app (time-based), "
+            "or run `make totp` for the current code. The other Administrators set one up on "
+            "their first sign-in."
+        )
 
     def _partner(self, name: str, spec: dict) -> Partner:
         partner, _ = Partner.objects.get_or_create(name=name)
@@ -201,6 +209,8 @@ class Command(BaseCommand):
                 Membership.objects.update_or_create(
                     user=user, defaults={"partner": partners[partner_name], "role": role}
                 )
+            if username in DEMO_TOTP_USERNAMES:
+                authenticator_install(user=user, key_hex=DEMO_TOTP_KEY_HEX)
 
     def _extra_seed(self) -> None:
         """Other apps' demo data (the appliance catalogue), when they provide a seeder."""

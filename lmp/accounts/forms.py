@@ -1,0 +1,74 @@
+"""Forms of a login's account: the code of the second factor, and the password reset request."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth.forms import PasswordResetForm as DjangoPasswordResetForm
+from django.db import transaction
+from django_otp.models import Device
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from lmp.accounts import services
+
+
+class CodeField(forms.CharField):
+    """A one-time code: typed on a phone keypad, filled in by password managers."""
+
+    def __init__(self, *, label: str, help_text: str = "", numeric: bool = True, **kwargs):
+        attrs = {"autocomplete": "one-time-code", "autofocus": True, "spellcheck": "false"}
+        if numeric:
+            attrs["inputmode"] = "numeric"
+        super().__init__(
+            label=label,
+            help_text=help_text,
+            max_length=20,
+            widget=forms.TextInput(attrs=attrs),
+            **kwargs,
+        )
+
+
+class AuthenticatorConfirmForm(forms.Form):
+    """Setting up: the code the newly scanned authenticator app shows proves it has the key."""
+
+    code = CodeField(label="Code from the app", help_text="The 6 digits the app shows now.")
+
+    def __init__(self, *args, user, key_hex: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.key_hex = key_hex
+        self.device: TOTPDevice | None = None
+        self.recovery_codes: list[str] = []
+
+    def clean_code(self) -> str:
+        code = self.cleaned_data["code"]
+        self.device, self.recovery_codes = services.authenticator_confirm(
+            user=self.user, key_hex=self.key_hex, code=code
+        )
+        return code
+
+
+class TwoFactorVerifyForm(forms.Form):
+    """Signing in, after the password: a code from the authenticator app or a recovery code."""
+
+    code = CodeField(
+        label="Code",
+        help_text="The 6 digits your authenticator app shows, or one of your recovery codes.",
+        numeric=False,
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.device: Device | None = None
+
+    def clean_code(self) -> str:
+        code = self.cleaned_data["code"]
+        self.device = services.two_factor_verify(user=self.user, code=code)
+        return code
+
+
+class PasswordResetForm(DjangoPasswordResetForm):
+    """Django's reset form, sending its e-mail once the request's transaction has committed."""
+
+    def send_mail(self, *args, **kwargs) -> None:
+        transaction.on_commit(lambda: super(PasswordResetForm, self).send_mail(*args, **kwargs))

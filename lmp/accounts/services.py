@@ -1,0 +1,161 @@
+"""Every write of a login's two-factor sign-in: setting up, confirming, verifying, removing.
+
+Codes are checked by django-otp (``django_otp.verify_token``): it locks the device row, refuses a
+TOTP code already used (``last_t``) and throttles wrong codes in the device row itself (1, 2, 4,
+8 … seconds after successive failures), so any web process sees the same lockout.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django_otp import verify_token
+from django_otp.models import Device
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from lmp.accounts import policy, selectors
+
+RECOVERY_CODE_COUNT = 10
+AUTHENTICATOR_NAME = "Authenticator app"
+RECOVERY_DEVICE_NAME = "Recovery codes"
+
+WRONG_CODE = "That code is not right."
+WRONG_FORMAT = "Type the 6-digit code from your authenticator app, or one of your recovery codes."
+TOO_MANY = "Too many wrong codes."
+NO_RECOVERY_CODES = "You have no recovery codes left. Type the code from your authenticator app."
+
+
+def wait_seconds(device: Device) -> int:
+    """Seconds before ``device`` accepts another code (0 when it accepts one now)."""
+    allowed, data = device.verify_is_allowed()
+    if allowed or not data or "locked_until" not in data:
+        return 0
+    return max(1, math.ceil((data["locked_until"] - timezone.now()).total_seconds()))
+
+
+def wait_message(seconds: int) -> str:
+    """How long to wait, as the page says it next to the field."""
+    unit = "second" if seconds == 1 else "seconds"
+    return f"Wait {seconds} {unit} before trying again."
+
+
+def code_check(*, user, device: Device, code: str) -> Device:
+    """Check ``code`` against ``device``; raise ``ValidationError`` saying why it is refused.
+
+    Deliberately not inside an outer ``transaction.atomic``: django-otp records a failure (the
+    throttle) in its own transaction, and raising here must not roll that record back.
+    """
+    seconds = wait_seconds(device)
+    if seconds:
+        raise ValidationError(f"{TOO_MANY} {wait_message(seconds)}", code="throttled")
+    if verify_token(user, device.persistent_id, code) is None:
+        device.refresh_from_db()
+        seconds = wait_seconds(device)
+        message = WRONG_CODE if not seconds else f"{WRONG_CODE} {wait_message(seconds)}"
+        raise ValidationError(message, code="wrong")
+    device.refresh_from_db()
+    return device
+
+
+def normalize_code(code: str) -> str:
+    """A code as typed, without the spaces and dashes people put in (and in lower case)."""
+    return re.sub(r"[\s-]+", "", code or "").lower()
+
+
+def two_factor_verify(*, user, code: str) -> Device:
+    """The device that accepts ``code`` at sign-in: the authenticator app's 6 digits, or a
+    recovery code (used up by it). Raises ``ValidationError`` for a wrong or throttled code."""
+    code = normalize_code(code)
+    if re.fullmatch(r"\d{6}", code):
+        device = selectors.authenticator_of(user)
+    elif re.fullmatch(r"[a-z2-7]{8}", code):
+        device = selectors.recovery_device_of(user)
+        if device is None:
+            raise ValidationError(NO_RECOVERY_CODES, code="no_recovery_codes")
+    else:
+        raise ValidationError(WRONG_FORMAT, code="format")
+    if device is None:
+        raise ValidationError(WRONG_CODE, code="wrong")
+    return code_check(user=user, device=device, code=code)
+
+
+def authenticator_pending(*, user, key_hex: str) -> TOTPDevice:
+    """The authenticator being set up with ``key_hex`` (the key the setup page showed): its
+    unconfirmed row, made on the first code typed, so wrong codes are throttled like any other."""
+    device = TOTPDevice.objects.filter(user=user, key=key_hex, confirmed=False).first()
+    if device is not None:
+        return device
+    with transaction.atomic():
+        TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+        device = TOTPDevice(user=user, name=AUTHENTICATOR_NAME, key=key_hex, confirmed=False)
+        device.full_clean()
+        device.save()
+    return device
+
+
+def authenticator_confirm(*, user, key_hex: str, code: str) -> tuple[TOTPDevice, list[str]]:
+    """Turn on the authenticator holding ``key_hex`` with a code it shows; it replaces any earlier
+    one. Returns it and the new recovery codes (shown once). Raises ``ValidationError`` for a
+    wrong or throttled code, and then nothing is turned on."""
+    code = normalize_code(code)
+    if not re.fullmatch(r"\d{6}", code):
+        raise ValidationError("Type the 6-digit code your authenticator app shows.", code="format")
+    device = authenticator_pending(user=user, key_hex=key_hex)
+    code_check(user=user, device=device, code=code)
+    with transaction.atomic():
+        TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
+        device.confirmed = True
+        device.full_clean()
+        device.save(update_fields=["confirmed"])
+        return device, _recovery_codes_replace(user=user)
+
+
+def recovery_codes_regenerate(*, user) -> list[str]:
+    """New recovery codes for a login with an authenticator; the old ones stop working."""
+    if selectors.authenticator_of(user) is None:
+        raise PermissionDenied("Set up an authenticator app first.")
+    with transaction.atomic():
+        return _recovery_codes_replace(user=user)
+
+
+def _recovery_codes_replace(*, user) -> list[str]:
+    device = selectors.recovery_device_of(user)
+    if device is None:
+        device = StaticDevice(user=user, name=RECOVERY_DEVICE_NAME, confirmed=True)
+        device.full_clean()
+        device.save()
+    device.token_set.all().delete()
+    codes = []
+    while len(codes) < RECOVERY_CODE_COUNT:
+        code = StaticToken.random_token()
+        if code not in codes:
+            codes.append(code)
+    StaticToken.objects.bulk_create(StaticToken(device=device, token=code) for code in codes)
+    return codes
+
+
+def two_factor_remove(*, user) -> None:
+    """Remove the login's authenticator and recovery codes, when its role does not require them."""
+    if policy.mfa_required(user):
+        raise PermissionDenied("Your role requires two-factor sign-in: it cannot be removed.")
+    with transaction.atomic():
+        TOTPDevice.objects.filter(user=user).delete()
+        StaticDevice.objects.filter(user=user).delete()
+
+
+def authenticator_install(*, user, key_hex: str, name: str = AUTHENTICATOR_NAME) -> TOTPDevice:
+    """Give ``user`` a confirmed authenticator with a known key (the demo's); idempotent: an
+    authenticator with this key is kept as it is, any other one of the login is replaced."""
+    with transaction.atomic():
+        device = TOTPDevice.objects.filter(user=user, key=key_hex, confirmed=True).first()
+        TOTPDevice.objects.filter(user=user).exclude(pk=getattr(device, "pk", None)).delete()
+        if device is None:
+            device = TOTPDevice(user=user, name=name, key=key_hex, confirmed=True)
+            device.full_clean()
+            device.save()
+        return device

@@ -1,0 +1,181 @@
+"""A login's account page, two-factor setup, verification and recovery codes, and its password."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseRedirect
+from django.shortcuts import resolve_url
+from django.urls import reverse, reverse_lazy
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.generic import FormView, TemplateView
+from django_otp import login as otp_login
+from django_otp.plugins.otp_totp.models import TOTPDevice, default_key
+
+from lmp.accounts import policy, qr, selectors, services
+from lmp.accounts.forms import AuthenticatorConfirmForm, TwoFactorVerifyForm
+from lmp.accounts.middleware import SESSION_HAS_AUTHENTICATOR
+
+# The key of the authenticator being set up: the QR code stays the same across reloads, and
+# opening the page writes nothing but the session.
+SESSION_SETUP_KEY = "lmp_totp_setup_key"
+# Recovery codes just made, kept in the session only until the page that shows them once.
+SESSION_NEW_RECOVERY_CODES = "lmp_new_recovery_codes"
+
+
+class NextUrlMixin:
+    """The page to go on to: ``next`` when it is one of ours, else ``default_next``."""
+
+    default_next = settings.LOGIN_REDIRECT_URL
+
+    def next_url(self) -> str:
+        candidate = self.request.POST.get("next") or self.request.GET.get("next") or ""
+        if candidate and url_has_allowed_host_and_scheme(
+            candidate,
+            allowed_hosts={self.request.get_host()},
+            require_https=self.request.is_secure(),
+        ):
+            return candidate
+        return resolve_url(self.default_next)
+
+    def get_context_data(self, **kwargs):
+        kwargs.setdefault("next", self.next_url())
+        return super().get_context_data(**kwargs)
+
+
+class AccountView(TemplateView):
+    """The login's own page: two-factor status and actions, and a link to change the password."""
+
+    template_name = "accounts/account.html"
+
+    def get_context_data(self, **kwargs):
+        user = self.request.user
+        kwargs.update(
+            authenticator=selectors.authenticator_of(user),
+            recovery_codes_left=selectors.recovery_codes_left(user),
+            mfa_required=policy.mfa_required(user),
+        )
+        return super().get_context_data(**kwargs)
+
+
+class AuthenticatorSetupView(NextUrlMixin, FormView):
+    """Set up an authenticator app: scan the QR code (or type the key), then type a code."""
+
+    template_name = "accounts/setup.html"
+    form_class = AuthenticatorConfirmForm
+    default_next = "accounts:account"
+
+    def dispatch(self, request, *args, **kwargs):
+        key_hex = request.session.get(SESSION_SETUP_KEY)
+        if not key_hex:
+            key_hex = request.session[SESSION_SETUP_KEY] = default_key()
+        self.key_hex = key_hex
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "user": self.request.user, "key_hex": self.key_hex}
+
+    def get_context_data(self, **kwargs):
+        device = TOTPDevice(user=self.request.user, key=self.key_hex)
+        kwargs.update(
+            qr_data_uri=qr.qr_data_uri(device),
+            key_text=qr.key_text(device),
+            replacing=selectors.authenticator_of(self.request.user) is not None,
+            mfa_required=policy.mfa_required(self.request.user),
+        )
+        return super().get_context_data(**kwargs)
+
+    def form_valid(self, form):
+        # The session now stands for a login past its second factor: a new key, as at sign-in.
+        self.request.session.cycle_key()
+        otp_login(self.request, form.device)
+        self.request.session.pop(SESSION_SETUP_KEY, None)
+        self.request.session[SESSION_HAS_AUTHENTICATOR] = True
+        self.request.session[SESSION_NEW_RECOVERY_CODES] = form.recovery_codes
+        messages.success(self.request, "Two-factor sign-in is on for your login.")
+        url = reverse("accounts:recovery_codes")
+        return HttpResponseRedirect(f"{url}?{self.request.GET.urlencode()}")
+
+
+class RecoveryCodesView(NextUrlMixin, TemplateView):
+    """The recovery codes, shown once after setup or regenerating (POST makes new ones)."""
+
+    template_name = "accounts/recovery_codes.html"
+    default_next = "accounts:account"
+
+    def get_context_data(self, **kwargs):
+        user = self.request.user
+        kwargs.update(
+            new_codes=self.request.session.pop(SESSION_NEW_RECOVERY_CODES, None),
+            recovery_codes_left=selectors.recovery_codes_left(user),
+            authenticator=selectors.authenticator_of(user),
+        )
+        return super().get_context_data(**kwargs)
+
+    def post(self, request, *args, **kwargs):
+        request.session[SESSION_NEW_RECOVERY_CODES] = services.recovery_codes_regenerate(
+            user=request.user
+        )
+        return HttpResponseRedirect(reverse("accounts:recovery_codes"))
+
+
+class TwoFactorVerifyView(NextUrlMixin, FormView):
+    """After the password: a code from the authenticator app, or a recovery code (used once)."""
+
+    template_name = "accounts/verify.html"
+    form_class = TwoFactorVerifyForm
+
+    def dispatch(self, request, *args, **kwargs):
+        user = request.user
+        if user.is_verified() or not policy.has_authenticator(user):
+            return HttpResponseRedirect(self.next_url())
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "user": self.request.user}
+
+    def form_valid(self, form):
+        # A new session key for the now fully signed-in session (as Django does at login).
+        self.request.session.cycle_key()
+        otp_login(self.request, form.device)
+        if form.device.persistent_id.startswith("otp_static."):
+            left = selectors.recovery_codes_left(self.request.user)
+            messages.warning(
+                self.request,
+                f"You signed in with a recovery code; {left} left. "
+                "Make new ones on your account page if you are running out.",
+            )
+        return HttpResponseRedirect(self.next_url())
+
+
+class TwoFactorRemoveView(TemplateView):
+    """Turn two-factor sign-in off (a confirmation, then POST), where the role allows it."""
+
+    template_name = "accounts/remove.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if policy.mfa_required(request.user):
+            raise PermissionDenied("Your role requires two-factor sign-in: it cannot be removed.")
+        if selectors.authenticator_of(request.user) is None:
+            return HttpResponseRedirect(reverse("accounts:account"))
+        return super().dispatch(request, *args, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        services.two_factor_remove(user=request.user)
+        request.session.pop(SESSION_HAS_AUTHENTICATOR, None)
+        messages.success(request, "Two-factor sign-in is off for your login.")
+        return HttpResponseRedirect(reverse("accounts:account"))
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Django's change-password page (its validators), back to the account page after."""
+
+    template_name = "registration/password_change_form.html"
+    success_url = reverse_lazy("accounts:account")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        messages.success(self.request, "Your password has been changed.")
+        return response
