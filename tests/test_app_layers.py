@@ -35,6 +35,11 @@ HISTORICAL_EDGES = {
         ("licenses", "0009_move_partner_to_partners"),
         ("onboarding", "0002_partner_to_partners"),
     ),
+    # The partners tables were created by licenses 0001 and handed over by licenses 0009: a
+    # partners migration that alters them must run after the hand-over, or a fresh database
+    # alters a table that does not exist yet (seen: "no such table: licenses_partner"). Only
+    # this edge, from the first such migration; later ones follow it within partners.
+    (("partners", "0002_roles_billing_mfa"), ("licenses", "0009_move_partner_to_partners")),
 }
 
 # Modules that may import an app above their own, with the reason.
@@ -91,8 +96,9 @@ def test_migrations_depend_only_down_the_stack():
 
 
 def test_partners_migrations_depend_on_no_other_app_of_the_project():
+    # Except on the hand-over of the tables licenses created (HISTORICAL_EDGES).
     edges = _migration_edges(MigrationLoader(None, ignore_no_migrations=True))
-    assert [edge for edge in edges if edge[0][0] == "partners"] == []
+    assert [e for e in edges if e[0][0] == "partners" and e not in HISTORICAL_EDGES] == []
 
 
 def _imports(path: Path) -> set[str]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import pytest
 from django.core.exceptions import PermissionDenied
@@ -20,7 +21,10 @@ from django.test import Client
 from django.urls import reverse
 
 from licenses import services as license_services
+from lmp.partners import services as team_services
 from lmp.partners.choices import PartnerRole
+from lmp.partners.models import Invitation, Membership
+from lmp.partners.selectors import invitation_token
 from tests.auth import verified_login
 from tests.conftest import PASSWORD
 from tests.factories import MembershipFactory, UserFactory
@@ -61,6 +65,23 @@ ROLE_MATRIX: dict[str, tuple[str, str]] = {
     "onboarding:wizard_step": ("302 302 403 403 302", "302 302 403 403 302"),
     "onboarding:request_detail": ("200 200 200 403 302", "405 405 405 403 302"),
     "billing:billing": ("200 403 403 200 302", "302 403 403 302 302"),
+    "accounts:account": ("200 200 200 200 302", "405 405 405 405 302"),
+    "accounts:password_change": ("200 200 200 200 302", "200 200 200 200 302"),
+    "accounts:setup": ("200 200 200 200 302", "200 200 200 200 302"),
+    "accounts:verify": ("302 302 302 302 302", "302 302 302 302 302"),
+    "accounts:recovery_codes": ("200 200 200 200 302", "302 302 302 302 302"),
+    "accounts:remove": ("403 200 200 200 302", "403 302 302 302 302"),
+    "password_reset": ("200 200 200 200 200", "200 200 200 200 200"),
+    "password_reset_done": ("200 200 200 200 200", "405 405 405 405 405"),
+    "password_reset_confirm": ("200 200 200 200 200", "200 200 200 200 200"),
+    "password_reset_complete": ("200 200 200 200 200", "405 405 405 405 405"),
+    "partners:team": ("200 403 403 403 302", "405 403 403 403 302"),
+    "partners:invitation_create": ("405 403 403 403 302", "200 403 403 403 302"),
+    "partners:invitation_revoke": ("405 403 403 403 302", "302 403 403 403 302"),
+    "partners:member_role": ("405 403 403 403 302", "302 403 403 403 302"),
+    "partners:member_deactivate": ("200 403 403 403 302", "302 403 403 403 302"),
+    "partners:member_reactivate": ("200 403 403 403 302", "302 403 403 403 302"),
+    "partners:join": ("200 200 200 200 200", "200 200 200 200 200"),
 }
 
 # What a POST sends (the same for every role): a valid change where the role may make it.
@@ -90,9 +111,32 @@ def _codes(line: str) -> dict[str, int]:
     return dict(zip(ROLES, codes, strict=True))
 
 
-def _url(route, world: World) -> str:
+@dataclass
+class Team:
+    """Partner A's team objects the Team routes act on: a member who is none of the signed-in
+    logins (so that deactivating it locks nobody out of the walk) and a pending invitation."""
+
+    member: Membership
+    invitation: Invitation  # revoked by the Administrator's POST in the walk
+    token: str  # of another pending invitation: the invitee's page
+
+
+# Routes whose objects are not in the tenancy World: how to build partner A's URL.
+TEAM_URLS: dict[str, Callable[[Team], dict]] = {
+    "partners:member_role": lambda t: {"pk": t.member.pk},
+    "partners:member_deactivate": lambda t: {"pk": t.member.pk},
+    "partners:member_reactivate": lambda t: {"pk": t.member.pk},
+    "partners:invitation_revoke": lambda t: {"pk": t.invitation.pk},
+    "partners:join": lambda t: {"token": t.token},
+    "password_reset_confirm": lambda t: {"uidb64": "MQ", "token": "wrong-token"},
+}
+
+
+def _url(route, world: World, team: Team) -> str:
     if not route.kwargs:
         return reverse(route.name)
+    if route.name in TEAM_URLS:
+        return reverse(route.name, kwargs=TEAM_URLS[route.name](team))
     build, _ = OBJECT_ROUTES[route.name][0]  # partner A's own object
     return reverse(route.name, kwargs=build(world))
 
@@ -126,6 +170,18 @@ def world(partner, complete_license, cloud_license, other_license) -> World:
     return world_build(complete_license, cloud_license, other_license)
 
 
+@pytest.fixture
+def team(partner, admin_user) -> Team:
+    member = MembershipFactory(partner=partner, user=UserFactory(username="tara-target"))
+    invitation = team_services.invitation_create(
+        actor=admin_user, partner=partner, email="invited@northwind.example", role="view_only"
+    )
+    joining = team_services.invitation_create(
+        actor=admin_user, partner=partner, email="joining@northwind.example", role="allocator"
+    )
+    return Team(member, invitation, invitation_token(joining))
+
+
 def test_every_route_has_a_line_in_the_role_matrix():
     names = {route.name for route in all_routes()}
     missing = sorted(names - ROLE_MATRIX.keys())
@@ -136,13 +192,13 @@ def test_every_route_has_a_line_in_the_role_matrix():
         _codes(get), _codes(post)
 
 
-def test_each_role_gets_the_expected_answer_on_every_route(world, members):
+def test_each_role_gets_the_expected_answer_on_every_route(world, team, members):
     """GET and POST on every route as each role; a forbidden POST changes nothing."""
     wrong = []
     requests = 0
     for route in all_routes():
         get, post = ROLE_MATRIX[route.name]
-        url = _url(route, world)
+        url = _url(route, world, team)
         data = POST_DATA.get(route.name, lambda w: DEFAULT_POST)(world)
         for method, expected in (("get", _codes(get)), ("post", _codes(post))):
             for role in ROLES:
@@ -193,7 +249,7 @@ def test_the_menu_shows_what_the_role_can_open(members, complete_license):
     seen = {
         role: _nav(_signed_in(members[role], role).get("/", follow=True).text) for role in ROLES[:4]
     }
-    assert seen[PartnerRole.ADMINISTRATOR] == ["Licenses", "Customer Onboarding", "Billing"]
+    assert seen[PartnerRole.ADMINISTRATOR] == ["Licenses", "Customer Onboarding", "Team", "Billing"]
     assert seen[PartnerRole.ALLOCATOR] == ["Licenses", "Customer Onboarding"]
     assert seen[PartnerRole.VIEW_ONLY] == ["Licenses", "Customer Onboarding"]
     assert seen[PartnerRole.BANK_DETAILS_ONLY] == ["Billing"]

@@ -761,7 +761,7 @@ def test_an_address_that_got_a_login_meanwhile_cannot_accept(client, invitation,
 
 
 def test_staff_see_invitations_and_read_only_team_history(client, staff_user, invitation):
-    client.force_login(staff_user)
+    verified_login(client, staff_user)
     event = TeamEvent.objects.get()
     for url in (
         reverse("admin:partners_invitation_changelist"),
