@@ -76,6 +76,7 @@ ROLE_MATRIX: dict[str, tuple[str, str]] = {
     "password_reset_confirm": ("200 200 200 200 200", "200 200 200 200 200"),
     "password_reset_complete": ("200 200 200 200 200", "405 405 405 405 405"),
     "partners:team": ("200 403 403 403 302", "405 403 403 403 302"),
+    "partners:settings": ("405 403 403 403 302", "302 403 403 403 302"),
     "partners:invitation_create": ("405 403 403 403 302", "200 403 403 403 302"),
     "partners:invitation_revoke": ("405 403 403 403 302", "302 403 403 403 302"),
     "partners:member_role": ("405 403 403 403 302", "302 403 403 403 302"),

@@ -872,3 +872,42 @@ def test_two_tabs_accepting_one_invitation_make_one_login(partner):
     }
     assert User.objects.filter(username=invitation.email).count() == 1
     assert TeamEvent.objects.filter(kind=TeamEventKind.JOINED).count() == 1
+
+
+def test_an_administrator_requires_two_factor_sign_in_of_every_member(
+    admin_client, admin_user, partner, user
+):
+    allocator = Client()
+    allocator.force_login(user)
+    assert allocator.get(reverse("licenses:license_list")).status_code == 200
+
+    response = admin_client.post(reverse("partners:settings"), {"require_mfa": "on"}, follow=True)
+    assert "Every member now needs two-factor sign-in" in response.text
+    partner.refresh_from_db()
+    assert partner.require_mfa is True
+    event = TeamEvent.objects.get(kind=TeamEventKind.SETTING_CHANGED)
+    assert (event.actor, event.from_text, event.to_text) == (
+        admin_user,
+        "Administrators only",
+        "Two-factor sign-in required of every member",
+    )
+    assert "Two-factor sign-in required of every member" in response.text  # the history shows it
+
+    # The Allocator without an authenticator is sent to set one up at its next page.
+    response = allocator.get(reverse("licenses:license_list"))
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("accounts:setup"))
+
+    # Unticked: Administrators only again, recorded too.
+    admin_client.post(reverse("partners:settings"), {})
+    partner.refresh_from_db()
+    assert partner.require_mfa is False
+    assert TeamEvent.objects.filter(kind=TeamEventKind.SETTING_CHANGED).count() == 2
+    assert allocator.get(reverse("licenses:license_list")).status_code == 200
+
+
+def test_only_administrators_change_the_sign_in_rule(partner_client, partner):
+    before = db_state()
+    response = partner_client.post(reverse("partners:settings"), {"require_mfa": "on"})
+    assert response.status_code == 403
+    assert db_state() == before

@@ -29,6 +29,7 @@ class TeamEventKind(models.TextChoices):
     ROLE_CHANGED = "role_changed", "Role changed"
     DEACTIVATED = "deactivated", "Deactivated"
     REACTIVATED = "reactivated", "Reactivated"
+    SETTING_CHANGED = "setting_changed", "Setting changed"
 
 
 class InvitationStatus(models.TextChoices):

@@ -38,6 +38,19 @@ class MemberRoleForm(forms.Form):
     )
 
 
+class TeamSettingsForm(forms.Form):
+    """The partner's sign-in rule on the Team page."""
+
+    require_mfa = forms.BooleanField(
+        label="Require two-factor sign-in of every member",
+        required=False,
+        help_text=(
+            "Administrators always need it. With this on, every member sets up an "
+            "authenticator app at their next page."
+        ),
+    )
+
+
 class InvitationForm(forms.Form):
     """Invite a colleague by e-mail with a role."""
 

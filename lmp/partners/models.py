@@ -150,7 +150,8 @@ class TeamEvent(models.Model):
         related_name="+",
         help_text="The member's login (empty for an invitation not yet accepted).",
     )
-    email = models.EmailField("member's e-mail address", max_length=254)
+    # Blank for a change of the partner's own settings (the sign-in rule).
+    email = models.EmailField("member's e-mail address", max_length=254, blank=True)
     kind = models.CharField(max_length=20, choices=TeamEventKind.choices)
     from_text = models.CharField(max_length=100, blank=True)
     to_text = models.CharField(max_length=100, blank=True)

@@ -194,6 +194,35 @@ def member_reactivate(*, actor, membership: Membership) -> Membership:
     return member
 
 
+def mfa_rule_text(required: bool) -> str:
+    """The partner's sign-in rule as the team history names it."""
+    return "Two-factor sign-in required of every member" if required else "Administrators only"
+
+
+def partner_mfa_require_set(*, actor, partner: Partner, required: bool) -> Partner:
+    """Require two-factor sign-in of every member of the partner, or of Administrators only
+    (who always need it). A member without an authenticator sets one up at the next page."""
+    roles.require(actor, roles.MANAGE_TEAM)
+    with transaction.atomic():
+        locked = _partner_lock(partner)
+        _actor_check(actor, locked)
+        if locked.require_mfa == required:
+            return locked
+        old = mfa_rule_text(locked.require_mfa)
+        locked.require_mfa = required
+        locked.full_clean()
+        locked.save(update_fields=["require_mfa"])
+        _event_record(
+            partner=locked,
+            actor=actor,
+            kind=TeamEventKind.SETTING_CHANGED,
+            from_text=old,
+            to_text=mfa_rule_text(required),
+        )
+    partner.require_mfa = required
+    return locked
+
+
 def _login_exists(email: str) -> bool:
     """Whether a login already uses the address, as e-mail or as username (any case)."""
     return (

@@ -15,7 +15,12 @@ from django.views.generic import FormView, TemplateView
 
 from lmp.partners import roles, selectors, services
 from lmp.partners.choices import PartnerRole
-from lmp.partners.forms import InvitationAcceptForm, InvitationForm, MemberRoleForm
+from lmp.partners.forms import (
+    InvitationAcceptForm,
+    InvitationForm,
+    MemberRoleForm,
+    TeamSettingsForm,
+)
 from lmp.partners.mixins import PartnerMixin
 from lmp.partners.models import Invitation, Membership
 
@@ -41,6 +46,9 @@ class TeamView(TeamMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         kwargs.setdefault("invite_form", InvitationForm())
+        kwargs.setdefault(
+            "settings_form", TeamSettingsForm(initial={"require_mfa": self.partner.require_mfa})
+        )
         members = list(selectors.team_members(partner=self.partner))
         for member in members:
             member.role_form = MemberRoleForm(
@@ -80,6 +88,32 @@ class InvitationCreateView(TeamView):
                 )
                 return HttpResponseRedirect(TEAM_URL)
         return self.render_to_response(self.get_context_data(invite_form=form))
+
+
+class TeamSettingsView(TeamMixin, View):
+    """POST the partner's sign-in rule (two-factor sign-in for every member or not)."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        form = TeamSettingsForm(request.POST)
+        form.is_valid()  # a checkbox: anything but "on" is off
+        required = form.cleaned_data.get("require_mfa", False)
+        changed = self.partner.require_mfa != required
+        services.partner_mfa_require_set(
+            actor=request.user, partner=self.partner, required=required
+        )
+        if not changed:
+            messages.info(request, "The sign-in rule is unchanged.")
+        elif required:
+            messages.success(
+                request,
+                "Every member now needs two-factor sign-in: those without an authenticator app "
+                "set one up at their next page.",
+            )
+        else:
+            messages.success(request, "Two-factor sign-in is now required of Administrators only.")
+        return redirect(TEAM_URL)
 
 
 class MemberMixin(TeamMixin):
