@@ -34,7 +34,7 @@ class MemberRoleForm(forms.Form):
 
     role = forms.ChoiceField(
         choices=PartnerRole.choices,
-        widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
+        widget=forms.Select(attrs={"class": "form-select form-select-sm lmp-role-select"}),
     )
 
 
