@@ -911,3 +911,29 @@ def test_only_administrators_change_the_sign_in_rule(partner_client, partner):
     response = partner_client.post(reverse("partners:settings"), {"require_mfa": "on"})
     assert response.status_code == 403
     assert db_state() == before
+
+
+def test_staff_change_a_role_in_admin_through_the_team_rule_and_history(
+    client, staff_user, admin_user, user, partner
+):
+    verified_login(client, staff_user)
+    sam = admin_user.membership
+    url = reverse("admin:partners_membership_change", args=[sam.pk])
+
+    # The last Administrator keeps the role: the refusal is next to the field.
+    response = client.post(url, {"role": PartnerRole.ALLOCATOR})
+    assert response.status_code == 200
+    assert "is the last active Administrator of Northwind MSP" in response.text
+    sam.refresh_from_db()
+    assert sam.role == PartnerRole.ADMINISTRATOR
+    assert not TeamEvent.objects.exists()
+
+    # Another change goes through and is in the partner's team history, by the vendor.
+    alex = user.membership
+    url = reverse("admin:partners_membership_change", args=[alex.pk])
+    response = client.post(url, {"role": PartnerRole.VIEW_ONLY})
+    assert response.status_code == 302
+    alex.refresh_from_db()
+    assert alex.role == PartnerRole.VIEW_ONLY
+    event = TeamEvent.objects.get()
+    assert (event.actor, event.from_text, event.to_text) == (staff_user, "Allocator", "View Only")

@@ -15,9 +15,18 @@ from lmp.partners.models import Invitation, Membership, Partner, TeamEvent
 
 
 class MembershipInline(admin.TabularInline):
+    """The partner's logins, read here; a role changes in the Membership admin, which keeps the
+    last-Administrator rule and records the change in the team history."""
+
     model = Membership
     extra = 0
-    autocomplete_fields = ["user"]
+    fields = ["user", "role"]
+    readonly_fields = ["user", "role"]
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(Partner)
@@ -30,10 +39,50 @@ class PartnerAdmin(admin.ModelAdmin):
 
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):
+    """Link a login to a partner (a partner's first Administrator is made here), or change its
+    role through the team service: the partner keeps an active Administrator and the team
+    history shows the change, as on the partner's own Team page."""
+
     list_display = ["user", "partner", "role"]
     list_filter = ["role", "partner"]
     search_fields = ["user__username", "user__email", "partner__name"]
     autocomplete_fields = ["user", "partner"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # A login moves to another partner by a new membership, never by an edit.
+        return ["user", "partner"] if obj is not None else []
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # deactivate the login instead: its history keeps pointing at it
+
+    def save_model(self, request, obj, form, change) -> None:
+        if not change or "role" not in form.changed_data:
+            super().save_model(request, obj, form, change)
+            return
+        stored = Membership.objects.get(pk=obj.pk)
+        try:
+            services.member_role_set(actor=request.user, membership=stored, role=obj.role)
+        except ValidationError as error:
+            # The form's clean() checked the rule; this is a change that raced it.
+            self.message_user(request, " ".join(error.messages), messages.ERROR)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+
+        class MembershipAdminForm(form):
+            def clean(self):
+                cleaned = super().clean()
+                role = cleaned.get("role")
+                if self.instance.pk and role and role != self.initial.get("role"):
+                    try:
+                        services.last_administrator_check(
+                            Membership.objects.get(pk=self.instance.pk), role=role
+                        )
+                    except ValidationError as error:
+                        self.add_error("role", error)
+                return cleaned
+
+        return MembershipAdminForm
 
 
 @admin.register(Invitation)

@@ -87,6 +87,13 @@ def _last_administrator_check(membership: Membership, *, field: str | None = Non
     raise ValidationError({field: message} if field else message, code="last_administrator")
 
 
+def last_administrator_check(membership: Membership, *, role: str) -> None:
+    """Refuse giving ``role`` to the partner's last active Administrator: a form's early answer
+    (the admin's); ``member_role_set`` asks it again with the partner row locked."""
+    if role != PartnerRole.ADMINISTRATOR:
+        _last_administrator_check(membership)
+
+
 def _event_record(
     *,
     partner: Partner,
