@@ -157,46 +157,38 @@ def member_deactivate(*, actor, membership: Membership) -> Membership:
     roles.require(actor, roles.MANAGE_TEAM)
     if getattr(actor, "pk", None) == membership.user_id:
         raise ValidationError("You cannot deactivate your own login.", code="self")
-    with transaction.atomic():
-        member = _member_locked(membership)
-        if not member.user.is_active:
-            raise ValidationError(
-                f"{member_name(member.user)} is already deactivated.", code="unchanged"
-            )
-        _last_administrator_check(member)
-        _actor_check(actor, member.partner)
-        member.user.is_active = False
-        member.user.save(update_fields=["is_active"])
-        _event_record(
-            partner=member.partner,
-            actor=actor,
-            kind=TeamEventKind.DEACTIVATED,
-            member=member.user,
-            from_text="Active",
-            to_text="Deactivated",
-        )
-    return member
+    return _member_active_set(actor=actor, membership=membership, active=False)
 
 
 def member_reactivate(*, actor, membership: Membership) -> Membership:
     """Let a deactivated member sign in again, with the role they had."""
+    return _member_active_set(actor=actor, membership=membership, active=True)
+
+
+ACTIVE_TEXT = {True: "Active", False: "Deactivated"}
+
+
+def _member_active_set(*, actor, membership: Membership, active: bool) -> Membership:
     roles.require(actor, roles.MANAGE_TEAM)
     with transaction.atomic():
         member = _member_locked(membership)
-        if member.user.is_active:
+        if member.user.is_active == active:
             raise ValidationError(
-                f"{member_name(member.user)} is already active.", code="unchanged"
+                f"{member_name(member.user)} is already {ACTIVE_TEXT[active].lower()}.",
+                code="unchanged",
             )
+        if not active:
+            _last_administrator_check(member)
         _actor_check(actor, member.partner)
-        member.user.is_active = True
+        member.user.is_active = active
         member.user.save(update_fields=["is_active"])
         _event_record(
             partner=member.partner,
             actor=actor,
-            kind=TeamEventKind.REACTIVATED,
+            kind=TeamEventKind.REACTIVATED if active else TeamEventKind.DEACTIVATED,
             member=member.user,
-            from_text="Deactivated",
-            to_text="Active",
+            from_text=ACTIVE_TEXT[not active],
+            to_text=ACTIVE_TEXT[active],
         )
     return member
 
