@@ -7,7 +7,7 @@ DEV_ENV := DEBUG=1
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test test-fast bench lint format check-deploy clean totp
+.PHONY: install run worker test test-fast bench lint format check-deploy clean totp
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "LMP needs Python 3.11+"'
@@ -18,11 +18,17 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-run: install  ## migrate, load the demo data and serve on http://127.0.0.1:8000 (SQLite)
+run: install  ## migrate, load the demo data, serve on http://127.0.0.1:8000 with an e-mail worker
 	$(DEV_ENV) $(PY) manage.py migrate --noinput
 	$(DEV_ENV) $(PY) manage.py seed_demo
 	@echo "Serving on http://$(HOST):$(PORT)/ — log in with one of the demo logins above."
+	@echo "The e-mail worker runs beside it (e-mails print here); Ctrl-C stops both."
+	@trap 'trap - INT TERM EXIT; kill 0' INT TERM EXIT; \
+	$(DEV_ENV) $(PY) manage.py db_worker --queue-name '*' & \
 	$(DEV_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
+
+worker: install  ## the e-mail worker alone (sends queued e-mails; run one or many, any machine)
+	$(DEV_ENV) $(PY) manage.py db_worker --queue-name '*'
 
 totp: install  ## the current two-factor code of the demo logins partner and staff (demo key)
 	$(DEV_ENV) $(PY) manage.py demo_totp

@@ -1,29 +1,18 @@
 """Outgoing e-mail: the one way the portal sends a message.
 
-Every e-mail is handed over here inside the transaction of the change that causes it; it leaves
-only if that transaction commits. (Today it is sent from ``transaction.on_commit`` in the web
-process; the durable task queue of issue 14 replaces the body of ``email_enqueue``, not its
-callers.)
+Every e-mail is handed over here inside the transaction of the change that causes it. It is saved
+as an ``OutboundEmail`` row with a task on the queue (django-tasks, database backend) in that same
+transaction: both commit with the change or vanish with its rollback. A worker
+(``manage.py db_worker``) sends it, with retries and backoff; failures show in the admin with
+Resend. See ``lmp/outbox/services.py``.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
-from functools import partial
 
-from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
-
-logger = logging.getLogger(__name__)
-
-
-def _send(message: EmailMultiAlternatives, kind: str) -> None:
-    try:
-        message.send()
-    except Exception:  # a mail server that is down must not turn a saved change into an error
-        logger.exception("Could not send the %s e-mail to %s", kind, ", ".join(message.to))
+from lmp.outbox.models import OutboundEmail
+from lmp.outbox.services import email_create
 
 
 def email_enqueue(
@@ -34,18 +23,13 @@ def email_enqueue(
     body: str,
     html: str = "",
     reply_to: Sequence[str] = (),
-) -> None:
-    """Send ``subject``/``body`` (and ``html``) to ``to`` once the current transaction commits.
+    about: str = "",
+) -> OutboundEmail:
+    """Queue ``subject``/``body`` (and ``html``) to ``to`` in the current transaction.
 
-    ``kind`` names the e-mail for logs and the admin ("onboarding order", "invitation", ...).
+    ``kind`` names the e-mail for logs and the admin ("onboarding order", "invitation", ...);
+    ``about`` says what it concerns ("onboarding request 12").
     """
-    message = EmailMultiAlternatives(
-        subject=subject,
-        body=body,
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=list(to),
-        reply_to=list(reply_to),
+    return email_create(
+        kind=kind, to=to, subject=subject, body=body, html=html, reply_to=reply_to, about=about
     )
-    if html:
-        message.attach_alternative(html, "text/html")
-    transaction.on_commit(partial(_send, message, kind))

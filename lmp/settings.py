@@ -63,7 +63,10 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "django_tasks",
+    "django_tasks_db",
     "lmp.accounts",
+    "lmp.outbox",
     "lmp.partners",
     "licenses",
     "shipping",
@@ -233,6 +236,18 @@ EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+# Seconds before a silent mail server counts as down (well under the outbox lease below).
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "30"))
+
+# The task queue (django-tasks, database backend): every e-mail is a task row committed with the
+# change that causes it; workers (`manage.py db_worker`, one or many, on any machine) share the
+# table. Everywhere the same backend, tests included (tests/mail.py runs the worker in-process).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Seconds to wait after each failed attempt to send an e-mail (5 attempts: 1, 2, 4, 8 minutes).
+OUTBOX_RETRY_DELAYS = [int(s) for s in env_list("OUTBOX_RETRY_DELAYS", "60,120,240,480")]
+# How long a worker holds an e-mail it is sending; a mail still "sending" after that (its worker
+# stopped) is sent again by the next worker.
+OUTBOX_LEASE_SECONDS = int(os.environ.get("OUTBOX_LEASE_SECONDS", "300"))
 
 # Sessions end after a working day of inactivity and when the browser closes.
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(8 * 60 * 60)))

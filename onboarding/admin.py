@@ -220,7 +220,9 @@ class ShipmentAdmin(admin.ModelAdmin):
         done, refused = 0, []
         for shipment in queryset.select_related("appliance"):
             try:
-                service(shipment=shipment, actor=request.user)
+                service(
+                    shipment=shipment, actor=request.user, site_url=request.build_absolute_uri("/")
+                )
             except ValidationError as exc:
                 refused.extend(exc.messages)
             else:

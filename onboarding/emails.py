@@ -1,4 +1,4 @@
-"""The e-mails sent once an onboarding order is committed.
+"""The e-mails of an onboarding order, queued in its transaction (sent by the e-mail worker).
 
 Two messages, each to its own reader: the order to the partner user who submitted it (with the link
 to the order in the License Management Portal), and a welcome / MDR Portal invitation to the
@@ -11,12 +11,15 @@ import logging
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
 
 from licenses.selectors import customer_allocations
-from onboarding.models import OnboardingRequest
+from lmp.mail import email_enqueue
+from lmp.partners.choices import PartnerRole
+from lmp.partners.models import Membership
+from onboarding.models import OnboardingRequest, Shipment
+from shipping.choices import ShipmentStatus
 
 logger = logging.getLogger(__name__)
 
@@ -24,44 +27,72 @@ logger = logging.getLogger(__name__)
 DEFAULT_MDR_PORTAL_URL = "https://portal.mdr-vendor.example/"
 
 
-def _message(*, template: str, subject: str, to: str, context: dict) -> EmailMultiAlternatives:
-    """One message from ``emails/<template>.txt`` and its ``.html`` alternative."""
-    message = EmailMultiAlternatives(
+def _enqueue(*, kind: str, template: str, subject: str, to: str, context: dict, about: str):
+    """Queue one message from ``emails/<template>.txt`` and its ``.html`` alternative."""
+    email_enqueue(
+        kind=kind,
+        to=[to],
         subject=subject,
         body=render_to_string(f"emails/{template}.txt", context),
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[to],
+        html=render_to_string(f"emails/{template}.html", context),
+        about=about,
     )
-    message.attach_alternative(render_to_string(f"emails/{template}.html", context), "text/html")
-    return message
 
 
-def onboarding_email_send(*, request_id: int, site_url: str = "") -> None:
-    """Send the partner its order and the customer's MDR Portal administrator a welcome.
-
-    Runs from ``transaction.on_commit``: the order is already saved, so a mail server that is down
-    is logged rather than turned into an error page for an order that went through; each message
-    is sent on its own, so one failure does not keep the other from going out.
-    """
-    order = (
+def _order(request_id: int) -> OnboardingRequest:
+    return (
         OnboardingRequest.objects.select_related(
             "customer", "license", "partner", "sub_partner", "submitted_by"
         )
         .prefetch_related("shipments__appliance", "shipments__address")
         .get(pk=request_id)
     )
-    portal = getattr(settings, "MDR_PORTAL_URL", DEFAULT_MDR_PORTAL_URL).rstrip("/")
-    tier = order.license.get_tier_display()
-    shipments = list(order.shipments.all())
-    context = {
+
+
+def _context(order: OnboardingRequest) -> dict:
+    return {
         "order": order,
         "customer": order.customer,
-        "tier": tier,
-        "shipments": shipments,
+        "tier": order.license.get_tier_display(),
+        "shipments": list(order.shipments.all()),
         "incident_phone": settings.INCIDENT_RESPONSE_PHONE,
         "incident_email": settings.INCIDENT_RESPONSE_EMAIL,
     }
-    messages = []
+
+
+def onboarding_welcome_enqueue(*, request_id: int) -> None:
+    """Queue the customer's MDR Portal administrator's welcome (with the invitation link)."""
+    order = _order(request_id)
+    _welcome_enqueue(order=order, context=_context(order))
+
+
+def _welcome_enqueue(*, order: OnboardingRequest, context: dict) -> None:
+    portal = getattr(settings, "MDR_PORTAL_URL", DEFAULT_MDR_PORTAL_URL).rstrip("/")
+    welcome_context = {
+        **context,
+        "invitation_url": f"{portal}/invitations/accept?"
+        + urlencode({"email": order.admin_email, "account": order.legal_name}),
+    }
+    _enqueue(
+        kind="onboarding welcome",
+        template="onboarding_welcome",
+        subject=(
+            f"Welcome to {context['tier']}: create your MDR Portal account for {order.legal_name}"
+        ),
+        to=order.admin_email,
+        context=welcome_context,
+        about=f"onboarding request {order.pk}",
+    )
+
+
+def onboarding_emails_enqueue(*, request_id: int, site_url: str = "") -> None:
+    """Queue the partner's order mail and the customer's MDR Portal administrator's welcome.
+
+    Called in the order's transaction: the mails are saved and sent (by a worker, with retries)
+    only if the order commits; each is sent on its own, so one failure does not hold up the other.
+    """
+    order = _order(request_id)
+    context = _context(order)
     submitter = order.submitted_by.email if order.submitted_by else ""
     if submitter:
         detail = reverse("onboarding:request_detail", kwargs={"pk": order.pk})
@@ -70,16 +101,13 @@ def onboarding_email_send(*, request_id: int, site_url: str = "") -> None:
             "allocations": customer_allocations(customer=order.customer),
             "detail_url": site_url.rstrip("/") + detail if site_url else "",
         }
-        messages.append(
-            (
-                "order",
-                _message(
-                    template="onboarding_submitted",
-                    subject=f"Onboarding submitted: {order.legal_name} ({tier})",
-                    to=submitter,
-                    context=partner_context,
-                ),
-            )
+        _enqueue(
+            kind="onboarding order",
+            template="onboarding_submitted",
+            subject=f"Onboarding submitted: {order.legal_name} ({context['tier']})",
+            to=submitter,
+            context=partner_context,
+            about=f"onboarding request {order.pk}",
         )
     else:
         logger.warning(
@@ -87,26 +115,46 @@ def onboarding_email_send(*, request_id: int, site_url: str = "") -> None:
             "only the customer's welcome is sent",
             request_id,
         )
-    welcome_context = {
-        **context,
-        "invitation_url": f"{portal}/invitations/accept?"
-        + urlencode({"email": order.admin_email, "account": order.legal_name}),
+    _welcome_enqueue(order=order, context=context)
+
+
+def _shipment_recipients(order: OnboardingRequest) -> list[str]:
+    """The partner's active Administrators and the order's submitter, each address once."""
+    admins = Membership.objects.filter(
+        partner_id=order.partner_id, role=PartnerRole.ADMINISTRATOR, user__is_active=True
+    ).values_list("user__email", flat=True)
+    submitter = [order.submitted_by.email] if order.submitted_by else []
+    unique: dict[str, str] = {}
+    for address in [*submitter, *sorted(admins)]:
+        if address:
+            unique.setdefault(address.lower(), address)
+    return list(unique.values())
+
+
+def shipment_email_enqueue(*, shipment_id: int, site_url: str = "") -> None:
+    """Queue "shipped" or "delivered" (the shipment's status now) to the partner, in the
+    transaction that changed the status."""
+    shipment = Shipment.objects.select_related(
+        "appliance", "address", "onboarding_request__submitted_by", "onboarding_request__license"
+    ).get(pk=shipment_id)
+    order = shipment.onboarding_request
+    to = _shipment_recipients(order)
+    if not to:
+        logger.warning("Shipment %s: the partner has no address to tell it went out", shipment_id)
+        return
+    status = shipment.status  # "shipped" or "delivered"
+    detail = reverse("onboarding:request_detail", kwargs={"pk": order.pk})
+    context = {
+        "shipment": shipment,
+        "order": order,
+        "detail_url": site_url.rstrip("/") + detail if site_url else "",
     }
-    messages.append(
-        (
-            "welcome",
-            _message(
-                template="onboarding_welcome",
-                subject=f"Welcome to {tier}: create your MDR Portal account for {order.legal_name}",
-                to=order.admin_email,
-                context=welcome_context,
-            ),
-        )
+    verb = "Shipped" if status == ShipmentStatus.SHIPPED else "Delivered"
+    email_enqueue(
+        kind=f"shipment {status}",
+        to=to,
+        subject=f"{verb}: {shipment.appliance.name} for {order.legal_name}",
+        body=render_to_string(f"emails/shipment_{status}.txt", context),
+        html=render_to_string(f"emails/shipment_{status}.html", context),
+        about=f"shipment {shipment.pk} of onboarding request {order.pk}",
     )
-    for kind, message in messages:
-        try:
-            message.send()
-        except Exception:
-            logger.exception(
-                "Could not send the onboarding e-mail (%s) for request %s", kind, request_id
-            )

@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -18,7 +17,11 @@ from licenses.selectors import cloud_pool_for
 from lmp.partners import roles
 from lmp.partners.models import Partner
 from onboarding.choices import IncidentAnswer, ShipTo
-from onboarding.emails import onboarding_email_send
+from onboarding.emails import (
+    onboarding_emails_enqueue,
+    onboarding_welcome_enqueue,
+    shipment_email_enqueue,
+)
 from onboarding.models import OnboardingRequest, Shipment
 from shipping import services as shipping_services
 from shipping.choices import ApplianceRole, ShipmentStatus
@@ -262,7 +265,7 @@ def _submit(*, order: OnboardingOrder, actor, site_url: str) -> Submission:
             for line, address in zip(order.appliances, addresses, strict=True)
         ],
     )
-    transaction.on_commit(partial(onboarding_email_send, request_id=request.pk, site_url=site_url))
+    onboarding_emails_enqueue(request_id=request.pk, site_url=site_url)
     return Submission(request, created=True)
 
 
@@ -312,8 +315,9 @@ def shipment_tracking_set(
 
 
 @transaction.atomic
-def shipment_mark_shipped(*, shipment: Shipment, actor=None) -> Shipment:
-    """Pending -> shipped; needs the carrier and tracking number first."""
+def shipment_mark_shipped(*, shipment: Shipment, actor=None, site_url: str = "") -> Shipment:
+    """Pending -> shipped; needs the carrier and tracking number first. The partner is e-mailed
+    (queued in this transaction: once per change)."""
     locked = _locked(shipment)
     if locked.status != ShipmentStatus.PENDING:
         raise ValidationError(
@@ -328,12 +332,13 @@ def shipment_mark_shipped(*, shipment: Shipment, actor=None) -> Shipment:
     locked.status = ShipmentStatus.SHIPPED
     locked.shipped_at = timezone.now()
     locked.save(update_fields=["status", "shipped_at"])
+    shipment_email_enqueue(shipment_id=locked.pk, site_url=site_url)
     return locked
 
 
 @transaction.atomic
-def shipment_mark_delivered(*, shipment: Shipment, actor=None) -> Shipment:
-    """Shipped -> delivered."""
+def shipment_mark_delivered(*, shipment: Shipment, actor=None, site_url: str = "") -> Shipment:
+    """Shipped -> delivered; the partner is e-mailed (queued in this transaction)."""
     locked = _locked(shipment)
     if locked.status != ShipmentStatus.SHIPPED:
         state = locked.get_status_display().lower()
@@ -345,4 +350,12 @@ def shipment_mark_delivered(*, shipment: Shipment, actor=None) -> Shipment:
     locked.status = ShipmentStatus.DELIVERED
     locked.delivered_at = timezone.now()
     locked.save(update_fields=["status", "delivered_at"])
+    shipment_email_enqueue(shipment_id=locked.pk, site_url=site_url)
     return locked
+
+
+def onboarding_welcome_resend(*, actor, request: OnboardingRequest) -> None:
+    """Queue the customer's MDR Portal administrator's welcome again (the order's own partner)."""
+    roles.require(actor, roles.CHANGE_CUSTOMERS)
+    with transaction.atomic():
+        onboarding_welcome_enqueue(request_id=request.pk)

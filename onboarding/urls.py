@@ -26,4 +26,9 @@ urlpatterns = [
         name="wizard_step",
     ),
     path("requests/<int:pk>/", views.OnboardingRequestDetailView.as_view(), name="request_detail"),
+    path(
+        "requests/<int:pk>/resend-welcome/",
+        views.OnboardingWelcomeResendView.as_view(),
+        name="welcome_resend",
+    ),
 ]

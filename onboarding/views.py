@@ -32,7 +32,7 @@ from onboarding.forms import (
     ShippingForm,
 )
 from onboarding.selectors import onboarding_request_get, onboarding_request_list
-from onboarding.services import onboarding_submit
+from onboarding.services import onboarding_submit, onboarding_welcome_resend
 from onboarding.wizard import STEP_TITLES, WizardRun, progress, run_prefix, run_start
 from shipping.selectors import appliance_catalogue, partner_default_address
 
@@ -85,6 +85,23 @@ class OnboardingRequestDetailView(PartnerMixin, DetailView):
             license_url=license_page_url(order.license),
         )
         return super().get_context_data(**kwargs)
+
+
+class OnboardingWelcomeResendView(PartnerMixin, View):
+    """POST: send the customer's MDR Portal administrator the welcome e-mail again (GET goes back
+    to the order)."""
+
+    permission_required = roles.CHANGE_CUSTOMERS
+
+    def get(self, request, *args, **kwargs):
+        order = onboarding_request_get(partner=self.partner, pk=self.kwargs["pk"])
+        return redirect("onboarding:request_detail", pk=order.pk)
+
+    def post(self, request, *args, **kwargs):
+        order = onboarding_request_get(partner=self.partner, pk=self.kwargs["pk"])
+        onboarding_welcome_resend(actor=request.user, request=order)
+        messages.success(request, f"The welcome e-mail is on its way to {order.admin_email} again.")
+        return redirect("onboarding:request_detail", pk=order.pk)
 
 
 class _WizardLicenseMixin:

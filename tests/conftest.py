@@ -41,6 +41,22 @@ def pytest_sessionstart(session):
         raise pytest.UsageError("LMP_REQUIRE_POSTGRES is set but DATABASE_URL is not PostgreSQL.")
 
 
+@pytest.fixture(autouse=True)
+def outbox_on_commit(request):
+    """Queued e-mails are sent by the real worker, in-process, when their transaction commits
+    (tests/mail.py); a test marked ``outbox_worker`` runs the worker itself."""
+    if request.node.get_closest_marker("outbox_worker"):
+        yield
+        return
+    from django_tasks.signals import task_enqueued
+
+    from tests.mail import on_enqueue_run_on_commit
+
+    task_enqueued.connect(on_enqueue_run_on_commit, dispatch_uid="tests-outbox-on-commit")
+    yield
+    task_enqueued.disconnect(dispatch_uid="tests-outbox-on-commit")
+
+
 @pytest.fixture
 def partner(db):
     return PartnerFactory(name="Northwind MSP")

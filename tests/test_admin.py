@@ -5,10 +5,13 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django_tasks_db.models import DBTaskResult
 
 from licenses import services
 from licenses.choices import CustomerStatus, ServiceTier
 from licenses.models import CustomerAccount, SeatAllocation, VolumeLicense
+from lmp.mail import email_enqueue
+from lmp.outbox.models import OutboundEmail
 from lmp.partners.models import Membership, Partner
 from shipping.models import Address
 from tests.auth import verified_login
@@ -16,7 +19,16 @@ from tests.factories import AddressFactory, make_customer
 
 pytestmark = pytest.mark.django_db
 
-ADMIN_MODELS = [Partner, Membership, VolumeLicense, CustomerAccount, SeatAllocation, Address]
+ADMIN_MODELS = [
+    Partner,
+    Membership,
+    VolumeLicense,
+    CustomerAccount,
+    SeatAllocation,
+    Address,
+    OutboundEmail,
+    DBTaskResult,
+]
 
 
 def admin_url(obj_or_model, action: str = "changelist", *args) -> str:
@@ -67,6 +79,8 @@ def world(partner, user, complete_license, core_license, cloud_license):
     )
     gone = make_customer(license=core_license, tier_users=30, legal_name="Gone Ltd")
     services.customer_offboard(customer=gone)
+    # An e-mail on the queue (its row and its task), so the outbox pages have one to open.
+    email_enqueue(kind="invitation", to=["jo@northwind.example"], subject="Join", body="Hello")
     return {"customer": active, "offboarded": gone}
 
 

@@ -10,10 +10,11 @@ from django.apps import apps
 from django.db.migrations.loader import MigrationLoader
 
 # Bottom first. An app may depend on the apps before it in this list, never on those after it.
-STACK = ["partners", "licenses", "shipping", "onboarding"]
+STACK = ["outbox", "partners", "licenses", "shipping", "onboarding"]
 RANK = {label: rank for rank, label in enumerate(STACK)}
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = {
+    "outbox": "lmp.outbox",
     "partners": "lmp.partners",
     "licenses": "licenses",
     "shipping": "shipping",

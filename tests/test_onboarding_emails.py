@@ -111,4 +111,4 @@ def test_one_failed_message_does_not_stop_the_other(
         submit_order(license=complete_license, actor=user)
     assert len(calls) == 2
     assert [m.to for m in mail.outbox] == [["it@acme-dental.example"]]
-    assert "Could not send the onboarding e-mail" in caplog.text
+    assert "Could not send the onboarding order e-mail" in caplog.text

@@ -64,6 +64,7 @@ ROLE_MATRIX: dict[str, tuple[str, str]] = {
     "onboarding:wizard_run": ("302 302 403 403 302", "302 302 403 403 302"),
     "onboarding:wizard_step": ("302 302 403 403 302", "302 302 403 403 302"),
     "onboarding:request_detail": ("200 200 200 403 302", "405 405 405 403 302"),
+    "onboarding:welcome_resend": ("302 302 403 403 302", "302 302 403 403 302"),
     "billing:billing": ("200 403 403 200 302", "302 403 403 302 302"),
     "accounts:account": ("200 200 200 200 302", "405 405 405 405 302"),
     "accounts:password_change": ("200 200 200 200 302", "200 200 200 200 302"),

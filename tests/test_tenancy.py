@@ -131,6 +131,7 @@ OBJECT_ROUTES: dict[str, list[tuple[Kwargs, bool]]] = {
         own(lambda w: {"license_pk": w.license.pk, "run": WIZARD_RUN, "step": "incident"})
     ],
     "onboarding:request_detail": [own(lambda w: {"pk": w.order.pk})],
+    "onboarding:welcome_resend": [own(lambda w: {"pk": w.order.pk})],
 }
 
 # Object routes whose objects this world does not build, and the test that gives another partner's

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib.auth.forms import PasswordResetForm as DjangoPasswordResetForm
-from django.db import transaction
+from django.template.loader import render_to_string
 from django_otp.models import Device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from lmp.accounts import services
+from lmp.mail import email_enqueue
 
 
 class CodeField(forms.CharField):
@@ -68,7 +69,26 @@ class TwoFactorVerifyForm(forms.Form):
 
 
 class PasswordResetForm(DjangoPasswordResetForm):
-    """Django's reset form, sending its e-mail once the request's transaction has committed."""
+    """Django's reset form, its e-mail queued (lmp.mail: saved and sent by the e-mail worker)."""
 
-    def send_mail(self, *args, **kwargs) -> None:
-        transaction.on_commit(lambda: super(PasswordResetForm, self).send_mail(*args, **kwargs))
+    def send_mail(
+        self,
+        subject_template_name,
+        email_template_name,
+        context,
+        from_email,
+        to_email,
+        html_email_template_name=None,
+    ) -> None:
+        subject = "".join(render_to_string(subject_template_name, context).splitlines())
+        html = ""
+        if html_email_template_name is not None:
+            html = render_to_string(html_email_template_name, context)
+        email_enqueue(
+            kind="password reset",
+            to=[to_email],
+            subject=subject,
+            body=render_to_string(email_template_name, context),
+            html=html,
+            about=f"user {context['user'].pk}",
+        )

@@ -8,18 +8,16 @@ that lock, and the second one counts the Administrators the first one left.
 from __future__ import annotations
 
 import logging
-from functools import partial
 
-from django.conf import settings
 from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from lmp.mail import email_enqueue
 from lmp.partners import roles
 from lmp.partners.choices import InvitationStatus, PartnerRole, TeamEventKind
 from lmp.partners.models import Invitation, Membership, Partner, TeamEvent
@@ -275,9 +273,7 @@ def invitation_create(
             email=email,
             to_text=invitation.get_role_display(),
         )
-        transaction.on_commit(
-            partial(invitation_email_send, invitation_id=invitation.pk, site_url=site_url)
-        )
+        invitation_email_send(invitation_id=invitation.pk, site_url=site_url)
     return invitation
 
 
@@ -356,7 +352,7 @@ def invitation_accept(
 
 
 def invitation_email_send(*, invitation_id: int, site_url: str = "") -> None:
-    """Send the invitee the link (from ``transaction.on_commit``: the invitation is saved)."""
+    """Queue the invitee's link in the invitation's transaction (lmp.mail: sent by the worker)."""
     invitation = Invitation.objects.select_related("partner", "invited_by").get(pk=invitation_id)
     path = reverse("partners:join", kwargs={"token": invitation_token(invitation)})
     context = {
@@ -366,17 +362,11 @@ def invitation_email_send(*, invitation_id: int, site_url: str = "") -> None:
         "url": site_url.rstrip("/") + path,
         "expires_at": timezone.localtime(invitation.expires_at),
     }
-    message = EmailMultiAlternatives(
+    email_enqueue(
+        kind="invitation",
+        to=[invitation.email],
         subject=f"You are invited to join {invitation.partner} in the License Management Portal",
         body=render_to_string("emails/team_invitation.txt", context),
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[invitation.email],
+        html=render_to_string("emails/team_invitation.html", context),
+        about=f"invitation {invitation.pk} to {invitation.partner}",
     )
-    message.attach_alternative(
-        render_to_string("emails/team_invitation.html", context), "text/html"
-    )
-    try:
-        message.send()
-    except Exception:
-        # The invitation is saved and listed: the Administrator can revoke it and invite again.
-        logger.exception("Could not send the team invitation %s", invitation_id)

@@ -1,0 +1,58 @@
+"""Admin for vendor staff: every outgoing e-mail, how its sending went, and Resend."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+
+from lmp.outbox import services
+from lmp.outbox.models import OutboundEmail
+
+
+@admin.register(OutboundEmail)
+class OutboundEmailAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "kind", "recipients", "subject", "status", "attempts", "sent_at"]
+    list_filter = ["status", "kind"]
+    search_fields = ["subject", "about", "to"]
+    date_hierarchy = "created_at"
+    actions = ["resend"]
+    fields = [
+        "kind",
+        "to",
+        "reply_to",
+        "subject",
+        "about",
+        "status",
+        "attempts",
+        "last_error",
+        "created_at",
+        "next_attempt_at",
+        "lease_until",
+        "sent_at",
+        "body",
+        "html",
+    ]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False  # e-mails come from the portal's changes only
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # the record of what was sent stays
+
+    @admin.display(description="To")
+    def recipients(self, obj: OutboundEmail) -> str:
+        return ", ".join(obj.to)
+
+    @admin.action(description="Resend the selected e-mails")
+    def resend(self, request, queryset):
+        done = sum(services.email_resend(email=email) for email in queryset)
+        skipped = queryset.count() - done
+        if done:
+            noun = "e-mail" if done == 1 else "e-mails"
+            self.message_user(request, f"{done} {noun} queued to be sent again.", messages.SUCCESS)
+        if skipped:
+            self.message_user(
+                request,
+                f"{skipped} already queued or being sent: left as they are.",
+                messages.WARNING,
+            )

@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+
+
+class OutboxConfig(AppConfig):
+    """Every e-mail the portal sends, as a row a worker sends with retries: the bottom of the app
+    stack beside partners (it points at no other app; what a mail is about is free text)."""
+
+    name = "lmp.outbox"
+    label = "outbox"
+    verbose_name = "Outgoing e-mail"
