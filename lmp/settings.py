@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "lmp.accounts",
     "lmp.partners",
     "licenses",
+    "lmp.billing",
     "shipping",
     "onboarding",
 ]
