@@ -107,7 +107,10 @@ def _low_seats_check(license: VolumeLicense, report: AlertsReport, site_url: str
         return
     if open_episodes.exists():
         return  # this episode's alert went out already
-    key = str(episodes.count() + 1)
+    # The episode's number counts the *resolved* episodes before it: a run that reads after
+    # another run's insert computes the same key and meets the constraint. (Counting every
+    # episode gave the second run "2" for the same fall below: seen in the concurrent test.)
+    key = str(episodes.filter(resolved_at__isnull=False).count() + 1)
     context = {"level": policy.low_seats_level(license)}
     if _alert_send(
         license=license,
