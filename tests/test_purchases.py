@@ -232,9 +232,11 @@ def test_the_billing_page_lists_purchases_for_administrators_and_bank_details_on
 def test_the_purchase_page_loads_its_script(admin_client, complete_license):
     page = admin_client.get(reverse("billing:purchase"))
     assert "js/purchase.js" in page.text and "<script>" not in page.text
+    from pathlib import Path
+
     from django.contrib.staticfiles import finders
 
-    script = open(finders.find("js/purchase.js")).read()
+    script = Path(finders.find("js/purchase.js")).read_text()
     assert "data-price" in script or "dataset.price" in script
 
 
