@@ -210,3 +210,21 @@ def test_view_only_sees_no_threshold_form(client, partner, complete_license):
     client.force_login(viewer)
     detail = client.get(reverse("licenses:license_detail", args=[complete_license.pk]))
     assert 'id="threshold-form"' not in detail.text
+
+
+def test_staff_see_the_alerts_sent_read_only(
+    client, staff_user, partner, team, django_capture_on_commit_callbacks
+):
+    from tests.auth import verified_login
+
+    VolumeLicenseFactory(partner=partner, renewal_date=TODAY + dt.timedelta(days=7))
+    run(TODAY, django_capture_on_commit_callbacks)
+    alert = LicenseAlert.objects.get()
+    verified_login(client, staff_user)
+    changelist = client.get(reverse("admin:licenses_licensealert_changelist"))
+    assert changelist.status_code == 200 and team["admin"].email in changelist.text
+    assert (
+        client.get(reverse("admin:licenses_licensealert_change", args=[alert.pk])).status_code
+        == 200
+    )
+    assert client.get(reverse("admin:licenses_licensealert_add")).status_code == 403
