@@ -259,3 +259,15 @@ def test_staff_see_purchases_read_only_and_edit_list_prices(
     assert TierPrice.objects.get().price_per_user == Decimal("11.00")
     price = TierPrice.objects.get()
     assert client.get(reverse("admin:billing_tierprice_change", args=[price.pk])).status_code == 200
+
+
+def test_a_purchase_never_takes_the_commitment_past_what_the_database_holds(partner):
+    from licenses.policy import MAX_SEATS
+
+    VolumeLicenseFactory(partner=partner, seat_commitment=MAX_SEATS - 3)
+    with pytest.raises(ValidationError, match="at most 3"):
+        seats_purchase(actor=None, partner=partner, tier="complete", users=4, token="t1")
+    full = VolumeLicenseFactory(partner=partner, tier=ServiceTier.CORE, seat_commitment=MAX_SEATS)
+    with pytest.raises(ValidationError, match="cannot grow any further"):
+        seats_purchase(actor=None, partner=partner, tier=full.tier, users=1, token="t2")
+    assert Purchase.objects.count() == 0

@@ -76,7 +76,7 @@ def purchase_count(*, commitment: int) -> Count:
         "users",
         "Additional users",
         minimum=1,
-        maximum=max(1, min(MAX_PURCHASE_USERS, MAX_SEATS - commitment)),
+        maximum=min(MAX_PURCHASE_USERS, MAX_SEATS - commitment),
     )
 
 
@@ -158,9 +158,10 @@ def seats_purchase(
     if tier not in ServiceTier.values:
         raise ValidationError({"tier": "Choose a tier."})
     license = VolumeLicense.objects.select_for_update().filter(partner=partner, tier=tier).first()
-    users = count_check(
-        users, count=purchase_count(commitment=license.seat_commitment if license else 0)
-    )
+    count = purchase_count(commitment=license.seat_commitment if license else 0)
+    if count.maximum < 1:
+        raise ValidationError({"users": "This license cannot grow any further."})
+    users = count_check(users, count=count)
     new_license = license is None
     if new_license:
         license = _new_license(
