@@ -13,6 +13,7 @@ from licenses.forms import Holdings, SeatCountsFormMixin
 from licenses.models import (
     AllocationEvent,
     CustomerAccount,
+    LicenseAlert,
     SeatAllocation,
     VolumeLicense,
 )
@@ -351,4 +352,26 @@ class AllocationEventAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(LicenseAlert)
+class LicenseAlertAdmin(admin.ModelAdmin):
+    """What the alert job sent (read-only): one row per alert, which is why none goes out twice."""
+
+    list_display = ["sent_at", "license", "kind", "key", "recipients", "resolved_at"]
+    list_filter = ["kind"]
+    search_fields = ["license__partner__name", "recipients"]
+    list_select_related = ["license__partner"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False

@@ -52,3 +52,21 @@ class AllocationEventSource(models.TextChoices):
 SAT_USERS_LABEL = "Beauceron SAT Users"
 SEAT_COMMITMENT_LABEL = "Seat commitment"
 LEGAL_NAME_LABEL = "Legal name"
+
+
+class ThresholdUnit(models.TextChoices):
+    """How a license's low-seats threshold is expressed."""
+
+    USERS = "users", "users"
+    PERCENT = "percent", "% of the commitment"
+
+
+class AlertKind(models.TextChoices):
+    """The alerts a partner gets about a license (banner and e-mail)."""
+
+    RENEWAL = "renewal", "Renewal reminder"
+    LOW_SEATS = "low_seats", "Low seats"
+
+
+# Days before a license's renewal date when a reminder goes out.
+RENEWAL_REMINDER_DAYS = (60, 30, 7)

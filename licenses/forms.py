@@ -8,6 +8,7 @@ from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 
 from licenses import policy
+from licenses.choices import ThresholdUnit
 from licenses.models import CustomerAccount, VolumeLicense
 
 
@@ -228,3 +229,28 @@ class CustomerAccountForm(SeatCountsFormMixin):
             holdings=holdings,
             **kwargs,
         )
+
+
+class LowSeatsThresholdForm(forms.Form):
+    """The license's low-seats threshold: a number of users or a percentage; empty for none."""
+
+    low_seats_threshold = forms.IntegerField(
+        label="Alert me when unallocated falls below",
+        required=False,
+        min_value=1,
+        max_value=policy.MAX_SEATS,
+        error_messages={
+            "invalid": "The threshold must be a whole number.",
+            "min_value": "The threshold must be at least 1 (leave it empty for no alert).",
+            "max_value": f"The threshold must be at most {policy.MAX_SEATS:,}.",
+        },
+        widget=forms.NumberInput(attrs={"inputmode": "numeric", "step": "1", "min": "1"}),
+    )
+    low_seats_unit = forms.ChoiceField(label="Unit", choices=ThresholdUnit.choices)
+
+    def clean(self):
+        data = super().clean()
+        threshold, unit = data.get("low_seats_threshold"), data.get("low_seats_unit")
+        if threshold is not None and unit == ThresholdUnit.PERCENT and threshold > 100:
+            self.add_error("low_seats_threshold", "A percentage is at most 100.")
+        return data

@@ -30,6 +30,7 @@ from django.utils import timezone
 
 from licenses import policy
 from licenses.choices import (
+    AlertKind,
     AllocationEventKind,
     AllocationEventSource,
     Currency,
@@ -37,6 +38,7 @@ from licenses.choices import (
     DeploymentSolution,
     HostingRegion,
     ServiceTier,
+    ThresholdUnit,
 )
 from lmp.partners.models import Partner
 
@@ -68,6 +70,12 @@ class VolumeLicense(models.Model):
         blank=True,
         related_name="shared_licenses",
         help_text="Other partners that share this pool (uncommon).",
+    )
+    # Low-seats alert: fires when unallocated falls below this (users, or % of the commitment).
+    # Null: no alert. Set by the partner's Administrators and Allocators on the license page.
+    low_seats_threshold = models.PositiveIntegerField("Low-seats threshold", null=True, blank=True)
+    low_seats_unit = models.CharField(
+        "Threshold unit", max_length=10, choices=ThresholdUnit.choices, default=ThresholdUnit.USERS
     )
 
     class Meta:
@@ -120,6 +128,16 @@ class VolumeLicense(models.Model):
     def users_label(self) -> str:
         """The label partners know the seats by, e.g. "MDR Complete Users"."""
         return f"{self.get_tier_display()} Users"
+
+    @property
+    def low_seats_level(self) -> int | None:
+        """The threshold in seats (a percentage of the commitment rounded up), None if unset."""
+        return policy.low_seats_level(self)
+
+    @property
+    def is_low_on_seats(self) -> bool:
+        """Unallocated has fallen below the partner's threshold."""
+        return policy.is_low_on_seats(self)
 
 
 class CustomerAccount(models.Model):
@@ -288,6 +306,8 @@ class AllocationEvent(models.Model):
     # A text (the legal name) before and after; empty when the change is of a count.
     from_text = models.CharField("From (text)", max_length=200, blank=True, default="")
     to_text = models.CharField("To (text)", max_length=200, blank=True, default="")
+    # Why, when the change has a reason of its own, e.g. "purchase LMP-2026-000123".
+    note = models.CharField(max_length=100, blank=True, default="")
 
     class Meta:
         ordering = ["-at", "-id"]
@@ -322,9 +342,38 @@ class AllocationEvent(models.Model):
 
     @property
     def change_text(self) -> str:
-        """e.g. "100 → 120" or "“Acme” → “Acme Ltd”"."""
-        return f"{self.from_display} → {self.to_display}"
+        """e.g. "100 → 120", "“Acme” → “Acme Ltd”" or "1,990 → 2,040 (purchase LMP-…)"."""
+        text = f"{self.from_display} → {self.to_display}"
+        return f"{text} ({self.note})" if self.note else text
 
     @property
     def delta(self) -> int | None:
         return None if self.is_text else self.to_value - self.from_value
+
+
+class LicenseAlert(models.Model):
+    """An alert sent about a license: a renewal reminder or a low-seats episode.
+
+    The unique (license, kind, key) is what makes each alert go out once: the job inserts the row
+    first (a conflict means another run sent it) and e-mails only for rows it inserted. ``key`` is
+    the renewal date and the days before it ("2027-01-31/30"), or the low-seats episode's number.
+    A low-seats alert is resolved when unallocated rises back to the threshold (it re-arms).
+    """
+
+    license = models.ForeignKey(VolumeLicense, on_delete=models.CASCADE, related_name="alerts")
+    kind = models.CharField(max_length=20, choices=AlertKind.choices)
+    key = models.CharField(max_length=40)
+    sent_at = models.DateTimeField(default=timezone.now)
+    recipients = models.TextField(blank=True, default="")
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-sent_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["license", "kind", "key"], name="license_alert_sent_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.key} — {self.license}"

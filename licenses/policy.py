@@ -18,13 +18,15 @@ from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 
-from licenses.choices import SAT_USERS_LABEL, ServiceTier
+from licenses.choices import SAT_USERS_LABEL, ServiceTier, ThresholdUnit
 
 if TYPE_CHECKING:
     from licenses.models import VolumeLicense
 
 # PostgreSQL's integer column tops out here; larger numbers are refused with a message, not a 500.
 MAX_SEATS = 2_147_483_647
+# The most users one purchase adds (more: the partner's account manager arranges it).
+MAX_PURCHASE_USERS = 100_000
 
 TIER_USERS = "tier_users"
 CLOUD_USERS = "cloud_users"
@@ -238,3 +240,20 @@ def allowance(*, license: VolumeLicense, held: int = 0, field: str = TIER_USERS)
 def can_onboard(license: VolumeLicense) -> bool:
     """A new customer needs at least one tier user, so the pool must have one unallocated."""
     return license.unallocated >= tier_count(license.tier).minimum
+
+
+def low_seats_level(license: VolumeLicense) -> int | None:
+    """The low-seats threshold in seats: a number of users, or a percentage of the commitment
+    (rounded up, so 5 % of 1,990 is 100). None when the partner set no threshold."""
+    threshold = license.low_seats_threshold
+    if threshold is None:
+        return None
+    if license.low_seats_unit == ThresholdUnit.PERCENT:
+        return -(-(license.seat_commitment or 0) * threshold // 100)
+    return threshold
+
+
+def is_low_on_seats(license: VolumeLicense) -> bool:
+    """Unallocated has fallen below the threshold (never without one)."""
+    level = low_seats_level(license)
+    return level is not None and license.unallocated < level

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+
 from django.db.models import (
     Case,
     Count,
@@ -21,14 +25,14 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from licenses import policy
-from licenses.choices import ServiceTier
+from licenses.choices import RENEWAL_REMINDER_DAYS, AlertKind, ServiceTier
 from licenses.models import (
     AllocationEvent,
     CustomerAccount,
     SeatAllocation,
     VolumeLicense,
 )
-from lmp.partners.models import Partner
+from lmp.partners.models import Membership, Partner
 
 # The product's order of the tiers (Core, Complete, Cloud), not the alphabet's.
 TIER_RANK = {tier: rank for rank, tier in enumerate(ServiceTier.values)}
@@ -322,3 +326,70 @@ def license_terms_list(*, partner: Partner) -> list[VolumeLicense]:
     """
     licenses = VolumeLicense.objects.filter(partner=partner).order_by()
     return sorted(licenses, key=lambda lic: (TIER_RANK.get(lic.tier, len(TIER_RANK)), lic.pk))
+
+
+def partner_member_emails(*, partner: Partner | int, roles: Iterable[str]) -> list[str]:
+    """E-mail addresses of the partner's active logins with one of ``roles`` (for its alerts)."""
+    partner_id = getattr(partner, "pk", partner)
+    return list(
+        Membership.objects.filter(partner_id=partner_id, role__in=list(roles), user__is_active=True)
+        .exclude(user__email="")
+        .order_by("user__email")
+        .values_list("user__email", flat=True)
+        .distinct()
+    )
+
+
+def renewal_reminder_due(*, license: VolumeLicense, today: dt.date) -> int | None:
+    """The reminder (60, 30 or 7 days before renewal) the license is due, None if none.
+
+    The latest mark passed: a license 25 days from renewal is due its 30-day reminder (the 60-day
+    one, if it was missed, is not sent late). None once the renewal date has passed.
+    """
+    days_left = (license.renewal_date - today).days
+    if days_left < 0:
+        return None
+    due = [days for days in RENEWAL_REMINDER_DAYS if days_left <= days]
+    return min(due) if due else None
+
+
+@dataclass(frozen=True)
+class Banner:
+    """An alert shown on the Licenses tab and the license page."""
+
+    kind: str
+    license: VolumeLicense
+    text: str
+
+
+def license_banners(*, partner: Partner, licenses: Iterable[VolumeLicense], today: dt.date):
+    """The alerts that are active now for the partner's own licenses among ``licenses``.
+
+    Computed from the figures as they are (the banners never lag behind the alert job): a renewal
+    within 60 days, and unallocated below the partner's threshold.
+    """
+    banners = []
+    for license in licenses:
+        if not license_is_own(partner=partner, license=license):
+            continue
+        name = license.get_tier_display()
+        if renewal_reminder_due(license=license, today=today) is not None:
+            days = (license.renewal_date - today).days
+            when = "today" if days == 0 else f"in {days} day{'' if days == 1 else 's'}"
+            banners.append(
+                Banner(
+                    AlertKind.RENEWAL,
+                    license,
+                    f"{name} renews {when}, on {license.renewal_date:%B %-d, %Y}.",
+                )
+            )
+        if policy.is_low_on_seats(license):
+            banners.append(
+                Banner(
+                    AlertKind.LOW_SEATS,
+                    license,
+                    f"{name} is low on seats: {license.unallocated:,} unallocated, below your "
+                    f"threshold of {license.low_seats_level:,}.",
+                )
+            )
+    return banners

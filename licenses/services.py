@@ -45,6 +45,7 @@ from licenses.choices import (
     DeploymentSolution,
     HostingRegion,
     ServiceTier,
+    ThresholdUnit,
 )
 from licenses.models import (
     AllocationEvent,
@@ -181,6 +182,7 @@ def _pools_read(*, license_id: int, partner_id: int) -> tuple[VolumeLicense, Vol
 
 # A license's seat commitment has the limits of a count of users (0..MAX_SEATS).
 _COMMITMENT = Count("seat_commitment", "Seat commitment")
+_THRESHOLD = Count("low_seats_threshold", "The threshold")
 
 
 def commitment_message(*, allocated: int) -> str:
@@ -683,25 +685,26 @@ def license_terms_check(
 
 
 def _commitment_change_record(
-    *, license: VolumeLicense, old: int, new: int, actor, source: str
+    *, license: VolumeLicense, old: int, new: int, actor, source: str, note: str = ""
 ) -> None:
-    """Record a change of the seat commitment in the license's history (none if unchanged)."""
+    """Record a change of the seat commitment in the license's history (none if unchanged).
+
+    ``note`` says why when the change has a reason of its own ("purchase LMP-2026-000123").
+    """
     if new != old:
-        _events_record(
-            [
-                _event(
-                    kind=AllocationEventKind.COMMITMENT_CHANGED,
-                    license=license,
-                    customer=None,
-                    what=SEAT_COMMITMENT_LABEL,
-                    old=old,
-                    new=new,
-                    actor=actor,
-                    source=source,
-                    at=timezone.now(),
-                )
-            ]
+        event = _event(
+            kind=AllocationEventKind.COMMITMENT_CHANGED,
+            license=license,
+            customer=None,
+            what=SEAT_COMMITMENT_LABEL,
+            old=old,
+            new=new,
+            actor=actor,
+            source=source,
+            at=timezone.now(),
         )
+        event.note = note
+        _events_record([event])
 
 
 @transaction.atomic
@@ -711,10 +714,12 @@ def license_commitment_set(
     seat_commitment: int,
     actor=None,
     source: str = AllocationEventSource.ADMIN,
+    note: str = "",
 ) -> VolumeLicense:
     """Change a license's seat commitment; refused below what is already allocated.
 
     Returns the fresh locked row; the caller's ``license`` gets its commitment and counter too.
+    ``note`` goes into the history event ("purchase LMP-…").
     """
     seat_commitment = count_check(seat_commitment, count=_COMMITMENT)
     original = license
@@ -727,6 +732,7 @@ def license_commitment_set(
         new=seat_commitment,
         actor=actor,
         source=source,
+        note=note,
     )
     license.seat_commitment = seat_commitment
     license.save(update_fields=["seat_commitment"])
@@ -736,7 +742,11 @@ def license_commitment_set(
 
 @transaction.atomic
 def license_save(
-    *, license: VolumeLicense, actor=None, source: str = AllocationEventSource.ADMIN
+    *,
+    license: VolumeLicense,
+    actor=None,
+    source: str = AllocationEventSource.ADMIN,
+    note: str = "",
 ) -> VolumeLicense:
     """Create or update a license's terms (admin) under the row lock; the counter is never written.
 
@@ -772,5 +782,30 @@ def license_save(
         new=license.seat_commitment,
         actor=actor,
         source=source,
+        note=note,
     )
     return license
+
+
+@transaction.atomic
+def license_threshold_set(
+    *, actor, partner: Partner, license: VolumeLicense, threshold: int | None, unit: str
+) -> VolumeLicense:
+    """Set (or clear, with None) the low-seats threshold of one of the partner's own licenses.
+
+    Administrators and Allocators (they change who holds the seats); a percentage is at most 100.
+    """
+    roles.require(actor, roles.CHANGE_CUSTOMERS)
+    locked = licenses_lock(license_ids=[license.pk]).get(license.pk)
+    if locked is None or locked.partner_id != partner.pk:
+        raise VolumeLicense.DoesNotExist("Only the license's owner sets its threshold.")
+    if threshold is not None:
+        threshold = count_check(threshold, count=_THRESHOLD)
+        if unit == ThresholdUnit.PERCENT and threshold > 100:
+            raise ValidationError({"low_seats_threshold": "A percentage is at most 100."})
+    locked.low_seats_threshold = threshold
+    locked.low_seats_unit = unit
+    locked.full_clean(exclude=_RELATIONS, validate_constraints=False)
+    locked.save(update_fields=["low_seats_threshold", "low_seats_unit"])
+    license.low_seats_threshold, license.low_seats_unit = threshold, unit
+    return locked

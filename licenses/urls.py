@@ -9,6 +9,7 @@ urlpatterns = [
     path("<int:pk>/", views.LicenseDetailView.as_view(), name="license_detail"),
     path("<int:pk>/export/", views.LicenseExportView.as_view(), name="license_export"),
     path("<int:pk>/history/", views.LicenseHistoryView.as_view(), name="license_history"),
+    path("<int:pk>/threshold/", views.LicenseThresholdView.as_view(), name="license_threshold"),
     path(
         "<int:license_pk>/customers/<int:pk>/edit/",
         views.CustomerEditView.as_view(),

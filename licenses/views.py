@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.views.generic import FormView, ListView, TemplateView
@@ -19,14 +19,16 @@ from licenses.choices import (
 )
 from licenses.exports import XLSX_CONTENT_TYPE, customers_export
 from licenses.filters import AllocationEventFilterSet, CustomerAccountFilterSet
-from licenses.forms import CustomerAccountForm
+from licenses.forms import CustomerAccountForm, LowSeatsThresholdForm
 from licenses.mixins import CustomerMixin, HtmxPartialMixin, LicenseMixin
 from licenses.models import VolumeLicense
 from licenses.selectors import (
     cloud_license_for,
     customer_events,
+    license_banners,
     license_customers,
     license_events,
+    license_is_own,
     license_list,
 )
 from licenses.tables import (
@@ -66,6 +68,62 @@ class LicenseListView(PartnerMixin, ListView):
 
     def get_queryset(self):
         return license_list(partner=self.partner)
+
+    def get_context_data(self, **kwargs):
+        kwargs["banners"] = license_banners(
+            partner=self.partner, licenses=self.object_list, today=timezone.localdate()
+        )
+        return super().get_context_data(**kwargs)
+
+
+def threshold_initial(license: VolumeLicense) -> dict:
+    return {
+        "low_seats_threshold": license.low_seats_threshold,
+        "low_seats_unit": license.low_seats_unit,
+    }
+
+
+class LicenseThresholdView(LicenseMixin, FormView):
+    """The low-seats threshold of one of the partner's own licenses (Administrators, Allocators).
+
+    The license page carries the form; a refused value comes back here, next to its field.
+    """
+
+    template_name = "licenses/license_threshold.html"
+    form_class = LowSeatsThresholdForm
+    permission_required = roles.CHANGE_CUSTOMERS
+
+    def load_objects(self) -> None:
+        super().load_objects()
+        if not license_is_own(partner=self.partner, license=self.license):
+            raise Http404("Only the license's owner sets its low-seats alert.")
+
+    def get_initial(self):
+        return threshold_initial(self.license)
+
+    def form_valid(self, form):
+        try:
+            services.license_threshold_set(
+                actor=self.request.user,
+                partner=self.partner,
+                license=self.license,
+                threshold=form.cleaned_data["low_seats_threshold"],
+                unit=form.cleaned_data["low_seats_unit"],
+            )
+        except ValidationError as error:
+            for field, errors in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+            return self.form_invalid(form)
+        level = self.license.low_seats_level
+        if level is None:
+            messages.success(self.request, "Low-seats alert turned off.")
+        else:
+            messages.success(
+                self.request,
+                f"Low-seats alert saved: you will be told when unallocated falls below "
+                f"{level:,} users.",
+            )
+        return HttpResponseRedirect(license_page_url(self.license))
 
 
 class FilteredTableView(HtmxPartialMixin, SingleTableMixin, FilterView):
@@ -127,6 +185,8 @@ class LicenseDetailView(LicenseMixin, FilteredTableView):
             new_customer_url=new_customer_url(self.license),
             days_to_renewal=(self.license.renewal_date - today).days,
             shared_by=None if self.license.is_own else self.license.partner,
+            banners=license_banners(partner=self.partner, licenses=[self.license], today=today),
+            threshold_form=LowSeatsThresholdForm(initial=threshold_initial(self.license)),
         )
         # A fragment also refreshes the filter's error message (out of band), and one asked for
         # by the search box or the status filter says what it found (a polite live region).

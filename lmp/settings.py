@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "lmp.outbox",
     "lmp.partners",
     "licenses",
+    "lmp.billing",
     "shipping",
     "onboarding",
 ]

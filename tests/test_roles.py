@@ -12,6 +12,7 @@ has them, Bank Details Only lands on Billing, and No LMP Access gets no session 
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -21,6 +22,7 @@ from django.test import Client
 from django.urls import reverse
 
 from licenses import services as license_services
+from lmp.billing.services import seats_purchase
 from lmp.partners import services as team_services
 from lmp.partners.choices import PartnerRole
 from lmp.partners.models import Invitation, Membership
@@ -66,6 +68,9 @@ ROLE_MATRIX: dict[str, tuple[str, str]] = {
     "onboarding:request_detail": ("200 200 200 403 302", "405 405 405 403 302"),
     "onboarding:welcome_resend": ("302 302 403 403 302", "302 302 403 403 302"),
     "billing:billing": ("200 403 403 200 302", "302 403 403 302 302"),
+    "billing:purchase": ("200 403 403 403 302", "302 403 403 403 302"),
+    "billing:purchase_detail": ("200 403 403 200 302", "405 403 403 405 302"),
+    "licenses:license_threshold": ("200 200 403 403 302", "302 302 403 403 302"),
     "accounts:account": ("200 200 200 200 302", "405 405 405 405 302"),
     "accounts:password_change": ("200 200 200 200 302", "200 200 200 200 302"),
     "accounts:setup": ("200 200 200 200 302", "200 200 200 200 302"),
@@ -93,6 +98,16 @@ POST_DATA: dict[str, Callable[[World], dict]] = {
         "tier_users": "41",
         "cloud_users": "5",
         "sat_users": "0",
+    },
+    "billing:purchase": lambda w: {
+        "tier": w.license.tier,
+        "users": "10",
+        "terms": "on",
+        "token": uuid.uuid4().hex,
+    },
+    "licenses:license_threshold": lambda w: {
+        "low_seats_threshold": "50",
+        "low_seats_unit": "users",
     },
     "billing:billing": lambda w: {
         "billing_contact_name": "Pat Payer",
@@ -131,7 +146,16 @@ TEAM_URLS: dict[str, Callable[[Team], dict]] = {
     "partners:invitation_revoke": lambda t: {"pk": t.invitation.pk},
     "partners:join": lambda t: {"token": t.token},
     "password_reset_confirm": lambda t: {"uidb64": "MQ", "token": "wrong-token"},
+    "billing:purchase_detail": lambda t: {"reference": _purchase_reference(t.member.partner)},
 }
+
+
+def _purchase_reference(partner) -> str:
+    """A purchase of partner A's (made by the system), for its confirmation page."""
+    purchase = seats_purchase(
+        actor=None, partner=partner, tier="complete", users=5, token=f"roles-{partner.pk}"
+    )
+    return purchase.reference
 
 
 def _url(route, world: World, team: Team) -> str:

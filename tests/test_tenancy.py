@@ -123,6 +123,7 @@ OBJECT_ROUTES: dict[str, list[tuple[Kwargs, bool]]] = {
         own(lambda w: {"license_pk": w.license.pk, "pk": w.offboarded.pk}),
         mixed(lambda w: {"license_pk": w.b_license.pk, "pk": w.customer.pk}),
     ],
+    "licenses:license_threshold": [own(lambda w: {"pk": w.license.pk})],
     "onboarding:wizard": [own(lambda w: {"license_pk": w.license.pk})],
     # A wizard run's id lives in its owner's session; the license in the URL is checked first.
     "onboarding:wizard_run": [own(lambda w: {"license_pk": w.license.pk, "run": WIZARD_RUN})],
@@ -143,6 +144,7 @@ TENANCY_TESTED_ELSEWHERE = {
     "partners:member_reactivate": "test_team.py::test_another_partners_member_or_invitation_is_404",
     "partners:invitation_revoke": "test_team.py::test_another_partners_member_or_invitation_is_404",
     "partners:join": "test_team.py::test_a_tampered_link_gets_its_page",
+    "billing:purchase_detail": "test_purchases.py::test_another_partners_purchase_is_404",
     # A signed token, not a partner's object: it opens for whoever holds the link.
     "password_reset_confirm": "test_passwords.py::test_a_tampered_link_is_refused",
 }

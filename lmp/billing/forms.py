@@ -1,4 +1,4 @@
-"""The Billing page's form."""
+"""The Billing page's form and the Purchase page's."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Field, Layout, Row
 from django import forms
 
+from licenses.policy import MAX_PURCHASE_USERS
+from lmp.billing.selectors import PurchaseOption
 from lmp.billing.services import BILLING_FIELDS
 from lmp.partners.models import Partner
 
@@ -55,3 +57,54 @@ class PartnerBillingForm(forms.ModelForm):
 
     def service_kwargs(self) -> dict:
         return {name: self.cleaned_data.get(name, "") for name in BILLING_FIELDS}
+
+
+class PurchaseForm(forms.Form):
+    """Tier, additional users, the terms and the form's purchase token.
+
+    It validates what was typed; ``seats_purchase`` decides (and checks the figures again).
+    """
+
+    tier = forms.ChoiceField(label="Tier")
+    users = forms.IntegerField(
+        label="Additional users",
+        min_value=1,
+        max_value=MAX_PURCHASE_USERS,
+        error_messages={
+            "required": "Enter how many users to add.",
+            "invalid": "Additional users must be a whole number.",
+            "min_value": "Additional users must be at least 1.",
+            "max_value": (
+                f"Additional users must be at most {MAX_PURCHASE_USERS:,} in one purchase "
+                "(for more, ask your account manager)."
+            ),
+        },
+    )
+    terms = forms.BooleanField(
+        label="I agree to the purchase terms: the users are added now and billed monthly at the "
+        "price per user until the license's renewal.",
+        error_messages={"required": "Tick the box to agree to the purchase terms."},
+    )
+    token = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+    def __init__(self, *args, options: list[PurchaseOption], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.options = {option.tier: option for option in options}
+        self.fields["tier"].choices = [(o.tier, o.choice_label) for o in options]
+        self.fields["users"].widget.attrs.update(inputmode="numeric", autocomplete="off")
+
+    def clean_tier(self) -> str:
+        tier = self.cleaned_data["tier"]
+        option = self.options[tier]
+        if option.license is None and option.price is None:
+            raise forms.ValidationError(
+                f"{option.label} cannot be bought here yet: it has no list price in "
+                f"{option.currency}. Ask your account manager."
+            )
+        return tier
+
+    @property
+    def selected(self) -> PurchaseOption | None:
+        """The option the form shows selected (what was typed, else the initial one)."""
+        tier = self.data.get(self.add_prefix("tier")) if self.is_bound else self.initial.get("tier")
+        return self.options.get(tier) or next(iter(self.options.values()), None)

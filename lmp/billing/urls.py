@@ -8,4 +8,6 @@ app_name = "billing"
 
 urlpatterns = [
     path("", views.BillingView.as_view(), name="billing"),
+    path("purchase/", views.PurchaseView.as_view(), name="purchase"),
+    path("purchases/<str:reference>/", views.PurchaseDetailView.as_view(), name="purchase_detail"),
 ]

@@ -1,18 +1,22 @@
-"""The Billing page (Administrators and Bank Details Only): no customer data on it."""
+"""The Billing page (Administrators and Bank Details Only): no customer data on it; the Purchase
+page (Administrators) and a purchase's confirmation (both)."""
 
 from __future__ import annotations
 
 import copy
+import uuid
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
 from django.urls import reverse
-from django.views.generic import FormView
+from django.views.generic import FormView, TemplateView
 
+from licenses.policy import MAX_PURCHASE_USERS
 from licenses.selectors import license_terms_list
-from lmp.billing.forms import PartnerBillingForm
-from lmp.billing.services import partner_billing_set
+from lmp.billing.forms import PartnerBillingForm, PurchaseForm
+from lmp.billing.selectors import purchase_get, purchase_list, purchase_options
+from lmp.billing.services import partner_billing_set, seats_purchase
 from lmp.partners import roles
 from lmp.partners.mixins import PartnerMixin
 
@@ -50,4 +54,66 @@ class BillingView(PartnerMixin, FormView):
 
     def get_context_data(self, **kwargs):
         kwargs["licenses"] = license_terms_list(partner=self.partner)
+        kwargs["purchases"] = purchase_list(partner=self.partner)[:50]
+        return super().get_context_data(**kwargs)
+
+
+class PurchaseView(PartnerMixin, FormView):
+    """Buy additional users of a tier: the totals update as you type; applied at once."""
+
+    template_name = "billing/purchase.html"
+    form_class = PurchaseForm
+    permission_required = roles.BUY_SEATS
+
+    def get_initial(self):
+        # A new token per page: resubmitting this form (a double click, Back then Submit) buys once.
+        initial = {"token": uuid.uuid4().hex}
+        tier = self.request.GET.get("tier")
+        if tier:
+            initial["tier"] = tier
+        return initial
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["options"] = purchase_options(partner=self.partner)
+        return kwargs
+
+    def form_valid(self, form):
+        try:
+            purchase = seats_purchase(
+                actor=self.request.user,
+                partner=self.partner,
+                tier=form.cleaned_data["tier"],
+                users=form.cleaned_data["users"],
+                token=form.cleaned_data["token"],
+                site_url=self.request.build_absolute_uri("/"),
+            )
+        except ValidationError as error:
+            if hasattr(error, "error_dict"):
+                for field, errors in error.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                form.add_error(None, error)
+            return self.form_invalid(form)
+        return HttpResponseRedirect(
+            reverse("billing:purchase_detail", kwargs={"reference": purchase.reference})
+        )
+
+    def get_context_data(self, **kwargs):
+        kwargs["max_users"] = MAX_PURCHASE_USERS
+        return super().get_context_data(**kwargs)
+
+
+class PurchaseDetailView(PartnerMixin, TemplateView):
+    """A purchase's confirmation: its reference, what was added and the new totals."""
+
+    template_name = "billing/purchase_detail.html"
+    permission_required = roles.VIEW_BILLING
+    http_method_names = ["get", "head", "options"]
+
+    def load_objects(self) -> None:
+        self.purchase = purchase_get(partner=self.partner, reference=self.kwargs["reference"])
+
+    def get_context_data(self, **kwargs):
+        kwargs["purchase"] = self.purchase
         return super().get_context_data(**kwargs)
