@@ -1,4 +1,4 @@
-"""The apps form a stack, partners ← licenses ← billing ← shipping ← onboarding: each may use the
+"""The apps form a stack, outbox ← partners ← licenses ← billing ← shipping ← onboarding: each may use the
 ones below it and none above it, in its models, its migrations and its imports."""
 
 from __future__ import annotations

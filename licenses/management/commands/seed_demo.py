@@ -15,6 +15,7 @@ from licenses.choices import Currency, CustomerStatus, ServiceTier
 from licenses.models import CustomerAccount, VolumeLicense
 from lmp.accounts.demo import DEMO_TOTP_KEY_HEX, DEMO_TOTP_USERNAMES, demo_key_base32
 from lmp.accounts.services import authenticator_install
+from lmp.billing.models import TierPrice
 from lmp.billing.services import partner_billing_set
 from lmp.partners.choices import PartnerRole
 from lmp.partners.models import Membership, Partner
@@ -32,6 +33,15 @@ DEMO_LOGINS = [
     ("other", "lmp-other-2026", "Contoso Secure IT", PartnerRole.ADMINISTRATOR),
     ("staff", "lmp-staff-2026", None, None),
 ]
+
+LIST_PRICES = {
+    (ServiceTier.CORE, Currency.CAD): "9.95",
+    (ServiceTier.COMPLETE, Currency.CAD): "15.50",
+    (ServiceTier.CLOUD, Currency.CAD): "4.95",
+    (ServiceTier.CORE, Currency.USD): "7.25",
+    (ServiceTier.COMPLETE, Currency.USD): "11.50",
+    (ServiceTier.CLOUD, Currency.USD): "3.65",
+}
 
 PARTNERS = {
     "Northwind MSP": {
@@ -176,6 +186,7 @@ class Command(BaseCommand):
                         hosting_region="ca",
                     )
         self._logins(partners)
+        self._list_prices()
         self._extra_seed()
         self.stdout.write(self.style.SUCCESS("Demo data ready. Logins:"))
         for username, password, partner_name, role in DEMO_LOGINS:
@@ -211,6 +222,14 @@ class Command(BaseCommand):
                 )
             if username in DEMO_TOTP_USERNAMES:
                 authenticator_install(user=user, key_hex=DEMO_TOTP_KEY_HEX)
+
+    def _list_prices(self) -> None:
+        """The vendor's list prices (staff keep them in admin): what a partner pays for a tier it
+        does not hold yet when it buys seats."""
+        for (tier, currency), price in LIST_PRICES.items():
+            TierPrice.objects.update_or_create(
+                tier=tier, currency=currency, defaults={"price_per_user": Decimal(price)}
+            )
 
     def _extra_seed(self) -> None:
         """Other apps' demo data (the appliance catalogue), when they provide a seeder."""
