@@ -318,3 +318,15 @@ def test_error_pages_look_like_the_product_and_say_what_to_do(partner_client, ot
     refused = unlinked.get(reverse("licenses:license_list"))
     assert refused.status_code == 403
     assert "You do not have access to this page" in refused.text
+
+
+def test_every_page_has_a_plain_title(world, admin_user):
+    """The browser tab names the page in plain words: no markup leaks into <title> (the Billing
+    page once carried its whole purchases table there)."""
+    client = verified_login(Client(), admin_user)
+    for name, url in _every_url(world):
+        response = client.get(url, follow=True)
+        if "text/html" not in response.get("Content-Type", "") or "<title>" not in response.text:
+            continue
+        title = response.text.split("<title>", 1)[1].split("</title>", 1)[0]
+        assert "<" not in title and len(title) < 120, (name, title[:80])
