@@ -463,3 +463,20 @@ def test_the_demo_logins_partner_and_staff_sign_in_with_the_demo_key(client):
     assert client.post(VERIFY, {"code": printed}).status_code == 302
     assert client.get(LICENSES).status_code == 200
     assert users.get(username="partner").membership.role == PartnerRole.ADMINISTRATOR
+
+
+def test_the_second_factor_step_shows_no_menu_but_log_out(client, admin_user):
+    """Until the code is typed the menu's pages would only send the login back here: the step
+    shows Log out alone; once verified, the menu is back."""
+    totp_device(admin_user)
+    response = client.post(reverse("login"), {"username": "sam", "password": PASSWORD}, follow=True)
+    assert response.request["PATH_INFO"] == reverse("accounts:verify")
+    assert "Log out" in response.text
+    for link in ("Customer Onboarding", "Team", "Billing", reverse("accounts:account")):
+        assert link not in response.text, link
+
+    device = totp_device(admin_user)
+    response = client.post(reverse("accounts:verify"), {"code": totp_code(device)}, follow=True)
+    assert response.request["PATH_INFO"] == reverse("licenses:license_list")
+    for link in ("Customer Onboarding", "Team", "Billing", reverse("accounts:account")):
+        assert link in response.text, link

@@ -68,6 +68,8 @@ class TwoFactorMiddleware:
             request.session.pop(SESSION_HAS_AUTHENTICATOR, None)
             return None
         if view_name == target:
+            # The step a login must pass first: its pages show no menu it cannot use yet.
+            request.two_factor_step = True
             return None
         next_url = request.get_full_path()
         htmx = getattr(request, "htmx", None)
