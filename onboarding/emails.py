@@ -131,6 +131,13 @@ def _shipment_recipients(order: OnboardingRequest) -> list[str]:
     return list(unique.values())
 
 
+# A shipment's news by its status: the subject's word, what happened, the address's label.
+SHIPMENT_WORDS = {
+    ShipmentStatus.SHIPPED: ("Shipped", "has shipped", "Ship to"),
+    ShipmentStatus.DELIVERED: ("Delivered", "has been delivered", "Delivered to"),
+}
+
+
 def shipment_email_enqueue(*, shipment_id: int, site_url: str = "") -> None:
     """Queue "shipped" or "delivered" (the shipment's status now) to the partner, in the
     transaction that changed the status."""
@@ -149,12 +156,13 @@ def shipment_email_enqueue(*, shipment_id: int, site_url: str = "") -> None:
         "order": order,
         "detail_url": site_url.rstrip("/") + detail if site_url else "",
     }
-    verb = "Shipped" if status == ShipmentStatus.SHIPPED else "Delivered"
+    verb, happened, address_label = SHIPMENT_WORDS[status]
+    context |= {"happened": happened, "address_label": address_label}
     email_enqueue(
         kind=f"shipment {status}",
         to=to,
         subject=f"{verb}: {shipment.appliance.name} for {order.legal_name}",
-        body=render_to_string(f"emails/shipment_{status}.txt", context),
-        html=render_to_string(f"emails/shipment_{status}.html", context),
+        body=render_to_string("emails/shipment_status.txt", context),
+        html=render_to_string("emails/shipment_status.html", context),
         about=f"shipment {shipment.pk} of onboarding request {order.pk}",
     )
