@@ -1,0 +1,168 @@
+"""Rows a queue task sends with retries: claim with a lease, back off, fail, queue again.
+
+Used by the outbox (e-mails, ``lmp/outbox/services.py``) and the webhooks (deliveries,
+``lmp/webhooks/services.py``). A row has ``status``, ``attempts``, ``next_attempt_at``,
+``lease_until``, ``claim_token`` and ``last_error``; one task per row runs ``attempt``.
+
+- The claim is one conditional UPDATE (queued and due, or sending with its lease passed → sending,
+  attempts + 1): of two workers racing for one row, one gets it. The same transaction queues a
+  check at the lease's end, which tries again if this worker dies mid-send.
+- Only the holder of the claim may finish the row (its token is in every UPDATE's WHERE).
+- A failed attempt is tried again after the next of the delays (one attempt more than delays);
+  after the last one the row is failed, until ``requeue`` gives it a fresh set of attempts.
+
+Delivery is at least once at the boundary: a worker that stops after the other side accepted and
+before the row says so leaves it "sending"; once its lease has passed it is sent again.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import models, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+
+class AttemptFailed(Exception):
+    """A failed attempt, with what to record on the row beside ``last_error``."""
+
+    def __init__(self, error: str, **fields) -> None:
+        super().__init__(error)
+        self.error, self.fields = error, fields
+
+
+@dataclass(frozen=True)
+class AttemptQueue:
+    """The claim / retry / fail / requeue of one model's rows (see the module docstring)."""
+
+    model: type[models.Model]
+    queued: str
+    sending: str
+    done: str
+    failed: str
+    enqueue: Callable[..., None]  # enqueue(pk, run_after=None): the row's task on the queue
+    delays_setting: str  # the setting listing the seconds between attempts
+    lease_setting: str  # the setting giving the seconds a worker holds a row
+    stalled_error: str  # last_error when the worker holding it stopped once too often
+    describe: Callable[[models.Model], str]  # "the invitation e-mail to …", for the log
+    logger: logging.Logger
+
+    def retry_delays(self) -> list[int]:
+        """Seconds to wait after each failed attempt; one attempt more than delays, then failed."""
+        return [int(s) for s in getattr(settings, self.delays_setting)]
+
+    def max_attempts(self) -> int:
+        return len(self.retry_delays()) + 1
+
+    def _lease(self) -> timedelta:
+        return timedelta(seconds=getattr(settings, self.lease_setting))
+
+    def _held(self, pk: int, token: str):
+        return self.model.objects.filter(pk=pk, status=self.sending, claim_token=token)
+
+    def claim(self, pk: int) -> str | None:
+        """Take the row for this worker; its claim token, or None if it is not to be sent now."""
+        now = timezone.now()
+        token = uuid.uuid4().hex
+        with transaction.atomic():
+            claimed = (
+                self.model.objects.filter(pk=pk)
+                .filter(
+                    Q(status=self.queued, next_attempt_at__lte=now)
+                    | Q(status=self.sending, lease_until__lte=now)
+                )
+                .update(
+                    status=self.sending,
+                    claim_token=token,
+                    lease_until=now + self._lease(),
+                    attempts=F("attempts") + 1,
+                )
+            )
+            if not claimed:
+                return None
+            self.enqueue(pk, run_after=now + self._lease())
+        return token
+
+    def attempt(self, pk: int, send: Callable[[models.Model], dict | None]) -> str:
+        """Send the row if it is due and nobody else holds it; retry later on failure.
+
+        ``send(row)`` returns the fields to record with success (or None), raises
+        ``AttemptFailed`` (or any exception) on failure. Returns the row's ``done`` status,
+        "retry", "failed" or "skipped" (done, failed, held by another worker, or not due yet).
+        """
+        token = self.claim(pk)
+        if token is None:
+            return "skipped"
+        row = self.model.objects.get(pk=pk)
+        if row.attempts > self.max_attempts():
+            self._fail(row, token, self.stalled_error, {})
+            return "failed"
+        try:
+            fields = send(row) or {}
+        except AttemptFailed as exc:
+            return self._retry_or_fail(row, token, exc.error, exc.fields)
+        except Exception as exc:  # whatever the other side or the network says, try again later
+            return self._retry_or_fail(row, token, f"{type(exc).__name__}: {exc}", {})
+        self._held(pk, token).update(status=self.done, last_error="", lease_until=None, **fields)
+        return str(self.done)
+
+    def _fail(self, row, token: str, error: str, fields: dict) -> None:
+        self._held(row.pk, token).update(
+            status=self.failed, last_error=error, lease_until=None, **fields
+        )
+        self.logger.error(
+            "Could not send %s; gave up after %s attempts: %s",
+            self.describe(row),
+            row.attempts,
+            error,
+        )
+
+    def _retry_or_fail(self, row, token: str, error: str, fields: dict) -> str:
+        if row.attempts >= self.max_attempts():
+            self._fail(row, token, error, fields)
+            return "failed"
+        later = timezone.now() + timedelta(seconds=self.retry_delays()[row.attempts - 1])
+        with transaction.atomic():
+            held = self._held(row.pk, token).update(
+                status=self.queued,
+                next_attempt_at=later,
+                last_error=error,
+                lease_until=None,
+                **fields,
+            )
+            if held:
+                self.enqueue(row.pk, run_after=later)
+        self.logger.warning(
+            "Could not send %s, attempt %s of %s; trying again at %s: %s",
+            self.describe(row),
+            row.attempts,
+            self.max_attempts(),
+            later.isoformat(timespec="seconds"),
+            error,
+        )
+        return "retry"
+
+    def requeue(self, pk: int) -> bool:
+        """Queue a failed (or done) row again with a fresh set of attempts; False if it is
+        already queued or being sent."""
+        with transaction.atomic():
+            requeued = (
+                self.model.objects.filter(pk=pk)
+                .exclude(status__in=[self.queued, self.sending])
+                .update(
+                    status=self.queued,
+                    attempts=0,
+                    next_attempt_at=timezone.now(),
+                    lease_until=None,
+                    claim_token="",
+                )
+            )
+            if requeued:
+                self.enqueue(pk)
+        return bool(requeued)
