@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "lmp.accounts",
     "lmp.outbox",
     "lmp.partners",
+    "lmp.webhooks",
     "licenses",
     "lmp.billing",
     "shipping",
@@ -249,6 +250,15 @@ OUTBOX_RETRY_DELAYS = [int(s) for s in env_list("OUTBOX_RETRY_DELAYS", "60,120,2
 # How long a worker holds an e-mail it is sending; a mail still "sending" after that (its worker
 # stopped) is sent again by the next worker.
 OUTBOX_LEASE_SECONDS = int(os.environ.get("OUTBOX_LEASE_SECONDS", "300"))
+
+# Webhook deliveries ride the same queue: seconds between attempts (5 attempts: 1, 2, 4, 8
+# minutes), seconds a silent endpoint gets, and how long a worker holds a delivery it is posting.
+WEBHOOKS_RETRY_DELAYS = [int(s) for s in env_list("WEBHOOKS_RETRY_DELAYS", "60,120,240,480")]
+WEBHOOKS_TIMEOUT = int(os.environ.get("WEBHOOKS_TIMEOUT", "10"))
+WEBHOOKS_LEASE_SECONDS = int(os.environ.get("WEBHOOKS_LEASE_SECONDS", "120"))
+# Endpoints must be https:// on public addresses (no private, loopback or link-local ones: LMP
+# would otherwise call into its own network); on under DEBUG and in tests for local receivers.
+WEBHOOKS_ALLOW_PRIVATE_URLS = env_bool("WEBHOOKS_ALLOW_PRIVATE_URLS", DEBUG or TESTING)
 
 # Sessions end after a working day of inactivity and when the browser closes.
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(8 * 60 * 60)))

@@ -1,5 +1,6 @@
-"""The apps form a stack, outbox ← partners ← licenses ← billing ← shipping ← onboarding: each
-may use the ones below it and none above it, in its models, its migrations and its imports."""
+"""The apps form a stack, outbox ← partners ← webhooks ← licenses ← billing ← shipping ←
+onboarding: each may use the ones below it and none above it, in its models, its migrations and
+its imports."""
 
 from __future__ import annotations
 
@@ -10,12 +11,13 @@ from django.apps import apps
 from django.db.migrations.loader import MigrationLoader
 
 # Bottom first. An app may depend on the apps before it in this list, never on those after it.
-STACK = ["outbox", "partners", "licenses", "billing", "shipping", "onboarding"]
+STACK = ["outbox", "partners", "webhooks", "licenses", "billing", "shipping", "onboarding"]
 RANK = {label: rank for rank, label in enumerate(STACK)}
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = {
     "outbox": "lmp.outbox",
     "partners": "lmp.partners",
+    "webhooks": "lmp.webhooks",
     "licenses": "licenses",
     "billing": "lmp.billing",
     "shipping": "shipping",

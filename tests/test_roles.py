@@ -27,6 +27,7 @@ from lmp.partners import services as team_services
 from lmp.partners.choices import PartnerRole
 from lmp.partners.models import Invitation, Membership
 from lmp.partners.selectors import invitation_token
+from lmp.webhooks import services as webhook_services
 from tests.auth import verified_login
 from tests.conftest import PASSWORD
 from tests.factories import MembershipFactory, UserFactory
@@ -89,6 +90,14 @@ ROLE_MATRIX: dict[str, tuple[str, str]] = {
     "partners:member_deactivate": ("200 403 403 403 302", "302 403 403 403 302"),
     "partners:member_reactivate": ("200 403 403 403 302", "302 403 403 403 302"),
     "partners:join": ("200 200 200 200 200", "200 200 200 200 200"),
+    "webhooks:endpoint_list": ("200 403 403 403 302", "405 403 403 403 302"),
+    "webhooks:endpoint_create": ("200 403 403 403 302", "302 403 403 403 302"),
+    "webhooks:endpoint_detail": ("200 403 403 403 302", "405 403 403 403 302"),
+    "webhooks:endpoint_edit": ("200 403 403 403 302", "302 403 403 403 302"),
+    "webhooks:endpoint_delete": ("200 403 403 403 302", "302 403 403 403 302"),
+    "webhooks:secret_rotate": ("405 403 403 403 302", "302 403 403 403 302"),
+    "webhooks:endpoint_test": ("405 403 403 403 302", "302 403 403 403 302"),
+    "webhooks:delivery_redeliver": ("405 403 403 403 302", "302 403 403 403 302"),
 }
 
 # What a POST sends (the same for every role): a valid change where the role may make it.
@@ -119,6 +128,12 @@ POST_DATA: dict[str, Callable[[World], dict]] = {
         "payment_reference": "REF-1",
     },
 }
+for _route in ("webhooks:endpoint_create", "webhooks:endpoint_edit"):
+    POST_DATA[_route] = lambda w: {
+        "url": "https://psa.northwind.example/hooks",
+        "event_types": ["customer.onboarded"],
+        "active": "on",
+    }
 DEFAULT_POST = {"legal_name": "Hijacked", "tier_users": "1", "confirm": "on"}
 
 
@@ -147,7 +162,30 @@ TEAM_URLS: dict[str, Callable[[Team], dict]] = {
     "partners:join": lambda t: {"token": t.token},
     "password_reset_confirm": lambda t: {"uidb64": "MQ", "token": "wrong-token"},
     "billing:purchase_detail": lambda t: {"reference": _purchase_reference(t.member.partner)},
+    # A fresh endpoint (and delivery) of partner A's for each route: the walk deletes one.
+    **{
+        f"webhooks:{name}": lambda t: {"pk": _endpoint(t.member.partner).pk}
+        for name in (
+            "endpoint_detail",
+            "endpoint_edit",
+            "endpoint_delete",
+            "secret_rotate",
+            "endpoint_test",
+        )
+    },
+    "webhooks:delivery_redeliver": lambda t: {
+        "pk": webhook_services.webhook_ping(actor=None, endpoint=_endpoint(t.member.partner)).pk
+    },
 }
+
+
+def _endpoint(partner):
+    return webhook_services.endpoint_create(
+        actor=None,
+        partner=partner,
+        url="https://psa.northwind.example/hooks",
+        event_types=["customer.onboarded"],
+    )
 
 
 def _purchase_reference(partner) -> str:

@@ -145,6 +145,17 @@ TENANCY_TESTED_ELSEWHERE = {
     "partners:invitation_revoke": "test_team.py::test_another_partners_member_or_invitation_is_404",
     "partners:join": "test_team.py::test_a_tampered_link_gets_its_page",
     "billing:purchase_detail": "test_purchases.py::test_another_partners_purchase_is_404",
+    **{
+        f"webhooks:{name}": "test_webhooks.py::test_another_partners_endpoint_or_delivery_is_404"
+        for name in (
+            "endpoint_detail",
+            "endpoint_edit",
+            "endpoint_delete",
+            "secret_rotate",
+            "endpoint_test",
+            "delivery_redeliver",
+        )
+    },
     # A signed token, not a partner's object: it opens for whoever holds the link.
     "password_reset_confirm": "test_passwords.py::test_a_tampered_link_is_refused",
 }

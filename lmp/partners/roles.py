@@ -48,6 +48,7 @@ VIEW_BILLING = "lmp.view_billing"
 CHANGE_BILLING = "lmp.change_billing"
 MANAGE_TEAM = "lmp.manage_team"  # the Team page: invite, change roles, deactivate
 BUY_SEATS = "lmp.buy_seats"
+MANAGE_INTEGRATIONS = "lmp.manage_integrations"  # webhook endpoints and their deliveries
 SIGN_IN = "lmp.sign_in"
 
 RULES = {
@@ -58,6 +59,7 @@ RULES = {
     CHANGE_BILLING: may_bill,
     MANAGE_TEAM: is_administrator,
     BUY_SEATS: is_administrator,
+    MANAGE_INTEGRATIONS: is_administrator,
     SIGN_IN: may_sign_in,
 }
 for _name, _predicate in RULES.items():

@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+
+
+class WebhooksConfig(AppConfig):
+    """Webhook endpoints a partner registers and the signed deliveries a worker posts to them:
+    between partners and licenses in the app stack (licenses, shipping and onboarding emit)."""
+
+    name = "lmp.webhooks"
+    label = "webhooks"
+    verbose_name = "Webhooks"
