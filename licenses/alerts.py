@@ -3,8 +3,8 @@
 ``alerts_run`` is the periodic job (``manage.py alerts_run``, from cron or a systemd timer). It may
 run on several machines at once, or twice in a row: every alert is a ``LicenseAlert`` row whose
 unique (license, kind, key) the database enforces. The job inserts the row in its own savepoint and
-e-mails (``email_enqueue``, in the same transaction) only when the insert went through; a run that
-meets the constraint (another run sent it) sends nothing.
+e-mails (``email_enqueue``, in the same transaction) and queues its webhook event only when the
+insert went through; a run that meets the constraint (another run sent it) sends nothing.
 
 - Renewal reminders: 60, 30 and 7 days before ``renewal_date`` (key "<renewal date>/<days>"), to the
   partner's Administrators.
@@ -24,7 +24,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from licenses import policy
+from licenses import policy, webhooks
 from licenses.choices import AlertKind
 from licenses.models import LicenseAlert, VolumeLicense
 from licenses.selectors import partner_member_emails, renewal_reminder_due
@@ -60,6 +60,10 @@ def _alert_send(
             LicenseAlert.objects.create(
                 license=license, kind=kind, key=key, recipients=", ".join(recipients)
             )
+            if kind == AlertKind.RENEWAL:
+                webhooks.renewal_upcoming(license=license, days_left=context["days_left"])
+            else:
+                webhooks.low_seats(license=license, threshold=context["level"])
             if recipients:
                 context = {"license": license, "partner": license.partner, **context}
                 context["url"] = _license_url(license, site_url)

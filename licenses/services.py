@@ -35,6 +35,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from licenses import webhooks
 from licenses.choices import (
     LEGAL_NAME_LABEL,
     SAT_USERS_LABEL,
@@ -399,6 +400,9 @@ def customer_create(
             sat_users=sat,
             field=field,
         )
+    webhooks.customer_onboarded(
+        customer=customer, license=license, counts=(tier_users, cloud_users, sat_users)
+    )
     return customer
 
 
@@ -531,6 +535,13 @@ def customer_update(
             sat_users=sat,
             field=field,
         )
+    if writes:
+        webhooks.allocation_changed(
+            customer=customer,
+            license=license,
+            before=(old_tier, old_cloud, old_sat),
+            after=(tier_users, cloud_users, sat_users),
+        )
     original.legal_name = customer.legal_name
     return changes
 
@@ -645,6 +656,7 @@ def customer_offboard(
     customer.full_clean(exclude=_RELATIONS, validate_constraints=False)
     customer.save(update_fields=["status", "offboarded_at"])
     original.status, original.offboarded_at = customer.status, customer.offboarded_at
+    webhooks.customer_offboarded(customer=customer, released=released)
     return released
 
 

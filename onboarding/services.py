@@ -16,6 +16,8 @@ from licenses.models import VolumeLicense
 from licenses.selectors import cloud_pool_for
 from lmp.partners import roles
 from lmp.partners.models import Partner
+from lmp.webhooks.choices import EventType
+from lmp.webhooks.services import webhook_event_emit
 from onboarding.choices import IncidentAnswer, ShipTo
 from onboarding.emails import (
     onboarding_emails_enqueue,
@@ -314,6 +316,38 @@ def shipment_tracking_set(
     return locked
 
 
+SHIPMENT_EVENTS = {
+    ShipmentStatus.SHIPPED: EventType.SHIPMENT_SHIPPED,
+    ShipmentStatus.DELIVERED: EventType.SHIPMENT_DELIVERED,
+}
+
+
+def _shipment_event(shipment: Shipment) -> None:
+    """Queue the shipment's news (its status now) to the ordering partner's webhooks."""
+    order = OnboardingRequest.objects.only(
+        "partner_id", "customer_id", "license_id", "legal_name"
+    ).get(pk=shipment.onboarding_request_id)
+    at = shipment.delivered_at or shipment.shipped_at
+    data = {
+        "shipment": {
+            "id": shipment.pk,
+            "status": shipment.status,
+            "appliance": shipment.appliance.name,
+            "carrier": shipment.carrier,
+            "tracking_number": shipment.tracking_number,
+            "at": at.isoformat(),
+        },
+        "order": {
+            "id": order.pk,
+            "legal_name": order.legal_name,
+            "customer_id": order.customer_id,
+            "license_id": order.license_id,
+        },
+    }
+    event = SHIPMENT_EVENTS[shipment.status]
+    webhook_event_emit(partner=order.partner_id, event_type=event, data=data)
+
+
 @transaction.atomic
 def shipment_mark_shipped(*, shipment: Shipment, actor=None, site_url: str = "") -> Shipment:
     """Pending -> shipped; needs the carrier and tracking number first. The partner is e-mailed
@@ -333,6 +367,7 @@ def shipment_mark_shipped(*, shipment: Shipment, actor=None, site_url: str = "")
     locked.shipped_at = timezone.now()
     locked.save(update_fields=["status", "shipped_at"])
     shipment_email_enqueue(shipment_id=locked.pk, site_url=site_url)
+    _shipment_event(locked)
     return locked
 
 
@@ -351,6 +386,7 @@ def shipment_mark_delivered(*, shipment: Shipment, actor=None, site_url: str = "
     locked.delivered_at = timezone.now()
     locked.save(update_fields=["status", "delivered_at"])
     shipment_email_enqueue(shipment_id=locked.pk, site_url=site_url)
+    _shipment_event(locked)
     return locked
 
 

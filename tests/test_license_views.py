@@ -616,11 +616,12 @@ def test_edit_submit_changes_users_and_says_what_changed(
 
 # The user (with its partner), one read for the page (license, customer, what it holds, the
 # Cloud pool), then the service: BEGIN, the customer's lock, its allocations, the history, the
-# seats, COMMIT. Before issue 12 the view read the license, the customer, the Cloud pool and
-# the allocations apart, and the service read the allocations again.
+# seats, the partner's webhook endpoints (issue 15: one read, none subscribed), COMMIT. Before
+# issue 12 the view read the license, the customer, the Cloud pool and the allocations apart, and
+# the service read the allocations again.
 # (BEGIN and COMMIT are counted: inside the test's transaction they are a SAVEPOINT and its
 # RELEASE.) The success message rides in a cookie, so the session is not written.
-EDIT_POST_MAX_QUERIES = 8
+EDIT_POST_MAX_QUERIES = 9
 # A database-backed session (the project's) adds its read.
 SESSION_QUERIES = 1
 
