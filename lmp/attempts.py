@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib import messages
 from django.db import models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -166,3 +167,19 @@ class AttemptQueue:
             if requeued:
                 self.enqueue(pk)
         return bool(requeued)
+
+
+def requeued_report(modeladmin, request, *, done: int, total: int, nouns: tuple[str, str]) -> None:
+    """The admin's message after a Resend action: how many were queued, how many left as they are
+    (already queued or being sent). ``nouns``: singular and plural, e.g. ("e-mail", "e-mails")."""
+    if done:
+        noun = nouns[0] if done == 1 else nouns[1]
+        modeladmin.message_user(
+            request, f"{done} {noun} queued to be sent again.", messages.SUCCESS
+        )
+    if total - done:
+        modeladmin.message_user(
+            request,
+            f"{total - done} already queued or being sent: left as they are.",
+            messages.WARNING,
+        )

@@ -33,7 +33,13 @@ from tests.conftest import PASSWORD
 from tests.factories import MembershipFactory, UserFactory
 from tests.factories_onboarding import submit_order
 from tests.test_bad_input import db_state
-from tests.test_tenancy import OBJECT_ROUTES, World, all_routes, world_build
+from tests.test_tenancy import (
+    OBJECT_ROUTES,
+    WEBHOOK_ENDPOINT_ROUTES,
+    World,
+    all_routes,
+    world_build,
+)
 
 # The columns of ROLE_MATRIX, in this order.
 ROLES = [
@@ -163,16 +169,7 @@ TEAM_URLS: dict[str, Callable[[Team], dict]] = {
     "password_reset_confirm": lambda t: {"uidb64": "MQ", "token": "wrong-token"},
     "billing:purchase_detail": lambda t: {"reference": _purchase_reference(t.member.partner)},
     # A fresh endpoint (and delivery) of partner A's for each route: the walk deletes one.
-    **{
-        f"webhooks:{name}": lambda t: {"pk": _endpoint(t.member.partner).pk}
-        for name in (
-            "endpoint_detail",
-            "endpoint_edit",
-            "endpoint_delete",
-            "secret_rotate",
-            "endpoint_test",
-        )
-    },
+    **{name: lambda t: {"pk": _endpoint(t.member.partner).pk} for name in WEBHOOK_ENDPOINT_ROUTES},
     "webhooks:delivery_redeliver": lambda t: {
         "pk": webhook_services.webhook_ping(actor=None, endpoint=_endpoint(t.member.partner)).pk
     },

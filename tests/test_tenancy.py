@@ -135,6 +135,13 @@ OBJECT_ROUTES: dict[str, list[tuple[Kwargs, bool]]] = {
     "onboarding:welcome_resend": [own(lambda w: {"pk": w.order.pk})],
 }
 
+# The webhook pages' routes that name an endpoint, and the one that names a delivery.
+WEBHOOK_ENDPOINT_ROUTES = [
+    f"webhooks:{name}"
+    for name in ("endpoint_detail", "endpoint_edit", "endpoint_delete", "secret_rotate")
+] + ["webhooks:endpoint_test"]
+WEBHOOK_OBJECT_ROUTES = [*WEBHOOK_ENDPOINT_ROUTES, "webhooks:delivery_redeliver"]
+
 # Object routes whose objects this world does not build, and the test that gives another partner's
 # ids a 404 there. The Team pages are for Administrators: this file's Allocators get 403 on them
 # before any id is looked up. The invitation link's token is signed and names no partner.
@@ -146,15 +153,8 @@ TENANCY_TESTED_ELSEWHERE = {
     "partners:join": "test_team.py::test_a_tampered_link_gets_its_page",
     "billing:purchase_detail": "test_purchases.py::test_another_partners_purchase_is_404",
     **{
-        f"webhooks:{name}": "test_webhooks.py::test_another_partners_endpoint_or_delivery_is_404"
-        for name in (
-            "endpoint_detail",
-            "endpoint_edit",
-            "endpoint_delete",
-            "secret_rotate",
-            "endpoint_test",
-            "delivery_redeliver",
-        )
+        name: "test_webhooks.py::test_another_partners_endpoint_or_delivery_is_404"
+        for name in WEBHOOK_OBJECT_ROUTES
     },
     # A signed token, not a partner's object: it opens for whoever holds the link.
     "password_reset_confirm": "test_passwords.py::test_a_tampered_link_is_refused",

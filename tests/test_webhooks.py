@@ -15,7 +15,7 @@ import pytest
 from django.db import transaction
 from django.db.models import F
 from django.urls import reverse
-from django_tasks_db.models import DBTaskResult, get_date_max
+from django_tasks_db.models import DBTaskResult
 from standardwebhooks import Webhook
 
 from licenses import services as license_services
@@ -36,6 +36,7 @@ from tests.factories import (
 from tests.factories_onboarding import ApplianceFactory, sensor_orders, submit_order
 from tests.mail import run_outbox
 from tests.test_bad_input import db_state
+from tests.test_outbox import time_passes as outbox_time_passes
 from tests.webhook_receiver import ReceiverServer
 
 pytestmark = [pytest.mark.django_db, pytest.mark.outbox_worker]
@@ -71,15 +72,11 @@ def events(endpoint, receiver) -> list[dict]:
 
 
 def time_passes(seconds: int) -> None:
-    """Move every scheduled time (retries, leases, delayed tasks) ``seconds`` into the past."""
+    """Move every scheduled time (retries, delayed tasks) ``seconds`` into the past: the
+    outbox's tasks and e-mails (``tests.test_outbox``), then the deliveries."""
+    outbox_time_passes(seconds)
     delta = dt.timedelta(seconds=seconds)
     WebhookDelivery.objects.update(next_attempt_at=F("next_attempt_at") - delta)
-    WebhookDelivery.objects.filter(lease_until__isnull=False).update(
-        lease_until=F("lease_until") - delta
-    )
-    DBTaskResult.objects.filter(run_after__lt=get_date_max()).update(
-        run_after=F("run_after") - delta
-    )
 
 
 # --- each event from its real service ------------------------------------------------------------

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from django.contrib import admin, messages
+from django.contrib import admin
 
+from lmp.attempts import requeued_report
 from lmp.outbox import services
 from lmp.outbox.models import OutboundEmail
 
@@ -46,13 +47,5 @@ class OutboundEmailAdmin(admin.ModelAdmin):
     @admin.action(description="Resend the selected e-mails")
     def resend(self, request, queryset):
         done = sum(services.email_resend(email=email) for email in queryset)
-        skipped = queryset.count() - done
-        if done:
-            noun = "e-mail" if done == 1 else "e-mails"
-            self.message_user(request, f"{done} {noun} queued to be sent again.", messages.SUCCESS)
-        if skipped:
-            self.message_user(
-                request,
-                f"{skipped} already queued or being sent: left as they are.",
-                messages.WARNING,
-            )
+        total = queryset.count()
+        requeued_report(self, request, done=done, total=total, nouns=("e-mail", "e-mails"))

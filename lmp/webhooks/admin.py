@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from django.contrib import admin, messages
+from django.contrib import admin
 
+from lmp.attempts import requeued_report
 from lmp.webhooks import services
 from lmp.webhooks.models import WebhookDelivery, WebhookEndpoint
 
@@ -68,13 +69,5 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
     @admin.action(description="Resend the selected deliveries")
     def resend(self, request, queryset):
         done = sum(services.delivery_redeliver(actor=None, delivery=d) for d in queryset)
-        skipped = queryset.count() - done
-        if done:
-            noun = "delivery" if done == 1 else "deliveries"
-            self.message_user(request, f"{done} {noun} queued to be sent again.", messages.SUCCESS)
-        if skipped:
-            self.message_user(
-                request,
-                f"{skipped} already queued or being sent: left as they are.",
-                messages.WARNING,
-            )
+        total = queryset.count()
+        requeued_report(self, request, done=done, total=total, nouns=("delivery", "deliveries"))
