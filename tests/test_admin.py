@@ -13,6 +13,8 @@ from licenses.models import CustomerAccount, SeatAllocation, VolumeLicense
 from lmp.mail import email_enqueue
 from lmp.outbox.models import OutboundEmail
 from lmp.partners.models import Membership, Partner
+from lmp.webhooks import services as webhook_services
+from lmp.webhooks.models import WebhookDelivery, WebhookEndpoint
 from shipping.models import Address
 from tests.auth import verified_login
 from tests.factories import AddressFactory, make_customer
@@ -28,6 +30,8 @@ ADMIN_MODELS = [
     Address,
     OutboundEmail,
     DBTaskResult,
+    WebhookEndpoint,
+    WebhookDelivery,
 ]
 
 
@@ -81,6 +85,14 @@ def world(partner, user, complete_license, core_license, cloud_license):
     services.customer_offboard(customer=gone)
     # An e-mail on the queue (its row and its task), so the outbox pages have one to open.
     email_enqueue(kind="invitation", to=["jo@northwind.example"], subject="Join", body="Hello")
+    # A webhook endpoint with a delivery (a test event), for the webhooks pages.
+    endpoint = webhook_services.endpoint_create(
+        actor=None,
+        partner=partner,
+        url="https://psa.example/hooks",
+        event_types=["customer.onboarded"],
+    )
+    webhook_services.webhook_ping(actor=None, endpoint=endpoint)
     return {"customer": active, "offboarded": gone}
 
 

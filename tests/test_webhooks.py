@@ -72,11 +72,12 @@ def events(endpoint, receiver) -> list[dict]:
 
 
 def time_passes(seconds: int) -> None:
-    """Move every scheduled time (retries, delayed tasks) ``seconds`` into the past: the
+    """Move every scheduled time (retries, leases, delayed tasks) ``seconds`` into the past: the
     outbox's tasks and e-mails (``tests.test_outbox``), then the deliveries."""
     outbox_time_passes(seconds)
     delta = dt.timedelta(seconds=seconds)
     WebhookDelivery.objects.update(next_attempt_at=F("next_attempt_at") - delta)
+    WebhookDelivery.objects.exclude(lease_until=None).update(lease_until=F("lease_until") - delta)
 
 
 # --- each event from its real service ------------------------------------------------------------
@@ -293,6 +294,32 @@ def test_a_receiver_failing_twice_gets_retries_at_the_backoff_then_succeeds_with
     assert ids == {delivery.message_id} and len(receiver.requests) == 3
     for received in receiver.requests:  # each attempt signed anew, each verifies
         assert verified(endpoint, received)["type"] == "customer.onboarded"
+
+
+class WorkerKilled(BaseException):
+    """Stands for the worker process dying mid-post (not an error the task could handle)."""
+
+
+def test_a_worker_killed_mid_post_leaves_the_delivery_to_the_next_worker(
+    settings, monkeypatch, endpoint, receiver
+):
+    services.webhook_ping(actor=None, endpoint=endpoint)
+
+    def killed(**kwargs):
+        raise WorkerKilled
+
+    with monkeypatch.context() as patch:
+        patch.setattr("lmp.webhooks.delivery.post", killed)
+        run_outbox("doomed-worker")  # the task dies with the worker; the row keeps its claim
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.status == DeliveryStatus.SENDING and receiver.requests == []
+    run_outbox("second-worker")  # the lease still holds: the delivery is left to its worker
+    assert receiver.requests == []
+    time_passes(settings.WEBHOOKS_LEASE_SECONDS)
+    run_outbox("second-worker")
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts) == (DeliveryStatus.SUCCEEDED, 2)
+    assert [r.headers["webhook-id"] for r in receiver.requests] == [delivery.message_id]
 
 
 def test_a_silent_receiver_times_out_and_is_retried(settings, endpoint, receiver):
