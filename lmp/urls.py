@@ -72,6 +72,7 @@ urlpatterns = [
     path("onboarding/", include("onboarding.urls")),
     path("team/", include("lmp.partners.urls")),
     path("billing/", include("lmp.billing.urls")),
+    path("api/v1/", include("lmp.api.urls")),
 ]
 
 # A database outage answers 503 with Retry-After; any other uncaught error the 500 page.
