@@ -19,7 +19,6 @@ from tests.api import key_client, make_key, problem
 from tests.auth import verified_login
 from tests.factories import make_customer
 
-
 # What the per-key throttle costs in the shared DatabaseCache: its read, then its write (Django's
 # DatabaseCache.set: count for culling, savepoint, select, update, release).
 THROTTLE_QUERIES = 6
