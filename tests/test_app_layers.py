@@ -10,7 +10,7 @@ from django.apps import apps
 from django.db.migrations.loader import MigrationLoader
 
 # Bottom first. An app may depend on the apps before it in this list, never on those after it.
-STACK = ["outbox", "partners", "licenses", "billing", "shipping", "onboarding"]
+STACK = ["outbox", "partners", "licenses", "billing", "shipping", "onboarding", "api"]
 RANK = {label: rank for rank, label in enumerate(STACK)}
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = {
@@ -20,6 +20,7 @@ PACKAGES = {
     "billing": "lmp.billing",
     "shipping": "shipping",
     "onboarding": "onboarding",
+    "api": "lmp.api",
 }
 
 # Migration dependencies that point up the stack, kept because migrations already applied to

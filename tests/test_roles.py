@@ -27,6 +27,7 @@ from lmp.partners import services as team_services
 from lmp.partners.choices import PartnerRole
 from lmp.partners.models import Invitation, Membership
 from lmp.partners.selectors import invitation_token
+from tests.api import make_key
 from tests.auth import verified_login
 from tests.conftest import PASSWORD
 from tests.factories import MembershipFactory, UserFactory
@@ -89,6 +90,8 @@ ROLE_MATRIX: dict[str, tuple[str, str]] = {
     "partners:member_deactivate": ("200 403 403 403 302", "302 403 403 403 302"),
     "partners:member_reactivate": ("200 403 403 403 302", "302 403 403 403 302"),
     "partners:join": ("200 200 200 200 200", "200 200 200 200 200"),
+    "partners:api_key_create": ("405 403 403 403 302", "200 403 403 403 302"),
+    "partners:api_key_revoke": ("405 403 403 403 302", "302 403 403 403 302"),
 }
 
 # What a POST sends (the same for every role): a valid change where the role may make it.
@@ -109,6 +112,7 @@ POST_DATA: dict[str, Callable[[World], dict]] = {
         "low_seats_threshold": "50",
         "low_seats_unit": "users",
     },
+    "partners:api_key_create": lambda w: {"name": "PSA sync", "role": "allocator"},
     "billing:billing": lambda w: {
         "billing_contact_name": "Pat Payer",
         "billing_email": "ap@northwind.example",
@@ -147,6 +151,7 @@ TEAM_URLS: dict[str, Callable[[Team], dict]] = {
     "partners:join": lambda t: {"token": t.token},
     "password_reset_confirm": lambda t: {"uidb64": "MQ", "token": "wrong-token"},
     "billing:purchase_detail": lambda t: {"reference": _purchase_reference(t.member.partner)},
+    "partners:api_key_revoke": lambda t: {"prefix": make_key(t.member.partner)[0].prefix},
 }
 
 
