@@ -107,3 +107,8 @@ class ApiKeyForm(forms.Form):
         help_text="Optional: the key stops working at the end of this day.",
         widget=forms.DateInput(attrs={"type": "date"}),
     )
+
+    def __init__(self, *args, **kwargs):
+        # Its own ids: the invite form on the same page has a "role" too.
+        kwargs.setdefault("auto_id", "id_api_key_%s")
+        super().__init__(*args, **kwargs)
