@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from licenses.choices import AllocationEventSource, CustomerStatus
 from licenses.models import AllocationEvent, CustomerAccount, VolumeLicense
+from licenses.selectors import customer_page_get
 from licenses.services import customer_offboard
 from lmp.partners.choices import PartnerRole
 from lmp.partners.models import ApiKey
@@ -313,3 +314,25 @@ def test_a_view_only_key_reads_but_gets_403_on_every_write(partner, complete_lic
         assert problem(response)["status"] == 403
     customer.refresh_from_db()
     assert customer.status == CustomerStatus.ACTIVE
+
+
+def test_the_customer_fast_path_says_what_the_declared_fields_say(complete_license, partner):
+    """CustomerSerializer.to_representation reads attributes directly; DRF's walk of the same
+    fields must give the same JSON, for an active customer with a sub-partner and an offboarded
+    one."""
+    from rest_framework import serializers as drf
+
+    from lmp.api.serializers import CustomerSerializer
+    from tests.factories import PartnerFactory
+
+    sub = PartnerFactory(name="Sub MSP")
+    complete_license.sub_partners.add(sub)
+    active = make_customer(license=complete_license, sub_partner=sub, website="https://a.example")
+    gone = make_customer(license=complete_license)
+    customer_offboard(customer=gone)
+    for customer in (active, gone):
+        row = customer_page_get(partner=partner, license_pk=complete_license.pk, pk=customer.pk)
+        serializer = CustomerSerializer()
+        fast = serializer.to_representation(row)
+        assert fast == drf.ModelSerializer.to_representation(serializer, row)
+        assert set(fast) == set(CustomerSerializer.Meta.fields)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from csp.decorators import csp_update
 from django.contrib.auth.decorators import login_not_required
 from django.urls import path
 
@@ -15,9 +16,18 @@ def _open(view_class):
     return login_not_required(view_class.as_view())
 
 
+# Swagger UI inserts one <style> element of its own; the reference page allows exactly that one
+# (by its hash), not inline styles in general. A new Swagger UI whose style differs shows up as a
+# CSP violation in tests/browser/test_api_docs.py: put the hash Chromium reports here.
+SWAGGER_UI_STYLE = "'sha256-MMpT0iDxyjALd9PdfepImGX3DBfJPXZ4IlDWdPAgtn0='"
+
 urlpatterns = [
     path("schema/", _open(views.SchemaView), name="schema"),
-    path("docs/", _open(views.DocsView), name="docs"),
+    path(
+        "docs/",
+        csp_update({"style-src": [SWAGGER_UI_STYLE]})(_open(views.DocsView)),
+        name="docs",
+    ),
     path("licenses/", _open(views.LicenseListView), name="license_list"),
     path("licenses/<int:license_pk>/", _open(views.LicenseDetailView), name="license_detail"),
     path(

@@ -13,9 +13,9 @@ def test_the_reference_page_renders_the_operations_without_a_csp_violation(page,
     outside: list[str] = []
     page.on(
         "request",
-        lambda request: outside.append(request.url)
-        if not request.url.startswith(live_server.url)
-        else None,
+        lambda request: (
+            outside.append(request.url) if not request.url.startswith(live_server.url) else None
+        ),
     )
     page.goto("/api/v1/docs/")
     expect(page.locator(".swagger-ui .info .title")).to_contain_text("LMP partner API")
