@@ -1,5 +1,5 @@
-"""The apps form a stack, outbox ← partners ← licenses ← billing ← shipping ← onboarding: each
-may use the ones below it and none above it, in its models, its migrations and its imports."""
+"""The apps form a stack, outbox ← partners ← licenses ← billing ← shipping ← onboarding ← api:
+each may use the ones below it and none above it, in its models, its migrations and its imports."""
 
 from __future__ import annotations
 
