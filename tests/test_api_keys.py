@@ -108,3 +108,22 @@ def test_another_partners_key_is_404(admin_client, other_partner):
     assert db_state() == before
     response = admin_client.post(reverse("partners:api_key_revoke", kwargs={"prefix": "nosuch"}))
     assert response.status_code == 404
+
+
+def test_staff_see_keys_in_admin_and_revoke_them_there(client, staff_user, partner):
+    from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+
+    from tests.auth import verified_login
+
+    row, key = make_key(partner, name="Staff sees")
+    admin = verified_login(client, staff_user)
+    changelist = reverse("admin:partners_apikey_changelist")
+    assert "Staff sees" in admin.get(changelist).content.decode()
+    change = admin.get(reverse("admin:partners_apikey_change", args=[row.pk]))
+    assert change.status_code == 200
+    assert key not in change.content.decode()
+    assert admin.get(reverse("admin:partners_apikey_add")).status_code == 403
+    admin.post(changelist, {"action": "revoke", ACTION_CHECKBOX_NAME: [row.pk]})
+    row.refresh_from_db()
+    assert row.revoked
+    assert key_client(key).get(reverse("api:license_list")).status_code == 401
