@@ -16,6 +16,7 @@ from django.urls import URLPattern, get_resolver, reverse
 
 from lmp.partners.choices import PartnerRole
 from tests.api import key_client, make_key
+from tests.factories import PartnerFactory, make_customer
 from tests.test_bad_input import db_state
 from tests.test_tenancy import World, world_build
 
@@ -180,3 +181,37 @@ def test_lists_never_contain_another_partners_rows(world, clients):
         reverse("api:customer_list", kwargs={"license_pk": world.b_license.pk}), {"status": ""}
     ).json()["results"]
     assert {c["legal_name"] for c in customers} == {"Bravo Own Garage", "Bravo Ordered Florist"}
+
+
+@pytest.fixture
+def shared(partner, complete_license):
+    """A's Complete license shared with two sub-partners, each with a customer of its own."""
+    sub = PartnerFactory(name="Sub Partner Charlie")
+    rival = PartnerFactory(name="Sub Partner Delta")
+    complete_license.sub_partners.add(sub, rival)
+    make_customer(license=complete_license, legal_name="Owner Own Customer")
+    make_customer(license=complete_license, partner=sub, legal_name="Charlie Customer")
+    theirs = make_customer(license=complete_license, partner=rival, legal_name="Delta Customer")
+    return {"sub": sub, "theirs": theirs}
+
+
+def test_a_sub_partners_key_sees_its_share_and_onboards_as_the_sub_partner(
+    complete_license, shared
+):
+    api = key_client(make_key(shared["sub"], name="Charlie tool")[1])
+    [license] = api.get(reverse("api:license_list")).json()
+    assert license["id"] == complete_license.pk and license["is_own"] is False
+    assert license["seat_commitment"] is None and license["price_per_user"] is None
+    url = reverse("api:customer_list", kwargs={"license_pk": complete_license.pk})
+    names = {c["legal_name"] for c in api.get(url).json()["results"]}
+    assert names == {"Charlie Customer"}
+    theirs = reverse(
+        "api:customer_detail",
+        kwargs={"license_pk": complete_license.pk, "pk": shared["theirs"].pk},
+    )
+    assert api.patch(theirs, {"tier_users": 11}, format="json").status_code == 404
+    response = api.post(
+        url, {**BODIES["api:customer_list"], "legal_name": "Charlie New"}, format="json"
+    )
+    assert response.status_code == 201, response.content
+    assert response.json()["sub_partner"] == "Sub Partner Charlie"
