@@ -27,9 +27,9 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _client(port: int, path: str, cookie: str, requests: int, out) -> None:
+def _client(port: int, path: str, cookie: str, requests: int, out, extra=None) -> None:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    headers = {"Cookie": cookie, "Host": "127.0.0.1"}
+    headers = {"Cookie": cookie, "Host": "127.0.0.1", **(extra or {})}
     latencies, errors = [], 0
     for _ in range(requests):
         start = time.perf_counter()
@@ -47,12 +47,16 @@ def _client(port: int, path: str, cookie: str, requests: int, out) -> None:
     out.put((latencies, errors))
 
 
-def _burst(port: int, path: str, cookie: str, requests: int) -> tuple[float, list[float], int]:
-    """Seconds, latencies (ms) and errors of ``CLIENTS`` keep-alive clients, ``requests`` each."""
+def _burst(
+    port: int, path: str, cookie: str, requests: int, extra: dict | None = None
+) -> tuple[float, list[float], int]:
+    """Seconds, latencies (ms) and errors of ``CLIENTS`` keep-alive clients, ``requests`` each.
+
+    ``extra``: more request headers (the API's ``Authorization``)."""
     ctx = mp.get_context("fork")
     out = ctx.Queue()
     procs = [
-        ctx.Process(target=_client, args=(port, path, cookie, requests, out))
+        ctx.Process(target=_client, args=(port, path, cookie, requests, out, extra))
         for _ in range(CLIENTS)
     ]
     start = time.perf_counter()
@@ -66,7 +70,12 @@ def _burst(port: int, path: str, cookie: str, requests: int) -> tuple[float, lis
 
 
 def _load(
-    port: int, paths: dict[str, str], cookie: str, requests: int, rounds: int = ROUNDS
+    port: int,
+    paths: dict[str, str],
+    cookie: str,
+    requests: int,
+    rounds: int = ROUNDS,
+    extra: dict | None = None,
 ) -> dict[str, tuple[float, float, int]]:
     """Requests/s, p95 latency (ms) and errors of each path, loaded in turns.
 
@@ -78,7 +87,7 @@ def _load(
     latencies: dict[str, list[float]] = {key: [] for key in keys}
     errors = dict.fromkeys(keys, 0)
     for key in in_turns(keys, rounds=rounds):
-        seconds, lat, err = _burst(port, paths[key], cookie, per_burst)
+        seconds, lat, err = _burst(port, paths[key], cookie, per_burst, extra)
         elapsed[key] += seconds
         latencies[key] += lat
         errors[key] += err

@@ -7,7 +7,7 @@ from functools import partial
 
 
 def _all(quick: bool) -> dict[str, Callable[[], list]]:
-    from bench import allocation, export, http, onboarding, page, scale
+    from bench import allocation, api, export, http, onboarding, page, scale
 
     if quick:
         return {
@@ -17,6 +17,7 @@ def _all(quick: bool) -> dict[str, Callable[[], list]]:
             "export": partial(export.run, size=10_000, small=1_000, repeat=1),
             "allocation": partial(allocation.run, ops=40),
             "http": partial(http.run, customers=1_000, requests=50),
+            "api": partial(api.run, customers=10_000, requests=50),
             "onboarding": partial(onboarding.run, repeat=3),
             "scale": partial(scale.run, total=20_000, partners=100, big=5_000, repeat=7),
         }
@@ -27,6 +28,7 @@ def _all(quick: bool) -> dict[str, Callable[[], list]]:
         "export": partial(export.run, size=100_000, small=10_000, repeat=3),
         "allocation": partial(allocation.run, ops=250),
         "http": partial(http.run, customers=1_000, requests=300),
+        "api": partial(api.run, customers=100_000, requests=300),
         "onboarding": partial(onboarding.run, repeat=9),
         # Last: it fills the database (1,000,000 customers over 1,000 partners, the measured
         # partner holding 100,000), and the sections above keep measuring what they always did.

@@ -332,7 +332,7 @@ class AllocationEventAdmin(admin.ModelAdmin):
         "actor__username",
         "what",
     ]
-    list_select_related = ["license__partner", "customer", "actor"]
+    list_select_related = ["license__partner", "customer", "actor", "api_key"]
     date_hierarchy = "at"
     # The history only grows: skip the second COUNT(*) over the whole table on filtered pages.
     show_full_result_count = False
@@ -343,7 +343,7 @@ class AllocationEventAdmin(admin.ModelAdmin):
 
     @admin.display(description="By", ordering="actor__username")
     def actor_display(self, obj: AllocationEvent) -> str:
-        return obj.actor.get_username() if obj.actor_id else "System"
+        return obj.actor_label
 
     def has_add_permission(self, request) -> bool:
         return False

@@ -42,10 +42,11 @@ class AllocationEventKind(models.TextChoices):
 
 
 class AllocationEventSource(models.TextChoices):
-    """Where a recorded change was made: the partner portal or the vendor's Django admin."""
+    """Where a recorded change was made: the portal, the vendor's Django admin or the API."""
 
     PORTAL = "portal", "Portal"
     ADMIN = "admin", "Admin"
+    API = "api", "API"
 
 
 # The "what" of a history event that is not a tier's users ("MDR Complete Users" and so on).

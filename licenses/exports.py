@@ -307,6 +307,14 @@ HISTORY_COLUMNS = [
 ]
 
 
+# Where a change was made, as the history export's "Where" column says it.
+SOURCE_NAMES = {
+    AllocationEventSource.PORTAL: "Portal",
+    AllocationEventSource.ADMIN: "Vendor admin",
+    AllocationEventSource.API: "API",
+}
+
+
 def history_row(event: AllocationEvent) -> tuple:
     """One history event as a row of ``HISTORY_COLUMNS``."""
     return (
@@ -319,8 +327,8 @@ def history_row(event: AllocationEvent) -> tuple:
         event.to_text if event.is_text else event.to_value,
         event.delta,
         event.get_kind_display(),
-        event.actor.get_username() if event.actor_id else "System",
-        "Vendor admin" if event.source == AllocationEventSource.ADMIN else "Portal",
+        event.actor_label,
+        SOURCE_NAMES.get(event.source, "Portal"),
     )
 
 

@@ -40,7 +40,7 @@ from licenses.choices import (
     ServiceTier,
     ThresholdUnit,
 )
-from lmp.partners.models import Partner
+from lmp.partners.models import ApiKey, Partner
 
 # Columns of VolumeLicense that only the allocation triggers write (migrations 0003 and 0007).
 TRIGGER_COUNTERS = frozenset({"allocated", "holder_count"})
@@ -292,6 +292,14 @@ class AllocationEvent(models.Model):
         blank=True,
         related_name="+",
     )
+    # Set instead of ``actor`` for a change made through the API; the event outlives the key.
+    api_key = models.ForeignKey(
+        ApiKey,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     at = models.DateTimeField(default=timezone.now)
     kind = models.CharField(max_length=20, choices=AllocationEventKind.choices)
     source = models.CharField(
@@ -326,6 +334,23 @@ class AllocationEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.what} {self.change_text} ({self.get_kind_display()})"
+
+    @property
+    def actor_label(self) -> str:
+        """Who made the change, as the history pages name them (select_related actor, api_key)."""
+        if self.api_key_id is not None:
+            return str(self.api_key)  # API key “…”
+        if self.actor_id is not None:
+            return self.actor.get_username()
+        return "System"
+
+    @property
+    def from_api(self) -> int | str:
+        return self.from_text if self.is_text else self.from_value
+
+    @property
+    def to_api(self) -> int | str:
+        return self.to_text if self.is_text else self.to_value
 
     @property
     def is_text(self) -> bool:

@@ -191,6 +191,10 @@ def available_message(*, tier: str, unallocated: int, held: int = 0) -> str:
     )
 
 
+# The code of a refusal for want of seats in the pool (``Allowance.error``).
+SEATS_UNAVAILABLE = "seats_unavailable"
+
+
 @dataclass(frozen=True)
 class Allowance:
     """How many users one customer may hold of one pool: the unallocated seats plus its own."""
@@ -212,10 +216,18 @@ class Allowance:
     def message(self) -> str:
         return available_message(tier=self.tier, unallocated=self.unallocated, held=self.held)
 
+    def error(self) -> ValidationError:
+        """The refusal of more users than the pool has, on the count's field.
+
+        Its code, ``SEATS_UNAVAILABLE``, lets the API answer 409 (a conflict with the pool's
+        state, not bad input).
+        """
+        return ValidationError({self.field: ValidationError(self.message(), SEATS_UNAVAILABLE)})
+
     def check(self, wanted: int) -> None:
         """Refuse ``wanted`` above what is available, on the count's field."""
         if wanted > self.available:
-            raise ValidationError({self.field: self.message()})
+            raise self.error()
 
     def data_attrs(self) -> dict[str, str]:
         """The figures ``static/js/seats.js`` needs, as ``data-seats-*`` attributes."""

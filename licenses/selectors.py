@@ -254,7 +254,7 @@ def _events(*, partner: Partner) -> QuerySet[AllocationEvent]:
     """History events the partner may see: its licenses' (owner) and its managed customers'."""
     return AllocationEvent.objects.filter(
         Q(license__partner=partner) | Q(customer__sub_partner=partner)
-    ).select_related("actor", "customer", "license")
+    ).select_related("actor", "api_key", "customer", "license")
 
 
 def license_events(*, partner: Partner, license: VolumeLicense) -> QuerySet[AllocationEvent]:

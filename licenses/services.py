@@ -100,7 +100,8 @@ def _event(
     source: str,
     at,
 ) -> AllocationEvent:
-    """An unsaved history event; ``actor`` None (or not logged in) is recorded as the system.
+    """An unsaved history event; ``actor`` None (or not logged in) is recorded as the system,
+    an API key (``roles.KeyActor``) as ``api_key``.
 
     A number (seats) goes in ``from_value``/``to_value``, a text (a legal name) in the text pair.
     """
@@ -115,6 +116,7 @@ def _event(
         from_text="" if numbers else str(old),
         to_text="" if numbers else str(new),
         actor_id=actor.pk if getattr(actor, "is_authenticated", False) else None,
+        api_key_id=actor.key.pk if isinstance(actor, roles.KeyActor) else None,
         source=source,
         at=at,
     )
@@ -160,7 +162,7 @@ def pool_write(func: Callable[P, R]) -> Callable[P, R]:
                 pool = VolumeLicense.objects.order_by().get(pk=refused.license_id)
                 room = allowance(license=pool, held=refused.current, field=refused.field)
                 if refused.wanted > room.available or attempt == 1:
-                    raise ValidationError({refused.field: room.message()}) from refused
+                    raise room.error() from refused
         raise AssertionError("unreachable")
 
     return wrapper

@@ -65,6 +65,10 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "django_tasks",
     "django_tasks_db",
+    "rest_framework",
+    "rest_framework_api_key",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "lmp.accounts",
     "lmp.outbox",
     "lmp.partners",
@@ -73,6 +77,7 @@ INSTALLED_APPS = [
     "lmp.billing",
     "shipping",
     "onboarding",
+    "lmp.api",
 ]
 
 MIDDLEWARE = [
@@ -259,6 +264,44 @@ WEBHOOKS_LEASE_SECONDS = int(os.environ.get("WEBHOOKS_LEASE_SECONDS", "120"))
 # Endpoints must be https:// on public addresses (no private, loopback or link-local ones: LMP
 # would otherwise call into its own network); on under DEBUG and in tests for local receivers.
 WEBHOOKS_ALLOW_PRIVATE_URLS = env_bool("WEBHOOKS_ALLOW_PRIVATE_URLS", DEBUG or TESTING)
+# Caches. The default stays per process (nothing shares it); "shared" is a table in the database,
+# seen by every web process on every machine: the API's throttles count there. Its table is made
+# by `manage.py createcachetable` (`make run` does it; the test runner too).
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "shared": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "lmp_shared_cache",
+    },
+}
+
+# The partner API (lmp/api/): API keys only (no session, so no CSRF), problem details (RFC 9457)
+# for every refusal, throttled per key in the shared cache.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["lmp.api.authentication.ApiKeyAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["lmp.api.permissions.RolePermission"],
+    "DEFAULT_THROTTLE_CLASSES": ["lmp.api.throttles.ApiKeyThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"api_key": os.environ.get("API_THROTTLE_RATE", "600/min")},
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "lmp.api.problems.problem_handler",
+    "UNAUTHENTICATED_USER": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "LMP partner API",
+    "DESCRIPTION": "Licenses, customers, allocation history and onboarding orders of one partner.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+# API keys: the header they come in (Authorization: Api-Key <key>, read by lmp.api.authentication).
+API_KEY_CUSTOM_HEADER = "HTTP_AUTHORIZATION"
+# Idempotency records older than this are purged (`manage.py api_idempotency_purge`).
+API_IDEMPOTENCY_HOURS = int(os.environ.get("API_IDEMPOTENCY_HOURS", "24"))
 
 # Sessions end after a working day of inactivity and when the browser closes.
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(8 * 60 * 60)))

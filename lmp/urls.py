@@ -73,6 +73,7 @@ urlpatterns = [
     path("team/", include("lmp.partners.urls")),
     path("billing/", include("lmp.billing.urls")),
     path("webhooks/", include("lmp.webhooks.urls")),
+    path("api/v1/", include("lmp.api.urls")),
 ]
 
 # A database outage answers 503 with Retry-After; any other uncaught error the 500 page.

@@ -1,6 +1,6 @@
 """The apps form a stack, outbox ← partners ← webhooks ← licenses ← billing ← shipping ←
-onboarding: each may use the ones below it and none above it, in its models, its migrations and
-its imports."""
+onboarding ← api: each may use the ones below it and none above it, in its models, its
+migrations and its imports."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from django.apps import apps
 from django.db.migrations.loader import MigrationLoader
 
 # Bottom first. An app may depend on the apps before it in this list, never on those after it.
-STACK = ["outbox", "partners", "webhooks", "licenses", "billing", "shipping", "onboarding"]
+STACK = ["outbox", "partners", "webhooks", "licenses", "billing", "shipping", "onboarding", "api"]
 RANK = {label: rank for rank, label in enumerate(STACK)}
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = {
@@ -22,6 +22,7 @@ PACKAGES = {
     "billing": "lmp.billing",
     "shipping": "shipping",
     "onboarding": "onboarding",
+    "api": "lmp.api",
 }
 
 # Migration dependencies that point up the stack, kept because migrations already applied to

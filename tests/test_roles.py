@@ -28,6 +28,7 @@ from lmp.partners.choices import PartnerRole
 from lmp.partners.models import Invitation, Membership
 from lmp.partners.selectors import invitation_token
 from lmp.webhooks import services as webhook_services
+from tests.api import make_key
 from tests.auth import verified_login
 from tests.conftest import PASSWORD
 from tests.factories import MembershipFactory, UserFactory
@@ -104,6 +105,8 @@ ROLE_MATRIX: dict[str, tuple[str, str]] = {
     "webhooks:secret_rotate": ("405 403 403 403 302", "302 403 403 403 302"),
     "webhooks:endpoint_test": ("405 403 403 403 302", "302 403 403 403 302"),
     "webhooks:delivery_redeliver": ("405 403 403 403 302", "302 403 403 403 302"),
+    "partners:api_key_create": ("405 403 403 403 302", "200 403 403 403 302"),
+    "partners:api_key_revoke": ("405 403 403 403 302", "302 403 403 403 302"),
 }
 
 # What a POST sends (the same for every role): a valid change where the role may make it.
@@ -124,6 +127,7 @@ POST_DATA: dict[str, Callable[[World], dict]] = {
         "low_seats_threshold": "50",
         "low_seats_unit": "users",
     },
+    "partners:api_key_create": lambda w: {"name": "PSA sync", "role": "allocator"},
     "billing:billing": lambda w: {
         "billing_contact_name": "Pat Payer",
         "billing_email": "ap@northwind.example",
@@ -173,6 +177,7 @@ TEAM_URLS: dict[str, Callable[[Team], dict]] = {
     "webhooks:delivery_redeliver": lambda t: {
         "pk": webhook_services.webhook_ping(actor=None, endpoint=_endpoint(t.member.partner)).pk
     },
+    "partners:api_key_revoke": lambda t: {"prefix": make_key(t.member.partner)[0].prefix},
 }
 
 

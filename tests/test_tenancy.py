@@ -34,8 +34,9 @@ from tests.factories import (
 from tests.factories_onboarding import submit_order
 from tests.test_bad_input import db_state
 
-# Namespaces that are not partner pages: the vendor's admin has its own permission model.
-SKIPPED_NAMESPACES = {"admin"}
+# Namespaces that are not partner pages: the vendor's admin has its own permission model; the
+# API answers keys, not logins, and has its own matrices (tests/test_api_matrix.py).
+SKIPPED_NAMESPACES = {"admin", "api"}
 
 
 @dataclass(frozen=True)
@@ -156,6 +157,7 @@ TENANCY_TESTED_ELSEWHERE = {
         name: "test_webhooks.py::test_another_partners_endpoint_or_delivery_is_404"
         for name in WEBHOOK_OBJECT_ROUTES
     },
+    "partners:api_key_revoke": "test_api_keys.py::test_another_partners_key_is_404",
     # A signed token, not a partner's object: it opens for whoever holds the link.
     "password_reset_confirm": "test_passwords.py::test_a_tampered_link_is_refused",
 }

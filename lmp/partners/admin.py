@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from rest_framework_api_key.models import APIKey as LibraryAPIKey
 
 from lmp.partners import services
-from lmp.partners.models import Invitation, Membership, Partner, TeamEvent
+from lmp.partners.models import ApiKey, Invitation, Membership, Partner, TeamEvent
 
 
 class MembershipInline(admin.TabularInline):
@@ -145,3 +146,37 @@ class TeamEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+# The library's own key model is not used (partners.ApiKey is): keep it out of the admin.
+if admin.site.is_registered(LibraryAPIKey):
+    admin.site.unregister(LibraryAPIKey)
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(admin.ModelAdmin):
+    """Partners' API keys (made on their Team page): read-only here, revocable."""
+
+    list_display = ["name", "prefix", "partner", "role", "created", "expiry_date", "revoked"]
+    list_display += ["last_used_at"]
+    list_filter = ["role", "revoked"]
+    search_fields = ["name", "prefix", "partner__name"]
+    list_select_related = ["partner"]
+    actions = ["revoke"]
+
+    def has_add_permission(self, request) -> bool:
+        return False  # a key is shown once, to the Administrator who makes it
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # the history names the key that made a change: revoke it instead
+
+    @admin.action(description="Revoke the selected API keys")
+    def revoke(self, request, queryset) -> None:
+        done = 0
+        for api_key in queryset.filter(revoked=False):
+            services.api_key_revoke(actor=request.user, api_key=api_key)
+            done += 1
+        self.message_user(request, f"{done} API key(s) revoked.", messages.SUCCESS)

@@ -15,6 +15,10 @@ class PartnerRole(models.TextChoices):
     NO_LMP_ACCESS = "no_lmp_access", "No LMP Access"
 
 
+# The roles an API key can have: it reads, or reads and changes customers; never more.
+API_KEY_ROLES = (PartnerRole.VIEW_ONLY, PartnerRole.ALLOCATOR)
+
+
 class Currency(models.TextChoices):
     CAD = "CAD", "CAD"
     USD = "USD", "USD"
@@ -30,6 +34,8 @@ class TeamEventKind(models.TextChoices):
     DEACTIVATED = "deactivated", "Deactivated"
     REACTIVATED = "reactivated", "Reactivated"
     SETTING_CHANGED = "setting_changed", "Setting changed"
+    API_KEY_CREATED = "api_key_created", "API key created"
+    API_KEY_REVOKED = "api_key_revoked", "API key revoked"
 
 
 class InvitationStatus(models.TextChoices):

@@ -8,8 +8,8 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 
 from lmp.partners import roles
-from lmp.partners.choices import PartnerRole
-from lmp.partners.models import Invitation
+from lmp.partners.choices import API_KEY_ROLES, PartnerRole
+from lmp.partners.models import ApiKey, Invitation
 
 
 class LoginForm(AuthenticationForm):
@@ -85,3 +85,30 @@ class InvitationAcceptForm(forms.Form):
         if first and second and first != second:
             self.add_error("password2", "The two passwords do not match.")
         return cleaned
+
+
+class ApiKeyForm(forms.Form):
+    """A new API key on the Team page: its name, role and optional expiry (the end of that day)."""
+
+    name = forms.CharField(
+        label="Name",
+        max_length=ApiKey._meta.get_field("name").max_length,
+        help_text="What will use it, e.g. “PSA sync”.",
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    role = forms.ChoiceField(
+        choices=[(r.value, r.label) for r in API_KEY_ROLES],
+        initial=PartnerRole.VIEW_ONLY,
+        help_text="View Only reads; Allocator also onboards, edits and offboards customers.",
+    )
+    expiry_date = forms.DateField(
+        label="Expires",
+        required=False,
+        help_text="Optional: the key stops working at the end of this day.",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        # Its own ids: the invite form on the same page has a "role" too.
+        kwargs.setdefault("auto_id", "id_api_key_%s")
+        super().__init__(*args, **kwargs)

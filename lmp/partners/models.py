@@ -14,8 +14,15 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
+from rest_framework_api_key.models import AbstractAPIKey, BaseAPIKeyManager
 
-from lmp.partners.choices import Currency, InvitationStatus, PartnerRole, TeamEventKind
+from lmp.partners.choices import (
+    API_KEY_ROLES,
+    Currency,
+    InvitationStatus,
+    PartnerRole,
+    TeamEventKind,
+)
 
 
 class Partner(models.Model):
@@ -162,3 +169,62 @@ class TeamEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.email} ({self.at:%Y-%m-%d %H:%M})"
+
+
+class ApiKeyManager(BaseAPIKeyManager):
+    """Keys that still work (not revoked, not expired), with their partner (one query)."""
+
+    def get_usable_keys(self):
+        return (
+            self.filter(revoked=False)
+            .filter(Q(expiry_date__isnull=True) | Q(expiry_date__gt=timezone.now()))
+            .select_related("partner")
+        )
+
+
+class ApiKey(AbstractAPIKey):
+    """A partner's key to the API: acts for the partner with its role (View Only or Allocator).
+
+    Only the hash is stored (djangorestframework-api-key); the key itself is shown once, when an
+    Administrator makes it on the Team page. ``prefix`` (the part before the dot) names it.
+    """
+
+    objects = ApiKeyManager()
+
+    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="api_keys")
+    role = models.CharField(max_length=20, choices=[(r.value, r.label) for r in API_KEY_ROLES])
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # Written at most once a minute (lmp.api.authentication), not on every request.
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta(AbstractAPIKey.Meta):
+        ordering = ["-created", "prefix"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(revoked=False, revoked_at__isnull=True)
+                | Q(revoked=True, revoked_at__isnull=False),
+                name="partners_apikey_revoked_at_matches",
+            ),
+            models.CheckConstraint(
+                condition=Q(role__in=[r.value for r in API_KEY_ROLES]),
+                name="partners_apikey_role",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"API key “{self.name}”"
+
+    @property
+    def status(self) -> str:
+        """Active, expired or revoked, as the Team page says it."""
+        if self.revoked:
+            return "Revoked"
+        if self.has_expired:
+            return "Expired"
+        return "Active"

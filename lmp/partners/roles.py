@@ -17,8 +17,30 @@ from django.core.exceptions import PermissionDenied
 from lmp.partners.choices import PartnerRole
 
 
+class KeyActor:
+    """An API key acting for its partner with its role (``lmp.api.authentication`` makes it).
+
+    It is not a login: it has no ``pk`` (history records it as ``api_key``), cannot sign in to
+    the portal, and its role is one of ``API_KEY_ROLES``; the same rules below decide for it.
+    """
+
+    is_authenticated = True
+    is_anonymous = False
+    pk = None
+
+    def __init__(self, key) -> None:
+        self.key = key
+        self.role = key.role
+        self.partner = key.partner
+
+    def __str__(self) -> str:
+        return str(self.key)
+
+
 def role_of(user) -> str | None:
-    """The role of a signed-in partner member, None for anyone else (staff, anonymous)."""
+    """The role of a signed-in partner member or an API key, None for anyone else."""
+    if isinstance(user, KeyActor):
+        return user.role
     if not getattr(user, "is_authenticated", False):
         return None
     # A user without a membership raises RelatedObjectDoesNotExist, an AttributeError.

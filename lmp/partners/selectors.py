@@ -8,14 +8,17 @@ from django.db.models.functions import Lower
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from lmp.partners.choices import InvitationStatus
-from lmp.partners.models import Invitation, Membership, Partner, TeamEvent
+from lmp.partners.models import ApiKey, Invitation, Membership, Partner, TeamEvent
+from lmp.partners.roles import KeyActor
 
 # The invitation link's token: the invitation's id, signed with a timestamp under this salt.
 INVITATION_SALT = "lmp.partners.invitation"
 
 
 def partner_for_user(user) -> Partner | None:
-    """The partner a login works for, or None for vendor staff and unlinked accounts (cached)."""
+    """The partner a login or an API key works for, None for staff and unlinked accounts."""
+    if isinstance(user, KeyActor):
+        return user.partner
     if not getattr(user, "is_authenticated", False):
         return None
     if not hasattr(user, "_lmp_partner"):
@@ -64,6 +67,20 @@ def team_invitation(*, partner: Partner, pk: int) -> Invitation:
 def team_events(*, partner: Partner) -> QuerySet[TeamEvent]:
     """The partner's team history, newest first, with who did it."""
     return TeamEvent.objects.filter(partner=partner).select_related("actor").order_by("-at", "-pk")
+
+
+def api_keys(*, partner: Partner) -> QuerySet[ApiKey]:
+    """The partner's API keys, newest first, revoked ones included (the Team page lists them)."""
+    return (
+        ApiKey.objects.filter(partner=partner)
+        .select_related("created_by")
+        .order_by("revoked", "-created", "prefix")
+    )
+
+
+def api_key_get(*, partner: Partner, prefix: str) -> ApiKey:
+    """One API key of the partner (``ApiKey.DoesNotExist`` for another partner's)."""
+    return ApiKey.objects.get(partner=partner, prefix=prefix)
 
 
 def invitation_token(invitation: Invitation) -> str:

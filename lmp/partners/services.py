@@ -19,8 +19,8 @@ from django.utils import timezone
 
 from lmp.mail import email_enqueue
 from lmp.partners import roles
-from lmp.partners.choices import InvitationStatus, PartnerRole, TeamEventKind
-from lmp.partners.models import Invitation, Membership, Partner, TeamEvent
+from lmp.partners.choices import API_KEY_ROLES, InvitationStatus, PartnerRole, TeamEventKind
+from lmp.partners.models import ApiKey, Invitation, Membership, Partner, TeamEvent
 from lmp.partners.selectors import invitation_token
 
 logger = logging.getLogger(__name__)
@@ -189,6 +189,70 @@ def _member_active_set(*, actor, membership: Membership, active: bool) -> Member
             to_text=ACTIVE_TEXT[active],
         )
     return member
+
+
+def api_key_create(
+    *, actor, partner: Partner, name: str, role: str, expires_at=None
+) -> tuple[ApiKey, str]:
+    """Make an API key for the partner; returns it and the key itself (shown once, never stored).
+
+    Administrators only. The role is View Only or Allocator: a key never manages the team or
+    billing. An expiry, if given, lies in the future.
+    """
+    roles.require(actor, roles.MANAGE_TEAM)
+    name = " ".join(str(name or "").split())
+    errors = {}
+    if not name:
+        errors["name"] = "Give the key a name, e.g. the tool that will use it."
+    if role not in {r.value for r in API_KEY_ROLES}:
+        errors["role"] = "Choose View Only or Allocator."
+    if expires_at is not None and expires_at <= timezone.now():
+        errors["expiry_date"] = "Choose an expiry in the future, or none."
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        _actor_check(actor, partner)
+        api_key = ApiKey(
+            partner=partner,
+            name=name,
+            role=role,
+            expiry_date=expires_at,
+            created_by_id=actor.pk if getattr(actor, "is_authenticated", False) else None,
+        )
+        key = ApiKey.objects.assign_key(api_key)
+        api_key.full_clean(exclude=["partner", "created_by", "revoked_by"])
+        api_key.save()
+        _event_record(
+            partner=partner,
+            actor=actor,
+            kind=TeamEventKind.API_KEY_CREATED,
+            to_text=f"{api_key} ({api_key.get_role_display()})"[:100],
+        )
+    return api_key, key
+
+
+def api_key_revoke(*, actor, api_key: ApiKey) -> ApiKey:
+    """Revoke a key: it stops working at once, for good (its history keeps naming it)."""
+    roles.require(actor, roles.MANAGE_TEAM)
+    with transaction.atomic():
+        _partner_lock(api_key.partner)
+        _actor_check(actor, api_key.partner)
+        locked = ApiKey.objects.get(pk=api_key.pk)
+        if locked.revoked:
+            raise ValidationError(f"{locked} is already revoked.", code="unchanged")
+        locked.revoked = True
+        locked.revoked_at = timezone.now()
+        locked.revoked_by_id = actor.pk if getattr(actor, "is_authenticated", False) else None
+        locked.save(update_fields=["revoked", "revoked_at", "revoked_by"])
+        _event_record(
+            partner=locked.partner,
+            actor=actor,
+            kind=TeamEventKind.API_KEY_REVOKED,
+            from_text=f"{locked}"[:100],
+            to_text="Revoked",
+        )
+    api_key.revoked, api_key.revoked_at = locked.revoked, locked.revoked_at
+    return locked
 
 
 def mfa_rule_text(required: bool) -> str:

@@ -24,5 +24,11 @@ urlpatterns = [
         views.MemberStatusView.as_view(action="reactivate"),
         name="member_reactivate",
     ),
+    path("api-keys/", views.ApiKeyCreateView.as_view(), name="api_key_create"),
+    path(
+        "api-keys/<str:prefix>/revoke/",
+        views.ApiKeyRevokeView.as_view(),
+        name="api_key_revoke",
+    ),
     path("join/<str:token>/", views.JoinView.as_view(), name="join"),
 ]

@@ -3,12 +3,15 @@ invitation link, which the invitee opens without a login."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.urls import reverse, reverse_lazy
+from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.generic import FormView, TemplateView
@@ -16,13 +19,14 @@ from django.views.generic import FormView, TemplateView
 from lmp.partners import roles, selectors, services
 from lmp.partners.choices import PartnerRole
 from lmp.partners.forms import (
+    ApiKeyForm,
     InvitationAcceptForm,
     InvitationForm,
     MemberRoleForm,
     TeamSettingsForm,
 )
 from lmp.partners.mixins import PartnerMixin
-from lmp.partners.models import Invitation, Membership
+from lmp.partners.models import ApiKey, Invitation, Membership
 
 TEAM_URL = reverse_lazy("partners:team")
 HISTORY_SHOWN = 100  # the newest events on the page; the admin has them all
@@ -46,6 +50,7 @@ class TeamView(TeamMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         kwargs.setdefault("invite_form", InvitationForm())
+        kwargs.setdefault("api_key_form", ApiKeyForm())
         kwargs.setdefault(
             "settings_form", TeamSettingsForm(initial={"require_mfa": self.partner.require_mfa})
         )
@@ -57,6 +62,7 @@ class TeamView(TeamMixin, TemplateView):
         return super().get_context_data(
             members=members,
             invitations=list(selectors.team_invitations(partner=self.partner)),
+            api_keys=list(selectors.api_keys(partner=self.partner)),
             events=list(selectors.team_events(partner=self.partner)[:HISTORY_SHOWN]),
             **kwargs,
         )
@@ -88,6 +94,61 @@ class InvitationCreateView(TeamView):
                 )
                 return HttpResponseRedirect(TEAM_URL)
         return self.render_to_response(self.get_context_data(invite_form=form))
+
+
+def end_of_day(day: dt.date) -> dt.datetime:
+    """The last moment of ``day`` in the portal's time zone."""
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.max))
+
+
+class ApiKeyCreateView(TeamView):
+    """POST the new-key form: the Team page with the key shown this once, or with the errors.
+
+    No redirect: the key is in this answer only (it is stored hashed), never in a session or a
+    cookie on its way to another page.
+    """
+
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        form = ApiKeyForm(request.POST)
+        if form.is_valid():
+            expiry = form.cleaned_data["expiry_date"]
+            try:
+                api_key, key = services.api_key_create(
+                    actor=request.user,
+                    partner=self.partner,
+                    name=form.cleaned_data["name"],
+                    role=form.cleaned_data["role"],
+                    expires_at=end_of_day(expiry) if expiry else None,
+                )
+            except ValidationError as error:
+                for field, errors in error.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                return self.render_to_response(
+                    self.get_context_data(new_api_key=api_key, new_key=key)
+                )
+        return self.render_to_response(self.get_context_data(api_key_form=form))
+
+
+class ApiKeyRevokeView(TeamMixin, View):
+    """POST: revoke one of the partner's API keys (another partner's: 404)."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        try:
+            api_key = selectors.api_key_get(partner=self.partner, prefix=self.kwargs["prefix"])
+        except ApiKey.DoesNotExist:
+            raise Http404("No such API key.") from None
+        try:
+            services.api_key_revoke(actor=request.user, api_key=api_key)
+        except ValidationError as error:
+            messages.error(request, refusal(error))
+        else:
+            messages.success(request, f"{api_key} revoked: it no longer works.")
+        return redirect(TEAM_URL)
 
 
 class TeamSettingsView(TeamMixin, View):

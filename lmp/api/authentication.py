@@ -1,0 +1,56 @@
+"""API keys: ``Authorization: Api-Key <key>`` (or ``Bearer <key>``), nothing else.
+
+No session, so no CSRF: a browser's login never reaches the API, and a key never opens a portal
+page. The key is checked against its stored hash (djangorestframework-api-key); the request's user
+is then a ``roles.KeyActor``, which the portal's one role policy understands.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Q
+from django.utils import timezone
+from rest_framework import authentication, exceptions
+
+from lmp.partners.models import ApiKey
+from lmp.partners.roles import KeyActor
+
+SCHEMES = {"api-key", "bearer"}
+# last_used_at is written at most this often per key (one conditional UPDATE), not every request.
+LAST_USED_EVERY = dt.timedelta(minutes=1)
+
+
+def last_used_touch(api_key: ApiKey) -> None:
+    """Record that the key was used now, unless that was already said within the last minute."""
+    now = timezone.now()
+    if api_key.last_used_at is not None and now - api_key.last_used_at < LAST_USED_EVERY:
+        return
+    ApiKey.objects.filter(pk=api_key.pk).filter(
+        Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - LAST_USED_EVERY)
+    ).update(last_used_at=now)
+    api_key.last_used_at = now
+
+
+class ApiKeyAuthentication(authentication.BaseAuthentication):
+    """Authenticate by API key; 401 for a key that is unknown, revoked or expired."""
+
+    keyword = "Api-Key"
+
+    def authenticate(self, request):
+        header = authentication.get_authorization_header(request).decode("latin-1")
+        scheme, _, key = header.partition(" ")
+        if not header or scheme.lower() not in SCHEMES:
+            return None
+        key = key.strip()
+        try:
+            api_key = ApiKey.objects.get_from_key(key)
+        except ApiKey.DoesNotExist:
+            raise exceptions.AuthenticationFailed(
+                "This API key is not valid: it is unknown, revoked or expired."
+            ) from None
+        last_used_touch(api_key)
+        return KeyActor(api_key), api_key
+
+    def authenticate_header(self, request) -> str:
+        return self.keyword

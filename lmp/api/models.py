@@ -1,0 +1,34 @@
+"""What the API stores of its own: the answers to requests sent with an ``Idempotency-Key``."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+
+from lmp.partners.models import ApiKey
+
+
+class IdempotencyRecord(models.Model):
+    """The first answer to a write sent with an ``Idempotency-Key`` by one API key.
+
+    A retry with the same key and the same request gets this answer again and changes nothing;
+    the same key with another request is refused. The row is inserted before the write, in its
+    transaction, so two identical requests at once queue on the unique key and the second one
+    reads the first one's answer.
+    """
+
+    api_key = models.ForeignKey(ApiKey, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=200)
+    # The method, path and a hash of the body: what "the same request" means.
+    fingerprint = models.CharField(max_length=64)
+    status_code = models.PositiveSmallIntegerField(null=True)
+    body = models.JSONField(null=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["api_key", "key"], name="api_idempotency_unique_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} ({self.status_code})"

@@ -1,0 +1,304 @@
+"""The API's endpoints: thin views over the portal's selectors (reads) and services (writes).
+
+Every view starts from the key's partner (``partner_for_user``), so another partner's license or
+customer is a 404 exactly as on the portal's pages, and every write goes through the service the
+portal's forms use, with the key as actor and ``AllocationEventSource.API`` as source.
+"""
+
+from __future__ import annotations
+
+import functools
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework import generics, status
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+
+from licenses import services
+from licenses.choices import AllocationEventSource, CustomerStatus, DeploymentSolution
+from licenses.filters import CustomerAccountFilterSet
+from licenses.selectors import (
+    customer_events,
+    customer_page_get,
+    license_customers,
+    license_events,
+    license_get,
+    license_list,
+)
+from lmp.api import idempotency, serializers
+from lmp.api.pagination import (
+    CustomerCursorPagination,
+    EventCursorPagination,
+    OrderCursorPagination,
+)
+from lmp.partners.selectors import partner_for_user
+from onboarding.selectors import onboarding_request_get, onboarding_request_list
+
+IDEMPOTENCY_PARAMETER = OpenApiParameter(
+    idempotency.HEADER,
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    description="Send a unique value (e.g. a UUID) to make a retry safe: the same request with "
+    "the same key gets the first answer again and changes nothing more.",
+)
+
+
+def idempotent(handler):
+    """Run a write once per ``Idempotency-Key`` (when the request has one)."""
+
+    @functools.wraps(handler)
+    def wrapper(self, request, *args, **kwargs):
+        key = request.headers.get(idempotency.HEADER)
+
+        def run() -> Response:
+            try:
+                return handler(self, request, *args, **kwargs)
+            except Exception as exc:  # answered as the view would answer it, then stored
+                return self.handle_exception(exc)
+
+        if key is None:
+            return handler(self, request, *args, **kwargs)
+        return idempotency.idempotent_run(
+            api_key=request.user.key,
+            key=key,
+            fingerprint_=idempotency.fingerprint(
+                method=request.method, path=request.path, data=request.data
+            ),
+            run=run,
+        )
+
+    return wrapper
+
+
+class PartnerAPIView(generics.GenericAPIView):
+    """A view of the key's partner."""
+
+    @property
+    def partner(self):
+        return partner_for_user(self.request.user)
+
+    def license(self):
+        return license_get(partner=self.partner, pk=self.kwargs["license_pk"])
+
+
+class LicenseListView(PartnerAPIView):
+    """Licenses the partner owns or that are shared with it, with their dashboard figures."""
+
+    serializer_class = serializers.LicenseSerializer
+    pagination_class = None
+
+    @extend_schema(operation_id="licenses_list", responses=serializers.LicenseSerializer(many=True))
+    def get(self, request):
+        figures = [serializers.license_figures(lic) for lic in license_list(partner=self.partner)]
+        return Response(self.get_serializer(figures, many=True).data)
+
+
+class LicenseDetailView(PartnerAPIView):
+    """One license with the figures its page's dashboard shows."""
+
+    serializer_class = serializers.LicenseSerializer
+
+    @extend_schema(operation_id="license_retrieve")
+    def get(self, request, license_pk: int):
+        return Response(self.get_serializer(serializers.license_figures(self.license())).data)
+
+
+class CustomerListView(PartnerAPIView):
+    """A license's customers (the portal's search, status filter and orderings); onboard one."""
+
+    serializer_class = serializers.CustomerSerializer
+    pagination_class = CustomerCursorPagination
+
+    @extend_schema(
+        operation_id="customers_list",
+        responses=serializers.CustomerSerializer(many=True),
+        parameters=[
+            OpenApiParameter("q", str, description="Words in the name, web site or e-mail."),
+            OpenApiParameter(
+                "status",
+                str,
+                enum=[*CustomerStatus.values, ""],
+                description="active (the default), offboarded, or empty for all.",
+            ),
+            OpenApiParameter(
+                "ordering", str, enum=list(CustomerCursorPagination.ORDERINGS), default="legal_name"
+            ),
+        ],
+    )
+    def get(self, request, license_pk: int):
+        license = self.license()
+        queryset = license_customers(partner=self.partner, license=license)
+        filterset = CustomerAccountFilterSet(request.query_params, queryset=queryset)
+        if not filterset.is_valid():
+            raise DjangoValidationError(
+                {field: list(errors) for field, errors in filterset.form.errors.items()}
+            )
+        page = self.paginate_queryset(filterset.qs)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    @extend_schema(
+        operation_id="customer_create",
+        request=serializers.CustomerCreateSerializer,
+        responses={201: serializers.CustomerSerializer},
+        parameters=[IDEMPOTENCY_PARAMETER],
+    )
+    @idempotent
+    def post(self, request, license_pk: int):
+        license = self.license()
+        data = _valid(serializers.CustomerCreateSerializer, request.data)
+        customer = services.customer_create(
+            partner=self.partner,
+            license=license,
+            deployment=DeploymentSolution.VIRTUAL,
+            actor=request.user,
+            source=AllocationEventSource.API,
+            **data,
+        )
+        fresh = customer_page_get(partner=self.partner, license_pk=license.pk, pk=customer.pk)
+        return Response(serializers.CustomerSerializer(fresh).data, status=status.HTTP_201_CREATED)
+
+
+def _valid(serializer_class, data) -> dict:
+    serializer = serializer_class(data=data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+class CustomerView(PartnerAPIView):
+    """A view of one customer of the license in the URL (404 unless the partner sees both)."""
+
+    def customer(self):
+        return customer_page_get(
+            partner=self.partner, license_pk=self.kwargs["license_pk"], pk=self.kwargs["pk"]
+        )
+
+
+class CustomerDetailView(CustomerView):
+    """One customer of the license: read, or change its legal name and users."""
+
+    serializer_class = serializers.CustomerSerializer
+
+    @extend_schema(operation_id="customer_retrieve")
+    def get(self, request, license_pk: int, pk: int):
+        return Response(self.get_serializer(self.customer()).data)
+
+    @extend_schema(
+        operation_id="customer_update",
+        request=serializers.CustomerUpdateSerializer,
+        responses={200: serializers.CustomerUpdatedSerializer},
+        parameters=[IDEMPOTENCY_PARAMETER],
+    )
+    @idempotent
+    def patch(self, request, license_pk: int, pk: int):
+        customer = self.customer()
+        data = _valid(serializers.CustomerUpdateSerializer, request.data)
+        changes = services.customer_update(
+            customer=customer,
+            legal_name=data.get("legal_name", customer.legal_name),
+            tier_users=data.get("tier_users", customer.tier_users),
+            cloud_users=data.get("cloud_users", customer.cloud_users),
+            sat_users=data.get("sat_users", customer.sat_users),
+            actor=request.user,
+            source=AllocationEventSource.API,
+        )
+        body = {"customer": self.customer(), "changes": [vars(c) for c in changes]}
+        return Response(serializers.CustomerUpdatedSerializer(body).data)
+
+
+class CustomerOffboardView(CustomerView):
+    """Offboard the customer: its users return to their pools; the customer stays in history."""
+
+    serializer_class = serializers.OffboardedSerializer
+
+    @extend_schema(
+        operation_id="customer_offboard",
+        request=None,
+        responses={200: serializers.OffboardedSerializer},
+        parameters=[IDEMPOTENCY_PARAMETER],
+    )
+    @idempotent
+    def post(self, request, license_pk: int, pk: int):
+        customer = self.customer()
+        released = services.customer_offboard(
+            customer=customer, actor=request.user, source=AllocationEventSource.API
+        )
+        body = {
+            "customer": self.customer(),
+            "released": {str(lic.pk): seats for lic, seats in released.items()},
+        }
+        return Response(serializers.OffboardedSerializer(body).data)
+
+
+class LicenseHistoryView(PartnerAPIView):
+    """The allocation history of a license (a sub-partner sees its customers' only)."""
+
+    serializer_class = serializers.EventSerializer
+    pagination_class = EventCursorPagination
+
+    @extend_schema(
+        operation_id="license_history_list", responses=serializers.EventSerializer(many=True)
+    )
+    def get(self, request, license_pk: int):
+        events = license_events(partner=self.partner, license=self.license())
+        page = self.paginate_queryset(events)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+
+class CustomerHistoryView(CustomerView):
+    """The allocation history of one customer, on every pool it has held users of."""
+
+    serializer_class = serializers.EventSerializer
+    pagination_class = EventCursorPagination
+
+    @extend_schema(
+        operation_id="customer_history_list", responses=serializers.EventSerializer(many=True)
+    )
+    def get(self, request, license_pk: int, pk: int):
+        events = customer_events(partner=self.partner, customer=self.customer())
+        page = self.paginate_queryset(events)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+
+class OnboardingOrderListView(PartnerAPIView):
+    """Onboarding orders with their shipments, newest first."""
+
+    serializer_class = serializers.OnboardingOrderSerializer
+    pagination_class = OrderCursorPagination
+
+    @extend_schema(
+        operation_id="onboarding_orders_list",
+        responses=serializers.OnboardingOrderSerializer(many=True),
+    )
+    def get(self, request):
+        page = self.paginate_queryset(onboarding_request_list(partner=self.partner))
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+
+class OnboardingOrderDetailView(PartnerAPIView):
+    serializer_class = serializers.OnboardingOrderSerializer
+
+    @extend_schema(operation_id="onboarding_order_retrieve")
+    def get(self, request, pk: int):
+        order = onboarding_request_get(partner=self.partner, pk=pk)
+        return Response(self.get_serializer(order).data)
+
+
+class SchemaView(SpectacularAPIView):
+    """The OpenAPI 3 schema (open: it describes the API, it holds no partner's data)."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+    throttle_classes = []
+
+
+class DocsView(SpectacularSwaggerSplitView):
+    """Swagger UI from our static files; its init script is a file too (the CSP allows no inline
+    script)."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+    throttle_classes = []
+    url_name = "api:schema"

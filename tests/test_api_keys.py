@@ -1,0 +1,129 @@
+"""API keys on the Team page: made by Administrators, shown once, stored hashed, revocable."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from lmp.partners.choices import PartnerRole, TeamEventKind
+from lmp.partners.models import ApiKey, TeamEvent
+from tests.api import key_client, make_key
+from tests.test_bad_input import db_state, error_next_to
+
+pytestmark = pytest.mark.django_db
+
+
+def _shown_key(response) -> str:
+    match = re.search(r"<code[^>]*data-api-key>([^<]+)</code>", response.content.decode())
+    assert match, "no key on the page"
+    return match.group(1)
+
+
+def test_an_administrator_makes_a_key_that_is_shown_once_and_works(
+    admin_client, admin_user, partner, complete_license
+):
+    response = admin_client.post(
+        reverse("partners:api_key_create"),
+        {"name": " PSA  sync ", "role": PartnerRole.ALLOCATOR, "expiry_date": ""},
+    )
+    assert response.status_code == 200
+    key = _shown_key(response)
+    row = ApiKey.objects.get()
+    assert (row.name, row.role, row.partner, row.created_by) == (
+        "PSA sync",
+        PartnerRole.ALLOCATOR,
+        partner,
+        admin_user,
+    )
+    assert key not in (row.id, row.hashed_key) and key.split(".")[1] not in row.hashed_key
+    assert key_client(key).get(reverse("api:license_list")).status_code == 200
+    # The Team page lists it by name and prefix, never the key again; with its last use.
+    page = admin_client.get(reverse("partners:team")).content.decode()
+    assert "PSA sync" in page and row.prefix in page
+    assert key not in page
+    assert "never used" not in page.split(row.prefix)[1][:600]
+    event = TeamEvent.objects.get(kind=TeamEventKind.API_KEY_CREATED)
+    assert event.actor == admin_user and "PSA sync" in event.to_text
+
+
+def test_an_expiry_ends_the_key_at_the_end_of_that_day(admin_client, partner):
+    tomorrow = timezone.localdate() + dt.timedelta(days=1)
+    admin_client.post(
+        reverse("partners:api_key_create"),
+        {"name": "Short", "role": PartnerRole.VIEW_ONLY, "expiry_date": tomorrow.isoformat()},
+    )
+    expiry = timezone.localtime(ApiKey.objects.get().expiry_date)
+    assert (expiry.date(), expiry.hour, expiry.minute) == (tomorrow, 23, 59)
+
+
+@pytest.mark.parametrize(
+    ("data", "field", "message"),
+    [
+        ({"name": "  ", "role": "allocator"}, "name", "This field is required."),
+        ({"name": "X", "role": "administrator"}, "role", "Select a valid choice."),
+        (
+            {"name": "X", "role": "view_only", "expiry_date": "2001-01-01"},
+            "expiry_date",
+            "Choose an expiry in the future, or none.",
+        ),
+    ],
+)
+def test_bad_input_is_refused_next_to_its_field_and_nothing_is_made(
+    admin_client, partner, data, field, message
+):
+    before = db_state()
+    response = admin_client.post(reverse("partners:api_key_create"), data)
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert "data-api-key>" not in text
+    assert message.split(".")[0] in text
+    if field != "role":
+        assert error_next_to(text, field, message)
+    assert db_state() == before
+
+
+def test_revoking_a_key_stops_it_at_once(admin_client, admin_user, partner, complete_license):
+    row, key = make_key(partner)
+    assert key_client(key).get(reverse("api:license_list")).status_code == 200
+    response = admin_client.post(reverse("partners:api_key_revoke", kwargs={"prefix": row.prefix}))
+    assert response.status_code == 302
+    row.refresh_from_db()
+    assert row.revoked and row.revoked_at is not None and row.revoked_by == admin_user
+    assert key_client(key).get(reverse("api:license_list")).status_code == 401
+    assert TeamEvent.objects.filter(kind=TeamEventKind.API_KEY_REVOKED).count() == 1
+    # Twice: refused with a message, nothing more recorded.
+    admin_client.post(reverse("partners:api_key_revoke", kwargs={"prefix": row.prefix}))
+    assert TeamEvent.objects.filter(kind=TeamEventKind.API_KEY_REVOKED).count() == 1
+
+
+def test_another_partners_key_is_404(admin_client, other_partner):
+    row, key = make_key(other_partner)
+    before = db_state()
+    response = admin_client.post(reverse("partners:api_key_revoke", kwargs={"prefix": row.prefix}))
+    assert response.status_code == 404
+    assert db_state() == before
+    response = admin_client.post(reverse("partners:api_key_revoke", kwargs={"prefix": "nosuch"}))
+    assert response.status_code == 404
+
+
+def test_staff_see_keys_in_admin_and_revoke_them_there(client, staff_user, partner):
+    from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+
+    from tests.auth import verified_login
+
+    row, key = make_key(partner, name="Staff sees")
+    admin = verified_login(client, staff_user)
+    changelist = reverse("admin:partners_apikey_changelist")
+    assert "Staff sees" in admin.get(changelist).content.decode()
+    change = admin.get(reverse("admin:partners_apikey_change", args=[row.pk]))
+    assert change.status_code == 200
+    assert key not in change.content.decode()
+    assert admin.get(reverse("admin:partners_apikey_add")).status_code == 403
+    admin.post(changelist, {"action": "revoke", ACTION_CHECKBOX_NAME: [row.pk]})
+    row.refresh_from_db()
+    assert row.revoked
+    assert key_client(key).get(reverse("api:license_list")).status_code == 401
