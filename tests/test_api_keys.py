@@ -127,3 +127,22 @@ def test_staff_see_keys_in_admin_and_revoke_them_there(client, staff_user, partn
     row.refresh_from_db()
     assert row.revoked
     assert key_client(key).get(reverse("api:license_list")).status_code == 401
+
+
+def test_the_same_form_sent_twice_makes_one_key_and_says_so(admin_client, partner):
+    """A double click on "Make a key", or reloading the page that showed the key, sends the form
+    again: the second answer makes no second key and tells the Administrator where they stand."""
+    page = admin_client.get(reverse("partners:team")).content.decode()
+    token = re.search(r'name="token" value="([0-9a-f]+)"', page).group(1)
+    form = {"name": "PSA sync", "role": PartnerRole.ALLOCATOR, "expiry_date": "", "token": token}
+    first = admin_client.post(reverse("partners:api_key_create"), form)
+    key = _shown_key(first)
+    again = admin_client.post(reverse("partners:api_key_create"), form)
+    assert again.status_code == 200
+    assert ApiKey.objects.filter(partner=partner).count() == 1
+    body = again.content.decode()
+    assert key not in body and "data-api-key>" not in body
+    assert "was made already" in body
+    # A fresh Team page carries a fresh token: the next key is a new one.
+    page = admin_client.get(reverse("partners:team")).content.decode()
+    assert re.search(r'name="token" value="([0-9a-f]+)"', page).group(1) != token

@@ -107,6 +107,9 @@ class ApiKeyForm(forms.Form):
         help_text="Optional: the key stops working at the end of this day.",
         widget=forms.DateInput(attrs={"type": "date"}),
     )
+    # A new token per Team page: the same form sent twice makes one key (a form without one, from
+    # a script, is not deduplicated).
+    token = forms.CharField(widget=forms.HiddenInput, max_length=64, required=False)
 
     def __init__(self, *args, **kwargs):
         # Its own ids: the invite form on the same page has a "role" too.

@@ -202,6 +202,9 @@ class ApiKey(AbstractAPIKey):
     )
     # Written at most once a minute (lmp.api.authentication), not on every request.
     last_used_at = models.DateTimeField(null=True, blank=True)
+    # The Team page form's one-time token: the same form sent again (a double click, a reload of
+    # the page that showed the key) makes no second key.
+    form_token = models.CharField(max_length=64, blank=True, default="", editable=False)
 
     class Meta(AbstractAPIKey.Meta):
         ordering = ["-created", "prefix"]
@@ -214,6 +217,11 @@ class ApiKey(AbstractAPIKey):
             models.CheckConstraint(
                 condition=Q(role__in=[r.value for r in API_KEY_ROLES]),
                 name="partners_apikey_role",
+            ),
+            models.UniqueConstraint(
+                fields=["partner", "form_token"],
+                condition=~Q(form_token=""),
+                name="partners_apikey_form_token_once",
             ),
         ]
 

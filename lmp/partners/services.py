@@ -12,7 +12,7 @@ import logging
 from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -192,12 +192,13 @@ def _member_active_set(*, actor, membership: Membership, active: bool) -> Member
 
 
 def api_key_create(
-    *, actor, partner: Partner, name: str, role: str, expires_at=None
-) -> tuple[ApiKey, str]:
+    *, actor, partner: Partner, name: str, role: str, expires_at=None, token: str = ""
+) -> tuple[ApiKey, str | None]:
     """Make an API key for the partner; returns it and the key itself (shown once, never stored).
 
     Administrators only. The role is View Only or Allocator: a key never manages the team or
-    billing. An expiry, if given, lies in the future.
+    billing. An expiry, if given, lies in the future. The same ``token`` again (the form sent
+    twice) makes nothing and returns the first key with None: its key cannot be shown again.
     """
     roles.require(actor, roles.MANAGE_TEAM)
     name = " ".join(str(name or "").split())
@@ -210,6 +211,9 @@ def api_key_create(
         errors["expiry_date"] = "Choose an expiry in the future, or none."
     if errors:
         raise ValidationError(errors)
+    token = str(token or "").strip()
+    if token and (first := ApiKey.objects.filter(partner=partner, form_token=token).first()):
+        return first, None
     with transaction.atomic():
         _actor_check(actor, partner)
         api_key = ApiKey(
@@ -218,10 +222,16 @@ def api_key_create(
             role=role,
             expiry_date=expires_at,
             created_by_id=actor.pk if getattr(actor, "is_authenticated", False) else None,
+            form_token=token,
         )
         key = ApiKey.objects.assign_key(api_key)
         api_key.full_clean(exclude=["partner", "created_by", "revoked_by"])
-        api_key.save()
+        try:
+            with transaction.atomic():
+                api_key.save()
+        except IntegrityError:
+            # The same form, sent at the same moment, made the key first (the unique token).
+            return ApiKey.objects.get(partner=partner, form_token=token), None
         _event_record(
             partner=partner,
             actor=actor,

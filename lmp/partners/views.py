@@ -4,6 +4,7 @@ invitation link, which the invitee opens without a login."""
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
@@ -50,7 +51,7 @@ class TeamView(TeamMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         kwargs.setdefault("invite_form", InvitationForm())
-        kwargs.setdefault("api_key_form", ApiKeyForm())
+        kwargs.setdefault("api_key_form", ApiKeyForm(initial={"token": uuid.uuid4().hex}))
         kwargs.setdefault(
             "settings_form", TeamSettingsForm(initial={"require_mfa": self.partner.require_mfa})
         )
@@ -121,13 +122,16 @@ class ApiKeyCreateView(TeamView):
                     name=form.cleaned_data["name"],
                     role=form.cleaned_data["role"],
                     expires_at=end_of_day(expiry) if expiry else None,
+                    token=form.cleaned_data["token"],
                 )
             except ValidationError as error:
                 for field, errors in error.message_dict.items():
                     form.add_error(field if field in form.fields else None, errors)
             else:
                 return self.render_to_response(
-                    self.get_context_data(new_api_key=api_key, new_key=key)
+                    self.get_context_data(
+                        new_api_key=api_key, new_key=key, key_made_already=not key
+                    )
                 )
         return self.render_to_response(self.get_context_data(api_key_form=form))
 

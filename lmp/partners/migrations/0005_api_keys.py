@@ -31,6 +31,7 @@ class Migration(migrations.Migration):
                 ('role', models.CharField(choices=[('view_only', 'View Only'), ('allocator', 'Allocator')], max_length=20)),
                 ('revoked_at', models.DateTimeField(blank=True, null=True)),
                 ('last_used_at', models.DateTimeField(blank=True, null=True)),
+                ('form_token', models.CharField(blank=True, default='', editable=False, max_length=64)),
                 ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
                 ('partner', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='api_keys', to='partners.partner')),
                 ('revoked_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
@@ -40,7 +41,7 @@ class Migration(migrations.Migration):
                 'verbose_name_plural': 'API keys',
                 'ordering': ['-created', 'prefix'],
                 'abstract': False,
-                'constraints': [models.CheckConstraint(condition=models.Q(models.Q(('revoked', False), ('revoked_at__isnull', True)), models.Q(('revoked', True), ('revoked_at__isnull', False)), _connector='OR'), name='partners_apikey_revoked_at_matches'), models.CheckConstraint(condition=models.Q(('role__in', ['view_only', 'allocator'])), name='partners_apikey_role')],
+                'constraints': [models.CheckConstraint(condition=models.Q(models.Q(('revoked', False), ('revoked_at__isnull', True)), models.Q(('revoked', True), ('revoked_at__isnull', False)), _connector='OR'), name='partners_apikey_revoked_at_matches'), models.CheckConstraint(condition=models.Q(('role__in', ['view_only', 'allocator'])), name='partners_apikey_role'), models.UniqueConstraint(condition=models.Q(('form_token', ''), _negated=True), fields=('partner', 'form_token'), name='partners_apikey_form_token_once')],
             },
         ),
     ]
