@@ -31,11 +31,12 @@ from django.utils import timezone
 
 
 class AttemptFailed(Exception):
-    """A failed attempt, with what to record on the row beside ``last_error``."""
+    """A failed attempt, with what to record on the row beside ``last_error``; ``final`` when
+    trying again cannot help (the row is failed at once, until ``requeue``)."""
 
-    def __init__(self, error: str, **fields) -> None:
+    def __init__(self, error: str, *, final: bool = False, **fields) -> None:
         super().__init__(error)
-        self.error, self.fields = error, fields
+        self.error, self.final, self.fields = error, final, fields
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,9 @@ class AttemptQueue:
         try:
             fields = send(row) or {}
         except AttemptFailed as exc:
+            if exc.final:
+                self._fail(row, token, exc.error, exc.fields)
+                return "failed"
             return self._retry_or_fail(row, token, exc.error, exc.fields)
         except Exception as exc:  # whatever the other side or the network says, try again later
             return self._retry_or_fail(row, token, f"{type(exc).__name__}: {exc}", {})

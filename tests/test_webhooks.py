@@ -366,6 +366,28 @@ def test_always_failing_is_failed_after_the_last_attempt_then_redelivered_from_t
     assert "is already queued or sending" in response.text
 
 
+def test_a_delivery_queued_before_its_endpoint_was_disabled_is_not_posted(
+    admin_client, endpoint, receiver
+):
+    """Switching an endpoint off stops what is already queued for it too, not only new events;
+    switched on again, Redeliver posts it."""
+    services.webhook_ping(actor=None, endpoint=endpoint)
+    delivery = WebhookDelivery.objects.get()
+    services.endpoint_active_set(actor=None, endpoint=endpoint, active=False)
+    run_outbox()
+    delivery.refresh_from_db()
+    assert receiver.requests == []
+    assert (delivery.status, delivery.attempts) == (DeliveryStatus.FAILED, 1)
+    assert delivery.last_error == "Not sent: the endpoint is disabled."
+
+    services.endpoint_active_set(actor=None, endpoint=endpoint, active=True)
+    admin_client.post(reverse("webhooks:delivery_redeliver", kwargs={"pk": delivery.pk}))
+    run_outbox()
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.SUCCEEDED
+    assert [r.headers["webhook-id"] for r in receiver.requests] == [delivery.message_id]
+
+
 # --- SSRF ---------------------------------------------------------------------------------------
 
 
@@ -555,7 +577,10 @@ def test_staff_open_the_admin_pages_and_resend_a_failed_delivery(
     response = client.post(change, {"active": ""}, follow=True)
     assert response.status_code == 200
     endpoint.refresh_from_db()
-    assert endpoint.active is False  # staff switch an endpoint off
+    assert endpoint.active is False  # staff switch an endpoint off (and on again)
+    client.post(change, {"active": "on"})
+    endpoint.refresh_from_db()
+    assert endpoint.active is True
 
     receiver.fail = 0
     changelist = reverse("admin:webhooks_webhookdelivery_changelist")

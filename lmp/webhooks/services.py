@@ -186,6 +186,8 @@ def webhook_ping(*, actor, endpoint: WebhookEndpoint) -> WebhookDelivery:
 def _send(delivery: WebhookDelivery) -> dict:
     now = timezone.now()
     endpoint = delivery.endpoint
+    if not endpoint.active:  # switched off after this was queued: Redeliver once it is on
+        raise AttemptFailed("Not sent: the endpoint is disabled.", final=True)
     try:
         http.url_check(endpoint.url)
     except ValidationError as error:
