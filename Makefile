@@ -20,7 +20,6 @@ install: $(STAMP)
 
 run: install  ## migrate, load the demo data, serve on http://127.0.0.1:8000 with an e-mail worker
 	$(DEV_ENV) $(PY) manage.py migrate --noinput
-	$(DEV_ENV) $(PY) manage.py createcachetable
 	$(DEV_ENV) $(PY) manage.py seed_demo
 	@echo "Serving on http://$(HOST):$(PORT)/ — log in with one of the demo logins above."
 	@echo "The worker runs beside it (e-mails print here, webhooks are posted); Ctrl-C stops both."

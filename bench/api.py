@@ -36,7 +36,7 @@ def run(*, customers: int, requests: int) -> list[Row]:
         queries[size] = len(captured)
 
     # The bench's clients send far more than a partner's tool may: lift the throttle's rate (the
-    # throttle still counts every request in the shared cache, as in production).
+    # throttle still counts every request in the database, as in production).
     os.environ["API_THROTTLE_RATE"] = "100000000/min"
     port = _free_port()
     server = start_gunicorn(port)

@@ -139,7 +139,6 @@ def prepare() -> None:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
-    call_command("createcachetable", verbosity=0)  # the shared cache (API throttling)
 
 
 def median_ms(fn: Callable[[], object], *, repeat: int, warmup: int = 2) -> float:

@@ -264,30 +264,21 @@ WEBHOOKS_LEASE_SECONDS = int(os.environ.get("WEBHOOKS_LEASE_SECONDS", "120"))
 # Endpoints must be https:// on public addresses (no private, loopback or link-local ones: LMP
 # would otherwise call into its own network); on under DEBUG and in tests for local receivers.
 WEBHOOKS_ALLOW_PRIVATE_URLS = env_bool("WEBHOOKS_ALLOW_PRIVATE_URLS", DEBUG or TESTING)
-# Caches. The default stays per process (nothing shares it); "shared" is a table in the database,
-# seen by every web process on every machine: the API's throttles count there. Its table is made
-# by `manage.py createcachetable` (`make run` does it; the test runner too).
-CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-    "shared": {
-        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
-        "LOCATION": "lmp_shared_cache",
-    },
-}
 
 # The partner API (lmp/api/): API keys only (no session, so no CSRF), problem details (RFC 9457)
-# for every refusal, throttled per key in the shared cache.
+# for every refusal, throttled per key (lmp/api/throttles.py: a count per key and minute in the
+# database, so every web process counts into it).
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["lmp.api.authentication.ApiKeyAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["lmp.api.permissions.RolePermission"],
     "DEFAULT_THROTTLE_CLASSES": ["lmp.api.throttles.ApiKeyThrottle"],
-    "DEFAULT_THROTTLE_RATES": {"api_key": os.environ.get("API_THROTTLE_RATE", "600/min")},
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "lmp.api.problems.problem_handler",
     "UNAUTHENTICATED_USER": None,
 }
+API_THROTTLE_RATE = os.environ.get("API_THROTTLE_RATE", "600/min")
 SPECTACULAR_SETTINGS = {
     "TITLE": "LMP partner API",
     "DESCRIPTION": "Licenses, customers, allocation history and onboarding orders of one partner.",

@@ -3,6 +3,7 @@ under the strict CSP (no inline script); throttling answers 429 with Retry-After
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
@@ -10,7 +11,8 @@ from django.contrib.staticfiles import finders
 from django.core.management import call_command
 from django.urls import reverse
 
-from lmp.api.throttles import ApiKeyThrottle
+from lmp.api.models import ThrottleWindow
+from lmp.api.throttles import throttle_window_hit
 from tests.api import key_client, make_key, problem
 
 
@@ -69,8 +71,8 @@ def test_the_reference_page_loads_its_script_and_styles_from_our_static_files(cl
 
 
 @pytest.mark.django_db
-def test_a_key_over_its_rate_gets_429_with_retry_after(partner, complete_license, monkeypatch):
-    monkeypatch.setattr(ApiKeyThrottle, "THROTTLE_RATES", {"api_key": "2/min"})
+def test_a_key_over_its_rate_gets_429_with_retry_after(partner, complete_license, settings):
+    settings.API_THROTTLE_RATE = "2/min"
     _, key = make_key(partner, name="Busy")
     _, other = make_key(partner, name="Quiet")
     api = key_client(key)
@@ -80,5 +82,16 @@ def test_a_key_over_its_rate_gets_429_with_retry_after(partner, complete_license
     body = problem(response)
     assert body["status"] == 429
     assert 0 < int(response["Retry-After"]) <= 60
-    # Counted per key, in the shared cache: another key of the partner is not slowed.
+    # Counted per key: another key of the partner is not slowed.
     assert key_client(other).get(url).status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_new_window_counts_from_zero_and_the_key_keeps_one_row(partner):
+    api_key, _ = make_key(partner, name="Busy")
+    first = dt.datetime(2026, 12, 1, 12, 0, tzinfo=dt.UTC)
+    hits = [throttle_window_hit(api_key=api_key, window=first, limit=2) for _ in range(3)]
+    assert hits == [True, True, False]
+    later = first + dt.timedelta(minutes=1)
+    assert throttle_window_hit(api_key=api_key, window=later, limit=2) is True
+    assert list(ThrottleWindow.objects.values_list("window", "count")) == [(later, 1)]

@@ -32,3 +32,24 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} ({self.status_code})"
+
+
+class ThrottleWindow(models.Model):
+    """How many requests one API key has made in one throttle window (``API_THROTTLE_RATE``).
+
+    Counted by a conditional UPDATE (``count < limit``), so requests answered at once by several
+    web processes are each counted and a key never gets more than its rate. A key keeps one row:
+    the window's first request deletes the key's older ones.
+    """
+
+    api_key = models.ForeignKey(ApiKey, on_delete=models.CASCADE, related_name="+")
+    window = models.DateTimeField()  # the window's start
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["api_key", "window"], name="api_throttle_one_window")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.window:%H:%M:%S}: {self.count}"
