@@ -51,9 +51,17 @@ def _license_url(license: VolumeLicense, site_url: str) -> str:
 
 
 def _alert_send(
-    *, license: VolumeLicense, kind: str, key: str, roles, context: dict, site_url: str
-) -> bool:
-    """Insert the alert's row and enqueue its e-mail, once; False if it was already sent."""
+    *,
+    license: VolumeLicense,
+    kind: str,
+    key: str,
+    roles,
+    context: dict,
+    site_url: str,
+    report: AlertsReport,
+) -> None:
+    """Insert the alert's row, enqueue its e-mail and webhook event, once; the report counts it
+    sent, or skipped when another run had sent it."""
     recipients = partner_member_emails(partner=license.partner_id, roles=roles)
     try:
         with transaction.atomic():
@@ -74,8 +82,9 @@ def _alert_send(
                     body=render_to_string(f"emails/alert_{kind}.txt", context),
                 )
     except IntegrityError:
-        return False  # another run (or machine) inserted it first and sent it
-    return True
+        report.skipped += 1  # another run (or machine) inserted it first and sent it
+        return
+    report.sent += 1
 
 
 def _renewal_check(
@@ -88,17 +97,15 @@ def _renewal_check(
     if LicenseAlert.objects.filter(license=license, kind=AlertKind.RENEWAL, key=key).exists():
         return
     context = {"days_left": (license.renewal_date - today).days}
-    if _alert_send(
+    _alert_send(
         license=license,
         kind=AlertKind.RENEWAL,
         key=key,
         roles=RENEWAL_ROLES,
         context=context,
         site_url=site_url,
-    ):
-        report.sent += 1
-    else:
-        report.skipped += 1
+        report=report,
+    )
 
 
 def _low_seats_check(license: VolumeLicense, report: AlertsReport, site_url: str) -> None:
@@ -116,17 +123,15 @@ def _low_seats_check(license: VolumeLicense, report: AlertsReport, site_url: str
     # episode gave the second run "2" for the same fall below: seen in the concurrent test.)
     key = str(episodes.filter(resolved_at__isnull=False).count() + 1)
     context = {"level": policy.low_seats_level(license)}
-    if _alert_send(
+    _alert_send(
         license=license,
         kind=AlertKind.LOW_SEATS,
         key=key,
         roles=LOW_SEATS_ROLES,
         context=context,
         site_url=site_url,
-    ):
-        report.sent += 1
-    else:
-        report.skipped += 1
+        report=report,
+    )
 
 
 def alerts_run(*, today: dt.date | None = None, site_url: str = "") -> AlertsReport:
