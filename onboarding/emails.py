@@ -138,16 +138,21 @@ SHIPMENT_WORDS = {
 }
 
 
-def shipment_email_enqueue(*, shipment_id: int, site_url: str = "") -> None:
-    """Queue "shipped" or "delivered" (the shipment's status now) to the partner, in the
-    transaction that changed the status."""
-    shipment = Shipment.objects.select_related(
+def shipment_news_read(shipment_id: int) -> Shipment:
+    """The shipment with what its news (e-mail and webhook event) tells: appliance, address and
+    the order with its submitter and license."""
+    return Shipment.objects.select_related(
         "appliance", "address", "onboarding_request__submitted_by", "onboarding_request__license"
     ).get(pk=shipment_id)
+
+
+def shipment_email_enqueue(*, shipment: Shipment, site_url: str = "") -> None:
+    """Queue "shipped" or "delivered" (the shipment's status now) to the partner, in the
+    transaction that changed the status; ``shipment`` as ``shipment_news_read`` gives it."""
     order = shipment.onboarding_request
     to = _shipment_recipients(order)
     if not to:
-        logger.warning("Shipment %s: the partner has no address to tell it went out", shipment_id)
+        logger.warning("Shipment %s: the partner has no address to tell it went out", shipment.pk)
         return
     status = shipment.status  # "shipped" or "delivered"
     detail = reverse("onboarding:request_detail", kwargs={"pk": order.pk})

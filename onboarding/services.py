@@ -23,6 +23,7 @@ from onboarding.emails import (
     onboarding_emails_enqueue,
     onboarding_welcome_enqueue,
     shipment_email_enqueue,
+    shipment_news_read,
 )
 from onboarding.models import OnboardingRequest, Shipment
 from shipping import services as shipping_services
@@ -322,11 +323,12 @@ SHIPMENT_EVENTS = {
 }
 
 
-def _shipment_event(shipment: Shipment) -> None:
-    """Queue the shipment's news (its status now) to the ordering partner's webhooks."""
-    order = OnboardingRequest.objects.only(
-        "partner_id", "customer_id", "license_id", "legal_name"
-    ).get(pk=shipment.onboarding_request_id)
+def _shipment_news(shipment_id: int, site_url: str) -> None:
+    """Queue the shipment's news (its status now), read once: the e-mail to the partner and the
+    event to its webhooks, in the transaction that changed the status."""
+    shipment = shipment_news_read(shipment_id)
+    shipment_email_enqueue(shipment=shipment, site_url=site_url)
+    order = shipment.onboarding_request
     at = shipment.delivered_at or shipment.shipped_at
     data = {
         "shipment": {
@@ -366,8 +368,7 @@ def shipment_mark_shipped(*, shipment: Shipment, actor=None, site_url: str = "")
     locked.status = ShipmentStatus.SHIPPED
     locked.shipped_at = timezone.now()
     locked.save(update_fields=["status", "shipped_at"])
-    shipment_email_enqueue(shipment_id=locked.pk, site_url=site_url)
-    _shipment_event(locked)
+    _shipment_news(locked.pk, site_url)
     return locked
 
 
@@ -385,8 +386,7 @@ def shipment_mark_delivered(*, shipment: Shipment, actor=None, site_url: str = "
     locked.status = ShipmentStatus.DELIVERED
     locked.delivered_at = timezone.now()
     locked.save(update_fields=["status", "delivered_at"])
-    shipment_email_enqueue(shipment_id=locked.pk, site_url=site_url)
-    _shipment_event(locked)
+    _shipment_news(locked.pk, site_url)
     return locked
 
 
