@@ -96,7 +96,7 @@ class CustomerColumn(tables.Column):
 
 # A row's dropdown of actions (str.format: each value escaped by the caller).
 _ACTIONS_CELL = (
-    '<div class="dropdown" hx-boost="false">'
+    '<div class="dropdown" data-hx-boost="false">'
     '<button class="btn btn-sm btn-light border actions-toggle" type="button" '
     'data-bs-toggle="dropdown" data-bs-popper-config=\'{{"strategy":"fixed"}}\' '
     'aria-expanded="false" aria-label="Actions for {name}">'

@@ -306,7 +306,7 @@ def test_htmx_search_returns_only_the_table_fragment(
     page = partner_client.get(license_url(complete_license), {"q": "harb"})
     assert "<html" in page.text and row_ids(page) == [harbour.pk]
     # The search form works as a plain GET form, and the htmx attributes are on it.
-    assert 'hx-trigger="input changed delay:300ms, search"' in page.text
+    assert 'data-hx-trigger="input changed delay:300ms, search"' in page.text
     assert 'method="get"' in page.text
 
 
@@ -842,7 +842,7 @@ def test_an_invalid_filter_says_so_next_to_the_filter_not_that_the_license_is_em
     # Choosing a status refreshes the table and, out of band, clears the message.
     fragment = partner_client.get(license_url(complete_license), {"status": ""}, **HTMX).text
     errors = re.search(r'<div id="customer-filter-errors"[^>]*>', fragment)[0]
-    assert 'hx-swap-oob="true"' in errors and " hidden" in errors
+    assert 'data-hx-swap-oob="true"' in errors and " hidden" in errors
 
 
 def live_region(text: str) -> tuple[str, str]:
@@ -861,7 +861,7 @@ def test_search_and_filter_results_are_announced_politely(
     # A search refreshes the table and, out of band, says what it found.
     typed = {**HTMX, "HTTP_HX_TRIGGER_NAME": "q"}
     attrs, said = live_region(partner_client.get(url, {"q": "harb"}, **typed).text)
-    assert 'hx-swap-oob="innerHTML"' in attrs and said == "1 customer found"
+    assert 'data-hx-swap-oob="innerHTML"' in attrs and said == "1 customer found"
     assert live_region(partner_client.get(url, {"q": "e"}, **typed).text)[1] == "2 customers found"
     assert live_region(partner_client.get(url, {"q": "zzz"}, **typed).text)[1] == (
         "No customers found"
