@@ -169,6 +169,8 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_IPWARE_PROXY_COUNT = int(os.environ.get("AXES_IPWARE_PROXY_COUNT", "0")) or None
 AXES_CLIENT_IP_CALLABLE = "lmp.client_ip.client_ip"
 AXES_VERBOSE = False
+# The username as axes records it: cut to its 255-character column (lmp/accounts/throttle.py).
+AXES_USERNAME_CALLABLE = "lmp.accounts.throttle.attempt_username"
 
 # Content Security Policy: scripts and styles only from our own origin (no inline script at all);
 # style attributes stay allowed because Bootstrap components and Django admin widgets set them.

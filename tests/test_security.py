@@ -330,3 +330,13 @@ def test_every_page_has_a_plain_title(world, admin_user):
             continue
         title = response.text.split("<title>", 1)[1].split("</title>", 1)[0]
         assert "<" not in title and len(title) < 120, (name, title[:80])
+
+
+@pytest.mark.parametrize("length", [151, 255, 256, 1000])
+def test_a_very_long_username_gets_the_ordinary_login_error(client, user, length):
+    # django-axes records a failure's username in a 255-character column; a longer one must not
+    # reach it as it is (PostgreSQL refuses it: a DataError, a 500).
+    response = _fail_login(client, "u" * length)
+    assert response.status_code == 200
+    assert "Please enter a correct" in response.text
+    assert "_auth_user_id" not in client.session
