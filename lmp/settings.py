@@ -90,6 +90,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Signs out a session whose login's sessions were ended (deactivated, No LMP Access): for
+    # good, even once the login is back. Before LoginRequiredMiddleware, which then sends it on.
+    "lmp.partners.middleware.EndedSessionMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     # user.is_verified(): whether this session passed the second factor (django-otp).
     "django_otp.middleware.OTPMiddleware",
