@@ -159,3 +159,35 @@ def authenticator_install(*, user, key_hex: str, name: str = AUTHENTICATOR_NAME)
             device.full_clean()
             device.save()
         return device
+
+
+RESET_SUBJECT_TEMPLATE = "registration/password_reset_subject.txt"
+RESET_EMAIL_TEMPLATE = "registration/password_reset_email.txt"
+
+
+def password_reset_request(*, email: str, domain: str, use_https: bool) -> None:
+    """Queue the search for logins with ``email`` and their reset e-mails: the request does the
+    same work whether or not the address has a login, so its timing does not tell (the worker
+    does the rest, ``password_reset_mail``)."""
+    from lmp.accounts.tasks import password_reset_mail_task  # the task calls this module
+
+    with transaction.atomic():
+        password_reset_mail_task.enqueue(email=email, domain=domain, use_https=use_https)
+
+
+def password_reset_mail(*, email: str, domain: str, use_https: bool) -> int:
+    """Queue a reset e-mail (lmp.mail) to each active login with ``email``, as Django's reset
+    form picks them; returns how many."""
+    from lmp.accounts.forms import PasswordResetMailForm  # the forms call this module
+
+    form = PasswordResetMailForm({"email": email})
+    if not form.is_valid():
+        return 0
+    with transaction.atomic():
+        form.save(
+            domain_override=domain,
+            use_https=use_https,
+            subject_template_name=RESET_SUBJECT_TEMPLATE,
+            email_template_name=RESET_EMAIL_TEMPLATE,
+        )
+    return form.mailed
