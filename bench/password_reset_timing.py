@@ -1,7 +1,8 @@
 """How long ``POST /password-reset/`` takes for an address with a login and for one without.
 
 Production-like: DEBUG off, the real password hasher, PostgreSQL, no e-mail worker running (its
-work is not the request's). 50 requests each, interleaved (alternating which goes first); prints the medians in milliseconds.
+work is not the request's). 50 requests each, interleaved (alternating which goes first);
+prints the medians in milliseconds.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/lmp_bench .venv/bin/python \
         bench/password_reset_timing.py
