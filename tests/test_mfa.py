@@ -70,9 +70,16 @@ def field_error(response) -> str:
 
 
 def enrol(client: Client) -> list[str]:
-    """Set up an authenticator through the pages; returns the recovery codes shown."""
+    """Set up an authenticator through the pages; returns the recovery codes shown. One that
+    replaces the login's authenticator (``verified_login`` made one) types its code too."""
     key = shown_key(client.get(SETUP))
-    response = client.post(SETUP, {"code": code_for_key(key)})
+    data = {"code": code_for_key(key)}
+    current = TOTPDevice.objects.filter(
+        user_id=client.session["_auth_user_id"], confirmed=True
+    ).first()
+    if current is not None:
+        data["current_code"] = totp_code(current)
+    response = client.post(SETUP, data)
     assert response.status_code == 302
     page = client.get(response.url)
     return re.findall(r'class="recovery-code">([a-z2-7]{8})<', page.content.decode())
@@ -143,9 +150,52 @@ def test_a_new_phone_replaces_the_old_authenticator(partner_client, user):
     old = TOTPDevice.objects.get(user=user)
     page = partner_client.get(SETUP)
     assert "Your current app keeps working" in page.content.decode()
-    partner_client.post(SETUP, {"code": code_for_key(shown_key(page))})
+    response = partner_client.post(
+        SETUP,
+        {"code": code_for_key(shown_key(page)), "current_code": totp_code(old, steps_ahead=1)},
+    )
+    assert response.status_code == 302
     assert list(TOTPDevice.objects.filter(user=user)) != [old]
     assert TOTPDevice.objects.filter(user=user, confirmed=True).count() == 1
+
+
+def error_under(response, field: str) -> str:
+    """The error crispy shows right under ``field``."""
+    html = response.content.decode()
+    match = re.search(rf'<p id="error_1_id_{field}"[^>]*>(.*?)</p>', html, re.S)
+    assert match, f"an error next to {field}"
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", match.group(1))).strip()
+
+
+def test_replacing_the_authenticator_asks_for_the_current_code_too(client, user, settings):
+    settings.OTP_TOTP_THROTTLE_FACTOR = settings.OTP_STATIC_THROTTLE_FACTOR = 0
+    verified_login(client, user)
+    recovery = enrol(client)
+    old = TOTPDevice.objects.get(user=user, confirmed=True)
+    tokens = set(StaticToken.objects.filter(device__user=user).values_list("token", flat=True))
+    page = client.get(SETUP)
+    key = shown_key(page)
+    assert 'name="current_code"' in page.content.decode()
+
+    # Only the new app's code (a stolen session has nothing else): refused, nothing replaced.
+    response = client.post(SETUP, {"code": code_for_key(key)})
+    assert response.status_code == 200
+    assert error_under(response, "current_code") == (
+        "Type the code your current app shows, or one of your recovery codes."
+    )
+    wrong = "123456" if totp_code(old) != "123456" else "654321"
+    response = client.post(SETUP, {"code": code_for_key(key, 1), "current_code": wrong})
+    assert response.status_code == 200
+    assert error_under(response, "current_code").startswith("That code is not right.")
+    assert list(TOTPDevice.objects.filter(user=user, confirmed=True)) == [old]
+    assert {t for t in tokens} == set(
+        StaticToken.objects.filter(device__user=user).values_list("token", flat=True)
+    )
+
+    # A recovery code does instead of the current app's code (it is then used up).
+    response = client.post(SETUP, {"code": code_for_key(key, 2), "current_code": recovery[0]})
+    assert response.status_code == 302
+    assert TOTPDevice.objects.get(user=user, confirmed=True) != old
 
 
 # --- who must use it ----------------------------------------------------------------------------

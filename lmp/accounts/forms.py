@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.contrib.auth.forms import PasswordResetForm as DjangoPasswordResetForm
 from django.contrib.sites.shortcuts import get_current_site
 from django.template.loader import render_to_string
 from django_otp.models import Device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from lmp.accounts import services
+from lmp.accounts import selectors, services
 from lmp.mail import email_enqueue
 
 
@@ -30,23 +31,48 @@ class CodeField(forms.CharField):
 
 
 class AuthenticatorConfirmForm(forms.Form):
-    """Setting up: the code the newly scanned authenticator app shows proves it has the key."""
+    """Setting up: the code the newly scanned authenticator app shows proves it has the key.
 
-    code = CodeField(label="Code from the app", help_text="The 6 digits the app shows now.")
+    Replacing an authenticator also asks for a code of the current one (or a recovery code).
+    """
+
+    current_code = CodeField(
+        label="Code from your current app, or a recovery code",
+        help_text="The 6 digits your current authenticator app shows, or one of your recovery "
+        "codes: this proves the change is yours.",
+        numeric=False,
+        required=False,
+    )
+    code = CodeField(label="Code from the new app", help_text="The 6 digits the app shows now.")
 
     def __init__(self, *args, user, key_hex: str, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
         self.key_hex = key_hex
+        self.replacing = selectors.authenticator_of(user) is not None
+        if self.replacing:
+            # The first field of the form has the focus.
+            self.fields["code"].widget.attrs.pop("autofocus", None)
+        else:
+            del self.fields["current_code"]
+            self.fields["code"].label = "Code from the app"
         self.device: TOTPDevice | None = None
         self.recovery_codes: list[str] = []
 
-    def clean_code(self) -> str:
-        code = self.cleaned_data["code"]
-        self.device, self.recovery_codes = services.authenticator_confirm(
-            user=self.user, key_hex=self.key_hex, code=code
-        )
-        return code
+    def clean(self):
+        cleaned = super().clean()
+        if "code" not in cleaned:
+            return cleaned
+        try:
+            self.device, self.recovery_codes = services.authenticator_confirm(
+                user=self.user,
+                key_hex=self.key_hex,
+                code=cleaned["code"],
+                current_code=cleaned.get("current_code", ""),
+            )
+        except ValidationError as error:
+            self.add_error(None, error)
+        return cleaned
 
 
 class TwoFactorVerifyForm(forms.Form):

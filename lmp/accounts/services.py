@@ -98,15 +98,39 @@ def authenticator_pending(*, user, key_hex: str) -> TOTPDevice:
     return device
 
 
-def authenticator_confirm(*, user, key_hex: str, code: str) -> tuple[TOTPDevice, list[str]]:
+CURRENT_CODE_NEEDED = "Type the code your current app shows, or one of your recovery codes."
+
+
+def authenticator_confirm(
+    *, user, key_hex: str, code: str, current_code: str = ""
+) -> tuple[TOTPDevice, list[str]]:
     """Turn on the authenticator holding ``key_hex`` with a code it shows; it replaces any earlier
-    one. Returns it and the new recovery codes (shown once). Raises ``ValidationError`` for a
-    wrong or throttled code, and then nothing is turned on."""
+    one. Returns it and the new recovery codes (shown once). Raises ``ValidationError`` by field
+    for a wrong or throttled code, and then nothing is turned on.
+
+    Replacing a confirmed authenticator also takes ``current_code``, from it or a recovery code:
+    a signed-in session alone (a borrowed or stolen one) does not move the second factor to
+    another phone. The new app's code is checked first, so that a typo in it uses up no
+    recovery code.
+    """
     code = normalize_code(code)
     if not re.fullmatch(r"\d{6}", code):
-        raise ValidationError("Type the 6-digit code your authenticator app shows.", code="format")
+        raise ValidationError(
+            {"code": "Type the 6-digit code your authenticator app shows."}, code="format"
+        )
+    replacing = selectors.authenticator_of(user) is not None
+    if replacing and not normalize_code(current_code):
+        raise ValidationError({"current_code": CURRENT_CODE_NEEDED}, code="required")
     device = authenticator_pending(user=user, key_hex=key_hex)
-    code_check(user=user, device=device, code=code)
+    try:
+        code_check(user=user, device=device, code=code)
+    except ValidationError as error:
+        raise ValidationError({"code": error.messages}) from error
+    if replacing:
+        try:
+            two_factor_verify(user=user, code=current_code)
+        except ValidationError as error:
+            raise ValidationError({"current_code": error.messages}) from error
     with transaction.atomic():
         TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
         device.confirmed = True
