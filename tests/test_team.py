@@ -636,26 +636,28 @@ def test_the_invitee_joins_then_signs_in_with_the_role(client, invitation, join_
     assert "Join Northwind MSP" in page.text
     assert "View Only" in page.text and "new.person@northwind.example" in page.text
 
+    # Accepting signs the new member in: the first page is the portal, not the login form.
     response = accept(client, join_url)
-    assert response.status_code == 302 and response.url == reverse("login")
-    welcome = client.get(response.url)
-    assert page_messages(welcome) == [
-        "Welcome to Northwind MSP. Sign in with your e-mail address "
+    assert response.status_code == 302 and response.url == reverse("home")
+    signed_in = client.get(response.url, follow=True)
+    assert signed_in.redirect_chain[-1][0] == reverse("licenses:license_list")
+    assert page_messages(signed_in) == [
+        "Welcome to Northwind MSP. Next time, sign in with your e-mail address "
         "new.person@northwind.example and the password you chose."
     ]
-    signed_in = client.post(
-        reverse("login"),
-        {"username": "new.person@northwind.example", "password": NEW_PASSWORD},
-        follow=True,
-    )
-    assert signed_in.status_code == 200
     user = signed_in.context["user"]
     assert user.username == "new.person@northwind.example"
     assert user.membership.role == PartnerRole.VIEW_ONLY and user.membership.partner == partner
     assert client.get(TEAM).status_code == 403  # a View Only login has no Team page
 
-    # The link is single use.
+    # And the password chosen signs in again.
     client.logout()
+    again = Client().post(
+        reverse("login"), {"username": "new.person@northwind.example", "password": NEW_PASSWORD}
+    )
+    assert again.status_code == 302
+
+    # The link is single use.
     used = client.get(join_url)
     assert used.status_code == 410
     assert "This invitation has already been used." in used.text
@@ -663,6 +665,19 @@ def test_the_invitee_joins_then_signs_in_with_the_role(client, invitation, join_
     again = accept(client, join_url, first_name="Eve")
     assert again.status_code == 410
     assert User.objects.filter(username=invitation.email).count() == 1
+
+
+def test_an_invited_administrator_is_signed_in_and_sets_up_two_factor_first(
+    client, admin_user, partner, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        invite(admin_user, partner, email="kim@northwind.example", role=PartnerRole.ADMINISTRATOR)
+    response = accept(client, link_in(mail.outbox[-1]))
+    assert response.status_code == 302
+    page = client.get(response.url)
+    assert page.status_code == 302
+    assert page.url.startswith(reverse("accounts:setup"))
+    assert client.get(TEAM).url.startswith(reverse("accounts:setup"))
 
 
 def test_a_weak_password_is_refused_next_to_the_field(client, invitation, join_url):
