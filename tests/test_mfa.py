@@ -530,3 +530,59 @@ def test_the_second_factor_step_shows_no_menu_but_log_out(client, admin_user):
     assert response.request["PATH_INFO"] == reverse("licenses:license_list")
     for link in ("Customer Onboarding", "Team", "Billing", reverse("accounts:account")):
         assert link in response.text, link
+
+
+# --- the recovery codes page ------------------------------------------------------------------
+
+
+def download_text(html: str) -> str:
+    """What the page's Download (.txt) link saves."""
+    from urllib.parse import unquote
+
+    match = re.search(
+        r'<a [^>]*download="lmp-recovery-codes\.txt"[^>]*href="data:text/plain;charset=utf-8,'
+        r'([^"]*)"',
+        html,
+    )
+    assert match, "a Download (.txt) link"
+    return unquote(match.group(1))
+
+
+def test_first_codes_say_nothing_of_earlier_ones_and_can_be_copied_or_downloaded(
+    partner_client, user
+):
+    codes = enrol(partner_client)  # alex's first authenticator
+    html = partner_client.get(reverse("accounts:recovery_codes"))  # shown once: gone now
+    assert not any(code in html.text for code in codes)
+
+    partner_client.post(reverse("accounts:recovery_codes"))  # regenerate, to look at both texts
+    regenerated = partner_client.get(reverse("accounts:recovery_codes")).text
+    assert "Your earlier recovery codes no longer work." in regenerated
+    new = re.findall(r'class="recovery-code">([a-z2-7]{8})<', regenerated)
+    text = download_text(regenerated)
+    assert all(code in text.splitlines() for code in new) and "alex" in text
+    assert "data-copy-recovery-codes" in regenerated
+    assert '<script type="module" src="/static/js/recovery_codes.js"></script>' in regenerated
+
+
+def test_the_first_setup_does_not_say_earlier_codes_stopped_working(client, user):
+    client.force_login(user)
+    key = shown_key(client.get(SETUP))
+    response = client.post(SETUP, {"code": code_for_key(key)})
+    page = client.get(response.url).text
+    assert "shown only this once" in page
+    assert "no longer work" not in page
+    codes = re.findall(r'class="recovery-code">([a-z2-7]{8})<', page)
+    assert len(codes) == 10
+    assert [line for line in download_text(page).splitlines() if line in codes] == codes
+
+
+def test_a_replaced_authenticators_codes_say_the_earlier_ones_stopped_working(client, user):
+    verified_login(client, user)  # with an authenticator already
+    enrol(client)
+    key = shown_key(client.get(SETUP))
+    device = TOTPDevice.objects.get(user=user, confirmed=True)
+    response = client.post(
+        SETUP, {"code": code_for_key(key), "current_code": totp_code(device, steps_ahead=1)}
+    )
+    assert "Your earlier recovery codes no longer work." in client.get(response.url).text
