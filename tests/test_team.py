@@ -1162,3 +1162,19 @@ def test_a_session_of_a_login_never_cut_off_keeps_working(admin_client, alex):
         reverse("partners:member_role", kwargs={"pk": alex.pk}), {"role": PartnerRole.VIEW_ONLY}
     )
     assert browser.get(reverse("licenses:license_list")).status_code == 200
+
+
+def test_a_staff_login_deactivated_in_the_user_admin_keeps_its_old_sessions_refused(
+    client, staff_user
+):
+    colleague = UserFactory(username="vendor-colleague")
+    colleague.is_staff = True
+    colleague.save()
+    old_session = verified_login(Client(), colleague)
+    assert old_session.get(reverse("admin:index")).status_code == 200
+    verified_login(client, staff_user)
+    assert staff_posts_user_form(client, colleague, is_active=None).status_code == 302
+    assert staff_posts_user_form(client, colleague, is_active="on").status_code == 302
+    response = old_session.get(reverse("admin:index"))
+    assert response.status_code == 302 and "login" in response.url
+    assert not TeamEvent.objects.exists()  # no partner's team
