@@ -90,6 +90,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Signs out a session whose login's sessions were ended (deactivated, No LMP Access): for
+    # good, even once the login is back. Before LoginRequiredMiddleware, which then sends it on.
+    "lmp.partners.middleware.EndedSessionMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     # user.is_verified(): whether this session passed the second factor (django-otp).
     "django_otp.middleware.OTPMiddleware",
@@ -169,6 +172,8 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_IPWARE_PROXY_COUNT = int(os.environ.get("AXES_IPWARE_PROXY_COUNT", "0")) or None
 AXES_CLIENT_IP_CALLABLE = "lmp.client_ip.client_ip"
 AXES_VERBOSE = False
+# The username as axes records it: cut to its 255-character column (lmp/accounts/throttle.py).
+AXES_USERNAME_CALLABLE = "lmp.accounts.throttle.attempt_username"
 
 # Content Security Policy: scripts and styles only from our own origin (no inline script at all);
 # style attributes stay allowed because Bootstrap components and Django admin widgets set them.

@@ -70,9 +70,16 @@ def field_error(response) -> str:
 
 
 def enrol(client: Client) -> list[str]:
-    """Set up an authenticator through the pages; returns the recovery codes shown."""
+    """Set up an authenticator through the pages; returns the recovery codes shown. One that
+    replaces the login's authenticator (``verified_login`` made one) types its code too."""
     key = shown_key(client.get(SETUP))
-    response = client.post(SETUP, {"code": code_for_key(key)})
+    data = {"code": code_for_key(key)}
+    current = TOTPDevice.objects.filter(
+        user_id=client.session["_auth_user_id"], confirmed=True
+    ).first()
+    if current is not None:
+        data["current_code"] = totp_code(current)
+    response = client.post(SETUP, data)
     assert response.status_code == 302
     page = client.get(response.url)
     return re.findall(r'class="recovery-code">([a-z2-7]{8})<', page.content.decode())
@@ -143,9 +150,52 @@ def test_a_new_phone_replaces_the_old_authenticator(partner_client, user):
     old = TOTPDevice.objects.get(user=user)
     page = partner_client.get(SETUP)
     assert "Your current app keeps working" in page.content.decode()
-    partner_client.post(SETUP, {"code": code_for_key(shown_key(page))})
+    response = partner_client.post(
+        SETUP,
+        {"code": code_for_key(shown_key(page)), "current_code": totp_code(old, steps_ahead=1)},
+    )
+    assert response.status_code == 302
     assert list(TOTPDevice.objects.filter(user=user)) != [old]
     assert TOTPDevice.objects.filter(user=user, confirmed=True).count() == 1
+
+
+def error_under(response, field: str) -> str:
+    """The error crispy shows right under ``field``."""
+    html = response.content.decode()
+    match = re.search(rf'<p id="error_1_id_{field}"[^>]*>(.*?)</p>', html, re.S)
+    assert match, f"an error next to {field}"
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", match.group(1))).strip()
+
+
+def test_replacing_the_authenticator_asks_for_the_current_code_too(client, user, settings):
+    settings.OTP_TOTP_THROTTLE_FACTOR = settings.OTP_STATIC_THROTTLE_FACTOR = 0
+    verified_login(client, user)
+    recovery = enrol(client)
+    old = TOTPDevice.objects.get(user=user, confirmed=True)
+    tokens = set(StaticToken.objects.filter(device__user=user).values_list("token", flat=True))
+    page = client.get(SETUP)
+    key = shown_key(page)
+    assert 'name="current_code"' in page.content.decode()
+
+    # Only the new app's code (a stolen session has nothing else): refused, nothing replaced.
+    response = client.post(SETUP, {"code": code_for_key(key)})
+    assert response.status_code == 200
+    assert error_under(response, "current_code") == (
+        "Type the code your current app shows, or one of your recovery codes."
+    )
+    wrong = "123456" if totp_code(old) != "123456" else "654321"
+    response = client.post(SETUP, {"code": code_for_key(key, 1), "current_code": wrong})
+    assert response.status_code == 200
+    assert error_under(response, "current_code").startswith("That code is not right.")
+    assert list(TOTPDevice.objects.filter(user=user, confirmed=True)) == [old]
+    assert {t for t in tokens} == set(
+        StaticToken.objects.filter(device__user=user).values_list("token", flat=True)
+    )
+
+    # A recovery code does instead of the current app's code (it is then used up).
+    response = client.post(SETUP, {"code": code_for_key(key, 2), "current_code": recovery[0]})
+    assert response.status_code == 302
+    assert TOTPDevice.objects.get(user=user, confirmed=True) != old
 
 
 # --- who must use it ----------------------------------------------------------------------------
@@ -480,3 +530,59 @@ def test_the_second_factor_step_shows_no_menu_but_log_out(client, admin_user):
     assert response.request["PATH_INFO"] == reverse("licenses:license_list")
     for link in ("Customer Onboarding", "Team", "Billing", reverse("accounts:account")):
         assert link in response.text, link
+
+
+# --- the recovery codes page ------------------------------------------------------------------
+
+
+def download_text(html: str) -> str:
+    """What the page's Download (.txt) link saves."""
+    from urllib.parse import unquote
+
+    match = re.search(
+        r'<a [^>]*download="lmp-recovery-codes\.txt"[^>]*href="data:text/plain;charset=utf-8,'
+        r'([^"]*)"',
+        html,
+    )
+    assert match, "a Download (.txt) link"
+    return unquote(match.group(1))
+
+
+def test_first_codes_say_nothing_of_earlier_ones_and_can_be_copied_or_downloaded(
+    partner_client, user
+):
+    codes = enrol(partner_client)  # alex's first authenticator
+    html = partner_client.get(reverse("accounts:recovery_codes"))  # shown once: gone now
+    assert not any(code in html.text for code in codes)
+
+    partner_client.post(reverse("accounts:recovery_codes"))  # regenerate, to look at both texts
+    regenerated = partner_client.get(reverse("accounts:recovery_codes")).text
+    assert "Your earlier recovery codes no longer work." in regenerated
+    new = re.findall(r'class="recovery-code">([a-z2-7]{8})<', regenerated)
+    text = download_text(regenerated)
+    assert all(code in text.splitlines() for code in new) and "alex" in text
+    assert "data-copy-recovery-codes" in regenerated
+    assert '<script type="module" src="/static/js/recovery_codes.js"></script>' in regenerated
+
+
+def test_the_first_setup_does_not_say_earlier_codes_stopped_working(client, user):
+    client.force_login(user)
+    key = shown_key(client.get(SETUP))
+    response = client.post(SETUP, {"code": code_for_key(key)})
+    page = client.get(response.url).text
+    assert "shown only this once" in page
+    assert "no longer work" not in page
+    codes = re.findall(r'class="recovery-code">([a-z2-7]{8})<', page)
+    assert len(codes) == 10
+    assert [line for line in download_text(page).splitlines() if line in codes] == codes
+
+
+def test_a_replaced_authenticators_codes_say_the_earlier_ones_stopped_working(client, user):
+    verified_login(client, user)  # with an authenticator already
+    enrol(client)
+    key = shown_key(client.get(SETUP))
+    device = TOTPDevice.objects.get(user=user, confirmed=True)
+    response = client.post(
+        SETUP, {"code": code_for_key(key), "current_code": totp_code(device, steps_ahead=1)}
+    )
+    assert "Your earlier recovery codes no longer work." in client.get(response.url).text

@@ -142,3 +142,36 @@ def test_change_password_keeps_the_session_signed_in_and_verified(client, admin_
     assert client.get(reverse("licenses:license_list")).status_code == 200
     admin_user.refresh_from_db()
     assert admin_user.check_password(NEW_PASSWORD)
+
+
+def _request_work(client, email) -> tuple[list[str], int]:
+    """The SQL a reset request runs (its literals blanked) and how many tasks it queues."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django_tasks_db.models import DBTaskResult
+
+    tasks_before = DBTaskResult.objects.count()
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(RESET, {"email": email})
+    assert response.status_code == 302
+    blank = r"'[^']*'|\"s\d+_x\d+\"|\b\d+\b"  # literals, savepoint names, numbers
+    statements = [re.sub(blank, "?", q["sql"]) for q in queries.captured_queries]
+    return statements, DBTaskResult.objects.count() - tasks_before
+
+
+def test_a_reset_request_does_the_same_work_for_a_known_and_an_unknown_address(
+    client, user, mailoutbox, django_capture_on_commit_callbacks
+):
+    # Timing would tell which addresses have a login: the request itself does the same work
+    # for both (the same queries, one task queued); the worker finds the login and mails it.
+    known = _request_work(client, user.email)
+    unknown = _request_work(client, "nobody@nowhere.example")
+    assert known == unknown
+    assert known[1] == 1
+    assert mailoutbox == []  # nothing is mailed by the request itself
+
+    # The worker runs the queue: both requests for the known address mailed it, none other.
+    ask_reset(client, user.email, django_capture_on_commit_callbacks)
+    assert [m.to for m in mailoutbox] == [[user.email], [user.email]]
+    ask_reset(client, "nobody@nowhere.example", django_capture_on_commit_callbacks)
+    assert len(mailoutbox) == 2

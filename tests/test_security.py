@@ -40,7 +40,7 @@ def _fail_login(client, username: str):
 def test_wrong_password_gives_a_generic_message(client, user):
     response = _fail_login(client, user.username)
     assert response.status_code == 200
-    assert "Please enter a correct username and password" in response.text
+    assert "Please enter a correct e-mail address (or username) and password" in response.text
     # What was typed stays in the form.
     assert f'value="{user.username}"' in response.text
 
@@ -330,3 +330,31 @@ def test_every_page_has_a_plain_title(world, admin_user):
             continue
         title = response.text.split("<title>", 1)[1].split("</title>", 1)[0]
         assert "<" not in title and len(title) < 120, (name, title[:80])
+
+
+@pytest.mark.parametrize("length", [151, 255, 256, 1000])
+def test_a_very_long_username_gets_the_ordinary_login_error(client, user, length):
+    # django-axes records a failure's username in a 255-character column; a longer one must not
+    # reach it as it is (PostgreSQL refuses it: a DataError, a 500).
+    response = _fail_login(client, "u" * length)
+    assert response.status_code == 200
+    assert "Please enter a correct" in response.text
+    assert "_auth_user_id" not in client.session
+
+
+def test_the_login_field_says_what_people_type(client, user, staff_user):
+    page = client.get(reverse("login")).text
+    assert '<label class="form-label" for="id_username">E-mail address or username</label>' in page
+    # An invited member's login is its e-mail address; vendor staff and the demo logins have a
+    # username, in the portal as in Django admin's own login page.
+    user.username = user.email = "alex@northwind.example"
+    user.save()
+    assert Client().post(reverse("login"), {"username": user.email, "password": PASSWORD}).url
+    admin_login = Client().get(reverse("admin:login"))
+    assert '<label for="id_username" class="required">Username:</label>' in admin_login.text
+    response = Client().post(
+        reverse("admin:login"), {"username": staff_user.username, "password": PASSWORD}
+    )
+    assert response.status_code == 302
+    wrong = _fail_login(client, "alex@northwind.example")
+    assert "Please enter a correct e-mail address (or username) and password." in wrong.text

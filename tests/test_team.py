@@ -636,26 +636,28 @@ def test_the_invitee_joins_then_signs_in_with_the_role(client, invitation, join_
     assert "Join Northwind MSP" in page.text
     assert "View Only" in page.text and "new.person@northwind.example" in page.text
 
+    # Accepting signs the new member in: the first page is the portal, not the login form.
     response = accept(client, join_url)
-    assert response.status_code == 302 and response.url == reverse("login")
-    welcome = client.get(response.url)
-    assert page_messages(welcome) == [
-        "Welcome to Northwind MSP. Sign in with your e-mail address "
+    assert response.status_code == 302 and response.url == reverse("home")
+    signed_in = client.get(response.url, follow=True)
+    assert signed_in.redirect_chain[-1][0] == reverse("licenses:license_list")
+    assert page_messages(signed_in) == [
+        "Welcome to Northwind MSP. Next time, sign in with your e-mail address "
         "new.person@northwind.example and the password you chose."
     ]
-    signed_in = client.post(
-        reverse("login"),
-        {"username": "new.person@northwind.example", "password": NEW_PASSWORD},
-        follow=True,
-    )
-    assert signed_in.status_code == 200
     user = signed_in.context["user"]
     assert user.username == "new.person@northwind.example"
     assert user.membership.role == PartnerRole.VIEW_ONLY and user.membership.partner == partner
     assert client.get(TEAM).status_code == 403  # a View Only login has no Team page
 
-    # The link is single use.
+    # And the password chosen signs in again.
     client.logout()
+    again = Client().post(
+        reverse("login"), {"username": "new.person@northwind.example", "password": NEW_PASSWORD}
+    )
+    assert again.status_code == 302
+
+    # The link is single use.
     used = client.get(join_url)
     assert used.status_code == 410
     assert "This invitation has already been used." in used.text
@@ -663,6 +665,19 @@ def test_the_invitee_joins_then_signs_in_with_the_role(client, invitation, join_
     again = accept(client, join_url, first_name="Eve")
     assert again.status_code == 410
     assert User.objects.filter(username=invitation.email).count() == 1
+
+
+def test_an_invited_administrator_is_signed_in_and_sets_up_two_factor_first(
+    client, admin_user, partner, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        invite(admin_user, partner, email="kim@northwind.example", role=PartnerRole.ADMINISTRATOR)
+    response = accept(client, link_in(mail.outbox[-1]))
+    assert response.status_code == 302
+    page = client.get(response.url)
+    assert page.status_code == 302
+    assert page.url.startswith(reverse("accounts:setup"))
+    assert client.get(TEAM).url.startswith(reverse("accounts:setup"))
 
 
 def test_a_weak_password_is_refused_next_to_the_field(client, invitation, join_url):
@@ -937,3 +952,229 @@ def test_staff_change_a_role_in_admin_through_the_team_rule_and_history(
     assert alex.role == PartnerRole.VIEW_ONLY
     event = TeamEvent.objects.get()
     assert (event.actor, event.from_text, event.to_text) == (staff_user, "Allocator", "View Only")
+
+
+# --- Django admin: every path keeps an active Administrator and writes the team history -------
+
+
+def user_admin_url(user, action: str = "change") -> str:
+    return reverse(f"admin:auth_user_{action}", args=[user.pk])
+
+
+def staff_posts_user_form(client, user, **changes):
+    """Staff open the login's User admin page and save it with ``changes`` (None: unticked)."""
+    from tests.test_admin import form_data
+
+    data = form_data(client.get(user_admin_url(user)))
+    for name in ("date_joined", "last_login"):  # split into a date and a time on the page
+        value = data.pop(name, None)
+        if value:
+            data[f"{name}_0"], data[f"{name}_1"] = value.split(" ")[0], value.split(" ")[1][:8]
+    for name, value in changes.items():
+        if value is None:
+            data.pop(name, None)
+        else:
+            data[name] = value
+    return client.post(user_admin_url(user), data)
+
+
+def test_staff_cannot_untick_active_on_the_last_administrator_in_the_user_admin(
+    client, staff_user, admin_user
+):
+    verified_login(client, staff_user)
+    before, users = db_state(), users_state()
+    response = staff_posts_user_form(client, admin_user, is_active=None, first_name="Sam")
+    assert response.status_code == 200
+    # On the Active row of the form (admin puts a checkbox's errors above it).
+    row = re.search(
+        r'<div class="form-row[^"]*field-is_active.*?</div>\s*</div>', response.text, re.S
+    )
+    assert row, response.text
+    assert escape(
+        "sam is the last active Administrator of Northwind MSP: "
+        "make another member an Administrator first."
+    ) in row.group(0)
+    assert (db_state(), users_state()) == (before, users)  # not even the first name
+
+
+def test_staff_deactivate_and_reactivate_a_member_in_the_user_admin_with_history(
+    client, staff_user, user
+):
+    verified_login(client, staff_user)
+    response = staff_posts_user_form(client, user, is_active=None)
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert user.is_active is False
+    event = TeamEvent.objects.get()
+    assert (event.kind, event.actor, event.member, event.from_text, event.to_text) == (
+        TeamEventKind.DEACTIVATED,
+        staff_user,
+        user,
+        "Active",
+        "Deactivated",
+    )
+    response = staff_posts_user_form(client, user, is_active="on")
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert user.is_active is True
+    assert TeamEvent.objects.first().kind == TeamEventKind.REACTIVATED
+    # Saving the page again without changing Active writes no history.
+    assert staff_posts_user_form(client, user).status_code == 302
+    assert TeamEvent.objects.count() == 2
+
+
+def test_staff_changing_a_members_sign_in_name_is_in_the_team_history(client, staff_user, user):
+    verified_login(client, staff_user)
+    response = staff_posts_user_form(
+        client, user, username="alex@northwind.example", email="alex@northwind.example"
+    )
+    assert response.status_code == 302
+    event = TeamEvent.objects.get()
+    assert (event.kind, event.actor, event.member, event.from_text, event.to_text) == (
+        TeamEventKind.LOGIN_CHANGED,
+        staff_user,
+        user,
+        "alex",
+        "alex@northwind.example",
+    )
+
+
+def test_staff_cannot_delete_a_members_login_in_the_user_admin(
+    client, staff_user, admin_user, user
+):
+    verified_login(client, staff_user)
+    before, users = db_state(), users_state()
+    for member_user in (admin_user, user):
+        url = user_admin_url(member_user, "delete")
+        page = client.get(url)
+        assert "deactivate it instead" in page.text
+        response = client.post(url, {"post": "yes"})
+        assert response.status_code == 200
+        assert "deactivate it instead" in response.text
+    # The bulk action too, even with a login that may go among the selected ones.
+    loner = UserFactory(username="no-partner")
+    response = client.post(
+        reverse("admin:auth_user_changelist"),
+        {"action": "delete_selected", "_selected_action": [admin_user.pk, loner.pk], "post": "yes"},
+    )
+    assert response.status_code == 200
+    assert "deactivate it instead" in response.text
+    assert User.objects.filter(pk=loner.pk).exists()
+    assert (db_state(), [u for u in users_state() if u[0] != loner.pk]) == (before, users)
+    # A login that works for no partner is deleted as before.
+    response = client.post(user_admin_url(loner, "delete"), {"post": "yes"})
+    assert response.status_code == 302
+    assert not User.objects.filter(pk=loner.pk).exists()
+
+
+def test_staff_adding_a_member_in_the_membership_admin_is_in_the_team_history(
+    client, staff_user, partner
+):
+    verified_login(client, staff_user)
+    newcomer = UserFactory(username="kim")
+    response = client.post(
+        reverse("admin:partners_membership_add"),
+        {"user": newcomer.pk, "partner": partner.pk, "role": PartnerRole.ADMINISTRATOR},
+    )
+    assert response.status_code == 302
+    event = TeamEvent.objects.get()
+    assert (event.kind, event.actor, event.member, event.to_text) == (
+        TeamEventKind.JOINED,
+        staff_user,
+        newcomer,
+        "Administrator",
+    )
+
+
+# --- a login's sessions end for good -----------------------------------------------------------
+
+
+def signed_in(username: str) -> Client:
+    """A browser that signed in with the login form (no second factor: alex needs none)."""
+    browser = Client()
+    response = browser.post(reverse("login"), {"username": username, "password": PASSWORD})
+    assert response.status_code == 302, response.text
+    assert browser.get(reverse("licenses:license_list")).status_code == 200
+    return browser
+
+
+def _no_access_on_the_team_page(admin_client, staff_client, alex):
+    url = reverse("partners:member_role", kwargs={"pk": alex.pk})
+    admin_client.post(url, {"role": PartnerRole.NO_LMP_ACCESS})
+    yield
+    admin_client.post(url, {"role": PartnerRole.ALLOCATOR})
+
+
+def _deactivated_on_the_team_page(admin_client, staff_client, alex):
+    admin_client.post(reverse("partners:member_deactivate", kwargs={"pk": alex.pk}))
+    yield
+    admin_client.post(reverse("partners:member_reactivate", kwargs={"pk": alex.pk}))
+
+
+def _no_access_in_the_membership_admin(admin_client, staff_client, alex):
+    url = reverse("admin:partners_membership_change", args=[alex.pk])
+    staff_client.post(url, {"role": PartnerRole.NO_LMP_ACCESS})
+    yield
+    staff_client.post(url, {"role": PartnerRole.ALLOCATOR})
+
+
+def _deactivated_in_the_user_admin(admin_client, staff_client, alex):
+    staff_posts_user_form(staff_client, alex.user, is_active=None)
+    yield
+    staff_posts_user_form(staff_client, alex.user, is_active="on")
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        _no_access_on_the_team_page,
+        _deactivated_on_the_team_page,
+        _no_access_in_the_membership_admin,
+        _deactivated_in_the_user_admin,
+    ],
+)
+def test_a_login_cut_off_keeps_its_old_sessions_refused_once_it_is_back(
+    admin_client, staff_user, alex, path
+):
+    browser = signed_in("alex")
+    staff_client = verified_login(Client(), staff_user)
+    steps = path(admin_client, staff_client, alex)
+
+    next(steps)  # cut off
+    assert browser.get(reverse("licenses:license_list")).status_code == 302
+    assert TeamEvent.objects.count() == 1
+    next(steps, None)  # back
+    assert TeamEvent.objects.count() == 2
+    alex.refresh_from_db()
+    alex.user.refresh_from_db()
+    assert (alex.role, alex.user.is_active) == (PartnerRole.ALLOCATOR, True)
+
+    # The old cookie is still refused (and its session is gone); signing in again works.
+    response = browser.get(reverse("licenses:license_list"))
+    assert response.status_code == 302 and response.url.startswith(reverse("login"))
+    assert "_auth_user_id" not in browser.session
+    signed_in("alex")
+
+
+def test_a_session_of_a_login_never_cut_off_keeps_working(admin_client, alex):
+    browser = signed_in("alex")
+    admin_client.post(
+        reverse("partners:member_role", kwargs={"pk": alex.pk}), {"role": PartnerRole.VIEW_ONLY}
+    )
+    assert browser.get(reverse("licenses:license_list")).status_code == 200
+
+
+def test_a_staff_login_deactivated_in_the_user_admin_keeps_its_old_sessions_refused(
+    client, staff_user
+):
+    colleague = UserFactory(username="vendor-colleague")
+    colleague.is_staff = True
+    colleague.save()
+    old_session = verified_login(Client(), colleague)
+    assert old_session.get(reverse("admin:index")).status_code == 200
+    verified_login(client, staff_user)
+    assert staff_posts_user_form(client, colleague, is_active=None).status_code == 302
+    assert staff_posts_user_form(client, colleague, is_active="on").status_code == 302
+    response = old_session.get(reverse("admin:index"))
+    assert response.status_code == 302 and "login" in response.url
+    assert not TeamEvent.objects.exists()  # no partner's team

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib.auth.forms import PasswordResetForm as DjangoPasswordResetForm
+from django.contrib.sites.shortcuts import get_current_site
+from django.core.exceptions import ValidationError
 from django.template.loader import render_to_string
 from django_otp.models import Device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from lmp.accounts import services
+from lmp.accounts import selectors, services
 from lmp.mail import email_enqueue
 
 
@@ -29,23 +31,48 @@ class CodeField(forms.CharField):
 
 
 class AuthenticatorConfirmForm(forms.Form):
-    """Setting up: the code the newly scanned authenticator app shows proves it has the key."""
+    """Setting up: the code the newly scanned authenticator app shows proves it has the key.
 
-    code = CodeField(label="Code from the app", help_text="The 6 digits the app shows now.")
+    Replacing an authenticator also asks for a code of the current one (or a recovery code).
+    """
+
+    current_code = CodeField(
+        label="Code from your current app, or a recovery code",
+        help_text="The 6 digits your current authenticator app shows, or one of your recovery "
+        "codes: this proves the change is yours.",
+        numeric=False,
+        required=False,
+    )
+    code = CodeField(label="Code from the new app", help_text="The 6 digits the app shows now.")
 
     def __init__(self, *args, user, key_hex: str, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
         self.key_hex = key_hex
+        self.replacing = selectors.authenticator_of(user) is not None
+        if self.replacing:
+            # The first field of the form has the focus.
+            self.fields["code"].widget.attrs.pop("autofocus", None)
+        else:
+            del self.fields["current_code"]
+            self.fields["code"].label = "Code from the app"
         self.device: TOTPDevice | None = None
         self.recovery_codes: list[str] = []
 
-    def clean_code(self) -> str:
-        code = self.cleaned_data["code"]
-        self.device, self.recovery_codes = services.authenticator_confirm(
-            user=self.user, key_hex=self.key_hex, code=code
-        )
-        return code
+    def clean(self):
+        cleaned = super().clean()
+        if "code" not in cleaned:
+            return cleaned
+        try:
+            self.device, self.recovery_codes = services.authenticator_confirm(
+                user=self.user,
+                key_hex=self.key_hex,
+                code=cleaned["code"],
+                current_code=cleaned.get("current_code", ""),
+            )
+        except ValidationError as error:
+            self.add_error(None, error)
+        return cleaned
 
 
 class TwoFactorVerifyForm(forms.Form):
@@ -69,7 +96,21 @@ class TwoFactorVerifyForm(forms.Form):
 
 
 class PasswordResetForm(DjangoPasswordResetForm):
-    """Django's reset form, its e-mail queued (lmp.mail: saved and sent by the e-mail worker)."""
+    """Django's reset form; saving it only queues the work (``services.password_reset_request``),
+    the same for an address with or without a login, so the answer's timing tells nothing."""
+
+    def save(self, domain_override=None, use_https=False, request=None, **kwargs) -> None:
+        domain = domain_override or get_current_site(request).domain
+        services.password_reset_request(
+            email=self.cleaned_data["email"], domain=domain, use_https=use_https
+        )
+
+
+class PasswordResetMailForm(DjangoPasswordResetForm):
+    """The worker's half: Django's choice of logins and its link, the e-mail queued (lmp.mail:
+    saved and sent by the e-mail worker)."""
+
+    mailed = 0
 
     def send_mail(
         self,
@@ -92,3 +133,4 @@ class PasswordResetForm(DjangoPasswordResetForm):
             html=html,
             about=f"user {context['user'].pk}",
         )
+        self.mailed += 1

@@ -98,15 +98,39 @@ def authenticator_pending(*, user, key_hex: str) -> TOTPDevice:
     return device
 
 
-def authenticator_confirm(*, user, key_hex: str, code: str) -> tuple[TOTPDevice, list[str]]:
+CURRENT_CODE_NEEDED = "Type the code your current app shows, or one of your recovery codes."
+
+
+def authenticator_confirm(
+    *, user, key_hex: str, code: str, current_code: str = ""
+) -> tuple[TOTPDevice, list[str]]:
     """Turn on the authenticator holding ``key_hex`` with a code it shows; it replaces any earlier
-    one. Returns it and the new recovery codes (shown once). Raises ``ValidationError`` for a
-    wrong or throttled code, and then nothing is turned on."""
+    one. Returns it and the new recovery codes (shown once). Raises ``ValidationError`` by field
+    for a wrong or throttled code, and then nothing is turned on.
+
+    Replacing a confirmed authenticator also takes ``current_code``, from it or a recovery code:
+    a signed-in session alone (a borrowed or stolen one) does not move the second factor to
+    another phone. The new app's code is checked first, so that a typo in it uses up no
+    recovery code.
+    """
     code = normalize_code(code)
     if not re.fullmatch(r"\d{6}", code):
-        raise ValidationError("Type the 6-digit code your authenticator app shows.", code="format")
+        raise ValidationError(
+            {"code": "Type the 6-digit code your authenticator app shows."}, code="format"
+        )
+    replacing = selectors.authenticator_of(user) is not None
+    if replacing and not normalize_code(current_code):
+        raise ValidationError({"current_code": CURRENT_CODE_NEEDED}, code="required")
     device = authenticator_pending(user=user, key_hex=key_hex)
-    code_check(user=user, device=device, code=code)
+    try:
+        code_check(user=user, device=device, code=code)
+    except ValidationError as error:
+        raise ValidationError({"code": error.messages}) from error
+    if replacing:
+        try:
+            two_factor_verify(user=user, code=current_code)
+        except ValidationError as error:
+            raise ValidationError({"current_code": error.messages}) from error
     with transaction.atomic():
         TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
         device.confirmed = True
@@ -159,3 +183,35 @@ def authenticator_install(*, user, key_hex: str, name: str = AUTHENTICATOR_NAME)
             device.full_clean()
             device.save()
         return device
+
+
+RESET_SUBJECT_TEMPLATE = "registration/password_reset_subject.txt"
+RESET_EMAIL_TEMPLATE = "registration/password_reset_email.txt"
+
+
+def password_reset_request(*, email: str, domain: str, use_https: bool) -> None:
+    """Queue the search for logins with ``email`` and their reset e-mails: the request does the
+    same work whether or not the address has a login, so its timing does not tell (the worker
+    does the rest, ``password_reset_mail``)."""
+    from lmp.accounts.tasks import password_reset_mail_task  # the task calls this module
+
+    with transaction.atomic():
+        password_reset_mail_task.enqueue(email=email, domain=domain, use_https=use_https)
+
+
+def password_reset_mail(*, email: str, domain: str, use_https: bool) -> int:
+    """Queue a reset e-mail (lmp.mail) to each active login with ``email``, as Django's reset
+    form picks them; returns how many."""
+    from lmp.accounts.forms import PasswordResetMailForm  # the forms call this module
+
+    form = PasswordResetMailForm({"email": email})
+    if not form.is_valid():
+        return 0
+    with transaction.atomic():
+        form.save(
+            domain_override=domain,
+            use_https=use_https,
+            subject_template_name=RESET_SUBJECT_TEMPLATE,
+            email_template_name=RESET_EMAIL_TEMPLATE,
+        )
+    return form.mailed

@@ -9,7 +9,9 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
 from django.shortcuts import resolve_url
 from django.urls import reverse, reverse_lazy
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.generic import FormView, TemplateView
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice, default_key
@@ -21,8 +23,23 @@ from lmp.accounts.middleware import SESSION_HAS_AUTHENTICATOR
 # The key of the authenticator being set up: the QR code stays the same across reloads, and
 # opening the page writes nothing but the session.
 SESSION_SETUP_KEY = "lmp_totp_setup_key"
-# Recovery codes just made, kept in the session only until the page that shows them once.
+# Recovery codes just made, kept in the session only until the page that shows them once, and
+# whether they replaced earlier ones (regenerated, or a new authenticator) or are the first.
 SESSION_NEW_RECOVERY_CODES = "lmp_new_recovery_codes"
+SESSION_RECOVERY_CODES_REPLACED = "lmp_recovery_codes_replaced"
+
+
+def recovery_codes_text(user, codes: list[str]) -> str:
+    """What the recovery codes page's Download (.txt) saves."""
+    lines = [
+        _("License Management Portal: recovery codes of %(login)s")
+        % {"login": user.get_username()},
+        _("Made %(when)s. Each code signs in once instead of a code from the app.")
+        % {"when": timezone.localtime().strftime("%Y-%m-%d %H:%M %Z")},
+        "",
+        *codes,
+    ]
+    return "\n".join(lines) + "\n"
 
 
 class NextUrlMixin:
@@ -94,6 +111,7 @@ class AuthenticatorSetupView(NextUrlMixin, FormView):
         self.request.session.pop(SESSION_SETUP_KEY, None)
         self.request.session[SESSION_HAS_AUTHENTICATOR] = True
         self.request.session[SESSION_NEW_RECOVERY_CODES] = form.recovery_codes
+        self.request.session[SESSION_RECOVERY_CODES_REPLACED] = form.replacing
         messages.success(self.request, "Two-factor sign-in is on for your login.")
         url = reverse("accounts:recovery_codes")
         return HttpResponseRedirect(f"{url}?{self.request.GET.urlencode()}")
@@ -107,8 +125,11 @@ class RecoveryCodesView(NextUrlMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         user = self.request.user
+        new_codes = self.request.session.pop(SESSION_NEW_RECOVERY_CODES, None)
         kwargs.update(
-            new_codes=self.request.session.pop(SESSION_NEW_RECOVERY_CODES, None),
+            new_codes=new_codes,
+            replaced=self.request.session.pop(SESSION_RECOVERY_CODES_REPLACED, True),
+            download_text=recovery_codes_text(user, new_codes) if new_codes else "",
             recovery_codes_left=selectors.recovery_codes_left(user),
             authenticator=selectors.authenticator_of(user),
         )
@@ -118,6 +139,7 @@ class RecoveryCodesView(NextUrlMixin, TemplateView):
         request.session[SESSION_NEW_RECOVERY_CODES] = services.recovery_codes_regenerate(
             user=request.user
         )
+        request.session[SESSION_RECOVERY_CODES_REPLACED] = True
         return HttpResponseRedirect(reverse("accounts:recovery_codes"))
 
 

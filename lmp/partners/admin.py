@@ -8,11 +8,105 @@ above this app.
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework_api_key.models import APIKey as LibraryAPIKey
 
 from lmp.partners import services
 from lmp.partners.models import ApiKey, Invitation, Membership, Partner, TeamEvent
+
+User = get_user_model()
+
+
+def membership_of(user) -> Membership | None:
+    """The login's membership as the database has it now (None: it works for no partner)."""
+    if user is None or user.pk is None:
+        return None
+    return Membership.objects.select_related("user", "partner").filter(user_id=user.pk).first()
+
+
+@admin.display(description=gettext_lazy("partner"))
+def partner_of(user) -> str:
+    membership = getattr(user, "membership", None)
+    return str(membership.partner) if membership is not None else ""
+
+
+# Django's User admin, with the team's rules for a partner's login: deactivating or reactivating
+# goes through the team service (the last-Administrator rule, the team history, its sessions end),
+# a changed sign-in name is in the team history, and a member's login is never deleted.
+if admin.site.is_registered(User):
+    admin.site.unregister(User)
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    """Logins: vendor staff and partners' members. A member's *Active* box and sign-in name change
+    as on the Team page (``services.member_deactivate`` / ``member_reactivate``)."""
+
+    list_display = [*DjangoUserAdmin.list_display, "is_active", partner_of]
+    list_select_related = ["membership__partner"]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if obj is None:
+            return form
+
+        class MemberUserAdminForm(form):
+            def clean(self):
+                cleaned = super().clean()
+                membership = membership_of(self.instance)
+                if membership is not None and "is_active" in self.changed_data:
+                    try:
+                        services.last_administrator_check(
+                            membership, active=bool(cleaned.get("is_active"))
+                        )
+                    except ValidationError as error:
+                        self.add_error("is_active", error)
+                return cleaned
+
+        return MemberUserAdminForm
+
+    def save_model(self, request, obj, form, change) -> None:
+        membership = membership_of(obj) if change else None
+        if membership is None:
+            super().save_model(request, obj, form, change)
+            if change and "is_active" in form.changed_data and not obj.is_active:
+                services.login_sessions_end(user=obj)
+            return
+        old_username = form.initial.get("username", obj.get_username())
+        if "is_active" in form.changed_data:
+            change_active = (
+                services.member_reactivate if obj.is_active else services.member_deactivate
+            )
+            try:
+                change_active(actor=request.user, membership=membership)
+            except ValidationError as error:
+                # The form's clean() checked the rule; this is a change that raced it.
+                self.message_user(request, " ".join(error.messages), messages.ERROR)
+                return
+        super().save_model(request, obj, form, change)
+        membership.user = obj
+        services.member_login_changed(
+            actor=request.user, membership=membership, old_username=old_username
+        )
+
+    def get_deleted_objects(self, objs, request):
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        members = [user for user in objs if membership_of(user) is not None]
+        if members:
+            perms_needed.discard(Membership._meta.verbose_name)
+            protected = list(protected) + [
+                _(
+                    "%(login)s works for %(partner)s: deactivate it instead (untick Active), "
+                    "so that its history keeps naming it."
+                )
+                % {"login": user.get_username(), "partner": membership_of(user).partner}
+                for user in members
+            ]
+        return deleted, counts, perms_needed, protected
 
 
 class MembershipInline(admin.TabularInline):
@@ -57,7 +151,13 @@ class MembershipAdmin(admin.ModelAdmin):
         return False  # deactivate the login instead: its history keeps pointing at it
 
     def save_model(self, request, obj, form, change) -> None:
-        if not change or "role" not in form.changed_data:
+        if not change:
+            added = services.member_add(
+                actor=request.user, user=obj.user, partner=obj.partner, role=obj.role
+            )
+            obj.pk, obj._state.adding = added.pk, False
+            return
+        if "role" not in form.changed_data:
             super().save_model(request, obj, form, change)
             return
         stored = Membership.objects.get(pk=obj.pk)

@@ -8,3 +8,10 @@ class PartnersConfig(AppConfig):
     name = "lmp.partners"
     label = "partners"
     verbose_name = "Partners"
+
+    def ready(self) -> None:
+        from django.contrib.auth.signals import user_logged_in
+
+        from lmp.partners.middleware import session_epoch_note
+
+        user_logged_in.connect(session_epoch_note, dispatch_uid="lmp.partners.session_epoch_note")

@@ -14,11 +14,12 @@ class MembershipBackend(ModelBackend):
     """``ModelBackend`` that loads the signed-in user with its membership and partner.
 
     Every partner page needs the partner (``selectors.partner_for_user``); joining it into the
-    user lookup each request already makes saves a query on every page.
+    user lookup each request already makes saves a query on every page. The login's session
+    epoch comes with it too (``lmp.partners.middleware``).
     """
 
     def get_user(self, user_id):
-        users = UserModel._default_manager.select_related("membership__partner")
+        users = UserModel._default_manager.select_related("membership__partner", "session_epoch")
         try:
             user = users.get(pk=user_id)
         except UserModel.DoesNotExist:

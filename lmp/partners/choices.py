@@ -33,6 +33,7 @@ class TeamEventKind(models.TextChoices):
     ROLE_CHANGED = "role_changed", "Role changed"
     DEACTIVATED = "deactivated", "Deactivated"
     REACTIVATED = "reactivated", "Reactivated"
+    LOGIN_CHANGED = "login_changed", "Sign-in name changed"
     SETTING_CHANGED = "setting_changed", "Setting changed"
     API_KEY_CREATED = "api_key_created", "API key created"
     API_KEY_REVOKED = "api_key_revoked", "API key revoked"

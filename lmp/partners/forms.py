@@ -6,6 +6,7 @@ from django import forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy
 
 from lmp.partners import roles
 from lmp.partners.choices import API_KEY_ROLES, PartnerRole
@@ -13,15 +14,30 @@ from lmp.partners.models import ApiKey, Invitation
 
 
 class LoginForm(AuthenticationForm):
-    """Django's login form, refusing a login whose role is No LMP Access (no session is made)."""
+    """Django's login form, refusing a login whose role is No LMP Access (no session is made).
+
+    Its field is named for what people type: an invited member's login is its e-mail address;
+    vendor staff and the demo logins have a username (Django admin's own login form keeps
+    Django's "Username").
+    """
+
+    USERNAME_LABEL = gettext_lazy("E-mail address or username")
 
     error_messages = {
         **AuthenticationForm.error_messages,
+        "invalid_login": gettext_lazy(
+            "Please enter a correct e-mail address (or username) and password. Note that both "
+            "fields may be case-sensitive."
+        ),
         "no_lmp_access": (
             "Your organisation has not given this login access to the License Management "
             "Portal (its role is No LMP Access). Ask one of its Administrators."
         ),
     }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["username"].label = self.USERNAME_LABEL
 
     def confirm_login_allowed(self, user) -> None:
         super().confirm_login_allowed(user)

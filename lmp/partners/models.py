@@ -74,6 +74,24 @@ class Membership(models.Model):
         return f"{self.user} @ {self.partner} ({self.get_role_display()})"
 
 
+class LoginSessionEpoch(models.Model):
+    """How many times a login's sessions were ended for good (deactivated, or its role set to No
+    LMP Access): a session signed in before the last time is refused and flushed
+    (``lmp.partners.middleware``), even once the login is active or has its role back."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="session_epoch",
+    )
+    epoch = models.PositiveIntegerField(default=0)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.user}: sessions ended {self.epoch} time(s)"
+
+
 def invitation_expiry() -> dt.datetime:
     """When an invitation sent now stops working."""
     return timezone.now() + Invitation.VALID_FOR

@@ -13,6 +13,7 @@ from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -20,7 +21,14 @@ from django.utils import timezone
 from lmp.mail import email_enqueue
 from lmp.partners import roles
 from lmp.partners.choices import API_KEY_ROLES, InvitationStatus, PartnerRole, TeamEventKind
-from lmp.partners.models import ApiKey, Invitation, Membership, Partner, TeamEvent
+from lmp.partners.models import (
+    ApiKey,
+    Invitation,
+    LoginSessionEpoch,
+    Membership,
+    Partner,
+    TeamEvent,
+)
 from lmp.partners.selectors import invitation_token
 
 logger = logging.getLogger(__name__)
@@ -85,10 +93,14 @@ def _last_administrator_check(membership: Membership, *, field: str | None = Non
     raise ValidationError({field: message} if field else message, code="last_administrator")
 
 
-def last_administrator_check(membership: Membership, *, role: str) -> None:
-    """Refuse giving ``role`` to the partner's last active Administrator: a form's early answer
-    (the admin's); ``member_role_set`` asks it again with the partner row locked."""
-    if role != PartnerRole.ADMINISTRATOR:
+def last_administrator_check(
+    membership: Membership, *, role: str | None = None, active: bool = True
+) -> None:
+    """Refuse giving ``role`` to, or deactivating, the partner's last active Administrator: a
+    form's early answer (the admin's); ``member_role_set`` and ``member_deactivate`` ask it again
+    with the partner row locked."""
+    role = membership.role if role is None else role
+    if role != PartnerRole.ADMINISTRATOR or not active:
         _last_administrator_check(membership)
 
 
@@ -117,6 +129,16 @@ def _event_record(
     return event
 
 
+def login_sessions_end(*, user) -> None:
+    """End every session of the login for good: each one is refused at its next request, and
+    stays refused when the login is reactivated or gets its role back (it signs in again)."""
+    with transaction.atomic():
+        LoginSessionEpoch.objects.get_or_create(user_id=user.pk)
+        LoginSessionEpoch.objects.filter(user_id=user.pk).update(
+            epoch=F("epoch") + 1, ended_at=timezone.now()
+        )
+
+
 def _member_locked(membership: Membership) -> Membership:
     """The partner locked, then the membership and its login as they are now."""
     _partner_lock(membership.partner)
@@ -139,6 +161,8 @@ def member_role_set(*, actor, membership: Membership, role: str) -> Membership:
         member.role = role
         member.full_clean(exclude=["user", "partner"])
         member.save(update_fields=["role"])
+        if not roles.allows(member.user, roles.SIGN_IN):
+            login_sessions_end(user=member.user)
         _event_record(
             partner=member.partner,
             actor=actor,
@@ -163,6 +187,42 @@ def member_reactivate(*, actor, membership: Membership) -> Membership:
     return _member_active_set(actor=actor, membership=membership, active=True)
 
 
+def member_add(*, actor, user, partner: Partner, role: str) -> Membership:
+    """Make ``user`` a member of ``partner`` with ``role`` (vendor staff, in Django admin: a
+    partner's first Administrator is made so); recorded as the member joining."""
+    roles.require(actor, roles.MANAGE_TEAM)
+    with transaction.atomic():
+        _partner_lock(partner)
+        _actor_check(actor, partner)
+        membership = Membership(user=user, partner=partner, role=role)
+        membership.full_clean()
+        membership.save()
+        _event_record(
+            partner=partner,
+            actor=actor,
+            kind=TeamEventKind.JOINED,
+            member=user,
+            to_text=membership.get_role_display(),
+        )
+    return membership
+
+
+def member_login_changed(*, actor, membership: Membership, old_username: str) -> TeamEvent | None:
+    """Record that staff changed the member's sign-in name (Django admin's User page saved it)."""
+    new_username = membership.user.get_username()
+    if new_username == old_username:
+        return None
+    with transaction.atomic():
+        return _event_record(
+            partner=membership.partner,
+            actor=actor,
+            kind=TeamEventKind.LOGIN_CHANGED,
+            member=membership.user,
+            from_text=old_username[:100],
+            to_text=new_username[:100],
+        )
+
+
 ACTIVE_TEXT = {True: "Active", False: "Deactivated"}
 
 
@@ -180,6 +240,8 @@ def _member_active_set(*, actor, membership: Membership, active: bool) -> Member
         _actor_check(actor, member.partner)
         member.user.is_active = active
         member.user.save(update_fields=["is_active"])
+        if not active:
+            login_sessions_end(user=member.user)
         _event_record(
             partner=member.partner,
             actor=actor,

@@ -7,6 +7,7 @@ import datetime as dt
 import uuid
 
 from django.contrib import messages
+from django.contrib.auth import login
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponseRedirect
@@ -14,6 +15,7 @@ from django.shortcuts import redirect
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
@@ -30,6 +32,9 @@ from lmp.partners.mixins import PartnerMixin
 from lmp.partners.models import ApiKey, Invitation, Membership
 
 TEAM_URL = reverse_lazy("partners:team")
+# The backend a new member's session is signed in with (lmp.partners.auth: its user comes with
+# its membership and partner).
+MEMBERSHIP_BACKEND = "lmp.partners.auth.MembershipBackend"
 HISTORY_SHOWN = 100  # the newest events on the page; the admin has them all
 
 
@@ -280,7 +285,7 @@ class InvitationRevokeView(TeamMixin, View):
 
 @method_decorator(login_not_required, name="dispatch")
 class JoinView(FormView):
-    """The invitation link: the invitee sets name and password, then signs in.
+    """The invitation link: the invitee sets name and password, and is signed in.
 
     A link that cannot be used gets a page that says why and what to do (410, or 404 for a link
     that is not one of ours); a signed-in user is asked to sign out first.
@@ -328,9 +333,15 @@ class JoinView(FormView):
                     {"problem": refusal(error), "help": "Go to the sign-in page."}, status=410
                 )
             return self.problem(status)
+        # Signed in with the password just chosen; the second factor's rules apply from the
+        # next page (an Administrator sets up an authenticator app first).
+        login(self.request, user, backend=MEMBERSHIP_BACKEND)
         messages.success(
             self.request,
-            f"Welcome to {self.invitation.partner}. Sign in with your e-mail address "
-            f"{user.get_username()} and the password you chose.",
+            _(
+                "Welcome to %(partner)s. Next time, sign in with your e-mail address "
+                "%(login)s and the password you chose."
+            )
+            % {"partner": self.invitation.partner, "login": user.get_username()},
         )
-        return HttpResponseRedirect(reverse("login"))
+        return HttpResponseRedirect(reverse("home"))

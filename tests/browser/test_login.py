@@ -19,5 +19,7 @@ def test_demo_partner_logs_in_and_lands_on_license_tab(page, demo_data, login, s
 
 def test_wrong_password_is_refused_with_a_message(page, demo_data, login):
     login("partner", "not-the-password")
-    expect(page.get_by_text("Please enter a correct username and password")).to_be_visible()
+    expect(
+        page.get_by_text("Please enter a correct e-mail address (or username) and password")
+    ).to_be_visible()
     expect(page.get_by_label("Username")).to_have_value("partner")

@@ -4,7 +4,9 @@ setup page on a phone."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
+import pytest
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import expect
 
@@ -62,3 +64,48 @@ def test_the_setup_page_on_a_phone(page, demo_data, shot):
     shot("recovery-codes-375")
     page.get_by_role("link", name="I have saved them, continue").click()
     expect(page.get_by_role("heading", name="Licenses")).to_be_visible()
+
+
+@pytest.mark.parametrize("width", [1366, 375])
+def test_recovery_codes_are_copied_and_downloaded_first_time_and_when_regenerated(
+    page, demo_data, shot, width, live_server
+):
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server.url)
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto("/login/")
+    expect(page.get_by_label("E-mail address or username")).to_be_focused()
+    shot(f"login-{width}")
+    page.get_by_label("E-mail address or username").fill("other")  # no authenticator yet
+    page.get_by_label("Password").fill("lmp-other-2026")
+    page.get_by_role("button", name="Log in").click()
+    page.locator("#id_code").fill(key_code(page.locator("#totp-key").inner_text()))
+    page.get_by_role("button", name="Turn on two-factor sign-in").click()
+
+    for moment in ("first", "regenerated"):
+        expect(page.locator(".recovery-code")).to_have_count(10)
+        earlier = page.get_by_text("Your earlier recovery codes no longer work.")
+        expect(earlier).to_have_count(0 if moment == "first" else 1)
+        codes = page.locator(".recovery-code").all_inner_texts()
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        shot(f"recovery-codes-{moment}-{width}")
+
+        page.get_by_role("button", name="Copy").click()
+        expect(page.locator("[data-copy-status]")).to_have_text(
+            "Copied: paste them where you keep them."
+        )
+        assert page.evaluate("navigator.clipboard.readText()").split() == codes
+
+        with page.expect_download() as downloaded:
+            page.get_by_role("link", name="Download (.txt)").click()
+        download = downloaded.value
+        assert download.suggested_filename == "lmp-recovery-codes.txt"
+        lines = Path(download.path()).read_text().splitlines()
+        assert lines[0] == "License Management Portal: recovery codes of other"
+        assert lines[-10:] == codes
+
+        page.get_by_role("link", name="I have saved them, continue").click()
+        # On to the page asked for at sign-in, or back to the account page after regenerating.
+        heading = "Licenses" if moment == "first" else "Your account"
+        expect(page.get_by_role("heading", name=heading)).to_be_visible()
+        page.goto("/account/two-factor/recovery-codes/")
+        page.get_by_role("button", name="New recovery codes").click()
