@@ -3,12 +3,16 @@ services: the serializers here only shape figures and check the JSON's types."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from licenses import policy
 from licenses.choices import (
     AllocationEventKind,
     AllocationEventSource,
+    DeploymentSolution,
     HostingRegion,
     ServiceTier,
 )
@@ -68,10 +72,69 @@ class LicenseSerializer(serializers.Serializer):
     is_low_on_seats = serializers.BooleanField(allow_null=True)
 
 
+class OptionalURLField(serializers.URLField):
+    """A web site, or null when the customer has none (the model keeps an empty text)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(allow_null=True, read_only=True, **kwargs)
+
+    def to_representation(self, value):
+        return value or None
+
+
+class OptionalChoiceField(serializers.ChoiceField):
+    """A choice a customer may not have made (an empty text in the model): null in the API."""
+
+    def __init__(self, choices, **kwargs):
+        super().__init__(choices, allow_null=True, read_only=True, **kwargs)
+
+    def to_representation(self, value):
+        return super().to_representation(value) if value else None
+
+
+class CountField(serializers.IntegerField):
+    """A user count: its limits are in the schema, and checked by the policy with its messages.
+
+    No DRF validators (min_value / max_value would answer with DRF's words): the service refuses
+    a count outside ``count``'s limits with the message the portal's forms show.
+    """
+
+    def __init__(self, *, count: policy.Count, **kwargs):
+        super().__init__(**kwargs)
+        self.min_value = count.minimum
+        self.max_value = count.maximum
+
+
+class StrictSerializer(serializers.Serializer):
+    """A request body that refuses fields it does not have (400 naming them), rather than
+    ignoring a misspelt or read-only field and answering as if it had been applied."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, Mapping):
+            unknown = [name for name in data if name not in self.fields]
+            if unknown:
+                raise serializers.ValidationError(
+                    {
+                        name: [_("“%(name)s” is not a field this request takes.") % {"name": name}]
+                        for name in unknown
+                    }
+                )
+        return super().to_internal_value(data)
+
+
+# The limits of the counts whatever the license's tier (the tier only changes the labels).
+TIER_COUNT = policy.tier_count(ServiceTier.COMPLETE)
+
+
 class CustomerSerializer(serializers.ModelSerializer):
     """A customer as its license's table shows it: the users it holds now."""
 
     sub_partner = serializers.CharField(source="sub_partner.name", default=None, allow_null=True)
+    website = OptionalURLField(help_text="Null when the customer has none.")
+    deployment = OptionalChoiceField(
+        DeploymentSolution.choices, help_text="Null when not recorded."
+    )
+    hosting_region = OptionalChoiceField(HostingRegion.choices, help_text="Null when not recorded.")
     tier_users = serializers.IntegerField(help_text="Users of its license's tier.")
     cloud_users = serializers.IntegerField(help_text="Separate MDR Cloud users.")
     sat_users = serializers.IntegerField(help_text="Beauceron SAT users (MDR Complete).")
@@ -97,25 +160,26 @@ class CustomerSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class CustomerCreateSerializer(serializers.Serializer):
+class CustomerCreateSerializer(StrictSerializer):
     """Onboard a fully virtual customer (no appliances to ship) onto the license in the URL."""
 
     legal_name = serializers.CharField(max_length=200, trim_whitespace=False)
     admin_email = serializers.EmailField(max_length=254)
-    website = serializers.URLField(max_length=300, required=False, default="")
+    # Left out when the customer has no web site (no default: a client would send it).
+    website = serializers.URLField(max_length=300, required=False)
     hosting_region = serializers.ChoiceField(choices=HostingRegion.choices)
-    tier_users = serializers.IntegerField()
-    cloud_users = serializers.IntegerField(required=False, default=0)
-    sat_users = serializers.IntegerField(required=False, default=0)
+    tier_users = CountField(count=TIER_COUNT)
+    cloud_users = CountField(count=policy.CLOUD_COUNT, required=False)
+    sat_users = CountField(count=policy.SAT_COUNT, required=False)
 
 
-class CustomerUpdateSerializer(serializers.Serializer):
+class CustomerUpdateSerializer(StrictSerializer):
     """Change a customer's legal name and users; a field left out keeps its value."""
 
     legal_name = serializers.CharField(max_length=200, required=False, trim_whitespace=False)
-    tier_users = serializers.IntegerField(required=False)
-    cloud_users = serializers.IntegerField(required=False)
-    sat_users = serializers.IntegerField(required=False)
+    tier_users = CountField(count=TIER_COUNT, required=False)
+    cloud_users = CountField(count=policy.CLOUD_COUNT, required=False)
+    sat_users = CountField(count=policy.SAT_COUNT, required=False)
 
 
 class ChangeSerializer(serializers.Serializer):
