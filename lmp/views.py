@@ -8,6 +8,7 @@ import sys
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.template import loader
+from django.utils.translation import gettext as _
 from django.views import defaults
 from django.views.decorators.csrf import requires_csrf_token
 
@@ -29,7 +30,7 @@ def server_error(request: HttpRequest) -> HttpResponse:
     if isinstance(sys.exception(), DATABASE_UNAVAILABLE):
         return database_unavailable(api=is_api(request))
     if is_api(request):
-        return django_problem(500, "The server failed to answer; the error is logged.")
+        return django_problem(500, _("The server failed to answer; the error is logged."))
     return defaults.server_error(request)
 
 
@@ -37,7 +38,9 @@ def database_unavailable(*, api: bool = False) -> HttpResponse:
     """The 503 page, rendered without a request: no context processor may touch the database."""
     if api:
         response = django_problem(
-            503, f"The database is unavailable: try again in {RETRY_AFTER_SECONDS} seconds."
+            503,
+            _("The database is unavailable: try again in %(seconds)d seconds.")
+            % {"seconds": RETRY_AFTER_SECONDS},
         )
     else:
         response = HttpResponse(loader.render_to_string("503.html"), status=503)
@@ -49,7 +52,7 @@ def database_unavailable(*, api: bool = False) -> HttpResponse:
 def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
     """``handler404``: a URL the API does not have is a 404 problem, elsewhere Django's page."""
     if is_api(request):
-        return django_problem(404, "There is no such URL in the API: see /api/v1/docs/.")
+        return django_problem(404, _("There is no such URL in the API: see /api/v1/docs/."))
     return defaults.page_not_found(request, exception)
 
 
@@ -57,5 +60,5 @@ def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
 def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
     """``handler400``: e.g. a body over DATA_UPLOAD_MAX_MEMORY_SIZE; a problem under /api/."""
     if is_api(request):
-        return django_problem(400, "The request is malformed or its body is too large.")
+        return django_problem(400, _("The request is malformed or its body is too large."))
     return defaults.bad_request(request, exception)

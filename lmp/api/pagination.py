@@ -8,10 +8,12 @@ or a 500 when the cursor's position is not of its ordering's type).
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework import exceptions
 from rest_framework.pagination import CursorPagination
 
-INVALID_CURSOR = "This cursor is not valid: use the next or previous link of a page."
+INVALID_CURSOR = gettext_lazy("This cursor is not valid: use the next or previous link of a page.")
 
 
 class StrictCursorPagination(CursorPagination):
@@ -24,7 +26,9 @@ class StrictCursorPagination(CursorPagination):
         if raw is None:
             return self.page_size
         if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= self.max_page_size:
-            message = f"A page has 1 to {self.max_page_size} results (a whole number)."
+            message = _("A page has 1 to %(most)d results (a whole number).") % {
+                "most": self.max_page_size
+            }
             raise exceptions.ValidationError({self.page_size_query_param: [message]})
         return int(raw)
 
