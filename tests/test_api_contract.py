@@ -23,7 +23,9 @@ from django.db import connection
 from licenses.choices import ServiceTier
 from lmp.partners.choices import PartnerRole
 from tests.api import make_key
-from tests.factories import PartnerFactory, VolumeLicenseFactory, make_customer
+from tests.conftest import _required
+from tests.factories import AddressFactory, PartnerFactory, VolumeLicenseFactory, make_customer
+from tests.factories_onboarding import ApplianceFactory, sensor_orders, submit_order
 from tests.live_gunicorn import ROOT, gunicorn_server
 
 pytestmark = [
@@ -51,7 +53,10 @@ def server(django_db_setup, django_db_blocker):
     """gunicorn on the test database, with a rate high enough that the fuzzer is not throttled
     (the 429 itself is tested in tests/test_api_schema.py)."""
     if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL: set DATABASE_URL=postgres://...")
+        message = "needs PostgreSQL: set DATABASE_URL=postgres://..."
+        if _required("LMP_REQUIRE_POSTGRES"):
+            pytest.fail(message)  # CI: never pass by skipping
+        pytest.skip(message)
     env = {"API_THROTTLE_RATE": "100000/min", "API_AUTH_FAILURE_RATE": "100000/min"}
     with gunicorn_server(
         settings_dict=connection.settings_dict, workers=2, threads=4, env=env
@@ -61,13 +66,20 @@ def server(django_db_setup, django_db_blocker):
 
 @pytest.fixture
 def fresh_partner():
-    """A partner with room to spare: the fuzzer onboards, edits and offboards customers."""
+    """A partner with room to spare: the fuzzer onboards, edits and offboards customers. Two
+    onboarding orders, fully virtual and with a sensor shipped, for the orders' operations."""
     partner = PartnerFactory(name="Fuzzed MSP")
     complete = VolumeLicenseFactory(partner=partner, seat_commitment=1_000_000)
     VolumeLicenseFactory(partner=partner, tier=ServiceTier.CORE, seat_commitment=1_000_000)
     VolumeLicenseFactory(partner=partner, tier=ServiceTier.CLOUD, seat_commitment=1_000_000)
     for n in range(3):
         make_customer(license=complete, tier_users=10 + n, legal_name=f"Customer {n} Ltd")
+    AddressFactory(partner=partner, is_default=True)
+    submit_order(license=complete, legal_name="Ordered Virtual Ltd")
+    sensor = ApplianceFactory(name="NS-1000 Rack Sensor")
+    submit_order(
+        license=complete, legal_name="Ordered Sensor Ltd", appliances=sensor_orders(sensor)
+    )
     return partner, complete
 
 

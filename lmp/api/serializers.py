@@ -12,7 +12,6 @@ from licenses import policy
 from licenses.choices import (
     AllocationEventKind,
     AllocationEventSource,
-    DeploymentSolution,
     HostingRegion,
     ServiceTier,
 )
@@ -82,14 +81,26 @@ class OptionalURLField(serializers.URLField):
         return value or None
 
 
-class OptionalChoiceField(serializers.ChoiceField):
-    """A choice a customer may not have made (an empty text in the model): null in the API."""
-
-    def __init__(self, choices, **kwargs):
-        super().__init__(choices, allow_null=True, read_only=True, **kwargs)
+class BlankAsNullChoiceField(serializers.ChoiceField):
+    """A model's choice that may be left empty (``blank=True``, e.g. the carrier of a shipment
+    not yet sent): null in the API rather than an empty text outside the documented enum."""
 
     def to_representation(self, value):
-        return super().to_representation(value) if value else None
+        if value == "" and self.allow_null:
+            return None
+        return super().to_representation(value)
+
+
+class ReadModelSerializer(serializers.ModelSerializer):
+    """A model as the API reads it out: an empty optional choice is null."""
+
+    serializer_choice_field = BlankAsNullChoiceField
+
+    def build_standard_field(self, field_name, model_field):
+        field_class, kwargs = super().build_standard_field(field_name, model_field)
+        if field_class is BlankAsNullChoiceField and model_field.blank:
+            kwargs["allow_null"] = True
+        return field_class, kwargs
 
 
 class CountField(serializers.IntegerField):
@@ -126,15 +137,11 @@ class StrictSerializer(serializers.Serializer):
 TIER_COUNT = policy.tier_count(ServiceTier.COMPLETE)
 
 
-class CustomerSerializer(serializers.ModelSerializer):
+class CustomerSerializer(ReadModelSerializer):
     """A customer as its license's table shows it: the users it holds now."""
 
     sub_partner = serializers.CharField(source="sub_partner.name", default=None, allow_null=True)
     website = OptionalURLField(help_text="Null when the customer has none.")
-    deployment = OptionalChoiceField(
-        DeploymentSolution.choices, help_text="Null when not recorded."
-    )
-    hosting_region = OptionalChoiceField(HostingRegion.choices, help_text="Null when not recorded.")
     tier_users = serializers.IntegerField(help_text="Users of its license's tier.")
     cloud_users = serializers.IntegerField(help_text="Separate MDR Cloud users.")
     sat_users = serializers.IntegerField(help_text="Beauceron SAT users (MDR Complete).")
@@ -235,7 +242,7 @@ class EventSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ShipmentSerializer(serializers.ModelSerializer):
+class ShipmentSerializer(ReadModelSerializer):
     appliance = serializers.CharField(source="appliance.name")
     address = serializers.CharField(source="address.__str__")
 
@@ -256,7 +263,7 @@ class ShipmentSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class OnboardingOrderSerializer(serializers.ModelSerializer):
+class OnboardingOrderSerializer(ReadModelSerializer):
     submitted_by = serializers.CharField(
         source="submitted_by.get_username", default=None, allow_null=True
     )
