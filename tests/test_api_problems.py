@@ -245,3 +245,15 @@ def test_wrong_keys_from_one_address_are_throttled_and_others_are_not(
     assert key_client(good).get(url, REMOTE_ADDR="203.0.113.9").status_code == 429
     # ...while a good key from another address works.
     assert key_client(good).get(url, REMOTE_ADDR="198.51.100.7").status_code == 200
+
+
+def test_a_good_key_is_not_throttled_by_other_keys_counts_when_the_address_is_unknown(
+    partner, complete_license, settings, monkeypatch
+):
+    """No client address (nothing to count against) must not read the keys' own rows."""
+    settings.API_AUTH_FAILURE_RATE = "2/min"
+    monkeypatch.setattr("lmp.api.authentication.client_ip", lambda request: None)
+    _, key = make_key(partner, role=PartnerRole.VIEW_ONLY)
+    api = key_client(key)
+    statuses = [api.get(reverse("api:license_list")).status_code for _ in range(4)]
+    assert statuses == [200] * 4

@@ -13,7 +13,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, F
+from django.db.models import Exists, F, Value
 from django.utils import timezone
 from rest_framework.throttling import BaseThrottle
 
@@ -78,9 +78,11 @@ class Window:
         return max(self.retry_after, 1)
 
 
-def auth_failures_full(client_address: str | None, window: Window) -> Exists:
+def auth_failures_full(client_address: str | None, window: Window) -> Exists | Value:
     """Whether ``client_address`` has used up its failed authentications in ``window``: an
     expression, so the key's own query answers it (no query of its own for a good key)."""
+    if client_address is None:  # unknown (nothing counted): never a filter on NULL, which
+        return Value(False)  # would match the keys' own rows
     return Exists(
         ThrottleWindow.objects.filter(
             client_address=client_address, window=window.start, count__gte=window.limit
