@@ -23,7 +23,9 @@ import pytest
 from django.db import connection
 
 from licenses.choices import ServiceTier
+from licenses.models import CustomerAccount
 from lmp.partners.choices import PartnerRole
+from onboarding.models import OnboardingRequest
 from tests.api import make_key
 from tests.conftest import _required
 from tests.factories import AddressFactory, PartnerFactory, VolumeLicenseFactory, make_customer
@@ -74,7 +76,7 @@ def fresh_partner():
     complete = VolumeLicenseFactory(partner=partner, seat_commitment=1_000_000)
     VolumeLicenseFactory(partner=partner, tier=ServiceTier.CORE, seat_commitment=1_000_000)
     VolumeLicenseFactory(partner=partner, tier=ServiceTier.CLOUD, seat_commitment=1_000_000)
-    for n in range(3):
+    for n in range(10):
         make_customer(license=complete, tier_users=10 + n, legal_name=f"Customer {n} Ltd")
     AddressFactory(partner=partner, is_default=True)
     submit_order(license=complete, legal_name="Ordered Virtual Ltd")
@@ -85,7 +87,21 @@ def fresh_partner():
     return partner, complete
 
 
-def schemathesis_run(server, *, key: str, license_pk: int, tmp_path: Path) -> tuple[int, str]:
+def fuzzed_ids(partner) -> dict[str, list[int]]:
+    """The partner's customers and orders, for the hooks' ids (tests/schemathesis_hooks.py)."""
+    return {
+        "customers": sorted(
+            CustomerAccount.objects.filter(partner=partner).values_list("pk", flat=True)
+        ),
+        "onboarding-orders": sorted(
+            OnboardingRequest.objects.filter(partner=partner).values_list("pk", flat=True)
+        ),
+    }
+
+
+def schemathesis_run(
+    server, *, key: str, license_pk: int, ids: dict, tmp_path: Path
+) -> tuple[int, str]:
     """Run Schemathesis's CLI against the live schema; (its exit code, its report)."""
     config = tmp_path / "schemathesis.toml"
     config.write_text(CONFIG)
@@ -116,6 +132,7 @@ def schemathesis_run(server, *, key: str, license_pk: int, tmp_path: Path) -> tu
         "PYTHONPATH": str(ROOT),
         "SCHEMATHESIS_HOOKS": "tests.schemathesis_hooks",
         "LMP_FUZZ_LICENSE": str(license_pk),
+        "LMP_FUZZ_IDS": json.dumps(ids),
     }
     started = time.monotonic()
     done = subprocess.run(
@@ -135,7 +152,9 @@ def schemathesis_run(server, *, key: str, license_pk: int, tmp_path: Path) -> tu
 def test_schemathesis_finds_nothing(server, fresh_partner, role, tmp_path):
     partner, license = fresh_partner
     _, key = make_key(partner, role=role, name=f"Fuzzer {role}")
-    code, report = schemathesis_run(server, key=key, license_pk=license.pk, tmp_path=tmp_path)
+    code, report = schemathesis_run(
+        server, key=key, license_pk=license.pk, ids=fuzzed_ids(partner), tmp_path=tmp_path
+    )
     print(report)
     assert code == 0, f"Schemathesis found failures with a {role} key:\n{report[-20000:]}"
 
