@@ -92,7 +92,6 @@ TITLES = {
     405: "Method not allowed.",
     406: "Not acceptable.",
     409: "The request conflicts with the current state.",
-    413: "Request body too large.",
     415: "Unsupported media type.",
     422: "Cannot process the request.",
     429: "Too many requests.",
@@ -116,11 +115,11 @@ class ProblemSerializer(serializers.Serializer):
     )
 
 
-def problem_body(code: int, detail: str, *, title: str | None = None) -> dict:
+def problem_body(code: int, detail: str) -> dict:
     """The problem details of a refusal without field errors."""
     return {
         "type": "about:blank",
-        "title": title or TITLES.get(code, "Error."),
+        "title": TITLES.get(code, "Error."),
         "status": code,
         "detail": detail,
     }
