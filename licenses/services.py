@@ -67,6 +67,9 @@ from licenses.selectors import cloud_pool_for
 from lmp.partners import roles
 from lmp.partners.models import Partner
 
+# The code of a refusal because the customer is offboarded (the API answers it with a 409).
+CUSTOMER_OFFBOARDED = "customer_offboarded"
+
 P = ParamSpec("P")
 R = TypeVar("R")
 
@@ -454,7 +457,10 @@ def customer_update(
     original = customer
     customer = _customer_lock(customer)
     if customer.status != CustomerStatus.ACTIVE:
-        raise ValidationError("This customer has been offboarded and can no longer be edited.")
+        raise ValidationError(
+            "This customer has been offboarded and can no longer be edited.",
+            code=CUSTOMER_OFFBOARDED,
+        )
     primary, cloud = _allocations_read(customer=customer)
     # The pools came with the allocations; one the customer holds nothing on is read only when
     # it is asked for (an active customer always holds seats on its own pool).
@@ -624,7 +630,7 @@ def customer_offboard(
     original = customer
     customer = _customer_lock(customer)
     if customer.status != CustomerStatus.ACTIVE:
-        raise ValidationError("This customer is already offboarded.")
+        raise ValidationError("This customer is already offboarded.", code=CUSTOMER_OFFBOARDED)
     released: dict[VolumeLicense, int] = {}
     active = sorted(
         customer.allocations.filter(active=True).select_related("license"),

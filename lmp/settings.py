@@ -277,13 +277,19 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["lmp.api.authentication.ApiKeyAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["lmp.api.permissions.RolePermission"],
     "DEFAULT_THROTTLE_CLASSES": ["lmp.api.throttles.ApiKeyThrottle"],
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # A client that accepts only problem details (application/problem+json) is answered too.
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "lmp.api.problems.ProblemRenderer",
+    ],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "lmp.api.schema.ProblemAutoSchema",
     "EXCEPTION_HANDLER": "lmp.api.problems.problem_handler",
     "UNAUTHENTICATED_USER": None,
 }
 API_THROTTLE_RATE = os.environ.get("API_THROTTLE_RATE", "600/min")
+# Failed authentications (a wrong, revoked or expired key) per client address, then 429.
+API_AUTH_FAILURE_RATE = os.environ.get("API_AUTH_FAILURE_RATE", "30/min")
 SPECTACULAR_SETTINGS = {
     "TITLE": "LMP partner API",
     "DESCRIPTION": "Licenses, customers, allocation history and onboarding orders of one partner.",

@@ -73,5 +73,8 @@ urlpatterns = [
     path("api/v1/", include("lmp.api.urls")),
 ]
 
-# A database outage answers 503 with Retry-After; any other uncaught error the 500 page.
+# A database outage answers 503 with Retry-After; any other uncaught error the 500 page. Under
+# /api/ each of these is problem details (JSON), like the API's own refusals.
 handler500 = "lmp.views.server_error"
+handler404 = "lmp.views.page_not_found"
+handler400 = "lmp.views.bad_request"

@@ -80,12 +80,14 @@ class GunicornServer:
 
 @contextlib.contextmanager
 def gunicorn_server(
-    *, settings_dict: dict, workers: int = 2, threads: int = 2
+    *, settings_dict: dict, workers: int = 2, threads: int = 2, env: dict[str, str] | None = None
 ) -> Iterator[GunicornServer]:
-    """Run gunicorn against the database in ``settings_dict`` until the block ends."""
+    """Run gunicorn against the database in ``settings_dict`` until the block ends; ``env``:
+    settings of the test's own (e.g. ``API_THROTTLE_RATE``)."""
     from django.conf import settings
 
     port = free_port()
+    extra = env or {}
     env = {name: os.environ[name] for name in INHERITED_ENV if name in os.environ}
     env.update(
         DATABASE_URL=database_url(settings_dict),
@@ -97,6 +99,7 @@ def gunicorn_server(
         LOG_LEVEL="WARNING",
         DJANGO_SETTINGS_MODULE="lmp.settings",
     )
+    env.update(extra)
     # Read by the test's failure messages while the server runs; removed when it stops.
     log = tempfile.NamedTemporaryFile(  # noqa: SIM115
         prefix="lmp-gunicorn-", suffix=".log", delete=False

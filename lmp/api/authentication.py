@@ -3,16 +3,23 @@
 No session, so no CSRF: a browser's login never reaches the API, and a key never opens a portal
 page. The key is checked against its stored hash (djangorestframework-api-key); the request's user
 is then a ``roles.KeyActor``, which the portal's one role policy understands.
+
+Failed authentications are counted per client address (``API_AUTH_FAILURE_RATE``): beyond the
+rate, the address's next key is refused with 429 before it is checked, a good key too (or
+guessing would still tell a good key from the 429s); other addresses are not slowed.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 from rest_framework import authentication, exceptions
 
+from lmp.api.throttles import Window, auth_failure_hit, auth_failures_full
+from lmp.client_ip import client_ip
 from lmp.partners.models import ApiKey
 from lmp.partners.roles import KeyActor
 
@@ -43,12 +50,24 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         if not header or scheme.lower() not in SCHEMES:
             return None
         key = key.strip()
-        try:
-            api_key = ApiKey.objects.get_from_key(key)
-        except ApiKey.DoesNotExist:
+        address = client_ip(request)
+        window = Window(settings.API_AUTH_FAILURE_RATE)
+        # djangorestframework-api-key's get_from_key, with the address's failures in its query.
+        prefix, _, _ = key.partition(".")
+        api_key = (
+            ApiKey.objects.get_usable_keys()
+            .annotate(address_throttled=auth_failures_full(address, window))
+            .filter(prefix=prefix)
+            .first()
+        )
+        if api_key is not None and api_key.address_throttled:
+            raise exceptions.Throttled(wait=window.wait())
+        if api_key is None or not api_key.is_valid(key):
+            if not auth_failure_hit(address, window):
+                raise exceptions.Throttled(wait=window.wait())
             raise exceptions.AuthenticationFailed(
                 "This API key is not valid: it is unknown, revoked or expired."
-            ) from None
+            )
         last_used_touch(api_key)
         return KeyActor(api_key), api_key
 

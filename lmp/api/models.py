@@ -35,20 +35,30 @@ class IdempotencyRecord(models.Model):
 
 
 class ThrottleWindow(models.Model):
-    """How many requests one API key has made in one throttle window (``API_THROTTLE_RATE``).
+    """How many requests one API key, or failed authentications one client address, has made in
+    one throttle window (``API_THROTTLE_RATE``, ``API_AUTH_FAILURE_RATE``).
 
     Counted by a conditional UPDATE (``count < limit``), so requests answered at once by several
-    web processes are each counted and a key never gets more than its rate. A key keeps one row:
-    the window's first request deletes the key's older ones.
+    web processes are each counted and a key never gets more than its rate. A key (an address)
+    keeps one row: the window's first request deletes its older ones.
     """
 
-    api_key = models.ForeignKey(ApiKey, on_delete=models.CASCADE, related_name="+")
+    api_key = models.ForeignKey(ApiKey, on_delete=models.CASCADE, related_name="+", null=True)
+    # Set instead of api_key: the failed authentications from this address.
+    client_address = models.GenericIPAddressField(null=True)
     window = models.DateTimeField()  # the window's start
     count = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["api_key", "window"], name="api_throttle_one_window")
+            models.UniqueConstraint(fields=["api_key", "window"], name="api_throttle_one_window"),
+            models.UniqueConstraint(
+                fields=["client_address", "window"], name="api_throttle_one_address_window"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(api_key__isnull=True) ^ models.Q(client_address__isnull=True),
+                name="api_throttle_key_or_address",
+            ),
         ]
 
     def __str__(self) -> str:

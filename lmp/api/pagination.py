@@ -1,16 +1,82 @@
-"""Cursor pages: stable under inserts, and as fast on page 1,000 as on page 1."""
+"""Cursor pages: stable under inserts, and as fast on page 1,000 as on page 1.
+
+A ``page_size`` outside 1 to the maximum, or a cursor the API did not make, is a 400 problem on
+that parameter (DRF's own pagination would ignore the first and answer the second with a 404,
+or a 500 when the cursor's position is not of its ordering's type).
+"""
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework import exceptions
 from rest_framework.pagination import CursorPagination
 
+INVALID_CURSOR = gettext_lazy("This cursor is not valid: use the next or previous link of a page.")
 
-class CustomerCursorPagination(CursorPagination):
+
+class StrictCursorPagination(CursorPagination):
+    """DRF's cursor pages, refusing (400) what they would ignore or fail on."""
+
+    page_size_query_param = "page_size"
+
+    def get_page_size(self, request) -> int:
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= self.max_page_size:
+            message = _("A page has 1 to %(most)d results (a whole number).") % {
+                "most": self.max_page_size
+            }
+            raise exceptions.ValidationError({self.page_size_query_param: [message]})
+        return int(raw)
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self.positions = queryset  # what a cursor's position is checked against
+        return super().paginate_queryset(queryset, request, view)
+
+    def decode_cursor(self, request):
+        """The cursor, or a 400 unless it was made by this API for this ordering."""
+        invalid = exceptions.ValidationError({self.cursor_query_param: [INVALID_CURSOR]})
+        try:
+            cursor = super().decode_cursor(request)
+        except exceptions.NotFound:
+            raise invalid from None
+        if cursor is None or cursor.position is None:
+            return cursor
+        if "\x00" in cursor.position:  # PostgreSQL takes no NUL in a text parameter
+            raise invalid
+        # The position is compared with the ordering's first field: a text where a number or a
+        # date is expected fails when the filter is built, before any query.
+        try:
+            self.positions.filter(**{f"{self.ordering[0].lstrip('-')}__gt": cursor.position})
+        except (ValueError, TypeError, DjangoValidationError):
+            raise invalid from None
+        return cursor
+
+    def get_schema_operation_parameters(self, view) -> list[dict]:
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"].update(
+                    minimum=1, maximum=self.max_page_size, default=self.page_size
+                )
+                parameter["description"] = (
+                    f"Results per page: 1 to {self.max_page_size} ({self.page_size} by default)."
+                )
+            elif parameter["name"] == self.cursor_query_param:
+                parameter["description"] = (
+                    "The position of a page: from a page's next or previous link, never made "
+                    "by hand."
+                )
+        return parameters
+
+
+class CustomerCursorPagination(StrictCursorPagination):
     """A license's customers in the requested order (``?ordering=``), the id breaking ties."""
 
     page_size = 100
-    page_size_query_param = "page_size"
     max_page_size = 500
     # ?ordering= value → the order by (name_key and license_users come from the selector).
     ORDERINGS = {
@@ -31,17 +97,15 @@ class CustomerCursorPagination(CursorPagination):
         return self.ORDERINGS[value]
 
 
-class EventCursorPagination(CursorPagination):
+class EventCursorPagination(StrictCursorPagination):
     """History, newest first."""
 
     page_size = 100
-    page_size_query_param = "page_size"
     max_page_size = 500
     ordering = ("-at", "-id")
 
 
-class OrderCursorPagination(CursorPagination):
+class OrderCursorPagination(StrictCursorPagination):
     page_size = 50
-    page_size_query_param = "page_size"
     max_page_size = 200
     ordering = ("-submitted_at", "-id")

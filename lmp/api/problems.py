@@ -6,15 +6,18 @@ fields were refused, with the messages the portal's forms show (the services' ow
 
 from __future__ import annotations
 
+import json
+
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
-from rest_framework import exceptions, status
+from django.http import Http404, HttpRequest, HttpResponse
+from rest_framework import exceptions, serializers, status
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
 from licenses.policy import SEATS_UNAVAILABLE
+from licenses.services import CUSTOMER_OFFBOARDED
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 NON_FIELD = "non_field_errors"
@@ -24,14 +27,16 @@ class ProblemRenderer(JSONRenderer):
     """Lets a client that accepts ``application/problem+json`` only be answered in it."""
 
     media_type = PROBLEM_CONTENT_TYPE
+    format = "problem+json"
 
 
 class Conflict(exceptions.APIException):
-    """A write refused because of the state of things (the pool has too few seats)."""
+    """A write refused because of the state of things (too few seats, an offboarded customer)."""
 
     status_code = status.HTTP_409_CONFLICT
     default_detail = "The request conflicts with the current state."
     default_code = "conflict"
+    title = "The request conflicts with the current state."
 
 
 class Unprocessable(exceptions.APIException):
@@ -53,9 +58,15 @@ def from_django(error: DjangoValidationError) -> exceptions.APIException:
     else:
         errors = {NON_FIELD: list(error.messages)}
         codes = {e.code for e in error.error_list}
-    exc_class = Conflict if SEATS_UNAVAILABLE in codes else exceptions.ValidationError
+    exc_class = (
+        Conflict if codes & {SEATS_UNAVAILABLE, CUSTOMER_OFFBOARDED} else exceptions.ValidationError
+    )
     exc = exc_class(errors)
     exc.field_errors = errors
+    if SEATS_UNAVAILABLE in codes:
+        exc.title = "Not enough seats."
+    elif CUSTOMER_OFFBOARDED in codes:
+        exc.title = "The customer is offboarded."
     return exc
 
 
@@ -80,17 +91,61 @@ TITLES = {
     404: "Not found.",
     405: "Method not allowed.",
     406: "Not acceptable.",
-    409: "Not enough seats.",
+    409: "The request conflicts with the current state.",
     415: "Unsupported media type.",
     422: "Cannot process the request.",
     429: "Too many requests.",
+    500: "Server error.",
+    503: "Service unavailable.",
 }
+
+
+class ProblemSerializer(serializers.Serializer):
+    """The body of every refusal (RFC 9457): the schema's one ``Problem`` component."""
+
+    type = serializers.CharField(help_text='"about:blank": the status code says what happened.')
+    title = serializers.CharField(help_text="A short summary of the kind of problem.")
+    status = serializers.IntegerField(help_text="The HTTP status code.")
+    detail = serializers.CharField(help_text="What happened, in words a person can act on.")
+    errors = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        required=False,
+        help_text="The messages by field, when the request's fields were refused "
+        "(`non_field_errors`: about the request as a whole).",
+    )
+
+
+def problem_body(code: int, detail: str) -> dict:
+    """The problem details of a refusal without field errors."""
+    return {
+        "type": "about:blank",
+        "title": TITLES.get(code, "Error."),
+        "status": code,
+        "detail": detail,
+    }
+
+
+def django_problem(code: int, detail: str) -> HttpResponse:
+    """A problem answered outside DRF (Django's error handlers, under /api/)."""
+    return HttpResponse(
+        json.dumps(problem_body(code, detail)), status=code, content_type=PROBLEM_CONTENT_TYPE
+    )
+
+
+def is_api(request: HttpRequest) -> bool:
+    """A request to the API, whose every answer is JSON (Django's error pages are HTML)."""
+    return request.path.startswith("/api/")
 
 
 def problem_response(exc: exceptions.APIException, *, headers: dict | None = None) -> Response:
     """The problem details of one refusal."""
     code = exc.status_code
-    body: dict = {"type": "about:blank", "title": TITLES.get(code, "Error."), "status": code}
+    title = getattr(exc, "title", None) if code == status.HTTP_409_CONFLICT else None
+    body: dict = {
+        "type": "about:blank",
+        "title": title or TITLES.get(code, "Error."),
+        "status": code,
+    }
     errors = getattr(exc, "field_errors", None)
     if errors is None and isinstance(exc.detail, dict | list) and code in (400, 409, 422):
         errors = _flatten(exc.detail)

@@ -1,8 +1,14 @@
-"""How the OpenAPI schema describes the API's authentication (drf-spectacular extension)."""
+"""How the OpenAPI schema describes the API: its authentication, and every operation's
+refusals (drf-spectacular's extension and schema class, ``DEFAULT_SCHEMA_CLASS``)."""
 
 from __future__ import annotations
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.plumbing import force_instance
+
+from lmp.api.problems import PROBLEM_CONTENT_TYPE, TITLES, ProblemRenderer, ProblemSerializer
+from lmp.api.serializers import StrictSerializer
 
 
 class ApiKeyScheme(OpenApiAuthenticationExtension):
@@ -18,3 +24,72 @@ class ApiKeyScheme(OpenApiAuthenticationExtension):
             "name": "Authorization",
             "description": "`Api-Key <key>` (or `Bearer <key>`): a key made on the Team page.",
         }
+
+
+class ProblemAutoSchema(AutoSchema):
+    """drf-spectacular's schema of an operation, with the refusals it can answer.
+
+    Declared here once for every operation, from what the operation is (a write, a page, a URL
+    with ids), rather than on each view: each refusal is ``application/problem+json`` with the
+    one ``Problem`` component, and the headers it comes with (Retry-After, WWW-Authenticate).
+    """
+
+    def problem_statuses(self) -> list[int]:
+        """The refusals this operation can answer, as ``lmp.api`` answers them."""
+        statuses = {401, 406, 429, 503}  # no key or a wrong one, Accept, the throttles, outage
+        if "{" in self.path:
+            statuses.add(404)  # an id of nothing the key's partner sees
+        if self.method in WRITE_METHODS:
+            # Bad fields, malformed JSON or a body too large; the role; the Content-Type; a
+            # conflict with the state (seats, an offboarded customer); an Idempotency-Key reused.
+            statuses |= {400, 403, 409, 415, 422}
+        elif getattr(self.view, "pagination_class", None) is not None:
+            statuses.add(400)  # page_size, cursor, filters
+        return sorted(statuses)
+
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        for code in self.problem_statuses():
+            response = self._get_response_for_code(
+                ProblemSerializer,
+                str(code),
+                media_types=[PROBLEM_CONTENT_TYPE],
+                direction=direction,
+            )
+            response["description"] = TITLES[code]
+            if code in PROBLEM_HEADERS:
+                response["headers"] = PROBLEM_HEADERS[code]
+            responses.setdefault(str(code), response)
+        return responses
+
+    def map_renderers(self, attribute):
+        # Answers are JSON; the problem renderer is for refusals only, documented above.
+        renderers = super().map_renderers(attribute)
+        return [r for r in renderers if r not in (PROBLEM_CONTENT_TYPE, ProblemRenderer.format)]
+
+    def _map_serializer(self, serializer, direction, bypass_extensions=False):
+        schema = super()._map_serializer(serializer, direction, bypass_extensions)
+        if isinstance(force_instance(serializer), StrictSerializer):
+            schema["additionalProperties"] = False  # an unknown field is a 400
+        return schema
+
+
+WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+RETRY_AFTER = {
+    "Retry-After": {
+        "schema": {"type": "integer", "minimum": 1},
+        "required": True,
+        "description": "Seconds to wait before trying again.",
+    }
+}
+PROBLEM_HEADERS = {
+    401: {
+        "WWW-Authenticate": {
+            "schema": {"type": "string", "enum": ["Api-Key"]},
+            "required": True,
+            "description": "The scheme the API takes: `Authorization: Api-Key <key>`.",
+        }
+    },
+    429: RETRY_AFTER,
+    503: RETRY_AFTER,
+}

@@ -3,6 +3,9 @@ services: the serializers here only shape figures and check the JSON's types."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from licenses import policy
@@ -68,10 +71,77 @@ class LicenseSerializer(serializers.Serializer):
     is_low_on_seats = serializers.BooleanField(allow_null=True)
 
 
-class CustomerSerializer(serializers.ModelSerializer):
+class OptionalURLField(serializers.URLField):
+    """A web site, or null when the customer has none (the model keeps an empty text)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(allow_null=True, read_only=True, **kwargs)
+
+    def to_representation(self, value):
+        return value or None
+
+
+class BlankAsNullChoiceField(serializers.ChoiceField):
+    """A model's choice that may be left empty (``blank=True``, e.g. the carrier of a shipment
+    not yet sent): null in the API rather than an empty text outside the documented enum."""
+
+    def to_representation(self, value):
+        if value == "" and self.allow_null:
+            return None
+        return super().to_representation(value)
+
+
+class ReadModelSerializer(serializers.ModelSerializer):
+    """A model as the API reads it out: an empty optional choice is null."""
+
+    serializer_choice_field = BlankAsNullChoiceField
+
+    def build_standard_field(self, field_name, model_field):
+        field_class, kwargs = super().build_standard_field(field_name, model_field)
+        if field_class is BlankAsNullChoiceField and model_field.blank:
+            kwargs["allow_null"] = True
+        return field_class, kwargs
+
+
+class CountField(serializers.IntegerField):
+    """A user count: its limits are in the schema, and checked by the policy with its messages.
+
+    No DRF validators (min_value / max_value would answer with DRF's words): the service refuses
+    a count outside ``count``'s limits with the message the portal's forms show.
+    """
+
+    def __init__(self, *, count: policy.Count, **kwargs):
+        super().__init__(**kwargs)
+        self.min_value = count.minimum
+        self.max_value = count.maximum
+
+
+class StrictSerializer(serializers.Serializer):
+    """A request body that refuses fields it does not have (400 naming them), rather than
+    ignoring a misspelt or read-only field and answering as if it had been applied."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, Mapping):
+            unknown = [name for name in data if name not in self.fields]
+            if unknown:
+                raise serializers.ValidationError(
+                    {
+                        name: [_("“%(name)s” is not a field this request takes.") % {"name": name}]
+                        for name in unknown
+                    }
+                )
+        return super().to_internal_value(data)
+
+
+# The limits of the counts whatever the license's tier (the tier only changes the labels).
+TIER_COUNT = policy.tier_count(ServiceTier.COMPLETE)
+
+
+class CustomerSerializer(ReadModelSerializer):
     """A customer as its license's table shows it: the users it holds now."""
 
     sub_partner = serializers.CharField(source="sub_partner.name", default=None, allow_null=True)
+    website = OptionalURLField(help_text="Null when the customer has none.")
     tier_users = serializers.IntegerField(help_text="Users of its license's tier.")
     cloud_users = serializers.IntegerField(help_text="Separate MDR Cloud users.")
     sat_users = serializers.IntegerField(help_text="Beauceron SAT users (MDR Complete).")
@@ -97,25 +167,26 @@ class CustomerSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class CustomerCreateSerializer(serializers.Serializer):
+class CustomerCreateSerializer(StrictSerializer):
     """Onboard a fully virtual customer (no appliances to ship) onto the license in the URL."""
 
     legal_name = serializers.CharField(max_length=200, trim_whitespace=False)
     admin_email = serializers.EmailField(max_length=254)
-    website = serializers.URLField(max_length=300, required=False, default="")
+    # Left out when the customer has no web site (no default: a client would send it).
+    website = serializers.URLField(max_length=300, required=False)
     hosting_region = serializers.ChoiceField(choices=HostingRegion.choices)
-    tier_users = serializers.IntegerField()
-    cloud_users = serializers.IntegerField(required=False, default=0)
-    sat_users = serializers.IntegerField(required=False, default=0)
+    tier_users = CountField(count=TIER_COUNT)
+    cloud_users = CountField(count=policy.CLOUD_COUNT, required=False)
+    sat_users = CountField(count=policy.SAT_COUNT, required=False)
 
 
-class CustomerUpdateSerializer(serializers.Serializer):
+class CustomerUpdateSerializer(StrictSerializer):
     """Change a customer's legal name and users; a field left out keeps its value."""
 
     legal_name = serializers.CharField(max_length=200, required=False, trim_whitespace=False)
-    tier_users = serializers.IntegerField(required=False)
-    cloud_users = serializers.IntegerField(required=False)
-    sat_users = serializers.IntegerField(required=False)
+    tier_users = CountField(count=TIER_COUNT, required=False)
+    cloud_users = CountField(count=policy.CLOUD_COUNT, required=False)
+    sat_users = CountField(count=policy.SAT_COUNT, required=False)
 
 
 class ChangeSerializer(serializers.Serializer):
@@ -171,7 +242,7 @@ class EventSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ShipmentSerializer(serializers.ModelSerializer):
+class ShipmentSerializer(ReadModelSerializer):
     appliance = serializers.CharField(source="appliance.name")
     address = serializers.CharField(source="address.__str__")
 
@@ -192,7 +263,7 @@ class ShipmentSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class OnboardingOrderSerializer(serializers.ModelSerializer):
+class OnboardingOrderSerializer(ReadModelSerializer):
     submitted_by = serializers.CharField(
         source="submitted_by.get_username", default=None, allow_null=True
     )

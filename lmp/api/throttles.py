@@ -1,4 +1,5 @@
-"""Requests per API key: ``API_THROTTLE_RATE`` (default 600/min), counted in the database.
+"""Requests per API key: ``API_THROTTLE_RATE`` (default 600/min), counted in the database;
+failed authentications per client address: ``API_AUTH_FAILURE_RATE`` (default 30/min).
 
 A fixed window per key (a minute, for "/min"): a row per key and window, counted by one
 conditional UPDATE, so every web process on every machine counts into the same row and
@@ -12,7 +13,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import Exists, F, Value
 from django.utils import timezone
 from rest_framework.throttling import BaseThrottle
 
@@ -35,12 +36,20 @@ def window_start(now: dt.datetime, seconds: int) -> dt.datetime:
     return now - dt.timedelta(seconds=now.timestamp() % seconds)
 
 
-def throttle_window_hit(*, api_key: ApiKey, window: dt.datetime, limit: int) -> bool:
-    """Count one request of ``api_key`` in ``window``; False, counting nothing, at ``limit``."""
+def throttle_window_hit(
+    *,
+    window: dt.datetime,
+    limit: int,
+    api_key: ApiKey | None = None,
+    client_address: str | None = None,
+) -> bool:
+    """Count one request of ``api_key`` (or one failure from ``client_address``) in ``window``;
+    False, counting nothing, at ``limit``."""
+    owner = {"api_key": api_key} if api_key is not None else {"client_address": client_address}
 
     def counted() -> bool:
         return bool(
-            ThrottleWindow.objects.filter(api_key=api_key, window=window, count__lt=limit).update(
+            ThrottleWindow.objects.filter(**owner, window=window, count__lt=limit).update(
                 count=F("count") + 1
             )
         )
@@ -49,11 +58,46 @@ def throttle_window_hit(*, api_key: ApiKey, window: dt.datetime, limit: int) -> 
         return True  # the usual case: one query
     try:
         with transaction.atomic():
-            ThrottleWindow.objects.create(api_key=api_key, window=window, count=1)
+            ThrottleWindow.objects.create(**owner, window=window, count=1)
     except IntegrityError:
         return counted()  # full, or another request made the row a moment ago
-    ThrottleWindow.objects.filter(api_key=api_key, window__lt=window).delete()
+    ThrottleWindow.objects.filter(**owner, window__lt=window).delete()
     return limit > 0
+
+
+class Window:
+    """The current window of a rate setting, e.g. ``API_AUTH_FAILURE_RATE``."""
+
+    def __init__(self, rate: str):
+        self.limit, seconds = rate_parse(rate)
+        now = timezone.now()
+        self.start = window_start(now, seconds)
+        self.retry_after = (self.start + dt.timedelta(seconds=seconds) - now).total_seconds()
+
+    def wait(self) -> float:
+        return max(self.retry_after, 1)
+
+
+def auth_failures_full(client_address: str | None, window: Window) -> Exists | Value:
+    """Whether ``client_address`` has used up its failed authentications in ``window``: an
+    expression, so the key's own query answers it (no query of its own for a good key)."""
+    if client_address is None:  # unknown (nothing counted): never a filter on NULL, which
+        return Value(False)  # would match the keys' own rows
+    return Exists(
+        ThrottleWindow.objects.filter(
+            client_address=client_address, window=window.start, count__gte=window.limit
+        )
+    )
+
+
+def auth_failure_hit(client_address: str | None, window: Window) -> bool:
+    """Count one failed authentication from ``client_address``; False once it is over its rate
+    (an address unknown, e.g. a bad proxy header, counts nothing)."""
+    if client_address is None:
+        return True
+    return throttle_window_hit(
+        client_address=client_address, window=window.start, limit=window.limit
+    )
 
 
 class ApiKeyThrottle(BaseThrottle):
@@ -62,11 +106,11 @@ class ApiKeyThrottle(BaseThrottle):
     def allow_request(self, request, view) -> bool:
         if not isinstance(request.user, KeyActor):
             return True  # refused by authentication anyway
-        limit, seconds = rate_parse(settings.API_THROTTLE_RATE)
-        now = timezone.now()
-        window = window_start(now, seconds)
-        self.retry_after = (window + dt.timedelta(seconds=seconds) - now).total_seconds()
-        return throttle_window_hit(api_key=request.user.key, window=window, limit=limit)
+        window = Window(settings.API_THROTTLE_RATE)
+        self.retry_after = window.retry_after
+        return throttle_window_hit(
+            api_key=request.user.key, window=window.start, limit=window.limit
+        )
 
     def wait(self) -> float:
         return max(self.retry_after, 1)

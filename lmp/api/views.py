@@ -10,7 +10,6 @@ from __future__ import annotations
 import functools
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework import generics, status
@@ -39,7 +38,7 @@ from onboarding.selectors import onboarding_request_get, onboarding_request_list
 
 IDEMPOTENCY_PARAMETER = OpenApiParameter(
     idempotency.HEADER,
-    OpenApiTypes.STR,
+    {"type": "string", "minLength": 1, "maxLength": idempotency.MAX_KEY_LENGTH},
     OpenApiParameter.HEADER,
     description="Send a unique value (e.g. a UUID) to make a retry safe: the same request with "
     "the same key gets the first answer again and changes nothing more.",

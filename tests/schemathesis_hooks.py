@@ -1,0 +1,35 @@
+"""Schemathesis hooks for tests/test_api_contract.py (loaded through SCHEMATHESIS_HOOKS).
+
+Ids Schemathesis generates as whole numbers become the test partner's own (LMP_FUZZ_LICENSE,
+and LMP_FUZZ_IDS: the customers' and the onboarding orders' ids, as JSON): random ids would only
+ever reach the 404, never the operation. Ids of the wrong type (a text, a float) are left as
+they are: they must be refused.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+import schemathesis
+
+LICENSE = int(os.environ.get("LMP_FUZZ_LICENSE", "0"))
+IDS: dict[str, list[int]] = json.loads(os.environ.get("LMP_FUZZ_IDS", "{}"))
+
+
+def _whole(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+@schemathesis.hook
+def map_path_parameters(context, path_parameters):
+    if not path_parameters:
+        return path_parameters
+    if LICENSE and _whole(path_parameters.get("license_pk")):
+        path_parameters["license_pk"] = LICENSE
+    path = context.operation.path if context.operation is not None else ""
+    kind = "customers" if "/customers/{id}" in path else "onboarding-orders"
+    ids = IDS.get(kind)
+    if ids and _whole(path_parameters.get("id")):
+        path_parameters["id"] = ids[path_parameters["id"] % len(ids)]
+    return path_parameters
