@@ -11,7 +11,10 @@ from playwright.sync_api import expect
 
 from licenses.choices import ServiceTier
 from licenses.models import CustomerAccount, VolumeLicense
+from lmp.partners.models import Partner
 from onboarding.models import OnboardingRequest, Shipment
+from shipping.models import Address
+from shipping.services import address_save
 
 
 @pytest.fixture(autouse=True)
@@ -247,6 +250,79 @@ def test_onboard_with_primary_and_two_sensors_to_two_addresses(page, demo_data, 
 FOCUSED = (
     "() => document.activeElement && (document.activeElement.id || document.activeElement.tagName)"
 )
+
+
+def test_per_appliance_addresses_without_retyping(page, demo_data, login, shot):
+    """One address typed for four appliances: the next takes "Same as the previous appliance",
+    one the default address, one an address the partner shipped to before."""
+    northwind = Partner.objects.get(name="Northwind MSP")
+    address_save(
+        address=Address(
+            partner=northwind,
+            recipient="Lee Martin",
+            line1="400 Main Street",
+            city="Moncton",
+            region="NB",
+            postal_code="E1C 1B1",
+            country="CA",
+        )
+    )
+    _open_wizard(page, login)
+    _answer_no_and_fill_details(page, "Bayview Family Clinics", "120")
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_role("radio", name=re.compile(r"^Network sensor\(s\)")).check()
+    page.get_by_role("radio", name=re.compile(r"^NS-1000 Rack Sensor")).check()
+    page.get_by_role("spinbutton", name="Additional NS-100 Desktop Sensor").fill("3")
+    page.get_by_role("button", name="Continue").click()
+
+    expect(page.get_by_role("heading", name="Shipping", exact=True)).to_be_visible()
+    page.get_by_role("radio", name=re.compile(r"^A different address for each appliance")).check()
+    appliance = page.get_by_label("Which appliance is this address for?")
+    # The first appliance without an address is already chosen: no need to pick it.
+    expect(appliance).to_have_value("primary")
+    expect(page.get_by_role("radio", name=re.compile("^Same as the previous"))).to_have_count(0)
+    page.get_by_role("radio", name=re.compile("^A new address")).check()
+    page.get_by_label("Recipient name").fill("Dana Brooks")
+    page.get_by_label("Address line 1").fill("10 Water Street")
+    page.get_by_label("City").fill("Halifax")
+    page.get_by_label("Province / State").fill("NS")
+    page.get_by_label("Postal code").fill("B3J 1A1")
+    page.get_by_role("button", name="Add", exact=True).click()
+    expect(page.locator("[data-address-entry]")).to_have_count(1)
+
+    expect(appliance).to_have_value(re.compile(r"^additional-\d+-1$"))
+    previous = page.get_by_role("radio", name=re.compile("^Same as the previous appliance"))
+    expect(previous).to_be_visible()
+    previous.check()
+    # A chosen address needs no fields: they are out of the way until "A new address".
+    expect(page.get_by_label("Recipient name")).to_be_hidden()
+    shot("per-appliance-same-as-previous")
+    page.get_by_role("button", name="Add", exact=True).click()
+    expect(page.locator("[data-address-entry]")).to_have_count(2)
+
+    page.get_by_role("radio", name=re.compile("^Our default address")).check()
+    page.get_by_role("button", name="Add", exact=True).click()
+    expect(page.locator("[data-address-entry]")).to_have_count(3)
+
+    saved = page.get_by_role("radio", name=re.compile("400 Main Street"))
+    saved.check()
+    shot("per-appliance-saved-address")
+    page.get_by_role("button", name="Add", exact=True).click()
+    expect(page.locator("[data-address-entry]")).to_have_count(4)
+    expect(page.get_by_text("Every appliance has an address.")).to_be_visible()
+    shot("per-appliance-all-added")
+    page.get_by_role("button", name="Continue").click()
+
+    expect(page.get_by_role("heading", name="Review and submit")).to_be_visible()
+    page.get_by_label("I confirm that the information above is accurate.").check()
+    page.get_by_role("button", name="Submit").click()
+    expect(page.get_by_role("heading", name="Bayview Family Clinics is onboarded")).to_be_visible()
+
+    order = OnboardingRequest.objects.get(legal_name="Bayview Family Clinics")
+    cities = sorted(s.address.city for s in order.shipments.select_related("address"))
+    assert cities == ["Halifax", "Halifax", "Moncton", "Toronto"]
+    default = Address.objects.get(partner=northwind, is_default=True)
+    assert order.shipments.filter(address=default).count() == 1
 
 
 def test_focus_goes_to_the_step_heading_or_the_error_summary(page, demo_data, login, shot):
