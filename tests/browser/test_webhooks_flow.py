@@ -96,3 +96,10 @@ def test_the_deliveries_list_follows_a_pending_delivery_without_a_reload(
     page.on("request", lambda r: asked.append(r.url) if detail in r.url else None)
     page.wait_for_timeout(6_000)
     assert asked == []
+
+    # The endpoint page with its delivery fits a phone.
+    page.set_viewport_size({"width": 375, "height": 812})
+    page.reload()
+    expect(row).to_contain_text("Succeeded")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    shot("endpoint-375")
