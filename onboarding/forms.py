@@ -7,12 +7,15 @@ wizard's ``get_form_kwargs`` and returns cleaned values only; the wizard run kee
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Field, Layout, Row
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from licenses import policy
 from licenses.choices import DeploymentSolution, HostingRegion
@@ -26,7 +29,35 @@ from shipping.models import Address, Appliance
 from shipping.services import ADDRESS_FIELDS
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from onboarding.wizard import ApplianceUnit
+
+# The shipping step's address sources (``ShippingForm.source``); a saved one is ``saved-<id>``.
+PREVIOUS_ADDRESS, DEFAULT_ADDRESS, NEW_ADDRESS = "previous", "default", "new"
+
+
+@dataclass(frozen=True)
+class AddressSource:
+    """One choice of "Address for this appliance": its title, the address it shows, and the
+    values an entry keeps (None: the partner's default address, as the submit service reads it).
+    """
+
+    title: str
+    address: Address | None
+    values: dict | None
+
+    @property
+    def choice_label(self) -> str:
+        if self.address is None:
+            return self.title
+        return f"{self.title}: {self.address}"
+
+
+def address_values(address: Address) -> dict:
+    """An address as the fields a wizard entry keeps."""
+    return {name: getattr(address, name) for name in ADDRESS_FIELDS}
+
 
 # More sensors than this on one order is a project for the vendor's sales engineers, not a form.
 MAX_ADDITIONAL_SENSORS = 25
@@ -248,6 +279,18 @@ class ShippingForm(forms.Form):
             "invalid_choice": "Choose one of this order's appliances that has no address yet."
         },
     )
+    # Where the appliance's address comes from: the one added last, the partner's default, one it
+    # shipped to before, or the fields below. Empty is "new", as the step posted before the choice.
+    source = forms.ChoiceField(
+        label=gettext_lazy("Address for this appliance"),
+        required=False,
+        widget=forms.RadioSelect,
+        error_messages={
+            "invalid_choice": gettext_lazy(
+                "Choose one of the addresses offered, or “A new address”."
+            )
+        },
+    )
 
     def __init__(
         self,
@@ -256,6 +299,7 @@ class ShippingForm(forms.Form):
         default_address: Address | None,
         entries: list[dict],
         adding: bool = False,
+        saved_addresses: Sequence[Address] = (),
         **kwargs,
     ) -> None:
         super().__init__(*args, **kwargs)
@@ -265,6 +309,9 @@ class ShippingForm(forms.Form):
         keys = {unit.key for unit in units}
         # Entries for appliances dropped on the deployment step since are forgotten.
         self.entries = [e for e in entries if e.get("unit") in keys]
+        self.sources = self._sources(saved_addresses)
+        self.fields["source"].choices = [(key, s.choice_label) for key, s in self.sources.items()]
+        self.fields["source"].initial = NEW_ADDRESS
         # The fields an address needs are marked required and say "This field is required.", but
         # are only checked when this submit ships to a typed address (see full_clean).
         self.fields.update(forms.fields_for_model(Address, fields=ADDRESS_FIELDS))
@@ -281,9 +328,57 @@ class ShippingForm(forms.Form):
         self.fields["unit"].choices = [("", "Choose the appliance…")] + [
             (u.key, u.label) for u in units if u.key not in taken
         ]
+        # The next appliance without an address is the one a partner adds next.
+        self.fields["unit"].initial = next((u.key for u in units if u.key not in taken), "")
+
+    def _sources(self, saved_addresses: Sequence[Address]) -> dict[str, AddressSource]:
+        """The addresses an appliance can take without typing, then "A new address"."""
+        sources: dict[str, AddressSource] = {}
+        if self.entries:
+            last = self.entries[-1]
+            unit = self.units_by_key[last["unit"]]
+            shown = self._entry_address(last["address"])
+            sources[PREVIOUS_ADDRESS] = AddressSource(
+                _("Same as the previous appliance (%(unit)s)") % {"unit": unit.title},
+                shown,
+                last["address"],
+            )
+        default_values = None
+        if self.default_address is not None:
+            default_values = address_values(self.default_address)
+            sources[DEFAULT_ADDRESS] = AddressSource(
+                _("Our default address"), self.default_address, None
+            )
+        for address in saved_addresses:
+            values = address_values(address)
+            if values == default_values:
+                continue
+            sources[f"saved-{address.pk}"] = AddressSource(
+                address.label or _("An address you shipped to before"), address, values
+            )
+        sources[NEW_ADDRESS] = AddressSource(_("A new address"), None, None)
+        return sources
+
+    def _entry_address(self, values: dict | None) -> Address | None:
+        """An entry's address to show: None stands for the partner's default address."""
+        return self.default_address if values is None else Address(**values)
+
+    @property
+    def source_rows(self) -> list[dict]:
+        """The source radios with the address each one stands for (the template's cards)."""
+        return [
+            {"radio": radio, "source": self.sources[radio.data["value"]]}
+            for radio in self["source"]
+        ]
+
+    @property
+    def typing_new(self) -> bool:
+        """Whether this Add posts a typed address (the field's empty value is "new")."""
+        return self.data.get(self.add_prefix("source"), "") in ("", NEW_ADDRESS)
 
     def full_clean(self) -> None:
-        typed = self.adding or self.data.get(self.add_prefix("ship_to")) == ShipTo.CUSTOM
+        ship_to = self.data.get(self.add_prefix("ship_to"))
+        typed = (self.adding and self.typing_new) or ship_to == ShipTo.CUSTOM
         for name in self.address_required:
             self.fields[name].required = typed
         super().full_clean()
@@ -301,7 +396,7 @@ class ShippingForm(forms.Form):
         rows = []
         for unit in self.units:
             if unit.key in by_unit:
-                address = Address(**by_unit[unit.key])
+                address = self._entry_address(by_unit[unit.key])
                 rows.append({"unit": unit, "address": address})
         return rows
 
@@ -361,7 +456,24 @@ class ShippingForm(forms.Form):
         # one appliance (or another order's) is refused there.
         if not data.get("unit") and "unit" not in self.errors:
             self.add_error("unit", "Choose the appliance this address is for.")
-        data["address"] = self._clean_address()
+        if "source" in self.errors:
+            return data
+        source = data.get("source") or NEW_ADDRESS
+        if source == NEW_ADDRESS:
+            data["address"] = self._clean_address()
+            return data
+        typed = [
+            n
+            for n in ADDRESS_FIELDS
+            if n != "country" and (self.data.get(self.add_prefix(n)) or "").strip()
+        ]
+        if typed:
+            # Without JavaScript the fields show beside every choice: typing is not dropped.
+            self.add_error(
+                "source", _("You typed an address: choose “A new address” to use it, or clear it.")
+            )
+            return data
+        data["address"] = self.sources[source].values
         return data
 
 

@@ -34,7 +34,11 @@ from onboarding.forms import (
 from onboarding.selectors import onboarding_request_get, onboarding_request_list
 from onboarding.services import onboarding_submit, onboarding_welcome_resend
 from onboarding.wizard import STEP_TITLES, WizardRun, progress, run_prefix, run_start
-from shipping.selectors import appliance_catalogue, partner_default_address
+from shipping.selectors import (
+    appliance_catalogue,
+    partner_default_address,
+    partner_saved_addresses,
+)
 
 STEPS = [
     ("incident", IncidentForm),
@@ -213,7 +217,11 @@ class OnboardingWizardView(PartnerMixin, _WizardLicenseMixin, NamedUrlWizardView
             tier_users = (self.run.validated.get("details") or {}).get("tier_users")
             return {"catalogue": appliance_catalogue(), "tier_users": tier_users}
         if step == "shipping":
-            return {"default_address": self.default_address, **self.run.shipping_kwargs()}
+            return {
+                "default_address": self.default_address,
+                "saved_addresses": partner_saved_addresses(partner=self.partner),
+                **self.run.shipping_kwargs(),
+            }
         return {}
 
     def get_form_initial(self, step):

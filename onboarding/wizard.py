@@ -251,14 +251,16 @@ class WizardRun:
             "adding": bool(self.extra.get("adding")),
         }
 
-    def address_add(self, unit: str, address: dict, active: list[str]) -> None:
-        """The shipping step's Add: one more appliance has its address (it must Continue again)."""
+    def address_add(self, unit: str, address: dict | None, active: list[str]) -> None:
+        """The shipping step's Add: one more appliance has its address (it must Continue again).
+
+        ``address`` None is the partner's default address, as the submit service reads it.
+        """
         self.extra["adding"] = False
         self.entries = [*self.entries, {"unit": unit, "address": address}]
-        self.extra["shipping_initial"] = {
-            "ship_to": ShipTo.PER_APPLIANCE,
-            "country": address["country"],
-        }
+        self.extra["shipping_initial"] = {"ship_to": ShipTo.PER_APPLIANCE}
+        if address is not None:
+            self.extra["shipping_initial"]["country"] = address["country"]
         self.forget("shipping", active)
 
     def address_remove(self, unit: str, active: list[str]) -> None:

@@ -197,12 +197,13 @@ class Wizard:
     def ship_custom(self, address: dict):
         return self.post("shipping", {"ship_to": "custom", **address})
 
-    def add_address(self, unit: str, address: dict):
-        return self.post(
-            "shipping",
-            {"ship_to": "per_appliance", "unit": unit, **address},
-            extra={"add_address": "1"},
-        )
+    def add_address(self, unit: str, address: dict | None = None, *, source: str | None = None):
+        """Add: ``address`` typed, or ``source`` chosen (``previous``, ``default``,
+        ``saved-<id>``); without a source the browser would send, the typed address is used."""
+        data = {"ship_to": "per_appliance", "unit": unit, **(address or {})}
+        if source is not None:
+            data["source"] = source
+        return self.post("shipping", data, extra={"add_address": "1"})
 
     def remove_address(self, unit: str):
         return self.post("shipping", {"ship_to": "per_appliance"}, extra={"remove_address": unit})

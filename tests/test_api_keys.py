@@ -1,4 +1,5 @@
-"""API keys on the Team page: made by Administrators, shown once, stored hashed, revocable."""
+"""API keys on their own page (Team → API keys): made by Administrators, shown once with a Copy
+button, stored hashed, revocable."""
 
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ from tests.test_bad_input import db_state, error_next_to
 
 pytestmark = pytest.mark.django_db
 
+API_KEYS = reverse("partners:api_keys")
+
 
 def _shown_key(response) -> str:
     match = re.search(r"<code[^>]*data-api-key>([^<]+)</code>", response.content.decode())
@@ -27,7 +30,7 @@ def test_an_administrator_makes_a_key_that_is_shown_once_and_works(
     admin_client, admin_user, partner, complete_license
 ):
     response = admin_client.post(
-        reverse("partners:api_key_create"),
+        API_KEYS,
         {"name": " PSA  sync ", "role": PartnerRole.ALLOCATOR, "expiry_date": ""},
     )
     assert response.status_code == 200
@@ -41,8 +44,8 @@ def test_an_administrator_makes_a_key_that_is_shown_once_and_works(
     )
     assert key not in (row.id, row.hashed_key) and key.split(".")[1] not in row.hashed_key
     assert key_client(key).get(reverse("api:license_list")).status_code == 200
-    # The Team page lists it by name and prefix, never the key again; with its last use.
-    page = admin_client.get(reverse("partners:team")).content.decode()
+    # The API keys page lists it by name and prefix, never the key again; with its last use.
+    page = admin_client.get(API_KEYS).content.decode()
     assert "PSA sync" in page and row.prefix in page
     assert key not in page
     assert "never used" not in page.split(row.prefix)[1][:600]
@@ -53,7 +56,7 @@ def test_an_administrator_makes_a_key_that_is_shown_once_and_works(
 def test_an_expiry_ends_the_key_at_the_end_of_that_day(admin_client, partner):
     tomorrow = timezone.localdate() + dt.timedelta(days=1)
     admin_client.post(
-        reverse("partners:api_key_create"),
+        API_KEYS,
         {"name": "Short", "role": PartnerRole.VIEW_ONLY, "expiry_date": tomorrow.isoformat()},
     )
     expiry = timezone.localtime(ApiKey.objects.get().expiry_date)
@@ -76,7 +79,7 @@ def test_bad_input_is_refused_next_to_its_field_and_nothing_is_made(
     admin_client, partner, data, field, message
 ):
     before = db_state()
-    response = admin_client.post(reverse("partners:api_key_create"), data)
+    response = admin_client.post(API_KEYS, data)
     assert response.status_code == 200
     text = response.content.decode()
     assert "data-api-key>" not in text
@@ -132,17 +135,50 @@ def test_staff_see_keys_in_admin_and_revoke_them_there(client, staff_user, partn
 def test_the_same_form_sent_twice_makes_one_key_and_says_so(admin_client, partner):
     """A double click on "Make a key", or reloading the page that showed the key, sends the form
     again: the second answer makes no second key and tells the Administrator where they stand."""
-    page = admin_client.get(reverse("partners:team")).content.decode()
+    page = admin_client.get(API_KEYS).content.decode()
     token = re.search(r'name="token" value="([0-9a-f]+)"', page).group(1)
     form = {"name": "PSA sync", "role": PartnerRole.ALLOCATOR, "expiry_date": "", "token": token}
-    first = admin_client.post(reverse("partners:api_key_create"), form)
+    first = admin_client.post(API_KEYS, form)
     key = _shown_key(first)
-    again = admin_client.post(reverse("partners:api_key_create"), form)
+    again = admin_client.post(API_KEYS, form)
     assert again.status_code == 200
     assert ApiKey.objects.filter(partner=partner).count() == 1
     body = again.content.decode()
     assert key not in body and "data-api-key>" not in body
     assert "was made already" in body
-    # A fresh Team page carries a fresh token: the next key is a new one.
-    page = admin_client.get(reverse("partners:team")).content.decode()
+    # A fresh API keys page carries a fresh token: the next key is a new one.
+    page = admin_client.get(API_KEYS).content.decode()
     assert re.search(r'name="token" value="([0-9a-f]+)"', page).group(1) != token
+
+
+def test_keys_have_their_own_page_linked_from_the_team_page(admin_client, partner, other_partner):
+    mine, _ = make_key(partner, name="PSA sync")
+    theirs, _ = make_key(other_partner, name="Their RMM")
+    team = admin_client.get(reverse("partners:team")).content.decode()
+    # The Team page keeps members and invitations; keys and webhooks are a link away.
+    assert "Make a key" not in team and mine.prefix not in team
+    assert f'href="{API_KEYS}"' in team
+    assert f'href="{reverse("webhooks:endpoint_list")}"' in team
+
+    page = admin_client.get(API_KEYS)
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "Make a key" in text and "PSA sync" in text and mine.prefix in text
+    assert "Their RMM" not in text and theirs.prefix not in text
+    # The menu names both pages for an Administrator.
+    nav = text.split('id="lmp-nav"')[1].split("</ul>")[0]
+    assert f'href="{API_KEYS}"' in nav and f'href="{reverse("webhooks:endpoint_list")}"' in nav
+
+
+def test_the_key_shown_once_has_a_copy_button(admin_client, partner):
+    response = admin_client.post(API_KEYS, {"name": "PSA sync", "role": "allocator"})
+    text = response.content.decode()
+    key = _shown_key(response)
+    target = re.search(r'<code[^>]*id="([^"]+)"[^>]*data-api-key>', text)
+    assert target, "the key's element has no id to copy from"
+    button = re.search(rf'<button[^>]*data-copy-target="#{target.group(1)}"[^>]*>', text)
+    assert button, "no Copy button for the key"
+    # Shown by the script (static/js/copy.js, no inline script): without it, select and copy.
+    assert " hidden" in button.group(0)
+    assert '<script src="/static/js/copy.js"' in text
+    assert key in text

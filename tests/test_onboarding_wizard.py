@@ -16,6 +16,7 @@ from onboarding.models import OnboardingDraft, OnboardingRequest, Shipment
 from shipping.models import Address
 from tests.auth import verified_login
 from tests.factories import (
+    AddressFactory,
     MembershipFactory,
     PartnerFactory,
     UserFactory,
@@ -505,6 +506,113 @@ def test_per_appliance_addresses_each_appliance_exactly_once(wizard, rack, deskt
     assert by_role == {("primary", "Ottawa"), ("additional", "Ottawa"), ("additional", "Boston")}
     # Identical addresses are saved once.
     assert Address.objects.filter(city__in=["Ottawa", "Boston"]).count() == 2
+
+
+def source_choices(response) -> dict[str, str]:
+    """The shipping step's "Address for this appliance" choices: value → label."""
+    return dict(response.context["form"].fields["source"].choices)
+
+
+def test_per_appliance_reuses_the_previous_address_and_the_default_without_retyping(
+    wizard, rack, desktop, default_address
+):
+    response = at_shipping(wizard, rack, {desktop: 2})
+    first, second = f"additional-{desktop.pk}-1", f"additional-{desktop.pk}-2"
+    # Nothing added yet: no previous appliance to copy; the default and a new address are offered.
+    assert list(source_choices(response)) == ["default", "new"]
+    assert response.context["form"]["source"].value() == "new"
+
+    wizard.add_address("primary", OTTAWA)
+    response = wizard.add_address(first, source="previous")
+    assert current_step(response) == "shipping"
+    assert errors(response, "source") == []
+    response = wizard.add_address(second, source="default")
+    rows = {r["unit"].key: r["address"] for r in response.context["form"].entry_rows}
+    assert rows["primary"].line1 == rows[first].line1 == "55 Metcalfe Street"
+    assert rows[first].postal_code == "K1P 6L5"
+    assert rows[second].city == "Toronto"
+    assert "Toronto" in response.text  # the default shows in the address list
+
+    # "previous" is the address last added, named in its label.
+    choices = source_choices(wizard.remove_address(second))
+    assert "55 Metcalfe Street" in choices["previous"]
+    wizard.add_address(second, source="default")
+
+    assert current_step(wizard.ship_per_appliance()) == "review"
+    wizard.review()
+    shipments = {
+        s.role + ("" if s.role == "primary" else str(s.pk)): s
+        for s in Shipment.objects.select_related("address")
+    }
+    assert len(shipments) == 3
+    cities = sorted(s.address.city for s in shipments.values())
+    assert cities == ["Ottawa", "Ottawa", "Toronto"]
+    # The typed address is saved once; the default is the partner's own row, not a copy.
+    assert Address.objects.filter(city="Ottawa").count() == 1
+    assert Address.objects.filter(partner=wizard.license.partner, city="Toronto").count() == 1
+    assert default_address.pk in {s.address_id for s in shipments.values()}
+
+
+def test_per_appliance_offers_the_partners_saved_addresses_and_no_one_elses(
+    wizard, rack, desktop, complete_license, other_license
+):
+    # Two earlier orders shipped to Boston (one row each), an address in the partner's book,
+    # and another partner's address.
+    for name in ("Earlier Clinic", "Second Clinic"):
+        orders = sensor_orders(rack, address=BOSTON)
+        submit_order(license=complete_license, legal_name=name, appliances=orders, ship_to="custom")
+    book = AddressFactory(partner=complete_license.partner, label="Head office", city="Calgary")
+    theirs = AddressFactory(partner=other_license.partner, label="Their office", city="Halifax")
+
+    response = at_shipping(wizard, rack, {desktop: 1})
+    choices = source_choices(response)
+    saved = {value: label for value, label in choices.items() if value.startswith("saved-")}
+    assert len(saved) == 2, choices  # Boston once, and the address book's
+    assert any("1 Federal Street" in label for label in saved.values())
+    assert f"saved-{book.pk}" in saved and "Head office" in saved[f"saved-{book.pk}"]
+    assert f"saved-{theirs.pk}" not in choices
+    assert "Halifax" not in response.text
+
+    boston = next(value for value, label in saved.items() if "1 Federal Street" in label)
+    wizard.add_address("primary", source=boston)
+    # Another partner's address, named by its id, is refused next to the choice.
+    response = wizard.add_address(f"additional-{desktop.pk}-1", source=f"saved-{theirs.pk}")
+    assert errors(response, "source")
+    assert len(response.context["form"].entry_rows) == 1
+    wizard.add_address(f"additional-{desktop.pk}-1", source=f"saved-{book.pk}")
+    assert current_step(wizard.ship_per_appliance()) == "review"
+    wizard.review()
+    order = last_request()
+    assert sorted(s.address.city for s in order.shipments.select_related("address")) == [
+        "Boston",
+        "Calgary",
+    ]
+
+
+def test_a_typed_address_with_another_choice_is_refused_not_dropped(
+    wizard, rack, desktop, default_address
+):
+    at_shipping(wizard, rack, {desktop: 1})
+    wizard.add_address("primary", OTTAWA)
+    response = wizard.add_address(f"additional-{desktop.pk}-1", BOSTON, source="previous")
+    assert errors(response, "source") == [
+        "You typed an address: choose “A new address” to use it, or clear it."
+    ]
+    form = response.context["form"]
+    assert len(form.entry_rows) == 1
+    assert form["line1"].value() == "1 Federal Street"  # what was typed is kept
+
+
+def test_previous_address_belongs_to_its_own_run(partner_client, complete_license, rack, desktop):
+    one, two = Wizard(partner_client, complete_license), Wizard(partner_client, complete_license)
+    at_shipping(one, rack, {desktop: 1})
+    at_shipping(two, rack, {desktop: 1})
+    one.add_address("primary", OTTAWA)
+    response = partner_client.get(two.step_url("shipping"))
+    assert "previous" not in source_choices(response)
+    response = two.add_address("primary", source="previous")
+    assert errors(response, "source")
+    assert "previous" in source_choices(partner_client.get(one.step_url("shipping")))
 
 
 def test_shipping_list_forgets_appliances_dropped_on_the_deployment_step(wizard, rack, desktop):

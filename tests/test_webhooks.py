@@ -366,6 +366,26 @@ def test_always_failing_is_failed_after_the_last_attempt_then_redelivered_from_t
     assert "is already queued or sending" in response.text
 
 
+def test_the_deliveries_section_is_asked_for_again_only_while_a_delivery_is_pending(
+    admin_client, endpoint, receiver
+):
+    detail = reverse("webhooks:endpoint_detail", kwargs={"pk": endpoint.pk})
+    assert "data-hx-trigger" not in admin_client.get(detail).text  # nothing to wait for
+
+    services.webhook_ping(actor=None, endpoint=endpoint)
+    page = admin_client.get(detail)
+    assert 'data-hx-trigger="every 2s"' in page.text and ">Queued</span>" in page.text
+    assert " hx-" not in page.text  # htmx's data-hx-* spelling only (the HTML checker's)
+    section = admin_client.get(detail, headers={"HX-Request": "true"})
+    assert section.text.lstrip().startswith("<section") and "<html" not in section.text
+    assert "HX-Request" in section["Vary"]
+
+    run_outbox()
+    section = admin_client.get(detail, headers={"HX-Request": "true"})
+    assert ">Succeeded</span>" in section.text
+    assert "data-hx-trigger" not in section.text  # the page stops asking
+
+
 def test_a_delivery_queued_before_its_endpoint_was_disabled_is_not_posted(
     admin_client, endpoint, receiver
 ):

@@ -24,7 +24,7 @@ urlpatterns = [
         views.MemberStatusView.as_view(action="reactivate"),
         name="member_reactivate",
     ),
-    path("api-keys/", views.ApiKeyCreateView.as_view(), name="api_key_create"),
+    path("api-keys/", views.ApiKeysView.as_view(), name="api_keys"),
     path(
         "api-keys/<str:prefix>/revoke/",
         views.ApiKeyRevokeView.as_view(),

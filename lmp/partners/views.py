@@ -1,5 +1,5 @@
-"""The Team page (Administrators): members, roles, deactivation, invitations, history; and the
-invitation link, which the invitee opens without a login."""
+"""The Team page (Administrators): members, roles, deactivation, invitations, history; the API keys
+page; and the invitation link, which the invitee opens without a login."""
 
 from __future__ import annotations
 
@@ -35,6 +35,7 @@ TEAM_URL = reverse_lazy("partners:team")
 # The backend a new member's session is signed in with (lmp.partners.auth: its user comes with
 # its membership and partner).
 MEMBERSHIP_BACKEND = "lmp.partners.auth.MembershipBackend"
+API_KEYS_URL = reverse_lazy("partners:api_keys")
 HISTORY_SHOWN = 100  # the newest events on the page; the admin has them all
 
 
@@ -56,7 +57,6 @@ class TeamView(TeamMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         kwargs.setdefault("invite_form", InvitationForm())
-        kwargs.setdefault("api_key_form", ApiKeyForm(initial={"token": uuid.uuid4().hex}))
         kwargs.setdefault(
             "settings_form", TeamSettingsForm(initial={"require_mfa": self.partner.require_mfa})
         )
@@ -68,7 +68,6 @@ class TeamView(TeamMixin, TemplateView):
         return super().get_context_data(
             members=members,
             invitations=list(selectors.team_invitations(partner=self.partner)),
-            api_keys=list(selectors.api_keys(partner=self.partner)),
             events=list(selectors.team_events(partner=self.partner)[:HISTORY_SHOWN]),
             **kwargs,
         )
@@ -107,14 +106,21 @@ def end_of_day(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time.max))
 
 
-class ApiKeyCreateView(TeamView):
-    """POST the new-key form: the Team page with the key shown this once, or with the errors.
+class ApiKeysView(TeamMixin, TemplateView):
+    """The partner's API keys with Revoke, and the new-key form (Team → API keys).
 
-    No redirect: the key is in this answer only (it is stored hashed), never in a session or a
+    POST makes a key and answers with this page showing it this once, or with the errors. No
+    redirect: the key is in this answer only (it is stored hashed), never in a session or a
     cookie on its way to another page.
     """
 
-    http_method_names = ["post"]
+    template_name = "partners/api_keys.html"
+
+    def get_context_data(self, **kwargs):
+        kwargs.setdefault("api_key_form", ApiKeyForm(initial={"token": uuid.uuid4().hex}))
+        return super().get_context_data(
+            api_keys=list(selectors.api_keys(partner=self.partner)), **kwargs
+        )
 
     def post(self, request, *args, **kwargs):
         form = ApiKeyForm(request.POST)
@@ -157,7 +163,7 @@ class ApiKeyRevokeView(TeamMixin, View):
             messages.error(request, refusal(error))
         else:
             messages.success(request, f"{api_key} revoked: it no longer works.")
-        return redirect(TEAM_URL)
+        return redirect(API_KEYS_URL)
 
 
 class TeamSettingsView(TeamMixin, View):

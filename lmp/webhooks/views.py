@@ -7,16 +7,20 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse, reverse_lazy
+from django.utils.cache import patch_vary_headers
 from django.views import View
 from django.views.generic import FormView, ListView, TemplateView
 
 from lmp.partners import roles
 from lmp.partners.mixins import PartnerMixin
 from lmp.webhooks import selectors, services
+from lmp.webhooks.choices import DeliveryStatus
 from lmp.webhooks.forms import WebhookEndpointForm
 from lmp.webhooks.models import WebhookDelivery, WebhookEndpoint
 
 LIST_URL = reverse_lazy("webhooks:endpoint_list")
+# A delivery in one of these states may still change: its page keeps asking for it.
+PENDING = {DeliveryStatus.QUEUED, DeliveryStatus.SENDING}
 
 
 class WebhooksMixin(PartnerMixin):
@@ -90,7 +94,12 @@ class EndpointEditView(EndpointMixin, EndpointFormMixin):
 
 
 class EndpointDetailView(EndpointMixin, ListView):
-    """The endpoint, its secret, and its deliveries newest first with Redeliver."""
+    """The endpoint, its secret, and its deliveries newest first with Redeliver.
+
+    An htmx request gets the deliveries section alone: the page asks for it every few seconds
+    while a delivery it shows is queued or sending, so a test event turns succeeded (or failed)
+    without a reload.
+    """
 
     template_name = "webhooks/endpoint_detail.html"
     context_object_name = "deliveries"
@@ -99,8 +108,22 @@ class EndpointDetailView(EndpointMixin, ListView):
     def get_queryset(self):
         return selectors.endpoint_deliveries(endpoint=self.endpoint)
 
+    def get_template_names(self):
+        if self.request.htmx:
+            return ["webhooks/_deliveries.html"]
+        return [self.template_name]
+
     def get_context_data(self, **kwargs):
-        return super().get_context_data(endpoint=self.endpoint, **kwargs)
+        context = super().get_context_data(endpoint=self.endpoint, **kwargs)
+        context["deliveries_pending"] = any(
+            delivery.status in PENDING for delivery in context["deliveries"]
+        )
+        return context
+
+    def render_to_response(self, context, **response_kwargs):
+        response = super().render_to_response(context, **response_kwargs)
+        patch_vary_headers(response, ["HX-Request"])  # one URL, a page or its section
+        return response
 
 
 class EndpointDeleteView(EndpointMixin, TemplateView):

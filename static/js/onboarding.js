@@ -17,11 +17,14 @@
     return input ? input.value : "";
   }
 
-  // <div data-reveal-when="deployment-deployment=virtual"> shows only while that radio is chosen.
+  // <div data-reveal-when="deployment-deployment=virtual"> shows only while that radio is chosen;
+  // "a=x,y;b=z" shows while a is x or y, or b is z.
   function syncReveals(form) {
     form.querySelectorAll("[data-reveal-when]").forEach(function (el) {
-      var parts = el.dataset.revealWhen.split("=");
-      var show = parts[1].split(",").indexOf(checkedValue(form, parts[0])) !== -1;
+      var show = el.dataset.revealWhen.split(";").some(function (condition) {
+        var parts = condition.split("=");
+        return parts[1].split(",").indexOf(checkedValue(form, parts[0])) !== -1;
+      });
       el.classList.toggle("d-none", !show);
     });
   }

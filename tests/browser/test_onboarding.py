@@ -7,11 +7,16 @@ import re
 import pytest
 from django.core import mail
 from django.urls import NoReverseMatch, reverse
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import expect
 
 from licenses.choices import ServiceTier
 from licenses.models import CustomerAccount, VolumeLicense
+from lmp.partners.models import Partner
 from onboarding.models import OnboardingRequest, Shipment
+from shipping.models import Address
+from shipping.services import address_save
+from tests.browser.conftest import fresh_totp_code
 
 
 @pytest.fixture(autouse=True)
@@ -247,6 +252,134 @@ def test_onboard_with_primary_and_two_sensors_to_two_addresses(page, demo_data, 
 FOCUSED = (
     "() => document.activeElement && (document.activeElement.id || document.activeElement.tagName)"
 )
+
+
+def test_per_appliance_addresses_without_retyping(page, demo_data, login, shot):
+    """One address typed for four appliances: the next takes "Same as the previous appliance",
+    one the default address, one an address the partner shipped to before."""
+    northwind = Partner.objects.get(name="Northwind MSP")
+    address_save(
+        address=Address(
+            partner=northwind,
+            recipient="Lee Martin",
+            line1="400 Main Street",
+            city="Moncton",
+            region="NB",
+            postal_code="E1C 1B1",
+            country="CA",
+        )
+    )
+    _open_wizard(page, login)
+    _answer_no_and_fill_details(page, "Bayview Family Clinics", "120")
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_role("radio", name=re.compile(r"^Network sensor\(s\)")).check()
+    page.get_by_role("radio", name=re.compile(r"^NS-1000 Rack Sensor")).check()
+    page.get_by_role("spinbutton", name="Additional NS-100 Desktop Sensor").fill("3")
+    page.get_by_role("button", name="Continue").click()
+
+    expect(page.get_by_role("heading", name="Shipping", exact=True)).to_be_visible()
+    page.get_by_role("radio", name=re.compile(r"^A different address for each appliance")).check()
+    appliance = page.get_by_label("Which appliance is this address for?")
+    # The first appliance without an address is already chosen: no need to pick it.
+    expect(appliance).to_have_value("primary")
+    expect(page.get_by_role("radio", name=re.compile("^Same as the previous"))).to_have_count(0)
+    page.get_by_role("radio", name=re.compile("^A new address")).check()
+    page.get_by_label("Recipient name").fill("Dana Brooks")
+    page.get_by_label("Address line 1").fill("10 Water Street")
+    page.get_by_label("City").fill("Halifax")
+    page.get_by_label("Province / State").fill("NS")
+    page.get_by_label("Postal code").fill("B3J 1A1")
+    page.get_by_role("button", name="Add", exact=True).click()
+    expect(page.locator("[data-address-entry]")).to_have_count(1)
+
+    expect(appliance).to_have_value(re.compile(r"^additional-\d+-1$"))
+    previous = page.get_by_role("radio", name=re.compile("^Same as the previous appliance"))
+    expect(previous).to_be_visible()
+    previous.check()
+    # A chosen address needs no fields: they are out of the way until "A new address".
+    expect(page.get_by_label("Recipient name")).to_be_hidden()
+    shot("per-appliance-same-as-previous")
+    page.get_by_role("button", name="Add", exact=True).click()
+    expect(page.locator("[data-address-entry]")).to_have_count(2)
+
+    page.get_by_role("radio", name=re.compile("^Our default address")).check()
+    page.get_by_role("button", name="Add", exact=True).click()
+    expect(page.locator("[data-address-entry]")).to_have_count(3)
+
+    saved = page.get_by_role("radio", name=re.compile("400 Main Street"))
+    saved.check()
+    shot("per-appliance-saved-address")
+    page.get_by_role("button", name="Add", exact=True).click()
+    expect(page.locator("[data-address-entry]")).to_have_count(4)
+    expect(page.get_by_text("Every appliance has an address.")).to_be_visible()
+    shot("per-appliance-all-added")
+    page.get_by_role("button", name="Continue").click()
+
+    expect(page.get_by_role("heading", name="Review and submit")).to_be_visible()
+    page.get_by_label("I confirm that the information above is accurate.").check()
+    page.get_by_role("button", name="Submit").click()
+    expect(page.get_by_role("heading", name="Bayview Family Clinics is onboarded")).to_be_visible()
+
+    order = OnboardingRequest.objects.get(legal_name="Bayview Family Clinics")
+    cities = sorted(s.address.city for s in order.shipments.select_related("address"))
+    assert cities == ["Halifax", "Halifax", "Moncton", "Toronto"]
+    default = Address.objects.get(partner=northwind, is_default=True)
+    assert order.shipments.filter(address=default).count() == 1
+
+
+def test_per_appliance_addresses_without_javascript(browser, live_server, demo_data):
+    """With JavaScript off every choice and field shows; "Same as the previous appliance" and the
+    default still add an address without typing it again."""
+    context = browser.new_context(
+        base_url=live_server.url, java_script_enabled=False, viewport={"width": 1366, "height": 900}
+    )
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    try:
+        page.goto("/login/")
+        page.get_by_label("Username").fill("partner")
+        page.get_by_label("Password").fill("lmp-demo-2026")
+        page.get_by_role("button", name="Log in").click()
+        device = TOTPDevice.objects.get(user__username="partner", confirmed=True)
+        page.locator("#id_code").fill(fresh_totp_code(device))
+        page.get_by_role("button", name="Verify").click()
+        page.get_by_role("link", name="Customer Onboarding").click()
+        page.get_by_role("link", name="Onboard a customer onto MDR Complete").click()
+        page.get_by_label("No", exact=True).check()
+        page.get_by_role("button", name="Continue").first.click()
+        page.get_by_label("Customer Legal Name").fill("Quiet Harbour Clinic")
+        page.get_by_label("MDR Portal Administrator Email").fill("it@example.com")
+        page.get_by_label("MDR Complete Users").fill("40")
+        page.get_by_role("button", name="Continue").first.click()
+        page.get_by_role("radio", name=re.compile(r"^Network sensor\(s\)")).check()
+        page.get_by_role("radio", name=re.compile(r"^NS-1000 Rack Sensor")).check()
+        page.get_by_role("spinbutton", name="Additional NS-100 Desktop Sensor").fill("2")
+        page.get_by_role("button", name="Continue").first.click()
+
+        expect(page.get_by_role("heading", name="Shipping", exact=True)).to_be_visible()
+        page.get_by_role("radio", name=re.compile("^A different address for each")).check()
+        page.get_by_role("radio", name=re.compile("^A new address")).check()
+        page.get_by_label("Recipient name").fill("Dana Brooks")
+        page.get_by_label("Address line 1").fill("10 Water Street")
+        page.get_by_label("City").fill("Halifax")
+        page.get_by_label("Province / State").fill("NS")
+        page.get_by_label("Postal code").fill("B3J 1A1")
+        page.get_by_role("button", name="Add", exact=True).click()
+        expect(page.locator("[data-address-entry]")).to_have_count(1)
+
+        page.get_by_role("radio", name=re.compile("^Same as the previous appliance")).check()
+        expect(page.get_by_label("Recipient name")).to_be_visible()  # shown, left empty
+        page.get_by_role("button", name="Add", exact=True).click()
+        expect(page.locator("[data-address-entry]")).to_have_count(2)
+        page.get_by_role("radio", name=re.compile("^Our default address")).check()
+        page.get_by_role("button", name="Add", exact=True).click()
+        expect(page.get_by_text("Every appliance has an address.")).to_be_visible()
+        page.get_by_role("button", name="Continue").first.click()
+        expect(page.get_by_role("heading", name="Review and submit")).to_be_visible()
+        expect(page.get_by_text("Halifax NS B3J 1A1")).to_have_count(2)
+        expect(page.get_by_text("Toronto ON M5H 3T4")).to_have_count(1)
+    finally:
+        context.close()
 
 
 def test_focus_goes_to_the_step_heading_or_the_error_summary(page, demo_data, login, shot):

@@ -1,5 +1,6 @@
-"""axe-core on the Team pages: the page, its refusals, the deactivation confirmation, and the
-invitation link in each of its states (as tests/browser/test_axe.py)."""
+"""axe-core on the Team pages: the page, its refusals, the deactivation confirmation, the API keys
+page (with a new key), and the invitation link in each of its states (as
+tests/browser/test_axe.py)."""
 
 from __future__ import annotations
 
@@ -58,7 +59,18 @@ def test_team_pages_have_no_serious_violations(browser, live_server, page, demo_
     finally:
         context.close()
 
+    page.goto("/team/api-keys/")
+    expect(page.get_by_role("heading", name="API keys", exact=True)).to_be_visible()
+    audit.check("API keys page")
+    page.get_by_role("button", name="Make a key").click()
+    expect(page.locator(".invalid-feedback").first).to_be_visible()
+    audit.check("API keys page: errors")
+    page.get_by_label("Name").fill("PSA sync")
+    page.get_by_role("button", name="Make a key").click()
+    expect(page.get_by_role("button", name="Copy the key")).to_be_visible()
+    audit.check("API keys page: the new key and its Copy button")
+
     page.goto(link)  # signed in: asked to sign out first
     expect(page.get_by_role("heading", name="Sign out to accept this invitation")).to_be_visible()
     audit.check("Join page: signed in")
-    audit.assert_clean(at_least=6)
+    audit.assert_clean(at_least=9)

@@ -93,3 +93,59 @@ def test_the_team_page_on_a_phone(page, demo_data, login, shot):
     expect(page.get_by_role("heading", name="Team", exact=True)).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
     shot("team-375")
+
+
+def test_an_administrator_makes_an_api_key_on_its_own_page_and_copies_it(
+    page, demo_data, login, shot
+):
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    login("partner", "lmp-demo-2026")
+    page.get_by_role("link", name="Team").click()
+    # The Team page keeps members and invitations; keys and webhooks have their own pages.
+    expect(page.get_by_role("button", name="Make a key")).to_have_count(0)
+    shot("team-1366")
+    page.get_by_role("main").get_by_role("link", name="API keys").click()
+    expect(page.get_by_role("heading", name="API keys", exact=True)).to_be_visible()
+    nav = page.get_by_role("navigation", name="Main")
+    expect(nav.get_by_role("link", name="API keys", include_hidden=True)).to_have_attribute(
+        "aria-current", "page"
+    )
+
+    page.get_by_label("Name").fill("PSA sync")
+    page.get_by_label("Role").select_option(label="Allocator")
+    page.get_by_role("button", name="Make a key").click()
+    key = page.locator("[data-api-key]").inner_text().strip()
+    assert key.startswith(page.locator("#team-api-keys code").first.inner_text().rstrip("…"))
+    page.get_by_role("button", name="Copy the key").click()
+    expect(page.get_by_role("status").filter(has_text="Copied")).to_be_visible()
+    assert page.evaluate("navigator.clipboard.readText()") == key
+    shot("api-key-copied-1366")
+
+    # The menu reaches the webhooks too, beside Team.
+    nav.get_by_role("button", name="More team pages").click()
+    nav.get_by_role("link", name="Webhooks").click()
+    expect(page.get_by_role("heading", name="Webhooks", exact=True)).to_be_visible()
+
+
+def test_without_the_clipboard_the_key_is_selected_to_copy_by_hand(page, demo_data, login, shot):
+    # A browser that has no clipboard API (or refuses it): the key is selected, with a hint.
+    page.add_init_script("Object.defineProperty(navigator, 'clipboard', {value: undefined})")
+    login("partner", "lmp-demo-2026")
+    page.goto("/team/api-keys/")
+    page.get_by_label("Name").fill("RMM")
+    page.get_by_role("button", name="Make a key").click()
+    key = page.locator("[data-api-key]").inner_text().strip()
+    page.get_by_role("button", name="Copy the key").click()
+    expect(page.get_by_role("status").filter(has_text="Ctrl+C")).to_be_visible()
+    assert page.evaluate("String(window.getSelection())").strip() == key
+
+
+def test_the_api_keys_page_on_a_phone(page, demo_data, login, shot):
+    page.set_viewport_size({"width": 375, "height": 812})
+    login("partner", "lmp-demo-2026")
+    page.goto("/team/api-keys/")
+    page.get_by_label("Name").fill("A key with a rather long name for a phone")
+    page.get_by_role("button", name="Make a key").click()
+    expect(page.get_by_role("button", name="Copy the key")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    shot("api-keys-375")

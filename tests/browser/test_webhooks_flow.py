@@ -3,10 +3,18 @@ checks every webhooks page on the way (as tests/browser/test_axe.py)."""
 
 from __future__ import annotations
 
+import pytest
+from django.contrib.auth import get_user_model
+from django.urls import reverse
 from playwright.sync_api import expect
 
+from lmp.partners.models import Partner
+from lmp.webhooks import services
 from tests.browser.test_axe import Audit
+from tests.mail import run_outbox
 from tests.webhook_receiver import ReceiverServer
+
+User = get_user_model()
 
 
 def test_add_an_endpoint_and_see_the_test_delivery(page, demo_data, login, shot):
@@ -50,3 +58,48 @@ def test_add_an_endpoint_and_see_the_test_delivery(page, demo_data, login, shot)
     page.get_by_role("button", name="Delete").click()
     expect(page.get_by_text("No webhook endpoints yet.")).to_be_visible()
     audit.assert_clean(at_least=6)
+
+
+@pytest.mark.outbox_worker
+def test_the_deliveries_list_follows_a_pending_delivery_without_a_reload(
+    page, demo_data, login, shot
+):
+    """Send test event with a real worker behind: the list shows the delivery queued, then, once
+    the worker has posted it, succeeded, with no reload; then it stops asking."""
+    partner = User.objects.get(username="partner")
+    with ReceiverServer() as receiver:
+        endpoint = services.endpoint_create(
+            actor=partner,
+            partner=Partner.objects.get(name="Northwind MSP"),
+            url=receiver.url,
+            event_types=["customer.onboarded"],
+        )
+        login("partner", "lmp-demo-2026")
+        detail = reverse("webhooks:endpoint_detail", kwargs={"pk": endpoint.pk})
+        page.goto(detail)
+        page.get_by_role("button", name="Send test event").click()
+        row = page.locator("#webhook-deliveries tbody tr").first
+        expect(row).to_contain_text("ping")
+        expect(row).to_contain_text("Queued")
+        shot("delivery-queued")
+        page.evaluate("window.lmpSamePage = true")  # gone if the page reloads
+
+        run_outbox()  # the worker posts it, as `manage.py db_worker` would
+        assert len(receiver.requests) == 1
+        expect(row).to_contain_text("Succeeded", timeout=15_000)
+        expect(row).to_contain_text("200")
+        assert page.evaluate("window.lmpSamePage === true"), "the page was reloaded"
+        shot("delivery-succeeded")
+
+    # Nothing is pending any more: the page stops asking for the list.
+    asked: list[str] = []
+    page.on("request", lambda r: asked.append(r.url) if detail in r.url else None)
+    page.wait_for_timeout(6_000)
+    assert asked == []
+
+    # The endpoint page with its delivery fits a phone.
+    page.set_viewport_size({"width": 375, "height": 812})
+    page.reload()
+    expect(row).to_contain_text("Succeeded")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    shot("endpoint-375")
