@@ -258,8 +258,20 @@ def _events(*, partner: Partner) -> QuerySet[AllocationEvent]:
 
 
 def license_events(*, partner: Partner, license: VolumeLicense) -> QuerySet[AllocationEvent]:
-    """The history of one pool: all of it for its owner; a sub-partner sees its customers' only."""
-    return _events(partner=partner).filter(license=license)
+    """The history of one license page: all of it for its owner; a sub-partner sees its customers'.
+
+    The pool's own events, and the MDR Cloud Users of the customers onboarded onto it: the page's
+    table shows that column, and an edit there changes them, so its history shows them too (each
+    event is recorded once, on the Cloud pool whose seats moved, whose history also lists it).
+    """
+    events = _events(partner=partner)
+    if license.tier == ServiceTier.CLOUD:
+        return events.filter(license=license)
+    # A subquery, not a read of the Cloud pool: both branches then use the (license, at) index.
+    cloud = VolumeLicense.objects.filter(partner_id=license.partner_id, tier=ServiceTier.CLOUD)
+    return events.filter(
+        Q(license=license) | Q(license__in=cloud.values("pk"), customer__license=license)
+    )
 
 
 def customer_events(*, partner: Partner, customer: CustomerAccount) -> QuerySet[AllocationEvent]:

@@ -24,6 +24,7 @@ from licenses.mixins import CustomerMixin, HtmxPartialMixin, LicenseMixin
 from licenses.models import VolumeLicense
 from licenses.selectors import (
     cloud_license_for,
+    cloud_pool_for,
     customer_events,
     license_banners,
     license_customers,
@@ -402,7 +403,12 @@ class LicenseHistoryView(LicenseMixin, HistoryView):
         return license_events(partner=self.partner, license=self.license)
 
     def what_choices(self) -> list[str]:
-        choices = [*seat_figures(self.license), LEGAL_NAME_LABEL]
+        choices = seat_figures(self.license)
+        # Its customers' MDR Cloud Users are a column of its page, so a figure of its history.
+        cloud = cloud_pool_for(license=self.license)
+        if cloud is not None:
+            choices.append(cloud.users_label)
+        choices.append(LEGAL_NAME_LABEL)
         if self.license.is_own:  # sub-partners see customers' changes only
             choices.append(SEAT_COMMITMENT_LABEL)
         return choices
