@@ -13,8 +13,10 @@ from django_tables2 import SingleTableMixin
 
 from licenses import policy, services
 from licenses.choices import (
+    ADMIN_EMAIL_LABEL,
     LEGAL_NAME_LABEL,
     SEAT_COMMITMENT_LABEL,
+    WEBSITE_LABEL,
     CustomerStatus,
 )
 from licenses.exports import XLSX_CONTENT_TYPE, customers_export
@@ -40,6 +42,9 @@ from licenses.tables import (
 )
 from lmp.partners import roles
 from lmp.partners.mixins import PartnerMixin
+
+# The customer's own details a history can show changes of (Edit page, admin).
+CUSTOMER_DETAIL_LABELS = (LEGAL_NAME_LABEL, WEBSITE_LABEL, ADMIN_EMAIL_LABEL)
 
 
 def new_customer_url(license: VolumeLicense) -> str:
@@ -251,7 +256,8 @@ class LicenseExportView(LicenseDetailView):
 
 
 class CustomerEditView(CustomerMixin, FormView):
-    """Edit page: legal name and users; remaining users of each pool follow what is typed."""
+    """Edit page: legal name, web site, administrator e-mail and users; remaining users of each
+    pool follow what is typed. The welcome can be resent from here (onboarding's view)."""
 
     template_name = "licenses/customer_edit.html"
     form_class = CustomerAccountForm
@@ -290,6 +296,8 @@ class CustomerEditView(CustomerMixin, FormView):
                 tier_users=data["tier_users"],
                 cloud_users=data["cloud_users"],
                 sat_users=data["sat_users"],
+                website=data.get("website"),
+                admin_email=data.get("admin_email"),
                 actor=self.request.user,
             )
         except ValidationError as error:
@@ -408,7 +416,7 @@ class LicenseHistoryView(LicenseMixin, HistoryView):
         cloud = cloud_pool_for(license=self.license)
         if cloud is not None:
             choices.append(cloud.users_label)
-        choices.append(LEGAL_NAME_LABEL)
+        choices.extend(CUSTOMER_DETAIL_LABELS)
         if self.license.is_own:  # sub-partners see customers' changes only
             choices.append(SEAT_COMMITMENT_LABEL)
         return choices
@@ -430,7 +438,7 @@ class CustomerHistoryView(CustomerMixin, HistoryView):
         choices = seat_figures(self.customer.license)
         if self.cloud_license is not None:
             choices.append(self.cloud_license.users_label)
-        choices.append(LEGAL_NAME_LABEL)
+        choices.extend(CUSTOMER_DETAIL_LABELS)
         return choices
 
     def get_table_kwargs(self):

@@ -713,16 +713,26 @@ def test_what_filter_offers_only_this_pages_figures(
         "Beauceron SAT Users",
         "MDR Cloud Users",
         "Legal name",
+        "Web Site",
+        "MDR Portal Administrator Email",
         "Seat commitment",
     ]
     response = partner_client.get(license_history_url(cloud_license))
-    assert offered(response) == ["MDR Cloud Users", "Legal name", "Seat commitment"]
+    assert offered(response) == [
+        "MDR Cloud Users",
+        "Legal name",
+        "Web Site",
+        "MDR Portal Administrator Email",
+        "Seat commitment",
+    ]
     response = partner_client.get(customer_history_url(complete_license, history["maple"]))
     assert offered(response) == [
         "MDR Complete Users",
         "Beauceron SAT Users",
         "MDR Cloud Users",
         "Legal name",
+        "Web Site",
+        "MDR Portal Administrator Email",
     ]
     assert "q" not in response.context["filter"].form.fields
 
