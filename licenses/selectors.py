@@ -23,6 +23,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Lower
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils.formats import date_format
 
 from licenses import policy
 from licenses.choices import RENEWAL_REMINDER_DAYS, AlertKind, ServiceTier
@@ -392,7 +393,7 @@ def license_banners(*, partner: Partner, licenses: Iterable[VolumeLicense], toda
                 Banner(
                     AlertKind.RENEWAL,
                     license,
-                    f"{name} renews {when}, on {license.renewal_date:%B %-d, %Y}.",
+                    f"{name} renews {when}, on {date_format(license.renewal_date)}.",
                 )
             )
         if policy.is_low_on_seats(license):
