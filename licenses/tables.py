@@ -65,7 +65,8 @@ class CustomerColumn(tables.Column):
     ``choices`` shows their label. ``width`` is its width in the export, in characters.
 
     Columns only the page has pass ``exclude_from_export=True``; columns only the export has pass
-    ``visible=False`` (django-tables2's own meanings of the two).
+    ``visible=False`` (django-tables2's own meanings of the two), and ``export_only=True`` when
+    no cell of the page reads them either.
     """
 
     def __init__(
@@ -76,15 +77,21 @@ class CustomerColumn(tables.Column):
         kind: str = "text",
         choices: type[TextChoices] | None = None,
         width: float = 12,
+        export_only: bool = False,
         **kwargs,
     ) -> None:
         if kind == "int":
             kwargs.setdefault("attrs", NUMBER)
+        if export_only:
+            kwargs.update(visible=False, orderable=False)
         super().__init__(verbose_name=verbose_name, **kwargs)
         self.field = field
         self.kind = kind
         self.choices = choices
         self.width = width
+        # Selected by the export's query only (``license_customers(every_row=True)``): no cell of
+        # the page shows it, so the page's query does not compute it.
+        self.export_only = export_only
 
     def select(self, name: str) -> str | Expression:
         """What the database selects for this column (``name``: the column's name in its table)."""
@@ -116,6 +123,11 @@ def _e(value: object) -> str:
 
 # The columns whose presence depends on the license's tier (see CustomerAccountTable.tier_columns).
 TIER_COLUMNS = ("license_users", "cloud_users", "sat_users", "primary_license")
+# The export's figure at offboarding of each count column, named after it: an offboarded
+# customer holds 0 now, and these say what it held (its allocations, kept inactive).
+AT_OFFBOARDING = {
+    name: f"{name}_offboarded" for name in ("license_users", "cloud_users", "sat_users")
+}
 
 
 @dataclass(frozen=True)
@@ -175,6 +187,13 @@ class CustomerAccountTable(_PagedTable):
         visible=False,
         orderable=False,
     )
+    license_users_offboarded = CustomerColumn("Users at offboarding", kind="int", export_only=True)
+    cloud_users_offboarded = CustomerColumn(
+        "MDR Cloud Users at offboarding", kind="int", export_only=True
+    )
+    sat_users_offboarded = CustomerColumn(
+        "Beauceron SAT Users at offboarding", kind="int", export_only=True
+    )
     website = CustomerColumn("Web Site", width=32, visible=False, orderable=False)
     admin_email = CustomerColumn(
         "MDR Portal Administrator Email", width=34, visible=False, orderable=False
@@ -205,6 +224,7 @@ class CustomerAccountTable(_PagedTable):
     ) -> None:
         shown = self.tier_columns(license, show_cloud=show_cloud)
         exclude = [name for name in TIER_COLUMNS if name not in shown]
+        exclude += [AT_OFFBOARDING[name] for name in exclude if name in AT_OFFBOARDING]
         super().__init__(data, exclude=exclude, **kwargs)
         self.license = license
         # Whether the viewer's role may change customers (lmp.partners.roles.CHANGE_CUSTOMERS):
@@ -212,6 +232,8 @@ class CustomerAccountTable(_PagedTable):
         self.can_change = can_change
         for name, header in shown.items():
             self.columns[name].column.verbose_name = header
+            if name in AT_OFFBOARDING:
+                self.columns[AT_OFFBOARDING[name]].column.verbose_name = f"{header} at offboarding"
 
     @staticmethod
     def tier_columns(license: VolumeLicense, *, show_cloud: bool) -> dict[str, str]:
@@ -242,7 +264,9 @@ class CustomerAccountTable(_PagedTable):
         per cell), and model instances with their relations, cost more than the rest of the page;
         here the database selects each column's value and a format per column makes its cell.
         """
-        read = self.export_columns()  # every column with a value, shown here or not
+        # Every column with a value, shown here or not (the legal name's cell shows the web site
+        # and e-mail), but those only the export's query selects.
+        read = [bound for bound in self.export_columns() if not bound.column.export_only]
         names = [bound.name for bound in read]
         rows = self.page.object_list.data if hasattr(self, "page") else self.data.data
         values = rows.values_list("pk", *(bound.column.select(bound.name) for bound in read))

@@ -239,6 +239,7 @@ class LicenseExportView(LicenseDetailView):
             events=events,
             history_description=history_description,
             filter_error=filterset.error_text,
+            status=filterset.form.cleaned_data.get("status", "") if filterset.is_valid() else "",
         )
         return FileResponse(
             file, as_attachment=True, filename=filename, content_type=XLSX_CONTENT_TYPE

@@ -946,30 +946,32 @@ def test_export_has_a_history_sheet_with_typed_cells(partner_client, complete_li
     assert ws.freeze_panes == f"A{HEADER_ROW + 1}"
     assert ws.auto_filter.ref == f"A{HEADER_ROW}:J{HEADER_ROW + 7}"
     data = sheet_rows(ws)
-    # Oldest first, like a ledger; the same seven changes as the license's history page.
+    # Newest first, like the license's history page; the same seven changes.
     assert [r[1:8] for r in data] == [
-        ("Maple Leaf Dental", "MDR Complete", "MDR Complete Users", 0, 100, 100, "Onboarded"),
-        ("Maple Leaf Dental", "MDR Complete", "Beauceron SAT Users", 0, 60, 60, "Onboarded"),
-        ("Maple Leaf Dental", "MDR Cloud", "MDR Cloud Users", 0, 20, 20, "Onboarded"),
-        ("Harbourfront Logistics", "MDR Complete", "MDR Complete Users", 0, 40, 40, "Onboarded"),
-        ("Maple Leaf Dental", "MDR Complete", "MDR Complete Users", 100, 150, 50, "Edited"),
-        ("Harbourfront Logistics", "MDR Complete", "MDR Complete Users", 40, 0, -40, "Offboarded"),
         (None, "MDR Complete", "Seat commitment", 1990, 2200, 210, "Commitment changed"),
+        ("Harbourfront Logistics", "MDR Complete", "MDR Complete Users", 40, 0, -40, "Offboarded"),
+        ("Maple Leaf Dental", "MDR Complete", "MDR Complete Users", 100, 150, 50, "Edited"),
+        ("Harbourfront Logistics", "MDR Complete", "MDR Complete Users", 0, 40, 40, "Onboarded"),
+        ("Maple Leaf Dental", "MDR Cloud", "MDR Cloud Users", 0, 20, 20, "Onboarded"),
+        ("Maple Leaf Dental", "MDR Complete", "Beauceron SAT Users", 0, 60, 60, "Onboarded"),
+        ("Maple Leaf Dental", "MDR Complete", "MDR Complete Users", 0, 100, 100, "Onboarded"),
     ]
+    page = partner_client.get(license_history_url(complete_license))
+    assert [(r[1], r[3], r[4], r[5]) for r in data] == rows(page)  # the page's order
     assert [r[8:] for r in data] == [
-        ("System", "Portal"),
-        ("System", "Portal"),
-        ("System", "Portal"),
-        ("System", "Portal"),
-        ("alex", "Portal"),
-        ("alex", "Portal"),
         ("vendor-staff", "Vendor admin"),
+        ("alex", "Portal"),
+        ("alex", "Portal"),
+        ("System", "Portal"),
+        ("System", "Portal"),
+        ("System", "Portal"),
+        ("System", "Portal"),
     ]
-    first = ws.cell(row=HEADER_ROW + 1, column=1)
-    assert first.is_date and isinstance(first.value, dt.datetime)
+    last = ws.cell(row=HEADER_ROW + 7, column=1)
+    assert last.is_date and isinstance(last.value, dt.datetime)
     at = timezone.localtime(AllocationEvent.objects.order_by("id").first().at)
-    assert abs(first.value - at.replace(tzinfo=None)) < dt.timedelta(seconds=1)  # local time
-    change = ws.cell(row=HEADER_ROW + 6, column=7)
+    assert abs(last.value - at.replace(tzinfo=None)) < dt.timedelta(seconds=1)  # local time
+    change = ws.cell(row=HEADER_ROW + 2, column=7)
     assert change.data_type == "n" and change.value == -40
     assert change.number_format == "+#,##0;-#,##0;0"
     assert list(ws.iter_rows(min_row=ws.max_row, values_only=True))[0][0] == "7 changes"
@@ -978,8 +980,8 @@ def test_export_has_a_history_sheet_with_typed_cells(partner_client, complete_li
 def test_export_history_follows_the_search(partner_client, complete_license, history):
     ws = export(partner_client, complete_license, q="harbour", status="")["History"]
     assert [(r[1], r[4], r[5]) for r in sheet_rows(ws)] == [
-        ("Harbourfront Logistics", 0, 40),
         ("Harbourfront Logistics", 40, 0),
+        ("Harbourfront Logistics", 0, 40),
     ]
     assert "search “harbour”" in ws["A2"].value
     # The customers sheet shows active customers by default: so does its history when searching.
