@@ -198,11 +198,13 @@ class CustomerAccountTable(_PagedTable):
     admin_email = CustomerColumn(
         "MDR Portal Administrator Email", width=34, visible=False, orderable=False
     )
+    # Sticky at the right edge of the table's scroll box (lmp.css): on a phone the table scrolls
+    # sideways, and the actions stay on screen.
     actions = CustomerColumn(
         "Actions",
         orderable=False,
         exclude_from_export=True,
-        attrs={"th": {"class": "text-end"}, "td": {"class": "text-end"}},
+        attrs={"th": {"class": "text-end col-actions"}, "td": {"class": "text-end col-actions"}},
     )
 
     class Meta:
@@ -317,21 +319,21 @@ class CustomerAccountTable(_PagedTable):
     # lazy-text checks cost more than the rest of a row. Every value goes through _e().
 
     def cell_legal_name(self, row: dict) -> str:
-        """The name, with the web site (without its scheme) and the administrator's e-mail."""
+        """The name, with the web site (without its scheme) and the administrator's e-mail, each
+        on a line of its own and shown whole (a long address wraps rather than being cut)."""
         website, email = row["website"], _e(row["admin_email"])
-        site = title = ""
+        site = ""
         if website:
             shown = _e(website.removeprefix("https://").removeprefix("http://"))
             site = (
-                f'<i class="bi bi-globe2 me-1" aria-hidden="true"></i>{shown}'
-                '<span class="mx-2">·</span>'
+                f'<span class="customer-meta-line" title="{_e(website)}">'
+                f'<i class="bi bi-globe2 me-1" aria-hidden="true"></i>{shown}</span>'
             )
-            title = f"{_e(website)} · "
         return (
             f'<div class="fw-semibold customer-name">{_e(row["legal_name"])}</div>'
-            '<div class="small text-body-secondary text-truncate customer-meta" '
-            f'title="{title}{email}">{site}'
-            f'<i class="bi bi-envelope me-1" aria-hidden="true"></i>{email}</div>'
+            f'<div class="small text-body-secondary customer-meta">{site}'
+            '<span class="customer-meta-line">'
+            f'<i class="bi bi-envelope me-1" aria-hidden="true"></i>{email}</span></div>'
         )
 
     def cell_status(self, row: dict) -> str:
