@@ -41,6 +41,10 @@ def _reference_rows(license) -> tuple[list[str], list[tuple]]:
         "Status",
         "Onboarded",
         "Offboarded",
+        # What each count was at offboarding: empty for the active customers exported here.
+        "Users at offboarding",
+        *(["Cloud at offboarding"] if show_cloud else []),
+        "SAT at offboarding",
         "Web Site",
         "Email",
     ]
@@ -54,6 +58,9 @@ def _reference_rows(license) -> tuple[list[str], list[tuple]]:
             c.sub_partner.name if c.sub_partner else None,
             "Active",
             timezone.localtime(c.onboarded_at).date(),
+            None,
+            None,
+            *((None,) if show_cloud else ()),
             None,
             c.website,
             c.admin_email,

@@ -9,6 +9,7 @@ from django.http import HttpResponseRedirect
 
 from licenses import policy, services
 from licenses.choices import AllocationEventSource, CustomerStatus
+from licenses.contact import admin_email_field, website_field
 from licenses.forms import Holdings, SeatCountsFormMixin
 from licenses.models import (
     AllocationEvent,
@@ -146,19 +147,27 @@ class SeatAllocationInline(admin.TabularInline):
         return False
 
 
+# Declared on the form below, so its own: an offboarded customer's page shows them read-only.
+_CONTACT = ("website", "admin_email")
+
+
 class CustomerAccountAdminForm(SeatCountsFormMixin, forms.ModelForm):
-    """Legal name plus the user counts, checked by the seat policy and saved by customer_update."""
+    """Legal name, web site, administrator e-mail and the user counts, checked by the seat policy
+    and the onboarding form's rules (``licenses.contact``) and saved by customer_update."""
+
+    website = website_field()
+    admin_email = admin_email_field()
 
     class Meta:
         model = CustomerAccount
-        fields = ["legal_name"]
+        fields = ["legal_name", "website", "admin_email"]
 
     def __init__(self, *args, **kwargs):
         customer = kwargs.get("instance")
         if customer is None or not customer.pk or not customer.is_active:
             # An offboarded customer is history: nothing to allocate, nothing to require.
             super(SeatCountsFormMixin, self).__init__(*args, **kwargs)
-            for name in (policy.TIER_USERS, policy.CLOUD_USERS, policy.SAT_USERS):
+            for name in (policy.TIER_USERS, policy.CLOUD_USERS, policy.SAT_USERS, *_CONTACT):
                 self.fields.pop(name, None)
             self.allowances = {}
             return
@@ -199,10 +208,16 @@ class CustomerAccountAdminForm(SeatCountsFormMixin, forms.ModelForm):
         return {
             "customer": self.instance,
             "legal_name": data.get("legal_name", ""),
+            "website": data.get("website", ""),
+            "admin_email": data.get("admin_email", ""),
             "tier_users": data.get(policy.TIER_USERS),
             "cloud_users": data.get(policy.CLOUD_USERS) or 0,
             "sat_users": data.get(policy.SAT_USERS) or 0,
         }
+
+
+# What staff change on an active customer besides its counts (through customer_update).
+_CUSTOMER_DETAILS = ["legal_name", "website", "admin_email"]
 
 
 @admin.register(CustomerAccount)
@@ -222,9 +237,7 @@ class CustomerAccountAdmin(ServiceRefusalMixin, admin.ModelAdmin):
     readonly_fields = [
         "partner",
         "license",
-        "website",
         "sub_partner",
-        "admin_email",
         "status",
         "deployment",
         "hosting_region",
@@ -245,16 +258,16 @@ class CustomerAccountAdmin(ServiceRefusalMixin, admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         if obj is not None and obj.status != CustomerStatus.ACTIVE:
-            return [*self.readonly_fields, "legal_name"]
+            return [*self.readonly_fields, *_CUSTOMER_DETAILS]
         return self.readonly_fields
 
     def get_fields(self, request, obj=None):
         if obj is None or obj.status != CustomerStatus.ACTIVE:
-            return ["legal_name", *self.readonly_fields]
+            return [*_CUSTOMER_DETAILS, *self.readonly_fields]
         # The counts this customer's tier has, per the policy (no SAT users on Core, ...).
         cloud = cloud_pool_for(license=obj.license)
         counts = policy.count_fields(tier=obj.license.tier, has_cloud=cloud is not None)
-        return ["legal_name", *(c.field for c in counts), *self.readonly_fields]
+        return [*_CUSTOMER_DETAILS, *(c.field for c in counts), *self.readonly_fields]
 
     def save_model(self, request, obj, form, change):
         if obj.status != CustomerStatus.ACTIVE:

@@ -53,6 +53,9 @@ class AllocationEventSource(models.TextChoices):
 SAT_USERS_LABEL = "Beauceron SAT Users"
 SEAT_COMMITMENT_LABEL = "Seat commitment"
 LEGAL_NAME_LABEL = "Legal name"
+# The customer's contact details, changed after onboarding (named as on its forms).
+WEBSITE_LABEL = "Web Site"
+ADMIN_EMAIL_LABEL = "MDR Portal Administrator Email"
 
 
 class ThresholdUnit(models.TextChoices):

@@ -6,9 +6,9 @@ chunks, openpyxl's write-only worksheet spools each row to a temporary file as i
 the finished workbook is itself a temporary file the response streams from disk.
 
 Speed: the customer rows are ``values_list`` tuples the database has already shaped (labels, local
-dates), so no model instance is built per row. A value goes in as a plain Python value whenever
-that looks the same in Excel; the others (a count of 1,000 or more, a date-time, a signed change)
-go through one styled cell per column, reused row after row, instead of a new cell each.
+dates), so no model instance is built per row. Text goes in as a plain Python value; a count, a
+date or a signed change goes through one styled cell per column (its number format, a date's
+alignment), reused row after row, instead of a new cell each.
 """
 
 from __future__ import annotations
@@ -63,6 +63,11 @@ TOTAL_FILL = PatternFill("solid", fgColor="E9EEF5")
 DATE_FORMAT = "yyyy-mm-dd"  # what openpyxl gives a date by itself (FORMAT_DATE_YYYYMMDD2)
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
 INT_FORMAT = "#,##0"
+DATE_ALIGNMENT = Alignment(horizontal="left")
+# A text column right of a number column starts one indent in: a number is flush right and
+# LibreOffice ignores a right indent, so in its print "1,500Sub-Partner" read as one word.
+PADDED_ALIGNMENT = Alignment(horizontal="left", indent=1)
+NUMBER_KINDS = ("int", "signed")
 SIGNED_INT_FORMAT = "+#,##0;-#,##0;0"
 
 
@@ -170,6 +175,16 @@ def _styled_cell(ws: WriteOnlyWorksheet, column: Column) -> WriteOnlyCell:
     """The cell a non-text column's values are written through, with its number format."""
     cell = WriteOnlyCell(ws)
     cell.number_format = _NUMBER_FORMATS.get(column.kind, cell.number_format)
+    if column.kind in ("date", "datetime"):
+        # Left, as its header: flush right, a date ran into the next column's text in print.
+        cell.alignment = DATE_ALIGNMENT
+    return cell
+
+
+def _padded_cell(ws: WriteOnlyWorksheet) -> WriteOnlyCell:
+    """The reused cell of a text column that follows a number column (``PADDED_ALIGNMENT``)."""
+    cell = WriteOnlyCell(ws)
+    cell.alignment = PADDED_ALIGNMENT
     return cell
 
 
@@ -204,6 +219,11 @@ def _sheet_append(wb: Workbook, sheet: Sheet) -> int:
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.print_title_rows = f"{header_row}:{header_row}"
 
+    padded = {
+        index
+        for index, column in enumerate(columns)
+        if index and column.kind == "text" and columns[index - 1].kind in NUMBER_KINDS
+    }
     ws.append([text_cell(ws, title, font=TITLE_FONT)])
     ws.append([text_cell(ws, subtitle, font=SUBTITLE_FONT)])
     ws.append([])
@@ -215,15 +235,23 @@ def _sheet_append(wb: Workbook, sheet: Sheet) -> int:
                 font=HEADER_FONT,
                 fill=HEADER_FILL,
                 alignment=Alignment(
-                    horizontal="right" if column.kind == "int" else "left", vertical="center"
+                    horizontal="right" if column.kind in NUMBER_KINDS else "left",
+                    indent=1 if index in padded else 0,
+                    vertical="center",
                 ),
             )
-            for column in columns
+            for index, column in enumerate(columns)
         ]
     )
 
     width = len(columns)
-    text_at = [index for index, column in enumerate(columns) if column.kind == "text"]
+    text_at = [
+        index
+        for index, column in enumerate(columns)
+        if column.kind == "text" and index not in padded
+    ]
+    # Their text goes through one reused cell each, indented, always text (never a formula).
+    padded_at = [(index, _padded_cell(ws)) for index in sorted(padded)]
     # One cell per styled column, reused row after row: ``ws.append`` writes a row out before it
     # returns, so the next row may rebind it. A new styled cell per value cost ~15% of the export.
     styled = [
@@ -237,7 +265,7 @@ def _sheet_append(wb: Workbook, sheet: Sheet) -> int:
     total_at = [index for index, column in enumerate(columns) if column.total]
     totals = [0] * width
     count = 0
-    maybe_unsafe, date = _MAYBE_UNSAFE.search, dt.date  # locals: this loop runs once a row
+    maybe_unsafe = _MAYBE_UNSAFE.search  # a local: this loop runs once a row
     for row in sheet.rows:
         if len(row) != width:
             raise ValueError(f"row {count + 1} has {len(row)} values for {width} columns")
@@ -251,16 +279,25 @@ def _sheet_append(wb: Workbook, sheet: Sheet) -> int:
             value = cells[index]
             if isinstance(value, str) and (not value or maybe_unsafe(value)):
                 cells[index] = _text(ws, value)
-        # Values their column's format would not change go in plain, as cheap as the raw write
-        # (a styled cell costs ~5% of the export per column): a count under 1,000 reads the same
-        # with "#,##0" as without, and openpyxl gives a date DATE_FORMAT by itself.
+        for index, cell in padded_at:
+            value = cells[index]
+            if value:
+                cell.value = ILLEGAL_CHARACTERS_RE.sub("", str(value))
+                cell.data_type = "s"  # as text_cell: a value starting with "=" stays text
+                cells[index] = cell
+            else:
+                cells[index] = None
+        # Every count and date goes through its column's styled cell (~5% of the export per
+        # column): a count under 1,000 written plain read the same but was "General" in Excel
+        # while its total was "#,##0", and a plain date kept Excel's right alignment, which in
+        # LibreOffice's print ran into the next column's text.
         for index, cell in int_at:
             value = cells[index]
-            if value is not None and (value.__class__ is not int or not -1000 < value < 1000):
+            if value is not None:
                 cells[index] = _styled(ws, cell, value)
         for index, cell in date_at:
             value = cells[index]
-            if value is not None and value.__class__ is not date:
+            if value is not None:
                 cells[index] = _styled(ws, cell, value)
         for index, cell in other_at:
             cells[index] = _styled(ws, cell, cells[index])
@@ -369,9 +406,14 @@ def _invalid_total_label(count: int) -> str:
     return "No customers listed: the filter is not valid"
 
 
-def export_filename(*, partner: Partner, license: VolumeLicense, on: dt.date) -> str:
-    """``lmp-<partner>-<tier>-<YYYY-MM-DD>.xlsx``."""
-    return f"lmp-{slugify(partner.name) or 'partner'}-{license.tier}-{on.isoformat()}.xlsx"
+def export_filename(
+    *, partner: Partner, license: VolumeLicense, on: dt.date, status: str = ""
+) -> str:
+    """``lmp-<partner>-<tier>-customers-<active|offboarded|all>-<YYYY-MM-DD>.xlsx``: an export of
+    All customers and one of the Active ones made the same day do not share a name."""
+    which = status or "all"
+    partner_slug = slugify(partner.name) or "partner"
+    return f"lmp-{partner_slug}-{license.tier}-customers-{which}-{on.isoformat()}.xlsx"
 
 
 def customers_export(
@@ -383,13 +425,15 @@ def customers_export(
     events: QuerySet[AllocationEvent] | None = None,
     history_description: str = "",
     filter_error: str = "",
+    status: str = "",
 ) -> tuple[IO[bytes], str]:
     """Write every row of ``table`` (the page's, filtered and sorted) to a temporary .xlsx.
 
-    Returns the file and its name. With ``events``, a second sheet "History" lists them oldest
-    first, like a ledger. With a ``filter_error`` (the page's filter is invalid) the sheets say so
-    and hold no rows. The caller owns the returned file (rewound to the start); closing it
-    deletes it.
+    Returns the file and its name. With ``events``, a second sheet "History" lists them newest
+    first, as the history page does. With a ``filter_error`` (the page's filter is invalid) the
+    sheets say so and hold no rows. ``status`` is the status filter ("active", "offboarded";
+    empty for all), for the file's name. The caller owns the returned file (rewound to the
+    start); closing it deletes it.
     """
     now = timezone.localtime()
     fields = customer_export_fields(table)
@@ -432,7 +476,7 @@ def customers_export(
                 columns=HISTORY_COLUMNS,
                 rows=(
                     history_row(event)
-                    for event in events.order_by("at", "pk").iterator(chunk_size=CHUNK_SIZE)
+                    for event in events.order_by("-at", "-pk").iterator(chunk_size=CHUNK_SIZE)
                 ),
                 total_label=lambda n: f"{n:,} change{'' if n == 1 else 's'}",
             )
@@ -445,4 +489,4 @@ def customers_export(
         file.close()
         raise
     file.seek(0)
-    return file, export_filename(partner=partner, license=license, on=now.date())
+    return file, export_filename(partner=partner, license=license, on=now.date(), status=status)

@@ -9,6 +9,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 
 from licenses import policy
 from licenses.choices import ThresholdUnit
+from licenses.contact import admin_email_field, website_field
 from licenses.models import CustomerAccount, VolumeLicense
 
 
@@ -195,7 +196,7 @@ class SeatCountsFormMixin(forms.Form):
 
 
 class CustomerAccountForm(SeatCountsFormMixin):
-    """Edit page: legal name and user allocations of one customer."""
+    """Edit page: legal name, web site, administrator e-mail and user allocations of a customer."""
 
     legal_name = forms.CharField(
         label="Customer Legal Name",
@@ -203,7 +204,19 @@ class CustomerAccountForm(SeatCountsFormMixin):
         help_text="Used as the account name in the MDR Portal, the LMP and elsewhere.",
     )
 
-    field_order = ["legal_name", policy.TIER_USERS, policy.CLOUD_USERS, policy.SAT_USERS]
+    website = website_field()
+    admin_email = admin_email_field(
+        help_text="The customer's MDR Portal administrator: the welcome e-mail goes there."
+    )
+
+    field_order = [
+        "legal_name",
+        "website",
+        "admin_email",
+        policy.TIER_USERS,
+        policy.CLOUD_USERS,
+        policy.SAT_USERS,
+    ]
 
     def __init__(
         self,
@@ -217,6 +230,8 @@ class CustomerAccountForm(SeatCountsFormMixin):
             holdings = holdings_of(customer)
         kwargs["initial"] = {
             "legal_name": customer.legal_name,
+            "website": customer.website,
+            "admin_email": customer.admin_email,
             policy.TIER_USERS: holdings.tier_users,
             policy.CLOUD_USERS: holdings.cloud_users,
             policy.SAT_USERS: holdings.sat_users,
@@ -229,6 +244,12 @@ class CustomerAccountForm(SeatCountsFormMixin):
             holdings=holdings,
             **kwargs,
         )
+        if self.is_bound:
+            # A post without them (a script written before they were on this page) leaves them
+            # as they are; the page itself always sends both.
+            for name in ("website", "admin_email"):
+                if self.add_prefix(name) not in self.data:
+                    del self.fields[name]
 
 
 class LowSeatsThresholdForm(forms.Form):

@@ -311,9 +311,10 @@ class AllocationEvent(models.Model):
     # A count (seats, a commitment) before and after; null when the change is of a text.
     from_value = models.PositiveIntegerField("From", null=True, blank=True)
     to_value = models.PositiveIntegerField("To", null=True, blank=True)
-    # A text (the legal name) before and after; empty when the change is of a count.
-    from_text = models.CharField("From (text)", max_length=200, blank=True, default="")
-    to_text = models.CharField("To (text)", max_length=200, blank=True, default="")
+    # A text (a legal name, web site or e-mail) before and after; empty for a count.
+    # Long enough for any of them: a web site is up to 300 characters.
+    from_text = models.CharField("From (text)", max_length=300, blank=True, default="")
+    to_text = models.CharField("To (text)", max_length=300, blank=True, default="")
     # Why, when the change has a reason of its own, e.g. "purchase LMP-2026-000123".
     note = models.CharField(max_length=100, blank=True, default="")
 

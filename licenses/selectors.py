@@ -12,6 +12,7 @@ from django.db.models import (
     Exists,
     F,
     FilteredRelation,
+    IntegerField,
     OuterRef,
     Q,
     QuerySet,
@@ -23,9 +24,10 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Lower
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils.formats import date_format
 
 from licenses import policy
-from licenses.choices import RENEWAL_REMINDER_DAYS, AlertKind, ServiceTier
+from licenses.choices import RENEWAL_REMINDER_DAYS, AlertKind, CustomerStatus, ServiceTier
 from licenses.models import (
     AllocationEvent,
     CustomerAccount,
@@ -240,13 +242,49 @@ def license_customers(
     On a Core or Complete license that is the customer's tier users; on the MDR Cloud license it is
     the tier users of its own Cloud customers and the separate cloud users of everyone else.
     """
-    return customer_table(partner=partner, license=license, every_row=every_row).annotate(
+    qs = customer_table(partner=partner, license=license, every_row=every_row).annotate(
         license_users=Case(
             When(license_id=license.pk, then=F("tier_users")),
             default=F("cloud_users"),
         ),
         # Names sort the way people read them, whatever the database's collation.
         name_key=Lower("legal_name"),
+    )
+    if every_row:
+        qs = _at_offboarding_annotate(qs, license=license)
+    return qs
+
+
+def _at_offboarding_annotate(
+    qs: QuerySet[CustomerAccount], *, license: VolumeLicense
+) -> QuerySet[CustomerAccount]:
+    """What each offboarded customer held when it was offboarded (the export's columns).
+
+    Offboarding keeps a customer's allocations with their figures, inactive: these read them
+    (``*_offboarded``, as the counts are named; None for an active customer). Subqueries inside
+    a CASE on the status, so the database runs them for the offboarded rows only (joins cost
+    every row of a big export).
+    """
+    offboarded = Q(status=CustomerStatus.OFFBOARDED)
+    held = SeatAllocation.objects.filter(customer=OuterRef("pk"), active=False).order_by()
+    own = held.filter(license=OuterRef("license"))
+    cloud = held.filter(tier=ServiceTier.CLOUD).exclude(license=OuterRef("license"))
+
+    def when_offboarded(*whens: tuple[Q, QuerySet]) -> Case:
+        return Case(
+            *(When(condition, then=Subquery(sub[:1])) for condition, sub in whens),
+            default=None,
+            output_field=IntegerField(),
+        )
+
+    return qs.annotate(
+        tier_users_offboarded=when_offboarded((offboarded, own.values("seats"))),
+        cloud_users_offboarded=when_offboarded((offboarded, cloud.values("seats"))),
+        sat_users_offboarded=when_offboarded((offboarded, own.values("sat_users"))),
+        license_users_offboarded=when_offboarded(
+            (offboarded & Q(license_id=license.pk), own.values("seats")),
+            (offboarded, cloud.values("seats")),
+        ),
     )
 
 
@@ -258,8 +296,20 @@ def _events(*, partner: Partner) -> QuerySet[AllocationEvent]:
 
 
 def license_events(*, partner: Partner, license: VolumeLicense) -> QuerySet[AllocationEvent]:
-    """The history of one pool: all of it for its owner; a sub-partner sees its customers' only."""
-    return _events(partner=partner).filter(license=license)
+    """The history of one license page: all of it for its owner; a sub-partner sees its customers'.
+
+    The pool's own events, and the MDR Cloud Users of the customers onboarded onto it: the page's
+    table shows that column, and an edit there changes them, so its history shows them too (each
+    event is recorded once, on the Cloud pool whose seats moved, whose history also lists it).
+    """
+    events = _events(partner=partner)
+    if license.tier == ServiceTier.CLOUD:
+        return events.filter(license=license)
+    # A subquery, not a read of the Cloud pool: both branches then use the (license, at) index.
+    cloud = VolumeLicense.objects.filter(partner_id=license.partner_id, tier=ServiceTier.CLOUD)
+    return events.filter(
+        Q(license=license) | Q(license__in=cloud.values("pk"), customer__license=license)
+    )
 
 
 def customer_events(*, partner: Partner, customer: CustomerAccount) -> QuerySet[AllocationEvent]:
@@ -380,7 +430,7 @@ def license_banners(*, partner: Partner, licenses: Iterable[VolumeLicense], toda
                 Banner(
                     AlertKind.RENEWAL,
                     license,
-                    f"{name} renews {when}, on {license.renewal_date:%B %-d, %Y}.",
+                    f"{name} renews {when}, on {date_format(license.renewal_date)}.",
                 )
             )
         if policy.is_low_on_seats(license):

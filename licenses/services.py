@@ -37,9 +37,11 @@ from django.utils import timezone
 
 from licenses import webhooks
 from licenses.choices import (
+    ADMIN_EMAIL_LABEL,
     LEGAL_NAME_LABEL,
     SAT_USERS_LABEL,
     SEAT_COMMITMENT_LABEL,
+    WEBSITE_LABEL,
     AllocationEventKind,
     AllocationEventSource,
     CustomerStatus,
@@ -48,6 +50,7 @@ from licenses.choices import (
     ServiceTier,
     ThresholdUnit,
 )
+from licenses.contact import admin_email_check, website_check
 from licenses.models import (
     AllocationEvent,
     CustomerAccount,
@@ -445,15 +448,26 @@ def customer_update(
     tier_users: int,
     cloud_users: int = 0,
     sat_users: int = 0,
+    website: str | None = None,
+    admin_email: str | None = None,
     actor=None,
     source: str = AllocationEventSource.PORTAL,
 ) -> list[Change]:
-    """Rename an active customer and/or change its allocations; returns what changed.
+    """Rename an active customer, change its web site or administrator e-mail and/or its
+    allocations; returns what changed.
 
-    The caller's ``customer`` gets the new legal name; allocations are read fresh under the
-    customer's row lock, so two edits of one customer cannot interleave.
+    ``website`` / ``admin_email`` None leave them as they are; a value must pass the onboarding
+    form's rules (``licenses.contact``). The caller's ``customer`` gets the new name and contact
+    details; allocations are read fresh under the customer's row lock, so two edits of one
+    customer cannot interleave.
     """
     roles.require(actor, roles.CHANGE_CUSTOMERS)
+    # Checked before the lock: a refusal waits on nobody.
+    contact = {}
+    if website is not None:
+        contact["website"] = website_check(website)
+    if admin_email is not None:
+        contact["admin_email"] = admin_email_check(admin_email)
     original = customer
     customer = _customer_lock(customer)
     if customer.status != CustomerStatus.ACTIVE:
@@ -495,6 +509,7 @@ def customer_update(
         at=timezone.now(),
     )
     events = []
+    saved: list[str] = []  # the customer's own fields this edit changes (one UPDATE)
     name = " ".join(str(legal_name or "").split())
     if name != customer.legal_name:
         # Only a real rename needs the uniqueness query (a case change of its own name passes).
@@ -509,7 +524,18 @@ def customer_update(
             edited(license=license, what=LEGAL_NAME_LABEL, old=customer.legal_name, new=name)
         )
         customer.legal_name = name  # the whole row came with the lock: full_clean has it all
-        _save_customer(customer, update_fields=["legal_name"])
+        saved.append("legal_name")
+    labels = {"website": WEBSITE_LABEL, "admin_email": ADMIN_EMAIL_LABEL}
+    for field, value in contact.items():
+        if value != getattr(customer, field):
+            changes.append(Change(labels[field], getattr(customer, field), value))
+            events.append(
+                edited(license=license, what=labels[field], old=getattr(customer, field), new=value)
+            )
+            setattr(customer, field, value)
+            saved.append(field)
+    if saved:
+        _save_customer(customer, update_fields=saved)
 
     writes = []
     if (tier_users, sat_users) != (old_tier, old_sat):
@@ -551,6 +577,7 @@ def customer_update(
             after=(tier_users, cloud_users, sat_users),
         )
     original.legal_name = customer.legal_name
+    original.website, original.admin_email = customer.website, customer.admin_email
     return changes
 
 

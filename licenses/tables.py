@@ -65,7 +65,8 @@ class CustomerColumn(tables.Column):
     ``choices`` shows their label. ``width`` is its width in the export, in characters.
 
     Columns only the page has pass ``exclude_from_export=True``; columns only the export has pass
-    ``visible=False`` (django-tables2's own meanings of the two).
+    ``visible=False`` (django-tables2's own meanings of the two), and ``export_only=True`` when
+    no cell of the page reads them either.
     """
 
     def __init__(
@@ -76,15 +77,21 @@ class CustomerColumn(tables.Column):
         kind: str = "text",
         choices: type[TextChoices] | None = None,
         width: float = 12,
+        export_only: bool = False,
         **kwargs,
     ) -> None:
         if kind == "int":
             kwargs.setdefault("attrs", NUMBER)
+        if export_only:
+            kwargs.update(visible=False, orderable=False)
         super().__init__(verbose_name=verbose_name, **kwargs)
         self.field = field
         self.kind = kind
         self.choices = choices
         self.width = width
+        # Selected by the export's query only (``license_customers(every_row=True)``): no cell of
+        # the page shows it, so the page's query does not compute it.
+        self.export_only = export_only
 
     def select(self, name: str) -> str | Expression:
         """What the database selects for this column (``name``: the column's name in its table)."""
@@ -116,6 +123,11 @@ def _e(value: object) -> str:
 
 # The columns whose presence depends on the license's tier (see CustomerAccountTable.tier_columns).
 TIER_COLUMNS = ("license_users", "cloud_users", "sat_users", "primary_license")
+# The export's figure at offboarding of each count column, named after it: an offboarded
+# customer holds 0 now, and these say what it held (its allocations, kept inactive).
+AT_OFFBOARDING = {
+    name: f"{name}_offboarded" for name in ("license_users", "cloud_users", "sat_users")
+}
 
 
 @dataclass(frozen=True)
@@ -175,15 +187,24 @@ class CustomerAccountTable(_PagedTable):
         visible=False,
         orderable=False,
     )
+    license_users_offboarded = CustomerColumn("Users at offboarding", kind="int", export_only=True)
+    cloud_users_offboarded = CustomerColumn(
+        "MDR Cloud Users at offboarding", kind="int", export_only=True
+    )
+    sat_users_offboarded = CustomerColumn(
+        "Beauceron SAT Users at offboarding", kind="int", export_only=True
+    )
     website = CustomerColumn("Web Site", width=32, visible=False, orderable=False)
     admin_email = CustomerColumn(
         "MDR Portal Administrator Email", width=34, visible=False, orderable=False
     )
+    # Sticky at the right edge of the table's scroll box (lmp.css): on a phone the table scrolls
+    # sideways, and the actions stay on screen.
     actions = CustomerColumn(
         "Actions",
         orderable=False,
         exclude_from_export=True,
-        attrs={"th": {"class": "text-end"}, "td": {"class": "text-end"}},
+        attrs={"th": {"class": "text-end col-actions"}, "td": {"class": "text-end col-actions"}},
     )
 
     class Meta:
@@ -205,6 +226,7 @@ class CustomerAccountTable(_PagedTable):
     ) -> None:
         shown = self.tier_columns(license, show_cloud=show_cloud)
         exclude = [name for name in TIER_COLUMNS if name not in shown]
+        exclude += [AT_OFFBOARDING[name] for name in exclude if name in AT_OFFBOARDING]
         super().__init__(data, exclude=exclude, **kwargs)
         self.license = license
         # Whether the viewer's role may change customers (lmp.partners.roles.CHANGE_CUSTOMERS):
@@ -212,6 +234,8 @@ class CustomerAccountTable(_PagedTable):
         self.can_change = can_change
         for name, header in shown.items():
             self.columns[name].column.verbose_name = header
+            if name in AT_OFFBOARDING:
+                self.columns[AT_OFFBOARDING[name]].column.verbose_name = f"{header} at offboarding"
 
     @staticmethod
     def tier_columns(license: VolumeLicense, *, show_cloud: bool) -> dict[str, str]:
@@ -242,7 +266,9 @@ class CustomerAccountTable(_PagedTable):
         per cell), and model instances with their relations, cost more than the rest of the page;
         here the database selects each column's value and a format per column makes its cell.
         """
-        read = self.export_columns()  # every column with a value, shown here or not
+        # Every column with a value, shown here or not (the legal name's cell shows the web site
+        # and e-mail), but those only the export's query selects.
+        read = [bound for bound in self.export_columns() if not bound.column.export_only]
         names = [bound.name for bound in read]
         rows = self.page.object_list.data if hasattr(self, "page") else self.data.data
         values = rows.values_list("pk", *(bound.column.select(bound.name) for bound in read))
@@ -293,21 +319,21 @@ class CustomerAccountTable(_PagedTable):
     # lazy-text checks cost more than the rest of a row. Every value goes through _e().
 
     def cell_legal_name(self, row: dict) -> str:
-        """The name, with the web site (without its scheme) and the administrator's e-mail."""
+        """The name, with the web site (without its scheme) and the administrator's e-mail, each
+        on a line of its own and shown whole (a long address wraps rather than being cut)."""
         website, email = row["website"], _e(row["admin_email"])
-        site = title = ""
+        site = ""
         if website:
             shown = _e(website.removeprefix("https://").removeprefix("http://"))
             site = (
-                f'<i class="bi bi-globe2 me-1" aria-hidden="true"></i>{shown}'
-                '<span class="mx-2">·</span>'
+                f'<span class="customer-meta-line" title="{_e(website)}">'
+                f'<i class="bi bi-globe2 me-1" aria-hidden="true"></i>{shown}</span>'
             )
-            title = f"{_e(website)} · "
         return (
             f'<div class="fw-semibold customer-name">{_e(row["legal_name"])}</div>'
-            '<div class="small text-body-secondary text-truncate customer-meta" '
-            f'title="{title}{email}">{site}'
-            f'<i class="bi bi-envelope me-1" aria-hidden="true"></i>{email}</div>'
+            f'<div class="small text-body-secondary customer-meta">{site}'
+            '<span class="customer-meta-line">'
+            f'<i class="bi bi-envelope me-1" aria-hidden="true"></i>{email}</span></div>'
         )
 
     def cell_status(self, row: dict) -> str:

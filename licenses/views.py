@@ -13,8 +13,10 @@ from django_tables2 import SingleTableMixin
 
 from licenses import policy, services
 from licenses.choices import (
+    ADMIN_EMAIL_LABEL,
     LEGAL_NAME_LABEL,
     SEAT_COMMITMENT_LABEL,
+    WEBSITE_LABEL,
     CustomerStatus,
 )
 from licenses.exports import XLSX_CONTENT_TYPE, customers_export
@@ -24,6 +26,7 @@ from licenses.mixins import CustomerMixin, HtmxPartialMixin, LicenseMixin
 from licenses.models import VolumeLicense
 from licenses.selectors import (
     cloud_license_for,
+    cloud_pool_for,
     customer_events,
     license_banners,
     license_customers,
@@ -39,6 +42,9 @@ from licenses.tables import (
 )
 from lmp.partners import roles
 from lmp.partners.mixins import PartnerMixin
+
+# The customer's own details a history can show changes of (Edit page, admin).
+CUSTOMER_DETAIL_LABELS = (LEGAL_NAME_LABEL, WEBSITE_LABEL, ADMIN_EMAIL_LABEL)
 
 
 def new_customer_url(license: VolumeLicense) -> str:
@@ -233,6 +239,7 @@ class LicenseExportView(LicenseDetailView):
             events=events,
             history_description=history_description,
             filter_error=filterset.error_text,
+            status=filterset.form.cleaned_data.get("status", "") if filterset.is_valid() else "",
         )
         return FileResponse(
             file, as_attachment=True, filename=filename, content_type=XLSX_CONTENT_TYPE
@@ -250,7 +257,8 @@ class LicenseExportView(LicenseDetailView):
 
 
 class CustomerEditView(CustomerMixin, FormView):
-    """Edit page: legal name and users; remaining users of each pool follow what is typed."""
+    """Edit page: legal name, web site, administrator e-mail and users; remaining users of each
+    pool follow what is typed. The welcome can be resent from here (onboarding's view)."""
 
     template_name = "licenses/customer_edit.html"
     form_class = CustomerAccountForm
@@ -289,6 +297,8 @@ class CustomerEditView(CustomerMixin, FormView):
                 tier_users=data["tier_users"],
                 cloud_users=data["cloud_users"],
                 sat_users=data["sat_users"],
+                website=data.get("website"),
+                admin_email=data.get("admin_email"),
                 actor=self.request.user,
             )
         except ValidationError as error:
@@ -402,7 +412,12 @@ class LicenseHistoryView(LicenseMixin, HistoryView):
         return license_events(partner=self.partner, license=self.license)
 
     def what_choices(self) -> list[str]:
-        choices = [*seat_figures(self.license), LEGAL_NAME_LABEL]
+        choices = seat_figures(self.license)
+        # Its customers' MDR Cloud Users are a column of its page, so a figure of its history.
+        cloud = cloud_pool_for(license=self.license)
+        if cloud is not None:
+            choices.append(cloud.users_label)
+        choices.extend(CUSTOMER_DETAIL_LABELS)
         if self.license.is_own:  # sub-partners see customers' changes only
             choices.append(SEAT_COMMITMENT_LABEL)
         return choices
@@ -424,7 +439,7 @@ class CustomerHistoryView(CustomerMixin, HistoryView):
         choices = seat_figures(self.customer.license)
         if self.cloud_license is not None:
             choices.append(self.cloud_license.users_label)
-        choices.append(LEGAL_NAME_LABEL)
+        choices.extend(CUSTOMER_DETAIL_LABELS)
         return choices
 
     def get_table_kwargs(self):

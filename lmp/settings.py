@@ -208,6 +208,8 @@ LOGOUT_REDIRECT_URL = "login"
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = os.environ.get("TIME_ZONE", "America/Toronto")
 USE_I18N = True
+# The portal's date formats (lmp/formats/en/formats.py): every page writes dates one way.
+FORMAT_MODULE_PATH = ["lmp.formats"]
 USE_TZ = True
 
 STATIC_URL = "static/"

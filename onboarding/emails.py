@@ -14,6 +14,7 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
 
+from licenses.models import CustomerAccount
 from licenses.selectors import customer_allocations
 from lmp.mail import email_enqueue
 from lmp.partners.choices import PartnerRole
@@ -53,6 +54,8 @@ def _context(order: OnboardingRequest) -> dict:
     return {
         "order": order,
         "customer": order.customer,
+        # Who onboarded the customer, as its welcome names them.
+        "partner_name": order.partner.name,
         "tier": order.license.get_tier_display(),
         "shipments": list(order.shipments.all()),
         "incident_phone": settings.INCIDENT_RESPONSE_PHONE,
@@ -61,27 +64,60 @@ def _context(order: OnboardingRequest) -> dict:
 
 
 def onboarding_welcome_enqueue(*, request_id: int) -> None:
-    """Queue the customer's MDR Portal administrator's welcome (with the invitation link)."""
+    """Queue the customer's MDR Portal administrator's welcome again (the order page's Resend)."""
     order = _order(request_id)
     _welcome_enqueue(order=order, context=_context(order))
 
 
+def customer_welcome_enqueue(*, customer_id: int) -> None:
+    """Queue the welcome to a customer's administrator (the Edit page's Resend), with its order's
+    sensors when it was onboarded through one (demo data and the API's customers have none)."""
+    order = (
+        OnboardingRequest.objects.filter(customer_id=customer_id)
+        .select_related("customer", "license", "partner", "sub_partner", "submitted_by")
+        .prefetch_related("shipments__appliance", "shipments__address")
+        .first()
+    )
+    if order is not None:
+        _welcome_enqueue(order=order, context=_context(order))
+        return
+    customer = CustomerAccount.objects.select_related("license", "partner", "sub_partner").get(
+        pk=customer_id
+    )
+    context = {
+        "customer": customer,
+        "partner_name": (customer.sub_partner or customer.partner).name,
+        "tier": customer.license.get_tier_display(),
+        "shipments": [],
+        "incident_phone": settings.INCIDENT_RESPONSE_PHONE,
+        "incident_email": settings.INCIDENT_RESPONSE_EMAIL,
+    }
+    _welcome_send(customer=customer, context=context, about=f"customer {customer.pk}")
+
+
 def _welcome_enqueue(*, order: OnboardingRequest, context: dict) -> None:
+    _welcome_send(customer=order.customer, context=context, about=f"onboarding request {order.pk}")
+
+
+def _welcome_send(*, customer: CustomerAccount, context: dict, about: str) -> None:
+    """The welcome to the customer's administrator as the account is now: its current address and
+    name (both can change after onboarding, on the Edit page)."""
     portal = getattr(settings, "MDR_PORTAL_URL", DEFAULT_MDR_PORTAL_URL).rstrip("/")
     welcome_context = {
         **context,
         "invitation_url": f"{portal}/invitations/accept?"
-        + urlencode({"email": order.admin_email, "account": order.legal_name}),
+        + urlencode({"email": customer.admin_email, "account": customer.legal_name}),
     }
     _enqueue(
         kind="onboarding welcome",
         template="onboarding_welcome",
         subject=(
-            f"Welcome to {context['tier']}: create your MDR Portal account for {order.legal_name}"
+            f"Welcome to {context['tier']}: create your MDR Portal account for "
+            f"{customer.legal_name}"
         ),
-        to=order.admin_email,
+        to=customer.admin_email,
         context=welcome_context,
-        about=f"onboarding request {order.pk}",
+        about=about,
     )
 
 

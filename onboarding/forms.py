@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 
 from licenses import policy
 from licenses.choices import DeploymentSolution, HostingRegion
+from licenses.contact import admin_email_field, website_field
 from licenses.forms import SeatCountsFormMixin
 from licenses.models import VolumeLicense
 from licenses.services import legal_name_check
@@ -97,13 +98,7 @@ class CustomerDetailsForm(SeatCountsFormMixin):
         help_text="Their legal name: it becomes the account name in the MDR Portal, LMP and "
         "elsewhere.",
     )
-    website = forms.URLField(
-        label="Web Site",
-        required=False,
-        max_length=300,
-        assume_scheme="https",
-        help_text="Optional — helps us verify the customer.",
-    )
+    website = website_field(help_text="Optional — helps us verify the customer.")
     sub_partner = forms.ModelChoiceField(
         label="Sub-Partner",
         queryset=Partner.objects.none(),
@@ -112,9 +107,7 @@ class CustomerDetailsForm(SeatCountsFormMixin):
         help_text="Only if you share this license with another partner account. If unsure, "
         "leave it empty.",
     )
-    admin_email = forms.EmailField(
-        label="MDR Portal Administrator Email",
-        max_length=254,
+    admin_email = admin_email_field(
         help_text="The customer's first MDR Portal administrator and onboarding contact; they "
         "receive an invitation.",
     )

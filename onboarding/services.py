@@ -11,8 +11,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from licenses import services as license_services
-from licenses.choices import DeploymentSolution, HostingRegion
-from licenses.models import VolumeLicense
+from licenses.choices import CustomerStatus, DeploymentSolution, HostingRegion
+from licenses.models import CustomerAccount, VolumeLicense
 from licenses.selectors import cloud_pool_for
 from lmp.partners import roles
 from lmp.partners.models import Partner
@@ -20,6 +20,7 @@ from lmp.webhooks.choices import EventType
 from lmp.webhooks.services import webhook_event_emit
 from onboarding.choices import IncidentAnswer, ShipTo
 from onboarding.emails import (
+    customer_welcome_enqueue,
     onboarding_emails_enqueue,
     onboarding_welcome_enqueue,
     shipment_email_enqueue,
@@ -391,7 +392,22 @@ def shipment_mark_delivered(*, shipment: Shipment, actor=None, site_url: str = "
 
 
 def onboarding_welcome_resend(*, actor, request: OnboardingRequest) -> None:
-    """Queue the customer's MDR Portal administrator's welcome again (the order's own partner)."""
+    """Queue the customer's MDR Portal administrator's welcome again (the order's own partner),
+    to the address the customer has now."""
     roles.require(actor, roles.CHANGE_CUSTOMERS)
     with transaction.atomic():
         onboarding_welcome_enqueue(request_id=request.pk)
+
+
+def customer_welcome_resend(*, actor, customer: CustomerAccount) -> str:
+    """Queue the welcome to an active customer's administrator, at its current address (the Edit
+    page, after that address changed); returns the address."""
+    roles.require(actor, roles.CHANGE_CUSTOMERS)
+    with transaction.atomic():
+        current = CustomerAccount.objects.select_for_update().order_by().get(pk=customer.pk)
+        if current.status != CustomerStatus.ACTIVE:
+            raise ValidationError(
+                f"{current.legal_name} is offboarded; an offboarded customer gets no welcome."
+            )
+        customer_welcome_enqueue(customer_id=current.pk)
+    return current.admin_email

@@ -31,4 +31,10 @@ urlpatterns = [
         views.OnboardingWelcomeResendView.as_view(),
         name="welcome_resend",
     ),
+    # From a customer's Edit page: the welcome to the address the customer has now.
+    path(
+        "<int:license_pk>/customers/<int:pk>/resend-welcome/",
+        views.CustomerWelcomeResendView.as_view(),
+        name="customer_welcome_resend",
+    ),
 ]

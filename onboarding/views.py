@@ -9,11 +9,13 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.functional import cached_property
+from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import DetailView, ListView, TemplateView
 from formtools.wizard.views import NamedUrlWizardView
 
 from licenses.choices import DeploymentSolution
+from licenses.mixins import CustomerMixin
 from licenses.models import VolumeLicense
 from licenses.selectors import (
     cloud_pool_for,
@@ -32,7 +34,11 @@ from onboarding.forms import (
     ShippingForm,
 )
 from onboarding.selectors import onboarding_request_get, onboarding_request_list
-from onboarding.services import onboarding_submit, onboarding_welcome_resend
+from onboarding.services import (
+    customer_welcome_resend,
+    onboarding_submit,
+    onboarding_welcome_resend,
+)
 from onboarding.wizard import STEP_TITLES, WizardRun, progress, run_prefix, run_start
 from shipping.selectors import (
     appliance_catalogue,
@@ -104,8 +110,37 @@ class OnboardingWelcomeResendView(PartnerMixin, View):
     def post(self, request, *args, **kwargs):
         order = onboarding_request_get(partner=self.partner, pk=self.kwargs["pk"])
         onboarding_welcome_resend(actor=request.user, request=order)
-        messages.success(request, f"The welcome e-mail is on its way to {order.admin_email} again.")
+        messages.success(
+            request, f"The welcome e-mail is on its way to {order.customer.admin_email} again."
+        )
         return redirect("onboarding:request_detail", pk=order.pk)
+
+
+class CustomerWelcomeResendView(CustomerMixin, View):
+    """POST, from the Edit page: send the customer's MDR Portal administrator the welcome at the
+    address the customer has now (GET goes back to the Edit page)."""
+
+    permission_required = roles.CHANGE_CUSTOMERS
+
+    def edit_url(self) -> str:
+        return reverse(
+            "licenses:customer_edit",
+            kwargs={"license_pk": self.license.pk, "pk": self.customer.pk},
+        )
+
+    def get(self, request, *args, **kwargs):
+        return redirect(self.edit_url())
+
+    def post(self, request, *args, **kwargs):
+        try:
+            address = customer_welcome_resend(actor=request.user, customer=self.customer)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return redirect(license_page_url(self.license))
+        messages.success(
+            request, _("The welcome e-mail is on its way to %(address)s.") % {"address": address}
+        )
+        return redirect(self.edit_url())
 
 
 class _WizardLicenseMixin:

@@ -38,8 +38,9 @@ COMMITMENT = AllocationEventKind.COMMITMENT_CHANGED
 PORTAL = AllocationEventSource.PORTAL
 ADMIN = AllocationEventSource.ADMIN
 
-# Session, user (with its membership and partner), license, the events' COUNT and one page.
-LICENSE_HISTORY_MAX_QUERIES = 5
+# Session, user (with its membership and partner), license, its partner's MDR Cloud license (the
+# "Figure" filter offers its customers' MDR Cloud Users), the events' COUNT and one page.
+LICENSE_HISTORY_MAX_QUERIES = 6
 # The same plus the customer (with its allocations) and the partner's MDR Cloud license.
 CUSTOMER_HISTORY_MAX_QUERIES = 7
 # Session, user (with its partner), license, cloud license, customers, events (iterator queries).
@@ -586,9 +587,10 @@ def test_license_history_lists_the_pools_changes_newest_first(
         ("Harbourfront Logistics", "MDR Complete Users", 40, 0),
         ("Maple Leaf Dental", "MDR Complete Users", 100, 150),
         ("Harbourfront Logistics", "MDR Complete Users", 0, 40),
+        ("Maple Leaf Dental", "MDR Cloud Users", 0, 20),
         ("Maple Leaf Dental", "Beauceron SAT Users", 0, 60),
         ("Maple Leaf Dental", "MDR Complete Users", 0, 100),
-    ]  # the cloud users are on the MDR Cloud license's page
+    ]  # its customers' MDR Cloud Users too: a column of this license's page
     html = response.text
     assert "MDR Complete history" in html
     assert '100</span><i class="bi bi-arrow-right' in html and "+50" in html
@@ -645,6 +647,7 @@ def test_offboarded_customer_keeps_its_history(partner_client, complete_license,
             {"actor": "system"},
             [
                 ("Harbourfront Logistics", "MDR Complete Users", 0, 40),
+                ("Maple Leaf Dental", "MDR Cloud Users", 0, 20),
                 ("Maple Leaf Dental", "Beauceron SAT Users", 0, 60),
                 ("Maple Leaf Dental", "MDR Complete Users", 0, 100),
             ],
@@ -708,17 +711,28 @@ def test_what_filter_offers_only_this_pages_figures(
     assert offered(response) == [
         "MDR Complete Users",
         "Beauceron SAT Users",
+        "MDR Cloud Users",
         "Legal name",
+        "Web Site",
+        "MDR Portal Administrator Email",
         "Seat commitment",
     ]
     response = partner_client.get(license_history_url(cloud_license))
-    assert offered(response) == ["MDR Cloud Users", "Legal name", "Seat commitment"]
+    assert offered(response) == [
+        "MDR Cloud Users",
+        "Legal name",
+        "Web Site",
+        "MDR Portal Administrator Email",
+        "Seat commitment",
+    ]
     response = partner_client.get(customer_history_url(complete_license, history["maple"]))
     assert offered(response) == [
         "MDR Complete Users",
         "Beauceron SAT Users",
         "MDR Cloud Users",
         "Legal name",
+        "Web Site",
+        "MDR Portal Administrator Email",
     ]
     assert "q" not in response.context["filter"].form.fields
 
@@ -729,6 +743,7 @@ def test_sorting_and_the_htmx_fragment(partner_client, complete_license, history
     assert [r[0] for r in rows(response)] == [
         "Harbourfront Logistics",
         "Harbourfront Logistics",
+        "Maple Leaf Dental",
         "Maple Leaf Dental",
         "Maple Leaf Dental",
         "Maple Leaf Dental",
@@ -764,10 +779,10 @@ def test_pages_of_fifty(partner_client, complete_license, maple):
     url = license_history_url(complete_license)
     response = partner_client.get(url)
     assert len(rows(response)) == 50
-    # Maple's onboarding put two events on this license (its cloud users are on the other).
-    assert "Showing 1–50 of 122 changes" in response.text
+    # Maple's onboarding: its MDR Complete, SAT and MDR Cloud Users (a column of this page too).
+    assert "Showing 1–50 of 123 changes" in response.text
     response = partner_client.get(url, {"page": 3})
-    assert len(rows(response)) == 22
+    assert len(rows(response)) == 23
 
 
 def test_license_page_and_its_rows_link_to_history(partner_client, complete_license, history):
@@ -929,40 +944,44 @@ def test_export_has_a_history_sheet_with_typed_cells(partner_client, complete_li
     ]
     assert all(c.font.b for c in ws[HEADER_ROW])
     assert ws.freeze_panes == f"A{HEADER_ROW + 1}"
-    assert ws.auto_filter.ref == f"A{HEADER_ROW}:J{HEADER_ROW + 6}"
+    assert ws.auto_filter.ref == f"A{HEADER_ROW}:J{HEADER_ROW + 7}"
     data = sheet_rows(ws)
-    # Oldest first, like a ledger; the same six changes as the license's history page.
+    # Newest first, like the license's history page; the same seven changes.
     assert [r[1:8] for r in data] == [
-        ("Maple Leaf Dental", "MDR Complete", "MDR Complete Users", 0, 100, 100, "Onboarded"),
-        ("Maple Leaf Dental", "MDR Complete", "Beauceron SAT Users", 0, 60, 60, "Onboarded"),
-        ("Harbourfront Logistics", "MDR Complete", "MDR Complete Users", 0, 40, 40, "Onboarded"),
-        ("Maple Leaf Dental", "MDR Complete", "MDR Complete Users", 100, 150, 50, "Edited"),
-        ("Harbourfront Logistics", "MDR Complete", "MDR Complete Users", 40, 0, -40, "Offboarded"),
         (None, "MDR Complete", "Seat commitment", 1990, 2200, 210, "Commitment changed"),
+        ("Harbourfront Logistics", "MDR Complete", "MDR Complete Users", 40, 0, -40, "Offboarded"),
+        ("Maple Leaf Dental", "MDR Complete", "MDR Complete Users", 100, 150, 50, "Edited"),
+        ("Harbourfront Logistics", "MDR Complete", "MDR Complete Users", 0, 40, 40, "Onboarded"),
+        ("Maple Leaf Dental", "MDR Cloud", "MDR Cloud Users", 0, 20, 20, "Onboarded"),
+        ("Maple Leaf Dental", "MDR Complete", "Beauceron SAT Users", 0, 60, 60, "Onboarded"),
+        ("Maple Leaf Dental", "MDR Complete", "MDR Complete Users", 0, 100, 100, "Onboarded"),
     ]
+    page = partner_client.get(license_history_url(complete_license))
+    assert [(r[1], r[3], r[4], r[5]) for r in data] == rows(page)  # the page's order
     assert [r[8:] for r in data] == [
-        ("System", "Portal"),
-        ("System", "Portal"),
-        ("System", "Portal"),
-        ("alex", "Portal"),
-        ("alex", "Portal"),
         ("vendor-staff", "Vendor admin"),
+        ("alex", "Portal"),
+        ("alex", "Portal"),
+        ("System", "Portal"),
+        ("System", "Portal"),
+        ("System", "Portal"),
+        ("System", "Portal"),
     ]
-    first = ws.cell(row=HEADER_ROW + 1, column=1)
-    assert first.is_date and isinstance(first.value, dt.datetime)
+    last = ws.cell(row=HEADER_ROW + 7, column=1)
+    assert last.is_date and isinstance(last.value, dt.datetime)
     at = timezone.localtime(AllocationEvent.objects.order_by("id").first().at)
-    assert abs(first.value - at.replace(tzinfo=None)) < dt.timedelta(seconds=1)  # local time
-    change = ws.cell(row=HEADER_ROW + 5, column=7)
+    assert abs(last.value - at.replace(tzinfo=None)) < dt.timedelta(seconds=1)  # local time
+    change = ws.cell(row=HEADER_ROW + 2, column=7)
     assert change.data_type == "n" and change.value == -40
     assert change.number_format == "+#,##0;-#,##0;0"
-    assert list(ws.iter_rows(min_row=ws.max_row, values_only=True))[0][0] == "6 changes"
+    assert list(ws.iter_rows(min_row=ws.max_row, values_only=True))[0][0] == "7 changes"
 
 
 def test_export_history_follows_the_search(partner_client, complete_license, history):
     ws = export(partner_client, complete_license, q="harbour", status="")["History"]
     assert [(r[1], r[4], r[5]) for r in sheet_rows(ws)] == [
-        ("Harbourfront Logistics", 0, 40),
         ("Harbourfront Logistics", 40, 0),
+        ("Harbourfront Logistics", 0, 40),
     ]
     assert "search “harbour”" in ws["A2"].value
     # The customers sheet shows active customers by default: so does its history when searching.
@@ -1096,3 +1115,34 @@ def test_a_rename_in_the_portal_shows_in_history_and_the_export(
         customer_history_url(complete_license, maple), {"what": "Legal name"}
     )
     assert filtered.status_code == 200 and "“Maple Leaf Dental Ltd”" in filtered.text
+
+
+def test_cloud_users_edited_from_the_complete_page_show_in_both_histories(
+    partner_client, complete_license, cloud_license
+):
+    """The edit's message names the MDR Cloud Users; the page the user was on lists the change.
+
+    The seats move on the MDR Cloud pool (its history has the event); the MDR Complete page's
+    table shows the customer's MDR Cloud Users too, so its history shows their changes.
+    """
+    customer = make_customer(license=complete_license, legal_name="Birch Co", tier_users=10)
+    edit = reverse(
+        "licenses:customer_edit", kwargs={"license_pk": complete_license.pk, "pk": customer.pk}
+    )
+    response = partner_client.post(
+        edit,
+        {"legal_name": "Birch Co", "tier_users": "10", "cloud_users": "5", "sat_users": "0"},
+        follow=True,
+    )
+    assert "Birch Co saved: MDR Cloud Users 0 → 5." in [
+        str(m) for m in response.context["messages"]
+    ]
+    edited = ("Birch Co", "MDR Cloud Users", 0, 5)
+    assert rows(partner_client.get(license_history_url(cloud_license)))[0] == edited
+    complete_history = partner_client.get(license_history_url(complete_license))
+    assert rows(complete_history)[0] == edited
+    # Its "Figure" filter offers them and finds the change.
+    filtered = partner_client.get(
+        license_history_url(complete_license), {"what": "MDR Cloud Users"}
+    )
+    assert rows(filtered) == [edited]

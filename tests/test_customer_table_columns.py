@@ -131,7 +131,8 @@ def test_an_offboarded_row_does_not_show_users_as_if_held(partner_client, partne
 def test_the_page_and_the_export_list_the_same_columns(
     partner_client, partner, tier, with_cloud_license
 ):
-    """One table declares both: the export has the page's columns, then its own three."""
+    """One table declares both: the export has the page's columns, then its own: the offboarded
+    date, each count's figure at offboarding, the web site and the e-mail."""
     license = VolumeLicenseFactory(partner=partner, tier=tier, seat_commitment=100)
     if with_cloud_license and tier != ServiceTier.CLOUD:
         VolumeLicenseFactory(partner=partner, tier=ServiceTier.CLOUD, seat_commitment=100)
@@ -146,9 +147,11 @@ def test_the_page_and_the_export_list_the_same_columns(
     export = partner_client.get(reverse("licenses:license_export", kwargs={"pk": license.pk}))
     ws = load_workbook(io.BytesIO(b"".join(export.streaming_content))).active
     exported = [cell.value for cell in ws[4] if cell.value]
+    counts = [name for name in shown if name.endswith("Users")]
     assert exported == [
         *shown[:-1],
         "Offboarded",
+        *(f"{name} at offboarding" for name in counts),
         "Web Site",
         "MDR Portal Administrator Email",
     ]

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
 import io
+import os
 import re
+import shutil
+import subprocess
 import tempfile
 import tracemalloc
+from pathlib import Path
 
 import pytest
 from django.urls import reverse
@@ -70,7 +75,12 @@ def customers(complete_license, cloud_license):
         cloud_users=20,
         admin_email="admin@harbourfront.example",
     )
-    gone = make_customer(license=complete_license, legal_name="Gone Ltd", tier_users=7)
+    gone = make_customer(
+        license=complete_license,
+        legal_name="Gone Ltd",
+        tier_users=7,
+        website="https://gone-limited.example",
+    )
     customer_offboard(customer=gone)
     return maple, harbour, gone
 
@@ -78,9 +88,9 @@ def customers(complete_license, cloud_license):
 def test_export_title_header_rows_types_and_totals(partner_client, complete_license, customers):
     response, ws = download(partner_client, complete_license)
     today = timezone.localdate()
-    assert response["Content-Disposition"] == (
-        f'attachment; filename="lmp-northwind-msp-complete-{today.isoformat()}.xlsx"'
-    )
+    name = f"lmp-northwind-msp-complete-customers-active-{today.isoformat()}.xlsx"
+    assert response["Content-Disposition"] == f'attachment; filename="{name}"'
+
     # Title rows: partner, license and date.
     assert ws["A1"].value == "Northwind MSP — MDR Complete license"
     assert ws["A1"].font.b
@@ -96,12 +106,15 @@ def test_export_title_header_rows_types_and_totals(partner_client, complete_lice
         "Status",
         "Onboarded",
         "Offboarded",
+        "MDR Complete Users at offboarding",
+        "MDR Cloud Users at offboarding",
+        "Beauceron SAT Users at offboarding",
         "Web Site",
         "MDR Portal Administrator Email",
     ]
     assert all(c.font.b for c in ws[HEADER_ROW] if c.value)
     assert ws.freeze_panes == f"A{HEADER_ROW + 1}"
-    assert ws.auto_filter.ref == f"A{HEADER_ROW}:J{HEADER_ROW + 2}"
+    assert ws.auto_filter.ref == f"A{HEADER_ROW}:M{HEADER_ROW + 2}"
     assert ws.column_dimensions["A"].width >= 30
     # Rows: active customers only (the page's default), sorted by name, typed cells.
     rows = data_rows(ws)
@@ -113,8 +126,9 @@ def test_export_title_header_rows_types_and_totals(partner_client, complete_lice
     assert harbour[5] == "Active"
     assert isinstance(maple[6], dt.datetime) and maple[6].date() == today
     assert ws.cell(row=HEADER_ROW + 1, column=7).is_date
-    assert maple[8] == "https://mapleleafdental.example"
-    assert maple[9] == "it@mapleleafdental.example"
+    assert maple[8:11] == (None, None, None)  # active: nothing "at offboarding"
+    assert maple[11] == "https://mapleleafdental.example"
+    assert maple[12] == "it@mapleleafdental.example"
     # Totals row sums the numbers.
     totals = totals_row(ws)
     assert totals[0] == "Total (2 customers)"
@@ -264,7 +278,8 @@ def test_sub_partner_export_holds_only_its_customers(
     response, ws = download(client, complete_license)
     assert [r[0] for r in data_rows(ws)] == ["Contoso Client"]
     assert re.search(
-        r"lmp-contoso-secure-it-complete-\d{4}-\d{2}-\d{2}\.xlsx", response["Content-Disposition"]
+        r"lmp-contoso-secure-it-complete-customers-active-\d{4}-\d{2}-\d{2}\.xlsx",
+        response["Content-Disposition"],
     )
     assert "shared by Northwind MSP" in ws["A1"].value
 
@@ -361,3 +376,167 @@ def test_sheets_name_their_font_fit_their_headers_and_print_landscape_on_one_pag
         assert ws.sheet_properties.pageSetUpPr.fitToPage is True
         assert (ws.page_setup.fitToWidth, ws.page_setup.fitToHeight) == (1, 0)
         assert ws.print_title_rows == f"${HEADER_ROW}:${HEADER_ROW}"  # the header on every page
+
+
+# --- what a reader of the workbook noticed ------------------------------------------------------
+
+
+def test_every_count_is_formatted_like_its_total(partner_client, complete_license, customers):
+    """Data cells and totals alike "#,##0": a count of 7 was General while its total was not."""
+    response = partner_client.get(export_url(complete_license), {"status": ""})
+    book = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    customers_ws, history = book.worksheets
+    names = header(customers_ws)
+    counts = [i for i, name in enumerate(names) if "Users" in name]
+    assert len(counts) == 6  # three counts, and each one's figure at offboarding
+    for row in customers_ws.iter_rows(min_row=HEADER_ROW + 1):
+        formats = {row[i].number_format for i in counts if row[i].value is not None}
+        assert formats == {"#,##0"}, [c.value for c in row]
+    columns = [c.value for c in history[HEADER_ROW]]
+    from_, to = columns.index("From"), columns.index("To")
+    for row in history.iter_rows(min_row=HEADER_ROW + 1, max_row=history.max_row - 1):
+        assert (row[from_].number_format, row[to].number_format) == ("#,##0", "#,##0")
+
+
+def test_the_file_name_says_which_customers_it_holds(partner_client, complete_license, customers):
+    today = timezone.localdate().isoformat()
+
+    def name(**params) -> str:
+        response = partner_client.get(export_url(complete_license), params)
+        return re.search(r'filename="([^"]+)"', response["Content-Disposition"]).group(1)
+
+    assert name() == f"lmp-northwind-msp-complete-customers-active-{today}.xlsx"
+    assert name(status="") == f"lmp-northwind-msp-complete-customers-all-{today}.xlsx"
+    assert (
+        name(status="offboarded") == f"lmp-northwind-msp-complete-customers-offboarded-{today}.xlsx"
+    )
+    assert name(status="", q="dental") == f"lmp-northwind-msp-complete-customers-all-{today}.xlsx"
+
+
+def test_an_offboarded_row_keeps_what_it_held(partner_client, complete_license, cloud_license):
+    make_customer(license=complete_license, legal_name="Kept Co", tier_users=100, sat_users=40)
+    gone = make_customer(
+        license=complete_license, legal_name="Gone Co", tier_users=50, cloud_users=5, sat_users=10
+    )
+    customer_offboard(customer=gone)
+    _, ws = download(partner_client, complete_license, status="")
+    names = header(ws)
+    assert names[7:11] == [
+        "Offboarded",
+        "MDR Complete Users at offboarding",
+        "MDR Cloud Users at offboarding",
+        "Beauceron SAT Users at offboarding",
+    ]
+    rows = {r[0]: r for r in data_rows(ws)}
+    # Now: nothing (the seats went back); at offboarding: what it held.
+    assert rows["Gone Co"][1:4] == (0, 0, 0)
+    assert rows["Gone Co"][8:11] == (50, 5, 10)
+    assert rows["Kept Co"][8:11] == (None, None, None)  # still active: empty
+    # The MDR Cloud license's export: the cloud users it held of that pool.
+    _, ws = download(partner_client, cloud_license, status="")
+    assert header(ws)[6:8] == ["Offboarded", "MDR Cloud Users at offboarding"]
+    assert [(r[0], r[1], r[7]) for r in data_rows(ws)] == [("Gone Co", 0, 5)]
+
+
+soffice = shutil.which("soffice") or shutil.which("libreoffice")
+
+
+@pytest.fixture
+def libreoffice():
+    """LibreOffice (and poppler's pdftotext): skipped without them, failed in CI if required."""
+    if not (soffice and shutil.which("pdftotext")):
+        message = "needs LibreOffice and pdftotext (apt-get install libreoffice-calc poppler-utils)"
+        if os.environ.get("LMP_REQUIRE_LIBREOFFICE", "").strip() in {"1", "true", "yes"}:
+            pytest.fail(message)
+        pytest.skip(message)
+    return soffice
+
+
+def pdf_words(pdf: Path, page: int) -> list[tuple[str, float, float, float]]:
+    """Each word of one page of the PDF with its left and right edges and its top (points)."""
+    out = subprocess.run(
+        ["pdftotext", "-bbox", "-f", str(page), "-l", str(page), str(pdf), "-"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return [
+        (html.unescape(m["word"]), float(m["x0"]), float(m["x1"]), float(m["y0"]))
+        for m in re.finditer(
+            r'<word xMin="(?P<x0>[\d.]+)" yMin="(?P<y0>[\d.]+)" xMax="(?P<x1>[\d.]+)" '
+            r'yMax="[\d.]+">(?P<word>[^<]*)</word>',
+            out,
+        )
+    ]
+
+
+def shown(value) -> str:
+    """A cell's value as the sheet's formats print it."""
+    if isinstance(value, dt.datetime):
+        return f"{value:%Y-%m-%d %H:%M}" if value.time() != dt.time() else f"{value:%Y-%m-%d}"
+    return f"{value:,}" if isinstance(value, int) else str(value)
+
+
+def printed_gaps(words, cells: list) -> list[tuple[str, str, float, float]]:
+    """Where ``cells`` (a row's values) are printed on one line of ``words``: for each pair of
+    neighbouring cells, (left text, right text, the gap between them, a character's width)."""
+    tokens = [(i, word) for i, v in enumerate(cells) if v is not None for word in shown(v).split()]
+    lines = {}
+    for word in words:
+        lines.setdefault(round(word[3]), []).append(word)
+    expected = [t for _, t in tokens]
+    line = next(
+        (ws for ws in lines.values() if [w[0] for w in sorted(ws, key=lambda w: w[1])] == expected),
+        None,
+    )
+    assert line is not None, (expected, [[w[0] for w in ws] for ws in lines.values()])
+    line = sorted(line, key=lambda w: w[1])
+    gaps = []
+    for (i, _), (j, _), left, right in zip(tokens, tokens[1:], line, line[1:], strict=False):
+        if i != j:
+            char = (left[2] - left[1]) / len(left[0])
+            gaps.append((left[0], right[0], right[1] - left[2], char))
+    return gaps
+
+
+def test_libreoffice_prints_each_cell_apart_from_the_next(
+    partner_client, complete_license, customers, libreoffice, tmp_path
+):
+    """Printed to PDF by LibreOffice, a number or a date has room before the next column's text:
+    the Offboarded date ran into the Web Site, a count into the next column's text."""
+    response = partner_client.get(export_url(complete_license), {"status": ""})
+    body = b"".join(response.streaming_content)
+    xlsx = tmp_path / "export.xlsx"
+    xlsx.write_bytes(body)
+    subprocess.run(
+        [
+            libreoffice,
+            "--headless",
+            f"-env:UserInstallation=file://{tmp_path}/profile",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(tmp_path),
+            str(xlsx),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )
+    book = load_workbook(io.BytesIO(body))
+    customers_ws, history = book.worksheets
+    gone = next(r for r in data_rows(customers_ws) if r[0] == "Gone Ltd")
+    lines = {
+        "customers header": (1, [c.value for c in customers_ws[HEADER_ROW]]),
+        "Gone Ltd": (1, list(gone)),
+        "history header": (2, [c.value for c in history[HEADER_ROW]]),
+        "history's newest": (2, [c.value for c in history[HEADER_ROW + 1]]),
+    }
+    crowded = {}
+    for name, (page, cells) in lines.items():
+        words = pdf_words(tmp_path / "export.pdf", page)
+        gaps = printed_gaps(words, cells)
+        assert gaps, name
+        if tight := [g for g in gaps if g[2] < g[3]]:
+            crowded[name] = tight
+    assert crowded == {}

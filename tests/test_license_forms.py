@@ -14,7 +14,14 @@ VALID = {"legal_name": "Acme", "tier_users": "10", "cloud_users": "", "sat_users
 def test_complete_customer_with_cloud_license_has_every_field(complete_license, cloud_license):
     customer = make_customer(license=complete_license)
     form = CustomerAccountForm(customer=customer, cloud_license=cloud_license)
-    assert list(form.fields) == ["legal_name", "tier_users", "cloud_users", "sat_users"]
+    assert list(form.fields) == [
+        "legal_name",
+        "website",
+        "admin_email",
+        "tier_users",
+        "cloud_users",
+        "sat_users",
+    ]
     assert form.fields["tier_users"].label == "MDR Complete Users"
     assert form.fields["cloud_users"].label == "MDR Cloud Users"
     assert form.fields["sat_users"].label == "Beauceron SAT Users"
@@ -23,7 +30,13 @@ def test_complete_customer_with_cloud_license_has_every_field(complete_license, 
 def test_core_customer_has_no_sat_field(core_license, cloud_license):
     customer = make_customer(license=core_license)
     form = CustomerAccountForm(customer=customer, cloud_license=cloud_license)
-    assert list(form.fields) == ["legal_name", "tier_users", "cloud_users"]
+    assert list(form.fields) == [
+        "legal_name",
+        "website",
+        "admin_email",
+        "tier_users",
+        "cloud_users",
+    ]
     assert form.fields["tier_users"].label == "MDR Core Users"
 
 

@@ -75,6 +75,7 @@ ROLE_MATRIX: dict[str, tuple[str, str]] = {
     "onboarding:wizard_step": ("302 302 403 403 302", "302 302 403 403 302"),
     "onboarding:request_detail": ("200 200 200 403 302", "405 405 405 403 302"),
     "onboarding:welcome_resend": ("302 302 403 403 302", "302 302 403 403 302"),
+    "onboarding:customer_welcome_resend": ("302 302 403 403 302", "302 302 403 403 302"),
     "billing:billing": ("200 403 403 200 302", "302 403 403 302 302"),
     "billing:purchase": ("200 403 403 403 302", "302 403 403 403 302"),
     "billing:purchase_detail": ("200 403 403 200 302", "405 403 403 405 302"),
@@ -113,6 +114,8 @@ ROLE_MATRIX: dict[str, tuple[str, str]] = {
 POST_DATA: dict[str, Callable[[World], dict]] = {
     "licenses:customer_edit": lambda w: {
         "legal_name": "Alpha Renamed Dental",
+        "website": "https://alpha-renamed.example",
+        "admin_email": "it@alpha-renamed.example",
         "tier_users": "41",
         "cloud_users": "5",
         "sat_users": "0",

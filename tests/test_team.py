@@ -21,6 +21,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import escape
 
 from lmp.partners import services
@@ -274,7 +275,7 @@ def test_one_pending_invitation_per_address(admin_user, partner):
     assert refused.value.message_dict == {
         "email": [
             f"NEW.person@northwind.example already has a pending invitation (it expires on "
-            f"{expires:%Y-%m-%d}): revoke it to send a new one."
+            f"{expires:%b} {expires.day}, {expires.year}): revoke it to send a new one."
         ]
     }
     # Another partner may invite the same address.
@@ -399,7 +400,9 @@ def test_the_team_page_lists_members_with_role_status_sign_in_and_mfa(
     assert "alex@example.com" in alex_row and "Not set up" in alex_row
     assert '<option value="allocator" selected>Allocator</option>' in alex_row
     assert (
-        timezone.localtime(User.objects.get(pk=alex.user_id).last_login).strftime("%Y-%m-%d %H:%M")
+        date_format(
+            timezone.localtime(User.objects.get(pk=alex.user_id).last_login), "DATETIME_FORMAT"
+        )
         in alex_row
     )
     assert "Active" in alex_row and "Deactivate" in alex_row
@@ -428,7 +431,7 @@ def test_changing_a_role_on_the_page(admin_client, alex):
     history = response.text[response.text.index('id="team-history"') :]
     assert "Role changed" in history and "Allocator → View Only" in history and "sam" in history
     event = TeamEvent.objects.get()
-    assert timezone.localtime(event.at).strftime("%Y-%m-%d %H:%M") in history
+    assert date_format(timezone.localtime(event.at), "DATETIME_FORMAT") in history
 
 
 def test_an_administrator_stepping_down_goes_to_the_home_page(admin_client, sam, partner):

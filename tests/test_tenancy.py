@@ -134,6 +134,10 @@ OBJECT_ROUTES: dict[str, list[tuple[Kwargs, bool]]] = {
     ],
     "onboarding:request_detail": [own(lambda w: {"pk": w.order.pk})],
     "onboarding:welcome_resend": [own(lambda w: {"pk": w.order.pk})],
+    "onboarding:customer_welcome_resend": [
+        own(lambda w: {"license_pk": w.license.pk, "pk": w.customer.pk}),
+        mixed(lambda w: {"license_pk": w.b_license.pk, "pk": w.customer.pk}),
+    ],
 }
 
 # The webhook pages' routes that name an endpoint, and the one that names a delivery.

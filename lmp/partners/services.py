@@ -17,6 +17,7 @@ from django.db.models import F
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from lmp.mail import email_enqueue
 from lmp.partners import roles
@@ -385,7 +386,7 @@ def invitation_create(
                 raise ValidationError(
                     {
                         "email": f"{email} already has a pending invitation (it expires on "
-                        f"{expires:%Y-%m-%d}): revoke it to send a new one."
+                        f"{date_format(expires)}): revoke it to send a new one."
                     },
                     code="pending",
                 )

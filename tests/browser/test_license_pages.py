@@ -165,7 +165,8 @@ def test_offboard_then_export(complete_page, shot, errors, tmp_path):
         page.get_by_role("button", name="Export to Excel").click()
     download = info.value
     assert re.fullmatch(
-        r"lmp-northwind-msp-complete-\d{4}-\d{2}-\d{2}\.xlsx", download.suggested_filename
+        r"lmp-northwind-msp-complete-customers-all-\d{4}-\d{2}-\d{2}\.xlsx",
+        download.suggested_filename,
     )
     path = tmp_path / download.suggested_filename
     download.save_as(path)
