@@ -125,14 +125,46 @@ def test_an_unknown_field_is_refused_by_name_and_changes_nothing(api, complete_l
         "api:customer_detail", kwargs={"license_pk": complete_license.pk, "pk": customer.pk}
     )
     response = api.patch(
-        url, {"admin_email": "new@a.example", "tier_users": 12}, content_type="application/json"
+        url, {"hosting_region": "canada", "tier_users": 12}, content_type="application/json"
     )
     body = problem(response)
     assert body["status"] == 400
-    assert list(body["errors"]) == ["admin_email"]
-    assert "admin_email" in body["detail"]
+    assert list(body["errors"]) == ["hosting_region"]
+    assert "hosting_region" in body["detail"]
     after = api.get(url).json()
-    assert (after["admin_email"], after["tier_users"]) == ("it@a.example", 10)
+    assert after["tier_users"] == 10
+
+
+def test_patch_changes_the_web_site_and_administrator_email_with_history(api, complete_license):
+    """As on the Edit page: both can change after onboarding, each recorded in the history;
+    a web site of null clears it."""
+    customer = make_customer(license=complete_license, tier_users=10, admin_email="it@a.example")
+    url = reverse(
+        "api:customer_detail", kwargs={"license_pk": complete_license.pk, "pk": customer.pk}
+    )
+    response = api.patch(
+        url,
+        {"admin_email": "new@a.example", "website": "https://a.example"},
+        content_type="application/json",
+    )
+    assert response.status_code == 200, response.content
+    after = api.get(url).json()
+    assert (after["admin_email"], after["website"]) == ("new@a.example", "https://a.example")
+    history = api.get(
+        reverse(
+            "api:customer_history", kwargs={"license_pk": complete_license.pk, "pk": customer.pk}
+        )
+    ).json()
+    changed = {(e["what"], e["to_value"]) for e in history["results"]}
+    assert ("MDR Portal Administrator Email", "new@a.example") in changed
+    response = api.patch(url, {"website": None}, content_type="application/json")
+    assert response.status_code == 200, response.content
+    assert api.get(url).json()["website"] is None
+    bad = problem(
+        api.patch(url, {"admin_email": "not-an-address"}, content_type="application/json")
+    )
+    assert (bad["status"], list(bad["errors"])) == (400, ["admin_email"])
+    assert api.get(url).json()["admin_email"] == "new@a.example"
 
 
 def test_a_customer_without_a_web_site_is_onboarded_and_read_as_null(api, complete_license):

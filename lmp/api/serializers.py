@@ -181,9 +181,14 @@ class CustomerCreateSerializer(StrictSerializer):
 
 
 class CustomerUpdateSerializer(StrictSerializer):
-    """Change a customer's legal name and users; a field left out keeps its value."""
+    """Change a customer's legal name, contact details and users; a field left out keeps its
+    value. The web site and e-mail are checked by the portal's own rules (licenses.contact)."""
 
     legal_name = serializers.CharField(max_length=200, required=False, trim_whitespace=False)
+    website = serializers.URLField(
+        max_length=300, required=False, allow_null=True, help_text="Null removes the web site."
+    )
+    admin_email = serializers.EmailField(max_length=254, required=False)
     tier_users = CountField(count=TIER_COUNT, required=False)
     cloud_users = CountField(count=policy.CLOUD_COUNT, required=False)
     sat_users = CountField(count=policy.SAT_COUNT, required=False)

@@ -200,6 +200,8 @@ class CustomerDetailView(CustomerView):
             tier_users=data.get("tier_users", customer.tier_users),
             cloud_users=data.get("cloud_users", customer.cloud_users),
             sat_users=data.get("sat_users", customer.sat_users),
+            website=(data["website"] or "") if "website" in data else None,
+            admin_email=data.get("admin_email"),
             actor=request.user,
             source=AllocationEventSource.API,
         )
