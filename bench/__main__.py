@@ -37,7 +37,8 @@ def main(argv: list[str] | None = None) -> int:
         "--only",
         action="append",
         default=[],
-        help="run only these sections (page, scale, export, allocation, http, onboarding)",
+        help="run only these sections (page, scale, export, allocation, http, api, onboarding, "
+        "lighthouse)",
     )
     args = parser.parse_args(argv)
 

@@ -7,7 +7,7 @@ from functools import partial
 
 
 def _all(quick: bool) -> dict[str, Callable[[], list]]:
-    from bench import allocation, api, export, http, onboarding, page, scale
+    from bench import allocation, api, export, http, lighthouse, onboarding, page, scale
 
     if quick:
         return {
@@ -30,6 +30,8 @@ def _all(quick: bool) -> dict[str, Callable[[], list]]:
         "http": partial(http.run, customers=1_000, requests=300),
         "api": partial(api.run, customers=100_000, requests=300),
         "onboarding": partial(onboarding.run, repeat=9),
+        # Lighthouse (Node's npx and Chromium; skipped without npx): not in the quick run.
+        "lighthouse": partial(lighthouse.run, runs=3, customers=1_000),
         # Last: it fills the database (1,000,000 customers over 1,000 partners, the measured
         # partner holding 100,000), and the sections above keep measuring what they always did.
         "scale": partial(scale.run, total=1_000_000, partners=1_000, big=100_000, repeat=15),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
+from django.middleware.gzip import GZipMiddleware
 from django.utils.cache import add_never_cache_headers
 
 
@@ -23,3 +24,17 @@ class NoStoreMiddleware:
         response = self.get_response(request)
         add_never_cache_headers(response)
         return response
+
+
+# What is worth compressing: text. An .xlsx export is a zip already (gzip would cost CPU for
+# nothing and drop its Content-Length); images and fonts are static files, sent by WhiteNoise.
+_TEXT_TYPES = ("text/", "application/json", "application/javascript", "application/xml")
+
+
+class GZipTextMiddleware(GZipMiddleware):
+    """Django's GZipMiddleware (with its BREACH padding) for text responses only."""
+
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        if not response.get("Content-Type", "").startswith(_TEXT_TYPES):
+            return response
+        return super().process_response(request, response)

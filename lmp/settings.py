@@ -84,6 +84,11 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Pages and JSON compressed (the license page at 1,000 customers: 93 KB sent as 7 KB). Below
+    # WhiteNoise, which sends its own precompressed static files; above the rest, so it compresses
+    # the body they leave. BREACH: Django's GZipMiddleware pads each response with random bytes
+    # (since 4.2) and the CSRF token in a page is masked anew on every response.
+    "lmp.middleware.GZipTextMiddleware",
     # After WhiteNoise, so static files keep their caching and every other response is no-store.
     "lmp.middleware.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -214,6 +219,12 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    # css/lmp.bundle.css: the one render-blocking style sheet (lmp/static_bundle.py).
+    "lmp.static_bundle.BundleFinder",
+]
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT") or BASE_DIR / "staticfiles")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

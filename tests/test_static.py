@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -30,4 +31,11 @@ def test_collectstatic_with_production_settings(tmp_path):
     manifest = (tmp_path / "staticfiles.json").read_text()
     for asset in ("css/lmp.css", "js/licenses.js", "js/onboarding.js", "vendor/htmx/htmx.min.js"):
         assert f'"{asset}"' in manifest
+    # The one style sheet the pages link (lmp/static_bundle.py), its icon fonts' URLs hashed too.
+    (bundle,) = tmp_path.glob("css/lmp.bundle.*.css")
+    fonts = re.findall(r'url\("\.\./vendor/bootstrap-icons/fonts/([^"?#]+)', bundle.read_text())
+    assert len(fonts) == 2 and all(
+        (tmp_path / "vendor/bootstrap-icons/fonts" / f).exists() for f in fonts
+    )
+    assert all(re.search(r"\.[0-9a-f]{12}\.woff2?$", f) for f in fonts), fonts
     assert any(tmp_path.glob("css/lmp.*.css.gz")), "WhiteNoise should have compressed the CSS"

@@ -21,6 +21,7 @@ from standardwebhooks import Webhook
 from licenses import services as license_services
 from licenses.alerts import alerts_run
 from lmp.partners.choices import PartnerRole
+from lmp.webhooks import delivery as http
 from lmp.webhooks import services
 from lmp.webhooks.choices import DeliveryStatus, EventType
 from lmp.webhooks.models import WebhookDelivery, WebhookEndpoint
@@ -420,6 +421,20 @@ def test_a_delivery_queued_before_its_endpoint_was_disabled_is_not_posted(
         ("https://10.1.2.3/hooks", "“10.1.2.3” is a private"),
         ("https://169.254.169.254/latest", "“169.254.169.254” is a private"),
         ("https://[::1]/hooks", "“::1” is a private"),
+        # IPv6 forms that carry an IPv4 address Python's ipaddress calls global themselves:
+        # NAT64 (RFC 6052 well-known prefix and the RFC 8215 local-use one), 6to4, IPv4-compatible
+        ("https://[64:ff9b::7f00:1]/", "“64:ff9b::7f00:1” is a private"),
+        ("https://[64:ff9b::a01:203]/", "“64:ff9b::a01:203” is a private"),
+        ("https://[64:ff9b:1::808:808]/", "“64:ff9b:1::808:808” is a private"),
+        ("https://[2002:7f00:1::]/", "“2002:7f00:1::” is a private"),
+        ("https://[2002:a9fe:a9fe::1]/", "“2002:a9fe:a9fe::1” is a private"),
+        ("https://[::7f00:1]/", "“::7f00:1” is a private"),
+        # Teredo: its server (bits 32-63) or its client (the last 32 bits, inverted) is loopback
+        ("https://[2001:0:7f00:1::f7f7:f7f7]/", "“2001:0:7f00:1::f7f7:f7f7” is a private"),
+        ("https://[2001:0:808:808::80ff:fffe]/", "“2001:0:808:808::80ff:fffe” is a private"),
+        # User-info: the host the reader sees (127.0.0.1) is not the one called (8.8.8.8)
+        ("https://127.0.0.1:443@8.8.8.8/", "Enter the URL without a user name or password"),
+        ("https://user:secret@psa.example.com/hooks", "Enter the URL without a user name"),
     ],
 )
 def test_production_refuses_private_and_plain_http_urls_next_to_the_field(
@@ -447,6 +462,47 @@ def test_a_url_refused_at_delivery_time_is_not_called(settings, endpoint, receiv
 
 
 # --- pages --------------------------------------------------------------------------------------
+
+
+def test_user_info_is_refused_even_where_private_urls_are_allowed(settings, admin_client):
+    assert settings.WEBHOOKS_ALLOW_PRIVATE_URLS  # as under DEBUG and in tests
+    url = "https://127.0.0.1:443@8.8.8.8/"
+    response = admin_client.post(
+        reverse("webhooks:endpoint_create"),
+        {"url": url, "event_types": ["customer.onboarded"], "active": "on"},
+    )
+    assert "Enter the URL without a user name or password" in str(
+        response.context["form"].errors["url"]
+    )
+    assert not WebhookEndpoint.objects.exists()
+
+
+@pytest.mark.parametrize("private_allowed", [True, False])
+def test_a_url_with_user_info_saved_before_the_check_is_not_called(
+    settings, endpoint, receiver, private_allowed
+):
+    # A row saved before user-info was refused: "user:pw@" before the receiver's host.
+    WebhookEndpoint.objects.update(url=receiver.url.replace("://", "://user:pw@"))
+    services.webhook_ping(actor=None, endpoint=endpoint)
+    settings.WEBHOOKS_ALLOW_PRIVATE_URLS = private_allowed
+    run_outbox()
+    delivery = WebhookDelivery.objects.get()
+    assert receiver.requests == []
+    assert delivery.last_error.startswith("Refused: Enter the URL without a user name or password")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://8.8.8.8/hooks",
+        "https://[2606:4700::1111]/hooks",
+        "https://[64:ff9b::808:808]/hooks",  # NAT64 of a public address (IPv6-only networks)
+        "https://[2002:808:808::1]/hooks",  # 6to4 of a public address
+    ],
+)
+def test_public_addresses_in_those_forms_are_accepted(settings, url):
+    settings.WEBHOOKS_ALLOW_PRIVATE_URLS = False
+    http.url_check(url)  # no ValidationError
 
 
 def test_an_administrator_adds_an_endpoint_sends_a_test_event_and_sees_it(

@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 from standardwebhooks import Webhook
 
 EXCERPT_CHARS = 500  # of a response body, kept on the delivery
@@ -32,21 +33,66 @@ def secret_new() -> str:
     return "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
 
 
+# IPv6 forms that carry an IPv4 address in their last 32 bits and that ipaddress calls global:
+# NAT64's well-known prefix (RFC 6052: 64:ff9b::7f00:1 reaches 127.0.0.1 through a NAT64
+# gateway), the deprecated IPv4-compatible ::/96 and SIIT's IPv4-translated ::ffff:0:0:0/96.
+_IPV4_IN_LAST_32_BITS = [
+    ipaddress.IPv6Network("64:ff9b::/96"),
+    ipaddress.IPv6Network("::/96"),
+    ipaddress.IPv6Network("::ffff:0:0:0/96"),
+]
+# NAT64's local-use prefix (RFC 8215) is by definition never a public address; ipaddress calls it
+# global before Python 3.12.4.
+_LOCAL_NAT64 = ipaddress.IPv6Network("64:ff9b:1::/48")
+
+
+def _embedded_ipv4(ip: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
+    """The IPv4 addresses an IPv6 address leads to: mapped, 6to4, Teredo's server and client,
+    or the last 32 bits of the prefixes above."""
+    if ip.ipv4_mapped:
+        return [ip.ipv4_mapped]
+    if ip.sixtofour:
+        return [ip.sixtofour]
+    if ip.teredo:
+        return list(ip.teredo)
+    if any(ip in network for network in _IPV4_IN_LAST_32_BITS):
+        return [ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)]
+    return []
+
+
 def _refused(address: str) -> bool:
+    """True for an address that is not public, or an IPv6 one whose embedded IPv4 is not."""
     ip = ipaddress.ip_address(address)
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip in _LOCAL_NAT64:
+            return True
+        embedded = _embedded_ipv4(ip)
+        if any(_refused(str(v4)) for v4 in embedded):
+            return True
+        if ip.ipv4_mapped:  # ::ffff:8.8.8.8 is 8.8.8.8 (ipaddress calls the IPv6 form private)
+            return False
     return not ip.is_global or ip.is_multicast
 
 
 def url_check(url: str) -> None:
-    """Refuse a URL LMP must not call: not https, or a host that resolves to a private,
-    loopback, link-local or otherwise not public address (checked again at each delivery, as a
-    name may resolve elsewhere later). ``WEBHOOKS_ALLOW_PRIVATE_URLS`` (on under DEBUG and in
-    tests) lets a local receiver work."""
+    """Refuse a URL LMP must not call: one with a user name or password (``https://127.0.0.1:443@
+    8.8.8.8/`` reads as 127.0.0.1 but calls 8.8.8.8; and a password has no place in a URL shown
+    on pages), not https, or a host that resolves to a private, loopback, link-local or otherwise
+    not public address, also when embedded in an IPv6 address (NAT64, 6to4, Teredo); checked
+    again at each delivery, as a name may resolve elsewhere later. ``WEBHOOKS_ALLOW_PRIVATE_URLS``
+    (on under DEBUG and in tests) lets a local receiver work, never a user name or password."""
+    parts = urlsplit(url)
+    if "@" in parts.netloc:
+        raise ValidationError(
+            {
+                "url": _(
+                    "Enter the URL without a user name or password (nothing before “@”): "
+                    "the receiver checks the webhook-signature header instead."
+                )
+            }
+        )
     if settings.WEBHOOKS_ALLOW_PRIVATE_URLS:
         return
-    parts = urlsplit(url)
     if parts.scheme != "https":
         raise ValidationError({"url": "Enter an https:// URL: webhooks are sent over HTTPS only."})
     try:

@@ -9,6 +9,7 @@ can be injected (the portal's own pages are not changed by it).
 
 from __future__ import annotations
 
+import os
 import re
 
 import pytest
@@ -16,6 +17,7 @@ from playwright.sync_api import expect
 
 from onboarding import services as onboarding_services
 from onboarding.models import Shipment
+from tests.browser import html_check
 from tests.browser.test_small_screens import partner_pages
 
 BLOCKING = ("serious", "critical")
@@ -48,6 +50,9 @@ class Audit:
         self.page.wait_for_load_state("networkidle")
         # Let CSS transitions (fades, htmx's settling opacity) finish before colours are measured.
         self.page.wait_for_timeout(250)
+        # The same state's HTML goes to the Nu HTML Checker (tests/browser/test_html_valid.py).
+        test = os.environ.get("PYTEST_CURRENT_TEST", "?").split(" ")[0]
+        html_check.record(test, state, self.page.content())
         results = self.axe.run(self.page)
         self.states.append(state)
         lines = []

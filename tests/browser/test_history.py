@@ -93,3 +93,33 @@ def test_row_dropdown_opens_an_offboarded_customers_history(page, demo_data, log
     expect(history_rows(page).first).to_contain_text("−100")
     shot("offboarded-customer-history")
     assert errors == []
+
+
+def test_the_filters_have_a_visible_apply_button_that_works_without_javascript(
+    page, browser, live_server, demo_data, login
+):
+    """WCAG 3.2.2: a visible submit button, so a change of filter is not the only way to apply
+    it; without JavaScript (no htmx) the button submits the form as a plain GET."""
+    login("partner", "lmp-demo-2026")
+    page.get_by_role("link", name="Licenses").click()
+    page.get_by_role("link", name="MDR Complete").click()
+    page.get_by_role("link", name="History", exact=True).click()
+    expect(page.get_by_role("button", name="Apply filters")).to_be_visible()
+    history = page.url
+
+    context = browser.new_context(
+        base_url=live_server.url,
+        storage_state=page.context.storage_state(),
+        java_script_enabled=False,
+    )
+    try:
+        plain = context.new_page()
+        plain.goto(history)
+        expect(history_rows(plain)).to_have_count(4)
+        plain.get_by_label("Search customers").fill("harbour")
+        plain.get_by_role("button", name="Apply filters").click()
+        expect(plain).to_have_url(re.compile(r"q=harbour"))
+        expect(history_rows(plain)).to_have_count(1)
+        expect(history_rows(plain).first).to_contain_text("Harbourfront Logistics Inc.")
+    finally:
+        context.close()
