@@ -561,8 +561,8 @@ def test_first_codes_say_nothing_of_earlier_ones_and_can_be_copied_or_downloaded
     new = re.findall(r'class="recovery-code">([a-z2-7]{8})<', regenerated)
     text = download_text(regenerated)
     assert all(code in text.splitlines() for code in new) and "alex" in text
-    assert "data-copy-recovery-codes" in regenerated
-    assert '<script type="module" src="/static/js/recovery_codes.js"></script>' in regenerated
+    assert 'data-copy-target="#recovery-codes"' in regenerated
+    assert '<script defer src="/static/js/copy.js"></script>' in regenerated
 
 
 def test_the_first_setup_does_not_say_earlier_codes_stopped_working(client, user):

@@ -90,7 +90,7 @@ def test_recovery_codes_are_copied_and_downloaded_first_time_and_when_regenerate
         shot(f"recovery-codes-{moment}-{width}")
 
         page.get_by_role("button", name="Copy").click()
-        expect(page.locator("[data-copy-status]")).to_have_text(
+        expect(page.locator("#recovery-codes-status")).to_have_text(
             "Copied: paste them where you keep them."
         )
         assert page.evaluate("navigator.clipboard.readText()").split() == codes
