@@ -24,11 +24,11 @@ run: install  ## migrate, load the demo data, serve on http://127.0.0.1:8000 wit
 	@echo "Serving on http://$(HOST):$(PORT)/ — log in with one of the demo logins above."
 	@echo "The worker runs beside it (e-mails print here, webhooks are posted); Ctrl-C stops both."
 	@trap 'trap - INT TERM EXIT; kill 0' INT TERM EXIT; \
-	$(DEV_ENV) $(PY) manage.py db_worker --queue-name '*' & \
+	$(DEV_ENV) $(PY) manage.py worker --queue-name '*' & \
 	$(DEV_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
 
 worker: install  ## the worker alone (sends queued e-mails and webhooks; run one or many, any machine)
-	$(DEV_ENV) $(PY) manage.py db_worker --queue-name '*'
+	$(DEV_ENV) $(PY) manage.py worker --queue-name '*'
 
 totp: install  ## the current two-factor code of the demo logins partner and staff (demo key)
 	$(DEV_ENV) $(PY) manage.py demo_totp
