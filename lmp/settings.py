@@ -138,6 +138,9 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # until autovacuum catches up the planner overestimates them and compiled the License tab's
     # 1-row query for 230 ms. JIT pays off only for long analytic queries, which a portal has not.
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+    # A server that does not answer is a failed connection after 10 s, not a hang: the worker
+    # (lmp/worker.py) then waits and tries again, a web request answers 503.
+    DATABASES["default"]["OPTIONS"].setdefault("connect_timeout", 10)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -11,16 +11,29 @@ marked RUNNING, run), and besides:
   a RUNNING task again, so a worker killed in between leaves a row with no task: the sweep sends
   it within about twice ``WORKER_SWEEP_SECONDS`` of its falling due. Rows are taken by the same
   conditional UPDATE as a task's, so any number of workers on any machines may sweep at once.
+- **It outlives the database.** An ``OperationalError`` or ``InterfaceError`` (the server gone,
+  the connection refused or reset) no longer ends the process: it logs that it lost the database,
+  tries again after 1, 2, 4 … 30 s, and logs when it is back (``--batch``, which runs what is due
+  and ends, still ends with the error). A task cut short stays RUNNING in the task table; its row
+  is swept (or, claimed, sent again once its lease has passed).
 """
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 import logging
 import random
 import time
 
 from django.conf import settings
-from django.db import OperationalError, close_old_connections
+from django.db import (
+    DatabaseError,
+    InterfaceError,
+    OperationalError,
+    close_old_connections,
+    connections,
+)
 from django_tasks_db.management.commands import db_worker
 from django_tasks_db.models import DBTaskResult
 from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception
@@ -30,10 +43,11 @@ from lmp.attempts import QUEUES
 logger = logging.getLogger(__name__)
 
 SWEEP_BATCH = 10  # rows per queue and sweep; a full batch sweeps again at once
+BACKOFF = (1, 2, 4, 8, 15, 30)  # seconds between tries to reach a lost database, then 30
 
 
 class Worker(db_worker.Worker):
-    """django-tasks-db's worker with the sweep (module doc)."""
+    """django-tasks-db's worker with the sweep and the wait for a lost database (module doc)."""
 
     def __init__(self, *, sweep_seconds: float | None = None, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -52,7 +66,13 @@ class Worker(db_worker.Worker):
         if self.startup_delay and self.interval:
             time.sleep(random.random())  # noqa: S311 - spreads workers started together
         while self.running:
-            busy = self.sweep_if_due() + self.task_run_one()
+            try:
+                busy = self.sweep_if_due() + self.task_run_one()
+            except (OperationalError, InterfaceError) as error:
+                if self.batch:
+                    raise  # --batch runs what is due now and ends: an error is its answer
+                self.database_wait(error)
+                continue
             if self.batch and not busy:
                 logger.info("No more tasks to run for worker_id=%s: exiting.", self.worker_id)
                 return
@@ -105,3 +125,40 @@ class Worker(db_worker.Worker):
             return 0
         self.run_task(task_result)
         return 1
+
+    def database_wait(self, error: Exception) -> None:
+        """Wait until the database answers again, trying after 1, 2, 4 … 30 s, and say so."""
+        lost = time.monotonic()
+        logger.error(
+            "Lost the database (%s: %s); waiting for it (nothing is lost: the rows wait).",
+            type(error).__name__,
+            _first_line(error),
+        )
+        for tries in itertools.count(1):
+            if not self.running:
+                return
+            delay = BACKOFF[min(tries, len(BACKOFF)) - 1]
+            time.sleep(delay)  # a SIGTERM here exits at once (no task is running)
+            with contextlib.suppress(DatabaseError):  # closing a broken one may fail: gone anyway
+                connections.close_all()
+            try:
+                for connection in connections.all():
+                    connection.ensure_connection()
+            except (OperationalError, InterfaceError) as again:
+                logger.warning(
+                    "The database is still unreachable after %.0f s (%s); trying again.",
+                    time.monotonic() - lost,
+                    _first_line(again),
+                )
+                continue
+            logger.warning(
+                "The database is back after %.1f s; the worker carries on.",
+                time.monotonic() - lost,
+            )
+            self.next_sweep = 0.0  # tasks cut short by the outage left rows to sweep
+            return
+
+
+def _first_line(error: Exception) -> str:
+    """The driver's message without its hints ("Is the server running…"), for one log line."""
+    return (str(error).strip().splitlines() or [type(error).__name__])[0]

@@ -19,7 +19,7 @@ from lmp.worker import Worker
 class Command(db_worker.Command):
     help = (
         "Send queued e-mails and webhook deliveries: db_worker's task loop, plus a sweep of rows "
-        "no task will send."
+        "no task will send, and a wait (not an exit) when the database is lost."
     )
 
     def handle(
