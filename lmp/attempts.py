@@ -178,7 +178,8 @@ class AttemptQueue:
         )
 
     def sweep(self, limit: int) -> int:
-        """Send up to ``limit`` stranded rows (``_stranded``); how many this worker attempted.
+        """Send up to ``limit`` stranded rows (``_stranded``); how many were found (``limit``:
+        there may be more), whether this worker or another one that swept at once took them.
 
         Several workers may sweep at once: each row is taken by one claim, and the candidates are
         shuffled so that they mostly take different rows."""
@@ -188,10 +189,8 @@ class AttemptQueue:
             .values_list("pk", flat=True)[:limit]
         )
         random.shuffle(pks)
-        attempted = 0
         for pk in pks:
             if self.attempt(pk) != "skipped":
-                attempted += 1
                 self.logger.warning(
                     "Swept %s %s: due for over %s s and held by no worker (its task was lost "
                     "with a stopped worker, or the queue is behind).",
@@ -199,7 +198,7 @@ class AttemptQueue:
                     pk,
                     settings.WORKER_SWEEP_SECONDS,
                 )
-        return attempted
+        return len(pks)
 
     def requeue(self, pk: int) -> bool:
         """Queue a failed (or done, or stranded) row again with a fresh set of attempts; False if

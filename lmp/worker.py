@@ -84,16 +84,16 @@ class Worker(db_worker.Worker):
                 time.sleep(self.interval)
 
     def sweep_if_due(self) -> int:
-        """Sweep every queue if it is time; how many rows were attempted."""
+        """Sweep every queue if it is time; how many stranded rows were found."""
         if time.monotonic() < self.next_sweep:
             return 0
         close_old_connections()
-        attempted = full = 0
+        found = full = 0
         self.running_task = True  # a SIGTERM now lets the sweep finish its rows
         try:
             for queue in QUEUES:
                 swept = queue.sweep(SWEEP_BATCH)
-                attempted += swept
+                found += swept
                 full += swept >= SWEEP_BATCH
                 if not self.running:
                     break
@@ -101,7 +101,7 @@ class Worker(db_worker.Worker):
             self.running_task = False
         # A full batch may have more behind it: sweep again at once, else in sweep_seconds.
         self.next_sweep = time.monotonic() + (0 if full else self.sweep_seconds)
-        return attempted
+        return found
 
     def task_run_one(self) -> int:
         """Take one ready task and run it, as db_worker's loop does; 1 if there was one."""

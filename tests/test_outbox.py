@@ -298,3 +298,33 @@ def test_every_worker_sweeps_the_emails_and_the_webhook_deliveries():
     assert sorted(q.model.__name__ for q in QUEUES) == sorted(
         [OutboundEmail.__name__, WebhookDelivery.__name__]
     )
+
+
+@pytest.mark.outbox_worker
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_sweeping_the_same_stranded_mails_send_each_once(settings, require_postgres):
+    emails = [invite_mail(n) for n in range(40)]
+    for email in emails:
+        strand(email)
+    time_passes(settings.WORKER_SWEEP_SECONDS)
+    barrier = threading.Barrier(2)
+    errors = []
+
+    def work(name):
+        try:
+            barrier.wait()
+            worker(name).run()  # batch: sweeps (10 rows a round, again while full), then tasks
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=work, args=(f"sweeper-{n}",)) for n in (1, 2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    counts = Counter(sent_subjects())
+    assert len(counts) == 40 and set(counts.values()) == {1}, counts
+    assert set(OutboundEmail.objects.values_list("status", flat=True)) == {EmailStatus.SENT}
