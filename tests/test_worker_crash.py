@@ -38,6 +38,7 @@ from tests.worker_process import (
     WorkerProcess,
     log_tail,
     new_log,
+    other_sessions,
     wait_for,
     worker_env,
 )
@@ -112,15 +113,17 @@ def test_a_worker_killed_again_and_again_loses_no_email_and_no_webhook(require_p
         kills = {"after an answer": 0, "at a random moment": 0}
         for n in range(KILLS):
             worker = WorkerProcess(COMMAND, env, log)
-            if n % 3:
-                after = answered() + rng.randint(2, 10)
-                wait_for(lambda after=after: answered() >= after, timeout=10, step=0.002)
-                time.sleep(rng.uniform(0, 0.05))
-                kills["after an answer"] += 1
-            else:
-                time.sleep(rng.uniform(0.5, 3.0))
-                kills["at a random moment"] += 1
-            worker.kill()
+            try:
+                if n % 3:
+                    after = answered() + rng.randint(2, 10)
+                    wait_for(lambda after=after: answered() >= after, timeout=10, step=0.002)
+                    time.sleep(rng.uniform(0, 0.05))
+                    kills["after an answer"] += 1
+                else:
+                    time.sleep(rng.uniform(0.5, 3.0))
+                    kills["at a random moment"] += 1
+            finally:
+                worker.kill()
             queue_more(3)
         queue_more(EMAILS + DELIVERIES)  # the rest, if the kills went by faster than the queuing
         killed_at = time.monotonic()
@@ -143,8 +146,11 @@ def test_a_worker_killed_again_and_again_loses_no_email_and_no_webhook(require_p
         )
 
         clean = WorkerProcess(COMMAND, env, log)
-        wait_for(lambda: pending() == 0, timeout=CLEAN_RUN, step=0.25)
-        clean.stop()
+        try:
+            wait_for(lambda: pending() == 0, timeout=CLEAN_RUN, step=0.25)
+        finally:
+            clean.stop()
+        wait_for(lambda: other_sessions() == 0, timeout=15, step=0.2)
         wall = time.monotonic() - started
         clean_seconds = time.monotonic() - killed_at
 
