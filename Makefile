@@ -7,7 +7,7 @@ DEV_ENV := DEBUG=1
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run worker test test-fast bench lint format check-deploy clean totp
+.PHONY: install run worker worker-loop test test-fast bench lint format check-deploy clean totp
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "LMP needs Python 3.11+"'
@@ -22,13 +22,25 @@ run: install  ## migrate, load the demo data, serve on http://127.0.0.1:8000 wit
 	$(DEV_ENV) $(PY) manage.py migrate --noinput
 	$(DEV_ENV) $(PY) manage.py seed_demo
 	@echo "Serving on http://$(HOST):$(PORT)/ — log in with one of the demo logins above."
-	@echo "The worker runs beside it (e-mails print here, webhooks are posted); Ctrl-C stops both."
+	@echo "The worker runs beside it (e-mails print here, webhooks are posted; started again if it"
+	@echo "exits); Ctrl-C stops both."
 	@trap 'trap - INT TERM EXIT; kill 0' INT TERM EXIT; \
-	$(DEV_ENV) $(PY) manage.py db_worker --queue-name '*' & \
+	$(MAKE) --no-print-directory worker-loop & \
 	$(DEV_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
 
 worker: install  ## the worker alone (sends queued e-mails and webhooks; run one or many, any machine)
-	$(DEV_ENV) $(PY) manage.py db_worker --queue-name '*'
+	$(DEV_ENV) $(PY) manage.py worker --queue-name '*'
+
+# Seconds worker-loop waits before starting a worker that exited again.
+WORKER_RESTART_PAUSE ?= 5
+
+worker-loop: install  ## the worker, started again whenever it exits (make run runs it; Ctrl-C stops it)
+	@trap 'exit 130' INT TERM; \
+	while true; do \
+		$(DEV_ENV) $(PY) manage.py worker --queue-name '*'; \
+		echo "make worker-loop: the worker exited (status $$?); starting it again in $(WORKER_RESTART_PAUSE) s."; \
+		sleep $(WORKER_RESTART_PAUSE); \
+	done
 
 totp: install  ## the current two-factor code of the demo logins partner and staff (demo key)
 	$(DEV_ENV) $(PY) manage.py demo_totp

@@ -13,11 +13,19 @@ Used by the outbox (e-mails, ``lmp/outbox/services.py``) and the webhooks (deliv
 
 Delivery is at least once at the boundary: a worker that stops after the other side accepted and
 before the row says so leaves it "sending"; once its lease has passed it is sent again.
+
+The row is the truth; the task queue only wakes a worker. The task library marks a task running
+and commits before the task's claim of the row commits, and never runs a running task again: a
+worker killed between the two leaves the row queued with no task to send it. So every worker
+(``lmp/worker.py``) also sweeps: a row due for ``WORKER_SWEEP_SECONDS`` and held by no live lease
+(``stranded``) is claimed and sent by the worker that finds it, by the same conditional UPDATE,
+so several workers sweeping at once still send each row once. Resend takes such a row as well.
 """
 
 from __future__ import annotations
 
 import logging
+import random
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -39,6 +47,9 @@ class AttemptFailed(Exception):
         self.error, self.final, self.fields = error, final, fields
 
 
+QUEUES: list[AttemptQueue] = []  # every queue made, in the order their modules were imported
+
+
 @dataclass(frozen=True)
 class AttemptQueue:
     """The claim / retry / fail / requeue of one model's rows (see the module docstring)."""
@@ -54,6 +65,10 @@ class AttemptQueue:
     stalled_error: str  # last_error when the worker holding it stopped once too often
     describe: Callable[[models.Model], str]  # "the invitation e-mail to …", for the log
     logger: logging.Logger
+    send: Callable[[models.Model], dict | None]  # the outside call (see ``attempt``)
+
+    def __post_init__(self) -> None:
+        QUEUES.append(self)  # what every worker sweeps
 
     def retry_delays(self) -> list[int]:
         """Seconds to wait after each failed attempt; one attempt more than delays, then failed."""
@@ -91,13 +106,14 @@ class AttemptQueue:
             self.enqueue(pk, run_after=now + self._lease())
         return token
 
-    def attempt(self, pk: int, send: Callable[[models.Model], dict | None]) -> str:
+    def attempt(self, pk: int) -> str:
         """Send the row if it is due and nobody else holds it; retry later on failure.
 
-        ``send(row)`` returns the fields to record with success (or None), raises
+        ``self.send(row)`` returns the fields to record with success (or None), raises
         ``AttemptFailed`` (or any exception) on failure. Returns the row's ``done`` status,
         "retry", "failed" or "skipped" (done, failed, held by another worker, or not due yet).
         """
+        send = self.send
         token = self.claim(pk)
         if token is None:
             return "skipped"
@@ -153,13 +169,44 @@ class AttemptQueue:
         )
         return "retry"
 
+    def _stranded(self, now) -> Q:
+        """Due for ``WORKER_SWEEP_SECONDS`` and held by no live lease: its task, if it had one,
+        would have claimed it by now (a live worker claims a due row within moments)."""
+        overdue = now - timedelta(seconds=settings.WORKER_SWEEP_SECONDS)
+        return Q(status=self.queued, next_attempt_at__lte=overdue) | Q(
+            status=self.sending, lease_until__lte=overdue
+        )
+
+    def sweep(self, limit: int) -> int:
+        """Send up to ``limit`` stranded rows (``_stranded``); how many were found (``limit``:
+        there may be more), whether this worker or another one that swept at once took them.
+
+        Several workers may sweep at once: each row is taken by one claim, and the candidates are
+        shuffled so that they mostly take different rows."""
+        pks = list(
+            self.model.objects.filter(self._stranded(timezone.now()))
+            .order_by("next_attempt_at")
+            .values_list("pk", flat=True)[:limit]
+        )
+        random.shuffle(pks)
+        for pk in pks:
+            if self.attempt(pk) != "skipped":
+                self.logger.warning(
+                    "Swept %s %s: due for over %s s and held by no worker (its task was lost "
+                    "with a stopped worker, or the queue is behind).",
+                    self.model._meta.verbose_name,
+                    pk,
+                    settings.WORKER_SWEEP_SECONDS,
+                )
+        return len(pks)
+
     def requeue(self, pk: int) -> bool:
-        """Queue a failed (or done) row again with a fresh set of attempts; False if it is
-        already queued or being sent."""
+        """Queue a failed (or done, or stranded) row again with a fresh set of attempts; False if
+        it is already queued or being sent."""
         with transaction.atomic():
             requeued = (
                 self.model.objects.filter(pk=pk)
-                .exclude(status__in=[self.queued, self.sending])
+                .filter(~Q(status__in=[self.queued, self.sending]) | self._stranded(timezone.now()))
                 .update(
                     status=self.queued,
                     attempts=0,

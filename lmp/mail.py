@@ -3,7 +3,7 @@
 Every e-mail is handed over here inside the transaction of the change that causes it. It is saved
 as an ``OutboundEmail`` row with a task on the queue (django-tasks, database backend) in that same
 transaction: both commit with the change or vanish with its rollback. A worker
-(``manage.py db_worker``) sends it, with retries and backoff; failures show in the admin with
+(``manage.py worker``) sends it, with retries and backoff; failures show in the admin with
 Resend. See ``lmp/outbox/services.py``.
 """
 

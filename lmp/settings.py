@@ -146,6 +146,9 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # until autovacuum catches up the planner overestimates them and compiled the License tab's
     # 1-row query for 230 ms. JIT pays off only for long analytic queries, which a portal has not.
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+    # A server that does not answer is a failed connection after 10 s, not a hang: the worker
+    # (lmp/worker.py) then waits and tries again, a web request answers 503.
+    DATABASES["default"]["OPTIONS"].setdefault("connect_timeout", 10)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -265,7 +268,7 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "30"))
 
 # The task queue (django-tasks, database backend): every e-mail is a task row committed with the
-# change that causes it; workers (`manage.py db_worker`, one or many, on any machine) share the
+# change that causes it; workers (`manage.py worker`, one or many, on any machine) share the
 # table. Everywhere the same backend, tests included (tests/mail.py runs the worker in-process).
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # Seconds to wait after each failed attempt to send an e-mail (5 attempts: 1, 2, 4, 8 minutes).
@@ -273,6 +276,11 @@ OUTBOX_RETRY_DELAYS = [int(s) for s in env_list("OUTBOX_RETRY_DELAYS", "60,120,2
 # How long a worker holds an e-mail it is sending; a mail still "sending" after that (its worker
 # stopped) is sent again by the next worker.
 OUTBOX_LEASE_SECONDS = int(os.environ.get("OUTBOX_LEASE_SECONDS", "300"))
+# The rows are the truth, the queue only wakes workers: every worker also sends an e-mail or a
+# webhook delivery that has been due this many seconds and is held by no live lease (its task was
+# lost with a worker killed at the wrong moment), and looks for them this often. Such a row goes
+# out about this long after it fell due, twice this at most (lmp/worker.py).
+WORKER_SWEEP_SECONDS = int(os.environ.get("WORKER_SWEEP_SECONDS", "30"))
 
 # Webhook deliveries ride the same queue: seconds between attempts (5 attempts: 1, 2, 4, 8
 # minutes), seconds a silent endpoint gets, and how long a worker holds a delivery it is posting.

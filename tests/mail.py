@@ -1,5 +1,5 @@
-"""Run the e-mail queue in a test: the real database worker (django-tasks-db's ``db_worker``),
-in-process, until no task is due.
+"""Run the e-mail queue in a test: the real worker (``lmp.worker.Worker``, what ``manage.py
+worker`` runs: django-tasks-db's loop and the sweep), in-process, until no task is due.
 
 Why not an immediate backend in tests: it would send inside the transaction, before the commit,
 which is exactly what the queue must not do; with the database backend everywhere, what a test
@@ -15,13 +15,14 @@ import threading
 from unittest import mock
 
 from django.db import transaction
-from django_tasks_db.management.commands import db_worker
+
+from lmp import worker as lmp_worker
 
 _running = threading.local()
 
 
-def worker(worker_id: str = "test-worker") -> db_worker.Worker:
-    return db_worker.Worker(
+def worker(worker_id: str = "test-worker") -> lmp_worker.Worker:
+    return lmp_worker.Worker(
         queue_names=["*"],
         interval=0,
         batch=True,
@@ -42,7 +43,7 @@ def run_outbox(worker_id: str = "test-worker") -> None:
         if transaction.get_connection().in_atomic_block:
             # Inside a test's transaction: the worker's own check for stale connections would
             # close it (its autocommit differs), so skip that check here.
-            with mock.patch.object(db_worker, "close_old_connections", lambda: None):
+            with mock.patch.object(lmp_worker, "close_old_connections", lambda: None):
                 worker(worker_id).run()
         else:
             worker(worker_id).run()

@@ -2,7 +2,7 @@
 change that causes it; the real database worker sends it with retries and backoff, once.
 
 The fault tests are marked ``outbox_worker``: nothing is sent on commit, they run the worker
-(django-tasks-db's ``db_worker``, in-process) themselves, as a worker machine would.
+(``manage.py worker``'s loop, in-process) themselves, as a worker machine would.
 """
 
 from __future__ import annotations
@@ -242,3 +242,89 @@ def test_two_workers_on_the_same_mails_send_each_once(require_postgres):
     print(
         f"\noutbox: 40 mails, 80 tasks, 2 workers ({len(runners)} ran tasks), each mail sent once"
     )  # noqa: T201
+
+
+# --- a worker killed between the task library's claim and ours -----------------------------------
+
+
+def strand(email: OutboundEmail) -> None:
+    """The worker marks the e-mail's task RUNNING (the task library's claim, committed) and dies
+    before the task's own claim of the row commits: the row stays queued with 0 attempts, and
+    the library never runs a RUNNING task again."""
+    task = DBTaskResult.objects.get(args_kwargs__kwargs__email_id=email.pk, status="READY")
+    task.claim("killed-worker")
+    email.refresh_from_db()
+    assert (email.status, email.attempts) == (EmailStatus.QUEUED, 0)
+
+
+@pytest.mark.outbox_worker
+def test_staff_resend_an_email_stranded_by_a_killed_worker(settings, client, staff_user):
+    email = invite_mail()
+    strand(email)
+    time_passes(3600)  # an hour later it is still queued, due, held by nobody
+    verified_login(client, staff_user)
+    changelist = reverse("admin:outbox_outboundemail_changelist")
+    response = client.post(
+        changelist, {"action": "resend", "_selected_action": [email.pk]}, follow=True
+    )
+    assert "1 e-mail queued to be sent again." in response.text
+    run_outbox()
+    email.refresh_from_db()
+    assert (email.status, email.attempts) == (EmailStatus.SENT, 1)
+    assert sent_subjects() == ["You are invited (1)"]
+
+
+@pytest.mark.outbox_worker
+def test_a_worker_sends_an_email_whose_task_was_stranded_once_it_is_overdue(settings):
+    email = invite_mail()
+    strand(email)
+    run_outbox()  # just due: its task could still be about to claim it; left to it
+    assert mail.outbox == []
+    time_passes(settings.WORKER_SWEEP_SECONDS)
+    run_outbox("next-worker")  # the worker's sweep: due for WORKER_SWEEP_SECONDS, held by nobody
+    email.refresh_from_db()
+    assert (email.status, email.attempts) == (EmailStatus.SENT, 1)
+    assert sent_subjects() == ["You are invited (1)"]
+    time_passes(3600)
+    run_outbox("third-worker")
+    assert len(mail.outbox) == 1  # once
+
+
+def test_every_worker_sweeps_the_emails_and_the_webhook_deliveries():
+    from lmp.attempts import QUEUES
+    from lmp.webhooks.models import WebhookDelivery
+
+    # Each app's ready() imports its services, whose AttemptQueue joins the list.
+    assert sorted(q.model.__name__ for q in QUEUES) == sorted(
+        [OutboundEmail.__name__, WebhookDelivery.__name__]
+    )
+
+
+@pytest.mark.outbox_worker
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_sweeping_the_same_stranded_mails_send_each_once(settings, require_postgres):
+    emails = [invite_mail(n) for n in range(40)]
+    for email in emails:
+        strand(email)
+    time_passes(settings.WORKER_SWEEP_SECONDS)
+    barrier = threading.Barrier(2)
+    errors = []
+
+    def work(name):
+        try:
+            barrier.wait()
+            worker(name).run()  # batch: sweeps (10 rows a round, again while full), then tasks
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=work, args=(f"sweeper-{n}",)) for n in (1, 2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    counts = Counter(sent_subjects())
+    assert len(counts) == 40 and set(counts.values()) == {1}, counts
+    assert set(OutboundEmail.objects.values_list("status", flat=True)) == {EmailStatus.SENT}

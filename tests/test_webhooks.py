@@ -3,7 +3,7 @@ queued in the change's transaction, posted by the real database worker to a loca
 retried with backoff, failed after the last attempt, redelivered from the page with the same id.
 
 The module is marked ``outbox_worker``: nothing is sent on commit; the tests run the worker
-(django-tasks-db's ``db_worker``, in-process) themselves with ``run_outbox()``.
+(``manage.py worker``'s loop, in-process) themselves with ``run_outbox()``.
 """
 
 from __future__ import annotations
@@ -668,3 +668,24 @@ def test_staff_open_the_admin_pages_and_resend_a_failed_delivery(
     delivery.refresh_from_db()
     assert delivery.status == DeliveryStatus.SUCCEEDED
     assert json.loads(receiver.requests[-1].body)["type"] == "ping"
+
+
+def test_a_delivery_stranded_by_a_killed_worker_is_swept_or_resent_from_admin(
+    settings, client, staff_user, endpoint, receiver
+):
+    first, second = (services.webhook_ping(actor=None, endpoint=endpoint) for _ in range(2))
+    for delivery in (first, second):  # the task library's claim committed, the worker died
+        DBTaskResult.objects.get(args_kwargs__kwargs__delivery_id=delivery.pk).claim("killed")
+    time_passes(3600)
+    verified_login(client, staff_user)
+    response = client.post(
+        reverse("admin:webhooks_webhookdelivery_changelist"),
+        {"action": "resend", "_selected_action": [first.pk]},
+        follow=True,
+    )
+    assert "1 delivery queued to be sent again." in response.text
+    run_outbox()  # the resent one from its new task, the other from the worker's sweep
+    statuses = WebhookDelivery.objects.values_list("status", "attempts")
+    assert list(statuses) == [(DeliveryStatus.SUCCEEDED, 1)] * 2
+    ids = sorted(r.headers["webhook-id"] for r in receiver.requests)
+    assert ids == sorted([first.message_id, second.message_id])

@@ -1,7 +1,8 @@
 """A local webhook receiver for the tests: a real HTTP server on 127.0.0.1 in a thread.
 
 It records every request (path, headers, body) and answers 200, or 500 for the next ``fail``
-requests (``fail = -1``: always), or stays silent for ``delay`` seconds first (a timeout).
+requests (``fail = -1``: always), or stays silent for ``delay`` seconds first (a timeout);
+``answered`` counts the answers sent.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ class Receiver:
     requests: list[Received] = field(default_factory=list)
     fail: int = 0  # answer 500 to this many requests (-1: to all)
     delay: float = 0.0  # seconds of silence before answering
+    answered: int = 0  # answers sent, after the delay
 
     def bodies(self) -> list[str]:
         return [r.body for r in self.requests]
@@ -51,6 +53,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Length", str(len(answer)))
             self.end_headers()
             self.wfile.write(answer)
+            receiver.answered += 1
         except OSError:
             pass  # the caller gave up waiting (the timeout test)
 

@@ -8,3 +8,7 @@ class OutboxConfig(AppConfig):
     name = "lmp.outbox"
     label = "outbox"
     verbose_name = "Outgoing e-mail"
+
+    def ready(self) -> None:
+        # Its AttemptQueue joins lmp.attempts.QUEUES, which every worker sweeps (lmp/worker.py).
+        from lmp.outbox import services  # noqa: F401

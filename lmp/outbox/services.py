@@ -37,21 +37,6 @@ def _describe(email: OutboundEmail) -> str:
     )
 
 
-QUEUE = AttemptQueue(
-    model=OutboundEmail,
-    queued=EmailStatus.QUEUED,
-    sending=EmailStatus.SENDING,
-    done=EmailStatus.SENT,
-    failed=EmailStatus.FAILED,
-    enqueue=_enqueue,
-    delays_setting="OUTBOX_RETRY_DELAYS",
-    lease_setting="OUTBOX_LEASE_SECONDS",
-    stalled_error="A worker stopped while sending it (no answer from the mail server).",
-    describe=_describe,
-    logger=logger,
-)
-
-
 def email_create(
     *,
     kind: str,
@@ -97,12 +82,28 @@ def _send(email: OutboundEmail) -> dict:
     return {"sent_at": timezone.now()}
 
 
+QUEUE = AttemptQueue(
+    model=OutboundEmail,
+    queued=EmailStatus.QUEUED,
+    sending=EmailStatus.SENDING,
+    done=EmailStatus.SENT,
+    failed=EmailStatus.FAILED,
+    enqueue=_enqueue,
+    delays_setting="OUTBOX_RETRY_DELAYS",
+    lease_setting="OUTBOX_LEASE_SECONDS",
+    stalled_error="A worker stopped while sending it (no answer from the mail server).",
+    describe=_describe,
+    logger=logger,
+    send=_send,
+)
+
+
 def email_send(*, email_id: int) -> str:
     """Send one e-mail if it is due and nobody else holds it; retry later on failure.
 
     What happened: "sent", "retry", "failed" or "skipped" (sent, failed, held by another worker,
     or not due yet)."""
-    return QUEUE.attempt(email_id, _send)
+    return QUEUE.attempt(email_id)
 
 
 def email_resend(*, email: OutboundEmail) -> bool:

@@ -1,4 +1,4 @@
-"""The queue's task: a worker (``manage.py db_worker``) runs it to send one outgoing e-mail."""
+"""The queue's task: a worker (``manage.py worker``) runs it to send one outgoing e-mail."""
 
 from __future__ import annotations
 

@@ -8,3 +8,7 @@ class WebhooksConfig(AppConfig):
     name = "lmp.webhooks"
     label = "webhooks"
     verbose_name = "Webhooks"
+
+    def ready(self) -> None:
+        # Its AttemptQueue joins lmp.attempts.QUEUES, which every worker sweeps (lmp/worker.py).
+        from lmp.webhooks import services  # noqa: F401

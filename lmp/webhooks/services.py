@@ -2,7 +2,7 @@
 
 An event becomes one ``WebhookDelivery`` per active endpoint of the partner subscribed to it, each
 with its task on the queue, in the caller's transaction: both commit with the change or vanish
-with its rollback. A worker (``manage.py db_worker``) posts it; the claim, the retries with backoff
+with its rollback. A worker (``manage.py worker``) posts it; the claim, the retries with backoff
 and the redelivery are ``lmp.attempts``, shared with the outbox's e-mails.
 """
 
@@ -34,21 +34,6 @@ def _enqueue(delivery_id: int, *, run_after=None) -> None:
 
 def _describe(delivery: WebhookDelivery) -> str:
     return f"the {delivery.event_type} webhook {delivery.message_id} (delivery {delivery.pk})"
-
-
-QUEUE = AttemptQueue(
-    model=WebhookDelivery,
-    queued=DeliveryStatus.QUEUED,
-    sending=DeliveryStatus.SENDING,
-    done=DeliveryStatus.SUCCEEDED,
-    failed=DeliveryStatus.FAILED,
-    enqueue=_enqueue,
-    delays_setting="WEBHOOKS_RETRY_DELAYS",
-    lease_setting="WEBHOOKS_LEASE_SECONDS",
-    stalled_error="A worker stopped while sending it (no answer recorded).",
-    describe=_describe,
-    logger=logger,
-)
 
 
 # --- endpoints -----------------------------------------------------------------------------------
@@ -212,11 +197,27 @@ def _send(delivery: WebhookDelivery) -> dict:
     return fields | {"succeeded_at": now}
 
 
+QUEUE = AttemptQueue(
+    model=WebhookDelivery,
+    queued=DeliveryStatus.QUEUED,
+    sending=DeliveryStatus.SENDING,
+    done=DeliveryStatus.SUCCEEDED,
+    failed=DeliveryStatus.FAILED,
+    enqueue=_enqueue,
+    delays_setting="WEBHOOKS_RETRY_DELAYS",
+    lease_setting="WEBHOOKS_LEASE_SECONDS",
+    stalled_error="A worker stopped while sending it (no answer recorded).",
+    describe=_describe,
+    logger=logger,
+    send=_send,
+)
+
+
 def delivery_send(*, delivery_id: int) -> str:
     """Post one delivery if it is due and nobody else holds it; retry later on failure.
 
     What happened: "succeeded", "retry", "failed" or "skipped"."""
-    return QUEUE.attempt(delivery_id, _send)
+    return QUEUE.attempt(delivery_id)
 
 
 def delivery_redeliver(*, actor, delivery: WebhookDelivery) -> bool:

@@ -1,4 +1,4 @@
-"""The queue's task: a worker (``manage.py db_worker``) runs it to post one webhook delivery."""
+"""The queue's task: a worker (``manage.py worker``) runs it to post one webhook delivery."""
 
 from __future__ import annotations
 
