@@ -1,4 +1,4 @@
-"""The queue's task: a worker (``manage.py db_worker``) mails a password reset link."""
+"""The queue's task: a worker (``manage.py worker``) mails a password reset link."""
 
 from __future__ import annotations
 
