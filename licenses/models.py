@@ -176,7 +176,7 @@ class CustomerAccount(models.Model):
         constraints = [
             # Unique among the active customers one partner manages on one owner's licenses: the
             # owner's own (no sub-partner) or one sub-partner's. Each is a list its manager sees,
-            # so a refusal never tells a partner about a customer it cannot see (issue 13).
+            # so a refusal never tells a partner about a customer it cannot see.
             models.UniqueConstraint(
                 Lower("legal_name"),
                 "partner",

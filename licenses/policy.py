@@ -1,6 +1,6 @@
 """The seat policy: which user counts a customer has, their limits, and how many it may be given.
 
-One home for these rules (STYLE.md 13). The services, the forms (portal Edit, admin, onboarding
+One home for these rules (a copy drifts). The services, the forms (portal Edit, admin, onboarding
 details), the tables and the exports call this module; the pages hand the same figures to
 ``static/js/seats.js`` through data attributes (``Allowance.data_attrs``). The database holds the
 invariant on its own too: the allocation triggers keep ``VolumeLicense.allocated`` and its CHECK

@@ -2,7 +2,7 @@
 
 Takes db_worker's options (``--queue-name '*'``, ``--interval``, ``--batch``, ``--max-tasks``,
 ``--worker-id``, ``--reload``…); run one or more, on any machines, under a process manager that
-restarts it (README, *Production*).
+restarts it (docs/pages/operations/workers.md).
 """
 
 from __future__ import annotations
