@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "shipping",
     "onboarding",
     "lmp.api",
+    "lmp.demo",  # the demo data (seed_demo, demo_totp): the top of the app stack
 ]
 
 MIDDLEWARE = [
