@@ -21,7 +21,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from lmp.accounts import services
-from lmp.accounts.demo import DEMO_TOTP_KEY_HEX
+from lmp.demo.authenticator import DEMO_TOTP_KEY_HEX
 from lmp.partners.choices import PartnerRole
 from tests.auth import totp_code, totp_device, verified_login
 from tests.conftest import PASSWORD

@@ -16,7 +16,7 @@ from licenses.models import VolumeLicense
 from licenses.policy import MAX_PURCHASE_USERS, MAX_SEATS, Count, count_check
 from licenses.selectors import partner_member_emails
 from lmp.billing.models import Purchase, TierPrice, purchase_reference
-from lmp.mail import email_enqueue
+from lmp.outbox.services import email_enqueue
 from lmp.partners import roles
 from lmp.partners.choices import PartnerRole
 from lmp.partners.models import Partner
