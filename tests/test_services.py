@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection
 from django.db.models import Sum
 
 from licenses import services
@@ -199,6 +200,38 @@ def test_duplicate_active_legal_name_is_refused_case_insensitively(
     }
     assert CustomerAccount.objects.filter(partner=partner).count() == 1
     assert allocated(core_license) == 0
+
+
+def test_another_unique_violation_is_not_reported_as_the_name_clash(complete_license):
+    """Only the legal-name constraint is the partner's clash: any other one is a real error."""
+    # A unique rule the services know nothing of (as a later migration or a DBA might add).
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE UNIQUE INDEX test_one_customer_per_admin_email "
+            "ON licenses_customeraccount (admin_email)"
+        )
+    make_customer(license=complete_license, legal_name="Acme Corp", admin_email="it@acme.example")
+    with pytest.raises(IntegrityError) as excinfo:
+        make_customer(license=complete_license, legal_name="Globex", admin_email="it@acme.example")
+    assert "admin_email" in str(excinfo.value)  # the database's own words, not a name clash
+    assert CustomerAccount.objects.filter(legal_name="Globex").count() == 0
+
+
+def test_a_name_clash_the_early_check_missed_is_still_the_name_clash(
+    partner, complete_license, monkeypatch
+):
+    """The race a concurrent onboarding wins: the database's constraint refuses, same message."""
+    from licenses.services import customers
+
+    make_customer(license=complete_license, legal_name="Acme Corp")
+    monkeypatch.setattr(customers, "legal_name_check", lambda *, legal_name, **kw: legal_name)
+    with pytest.raises(ValidationError) as excinfo:
+        make_customer(license=complete_license, legal_name="ACME CORP", tier_users=7)
+    assert errors_of(excinfo) == {
+        "legal_name": ["An active customer named “ACME CORP” already exists."]
+    }
+    assert CustomerAccount.objects.filter(partner=partner).count() == 1
+    assert allocated(complete_license) == 10
 
 
 def test_another_partner_may_use_the_same_legal_name(complete_license, other_license):

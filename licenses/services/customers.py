@@ -36,7 +36,13 @@ from licenses.services.locks import (
     pool_write,
     pools_read,
 )
-from licenses.services.validation import RELATIONS, legal_name_check, name_taken, seats_check
+from licenses.services.validation import (
+    RELATIONS,
+    legal_name_check,
+    name_taken,
+    seats_check,
+    unique_refused,
+)
 from lmp.partners import roles
 from lmp.partners.models import Partner
 
@@ -45,14 +51,18 @@ CUSTOMER_OFFBOARDED = "customer_offboarded"
 
 
 def _customer_save(customer: CustomerAccount, *, update_fields: list[str] | None = None) -> None:
-    """full_clean and save; a lost race on the unique name becomes the same field error."""
+    """full_clean and save; a lost race on the unique name becomes the same field error.
+
+    Only ``customer_unique_active_legal_name`` is the name clash: any other violation is raised
+    as it is, not passed off as one.
+    """
     # The related rows come from the locked licenses: re-checking that they exist costs queries.
     customer.full_clean(exclude=RELATIONS, validate_constraints=False)
     try:
         with transaction.atomic():
             customer.save(update_fields=update_fields)
     except IntegrityError as exc:
-        if "customer_unique_active_legal_name" in str(exc) or "UNIQUE" in str(exc).upper():
+        if unique_refused(customer, constraint="customer_unique_active_legal_name"):
             raise name_taken(customer.legal_name) from exc
         raise
 
