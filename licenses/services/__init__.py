@@ -13,6 +13,7 @@ public interface.
 
 from __future__ import annotations
 
+from licenses.policy import commitment_message
 from licenses.services.customers import (
     CUSTOMER_OFFBOARDED,
     customer_create,
@@ -22,7 +23,6 @@ from licenses.services.customers import (
 from licenses.services.history import Change
 from licenses.services.locks import licenses_lock, pool_write
 from licenses.services.terms import (
-    commitment_message,
     license_commitment_set,
     license_save,
     license_terms_check,

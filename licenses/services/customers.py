@@ -320,6 +320,8 @@ def customer_offboard(
     for allocation in active:
         allocation.active = False
         allocation.save(update_fields=["active"])
+        # Not a seat rule: our copy follows what the trigger just did to the row, so the
+        # webhook's figures (allocated, unallocated) are the pool's after the release.
         allocation.license.allocated -= allocation.seats
         released[allocation.license] = allocation.seats
     customer.status = CustomerStatus.OFFBOARDED

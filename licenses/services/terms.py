@@ -1,7 +1,7 @@
 """Writes to a license's own terms: its seat commitment, its owner and tier, its low-seats alert.
 
-A commitment below what is allocated is refused before the write, and by the license's CHECK at
-it.
+A commitment below what is allocated is refused by the seat policy (``policy.commitment_check``)
+before the write, and by the license's CHECK at it.
 """
 
 from __future__ import annotations
@@ -11,22 +11,14 @@ from django.db import IntegrityError, transaction
 
 from licenses.choices import AllocationEventSource, ThresholdUnit
 from licenses.models import VolumeLicense
-from licenses.policy import Count, count_check
+from licenses.policy import Count, commitment_check, count_check
 from licenses.services.history import commitment_change_record
 from licenses.services.locks import licenses_lock
 from licenses.services.validation import RELATIONS, unique_refused
 from lmp.partners import roles
 from lmp.partners.models import Partner
 
-# A license's seat commitment has the limits of a count of users (0..MAX_SEATS).
-_COMMITMENT = Count("seat_commitment", "Seat commitment")
 _THRESHOLD = Count("low_seats_threshold", "The threshold")
-
-
-def commitment_message(*, allocated: int) -> str:
-    """The refusal of a seat commitment below what is already allocated."""
-    seats = "seat" if allocated == 1 else "seats"
-    return f"The seat commitment cannot be lower than the {allocated:,} {seats} already allocated."
 
 
 def license_terms_check(
@@ -46,12 +38,9 @@ def license_terms_check(
         errors: dict[str, str] = {}
         if seat_commitment is not None:
             try:
-                wanted = count_check(seat_commitment, count=_COMMITMENT)
+                commitment_check(seat_commitment, allocated=current.allocated)
             except ValidationError as exc:
                 errors.update({k: v[0] for k, v in exc.message_dict.items()})
-            else:
-                if wanted < current.allocated:
-                    errors["seat_commitment"] = commitment_message(allocated=current.allocated)
         moved = partner is not None and partner.pk != current.partner_id
         retiered = tier is not None and tier != current.tier
         # Allocations copy the tier and customers belong to the owner: both must stay put.
@@ -79,11 +68,9 @@ def license_commitment_set(
     Returns the fresh locked row; the caller's ``license`` gets its commitment and counter too.
     ``note`` goes into the history event ("purchase LMP-…").
     """
-    seat_commitment = count_check(seat_commitment, count=_COMMITMENT)
     original = license
     license = licenses_lock(license_ids=[license.pk])[license.pk]
-    if seat_commitment < license.allocated:
-        raise ValidationError({"seat_commitment": commitment_message(allocated=license.allocated)})
+    seat_commitment = commitment_check(seat_commitment, allocated=license.allocated)
     commitment_change_record(
         license=license,
         old=license.seat_commitment,
