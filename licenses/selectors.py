@@ -34,7 +34,7 @@ from licenses.models import (
     SeatAllocation,
     VolumeLicense,
 )
-from lmp.partners.models import Membership, Partner
+from lmp.partners.models import Partner
 
 # The product's order of the tiers (Core, Complete, Cloud), not the alphabet's.
 TIER_RANK = {tier: rank for rank, tier in enumerate(ServiceTier.values)}
@@ -376,18 +376,6 @@ def license_terms_list(*, partner: Partner) -> list[VolumeLicense]:
     """
     licenses = VolumeLicense.objects.filter(partner=partner).order_by()
     return sorted(licenses, key=lambda lic: (TIER_RANK.get(lic.tier, len(TIER_RANK)), lic.pk))
-
-
-def partner_member_emails(*, partner: Partner | int, roles: Iterable[str]) -> list[str]:
-    """E-mail addresses of the partner's active logins with one of ``roles`` (for its alerts)."""
-    partner_id = getattr(partner, "pk", partner)
-    return list(
-        Membership.objects.filter(partner_id=partner_id, role__in=list(roles), user__is_active=True)
-        .exclude(user__email="")
-        .order_by("user__email")
-        .values_list("user__email", flat=True)
-        .distinct()
-    )
 
 
 def renewal_reminder_due(*, license: VolumeLicense, today: dt.date) -> int | None:
