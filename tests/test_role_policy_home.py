@@ -149,3 +149,39 @@ def test_the_license_pages_say_who_gets_the_low_seats_alert_as_the_policy_says(
     alerts_run()
     alert = LicenseAlert.objects.get(license=low_license)
     assert alert.recipients == admin_user.email
+
+
+def test_the_event_source_has_one_label_on_the_page_in_the_export_and_the_api(
+    client, partner_client, staff_user, complete_license
+):
+    # One change made by vendor staff in Django admin.
+    import json
+
+    from django.urls import reverse
+
+    from licenses import services
+    from licenses.choices import AllocationEventSource
+    from licenses.exports import history_row
+    from licenses.models import AllocationEvent
+    from tests.factories import make_customer
+
+    label = AllocationEventSource.ADMIN.label
+    assert label == "Vendor admin"
+    customer = make_customer(license=complete_license, tier_users=40)
+    services.customer_offboard(
+        customer=customer, actor=staff_user, source=AllocationEventSource.ADMIN
+    )
+    event = AllocationEvent.objects.select_related("actor", "api_key", "customer", "license").get(
+        source=AllocationEventSource.ADMIN
+    )
+    # The export's "Made in" column.
+    assert history_row(event)[-1] == label
+    # The history page, under who made it.
+    page = partner_client.get(
+        reverse("licenses:license_history", kwargs={"pk": complete_license.pk})
+    )
+    assert f">{label}</span>" in page.content.decode()
+    assert "in vendor admin" not in page.content.decode()
+    # The API's schema describes the value "admin" with the same label.
+    schema = client.get(reverse("api:schema"), HTTP_ACCEPT="application/json")
+    assert f"`admin` - {label}" in json.dumps(json.loads(schema.content))
