@@ -19,6 +19,7 @@ from licenses.models import (
     VolumeLicense,
 )
 from licenses.selectors import cloud_pool_for, customer_allocations
+from lmp.core.admin import ReadOnlyModelAdmin
 
 
 class ServiceRefusalMixin:
@@ -306,7 +307,7 @@ class CustomerAccountAdmin(ServiceRefusalMixin, admin.ModelAdmin):
 
 
 @admin.register(SeatAllocation)
-class SeatAllocationAdmin(admin.ModelAdmin):
+class SeatAllocationAdmin(ReadOnlyModelAdmin):
     """Read-only ledger of allocations, searchable by customer and partner."""
 
     list_display = ["customer", "license", "tier", "seats", "sat_users", "active"]
@@ -314,18 +315,9 @@ class SeatAllocationAdmin(admin.ModelAdmin):
     search_fields = ["customer__legal_name", "license__partner__name"]
     list_select_related = ["customer", "license__partner"]
 
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
 
 @admin.register(AllocationEvent)
-class AllocationEventAdmin(admin.ModelAdmin):
+class AllocationEventAdmin(ReadOnlyModelAdmin):
     """The audit history, read-only: events are written only by the services, with the change."""
 
     list_display = [
@@ -358,33 +350,12 @@ class AllocationEventAdmin(admin.ModelAdmin):
     def actor_display(self, obj: AllocationEvent) -> str:
         return obj.actor_label
 
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
 
 @admin.register(LicenseAlert)
-class LicenseAlertAdmin(admin.ModelAdmin):
+class LicenseAlertAdmin(ReadOnlyModelAdmin):
     """What the alert job sent (read-only): one row per alert, which is why none goes out twice."""
 
     list_display = ["sent_at", "license", "kind", "key", "recipients", "resolved_at"]
     list_filter = ["kind"]
     search_fields = ["license__partner__name", "recipients"]
     list_select_related = ["license__partner"]
-
-    def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in self.model._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -7,9 +7,10 @@ e-mails (``email_enqueue``, in the same transaction) and queues its webhook even
 insert went through; a run that meets the constraint (another run sent it) sends nothing.
 
 - Renewal reminders: 60, 30 and 7 days before ``renewal_date`` (key "<renewal date>/<days>"), to the
-  partner's Administrators.
+  partner's ``roles.RENEWAL_ALERT_EMAILS`` recipients (its Administrators).
 - Low seats: when unallocated falls below the partner's threshold, one alert per episode (key: the
-  episode's number), to its Administrators and Allocators. When unallocated is back at or above the
+  episode's number), to its ``roles.LOW_SEATS_ALERT_EMAILS`` recipients (Administrators and
+  Allocators). When unallocated is back at or above the
   threshold the episode is resolved, and the next fall starts a new one (it re-arms).
 """
 
@@ -27,14 +28,12 @@ from django.utils import timezone
 from licenses import policy, webhooks
 from licenses.choices import AlertKind
 from licenses.models import LicenseAlert, VolumeLicense
-from licenses.selectors import partner_member_emails, renewal_reminder_due
+from licenses.selectors import renewal_reminder_due
 from lmp.outbox.services import email_enqueue
-from lmp.partners.choices import PartnerRole
+from lmp.partners import roles
+from lmp.partners.selectors import partner_member_emails
 
 logger = logging.getLogger(__name__)
-
-RENEWAL_ROLES = (PartnerRole.ADMINISTRATOR,)
-LOW_SEATS_ROLES = (PartnerRole.ADMINISTRATOR, PartnerRole.ALLOCATOR)
 
 
 @dataclass
@@ -55,14 +54,14 @@ def _alert_send(
     license: VolumeLicense,
     kind: str,
     key: str,
-    roles,
+    emails: str,
     context: dict,
     site_url: str,
     report: AlertsReport,
 ) -> None:
     """Insert the alert's row, enqueue its e-mail and webhook event, once; the report counts it
     sent, or skipped when another run had sent it."""
-    recipients = partner_member_emails(partner=license.partner_id, roles=roles)
+    recipients = partner_member_emails(partner=license.partner_id, emails=emails)
     try:
         with transaction.atomic():
             LicenseAlert.objects.create(
@@ -101,7 +100,7 @@ def _renewal_check(
         license=license,
         kind=AlertKind.RENEWAL,
         key=key,
-        roles=RENEWAL_ROLES,
+        emails=roles.RENEWAL_ALERT_EMAILS,
         context=context,
         site_url=site_url,
         report=report,
@@ -127,7 +126,7 @@ def _low_seats_check(license: VolumeLicense, report: AlertsReport, site_url: str
         license=license,
         kind=AlertKind.LOW_SEATS,
         key=key,
-        roles=LOW_SEATS_ROLES,
+        emails=roles.LOW_SEATS_ALERT_EMAILS,
         context=context,
         site_url=site_url,
         report=report,

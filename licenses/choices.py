@@ -42,10 +42,13 @@ class AllocationEventKind(models.TextChoices):
 
 
 class AllocationEventSource(models.TextChoices):
-    """Where a recorded change was made: the portal, the vendor's Django admin or the API."""
+    """Where a recorded change was made: the portal, the vendor's Django admin or the API.
+
+    The label is the one name of each: the history page, its export and the API's schema say it.
+    """
 
     PORTAL = "portal", "Portal"
-    ADMIN = "admin", "Admin"
+    ADMIN = "admin", "Vendor admin"
     API = "api", "API"
 
 

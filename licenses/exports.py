@@ -40,7 +40,6 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
-from licenses.choices import AllocationEventSource
 from licenses.models import AllocationEvent, VolumeLicense
 from licenses.selectors import license_is_own
 from licenses.tables import CustomerAccountTable
@@ -344,14 +343,6 @@ HISTORY_COLUMNS = [
 ]
 
 
-# Where a change was made, as the history export's "Where" column says it.
-SOURCE_NAMES = {
-    AllocationEventSource.PORTAL: "Portal",
-    AllocationEventSource.ADMIN: "Vendor admin",
-    AllocationEventSource.API: "API",
-}
-
-
 def history_row(event: AllocationEvent) -> tuple:
     """One history event as a row of ``HISTORY_COLUMNS``."""
     return (
@@ -365,7 +356,7 @@ def history_row(event: AllocationEvent) -> tuple:
         event.delta,
         event.get_kind_display(),
         event.actor_label,
-        SOURCE_NAMES.get(event.source, "Portal"),
+        event.get_source_display(),
     )
 
 

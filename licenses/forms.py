@@ -56,6 +56,7 @@ class PoolBox:
     input_id: str
     allowance: policy.Allowance
     remaining: int
+    is_own: bool = True  # the page's partner owns the pool (only the owner sees its commitment)
 
     @property
     def data_attrs(self) -> dict[str, str]:
@@ -173,7 +174,7 @@ class SeatCountsFormMixin(forms.Form):
             target = field if field in self.fields and field != NON_FIELD_ERRORS else None
             self.add_error(target, errors)
 
-    def pool_boxes(self) -> list[PoolBox]:
+    def pool_boxes(self, *, partner=None) -> list[PoolBox]:
         """The remaining-users boxes: each pool, what the customer may have, and what is left."""
         boxes = []
         for name, allowance in self.allowances.items():
@@ -190,6 +191,7 @@ class SeatCountsFormMixin(forms.Form):
                     input_id=self[name].auto_id,
                     allowance=allowance,
                     remaining=allowance.remaining(wanted),
+                    is_own=partner is None or license.partner_id == partner.pk,
                 )
             )
         return boxes

@@ -6,22 +6,29 @@ from django.utils.cache import patch_vary_headers
 
 from licenses.choices import ServiceTier
 from licenses.models import CustomerAccount, VolumeLicense
-from licenses.selectors import customer_page_get, license_get
+from licenses.selectors import VisibleLicense, customer_page_get, license_get, license_is_own
 from lmp.partners.mixins import PartnerMixin
 
 
 class LicenseMixin(PartnerMixin):
-    """Sets ``self.license`` from the URL: a license the partner owns or shares, else 404."""
+    """Sets ``self.license`` from the URL: a license the partner owns or shares, else 404;
+    ``self.visible``, how the partner sees it, and ``self.is_own`` (the templates' ``visible``
+    and ``is_own``)."""
 
     license: VolumeLicense
+    visible: VisibleLicense | None = None
+    is_own: bool
     license_url_kwarg = "pk"
 
     def load_objects(self) -> None:
         super().load_objects()
-        self.license = license_get(partner=self.partner, pk=self.kwargs[self.license_url_kwarg])
+        self.visible = license_get(partner=self.partner, pk=self.kwargs[self.license_url_kwarg])
+        self.license, self.is_own = self.visible.license, self.visible.is_own
 
     def get_context_data(self, **kwargs):
         kwargs.setdefault("license", self.license)
+        kwargs.setdefault("visible", self.visible)
+        kwargs.setdefault("is_own", self.is_own)
         return super().get_context_data(**kwargs)
 
 
@@ -38,6 +45,7 @@ class CustomerMixin(LicenseMixin):
             partner=self.partner, license_pk=self.kwargs["license_pk"], pk=self.kwargs["pk"]
         )
         self.license = self.customer.page_license
+        self.is_own = license_is_own(partner=self.partner, license=self.license)
         # Cloud users come from the license owner's MDR Cloud pool, whoever manages the customer.
         own = self.customer.license
         self.cloud_license = None if own.tier == ServiceTier.CLOUD else self.customer.cloud_pool

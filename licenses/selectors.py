@@ -34,7 +34,7 @@ from licenses.models import (
     SeatAllocation,
     VolumeLicense,
 )
-from lmp.partners.models import Membership, Partner
+from lmp.partners.models import Partner
 
 # The product's order of the tiers (Core, Complete, Cloud), not the alphabet's.
 TIER_RANK = {tier: rank for rank, tier in enumerate(ServiceTier.values)}
@@ -61,22 +61,37 @@ def license_is_own(*, partner: Partner, license: VolumeLicense) -> bool:
     terms: its price per user, monthly total and seat commitment, and what the pool holds in all
     (allocated, by the owner's customers too); and only the owner sees every customer on it and
     its commitment's history. A sub-partner sees what it needs to work: the users available (the
-    pool's unallocated), its own customers and their users, the renewal date. Templates read it
-    as ``license.is_own``, which the selectors below set on every license they hand a page.
+    pool's unallocated), its own customers and their users, the renewal date. Pages read it as
+    ``VisibleLicense.is_own``, which ``license_list`` and ``license_get`` answer.
     """
     return license.partner_id == partner.pk
 
 
-def _viewer_figures_set(*, partner: Partner, licenses: list[VolumeLicense]) -> None:
-    """Give each license what the partner may see of it: ``is_own`` and its own counts.
+@dataclass(frozen=True)
+class VisibleLicense:
+    """A license as one partner sees it: what ``license_list`` and ``license_get`` answer, and
+    what the license pages, the onboarding pages and the API read.
 
-    ``customer_count`` is the customers the partner sees on it: the owner's is the counter the
-    allocation triggers keep on the license row; only a sub-partner's needs its customers (one
-    query, only if it has a share), which also give its ``managed_users`` (their users there).
+    ``is_own``: the partner owns it (``license_is_own``), else it is shared with it.
+    ``customer_count``: the customers the partner sees on it. ``managed_users``: a sub-partner's
+    customers' users on it; None for the owner, who sees the pool's own figures instead.
     """
-    for lic in licenses:
-        lic.is_own = license_is_own(partner=partner, license=lic)
-    shared = [lic.pk for lic in licenses if not lic.is_own]
+
+    license: VolumeLicense
+    is_own: bool
+    customer_count: int
+    managed_users: int | None = None
+
+
+def _visible(*, partner: Partner, licenses: list[VolumeLicense]) -> list[VisibleLicense]:
+    """What the partner may see of each license: ``is_own`` and its own counts.
+
+    The owner's ``customer_count`` is the counter the allocation triggers keep on the license
+    row; only a sub-partner's needs its customers (one query, only if it has a share), which also
+    give its ``managed_users`` (their users there).
+    """
+    own = {lic.pk: license_is_own(partner=partner, license=lic) for lic in licenses}
+    shared = [pk for pk, is_own in own.items() if not is_own]
     managed = (
         {
             license_pk: (count, users)
@@ -88,39 +103,38 @@ def _viewer_figures_set(*, partner: Partner, licenses: list[VolumeLicense]) -> N
         if shared
         else {}
     )
-    for lic in licenses:
-        if lic.is_own:
-            lic.customer_count = lic.holder_count
-        else:
-            lic.customer_count, lic.managed_users = managed.get(lic.pk, (0, 0))
+    return [
+        VisibleLicense(lic, True, lic.holder_count)
+        if own[lic.pk]
+        else VisibleLicense(lic, False, *managed.get(lic.pk, (0, 0)))
+        for lic in licenses
+    ]
 
 
-def license_list(*, partner: Partner) -> list[VolumeLicense]:
-    """Licenses the partner owns or that are shared with it, with their ``customer_count``.
+def license_list(*, partner: Partner) -> list[VisibleLicense]:
+    """Licenses the partner owns or that are shared with it, as it sees them.
 
     In the product's tier order; within a tier its own licenses come before shared ones.
     """
     # A partner has a handful of licenses: one plain query, counted and sorted here. (The ORM
     # took longer to build a query that did both than the database took to run it.)
     licenses = list(_visible_licenses(partner).select_related("partner").order_by())
-    _viewer_figures_set(partner=partner, licenses=licenses)
     return sorted(
-        licenses,
-        key=lambda lic: (
-            TIER_RANK.get(lic.tier, len(TIER_RANK)),
-            not lic.is_own,
-            lic.partner.name.casefold(),
-            lic.pk,
+        _visible(partner=partner, licenses=licenses),
+        key=lambda seen: (
+            TIER_RANK.get(seen.license.tier, len(TIER_RANK)),
+            not seen.is_own,
+            seen.license.partner.name.casefold(),
+            seen.license.pk,
         ),
     )
 
 
-def license_get(*, partner: Partner, pk: int) -> VolumeLicense:
-    """One license the partner may see (with ``is_own`` and its counts, as license_list), or 404."""
+def license_get(*, partner: Partner, pk: int) -> VisibleLicense:
+    """One license the partner may see, as it sees it (as license_list does), or 404."""
     # Every partner page starts here, so it is one plain query for the owner.
     license = get_object_or_404(_visible_licenses(partner).select_related("partner"), pk=pk)
-    _viewer_figures_set(partner=partner, licenses=[license])
-    return license
+    return _visible(partner=partner, licenses=[license])[0]
 
 
 def cloud_license_for(*, partner: Partner | int) -> VolumeLicense | None:
@@ -362,9 +376,6 @@ def customer_page_get(*, partner: Partner, license_pk: int, pk: int) -> Customer
         customer.page_license = customer.cloud_pool
     else:  # seats of a pool that is neither its own nor its partner's Cloud pool: none exist
         raise Http404("No customer on this license.")
-    for license in (customer.license, customer.cloud_pool):
-        if license is not None:
-            license.is_own = license_is_own(partner=partner, license=license)
     return customer
 
 
@@ -376,18 +387,6 @@ def license_terms_list(*, partner: Partner) -> list[VolumeLicense]:
     """
     licenses = VolumeLicense.objects.filter(partner=partner).order_by()
     return sorted(licenses, key=lambda lic: (TIER_RANK.get(lic.tier, len(TIER_RANK)), lic.pk))
-
-
-def partner_member_emails(*, partner: Partner | int, roles: Iterable[str]) -> list[str]:
-    """E-mail addresses of the partner's active logins with one of ``roles`` (for its alerts)."""
-    partner_id = getattr(partner, "pk", partner)
-    return list(
-        Membership.objects.filter(partner_id=partner_id, role__in=list(roles), user__is_active=True)
-        .exclude(user__email="")
-        .order_by("user__email")
-        .values_list("user__email", flat=True)
-        .distinct()
-    )
 
 
 def renewal_reminder_due(*, license: VolumeLicense, today: dt.date) -> int | None:

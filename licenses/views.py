@@ -77,7 +77,9 @@ class LicenseListView(PartnerMixin, ListView):
 
     def get_context_data(self, **kwargs):
         kwargs["banners"] = license_banners(
-            partner=self.partner, licenses=self.object_list, today=timezone.localdate()
+            partner=self.partner,
+            licenses=[visible.license for visible in self.object_list],
+            today=timezone.localdate(),
         )
         return super().get_context_data(**kwargs)
 
@@ -167,7 +169,7 @@ class LicenseDetailView(LicenseMixin, FilteredTableView):
         # license's holders, which the triggers keep: no COUNT(*) over a big pool on every view.
         filterset = self.filterset
         if (
-            self.license.is_own
+            self.is_own
             and filterset.is_valid()
             and filterset.form.cleaned_data.get("status") == CustomerStatus.ACTIVE
             and not filterset.search_text
@@ -190,7 +192,7 @@ class LicenseDetailView(LicenseMixin, FilteredTableView):
         kwargs.update(
             new_customer_url=new_customer_url(self.license),
             days_to_renewal=(self.license.renewal_date - today).days,
-            shared_by=None if self.license.is_own else self.license.partner,
+            shared_by=None if self.is_own else self.license.partner,
             banners=license_banners(partner=self.partner, licenses=[self.license], today=today),
             threshold_form=LowSeatsThresholdForm(initial=threshold_initial(self.license)),
         )
@@ -225,7 +227,7 @@ class LicenseExportView(LicenseDetailView):
         events = license_events(partner=self.partner, license=self.license)
         history_description = (
             "Every change on this license"
-            if self.license.is_own
+            if self.is_own
             else "Changes of the customers you manage on this license"
         )
         if filterset.search_text:
@@ -322,7 +324,7 @@ class CustomerEditView(CustomerMixin, FormView):
         if form is None:
             form = kwargs["form"] = self.get_form()
         # The remaining-users boxes, as the policy computes them; seats.js keeps them live.
-        kwargs["pools"] = form.pool_boxes()
+        kwargs["pools"] = form.pool_boxes(partner=self.partner)
         return super().get_context_data(**kwargs)
 
 
@@ -418,7 +420,7 @@ class LicenseHistoryView(LicenseMixin, HistoryView):
         if cloud is not None:
             choices.append(cloud.users_label)
         choices.extend(CUSTOMER_DETAIL_LABELS)
-        if self.license.is_own:  # sub-partners see customers' changes only
+        if self.is_own:  # sub-partners see customers' changes only
             choices.append(SEAT_COMMITMENT_LABEL)
         return choices
 

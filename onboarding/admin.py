@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.utils.html import format_html
 
+from lmp.core.admin import ReadOnlyModelAdmin
 from onboarding import services
 from onboarding.models import OnboardingRequest, Shipment
 from shipping.choices import ShipmentStatus
@@ -53,8 +54,11 @@ class FulfilmentFilter(admin.SimpleListFilter):
 
 
 @admin.register(OnboardingRequest)
-class OnboardingRequestAdmin(admin.ModelAdmin):
-    """Orders are created by partners through the wizard; staff read them and ship appliances."""
+class OnboardingRequestAdmin(ReadOnlyModelAdmin):
+    """Orders are created by partners through the wizard; staff read them and ship appliances.
+
+    Read-only: the order is a record of what was submitted; fulfilment happens on its shipments.
+    """
 
     list_display = [
         "legal_name",
@@ -129,16 +133,6 @@ class OnboardingRequestAdmin(admin.ModelAdmin):
             .annotate(appliances=Count("shipments"))
             .prefetch_related("shipments")
         )
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        # The order is a record of what was submitted; fulfilment happens on its shipments.
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description="Appliances", ordering="appliances")
     def appliance_count(self, obj: OnboardingRequest) -> int:

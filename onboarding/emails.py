@@ -17,8 +17,8 @@ from django.urls import reverse
 from licenses.models import CustomerAccount
 from licenses.selectors import customer_allocations
 from lmp.outbox.services import email_enqueue
-from lmp.partners.choices import PartnerRole
-from lmp.partners.models import Membership
+from lmp.partners import roles
+from lmp.partners.selectors import partner_member_emails
 from onboarding.models import OnboardingRequest, Shipment
 from shipping.choices import ShipmentStatus
 
@@ -155,10 +155,9 @@ def onboarding_emails_enqueue(*, request_id: int, site_url: str = "") -> None:
 
 
 def _shipment_recipients(order: OnboardingRequest) -> list[str]:
-    """The partner's active Administrators and the order's submitter, each address once."""
-    admins = Membership.objects.filter(
-        partner_id=order.partner_id, role=PartnerRole.ADMINISTRATOR, user__is_active=True
-    ).values_list("user__email", flat=True)
+    """The order's submitter and the partner's ``roles.SHIPMENT_EMAILS`` recipients (its active
+    Administrators), each address once whatever its case."""
+    admins = partner_member_emails(partner=order.partner_id, emails=roles.SHIPMENT_EMAILS)
     submitter = [order.submitted_by.email] if order.submitted_by else []
     unique: dict[str, str] = {}
     for address in [*submitter, *sorted(admins)]:

@@ -147,13 +147,15 @@ class _WizardLicenseMixin:
     """Resolves the license from the URL (404 unless the partner may see it) before the wizard."""
 
     def dispatch(self, request, *args, **kwargs):
-        self.license = license_get(partner=self.partner, pk=kwargs["license_pk"])
+        self.visible = license_get(partner=self.partner, pk=kwargs["license_pk"])
+        self.license = self.visible.license
         self.cloud_license = cloud_pool_for(license=self.license)
         return super().dispatch(request, *args, **kwargs)
 
     def license_context(self) -> dict:
         return {
             "license": self.license,
+            "visible": self.visible,
             "cloud_license": self.cloud_license,
             "license_url": license_page_url(self.license),
             "new_run_url": reverse("onboarding:wizard", kwargs={"license_pk": self.license.pk}),

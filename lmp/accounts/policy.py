@@ -1,10 +1,10 @@
-"""Who must sign in with a second factor: the one place that decides it."""
+"""Who must sign in with a second factor: the roles come from ``lmp.partners.roles``."""
 
 from __future__ import annotations
 
 from django_otp import user_has_device
 
-from lmp.partners.choices import PartnerRole
+from lmp.partners import roles
 from lmp.partners.roles import role_of
 from lmp.partners.selectors import partner_for_user
 
@@ -12,8 +12,9 @@ from lmp.partners.selectors import partner_for_user
 def mfa_required(user) -> bool:
     """Whether ``user`` may not use the portal (or Django admin) without two-factor sign-in.
 
-    Vendor staff (Django admin) and a partner's Administrators always; every member of a partner
-    that asks it (``Partner.require_mfa``). Costs no query for the signed-in user: its membership
+    Vendor staff (Django admin) and a partner's members whose role is one of
+    ``roles.MUST_USE_TWO_FACTORS`` always; every member of a partner that asks it
+    (``Partner.require_mfa``). Costs no query for the signed-in user: its membership
     and partner come with it (``lmp.partners.auth``).
     """
     if not getattr(user, "is_authenticated", False):
@@ -23,7 +24,7 @@ def mfa_required(user) -> bool:
     role = role_of(user)
     if role is None:
         return False
-    if role == PartnerRole.ADMINISTRATOR:
+    if role in roles.MUST_USE_TWO_FACTORS:
         return True
     partner = partner_for_user(user)
     return bool(partner and partner.require_mfa)

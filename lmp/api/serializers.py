@@ -15,17 +15,18 @@ from licenses.choices import (
     HostingRegion,
     ServiceTier,
 )
-from licenses.models import AllocationEvent, CustomerAccount, VolumeLicense
+from licenses.models import AllocationEvent, CustomerAccount
+from licenses.selectors import VisibleLicense
 from onboarding.models import OnboardingRequest, Shipment
 
 
-def license_figures(license: VolumeLicense) -> dict:
-    """The dashboard of a license page, as the partner may see it (``license.is_own``).
+def license_figures(visible: VisibleLicense) -> dict:
+    """The dashboard of a license page, as the partner may see it (``visible.is_own``).
 
     The owner sees the commercial terms and what the pool holds in all; a sub-partner the
     users available to it, its own customers and their users (``licenses.selectors``).
     """
-    own = license.is_own
+    license, own = visible.license, visible.is_own
     return {
         "id": license.pk,
         "tier": license.tier,
@@ -34,10 +35,10 @@ def license_figures(license: VolumeLicense) -> dict:
         "is_own": own,
         "renewal_date": license.renewal_date,
         "unallocated": license.unallocated,
-        "customer_count": license.customer_count,
+        "customer_count": visible.customer_count,
         "seat_commitment": license.seat_commitment if own else None,
         "allocated": license.allocated if own else None,
-        "managed_users": None if own else license.managed_users,
+        "managed_users": visible.managed_users,
         "price_per_user": license.price_per_user if own else None,
         "monthly_total": license.monthly_total if own else None,
         "currency": license.currency if own else None,

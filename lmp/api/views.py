@@ -20,6 +20,7 @@ from licenses import services
 from licenses.choices import AllocationEventSource, CustomerStatus, DeploymentSolution
 from licenses.filters import CustomerAccountFilterSet
 from licenses.selectors import (
+    VisibleLicense,
     customer_events,
     customer_page_get,
     license_customers,
@@ -79,8 +80,12 @@ class PartnerAPIView(generics.GenericAPIView):
     def partner(self):
         return partner_for_user(self.request.user)
 
-    def license(self):
+    def visible_license(self) -> VisibleLicense:
+        """The license in the URL as the partner sees it (404 unless it may)."""
         return license_get(partner=self.partner, pk=self.kwargs["license_pk"])
+
+    def license(self):
+        return self.visible_license().license
 
 
 class LicenseListView(PartnerAPIView):
@@ -102,7 +107,9 @@ class LicenseDetailView(PartnerAPIView):
 
     @extend_schema(operation_id="license_retrieve")
     def get(self, request, license_pk: int):
-        return Response(self.get_serializer(serializers.license_figures(self.license())).data)
+        return Response(
+            self.get_serializer(serializers.license_figures(self.visible_license())).data
+        )
 
 
 class CustomerListView(PartnerAPIView):

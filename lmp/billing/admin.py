@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import admin
 
 from lmp.billing.models import Purchase, TierPrice
+from lmp.core.admin import ReadOnlyModelAdmin
 
 
 @admin.register(TierPrice)
@@ -14,7 +15,7 @@ class TierPriceAdmin(admin.ModelAdmin):
 
 
 @admin.register(Purchase)
-class PurchaseAdmin(admin.ModelAdmin):
+class PurchaseAdmin(ReadOnlyModelAdmin):
     list_display = [
         "reference",
         "created_at",
@@ -31,15 +32,3 @@ class PurchaseAdmin(admin.ModelAdmin):
     search_fields = ["reference", "partner__name"]
     date_hierarchy = "created_at"
     list_select_related = ["partner", "buyer"]
-
-    def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in self.model._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

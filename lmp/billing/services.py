@@ -14,12 +14,11 @@ from licenses import services as license_services
 from licenses.choices import AllocationEventSource, ServiceTier
 from licenses.models import VolumeLicense
 from licenses.policy import count_check, purchase_count
-from licenses.selectors import partner_member_emails
 from lmp.billing.models import Purchase, TierPrice, purchase_reference
 from lmp.outbox.services import email_enqueue
 from lmp.partners import roles
-from lmp.partners.choices import PartnerRole
 from lmp.partners.models import Partner
+from lmp.partners.selectors import partner_member_emails
 
 BILLING_FIELDS = (
     "billing_contact_name",
@@ -105,8 +104,9 @@ def _new_license(*, partner: Partner, tier: str, price: TierPrice, actor) -> Vol
 
 
 def _purchase_email(purchase: Purchase, *, site_url: str) -> None:
-    """The confirmation, to the buyer and the partner's Administrators, with the reference."""
-    to = set(partner_member_emails(partner=purchase.partner, roles=[PartnerRole.ADMINISTRATOR]))
+    """The confirmation, to the buyer and the partner's ``roles.PURCHASE_EMAILS`` recipients
+    (its Administrators), with the reference."""
+    to = set(partner_member_emails(partner=purchase.partner, emails=roles.PURCHASE_EMAILS))
     if purchase.buyer and purchase.buyer.email:
         to.add(purchase.buyer.email)
     if not to:

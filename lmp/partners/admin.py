@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from rest_framework_api_key.models import APIKey as LibraryAPIKey
 
+from lmp.core.admin import ReadOnlyModelAdmin
 from lmp.partners import services
 from lmp.partners.models import ApiKey, Invitation, Membership, Partner, TeamEvent
 
@@ -229,7 +230,7 @@ class InvitationAdmin(admin.ModelAdmin):
 
 
 @admin.register(TeamEvent)
-class TeamEventAdmin(admin.ModelAdmin):
+class TeamEventAdmin(ReadOnlyModelAdmin):
     """The team history: read-only, as it happened."""
 
     list_display = ["at", "partner", "kind", "email", "from_text", "to_text", "actor"]
@@ -238,15 +239,6 @@ class TeamEventAdmin(admin.ModelAdmin):
     list_select_related = ["partner", "actor"]
     date_hierarchy = "at"
 
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
 
 # The library's own key model is not used (partners.ApiKey is): keep it out of the admin.
 if admin.site.is_registered(LibraryAPIKey):
@@ -254,8 +246,12 @@ if admin.site.is_registered(LibraryAPIKey):
 
 
 @admin.register(ApiKey)
-class ApiKeyAdmin(admin.ModelAdmin):
-    """Partners' API keys (made on their Team page): read-only here, revocable."""
+class ApiKeyAdmin(ReadOnlyModelAdmin):
+    """Partners' API keys (made on their Team page): read-only here, revocable.
+
+    None is added here (a key is shown once, to the Administrator who makes it) nor deleted (the
+    history names the key that made a change: revoke it instead).
+    """
 
     list_display = ["name", "prefix", "partner", "role", "created", "expiry_date", "revoked"]
     list_display += ["last_used_at"]
@@ -263,15 +259,6 @@ class ApiKeyAdmin(admin.ModelAdmin):
     search_fields = ["name", "prefix", "partner__name"]
     list_select_related = ["partner"]
     actions = ["revoke"]
-
-    def has_add_permission(self, request) -> bool:
-        return False  # a key is shown once, to the Administrator who makes it
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False  # the history names the key that made a change: revoke it instead
 
     @admin.action(description="Revoke the selected API keys")
     def revoke(self, request, queryset) -> None:

@@ -15,10 +15,6 @@ class PartnerRole(models.TextChoices):
     NO_LMP_ACCESS = "no_lmp_access", "No LMP Access"
 
 
-# The roles an API key can have: it reads, or reads and changes customers; never more.
-API_KEY_ROLES = (PartnerRole.VIEW_ONLY, PartnerRole.ALLOCATOR)
-
-
 class Currency(models.TextChoices):
     CAD = "CAD", "CAD"
     USD = "USD", "USD"

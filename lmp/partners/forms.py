@@ -9,8 +9,9 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy
 
 from lmp.partners import roles
-from lmp.partners.choices import API_KEY_ROLES, PartnerRole
+from lmp.partners.choices import PartnerRole
 from lmp.partners.models import ApiKey, Invitation
+from lmp.partners.roles import API_KEY_DEFAULT_ROLE, API_KEY_ROLES, INVITATION_DEFAULT_ROLE
 
 
 class LoginForm(AuthenticationForm):
@@ -75,7 +76,7 @@ class InvitationForm(forms.Form):
         max_length=Invitation._meta.get_field("email").max_length,
         widget=forms.EmailInput(attrs={"autocomplete": "off"}),
     )
-    role = forms.ChoiceField(choices=PartnerRole.choices, initial=PartnerRole.ALLOCATOR)
+    role = forms.ChoiceField(choices=PartnerRole.choices, initial=INVITATION_DEFAULT_ROLE)
 
 
 class InvitationAcceptForm(forms.Form):
@@ -114,7 +115,7 @@ class ApiKeyForm(forms.Form):
     )
     role = forms.ChoiceField(
         choices=[(r.value, r.label) for r in API_KEY_ROLES],
-        initial=PartnerRole.VIEW_ONLY,
+        initial=API_KEY_DEFAULT_ROLE,
         help_text="View Only reads; Allocator also onboards, edits and offboards customers.",
     )
     expiry_date = forms.DateField(

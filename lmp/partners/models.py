@@ -17,12 +17,12 @@ from django.utils import timezone
 from rest_framework_api_key.models import AbstractAPIKey, BaseAPIKeyManager
 
 from lmp.partners.choices import (
-    API_KEY_ROLES,
     Currency,
     InvitationStatus,
     PartnerRole,
     TeamEventKind,
 )
+from lmp.partners.roles import API_KEY_ROLES, INVITATION_DEFAULT_ROLE
 
 
 class Partner(models.Model):
@@ -63,7 +63,7 @@ class Membership(models.Model):
     )
     partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(
-        max_length=20, choices=PartnerRole.choices, default=PartnerRole.ALLOCATOR
+        max_length=20, choices=PartnerRole.choices, default=INVITATION_DEFAULT_ROLE
     )
 
     class Meta:

@@ -11,8 +11,12 @@ services let a call without a partner member through (``require``).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import rules
 from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from lmp.partners.choices import PartnerRole
 
@@ -56,11 +60,11 @@ def _has_role(*roles: str):
     return predicate
 
 
-is_administrator = _has_role(PartnerRole.ADMINISTRATOR)
-may_allocate = _has_role(PartnerRole.ADMINISTRATOR, PartnerRole.ALLOCATOR)
-may_view = _has_role(PartnerRole.ADMINISTRATOR, PartnerRole.ALLOCATOR, PartnerRole.VIEW_ONLY)
-may_bill = _has_role(PartnerRole.ADMINISTRATOR, PartnerRole.BANK_DETAILS_ONLY)
-may_sign_in = _has_role(*(set(PartnerRole.values) - {PartnerRole.NO_LMP_ACCESS}))
+# Private short names: outside this module a role is never named, only asked about.
+_ADMINISTRATOR = PartnerRole.ADMINISTRATOR
+_ALLOCATOR = PartnerRole.ALLOCATOR
+_VIEW_ONLY = PartnerRole.VIEW_ONLY
+_BANK_DETAILS_ONLY = PartnerRole.BANK_DETAILS_ONLY
 
 # The permissions, by what a user would call the action.
 VIEW_LICENSES = "lmp.view_licenses"  # licenses, customers, history, onboarding orders
@@ -73,19 +77,89 @@ BUY_SEATS = "lmp.buy_seats"
 MANAGE_INTEGRATIONS = "lmp.manage_integrations"  # webhook endpoints and their deliveries
 SIGN_IN = "lmp.sign_in"
 
-RULES = {
-    VIEW_LICENSES: may_view,
-    EXPORT: may_view,
-    CHANGE_CUSTOMERS: may_allocate,
-    VIEW_BILLING: may_bill,
-    CHANGE_BILLING: may_bill,
-    MANAGE_TEAM: is_administrator,
-    BUY_SEATS: is_administrator,
-    MANAGE_INTEGRATIONS: is_administrator,
-    SIGN_IN: may_sign_in,
+_ALLOCATORS = (_ADMINISTRATOR, _ALLOCATOR)
+_VIEWERS = (_ADMINISTRATOR, _ALLOCATOR, _VIEW_ONLY)
+_BILLERS = (_ADMINISTRATOR, _BANK_DETAILS_ONLY)
+# Which roles have each permission: the table every other answer below is read from.
+GRANTS: dict[str, tuple[str, ...]] = {
+    VIEW_LICENSES: _VIEWERS,
+    EXPORT: _VIEWERS,
+    CHANGE_CUSTOMERS: _ALLOCATORS,
+    VIEW_BILLING: _BILLERS,
+    CHANGE_BILLING: _BILLERS,
+    MANAGE_TEAM: (_ADMINISTRATOR,),
+    BUY_SEATS: (_ADMINISTRATOR,),
+    MANAGE_INTEGRATIONS: (_ADMINISTRATOR,),
+    SIGN_IN: tuple(role for role in PartnerRole.values if role != PartnerRole.NO_LMP_ACCESS),
 }
+RULES = {permission: _has_role(*granted) for permission, granted in GRANTS.items()}
 for _name, _predicate in RULES.items():
     rules.add_perm(_name, _predicate)
+
+# Who must sign in with a second factor whatever the partner asks (``Partner.require_mfa``
+# extends it to every member); lmp.accounts.policy applies it.
+MUST_USE_TWO_FACTORS = frozenset({_ADMINISTRATOR})
+
+# The roles an API key can have: it reads, or reads and changes customers; never more.
+API_KEY_ROLES = (_VIEW_ONLY, _ALLOCATOR)
+API_KEY_DEFAULT_ROLE = _VIEW_ONLY  # the API key form's first choice: the least it can do
+INVITATION_DEFAULT_ROLE = _ALLOCATOR  # the invitation form's first choice, a membership's default
+
+# The e-mails a partner's logins get, by what they are about, and the roles that get each.
+# Templates name them so: ``{{ recipients.low_seats_alert }}`` is "Administrators and Allocators".
+RENEWAL_ALERT_EMAILS = "renewal_alert"
+LOW_SEATS_ALERT_EMAILS = "low_seats_alert"
+PURCHASE_EMAILS = "purchase"  # the confirmation; the buyer gets it too
+SHIPMENT_EMAILS = "shipment"  # shipped, delivered; the order's submitter gets them too
+RECIPIENTS: dict[str, tuple[str, ...]] = {
+    RENEWAL_ALERT_EMAILS: (_ADMINISTRATOR,),
+    LOW_SEATS_ALERT_EMAILS: (_ADMINISTRATOR, _ALLOCATOR),
+    PURCHASE_EMAILS: (_ADMINISTRATOR,),
+    SHIPMENT_EMAILS: (_ADMINISTRATOR,),
+}
+
+
+def recipients(emails: str) -> tuple[str, ...]:
+    """The roles whose active logins get ``emails`` (one of the kinds above)."""
+    if emails not in RECIPIENTS:
+        raise KeyError(f"Unknown e-mails {emails!r}: add them to lmp.partners.roles.RECIPIENTS.")
+    return RECIPIENTS[emails]
+
+
+def roles_with(permission: str) -> frozenset[str]:
+    """The roles that may do ``permission``."""
+    if permission not in GRANTS:
+        raise KeyError(f"Unknown permission {permission!r}: add it to lmp.partners.roles.GRANTS.")
+    return frozenset(GRANTS[permission])
+
+
+def role_allows(role: str | None, permission: str) -> bool:
+    """Whether a login with ``role`` may do ``permission`` (a role as a form or a row gives it)."""
+    return role in roles_with(permission)
+
+
+def keeps_the_team(role: str | None) -> bool:
+    """Whether a login with ``role`` counts towards the one a partner must always keep: an
+    active login that may manage its team (the last-Administrator rule, lmp.partners.services)."""
+    return role_allows(role, MANAGE_TEAM)
+
+
+# How a sentence names a role's members ("your Administrators get an e-mail").
+MEMBERS_NAMES = {
+    PartnerRole.ADMINISTRATOR: _("Administrators"),
+    PartnerRole.ALLOCATOR: _("Allocators"),
+    PartnerRole.VIEW_ONLY: _("View Only members"),
+    PartnerRole.BANK_DETAILS_ONLY: _("Bank Details Only members"),
+    PartnerRole.NO_LMP_ACCESS: _("No LMP Access members"),
+}
+
+
+def role_names(roles: Iterable[str]) -> str:
+    """The roles' members as a sentence names them: "Administrators and Allocators"."""
+    names = [str(MEMBERS_NAMES[role]) for role in roles]
+    if len(names) < 2:
+        return "".join(names)
+    return gettext("%(first)s and %(last)s") % {"first": ", ".join(names[:-1]), "last": names[-1]}
 
 
 def allows(user, permission: str) -> bool:
@@ -106,6 +180,16 @@ def require(actor, permission: str) -> None:
         return
     if not allows(actor, permission):
         raise PermissionDenied("Your role does not allow this.")
+
+
+class Recipients:
+    """``recipients.low_seats_alert`` in a template: who gets those e-mails, as a sentence says it
+    (the page states the policy rather than restating it)."""
+
+    def __getattr__(self, name: str) -> str:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return role_names(recipients(name))
 
 
 class Can:

@@ -7,6 +7,7 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.db.models.functions import Lower
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from lmp.partners import roles
 from lmp.partners.choices import InvitationStatus
 from lmp.partners.models import ApiKey, Invitation, Membership, Partner, TeamEvent
 from lmp.partners.roles import KeyActor
@@ -40,6 +41,21 @@ def team_members(*, partner: Partner) -> QuerySet[Membership]:
         .select_related("user")
         .annotate(has_mfa=Exists(confirmed))
         .order_by(Lower("user__first_name"), Lower("user__last_name"), "user__username")
+    )
+
+
+def partner_member_emails(*, partner: Partner | int, emails: str) -> list[str]:
+    """The addresses of the partner's active logins whose role gets ``emails`` (one of
+    ``roles.RECIPIENTS``: alerts, purchase confirmations, shipment news), each once, sorted."""
+    partner_id = getattr(partner, "pk", partner)
+    return list(
+        Membership.objects.filter(
+            partner_id=partner_id, role__in=roles.recipients(emails), user__is_active=True
+        )
+        .exclude(user__email="")
+        .order_by("user__email")
+        .values_list("user__email", flat=True)
+        .distinct()
     )
 
 

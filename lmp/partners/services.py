@@ -21,7 +21,7 @@ from django.utils.formats import date_format
 
 from lmp.outbox.services import email_enqueue
 from lmp.partners import roles
-from lmp.partners.choices import API_KEY_ROLES, InvitationStatus, PartnerRole, TeamEventKind
+from lmp.partners.choices import InvitationStatus, PartnerRole, TeamEventKind
 from lmp.partners.models import (
     ApiKey,
     Invitation,
@@ -75,15 +75,16 @@ def _actor_check(actor, partner: Partner) -> None:
 
 
 def _active_administrators(partner: Partner) -> int:
+    """The partner's active logins that may manage its team (``roles.keeps_the_team``)."""
     return Membership.objects.filter(
-        partner=partner, role=PartnerRole.ADMINISTRATOR, user__is_active=True
+        partner=partner, role__in=roles.roles_with(roles.MANAGE_TEAM), user__is_active=True
     ).count()
 
 
 def _last_administrator_check(membership: Membership, *, field: str | None = None) -> None:
     """Refuse to take away the last active Administrator (call with the partner row locked)."""
     user = membership.user
-    if membership.role != PartnerRole.ADMINISTRATOR or not user.is_active:
+    if not roles.keeps_the_team(membership.role) or not user.is_active:
         return
     if _active_administrators(membership.partner) > 1:
         return
@@ -101,7 +102,7 @@ def last_administrator_check(
     form's early answer (the admin's); ``member_role_set`` and ``member_deactivate`` ask it again
     with the partner row locked."""
     role = membership.role if role is None else role
-    if role != PartnerRole.ADMINISTRATOR or not active:
+    if not roles.keeps_the_team(role) or not active:
         _last_administrator_check(membership)
 
 
@@ -155,7 +156,7 @@ def member_role_set(*, actor, membership: Membership, role: str) -> Membership:
         member = _member_locked(membership)
         if member.role == role:
             return member
-        if role != PartnerRole.ADMINISTRATOR:
+        if not roles.keeps_the_team(role):
             _last_administrator_check(member, field="role")
         _actor_check(actor, member.partner)
         old = member.get_role_display()
@@ -268,7 +269,7 @@ def api_key_create(
     errors = {}
     if not name:
         errors["name"] = "Give the key a name, e.g. the tool that will use it."
-    if role not in {r.value for r in API_KEY_ROLES}:
+    if role not in roles.API_KEY_ROLES:
         errors["role"] = "Choose View Only or Allocator."
     if expires_at is not None and expires_at <= timezone.now():
         errors["expiry_date"] = "Choose an expiry in the future, or none."

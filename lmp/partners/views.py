@@ -20,7 +20,6 @@ from django.views import View
 from django.views.generic import FormView, TemplateView
 
 from lmp.partners import roles, selectors, services
-from lmp.partners.choices import PartnerRole
 from lmp.partners.forms import (
     ApiKeyForm,
     InvitationAcceptForm,
@@ -188,7 +187,11 @@ class TeamSettingsView(TeamMixin, View):
                 "set one up at their next page.",
             )
         else:
-            messages.success(request, "Two-factor sign-in is now required of Administrators only.")
+            messages.success(
+                request,
+                _("Two-factor sign-in is now required of %(roles)s only.")
+                % {"roles": roles.role_names(sorted(roles.MUST_USE_TWO_FACTORS))},
+            )
         return redirect(TEAM_URL)
 
 
@@ -228,7 +231,9 @@ class MemberRoleView(MemberMixin, View):
                 messages.info(request, f"{name} already is {new}: nothing changed.")
             else:
                 messages.success(request, f"{name}'s role changed from {old} to {new}.")
-            if member.user_id == request.user.pk and member.role != PartnerRole.ADMINISTRATOR:
+            if member.user_id == request.user.pk and not roles.role_allows(
+                member.role, roles.MANAGE_TEAM
+            ):
                 # No Team page for them any more: the home page of their new role.
                 return redirect("home")
         return redirect(TEAM_URL)
