@@ -362,7 +362,7 @@ class CustomerAccountTable(_PagedTable):
         """Every order of the list, by its ``?sort=`` value ("-" for descending)."""
         orders = {}
         for name, column in cls.base_columns.items():
-            if column.orderable:
+            if column.orderable is not False:  # None: as the table (Meta.orderable, True)
                 orders[name] = column.ordering(name, descending=False)
                 orders[f"-{name}"] = column.ordering(name, descending=True)
         return orders
