@@ -4,19 +4,23 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import django_tables2 as tables
 from django.core.paginator import Paginator
 from django.db.models import Expression, F, OrderBy, TextChoices
 from django.db.models.functions import Lower, TruncDate
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django_tables2.columns import BoundColumn
 
 from licenses import policy
-from licenses.choices import CustomerStatus, ServiceTier
+from licenses.choices import AllocationEventSource, CustomerStatus, ServiceTier
 from licenses.models import AllocationEvent, CustomerAccount, VolumeLicense
+from lmp.core.xlsx import Column as XlsxColumn
 
 PER_PAGE = 50
 # ``?per_page=`` is honoured by django-tables2; cap it so one request cannot ask for everything.
@@ -451,37 +455,106 @@ def _then_latest(*keys):
     return order
 
 
+@dataclass(frozen=True)
+class ExportCell:
+    """One column of a table's export: its sheet column and its value from a record."""
+
+    column: XlsxColumn
+    value: Callable[[Any], Any]
+
+
+class _ExportedColumn:
+    """A column that also names its export's columns (``export``: the cells of its record)."""
+
+    def __init__(self, *args, export: Sequence[ExportCell] = (), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.export = tuple(export)
+
+
+class HistoryColumn(_ExportedColumn, tables.Column):
+    """A column of the history table and its columns in the export."""
+
+
+class HistoryTemplateColumn(_ExportedColumn, tables.TemplateColumn):
+    """A column of the history table drawn by a template, and its columns in the export."""
+
+
+def _local_datetime(value: dt.datetime) -> dt.datetime:
+    """Local wall-clock time, without a zone: Excel has no time zones (openpyxl refuses them)."""
+    return timezone.localtime(value).replace(tzinfo=None)
+
+
+# Where a change was made, as the history export's "Made in" column says it.
+SOURCE_NAMES = {
+    AllocationEventSource.PORTAL: "Portal",
+    AllocationEventSource.ADMIN: "Vendor admin",
+    AllocationEventSource.API: "API",
+}
+
+
 class AllocationEventTable(_PagedTable):
     """Recorded allocation changes, newest first; a license page or a customer page shows it."""
 
     row_noun = "change"
 
-    at = tables.TemplateColumn(
+    # Each column's ``export``: its columns in the export's History sheet (export_columns()).
+    at = HistoryTemplateColumn(
         template_name="licenses/_cell_history_at.html",
         verbose_name="When",
         order_by=("at", "pk"),
         attrs={"th": {"class": "text-nowrap"}},
+        export=[ExportCell(XlsxColumn("When", 17, "datetime"), lambda e: _local_datetime(e.at))],
     )
-    customer = tables.TemplateColumn(
+    customer = HistoryTemplateColumn(
         template_name="licenses/_cell_history_customer.html",
         verbose_name="Customer",
+        export=[
+            ExportCell(
+                XlsxColumn("Customer", 36),
+                lambda e: e.customer.legal_name if e.customer_id else "",
+            )
+        ],
     )
-    license = tables.Column(verbose_name="License", accessor="license__tier")
-    what = tables.Column(verbose_name="What changed")
-    change = tables.TemplateColumn(
+    license = HistoryColumn(
+        verbose_name="License",
+        accessor="license__tier",
+        export=[ExportCell(XlsxColumn("License", 15), lambda e: e.license.get_tier_display())],
+    )
+    what = HistoryColumn(
+        verbose_name="What changed",
+        export=[ExportCell(XlsxColumn("What changed", 22), lambda e: e.what)],
+    )
+    change = HistoryTemplateColumn(
         template_name="licenses/_cell_history_change.html",
         verbose_name="From → to",
         accessor="change_text",  # never empty (a rename has no numbers); sorted by order_change
         attrs={"th": {"class": "text-end"}, "td": {"class": "text-end"}},
+        # A renamed customer: the names, as text, in the From and To columns (no change figure).
+        export=[
+            ExportCell(
+                XlsxColumn("From", 11, "int"),
+                lambda e: e.from_text if e.is_text else e.from_value,
+            ),
+            ExportCell(
+                XlsxColumn("To", 11, "int"), lambda e: e.to_text if e.is_text else e.to_value
+            ),
+            ExportCell(XlsxColumn("Change", 11, "signed"), lambda e: e.delta),
+        ],
     )
-    kind = tables.TemplateColumn(
+    kind = HistoryTemplateColumn(
         template_name="licenses/_cell_history_kind.html",
         verbose_name="Action",
+        export=[ExportCell(XlsxColumn("Action", 20), lambda e: e.get_kind_display())],
     )
-    actor = tables.TemplateColumn(
+    # Who, and where (the portal, vendor admin, the API): two columns in the export.
+    actor = HistoryTemplateColumn(
         template_name="licenses/_cell_history_actor.html",
         verbose_name="By",
         attrs={"th": {"class": "text-nowrap"}},
+        export=[
+            ExportCell(XlsxColumn("Changed by", 20), lambda e: e.actor_label),
+            ExportCell(XlsxColumn("Made in", 13), lambda e: SOURCE_NAMES.get(e.source, "Portal")),
+        ],
     )
 
     class Meta:
@@ -510,3 +583,8 @@ class AllocationEventTable(_PagedTable):
 
     def render_license(self, record: AllocationEvent) -> str:
         return record.license.get_tier_display()
+
+    @classmethod
+    def export_columns(cls) -> list[ExportCell]:
+        """The export's History sheet: every column's export columns, in the table's order."""
+        return [cell for column in cls.base_columns.values() for cell in column.export]
