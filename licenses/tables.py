@@ -4,20 +4,23 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import django_tables2 as tables
 from django.core.paginator import Paginator
-from django.db.models import Expression, F, TextChoices
+from django.db.models import Expression, F, OrderBy, TextChoices
 from django.db.models.functions import Lower, TruncDate
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django_tables2.columns import BoundColumn
 
 from licenses import policy
 from licenses.choices import CustomerStatus, ServiceTier
 from licenses.models import AllocationEvent, CustomerAccount, VolumeLicense
+from lmp.core.xlsx import Column as XlsxColumn
 
 PER_PAGE = 50
 # ``?per_page=`` is honoured by django-tables2; cap it so one request cannot ask for everything.
@@ -38,60 +41,88 @@ class CountedPaginator(Paginator):
         self.count = count  # shadows Paginator.count, a cached_property
 
 
-def _then_name(field: str):
-    """A column's ``order_<name>``: by ``field`` (empty values last either way), then by name."""
-
-    def order(self, queryset, is_descending: bool):
-        key = F(field).desc(nulls_last=True) if is_descending else F(field).asc(nulls_last=True)
-        return queryset.order_by(key, "name_key", "pk"), True
-
-    return order
-
-
 class _PagedTable(tables.Table):
     """A table paged by PER_PAGE rows, with ``?per_page=`` capped at MAX_PER_PAGE."""
 
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        # Each column learns its name (django-tables2 tells only its BoundColumn): a customer
+        # column's cell and order read the row's value by it, and each table's deep copies of
+        # the columns keep it.
+        for name, column in cls.base_columns.items():
+            column.name = name
+
     def paginate(self, *args, per_page: int = PER_PAGE, **kwargs):
         return super().paginate(*args, per_page=max(1, min(per_page, MAX_PER_PAGE)), **kwargs)
+
+
+@dataclass(frozen=True)
+class CustomerOrder:
+    """One order of the customer list: by ``field``, then ``then`` (so ties never move a row).
+
+    The page sorts by it (``order_by()``) and so does the API (``fields()``, the strings DRF's
+    cursor pages take; it offers the orders whose ``field`` is a value of the row itself, see
+    lmp.api.pagination).
+    """
+
+    field: str
+    descending: bool
+    then: tuple[str, ...]
+    nulls_last: bool = True  # empty values last in either direction (the name never is empty)
+
+    def order_by(self) -> list[str | OrderBy]:
+        """The ``QuerySet.order_by()`` arguments."""
+        if not self.nulls_last:
+            return list(self.fields())
+        first = F(self.field)
+        first = first.desc(nulls_last=True) if self.descending else first.asc(nulls_last=True)
+        return [first, *self.then]
+
+    def fields(self) -> tuple[str, ...]:
+        """The order as field names ("-" for descending), without its empty-values rule."""
+        return (f"-{self.field}" if self.descending else self.field, *self.then)
 
 
 class CustomerColumn(tables.Column):
     """A column of the customer list: its header and cell on the page, its column in the export.
 
     ``field`` is what the database selects for both the page's rows and the export's (a field
-    path or an annotation of ``license_customers``; by default the column's name). ``kind`` says
-    how both show it: "text", "int" (a count: thousands separators on the page, a total in the
-    export) or "date" (a date-time shown as its date in the current time zone). A column with
-    ``choices`` shows their label. ``width`` is its width in the export, in characters.
+    path or an annotation of ``license_customers``; by default the column's name). The class's
+    ``kind`` says how both show it: "text" here, "int" and "date" in the subclasses; each class
+    makes its page cell (``cell``). A column with ``choices`` shows their label. ``width`` is its
+    width in the export, in characters. A sortable column sorts by its ``field`` (empty values
+    last), then by name: ``ordering``.
 
     Columns only the page has pass ``exclude_from_export=True``; columns only the export has pass
     ``visible=False`` (django-tables2's own meanings of the two), and ``export_only=True`` when
     no cell of the page reads them either.
     """
 
+    kind = "text"
+
     def __init__(
         self,
         verbose_name: str,
         *,
         field: str | None = None,
-        kind: str = "text",
         choices: type[TextChoices] | None = None,
         width: float = 12,
         export_only: bool = False,
         **kwargs,
     ) -> None:
-        if kind == "int":
+        if self.kind == "int":
             kwargs.setdefault("attrs", NUMBER)
         if export_only:
             kwargs.update(visible=False, orderable=False)
         super().__init__(verbose_name=verbose_name, **kwargs)
         self.field = field
-        self.kind = kind
         self.choices = choices
         self.width = width
         # Selected by the export's query only (``license_customers(every_row=True)``): no cell of
         # the page shows it, so the page's query does not compute it.
         self.export_only = export_only
+        self.name = ""  # its name in its table, the key of its value in a row (_PagedTable sets it)
+        self._labels = dict(choices.choices) if choices else {}
 
     def select(self, name: str) -> str | Expression:
         """What the database selects for this column (``name``: the column's name in its table)."""
@@ -99,6 +130,115 @@ class CustomerColumn(tables.Column):
         # A date-time shown as its local date: TruncDate converts to the current time zone, as
         # timezone.localtime() would.
         return TruncDate(field) if self.kind == "date" else field
+
+    def ordering(self, name: str, *, descending: bool) -> CustomerOrder:
+        """This column's order (``name``: its name in its table): its value, then the name."""
+        field = self.field if self.field is not None else name
+        return CustomerOrder(field, descending, ("name_key", "pk"))
+
+    def order(self, queryset, is_descending: bool):
+        """django-tables2's hook: the page sorts by ``ordering``."""
+        return queryset.order_by(
+            *self.ordering(self.name, descending=is_descending).order_by()
+        ), True
+
+    # The cells below are f-strings, not format_html(): a page has 150 of them, and format_html's
+    # lazy-text checks cost more than the rest of a row. Every value goes through _e().
+
+    def cell(self, row: dict, table: CustomerAccountTable) -> str:
+        """The column's escaped cell from the row's values: the text, or its choice's label."""
+        value = row[self.name]
+        if not value:
+            return _e(self.default or "")
+        return _e(self._labels.get(value, value))
+
+
+class CountColumn(CustomerColumn):
+    """A count: thousands separators on the page, a total in the export."""
+
+    kind = "int"
+
+    def cell(self, row: dict, table: CustomerAccountTable) -> str:
+        value = row[self.name]
+        return "" if value is None else f"{value:,}"
+
+
+class DateColumn(CustomerColumn):
+    """A date-time shown as its date in the current time zone."""
+
+    kind = "date"
+
+    def cell(self, row: dict, table: CustomerAccountTable) -> str:
+        return _short_date(row[self.name])
+
+
+class LegalNameColumn(CustomerColumn):
+    """The name, sorted as people read it (then the id), with the customer's contact below."""
+
+    def ordering(self, name: str, *, descending: bool) -> CustomerOrder:
+        # The (license, status, lower(legal_name), id) index serves both directions as is.
+        return CustomerOrder("name_key", descending, ("-pk" if descending else "pk",), False)
+
+    def cell(self, row: dict, table: CustomerAccountTable) -> str:
+        """The name, with the web site (without its scheme) and the administrator's e-mail, each
+        on a line of its own and shown whole (a long address wraps rather than being cut)."""
+        website, email = row["website"], _e(row["admin_email"])
+        site = ""
+        if website:
+            shown = _e(website.removeprefix("https://").removeprefix("http://"))
+            site = (
+                f'<span class="customer-meta-line" title="{_e(website)}">'
+                f'<i class="bi bi-globe2 me-1" aria-hidden="true"></i>{shown}</span>'
+            )
+        return (
+            f'<div class="fw-semibold customer-name">{_e(row[self.name])}</div>'
+            f'<div class="small text-body-secondary customer-meta">{site}'
+            '<span class="customer-meta-line">'
+            f'<i class="bi bi-envelope me-1" aria-hidden="true"></i>{email}</span></div>'
+        )
+
+
+class StatusColumn(CustomerColumn):
+    """A badge; an offboarded customer's also says since when."""
+
+    def cell(self, row: dict, table: CustomerAccountTable) -> str:
+        status = row[self.name]
+        if status == CustomerStatus.ACTIVE:
+            return (
+                '<span class="badge rounded-pill status-badge status-active">'
+                f'<i class="bi bi-circle-fill me-1" aria-hidden="true"></i>{_ACTIVE}</span>'
+            )
+        label = _e(CustomerStatus(status).label if status in CustomerStatus.values else status)
+        return (
+            '<span class="badge rounded-pill status-badge status-offboarded">'
+            f'<i class="bi bi-archive me-1" aria-hidden="true"></i>{label}</span>'
+            f'<div class="small text-body-secondary mt-1">{_short_date(row["offboarded_at"])}</div>'
+        )
+
+
+class ActionsColumn(CustomerColumn):
+    """Edit, History and Offboard; an offboarded customer, or a role that may not change
+    customers, has its History only."""
+
+    def cell(self, row: dict, table: CustomerAccountTable) -> str:
+        pk = row["pk"]
+        edit = offboard = ""
+        if table.can_change and row["status"] == CustomerStatus.ACTIVE:
+            edit = (
+                f'<li><a class="dropdown-item" href="{_e(table.row_url("edit", pk))}">'
+                '<i class="bi bi-pencil me-2" aria-hidden="true"></i>Edit</a></li>'
+            )
+            offboard = (
+                '<li><hr class="dropdown-divider"></li><li><a class="dropdown-item text-danger" '
+                f'href="{_e(table.row_url("offboard", pk))}">'
+                '<i class="bi bi-box-arrow-right me-2" aria-hidden="true"></i>Offboard</a></li>'
+            )
+        return _ACTIONS_CELL.format(
+            name=_e(row["legal_name"]),
+            edit=edit,
+            history=_e(table.row_url("history", pk)),
+            offboard=offboard,
+        )
 
 
 # A row's dropdown of actions (str.format: each value escaped by the caller).
@@ -141,20 +281,21 @@ class CustomerRow:
 class CustomerAccountTable(_PagedTable):
     """The customer list of a license: the page, its htmx partial and its Excel export.
 
-    Every column is declared here once, with its header, its cell and its export column; every
-    data column sorts on the server. The page prints ``page_rows()``, values the database selects
-    and this class formats (no model instances, no per-cell templates); the export streams
-    ``export_columns()`` of every row (licenses.exports).
+    Every column is declared here once, with its header, its cell, its order and its export
+    column; every data column sorts on the server. The page prints ``page_rows()``, values the
+    database selects and each column's ``cell`` formats (no model instances, no per-cell
+    templates); the export streams ``export_columns()`` of every row (licenses.exports); the API
+    sorts by ``orderings()``.
     """
 
     row_noun = "customer"  # "Showing 1–50 of 1,790 customers"
 
     # Ties fall back to the name (A to Z) and id, so a page boundary never repeats or loses a row.
-    legal_name = CustomerColumn("Legal name", order_by=("name_key", "pk"), width=36)
+    legal_name = LegalNameColumn("Legal name", width=36)
     # Headers of the counts and which of them a license has: tier_columns().
-    license_users = CustomerColumn("Users", kind="int", width=18)
-    cloud_users = CustomerColumn(policy.CLOUD_COUNT.label, kind="int", width=18)
-    sat_users = CustomerColumn(policy.SAT_COUNT.label, kind="int", width=20)
+    license_users = CountColumn("Users", width=18)
+    cloud_users = CountColumn(policy.CLOUD_COUNT.label, width=18)
+    sat_users = CountColumn(policy.SAT_COUNT.label, width=20)
     primary_license = CustomerColumn(
         "Customer's tier",
         accessor="license__tier",
@@ -170,37 +311,20 @@ class CustomerAccountTable(_PagedTable):
         width=24,
         attrs={"th": {"class": "text-nowrap"}},
     )
-    status = CustomerColumn(
-        "Status", choices=CustomerStatus, attrs={"th": {"class": "text-nowrap"}}
-    )
-    onboarded_at = CustomerColumn(
-        "Onboarded",
-        kind="date",
-        width=13,
-        attrs={"th": {"class": "text-nowrap"}},
-    )
+    status = StatusColumn("Status", choices=CustomerStatus, attrs={"th": {"class": "text-nowrap"}})
+    onboarded_at = DateColumn("Onboarded", width=13, attrs={"th": {"class": "text-nowrap"}})
     # The export's own columns; the page shows them inside the status and legal name cells.
-    offboarded_at = CustomerColumn(
-        "Offboarded",
-        kind="date",
-        width=13,
-        visible=False,
-        orderable=False,
-    )
-    license_users_offboarded = CustomerColumn("Users at offboarding", kind="int", export_only=True)
-    cloud_users_offboarded = CustomerColumn(
-        "MDR Cloud Users at offboarding", kind="int", export_only=True
-    )
-    sat_users_offboarded = CustomerColumn(
-        "Beauceron SAT Users at offboarding", kind="int", export_only=True
-    )
+    offboarded_at = DateColumn("Offboarded", width=13, visible=False, orderable=False)
+    license_users_offboarded = CountColumn("Users at offboarding", export_only=True)
+    cloud_users_offboarded = CountColumn("MDR Cloud Users at offboarding", export_only=True)
+    sat_users_offboarded = CountColumn("Beauceron SAT Users at offboarding", export_only=True)
     website = CustomerColumn("Web Site", width=32, visible=False, orderable=False)
     admin_email = CustomerColumn(
         "MDR Portal Administrator Email", width=34, visible=False, orderable=False
     )
     # Sticky at the right edge of the table's scroll box (lmp.css): on a phone the table scrolls
     # sideways, and the actions stay on screen.
-    actions = CustomerColumn(
+    actions = ActionsColumn(
         "Actions",
         orderable=False,
         exclude_from_export=True,
@@ -237,6 +361,16 @@ class CustomerAccountTable(_PagedTable):
             if name in AT_OFFBOARDING:
                 self.columns[AT_OFFBOARDING[name]].column.verbose_name = f"{header} at offboarding"
 
+    @classmethod
+    def orderings(cls) -> dict[str, CustomerOrder]:
+        """Every order of the list, by its ``?sort=`` value ("-" for descending)."""
+        orders = {}
+        for name, column in cls.base_columns.items():
+            if column.orderable is not False:  # None: as the table (Meta.orderable, True)
+                orders[name] = column.ordering(name, descending=False)
+                orders[f"-{name}"] = column.ordering(name, descending=True)
+        return orders
+
     @staticmethod
     def tier_columns(license: VolumeLicense, *, show_cloud: bool) -> dict[str, str]:
         """The tier-dependent columns this license's list has, with their headers.
@@ -260,51 +394,35 @@ class CustomerAccountTable(_PagedTable):
         return [bound for bound in self.columns.iterall() if not bound.column.exclude_from_export]
 
     def page_rows(self) -> list[CustomerRow]:
-        """The rows of the current page, each cell formatted and escaped (one query).
+        """The rows of the current page, each cell made by its column (one query).
 
         django-tables2's generic cells (a signature inspection, attributes and often a template
         per cell), and model instances with their relations, cost more than the rest of the page;
-        here the database selects each column's value and a format per column makes its cell.
+        here the database selects each column's value and each column's ``cell`` makes its cell.
         """
         # Every column with a value, shown here or not (the legal name's cell shows the web site
         # and e-mail), but those only the export's query selects.
         read = [bound for bound in self.export_columns() if not bound.column.export_only]
-        names = [bound.name for bound in read]
         rows = self.page.object_list.data if hasattr(self, "page") else self.data.data
         values = rows.values_list("pk", *(bound.column.select(bound.name) for bound in read))
-        printers = [(self._td(bound), self._printer(bound)) for bound in self.columns]
+        names = ["pk", *(bound.name for bound in read)]
+        cells = [(self._td(bound), bound.column.cell) for bound in self.columns]
         self._urls = self._url_patterns()
         page = []
-        for pk, *row_values in values:
-            row = dict(zip(names, row_values, strict=True))
-            row["pk"] = pk
+        for row in (dict(zip(names, row, strict=True)) for row in values):
+            html_cells = "".join([f"{td}{cell(row, self)}</td>" for td, cell in cells])
             offboarded = (
                 "" if row["status"] == CustomerStatus.ACTIVE else " customer-row-offboarded"
             )
-            cells = "".join([f"{td}{printer(row)}</td>" for td, printer in printers])
-            attrs = f'class="customer-row{offboarded}" data-customer="{pk:d}"'
-            # Safe: every value in a cell went through _e() (see _printer and the cell_ methods).
-            page.append(CustomerRow(attrs=mark_safe(attrs), cells=mark_safe(cells)))  # noqa: S308
+            attrs = f'class="customer-row{offboarded}" data-customer="{row["pk"]:d}"'
+            # Safe: every value in a cell went through _e() (see the columns' cell methods).
+            page.append(CustomerRow(attrs=mark_safe(attrs), cells=mark_safe(html_cells)))  # noqa: S308
         return page
 
     @staticmethod
     def _td(bound: BoundColumn) -> str:
         attrs = bound.attrs["td"].as_html()
         return f"<td {attrs}>" if attrs else "<td>"  # as_html() escaped the values
-
-    def _printer(self, bound: BoundColumn) -> Callable[[dict], str]:
-        """What makes a column's escaped cell from a row: its ``cell_<name>``, or its kind's."""
-        own = getattr(self, f"cell_{bound.name}", None)
-        if own is not None:
-            return own
-        name, column = bound.name, bound.column
-        if column.kind == "int":
-            return lambda row: "" if row[name] is None else f"{row[name]:,}"
-        if column.kind == "date":
-            return lambda row: _short_date(row[name])
-        labels = dict(column.choices.choices) if column.choices else {}
-        default = _e(column.default or "")
-        return lambda row: _e(labels.get(row[name], row[name])) if row[name] else default
 
     def _url_patterns(self) -> dict[str, str]:
         """Each row action's URL with a placeholder id: one reverse() per action for the page."""
@@ -314,72 +432,6 @@ class CustomerAccountTable(_PagedTable):
 
     def row_url(self, action: str, pk: int) -> str:
         return self._urls[action].replace(f"/{_PK_PLACEHOLDER}/", f"/{pk}/", 1)
-
-    # The cells below are f-strings, not format_html(): a page has 150 of them, and format_html's
-    # lazy-text checks cost more than the rest of a row. Every value goes through _e().
-
-    def cell_legal_name(self, row: dict) -> str:
-        """The name, with the web site (without its scheme) and the administrator's e-mail, each
-        on a line of its own and shown whole (a long address wraps rather than being cut)."""
-        website, email = row["website"], _e(row["admin_email"])
-        site = ""
-        if website:
-            shown = _e(website.removeprefix("https://").removeprefix("http://"))
-            site = (
-                f'<span class="customer-meta-line" title="{_e(website)}">'
-                f'<i class="bi bi-globe2 me-1" aria-hidden="true"></i>{shown}</span>'
-            )
-        return (
-            f'<div class="fw-semibold customer-name">{_e(row["legal_name"])}</div>'
-            f'<div class="small text-body-secondary customer-meta">{site}'
-            '<span class="customer-meta-line">'
-            f'<i class="bi bi-envelope me-1" aria-hidden="true"></i>{email}</span></div>'
-        )
-
-    def cell_status(self, row: dict) -> str:
-        """A badge; an offboarded customer's also says since when."""
-        status = row["status"]
-        if status == CustomerStatus.ACTIVE:
-            return (
-                '<span class="badge rounded-pill status-badge status-active">'
-                f'<i class="bi bi-circle-fill me-1" aria-hidden="true"></i>{_ACTIVE}</span>'
-            )
-        label = _e(CustomerStatus(status).label if status in CustomerStatus.values else status)
-        return (
-            '<span class="badge rounded-pill status-badge status-offboarded">'
-            f'<i class="bi bi-archive me-1" aria-hidden="true"></i>{label}</span>'
-            f'<div class="small text-body-secondary mt-1">{_short_date(row["offboarded_at"])}</div>'
-        )
-
-    def cell_actions(self, row: dict) -> str:
-        """Edit, History and Offboard; an offboarded customer, or a role that may not change
-        customers, has its History only."""
-        pk = row["pk"]
-        edit = offboard = ""
-        if self.can_change and row["status"] == CustomerStatus.ACTIVE:
-            edit = (
-                f'<li><a class="dropdown-item" href="{_e(self.row_url("edit", pk))}">'
-                '<i class="bi bi-pencil me-2" aria-hidden="true"></i>Edit</a></li>'
-            )
-            offboard = (
-                '<li><hr class="dropdown-divider"></li><li><a class="dropdown-item text-danger" '
-                f'href="{_e(self.row_url("offboard", pk))}">'
-                '<i class="bi bi-box-arrow-right me-2" aria-hidden="true"></i>Offboard</a></li>'
-            )
-        return _ACTIONS_CELL.format(
-            name=_e(row["legal_name"]),
-            edit=edit,
-            history=_e(self.row_url("history", pk)),
-            offboard=offboard,
-        )
-
-    order_license_users = _then_name("license_users")
-    order_cloud_users = _then_name("cloud_users")
-    order_sat_users = _then_name("sat_users")
-    order_primary_license = _then_name("license__tier")
-    order_sub_partner = _then_name("sub_partner__name")
-    order_status = _then_name("status")
-    order_onboarded_at = _then_name("onboarded_at")
 
 
 def _short_date(value: dt.date | None) -> str:
@@ -403,37 +455,98 @@ def _then_latest(*keys):
     return order
 
 
+@dataclass(frozen=True)
+class ExportCell:
+    """One column of a table's export: its sheet column and its value from a record."""
+
+    column: XlsxColumn
+    value: Callable[[Any], Any]
+
+
+class _ExportedColumn:
+    """A column that also names its export's columns (``export``: the cells of its record)."""
+
+    def __init__(self, *args, export: Sequence[ExportCell] = (), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.export = tuple(export)
+
+
+class HistoryColumn(_ExportedColumn, tables.Column):
+    """A column of the history table and its columns in the export."""
+
+
+class HistoryTemplateColumn(_ExportedColumn, tables.TemplateColumn):
+    """A column of the history table drawn by a template, and its columns in the export."""
+
+
+def _local_datetime(value: dt.datetime) -> dt.datetime:
+    """Local wall-clock time, without a zone: Excel has no time zones (openpyxl refuses them)."""
+    return timezone.localtime(value).replace(tzinfo=None)
+
+
 class AllocationEventTable(_PagedTable):
     """Recorded allocation changes, newest first; a license page or a customer page shows it."""
 
     row_noun = "change"
 
-    at = tables.TemplateColumn(
+    # Each column's ``export``: its columns in the export's History sheet (export_columns()).
+    at = HistoryTemplateColumn(
         template_name="licenses/_cell_history_at.html",
         verbose_name="When",
         order_by=("at", "pk"),
         attrs={"th": {"class": "text-nowrap"}},
+        export=[ExportCell(XlsxColumn("When", 17, "datetime"), lambda e: _local_datetime(e.at))],
     )
-    customer = tables.TemplateColumn(
+    customer = HistoryTemplateColumn(
         template_name="licenses/_cell_history_customer.html",
         verbose_name="Customer",
+        export=[
+            ExportCell(
+                XlsxColumn("Customer", 36),
+                lambda e: e.customer.legal_name if e.customer_id else "",
+            )
+        ],
     )
-    license = tables.Column(verbose_name="License", accessor="license__tier")
-    what = tables.Column(verbose_name="What changed")
-    change = tables.TemplateColumn(
+    license = HistoryColumn(
+        verbose_name="License",
+        accessor="license__tier",
+        export=[ExportCell(XlsxColumn("License", 15), lambda e: e.license.get_tier_display())],
+    )
+    what = HistoryColumn(
+        verbose_name="What changed",
+        export=[ExportCell(XlsxColumn("What changed", 22), lambda e: e.what)],
+    )
+    change = HistoryTemplateColumn(
         template_name="licenses/_cell_history_change.html",
         verbose_name="From → to",
         accessor="change_text",  # never empty (a rename has no numbers); sorted by order_change
         attrs={"th": {"class": "text-end"}, "td": {"class": "text-end"}},
+        # A renamed customer: the names, as text, in the From and To columns (no change figure).
+        export=[
+            ExportCell(
+                XlsxColumn("From", 11, "int"),
+                lambda e: e.from_text if e.is_text else e.from_value,
+            ),
+            ExportCell(
+                XlsxColumn("To", 11, "int"), lambda e: e.to_text if e.is_text else e.to_value
+            ),
+            ExportCell(XlsxColumn("Change", 11, "signed"), lambda e: e.delta),
+        ],
     )
-    kind = tables.TemplateColumn(
+    kind = HistoryTemplateColumn(
         template_name="licenses/_cell_history_kind.html",
         verbose_name="Action",
+        export=[ExportCell(XlsxColumn("Action", 20), lambda e: e.get_kind_display())],
     )
-    actor = tables.TemplateColumn(
+    # Who, and where (the portal, vendor admin, the API): two columns in the export.
+    actor = HistoryTemplateColumn(
         template_name="licenses/_cell_history_actor.html",
         verbose_name="By",
         attrs={"th": {"class": "text-nowrap"}},
+        export=[
+            ExportCell(XlsxColumn("Changed by", 20), lambda e: e.actor_label),
+            ExportCell(XlsxColumn("Made in", 13), lambda e: e.get_source_display()),
+        ],
     )
 
     class Meta:
@@ -462,3 +575,8 @@ class AllocationEventTable(_PagedTable):
 
     def render_license(self, record: AllocationEvent) -> str:
         return record.license.get_tier_display()
+
+    @classmethod
+    def export_columns(cls) -> list[ExportCell]:
+        """The export's History sheet: every column's export columns, in the table's order."""
+        return [cell for column in cls.base_columns.values() for cell in column.export]

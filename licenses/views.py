@@ -19,7 +19,7 @@ from licenses.choices import (
     WEBSITE_LABEL,
     CustomerStatus,
 )
-from licenses.exports import XLSX_CONTENT_TYPE, customers_export
+from licenses.exports import customers_export
 from licenses.filters import AllocationEventFilterSet, CustomerAccountFilterSet
 from licenses.forms import CustomerAccountForm, LowSeatsThresholdForm
 from licenses.mixins import CustomerMixin, HtmxPartialMixin, LicenseMixin
@@ -40,6 +40,7 @@ from licenses.tables import (
     CountedPaginator,
     CustomerAccountTable,
 )
+from lmp.core.xlsx import XLSX_CONTENT_TYPE
 from lmp.partners import roles
 from lmp.partners.mixins import PartnerMixin
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.test import Client
@@ -166,6 +167,46 @@ def test_customer_list_searches_filters_orders_and_pages(api, complete_license):
 
     acme = api.get(url, {"q": "acme"}).json()["results"][0]
     assert (acme["tier_users"], acme["cloud_users"], acme["sat_users"]) == (12, 0, 0)
+
+
+def test_customer_list_orders_as_the_license_page_does(api, partner_client, complete_license):
+    """The API sorts by the page's own orders: the SAT users and the status too, ties by name
+    (A to Z) whichever way the first key runs, page after page."""
+    for name, users, sat in [
+        ("Delta Dental", 20, 4),
+        ("alpha Law", 20, 9),
+        ("Cedar Clinic", 30, 4),
+        ("Birch Co", 20, 0),
+    ]:
+        make_customer(license=complete_license, legal_name=name, tier_users=users, sat_users=sat)
+    url = customers_url(complete_license)
+    page = reverse("licenses:license_detail", kwargs={"pk": complete_license.pk})
+
+    def api_names(ordering: str) -> list[str]:
+        names, response = [], api.get(url, {"ordering": ordering, "page_size": 1})
+        while True:
+            assert response.status_code == 200, response.content
+            body = response.json()
+            names += [c["legal_name"] for c in body["results"]]
+            if body["next"] is None:
+                return names
+            response = api.get(body["next"])
+
+    def page_names(sort: str) -> list[str]:
+        text = partner_client.get(page, {"sort": sort}).text
+        return re.findall(r'<div class="fw-semibold customer-name">(.*?)</div>', text)
+
+    assert api_names("-users") == ["Cedar Clinic", "alpha Law", "Birch Co", "Delta Dental"]
+    for api_key, sort in [
+        ("users", "license_users"),
+        ("-users", "-license_users"),
+        ("sat_users", "sat_users"),
+        ("-sat_users", "-sat_users"),
+        ("-status", "-status"),
+        ("-legal_name", "-legal_name"),
+        ("onboarded_at", "onboarded_at"),
+    ]:
+        assert api_names(api_key) == page_names(sort), api_key
 
 
 def test_a_bad_filter_or_ordering_is_a_400_problem_on_its_field(api, complete_license):

@@ -18,9 +18,9 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from licenses.exports import Column, workbook_write
 from licenses.models import CustomerAccount, SeatAllocation, VolumeLicense
 from licenses.services import customer_offboard
+from lmp.core.xlsx import Column, Sheet, workbook_sheets_write
 from tests.factories import make_customer
 from tests.test_license_views import bulk_customers
 
@@ -295,14 +295,8 @@ def _peak_bytes(rows: int) -> int:
     tracemalloc.start()
     try:
         with tempfile.TemporaryFile() as file:
-            written = workbook_write(
-                file=file,
-                sheet_title="Test",
-                title="t",
-                subtitle="s",
-                columns=columns,
-                rows=generated,
-            )
+            sheet = Sheet(name="Test", title="t", subtitle="s", columns=columns, rows=generated)
+            [written] = workbook_sheets_write(file=file, sheets=[sheet])
         return tracemalloc.get_traced_memory()[1], written
     finally:
         tracemalloc.stop()

@@ -13,6 +13,8 @@ from django.utils.translation import gettext_lazy
 from rest_framework import exceptions
 from rest_framework.pagination import CursorPagination
 
+from licenses.tables import CustomerAccountTable
+
 INVALID_CURSOR = gettext_lazy("This cursor is not valid: use the next or previous link of a page.")
 
 
@@ -73,20 +75,36 @@ class StrictCursorPagination(CursorPagination):
         return parameters
 
 
+def _customer_orderings() -> dict[str, tuple[str, ...]]:
+    """The license page's orders the API offers, by their ``?ordering=`` value.
+
+    Each is the customer table's own (licenses.tables.CustomerAccountTable.orderings): its key,
+    then the name A to Z and the id. A cursor's position is the row's value of the first key, so
+    the orders by a related field (the sub-partner's name, which may be empty, and the tier of a
+    Cloud license's customers) stay the page's: the row has no such value to resume from. The
+    keys the API offers are never empty, so the page's "empty values last" changes nothing here.
+    """
+    orderings = {}
+    for value, order in CustomerAccountTable.orderings().items():
+        if "__" in order.field:
+            continue
+        name = value.lstrip("-")
+        public = API_NAMES.get(name, name)
+        orderings[f"-{public}" if value.startswith("-") else public] = order.fields()
+    return orderings
+
+
+# The API's name of a table column, where it differs (the users of this license: "users").
+API_NAMES = {"license_users": "users"}
+
+
 class CustomerCursorPagination(StrictCursorPagination):
-    """A license's customers in the requested order (``?ordering=``), the id breaking ties."""
+    """A license's customers in the requested order (``?ordering=``), as the page sorts them."""
 
     page_size = 100
     max_page_size = 500
     # ?ordering= value → the order by (name_key and license_users come from the selector).
-    ORDERINGS = {
-        "legal_name": ("name_key", "id"),
-        "-legal_name": ("-name_key", "-id"),
-        "onboarded_at": ("onboarded_at", "id"),
-        "-onboarded_at": ("-onboarded_at", "-id"),
-        "users": ("license_users", "id"),
-        "-users": ("-license_users", "-id"),
-    }
+    ORDERINGS = _customer_orderings()
     ordering = ORDERINGS["legal_name"]
 
     def get_ordering(self, request, queryset, view):
