@@ -18,6 +18,7 @@ from tests.factories import (
     VolumeLicenseFactory,
 )
 from tests.factories_onboarding import ApplianceFactory
+from tests.helpers.routes import World, world_build
 
 PASSWORD = "pw-for-tests"
 
@@ -74,14 +75,15 @@ def user(partner):
 
 @pytest.fixture
 def admin_user(partner):
-    """An Administrator of ``partner`` (sign in with ``admin_client``: it has passed MFA)."""
+    """An Administrator of ``partner`` (``administrator_client`` signs in as it, past MFA)."""
     return MembershipFactory(
         partner=partner, user=UserFactory(username="sam"), role=PartnerRole.ADMINISTRATOR
     ).user
 
 
 @pytest.fixture
-def admin_client(client, admin_user):
+def administrator_client(client, admin_user):
+    """``admin_user`` signed in (past MFA): a partner's Administrator, not vendor staff."""
     return verified_login(client, admin_user)
 
 
@@ -96,6 +98,12 @@ def staff_user(db):
     user.is_staff = user.is_superuser = True
     user.save()
     return user
+
+
+@pytest.fixture
+def staff_client(client, staff_user):
+    """Vendor staff signed in (past MFA), for the Django admin."""
+    return verified_login(client, staff_user)
 
 
 @pytest.fixture
@@ -118,6 +126,12 @@ def other_license(other_partner):
     return VolumeLicenseFactory(
         partner=other_partner, tier=ServiceTier.COMPLETE, seat_commitment=500
     )
+
+
+@pytest.fixture
+def world(partner, complete_license, cloud_license, other_partner, other_license) -> World:
+    """A's customers (one offboarded) and order on its licenses; B's own (tests/helpers/routes)."""
+    return world_build(complete_license, cloud_license, other_license)
 
 
 @pytest.fixture

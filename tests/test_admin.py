@@ -16,8 +16,9 @@ from lmp.partners.models import Membership, Partner
 from lmp.webhooks import services as webhook_services
 from lmp.webhooks.models import WebhookDelivery, WebhookEndpoint
 from shipping.models import Address
-from tests.auth import verified_login
 from tests.factories import AddressFactory, make_customer
+from tests.helpers.admin_site import admin_url, form_data
+from tests.helpers.messages import messages_of
 
 pytestmark = pytest.mark.django_db
 
@@ -35,43 +36,8 @@ ADMIN_MODELS = [
 ]
 
 
-def admin_url(obj_or_model, action: str = "changelist", *args) -> str:
-    meta = obj_or_model._meta
-    if action in ("change", "delete"):
-        args = (obj_or_model.pk,)
-    return reverse(f"admin:{meta.app_label}_{meta.model_name}_{action}", args=args)
-
-
-def form_data(response) -> dict:
-    """What the admin change form would post back unchanged (main form, inlines, management)."""
-    forms = [response.context["adminform"].form]
-    for inline in response.context["inline_admin_formsets"]:
-        forms += [inline.formset.management_form, *inline.formset.forms]
-    data = {}
-    for form in forms:
-        for name, field in form.fields.items():
-            value = form[name].value()
-            if field.disabled or value is None or value is False:
-                continue
-            if isinstance(value, list | tuple):
-                data[form.add_prefix(name)] = [str(v) for v in value]
-            else:
-                data[form.add_prefix(name)] = "on" if value is True else str(value)
-    return data
-
-
-def messages_of(response) -> list[str]:
-    return [str(m) for m in response.context["messages"]]
-
-
 @pytest.fixture
-def admin_client(client, staff_user):
-    verified_login(client, staff_user)
-    return client
-
-
-@pytest.fixture
-def world(partner, user, complete_license, core_license, cloud_license):
+def admin_objects(partner, user, complete_license, core_license, cloud_license):
     """A partner with an address, a login, three licenses and active and offboarded customers."""
     AddressFactory(partner=partner, is_default=True)
     active = make_customer(
@@ -97,34 +63,36 @@ def world(partner, user, complete_license, core_license, cloud_license):
 
 
 @pytest.mark.parametrize("model", ADMIN_MODELS, ids=lambda m: m.__name__)
-def test_staff_open_every_changelist_and_change_page(admin_client, world, model):
-    response = admin_client.get(admin_url(model))
+def test_staff_open_every_changelist_and_change_page(staff_client, admin_objects, model):
+    response = staff_client.get(admin_url(model))
     assert response.status_code == 200
     assert response.context["cl"].result_count >= 1
     for obj in model.objects.all():
-        assert admin_client.get(admin_url(obj, "change")).status_code == 200, obj
+        assert staff_client.get(admin_url(obj, "change")).status_code == 200, obj
 
 
-def test_changelists_do_not_query_per_row(admin_client, world, django_assert_max_num_queries):
-    license = world["customer"].license
+def test_changelists_do_not_query_per_row(
+    staff_client, admin_objects, django_assert_max_num_queries
+):
+    license = admin_objects["customer"].license
     for _ in range(15):
         make_customer(license=license, tier_users=3, cloud_users=1)
     for model in (CustomerAccount, SeatAllocation, VolumeLicense):
         with django_assert_max_num_queries(12):
-            assert admin_client.get(admin_url(model)).status_code == 200
+            assert staff_client.get(admin_url(model)).status_code == 200
 
 
-def test_search_and_filters_answer(admin_client, world):
-    response = admin_client.get(admin_url(CustomerAccount), {"q": "maple"})
+def test_search_and_filters_answer(staff_client, admin_objects):
+    response = staff_client.get(admin_url(CustomerAccount), {"q": "maple"})
     assert [c.legal_name for c in response.context["cl"].result_list] == ["Maple Leaf Dental"]
-    response = admin_client.get(admin_url(CustomerAccount), {"status__exact": "offboarded"})
+    response = staff_client.get(admin_url(CustomerAccount), {"status__exact": "offboarded"})
     assert [c.legal_name for c in response.context["cl"].result_list] == ["Gone Ltd"]
-    response = admin_client.get(admin_url(VolumeLicense), {"tier__exact": "cloud"})
+    response = staff_client.get(admin_url(VolumeLicense), {"tier__exact": "cloud"})
     assert [lic.tier for lic in response.context["cl"].result_list] == ["cloud"]
 
 
-def test_license_changelist_shows_allocated_and_unallocated(admin_client, world):
-    response = admin_client.get(admin_url(VolumeLicense), {"tier__exact": "complete"})
+def test_license_changelist_shows_allocated_and_unallocated(staff_client, admin_objects):
+    response = staff_client.get(admin_url(VolumeLicense), {"tier__exact": "complete"})
     row = response.context["cl"].result_list[0]
     assert (row.seat_commitment, row.allocated, row.unallocated) == (1990, 100, 1890)
     assert "1890" in response.text or "1,890" in response.text
@@ -135,12 +103,12 @@ def test_license_changelist_shows_allocated_and_unallocated(admin_client, world)
 
 
 def test_commitment_below_allocated_shows_the_field_error_and_changes_nothing(
-    admin_client, world, complete_license
+    staff_client, admin_objects, complete_license
 ):
     url = admin_url(complete_license, "change")
-    data = form_data(admin_client.get(url))
+    data = form_data(staff_client.get(url))
     data.update(seat_commitment="99", price_per_user="20.00")
-    response = admin_client.post(url, data)
+    response = staff_client.post(url, data)
     assert response.status_code == 200
     assert response.context["adminform"].form.errors == {
         "seat_commitment": [
@@ -156,12 +124,12 @@ def test_commitment_below_allocated_shows_the_field_error_and_changes_nothing(
 
 
 def test_commitment_above_allocated_saves_and_keeps_the_counter(
-    admin_client, world, complete_license
+    staff_client, admin_objects, complete_license
 ):
     url = admin_url(complete_license, "change")
-    data = form_data(admin_client.get(url))
+    data = form_data(staff_client.get(url))
     data.update(seat_commitment="100", price_per_user="15.25")
-    response = admin_client.post(url, data)
+    response = staff_client.post(url, data)
     assert response.status_code == 302
     complete_license.refresh_from_db()
     assert (complete_license.seat_commitment, complete_license.allocated) == (100, 100)
@@ -169,7 +137,7 @@ def test_commitment_above_allocated_saves_and_keeps_the_counter(
 
 
 def test_partner_and_tier_are_fixed_once_a_license_has_customers(
-    admin_client, world, complete_license, partner, other_partner
+    staff_client, admin_objects, complete_license, partner, other_partner
 ):
     unused = VolumeLicense.objects.create(
         partner=other_partner,
@@ -178,25 +146,25 @@ def test_partner_and_tier_are_fixed_once_a_license_has_customers(
         renewal_date=complete_license.renewal_date,
         price_per_user="1.00",
     )
-    used_form = admin_client.get(admin_url(complete_license, "change")).context["adminform"].form
+    used_form = staff_client.get(admin_url(complete_license, "change")).context["adminform"].form
     assert "tier" not in used_form.fields and "partner" not in used_form.fields
     url = admin_url(unused, "change")
-    data = form_data(admin_client.get(url))
+    data = form_data(staff_client.get(url))
     assert data["tier"] == ServiceTier.CORE
     data.update(tier=ServiceTier.CLOUD)
-    assert admin_client.post(url, data).status_code == 302
+    assert staff_client.post(url, data).status_code == 302
     unused.refresh_from_db()
     assert unused.tier == ServiceTier.CLOUD
 
 
 def test_the_owner_is_not_its_own_sub_partner(
-    admin_client, complete_license, partner, other_partner
+    staff_client, complete_license, partner, other_partner
 ):
     url = admin_url(complete_license, "change")
-    response = admin_client.get(url)
+    response = staff_client.get(url)
     choices = response.context["adminform"].form.fields["sub_partners"].queryset
     assert list(choices) == [other_partner]
-    response = admin_client.post(
+    response = staff_client.post(
         admin_url(VolumeLicense, "add"),
         {
             "partner": other_partner.pk,
@@ -211,14 +179,14 @@ def test_the_owner_is_not_its_own_sub_partner(
     assert response.context["adminform"].form.errors == {
         "sub_partners": ["The owner cannot be a sub-partner of its own license."]
     }
-    data = form_data(admin_client.get(url))
+    data = form_data(staff_client.get(url))
     data["sub_partners"] = [other_partner.pk]
-    assert admin_client.post(url, data).status_code == 302
+    assert staff_client.post(url, data).status_code == 302
     assert list(complete_license.sub_partners.all()) == [other_partner]
 
 
-def test_staff_add_a_license(admin_client, other_partner):
-    response = admin_client.post(
+def test_staff_add_a_license(staff_client, other_partner):
+    response = staff_client.post(
         admin_url(VolumeLicense, "add"),
         {
             "partner": other_partner.pk,
@@ -235,9 +203,9 @@ def test_staff_add_a_license(admin_client, other_partner):
 
 
 def test_adding_a_second_license_of_a_tier_is_refused_on_the_form(
-    admin_client, complete_license, partner
+    staff_client, complete_license, partner
 ):
-    response = admin_client.post(
+    response = staff_client.post(
         admin_url(VolumeLicense, "add"),
         {
             "partner": partner.pk,
@@ -259,14 +227,14 @@ def test_adding_a_second_license_of_a_tier_is_refused_on_the_form(
 
 
 def test_changing_a_customers_users_goes_through_the_service(
-    admin_client, world, complete_license, cloud_license
+    staff_client, admin_objects, complete_license, cloud_license
 ):
-    customer = world["customer"]
+    customer = admin_objects["customer"]
     url = admin_url(customer, "change")
-    data = form_data(admin_client.get(url))
+    data = form_data(staff_client.get(url))
     assert (data["tier_users"], data["cloud_users"], data["sat_users"]) == ("100", "20", "60")
     data.update(tier_users="150", cloud_users="5")
-    response = admin_client.post(url, data, follow=True)
+    response = staff_client.post(url, data, follow=True)
     assert response.status_code == 200
     assert "MDR Complete Users 100 → 150; MDR Cloud Users 20 → 5" in messages_of(response)
     complete_license.refresh_from_db()
@@ -275,13 +243,13 @@ def test_changing_a_customers_users_goes_through_the_service(
 
 
 def test_over_pool_in_admin_shows_only_n_available_on_the_field(
-    admin_client, world, complete_license
+    staff_client, admin_objects, complete_license
 ):
-    customer = world["customer"]
+    customer = admin_objects["customer"]
     url = admin_url(customer, "change")
-    data = form_data(admin_client.get(url))
+    data = form_data(staff_client.get(url))
     data.update(legal_name="Renamed Too", tier_users="2000")
-    response = admin_client.post(url, data)
+    response = staff_client.post(url, data)
     assert response.status_code == 200
     assert response.context["adminform"].form.errors == {
         "tier_users": [
@@ -295,10 +263,10 @@ def test_over_pool_in_admin_shows_only_n_available_on_the_field(
     assert complete_license.allocated == 100
 
 
-def test_admin_shows_service_messages_for_bad_counts_and_names(admin_client, world):
-    make_customer(license=world["customer"].license, legal_name="Globex")
-    url = admin_url(world["customer"], "change")
-    data = form_data(admin_client.get(url))
+def test_admin_shows_service_messages_for_bad_counts_and_names(staff_client, admin_objects):
+    make_customer(license=admin_objects["customer"].license, legal_name="Globex")
+    url = admin_url(admin_objects["customer"], "change")
+    data = form_data(staff_client.get(url))
     for change, errors in [
         ({"tier_users": "-3"}, {"tier_users": ["MDR Complete Users must be at least 1."]}),
         (
@@ -310,18 +278,18 @@ def test_admin_shows_service_messages_for_bad_counts_and_names(admin_client, wor
             {"legal_name": ["An active customer named “GLOBEX” already exists."]},
         ),
     ]:
-        response = admin_client.post(url, {**data, **change})
+        response = staff_client.post(url, {**data, **change})
         assert response.status_code == 200
         assert response.context["adminform"].form.errors == errors
 
 
 def test_a_refusal_only_the_save_meets_is_a_message_not_an_error_page(
-    admin_client, world, monkeypatch
+    staff_client, admin_objects, monkeypatch
 ):
     """E.g. the same name onboarded elsewhere between the form check and the save."""
-    customer = world["customer"]
+    customer = admin_objects["customer"]
     url = admin_url(customer, "change")
-    data = {**form_data(admin_client.get(url)), "legal_name": "Maple Leaf Renamed"}
+    data = {**form_data(staff_client.get(url)), "legal_name": "Maple Leaf Renamed"}
     real_update = services.customer_update
     calls = []
 
@@ -334,9 +302,9 @@ def test_a_refusal_only_the_save_meets_is_a_message_not_an_error_page(
         return real_update(**kwargs)
 
     monkeypatch.setattr(services, "customer_update", update_that_loses_the_race)
-    response = admin_client.post(url, data)
+    response = staff_client.post(url, data)
     assert response.status_code == 302 and response.url == url
-    response = admin_client.get(url)
+    response = staff_client.get(url)
     assert messages_of(response) == [
         "An active customer named “Maple Leaf Renamed” already exists."
     ]
@@ -344,12 +312,12 @@ def test_a_refusal_only_the_save_meets_is_a_message_not_an_error_page(
     assert customer.legal_name == "Maple Leaf Dental"
 
 
-def test_offboarded_customer_is_read_only_history(admin_client, world, core_license):
-    gone = world["offboarded"]
+def test_offboarded_customer_is_read_only_history(staff_client, admin_objects, core_license):
+    gone = admin_objects["offboarded"]
     url = admin_url(gone, "change")
-    response = admin_client.get(url)
+    response = staff_client.get(url)
     assert set(response.context["adminform"].form.fields) == set()
-    response = admin_client.post(url, form_data(response))
+    response = staff_client.post(url, form_data(response))
     assert response.status_code == 302  # nothing to change, and no hidden "required" errors
     gone.refresh_from_db()
     assert gone.status == CustomerStatus.OFFBOARDED
@@ -357,13 +325,15 @@ def test_offboarded_customer_is_read_only_history(admin_client, world, core_lice
     assert core_license.allocated == 0
 
 
-def test_offboard_action_releases_seats(admin_client, world, complete_license, cloud_license):
-    customer = world["customer"]
-    response = admin_client.post(
+def test_offboard_action_releases_seats(
+    staff_client, admin_objects, complete_license, cloud_license
+):
+    customer = admin_objects["customer"]
+    response = staff_client.post(
         admin_url(CustomerAccount),
         {
             "action": "offboard_selected",
-            "_selected_action": [customer.pk, world["offboarded"].pk],
+            "_selected_action": [customer.pk, admin_objects["offboarded"].pk],
         },
         follow=True,
     )
@@ -377,17 +347,17 @@ def test_offboard_action_releases_seats(admin_client, world, complete_license, c
     assert (complete_license.allocated, cloud_license.allocated) == (0, 0)
 
 
-def test_customers_cannot_be_added_or_deleted_in_admin(admin_client, world):
-    assert admin_client.get(admin_url(CustomerAccount, "add")).status_code == 403
-    customer = world["customer"]
-    assert admin_client.get(admin_url(customer, "delete")).status_code == 403
+def test_customers_cannot_be_added_or_deleted_in_admin(staff_client, admin_objects):
+    assert staff_client.get(admin_url(CustomerAccount, "add")).status_code == 403
+    customer = admin_objects["customer"]
+    assert staff_client.get(admin_url(customer, "delete")).status_code == 403
     assert CustomerAccount.objects.filter(pk=customer.pk).exists()
 
 
 # --- who gets in ----------------------------------------------------------------------------
 
 
-def test_partner_users_cannot_reach_admin(client, user, world, complete_license):
+def test_partner_users_cannot_reach_admin(client, user, admin_objects, complete_license):
     client.force_login(user)
     login = reverse("admin:login")
     for url in (
@@ -416,7 +386,7 @@ def registered():
     ("model", "model_admin"), registered(), ids=lambda x: getattr(x, "__name__", "")
 )
 def test_every_registered_models_add_and_change_pages_open(
-    admin_client, staff_user, world, model, model_admin
+    staff_client, staff_user, admin_objects, model, model_admin
 ):
     """The Add page of a model whose admin allows adding, and the Change page of one of its rows.
 
@@ -426,8 +396,8 @@ def test_every_registered_models_add_and_change_pages_open(
 
     request = RequestFactory().get("/")
     request.user = staff_user
-    add = admin_client.get(admin_url(model, "add"))
+    add = staff_client.get(admin_url(model, "add"))
     assert add.status_code == (200 if model_admin.has_add_permission(request) else 403), model
     obj = model.objects.order_by("pk").first()
     if obj is not None:
-        assert admin_client.get(admin_url(obj, "change")).status_code == 200, obj
+        assert staff_client.get(admin_url(obj, "change")).status_code == 200, obj

@@ -19,7 +19,7 @@ from tests.factories import (
     VolumeLicenseFactory,
     make_customer,
 )
-from tests.test_concurrency import race
+from tests.helpers.concurrency import race
 
 pytestmark = [
     pytest.mark.postgres,

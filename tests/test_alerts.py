@@ -17,7 +17,7 @@ from licenses.choices import AlertKind, ThresholdUnit
 from licenses.models import LicenseAlert
 from lmp.partners.choices import PartnerRole
 from tests.factories import MembershipFactory, UserFactory, VolumeLicenseFactory, make_customer
-from tests.test_bad_input import db_state
+from tests.helpers.state import db_state
 
 pytestmark = pytest.mark.django_db
 

@@ -14,7 +14,7 @@ from lmp.api.models import IdempotencyRecord
 from lmp.partners.choices import PartnerRole
 from tests.api import key_client, make_key, problem
 from tests.factories import PartnerFactory, VolumeLicenseFactory, make_customer
-from tests.test_concurrency import race
+from tests.helpers.concurrency import race
 
 NEW_CUSTOMER = {
     "legal_name": "Retry Dental",

@@ -8,7 +8,7 @@ from lmp.partners.choices import PartnerRole
 from lmp.partners.models import ApiKey
 from lmp.partners.services import api_key_create
 from tests.factories import MembershipFactory, PartnerFactory
-from tests.test_concurrency import race
+from tests.helpers.concurrency import race
 
 pytestmark = [
     pytest.mark.postgres,

@@ -13,7 +13,7 @@ from django.utils import timezone
 from lmp.partners.choices import PartnerRole, TeamEventKind
 from lmp.partners.models import ApiKey, TeamEvent
 from tests.api import key_client, make_key
-from tests.test_bad_input import db_state, error_next_to
+from tests.helpers.state import db_state, error_next_to
 
 pytestmark = pytest.mark.django_db
 
@@ -27,9 +27,9 @@ def _shown_key(response) -> str:
 
 
 def test_an_administrator_makes_a_key_that_is_shown_once_and_works(
-    admin_client, admin_user, partner, complete_license
+    administrator_client, admin_user, partner, complete_license
 ):
-    response = admin_client.post(
+    response = administrator_client.post(
         API_KEYS,
         {"name": " PSA  sync ", "role": PartnerRole.ALLOCATOR, "expiry_date": ""},
     )
@@ -45,7 +45,7 @@ def test_an_administrator_makes_a_key_that_is_shown_once_and_works(
     assert key not in (row.id, row.hashed_key) and key.split(".")[1] not in row.hashed_key
     assert key_client(key).get(reverse("api:license_list")).status_code == 200
     # The API keys page lists it by name and prefix, never the key again; with its last use.
-    page = admin_client.get(API_KEYS).content.decode()
+    page = administrator_client.get(API_KEYS).content.decode()
     assert "PSA sync" in page and row.prefix in page
     assert key not in page
     assert "never used" not in page.split(row.prefix)[1][:600]
@@ -53,9 +53,9 @@ def test_an_administrator_makes_a_key_that_is_shown_once_and_works(
     assert event.actor == admin_user and "PSA sync" in event.to_text
 
 
-def test_an_expiry_ends_the_key_at_the_end_of_that_day(admin_client, partner):
+def test_an_expiry_ends_the_key_at_the_end_of_that_day(administrator_client, partner):
     tomorrow = timezone.localdate() + dt.timedelta(days=1)
-    admin_client.post(
+    administrator_client.post(
         API_KEYS,
         {"name": "Short", "role": PartnerRole.VIEW_ONLY, "expiry_date": tomorrow.isoformat()},
     )
@@ -76,10 +76,10 @@ def test_an_expiry_ends_the_key_at_the_end_of_that_day(admin_client, partner):
     ],
 )
 def test_bad_input_is_refused_next_to_its_field_and_nothing_is_made(
-    admin_client, partner, data, field, message
+    administrator_client, partner, data, field, message
 ):
     before = db_state()
-    response = admin_client.post(API_KEYS, data)
+    response = administrator_client.post(API_KEYS, data)
     assert response.status_code == 200
     text = response.content.decode()
     assert "data-api-key>" not in text
@@ -89,27 +89,35 @@ def test_bad_input_is_refused_next_to_its_field_and_nothing_is_made(
     assert db_state() == before
 
 
-def test_revoking_a_key_stops_it_at_once(admin_client, admin_user, partner, complete_license):
+def test_revoking_a_key_stops_it_at_once(
+    administrator_client, admin_user, partner, complete_license
+):
     row, key = make_key(partner)
     assert key_client(key).get(reverse("api:license_list")).status_code == 200
-    response = admin_client.post(reverse("partners:api_key_revoke", kwargs={"prefix": row.prefix}))
+    response = administrator_client.post(
+        reverse("partners:api_key_revoke", kwargs={"prefix": row.prefix})
+    )
     assert response.status_code == 302
     row.refresh_from_db()
     assert row.revoked and row.revoked_at is not None and row.revoked_by == admin_user
     assert key_client(key).get(reverse("api:license_list")).status_code == 401
     assert TeamEvent.objects.filter(kind=TeamEventKind.API_KEY_REVOKED).count() == 1
     # Twice: refused with a message, nothing more recorded.
-    admin_client.post(reverse("partners:api_key_revoke", kwargs={"prefix": row.prefix}))
+    administrator_client.post(reverse("partners:api_key_revoke", kwargs={"prefix": row.prefix}))
     assert TeamEvent.objects.filter(kind=TeamEventKind.API_KEY_REVOKED).count() == 1
 
 
-def test_another_partners_key_is_404(admin_client, other_partner):
+def test_another_partners_key_is_404(administrator_client, other_partner):
     row, key = make_key(other_partner)
     before = db_state()
-    response = admin_client.post(reverse("partners:api_key_revoke", kwargs={"prefix": row.prefix}))
+    response = administrator_client.post(
+        reverse("partners:api_key_revoke", kwargs={"prefix": row.prefix})
+    )
     assert response.status_code == 404
     assert db_state() == before
-    response = admin_client.post(reverse("partners:api_key_revoke", kwargs={"prefix": "nosuch"}))
+    response = administrator_client.post(
+        reverse("partners:api_key_revoke", kwargs={"prefix": "nosuch"})
+    )
     assert response.status_code == 404
 
 
@@ -132,35 +140,37 @@ def test_staff_see_keys_in_admin_and_revoke_them_there(client, staff_user, partn
     assert key_client(key).get(reverse("api:license_list")).status_code == 401
 
 
-def test_the_same_form_sent_twice_makes_one_key_and_says_so(admin_client, partner):
+def test_the_same_form_sent_twice_makes_one_key_and_says_so(administrator_client, partner):
     """A double click on "Make a key", or reloading the page that showed the key, sends the form
     again: the second answer makes no second key and tells the Administrator where they stand."""
-    page = admin_client.get(API_KEYS).content.decode()
+    page = administrator_client.get(API_KEYS).content.decode()
     token = re.search(r'name="token" value="([0-9a-f]+)"', page).group(1)
     form = {"name": "PSA sync", "role": PartnerRole.ALLOCATOR, "expiry_date": "", "token": token}
-    first = admin_client.post(API_KEYS, form)
+    first = administrator_client.post(API_KEYS, form)
     key = _shown_key(first)
-    again = admin_client.post(API_KEYS, form)
+    again = administrator_client.post(API_KEYS, form)
     assert again.status_code == 200
     assert ApiKey.objects.filter(partner=partner).count() == 1
     body = again.content.decode()
     assert key not in body and "data-api-key>" not in body
     assert "was made already" in body
     # A fresh API keys page carries a fresh token: the next key is a new one.
-    page = admin_client.get(API_KEYS).content.decode()
+    page = administrator_client.get(API_KEYS).content.decode()
     assert re.search(r'name="token" value="([0-9a-f]+)"', page).group(1) != token
 
 
-def test_keys_have_their_own_page_linked_from_the_team_page(admin_client, partner, other_partner):
+def test_keys_have_their_own_page_linked_from_the_team_page(
+    administrator_client, partner, other_partner
+):
     mine, _ = make_key(partner, name="PSA sync")
     theirs, _ = make_key(other_partner, name="Their RMM")
-    team = admin_client.get(reverse("partners:team")).content.decode()
+    team = administrator_client.get(reverse("partners:team")).content.decode()
     # The Team page keeps members and invitations; keys and webhooks are a link away.
     assert "Make a key" not in team and mine.prefix not in team
     assert f'href="{API_KEYS}"' in team
     assert f'href="{reverse("webhooks:endpoint_list")}"' in team
 
-    page = admin_client.get(API_KEYS)
+    page = administrator_client.get(API_KEYS)
     assert page.status_code == 200
     text = page.content.decode()
     assert "Make a key" in text and "PSA sync" in text and mine.prefix in text
@@ -170,8 +180,8 @@ def test_keys_have_their_own_page_linked_from_the_team_page(admin_client, partne
     assert f'href="{API_KEYS}"' in nav and f'href="{reverse("webhooks:endpoint_list")}"' in nav
 
 
-def test_the_key_shown_once_has_a_copy_button(admin_client, partner):
-    response = admin_client.post(API_KEYS, {"name": "PSA sync", "role": "allocator"})
+def test_the_key_shown_once_has_a_copy_button(administrator_client, partner):
+    response = administrator_client.post(API_KEYS, {"name": "PSA sync", "role": "allocator"})
     text = response.content.decode()
     key = _shown_key(response)
     target = re.search(r'<code[^>]*id="([^"]+)"[^>]*data-api-key>', text)

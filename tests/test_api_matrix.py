@@ -17,8 +17,8 @@ from django.urls import URLPattern, get_resolver, reverse
 from lmp.partners.choices import PartnerRole
 from tests.api import key_client, make_key
 from tests.factories import PartnerFactory, make_customer
-from tests.test_bad_input import db_state
-from tests.test_tenancy import World, world_build
+from tests.helpers.routes import World
+from tests.helpers.state import db_state
 
 # The columns of a line, in this order.
 KEYS = ["allocator", "view_only", "none", "other_partner"]
@@ -95,11 +95,6 @@ def test_every_api_route_has_a_line():
     for _, methods in API_MATRIX.values():
         for line in methods.values():
             assert len(line.split()) == len(KEYS), line
-
-
-@pytest.fixture
-def world(partner, complete_license, cloud_license, other_license) -> World:
-    return world_build(complete_license, cloud_license, other_license)
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from licenses.services import customer_offboard
 from lmp.partners.choices import PartnerRole
 from tests.api import key_client, make_key, problem
 from tests.factories import make_customer
-from tests.test_outage import database_down
+from tests.helpers.outage import database_down
 
 
 @pytest.fixture(autouse=True)

@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from tests.api import make_key
 from tests.factories import PartnerFactory, VolumeLicenseFactory
-from tests.test_concurrency import race
+from tests.helpers.concurrency import race
 
 pytestmark = [
     pytest.mark.postgres,

@@ -8,12 +8,13 @@ import ast
 from pathlib import Path
 
 from django.apps import apps
+from django.conf import settings
 from django.db.migrations.loader import MigrationLoader
 
 # Bottom first. An app may depend on the apps before it in this list, never on those after it.
 STACK = ["outbox", "partners", "webhooks", "licenses", "billing", "shipping", "onboarding", "api"]
 RANK = {label: rank for rank, label in enumerate(STACK)}
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(settings.BASE_DIR)
 PACKAGES = {
     "outbox": "lmp.outbox",
     "partners": "lmp.partners",

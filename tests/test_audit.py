@@ -26,8 +26,10 @@ from onboarding.services import OnboardingOrder, onboarding_submit
 from tests.auth import verified_login
 from tests.factories import MembershipFactory, UserFactory, make_customer
 from tests.factories_onboarding import Wizard
-from tests.test_admin import admin_url, form_data, messages_of
-from tests.test_license_views import bulk_customers
+from tests.helpers.admin_site import admin_url, form_data
+from tests.helpers.customers import bulk_customers
+from tests.helpers.edit import EditPage
+from tests.helpers.messages import messages_of
 
 pytestmark = pytest.mark.django_db
 
@@ -350,11 +352,7 @@ def test_a_write_the_database_refuses_rolls_its_events_back(
 def test_portal_edit_and_offboard_record_the_signed_in_user(
     partner_client, user, complete_license, cloud_license, maple
 ):
-    edit = reverse(
-        "licenses:customer_edit", kwargs={"license_pk": complete_license.pk, "pk": maple.pk}
-    )
-    response = partner_client.post(
-        edit,
+    response = EditPage(partner_client, maple, complete_license).post(
         {
             "legal_name": "Maple Leaf Dental",
             "tier_users": "130",
@@ -412,19 +410,13 @@ def test_onboarding_submit_failing_after_the_customer_records_nothing(
     assert event_count() == 0
 
 
-@pytest.fixture
-def admin_client(client, staff_user):
-    verified_login(client, staff_user)
-    return client
-
-
 def test_admin_customer_edit_records_source_admin_and_the_staff_user(
-    admin_client, staff_user, complete_license, cloud_license, maple
+    staff_client, staff_user, complete_license, cloud_license, maple
 ):
     url = admin_url(maple, "change")
-    data = form_data(admin_client.get(url))
+    data = form_data(staff_client.get(url))
     data.update(tier_users="150", sat_users="80")
-    response = admin_client.post(url, data, follow=True)
+    response = staff_client.post(url, data, follow=True)
     assert "MDR Complete Users 100 → 150; Beauceron SAT Users 60 → 80" in messages_of(response)
     # The form checks without writing: only the save is recorded, once.
     assert recorded(kind=EDITED) == [
@@ -451,21 +443,21 @@ def test_admin_customer_edit_records_source_admin_and_the_staff_user(
     ]
 
 
-def test_admin_edit_refused_records_nothing(admin_client, complete_license, maple):
+def test_admin_edit_refused_records_nothing(staff_client, complete_license, maple):
     url = admin_url(maple, "change")
-    data = {**form_data(admin_client.get(url)), "tier_users": "5000"}
-    assert admin_client.post(url, data).status_code == 200  # the form with the error
+    data = {**form_data(staff_client.get(url)), "tier_users": "5000"}
+    assert staff_client.post(url, data).status_code == 200  # the form with the error
     assert not AllocationEvent.objects.filter(kind=EDITED).exists()
 
 
 def test_admin_commitment_change_records_source_admin(
-    admin_client, staff_user, complete_license, maple
+    staff_client, staff_user, complete_license, maple
 ):
     url = admin_url(complete_license, "change")
-    data = {**form_data(admin_client.get(url)), "seat_commitment": "2400"}
-    assert admin_client.post(url, data).status_code == 302
+    data = {**form_data(staff_client.get(url)), "seat_commitment": "2400"}
+    assert staff_client.post(url, data).status_code == 302
     refused = {**data, "seat_commitment": "10"}
-    assert admin_client.post(url, refused).status_code == 200
+    assert staff_client.post(url, refused).status_code == 200
     assert recorded(kind=COMMITMENT) == [
         (
             complete_license.pk,
@@ -481,9 +473,9 @@ def test_admin_commitment_change_records_source_admin(
 
 
 def test_admin_offboard_action_records_source_admin(
-    admin_client, staff_user, complete_license, cloud_license, maple
+    staff_client, staff_user, complete_license, cloud_license, maple
 ):
-    admin_client.post(
+    staff_client.post(
         admin_url(CustomerAccount),
         {
             "action": "offboard_selected",
@@ -506,7 +498,7 @@ def test_admin_offboard_action_records_source_admin(
 
 
 def test_admin_history_is_read_only_and_searchable(
-    admin_client, user, maple, django_assert_max_num_queries
+    staff_client, user, maple, django_assert_max_num_queries
 ):
     services.customer_update(
         customer=maple,
@@ -518,20 +510,20 @@ def test_admin_history_is_read_only_and_searchable(
     )
     _many_events(maple.license, 40)  # by several users, for many customers
     with django_assert_max_num_queries(12):  # the changelist does not query per row
-        response = admin_client.get(admin_url(AllocationEvent))
+        response = staff_client.get(admin_url(AllocationEvent))
     assert response.context["cl"].result_count == 44
-    response = admin_client.get(admin_url(AllocationEvent), {"q": "alex"})
+    response = staff_client.get(admin_url(AllocationEvent), {"q": "alex"})
     assert response.status_code == 200
     assert [e.what for e in response.context["cl"].result_list] == ["MDR Complete Users"]
-    response = admin_client.get(admin_url(AllocationEvent), {"kind__exact": "onboarded"})
+    response = staff_client.get(admin_url(AllocationEvent), {"kind__exact": "onboarded"})
     assert response.context["cl"].result_count == 3  # maple's onboarding
     event = AllocationEvent.objects.first()
-    assert admin_client.get(admin_url(AllocationEvent, "add")).status_code == 403
-    assert admin_client.get(admin_url(event, "delete")).status_code == 403
-    response = admin_client.get(admin_url(event, "change"))
+    assert staff_client.get(admin_url(AllocationEvent, "add")).status_code == 403
+    assert staff_client.get(admin_url(event, "delete")).status_code == 403
+    response = staff_client.get(admin_url(event, "change"))
     assert response.status_code == 200 and not response.context["has_change_permission"]
     before = list(AllocationEvent.objects.values_list("from_value", "to_value"))
-    admin_client.post(admin_url(event, "change"), {"from_value": "1", "to_value": "2"})
+    staff_client.post(admin_url(event, "change"), {"from_value": "1", "to_value": "2"})
     assert list(AllocationEvent.objects.values_list("from_value", "to_value")) == before
 
 
@@ -1053,11 +1045,7 @@ def test_sub_partner_logins_record_themselves(client, other_partner, complete_li
     ).user
     customer = make_customer(license=complete_license, partner=other_partner, tier_users=4)
     client.force_login(reseller_user)
-    url = reverse(
-        "licenses:customer_edit", kwargs={"license_pk": complete_license.pk, "pk": customer.pk}
-    )
-    response = client.post(
-        url,
+    response = EditPage(client, customer, complete_license).post(
         {
             "legal_name": customer.legal_name,
             "tier_users": "6",
@@ -1078,11 +1066,7 @@ def test_a_rename_in_the_portal_shows_in_history_and_the_export(
 ):
     from licenses.exports import history_row
 
-    edit = reverse(
-        "licenses:customer_edit", kwargs={"license_pk": complete_license.pk, "pk": maple.pk}
-    )
-    response = partner_client.post(
-        edit,
+    response = EditPage(partner_client, maple, complete_license).post(
         {
             "legal_name": "Maple Leaf Dental Ltd",
             "tier_users": "100",
@@ -1126,11 +1110,7 @@ def test_cloud_users_edited_from_the_complete_page_show_in_both_histories(
     table shows the customer's MDR Cloud Users too, so its history shows their changes.
     """
     customer = make_customer(license=complete_license, legal_name="Birch Co", tier_users=10)
-    edit = reverse(
-        "licenses:customer_edit", kwargs={"license_pk": complete_license.pk, "pk": customer.pk}
-    )
-    response = partner_client.post(
-        edit,
+    response = EditPage(partner_client, customer, complete_license).post(
         {"legal_name": "Birch Co", "tier_users": "10", "cloud_users": "5", "sat_users": "0"},
         follow=True,
     )

@@ -13,7 +13,6 @@ import re
 from dataclasses import dataclass
 
 import pytest
-from django.apps import apps
 from django.core import mail
 from django.db import connection
 from django.test import Client
@@ -23,40 +22,14 @@ from django.utils.html import escape
 from licenses.models import CustomerAccount
 from tests.factories import AddressFactory, PartnerFactory, make_customer
 from tests.factories_onboarding import OTTAWA, ApplianceFactory, Wizard, current_step
+from tests.helpers.edit import EditPage
+from tests.helpers.state import db_state, error_next_to
 
 BIG = str(2**63)
 LONG = "A" * 10_000
 SCRIPT = "<script>alert('owned')</script>"
 SQL = "1; DROP TABLE licenses_customeraccount; --"
 MAX = "2,147,483,647"
-
-
-# A wizard run's answers so far: working state of one tab, like the session it used to live in
-# (a step with errors keeps what was typed there on purpose), not data of the portal.
-WORKING_STATE = {"onboarding.OnboardingDraft"}
-
-
-def db_state() -> dict[str, list[dict]]:
-    """Every row of the domain apps (partners, licenses, onboarding, shipping), by model."""
-    return {
-        model._meta.label: list(model.objects.order_by("pk").values())
-        for label in ("partners", "licenses", "onboarding", "shipping")
-        for model in apps.get_app_config(label).get_models()
-        if model._meta.label not in WORKING_STATE
-    }
-
-
-def error_next_to(text: str, html_name: str, message: str) -> bool:
-    """``message`` is shown after the control named ``html_name`` and before any other control."""
-    controls = [m.start() for m in re.finditer(rf'name="{re.escape(html_name)}"', text)]
-    if not controls:
-        return False
-    start = controls[-1]
-    found = text.find(escape(message), start)
-    if found < 0:
-        return False
-    between = re.findall(r'name="([^"]+)"', text[start:found])
-    return set(between) <= {html_name}
 
 
 @dataclass(frozen=True)
@@ -166,7 +139,7 @@ def assert_refused(response, before: dict, html_name: str, case: Case) -> None:
 def test_edit_page_refuses_bad_input_next_to_the_field(partner_client, edit_setup, case):
     customer, url, form = edit_setup
     before = db_state()
-    response = partner_client.post(url, {**form, case.field: case.value})
+    response = EditPage(partner_client, customer).post({**form, case.field: case.value})
     assert_refused(response, before, case.field, case)
     customer.refresh_from_db()
     assert customer.legal_name == "Maple Dental"
@@ -189,7 +162,7 @@ def test_edit_accepts_unusual_valid_names_and_renders_them_escaped(
     partner_client, edit_setup, complete_license, name
 ):
     customer, url, form = edit_setup
-    response = partner_client.post(url, {**form, "legal_name": name})
+    response = EditPage(partner_client, customer).post({**form, "legal_name": name})
     assert response.status_code == 302
     customer.refresh_from_db()
     assert customer.legal_name == name
@@ -632,7 +605,7 @@ def test_edit_to_a_name_only_the_unique_index_sees_as_taken_is_a_field_error(
     make_customer(license=complete_license, tier_users=1, legal_name="kelvin labs")
     customer, url, form = edit_setup
     before = db_state()
-    response = partner_client.post(url, {**form, "legal_name": KELVIN})
+    response = EditPage(partner_client, customer).post({**form, "legal_name": KELVIN})
     if connection.vendor == "sqlite":  # not the same name there
         assert response.status_code == 302
         assert CustomerAccount.objects.filter(legal_name=KELVIN).exists()

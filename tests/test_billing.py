@@ -14,7 +14,7 @@ from lmp.partners.choices import PartnerRole
 from lmp.partners.models import Partner
 from tests.auth import verified_login
 from tests.factories import MembershipFactory, UserFactory, VolumeLicenseFactory, make_customer
-from tests.test_bad_input import db_state, error_next_to
+from tests.helpers.state import db_state, error_next_to
 
 URL = "/billing/"
 
@@ -125,10 +125,10 @@ def test_bad_billing_input_is_refused_next_to_the_field(
 
 
 def test_administrators_see_billing_other_roles_do_not(admin_user, user, licenses):
-    admin_client = verified_login(Client(), admin_user)
+    administrator_client = verified_login(Client(), admin_user)
     partner_client = verified_login(Client(), user)
-    assert admin_client.get(URL).status_code == 200
-    assert admin_client.post(URL, VALID).status_code == 302
+    assert administrator_client.get(URL).status_code == 200
+    assert administrator_client.post(URL, VALID).status_code == 302
     assert Partner.objects.get(pk=licenses[0].partner_id).billing_currency == "USD"
     assert partner_client.get(URL).status_code == 403  # an Allocator
 

@@ -8,56 +8,22 @@ thread, and every thread closes its connection.
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Callable
 
 import pytest
-from django.core.exceptions import ValidationError
-from django.db import connection
 from django.db.models import Sum
 
 from licenses import services
 from licenses.choices import AllocationEventKind, ServiceTier
 from licenses.models import AllocationEvent, CustomerAccount, SeatAllocation, VolumeLicense
 from tests.factories import PartnerFactory, VolumeLicenseFactory, make_customer
+from tests.helpers.concurrency import outcomes, race
 
 pytestmark = [
     pytest.mark.postgres,
     pytest.mark.django_db(transaction=True),
     pytest.mark.usefixtures("require_postgres"),
 ]
-
-JOIN_TIMEOUT = 30  # seconds; a thread still running after this is a hang (and fails the test)
-
-
-def race(jobs: list[Callable[[], object]]) -> list[tuple[str, object]]:
-    """Run the jobs at once, one thread and connection each; ("ok"|"refused"|"error", value)."""
-    barrier = threading.Barrier(len(jobs), timeout=JOIN_TIMEOUT)
-    results: list[tuple[str, object]] = [("error", "did not finish")] * len(jobs)
-
-    def worker(index: int, job: Callable[[], object]) -> None:
-        try:
-            connection.ensure_connection()  # connect first, so the barrier releases real work
-            barrier.wait()
-            results[index] = ("ok", job())
-        except ValidationError as exc:
-            results[index] = ("refused", exc)
-        except BaseException as exc:  # noqa: BLE001 — reported by the test, not lost in a thread
-            results[index] = ("error", exc)
-        finally:
-            connection.close()
-
-    threads = [
-        threading.Thread(target=worker, args=(i, job), daemon=True) for i, job in enumerate(jobs)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(JOIN_TIMEOUT)
-    assert not any(t.is_alive() for t in threads), "a job hung"
-    errors = [value for kind, value in results if kind == "error"]
-    assert errors == [], f"unexpected errors: {errors!r}"
-    return results
 
 
 def assert_invariant(*licenses: VolumeLicense) -> None:
@@ -72,10 +38,6 @@ def assert_invariant(*licenses: VolumeLicense) -> None:
         )
         assert license.allocated == rows, license
         assert 0 <= license.allocated <= license.seat_commitment, license
-
-
-def outcomes(results) -> list[str]:
-    return [kind for kind, _ in results]
 
 
 def test_racing_onboardings_never_oversell_the_pool(partner):

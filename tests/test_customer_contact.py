@@ -14,9 +14,10 @@ from lmp.partners.choices import PartnerRole
 from tests.auth import verified_login
 from tests.factories import MembershipFactory, UserFactory, make_customer
 from tests.factories_onboarding import submit_order
+from tests.helpers.admin_site import admin_url, form_data
+from tests.helpers.edit import EditPage
+from tests.helpers.state import db_state, error_next_to
 from tests.mail import run_outbox
-from tests.test_admin import admin_url, form_data
-from tests.test_bad_input import db_state, error_next_to
 
 pytestmark = pytest.mark.django_db
 
@@ -71,8 +72,7 @@ def test_the_edit_page_changes_the_web_site_and_the_administrator_email(partner_
     page = partner_client.get(edit_url(acme))
     assert 'name="website" value="https://acme-dental.example"' in page.text
     assert 'name="admin_email" value="it@acme-dental.example"' in page.text
-    response = partner_client.post(
-        edit_url(acme),
+    response = EditPage(partner_client, acme).post(
         # The onboarding form's rule: a web site typed without its scheme is https.
         edit_data(acme, website="acme.example", admin_email="  new-it@acme.example "),
         follow=True,
@@ -100,7 +100,7 @@ def test_the_edit_page_changes_the_web_site_and_the_administrator_email(partner_
 
 def test_a_long_web_site_is_recorded_whole(partner_client, acme):
     long_site = "https://acme.example/" + "a" * 279  # 300 characters
-    response = partner_client.post(edit_url(acme), edit_data(acme, website=long_site))
+    response = EditPage(partner_client, acme).post(edit_data(acme, website=long_site))
     assert response.status_code == 302
     assert contact_events()[0][2] == long_site
 
@@ -117,7 +117,7 @@ def test_a_bad_address_is_refused_next_to_its_field_and_nothing_is_saved(
     partner_client, acme, field, typed, message
 ):
     before = db_state()
-    response = partner_client.post(edit_url(acme), edit_data(acme, **{field: typed}))
+    response = EditPage(partner_client, acme).post(edit_data(acme, **{field: typed}))
     assert response.status_code == 200
     assert error_next_to(response.text, field, message)
     assert f'value="{typed}"' in response.text or not typed
@@ -148,7 +148,7 @@ def test_the_service_applies_the_same_rules(user, acme):
 def test_the_welcome_is_resent_to_the_new_address(
     partner_client, acme, django_capture_on_commit_callbacks
 ):
-    partner_client.post(edit_url(acme), edit_data(acme, admin_email="new-it@acme.example"))
+    EditPage(partner_client, acme).post(edit_data(acme, admin_email="new-it@acme.example"))
     page = partner_client.get(edit_url(acme))
     assert "Resend the welcome e-mail to new-it@acme.example" in page.text
     assert welcome_url(acme) in page.text
@@ -194,7 +194,7 @@ def test_view_only_gets_no_button_and_403_and_another_partner_404(
     before = db_state()
     assert client.post(welcome_url(acme)).status_code == 403
     assert (
-        client.post(edit_url(acme), edit_data(acme, admin_email="x@y.example")).status_code == 403
+        EditPage(client, acme).post(edit_data(acme, admin_email="x@y.example")).status_code == 403
     )
     client.logout()
     verified_login(client, other_user)
@@ -213,11 +213,11 @@ def test_an_offboarded_customer_gets_no_welcome(partner_client, acme):
 
 
 def test_django_admin_changes_them_through_the_service(client, staff_user, acme):
-    admin_client = verified_login(client, staff_user)
+    administrator_client = verified_login(client, staff_user)
     url = admin_url(acme, "change")
-    data = form_data(admin_client.get(url))
+    data = form_data(administrator_client.get(url))
     data.update(website="https://admin.example", admin_email="admin-set@acme.example")
-    response = admin_client.post(url, data)
+    response = administrator_client.post(url, data)
     assert response.status_code == 302, response.context["adminform"].form.errors
     acme.refresh_from_db()
     assert (acme.website, acme.admin_email) == ("https://admin.example", "admin-set@acme.example")
@@ -235,6 +235,6 @@ def test_django_admin_changes_them_through_the_service(client, staff_user, acme)
     ]
     # A bad address is refused on its field, nothing saved.
     data.update(admin_email="bad")
-    response = admin_client.post(url, data)
+    response = administrator_client.post(url, data)
     assert response.status_code == 200
     assert "admin_email" in response.context["adminform"].form.errors

@@ -22,7 +22,7 @@ from licenses.exports import Column, workbook_write
 from licenses.models import CustomerAccount, SeatAllocation, VolumeLicense
 from licenses.services import customer_offboard
 from tests.factories import make_customer
-from tests.test_license_views import bulk_customers
+from tests.helpers.customers import bulk_customers
 
 HEADER_ROW = 4
 # Session, user (with its membership and partner), license, cloud license, the customers (one

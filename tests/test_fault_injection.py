@@ -24,7 +24,8 @@ from onboarding import services as onboarding_services
 from onboarding.models import OnboardingRequest
 from tests.factories import AddressFactory, make_customer
 from tests.factories_onboarding import ApplianceFactory, Wizard
-from tests.test_bad_input import db_state
+from tests.helpers.edit import EditPage
+from tests.helpers.state import db_state
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -160,12 +161,6 @@ def maple(complete_license, cloud_license):
     )
 
 
-def edit_url(customer: CustomerAccount) -> str:
-    return reverse(
-        "licenses:customer_edit", kwargs={"license_pk": customer.license_id, "pk": customer.pk}
-    )
-
-
 def offboard_url(customer: CustomerAccount) -> str:
     return reverse(
         "licenses:customer_offboard",
@@ -186,8 +181,7 @@ def test_edit_fails_whole(monkeypatch, browser, maple, table, call):
     before = db_state()
     calls = fail_on_write(monkeypatch, table, call)
     # A rename, more tier users and fewer cloud users: three writes, in one transaction.
-    response = browser.post(
-        edit_url(maple),
+    response = EditPage(browser, maple).post(
         {
             "legal_name": "Maple Dental Group",
             "tier_users": "150",
@@ -201,15 +195,16 @@ def test_edit_fails_whole(monkeypatch, browser, maple, table, call):
 
     monkeypatch.undo()
     assert (
-        browser.post(
-            edit_url(maple),
+        EditPage(browser, maple)
+        .post(
             {
                 "legal_name": "Maple Dental Group",
                 "tier_users": "150",
                 "cloud_users": "5",
                 "sat_users": "10",
             },
-        ).status_code
+        )
+        .status_code
         == 302
     )
     maple.refresh_from_db()

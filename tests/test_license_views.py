@@ -11,8 +11,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from licenses.choices import CustomerStatus, ServiceTier
-from licenses.models import CustomerAccount, SeatAllocation, VolumeLicense
+from licenses.models import CustomerAccount, VolumeLicense
 from tests.factories import PartnerFactory, VolumeLicenseFactory, make_customer
+from tests.helpers.customers import bulk_customers
+from tests.helpers.edit import EditPage
+from tests.helpers.messages import messages_of
 
 # Session, user (with its membership and partner), license, MDR Cloud license, the page's rows; a
 # search or another status also counts its rows (the page as it opens reads the count the
@@ -39,36 +42,6 @@ def offboard_url(license: VolumeLicense, customer: CustomerAccount) -> str:
 def row_ids(response) -> list[int]:
     """Customer ids of the table rows, in the order the page shows them."""
     return [int(pk) for pk in re.findall(r'data-customer="(\d+)"', response.text)]
-
-
-def messages_of(response) -> list[str]:
-    return [str(m) for m in response.context["messages"]]
-
-
-def bulk_customers(
-    license: VolumeLicense, count: int, *, seats: int = 1, cloud: VolumeLicense | None = None
-) -> list[CustomerAccount]:
-    """Many customers fast: two bulk INSERTs; the database triggers keep the counters right."""
-    customers = CustomerAccount.objects.bulk_create(
-        CustomerAccount(
-            partner=license.partner,
-            license=license,
-            legal_name=f"Bulk Customer {i:05d}",
-            admin_email=f"it@bulk{i:05d}.example",
-            website=f"https://bulk{i:05d}.example",
-        )
-        for i in range(count)
-    )
-    allocations = [
-        SeatAllocation(customer=c, license=license, tier=license.tier, seats=seats)
-        for c in customers
-    ]
-    if cloud is not None:
-        allocations += [
-            SeatAllocation(customer=c, license=cloud, tier=cloud.tier, seats=1) for c in customers
-        ]
-    SeatAllocation.objects.bulk_create(allocations)
-    return customers
 
 
 @pytest.fixture
@@ -592,8 +565,7 @@ def test_edit_page_without_cloud_license_or_on_core_hides_those_fields(
 def test_edit_submit_changes_users_and_says_what_changed(
     partner_client, complete_license, cloud_license, maple
 ):
-    response = partner_client.post(
-        edit_url(complete_license, maple),
+    response = EditPage(partner_client, maple, complete_license).post(
         {
             "legal_name": "Maple Leaf Dental",
             "tier_users": "120",
@@ -637,14 +609,14 @@ def test_an_edit_post_reads_each_thing_once(
     engine = f"django.contrib.sessions.backends.{session}"
     with override_settings(SESSION_ENGINE=engine):
         client.force_login(user)
-        url = edit_url(complete_license, maple)
+        edit = EditPage(client, maple, complete_license)
         limit = EDIT_POST_MAX_QUERIES + (SESSION_QUERIES if session == "db" else 0)
         post = {"legal_name": maple.legal_name, "tier_users": "150", "sat_users": "60"}
         with (
             django_assert_max_num_queries(limit),
             CaptureQueriesContext(connection) as queries,
         ):
-            response = client.post(url, post)
+            response = edit.post(post)
         assert response.status_code == 302
         # (Read before the next request: each request clears the connection's query log.)
         reads = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("SELECT")]
@@ -657,8 +629,7 @@ def test_an_edit_post_reads_each_thing_once(
 
 
 def test_edit_without_changes_says_so(partner_client, complete_license, maple):
-    response = partner_client.post(
-        edit_url(complete_license, maple),
+    response = EditPage(partner_client, maple, complete_license).post(
         {"legal_name": maple.legal_name, "tier_users": "100", "sat_users": "60"},
         follow=True,
     )
@@ -692,7 +663,7 @@ def test_edit_errors_show_next_to_the_field_with_what_was_typed(
         "sat_users": "0",
         **data,
     }
-    response = partner_client.post(edit_url(complete_license, maple), post)
+    response = EditPage(partner_client, maple, complete_license).post(post)
     assert response.status_code == 200
     form = response.context["form"]
     assert form.errors.get(field), form.errors
@@ -712,8 +683,7 @@ def test_edit_errors_show_next_to_the_field_with_what_was_typed(
 def test_edit_error_recomputes_remaining_from_what_was_typed(
     partner_client, complete_license, maple
 ):
-    response = partner_client.post(
-        edit_url(complete_license, maple),
+    response = EditPage(partner_client, maple, complete_license).post(
         {"legal_name": maple.legal_name, "tier_users": "5000", "sat_users": "0"},
     )
     # 1,990 free for Maple (1,890 unallocated + its 100) minus 5,000 typed.
@@ -727,8 +697,7 @@ def test_offboarded_customer_cannot_be_edited(partner_client, complete_license, 
     customer_offboard(customer=harbour)
     for response in (
         partner_client.get(edit_url(complete_license, harbour), follow=True),
-        partner_client.post(
-            edit_url(complete_license, harbour),
+        EditPage(partner_client, harbour, complete_license).post(
             {"legal_name": "Back", "tier_users": "1"},
             follow=True,
         ),
@@ -746,9 +715,9 @@ def test_edit_and_offboard_need_csrf(client, user, complete_license, maple):
     csrf_client = Client(enforce_csrf_checks=True)
     csrf_client.force_login(user)
     assert (
-        csrf_client.post(
-            edit_url(complete_license, maple), {"legal_name": "x", "tier_users": "1"}
-        ).status_code
+        EditPage(csrf_client, maple, complete_license)
+        .post({"legal_name": "x", "tier_users": "1"})
+        .status_code
         == 403
     )
     assert csrf_client.post(offboard_url(complete_license, maple)).status_code == 403

@@ -26,8 +26,9 @@ from lmp.partners.choices import PartnerRole
 from tests.auth import totp_code, totp_device, verified_login
 from tests.conftest import PASSWORD
 from tests.factories import MembershipFactory, UserFactory
-from tests.test_admin import form_data
-from tests.test_tenancy import all_routes, object_urls, world_build
+from tests.helpers.admin_site import form_data
+from tests.helpers.edit import EditPage
+from tests.helpers.routes import all_routes, object_urls
 
 pytestmark = pytest.mark.django_db
 
@@ -211,11 +212,6 @@ def partner_pages(world) -> list[str]:
     return urls
 
 
-@pytest.fixture
-def world(complete_license, cloud_license, other_license):
-    return world_build(complete_license, cloud_license, other_license)
-
-
 def assert_open(client: Client, url: str) -> None:
     """The page answers (the onboarding wizard's start redirects to its first step)."""
     response = client.get(url)
@@ -240,9 +236,7 @@ def test_an_administrator_without_an_authenticator_reaches_no_page_until_enrolle
     assert_sent_to(client, pages + [reverse("accounts:account"), "/admin/"], SETUP)
     first = client.get(LICENSES)
     assert first.url == f"{SETUP}?next=%2Flicenses%2F"
-    post = client.post(
-        reverse("licenses:customer_edit", args=[world.license.pk, world.customer.pk])
-    )
+    post = EditPage(client, world.customer, world.license).post()
     assert post.status_code == 302 and post.url.startswith(SETUP)
 
     page = client.get(first.url)
@@ -301,12 +295,12 @@ def test_a_partner_that_requires_it_requires_it_of_every_member(client, partner,
     assert client.get(LICENSES).status_code == 200
 
 
-def test_a_required_role_cannot_turn_it_off(admin_client):
-    account = admin_client.get(reverse("accounts:account")).content.decode()
+def test_a_required_role_cannot_turn_it_off(administrator_client):
+    account = administrator_client.get(reverse("accounts:account")).content.decode()
     assert "Turn off two-factor sign-in" not in account
     assert "cannot be turned off" in account
-    assert admin_client.get(reverse("accounts:remove")).status_code == 403
-    assert admin_client.post(reverse("accounts:remove")).status_code == 403
+    assert administrator_client.get(reverse("accounts:remove")).status_code == 403
+    assert administrator_client.post(reverse("accounts:remove")).status_code == 403
     assert TOTPDevice.objects.exists()
 
 
@@ -468,10 +462,10 @@ def test_every_new_page_opens(partner_client, user):
     assert partner_client.get(reverse("accounts:remove")).url == reverse("accounts:account")
 
 
-def test_the_username_in_the_navigation_opens_the_account_page(admin_client, admin_user):
-    html = admin_client.get(LICENSES).content.decode()
+def test_the_username_in_the_navigation_opens_the_account_page(administrator_client, admin_user):
+    html = administrator_client.get(LICENSES).content.decode()
     assert f'href="{reverse("accounts:account")}"' in html
-    page = admin_client.get(reverse("accounts:account")).content.decode()
+    page = administrator_client.get(reverse("accounts:account")).content.decode()
     assert "Change password" in page and "New recovery codes" in page
 
 

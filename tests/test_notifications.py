@@ -14,8 +14,8 @@ from onboarding import services as onboarding_services
 from tests.auth import verified_login
 from tests.factories import AddressFactory, MembershipFactory, UserFactory
 from tests.factories_onboarding import ApplianceFactory, sensor_orders, submit_order
+from tests.helpers.state import db_state
 from tests.mail import run_outbox
-from tests.test_bad_input import db_state
 
 pytestmark = pytest.mark.django_db
 
@@ -29,11 +29,6 @@ def order(partner, user, admin_user, complete_license):
     run_outbox()  # the order's own two e-mails
     mail.outbox.clear()
     return request.request
-
-
-@pytest.fixture
-def staff_client(client, staff_user):
-    return verified_login(client, staff_user)
 
 
 def mark(staff_client, action, shipment, django_capture_on_commit_callbacks):

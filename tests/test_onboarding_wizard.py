@@ -33,6 +33,7 @@ from tests.factories_onboarding import (
     sensor_orders,
     submit_order,
 )
+from tests.helpers.messages import messages_of
 
 
 @pytest.fixture
@@ -45,10 +46,6 @@ def errors(response, field: str | None = None) -> list[str]:
     if field is None:
         return list(form.non_field_errors())
     return list(form.errors.get(field, []))
-
-
-def messages_of(response) -> list[str]:
-    return [str(m) for m in response.context["messages"]]
 
 
 def at_shipping(wizard, appliance, additional=None):

@@ -9,26 +9,16 @@ selector.
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from unittest import mock
 
 import pytest
 from django.db import DatabaseError, InterfaceError, OperationalError
-from django.db.backends.base.base import BaseDatabaseWrapper
 from django.test import Client
 from django.urls import reverse
 
 from licenses import views as license_views
 from tests.conftest import PASSWORD
-
-OUTAGE = "could not connect to server: Connection refused"
-
-
-@contextmanager
-def database_down(error: type[Exception] = OperationalError):
-    """Every query raises ``error``, as when the server is gone (the test's transaction stays)."""
-    with mock.patch.object(BaseDatabaseWrapper, "ensure_connection", side_effect=error(OUTAGE)):
-        yield
+from tests.helpers.outage import OUTAGE, database_down
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ The fault tests are marked ``outbox_worker``: nothing is sent on commit, they ru
 
 from __future__ import annotations
 
-import datetime as dt
 import smtplib
 import threading
 from collections import Counter
@@ -15,16 +14,16 @@ from collections import Counter
 import pytest
 from django.core import mail
 from django.db import connection, transaction
-from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
-from django_tasks_db.models import DBTaskResult, get_date_max
+from django_tasks_db.models import DBTaskResult
 
 from lmp.mail import email_enqueue
 from lmp.outbox.choices import EmailStatus
 from lmp.outbox.models import OutboundEmail
 from lmp.outbox.tasks import email_send_task
 from tests.auth import verified_login
+from tests.helpers.clock import time_passes
 from tests.mail import run_outbox, worker
 
 pytestmark = pytest.mark.django_db
@@ -56,18 +55,6 @@ def invite_mail(n: int = 1) -> OutboundEmail:
         subject=f"You are invited ({n})",
         body="Hello",
         html="<p>Hello</p>",
-    )
-
-
-def time_passes(seconds: int) -> None:
-    """Move every scheduled time (retries, leases, delayed tasks) ``seconds`` into the past."""
-    delta = dt.timedelta(seconds=seconds)
-    OutboundEmail.objects.update(next_attempt_at=F("next_attempt_at") - delta)
-    OutboundEmail.objects.filter(lease_until__isnull=False).update(
-        lease_until=F("lease_until") - delta
-    )
-    DBTaskResult.objects.filter(run_after__lt=get_date_max()).update(
-        run_after=F("run_after") - delta
     )
 
 

@@ -22,15 +22,19 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def license_page(admin_client, complete_license):
+def license_page(administrator_client, complete_license):
     for number in range(40):
         make_customer(license=complete_license, legal_name=f"Customer {number:03d} Dental")
     return reverse("licenses:license_detail", kwargs={"pk": complete_license.pk})
 
 
-def test_a_page_is_gzip_compressed_for_a_browser_that_accepts_it(admin_client, license_page):
-    plain = admin_client.get(license_page)
-    packed = admin_client.get(license_page, headers={"accept-encoding": "gzip, deflate, br"})
+def test_a_page_is_gzip_compressed_for_a_browser_that_accepts_it(
+    administrator_client, license_page
+):
+    plain = administrator_client.get(license_page)
+    packed = administrator_client.get(
+        license_page, headers={"accept-encoding": "gzip, deflate, br"}
+    )
     assert plain.status_code == packed.status_code == 200
     assert not plain.has_header("Content-Encoding")
     assert packed["Content-Encoding"] == "gzip"
@@ -40,8 +44,10 @@ def test_a_page_is_gzip_compressed_for_a_browser_that_accepts_it(admin_client, l
     assert len(packed.content) < len(plain.content) / 4
 
 
-def test_the_head_has_one_style_sheet_and_every_script_is_deferred(admin_client, license_page):
-    html = admin_client.get(license_page).text
+def test_the_head_has_one_style_sheet_and_every_script_is_deferred(
+    administrator_client, license_page
+):
+    html = administrator_client.get(license_page).text
     head = html.split("</head>", 1)[0]
     assert re.findall(r'<link rel="stylesheet"[^>]*>', head) == [
         f'<link rel="stylesheet" href="/static/{BUNDLE}">'
@@ -65,13 +71,13 @@ def test_the_bundle_holds_every_part_in_order_with_the_icon_fonts_found():
 
 
 def test_an_excel_export_is_not_compressed_again_and_keeps_its_length(
-    admin_client, complete_license
+    administrator_client, complete_license
 ):
     """An .xlsx is a zip already: gzip would cost CPU for nothing and lose Content-Length (the
     browser's download progress)."""
     make_customer(license=complete_license, legal_name="Maple Leaf Dental Group")
     url = reverse("licenses:license_export", kwargs={"pk": complete_license.pk})
-    response = admin_client.get(url, headers={"accept-encoding": "gzip"})
+    response = administrator_client.get(url, headers={"accept-encoding": "gzip"})
     assert response.status_code == 200
     assert not response.has_header("Content-Encoding")
     body = b"".join(response.streaming_content)

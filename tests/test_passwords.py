@@ -105,10 +105,10 @@ def test_a_reset_does_not_skip_the_second_factor(
     assert client.get(licenses).status_code == 200
 
 
-def test_change_password_refuses_a_weak_one_next_to_the_field(admin_client, admin_user):
+def test_change_password_refuses_a_weak_one_next_to_the_field(administrator_client, admin_user):
     url = reverse("accounts:password_change")
-    assert admin_client.get(url).status_code == 200
-    response = admin_client.post(
+    assert administrator_client.get(url).status_code == 200
+    response = administrator_client.post(
         url, {"old_password": PASSWORD, "new_password1": "password", "new_password2": "password"}
     )
     assert response.status_code == 200
@@ -121,8 +121,8 @@ def test_change_password_refuses_a_weak_one_next_to_the_field(admin_client, admi
     assert admin_user.check_password(PASSWORD)
 
 
-def test_change_password_with_a_wrong_old_one_is_refused(admin_client, admin_user):
-    response = admin_client.post(
+def test_change_password_with_a_wrong_old_one_is_refused(administrator_client, admin_user):
+    response = administrator_client.post(
         reverse("accounts:password_change"),
         {"old_password": "nope", "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
     )

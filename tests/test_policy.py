@@ -7,6 +7,7 @@ import re
 
 import pytest
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from licenses import policy
@@ -14,7 +15,7 @@ from licenses.choices import ServiceTier
 from licenses.forms import SeatCountsFormMixin
 from tests.factories import make_customer
 
-ROOT = pathlib.Path(__file__).resolve().parent.parent
+ROOT = pathlib.Path(settings.BASE_DIR)
 
 
 def fields(tier: str, has_cloud: bool) -> list[tuple[str, str, int]]:

@@ -11,7 +11,7 @@ from lmp.billing.models import Purchase
 from lmp.billing.services import seats_purchase
 from lmp.partners.choices import PartnerRole
 from tests.factories import MembershipFactory, PartnerFactory, UserFactory, VolumeLicenseFactory
-from tests.test_concurrency import race
+from tests.helpers.concurrency import race
 
 pytestmark = [
     pytest.mark.postgres,

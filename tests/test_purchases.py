@@ -18,7 +18,7 @@ from lmp.billing.services import seats_purchase
 from lmp.partners.choices import PartnerRole
 from tests.auth import verified_login
 from tests.factories import MembershipFactory, UserFactory, VolumeLicenseFactory
-from tests.test_bad_input import db_state
+from tests.helpers.state import db_state
 
 pytestmark = pytest.mark.django_db
 
@@ -33,20 +33,20 @@ def buy(client, *, tier="complete", users="50", terms="on", token="tok-1", **ext
 
 
 def test_an_administrator_buys_50_seats_and_gets_a_reference(
-    admin_client, admin_user, complete_license, django_capture_on_commit_callbacks
+    administrator_client, admin_user, complete_license, django_capture_on_commit_callbacks
 ):
-    page = admin_client.get(reverse("billing:purchase"))
+    page = administrator_client.get(reverse("billing:purchase"))
     assert page.status_code == 200
     assert "MDR Complete — 1,990 users now" in page.text
     assert 'data-price="14.50"' in page.text and 'data-commitment="1990"' in page.text
     with django_capture_on_commit_callbacks(execute=True):
-        response = buy(admin_client)
+        response = buy(administrator_client)
     purchase = Purchase.objects.get()
     assert REFERENCE.fullmatch(purchase.reference)
     assert purchase.reference == f"LMP-{timezone.now().year}-{purchase.pk:06d}"
     assert response.status_code == 302
     assert response.url == reverse("billing:purchase_detail", args=[purchase.reference])
-    confirmation = admin_client.get(response.url)
+    confirmation = administrator_client.get(response.url)
     assert purchase.reference in confirmation.text
     assert "1,990 → 2,040" in confirmation.text
     assert "$725.00 CAD" in confirmation.text  # 50 × 14.50 added a month
@@ -59,9 +59,13 @@ def test_an_administrator_buys_50_seats_and_gets_a_reference(
     assert str(event).startswith(f"Seat commitment 1,990 → 2,040 (purchase {purchase.reference})")
     assert event.actor == admin_user
     # The license page shows the new commitment, its history the purchase.
-    detail = admin_client.get(reverse("licenses:license_detail", args=[complete_license.pk]))
+    detail = administrator_client.get(
+        reverse("licenses:license_detail", args=[complete_license.pk])
+    )
     assert re.search(r'data-metric="commitment">2,040<', detail.text)
-    history = admin_client.get(reverse("licenses:license_history", args=[complete_license.pk]))
+    history = administrator_client.get(
+        reverse("licenses:license_history", args=[complete_license.pk])
+    )
     assert f"(purchase {purchase.reference})" in history.text
     # One e-mail, to the buyer (an Administrator), with the reference.
     assert len(mail.outbox) == 1
@@ -72,38 +76,44 @@ def test_an_administrator_buys_50_seats_and_gets_a_reference(
 
 
 def test_the_confirmation_goes_to_the_buyer_and_every_administrator(
-    admin_client, admin_user, user, partner, complete_license, django_capture_on_commit_callbacks
+    administrator_client,
+    admin_user,
+    user,
+    partner,
+    complete_license,
+    django_capture_on_commit_callbacks,
 ):
     other_admin = MembershipFactory(
         partner=partner, user=UserFactory(username="kim"), role=PartnerRole.ADMINISTRATOR
     ).user
     with django_capture_on_commit_callbacks(execute=True):
-        buy(admin_client)
+        buy(administrator_client)
     assert sorted(mail.outbox[0].to) == sorted([admin_user.email, other_admin.email])
     assert user.email not in mail.outbox[0].to  # an Allocator is not told
 
 
 def test_a_double_click_or_resubmitted_form_buys_once(
-    admin_client, complete_license, django_capture_on_commit_callbacks
+    administrator_client, complete_license, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        first = buy(admin_client, token="same")
-        again = buy(admin_client, token="same")
+        first = buy(administrator_client, token="same")
+        again = buy(administrator_client, token="same")
     assert first.url == again.url
     assert Purchase.objects.count() == 1
     complete_license.refresh_from_db()
     assert complete_license.seat_commitment == 2040
     assert len(mail.outbox) == 1
     # A new page is a new form: that buys again.
-    assert buy(admin_client, token="another").status_code == 302
+    assert buy(administrator_client, token="another").status_code == 302
     complete_license.refresh_from_db()
     assert complete_license.seat_commitment == 2090
 
 
-def test_each_page_carries_a_fresh_token(admin_client, complete_license):
+def test_each_page_carries_a_fresh_token(administrator_client, complete_license):
     tokens = {
         re.search(
-            r'name="token" value="([^"]+)"', admin_client.get(reverse("billing:purchase")).text
+            r'name="token" value="([^"]+)"',
+            administrator_client.get(reverse("billing:purchase")).text,
         )[1]
         for _ in range(2)
     }
@@ -111,12 +121,12 @@ def test_each_page_carries_a_fresh_token(admin_client, complete_license):
 
 
 def test_a_tier_not_held_yet_gets_its_license_at_the_list_price(
-    admin_client, partner, complete_license
+    administrator_client, partner, complete_license
 ):
     TierPrice.objects.create(tier=ServiceTier.CORE, currency="CAD", price_per_user="9.75")
-    page = admin_client.get(reverse("billing:purchase"))
+    page = administrator_client.get(reverse("billing:purchase"))
     assert "MDR Core — new license at the list price" in page.text
-    response = buy(admin_client, tier="core", users="25")
+    response = buy(administrator_client, tier="core", users="25")
     assert response.status_code == 302
     core = VolumeLicense.objects.get(partner=partner, tier=ServiceTier.CORE)
     assert (core.seat_commitment, core.price_per_user, core.currency) == (
@@ -131,9 +141,11 @@ def test_a_tier_not_held_yet_gets_its_license_at_the_list_price(
     assert event.change_text == f"0 → 25 (purchase {purchase.reference})"
 
 
-def test_a_tier_without_a_list_price_is_refused_next_to_the_tier(admin_client, complete_license):
+def test_a_tier_without_a_list_price_is_refused_next_to_the_tier(
+    administrator_client, complete_license
+):
     before = db_state()
-    response = buy(admin_client, tier="core", users="25")
+    response = buy(administrator_client, tier="core", users="25")
     assert response.status_code == 200
     assert "MDR Core cannot be bought here yet: it has no list price in CAD" in response.text
     assert 'value="25"' in response.text  # what was typed is kept
@@ -157,19 +169,19 @@ def test_a_tier_without_a_list_price_is_refused_next_to_the_tier(admin_client, c
     ],
 )
 def test_bad_input_is_refused_next_to_the_field_and_nothing_changes(
-    admin_client, complete_license, users, terms, message
+    administrator_client, complete_license, users, terms, message
 ):
     before = db_state()
-    response = buy(admin_client, users=users, terms=terms)
+    response = buy(administrator_client, users=users, terms=terms)
     assert response.status_code == 200
     assert message in response.text
     assert 'class="invalid-feedback"' in response.text
     assert db_state() == before
 
 
-def test_an_unknown_tier_is_refused(admin_client, complete_license):
+def test_an_unknown_tier_is_refused(administrator_client, complete_license):
     before = db_state()
-    response = buy(admin_client, tier="platinum")
+    response = buy(administrator_client, tier="platinum")
     assert response.status_code == 200 and "Select a valid choice" in response.text
     assert db_state() == before
 
@@ -182,16 +194,16 @@ def test_only_administrators_buy(user, complete_license):
     assert Purchase.objects.count() == 0
 
 
-def test_a_shared_license_is_its_owners_to_buy(admin_client, partner, other_partner):
+def test_a_shared_license_is_its_owners_to_buy(administrator_client, partner, other_partner):
     shared = VolumeLicenseFactory(
         partner=other_partner, tier=ServiceTier.CLOUD, seat_commitment=300
     )
     shared.sub_partners.add(partner)
-    page = admin_client.get(reverse("billing:purchase"))
+    page = administrator_client.get(reverse("billing:purchase"))
     assert "300 users now" not in page.text  # the owner's pool is not offered
     assert "MDR Cloud — new license (no list price yet)" in page.text
     before = db_state()
-    response = buy(admin_client, tier="cloud", users="10")
+    response = buy(administrator_client, tier="cloud", users="10")
     assert "no list price" in response.text
     assert db_state() == before
     shared.refresh_from_db()
@@ -210,11 +222,11 @@ def test_another_partners_purchase_is_404(client, admin_user, other_partner, oth
 
 
 def test_the_billing_page_lists_purchases_for_administrators_and_bank_details_only(
-    client, admin_client, partner, complete_license
+    client, administrator_client, partner, complete_license
 ):
-    buy(admin_client, users="50")
+    buy(administrator_client, users="50")
     purchase = Purchase.objects.get()
-    page = admin_client.get(reverse("billing:billing"))
+    page = administrator_client.get(reverse("billing:billing"))
     assert purchase.reference in page.text and "Buy additional users" in page.text
     billing_login = MembershipFactory(
         partner=partner, user=UserFactory(username="bea"), role=PartnerRole.BANK_DETAILS_ONLY
@@ -229,8 +241,8 @@ def test_the_billing_page_lists_purchases_for_administrators_and_bank_details_on
     assert client.get(reverse("billing:purchase")).status_code == 403
 
 
-def test_the_purchase_page_loads_its_script(admin_client, complete_license):
-    page = admin_client.get(reverse("billing:purchase"))
+def test_the_purchase_page_loads_its_script(administrator_client, complete_license):
+    page = administrator_client.get(reverse("billing:purchase"))
     assert "js/purchase.js" in page.text and "<script>" not in page.text
     from pathlib import Path
 
@@ -241,9 +253,9 @@ def test_the_purchase_page_loads_its_script(admin_client, complete_license):
 
 
 def test_staff_see_purchases_read_only_and_edit_list_prices(
-    client, staff_user, admin_client, complete_license
+    client, staff_user, administrator_client, complete_license
 ):
-    buy(admin_client)
+    buy(administrator_client)
     purchase = Purchase.objects.get()
     verified_login(client, staff_user)
     changelist = client.get(reverse("admin:billing_purchase_changelist"))

@@ -33,14 +33,13 @@ from tests.auth import verified_login
 from tests.conftest import PASSWORD
 from tests.factories import MembershipFactory, UserFactory
 from tests.factories_onboarding import submit_order
-from tests.test_bad_input import db_state
-from tests.test_tenancy import (
+from tests.helpers.routes import (
     OBJECT_ROUTES,
     WEBHOOK_ENDPOINT_ROUTES,
     World,
     all_routes,
-    world_build,
 )
+from tests.helpers.state import db_state
 
 # The columns of ROLE_MATRIX, in this order.
 ROLES = [
@@ -55,7 +54,7 @@ ROLES = [
 #   Administrator, Allocator, View Only, Bank Details Only, No LMP Access.
 # 302 for No LMP Access is the redirect to the login page (it has no session); 405 a page that
 # takes no POST (asked after the role: a role that may not see the page gets 403 either way).
-# A route that takes ids gets its URL from tests.test_tenancy.OBJECT_ROUTES (partner A's objects).
+# A route that takes ids gets its URL from tests.helpers.routes.OBJECT_ROUTES (partner A's objects).
 ROLE_MATRIX: dict[str, tuple[str, str]] = {
     "healthz": ("200 200 200 200 200", "200 200 200 200 200"),
     "home": ("302 302 302 302 302", "302 302 302 302 302"),
@@ -232,11 +231,6 @@ def _signed_in(user, role: str) -> Client:
         client.force_login(user)  # the session is dropped on the next request
         return client
     return verified_login(client, user)
-
-
-@pytest.fixture
-def world(partner, complete_license, cloud_license, other_license) -> World:
-    return world_build(complete_license, cloud_license, other_license)
 
 
 @pytest.fixture

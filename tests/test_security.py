@@ -17,16 +17,16 @@ from django.urls import reverse
 from tests.auth import verified_login
 from tests.conftest import PASSWORD
 from tests.factories import UserFactory
-from tests.test_bad_input import db_state
-from tests.test_tenancy import (
+from tests.helpers.edit import EditPage
+from tests.helpers.routes import (
     TENANCY_TESTED_ELSEWHERE,
     all_routes,
     object_urls,
     sample_kwargs,
-    world_build,
 )
+from tests.helpers.state import db_state
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(settings.BASE_DIR)
 
 
 def _without_csrf(html: str) -> str:
@@ -219,11 +219,6 @@ def test_session_cookie_settings(setting):
 # --- every state change is a POST with a CSRF token ------------------------------------------
 
 
-@pytest.fixture
-def world(complete_license, cloud_license, other_license):
-    return world_build(complete_license, cloud_license, other_license)
-
-
 def _every_url(world) -> list[tuple[str, str]]:
     """Each route of the URLconf (admin aside) once, object routes with the owner's objects."""
     urls = [(name, url) for name, url, owner_sees in object_urls(world) if owner_sees]
@@ -288,10 +283,7 @@ def test_no_page_and_no_export_is_stored_by_a_browser_or_proxy(world, user, othe
     stored = [(name, url) for name, url in pages if _stored(client.get(url))]
     assert stored == []
     # Answers to a POST too (a form shown again with its errors).
-    edit = reverse(
-        "licenses:customer_edit", kwargs={"license_pk": world.license.pk, "pk": world.customer.pk}
-    )
-    posted = client.post(edit, {"tier_users": "-1"})
+    posted = EditPage(client, world.customer, world.license).post({"tier_users": "-1"})
     assert posted.status_code == 200
     assert not _stored(posted)
 

@@ -16,7 +16,6 @@ from shipping import selectors, services
 from shipping.choices import ShipmentStatus
 from shipping.models import Address, Appliance
 from shipping.validators import postal_code_clean
-from tests.auth import verified_login
 from tests.factories import AddressFactory, PartnerFactory
 from tests.factories_onboarding import ApplianceFactory, sensor_orders, submit_order
 
@@ -237,12 +236,6 @@ def test_database_refuses_two_primary_appliances_on_one_order(order):
 
 
 # --- admin ---------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def staff_client(client, staff_user):
-    verified_login(client, staff_user)
-    return client
 
 
 def test_admin_marks_shipments_shipped_and_delivered_through_the_services(staff_client, order):

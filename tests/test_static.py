@@ -8,7 +8,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from django.conf import settings
+
+ROOT = Path(settings.BASE_DIR)
 
 
 def test_collectstatic_with_production_settings(tmp_path):

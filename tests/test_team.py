@@ -31,7 +31,7 @@ from lmp.partners.selectors import invitation_for_token, invitation_token
 from tests.auth import totp_device, verified_login
 from tests.conftest import PASSWORD
 from tests.factories import MembershipFactory, PartnerFactory, UserFactory
-from tests.test_bad_input import db_state, error_next_to
+from tests.helpers.state import db_state, error_next_to
 
 User = get_user_model()
 TEAM = reverse("partners:team")
@@ -373,7 +373,7 @@ def test_an_expired_invitation_cannot_be_accepted(admin_user, partner):
 
 
 def test_the_team_page_lists_members_with_role_status_sign_in_and_mfa(
-    admin_client, admin_user, partner, alex, other_user, django_assert_max_num_queries
+    administrator_client, admin_user, partner, alex, other_user, django_assert_max_num_queries
 ):
     for n in range(8):
         m = member(partner, f"member{n}", first_name=f"Member{n}", last_name="Doe")
@@ -388,7 +388,7 @@ def test_the_team_page_lists_members_with_role_status_sign_in_and_mfa(
     # Six today (session, user, its device, members, invitations, history), whatever the team's
     # size; a little room for the second-factor check.
     with django_assert_max_num_queries(8):
-        response = admin_client.get(TEAM)
+        response = administrator_client.get(TEAM)
 
     assert response.status_code == 200
     text = response.text
@@ -420,9 +420,9 @@ def test_other_roles_do_not_see_the_team_nav_item(partner_client):
     assert 'href="/team/"' not in response.text
 
 
-def test_changing_a_role_on_the_page(admin_client, alex):
+def test_changing_a_role_on_the_page(administrator_client, alex):
     url = reverse("partners:member_role", kwargs={"pk": alex.pk})
-    response = admin_client.post(url, {"role": PartnerRole.VIEW_ONLY}, follow=True)
+    response = administrator_client.post(url, {"role": PartnerRole.VIEW_ONLY}, follow=True)
 
     assert response.redirect_chain == [(TEAM, 302)]
     assert page_messages(response) == ["alex's role changed from Allocator to View Only."]
@@ -434,20 +434,20 @@ def test_changing_a_role_on_the_page(admin_client, alex):
     assert date_format(timezone.localtime(event.at), "DATETIME_FORMAT") in history
 
 
-def test_an_administrator_stepping_down_goes_to_the_home_page(admin_client, sam, partner):
+def test_an_administrator_stepping_down_goes_to_the_home_page(administrator_client, sam, partner):
     admin_of(partner)
     url = reverse("partners:member_role", kwargs={"pk": sam.pk})
-    response = admin_client.post(url, {"role": PartnerRole.ALLOCATOR})
+    response = administrator_client.post(url, {"role": PartnerRole.ALLOCATOR})
     assert response.status_code == 302 and response.url == reverse("home")
     sam.refresh_from_db()
     assert sam.role == PartnerRole.ALLOCATOR
-    assert admin_client.get(TEAM).status_code == 403
+    assert administrator_client.get(TEAM).status_code == 403
 
 
-def test_demoting_the_last_administrator_on_the_page_is_refused(admin_client, sam):
+def test_demoting_the_last_administrator_on_the_page_is_refused(administrator_client, sam):
     before = db_state()
     url = reverse("partners:member_role", kwargs={"pk": sam.pk})
-    response = admin_client.post(url, {"role": PartnerRole.ALLOCATOR}, follow=True)
+    response = administrator_client.post(url, {"role": PartnerRole.ALLOCATOR}, follow=True)
     assert response.redirect_chain == [(TEAM, 302)]
     assert page_messages(response) == [
         "sam is the last active Administrator of Northwind MSP: "
@@ -456,33 +456,33 @@ def test_demoting_the_last_administrator_on_the_page_is_refused(admin_client, sa
     assert db_state() == before
 
 
-def test_a_role_that_does_not_exist_is_refused(admin_client, alex):
+def test_a_role_that_does_not_exist_is_refused(administrator_client, alex):
     before = db_state()
     url = reverse("partners:member_role", kwargs={"pk": alex.pk})
-    response = admin_client.post(url, {"role": "owner"}, follow=True)
+    response = administrator_client.post(url, {"role": "owner"}, follow=True)
     assert page_messages(response) == ["Choose one of the roles."]
     assert db_state() == before
 
 
-def test_deactivating_and_reactivating_on_the_page(admin_client, alex):
+def test_deactivating_and_reactivating_on_the_page(administrator_client, alex):
     url = reverse("partners:member_deactivate", kwargs={"pk": alex.pk})
-    confirm = admin_client.get(url)
+    confirm = administrator_client.get(url)
     assert confirm.status_code == 200
     assert "Deactivate alex?" in confirm.text
     assert "will no longer be able to sign in" in confirm.text
     alex.user.refresh_from_db()
     assert alex.user.is_active  # the confirmation page changes nothing
 
-    response = admin_client.post(url, follow=True)
+    response = administrator_client.post(url, follow=True)
     assert response.redirect_chain == [(TEAM, 302)]
     assert page_messages(response) == ["alex is deactivated: that login can no longer sign in."]
     alex.user.refresh_from_db()
     assert not alex.user.is_active
 
     again = reverse("partners:member_reactivate", kwargs={"pk": alex.pk})
-    confirm = admin_client.get(again)
+    confirm = administrator_client.get(again)
     assert confirm.status_code == 200 and "Reactivate alex?" in confirm.text
-    response = admin_client.post(again, follow=True)
+    response = administrator_client.post(again, follow=True)
     assert page_messages(response) == ["alex is active again and can sign in."]
     alex.user.refresh_from_db()
     assert alex.user.is_active
@@ -490,23 +490,23 @@ def test_deactivating_and_reactivating_on_the_page(admin_client, alex):
     assert "Deactivated" in history and "Reactivated" in history
 
 
-def test_deactivating_oneself_on_the_page_is_refused(admin_client, sam, partner):
+def test_deactivating_oneself_on_the_page_is_refused(administrator_client, sam, partner):
     admin_of(partner)
     url = reverse("partners:member_deactivate", kwargs={"pk": sam.pk})
-    confirm = admin_client.get(url)
+    confirm = administrator_client.get(url)
     assert "You cannot deactivate your own login." in confirm.text
     assert ">Deactivate</button>" not in confirm.text
     before, users = db_state(), users_state()
-    response = admin_client.post(url, follow=True)
+    response = administrator_client.post(url, follow=True)
     assert page_messages(response) == ["You cannot deactivate your own login."]
     assert (db_state(), users_state()) == (before, users)
 
 
 def test_inviting_on_the_page_sends_the_link(
-    admin_client, partner, django_capture_on_commit_callbacks
+    administrator_client, partner, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        response = admin_client.post(
+        response = administrator_client.post(
             INVITE, {"email": "kim@northwind.example", "role": PartnerRole.ALLOCATOR}, follow=True
         )
     assert response.redirect_chain == [(TEAM, 302)]
@@ -520,33 +520,35 @@ def test_inviting_on_the_page_sends_the_link(
     assert link_in(message).startswith("/team/join/")
 
 
-def test_inviting_an_address_with_a_login_says_so_next_to_the_field(admin_client, alex):
+def test_inviting_an_address_with_a_login_says_so_next_to_the_field(administrator_client, alex):
     before = db_state()
-    response = admin_client.post(INVITE, {"email": "ALEX@example.com", "role": "view_only"})
+    response = administrator_client.post(INVITE, {"email": "ALEX@example.com", "role": "view_only"})
     assert response.status_code == 200
     assert error_next_to(response.text, "email", "ALEX@example.com already has a login.")
     assert 'value="ALEX@example.com"' in response.text  # what was typed is kept
     assert db_state() == before and mail.outbox == []
 
 
-def test_inviting_a_bad_address_says_so_next_to_the_field(admin_client):
+def test_inviting_a_bad_address_says_so_next_to_the_field(administrator_client):
     before = db_state()
-    response = admin_client.post(INVITE, {"email": "not an address<b>", "role": "allocator"})
+    response = administrator_client.post(
+        INVITE, {"email": "not an address<b>", "role": "allocator"}
+    )
     assert response.status_code == 200
     assert error_next_to(response.text, "email", "Enter a valid email address.")
     assert escape("not an address<b>") in response.text
     assert db_state() == before
 
 
-def test_revoking_on_the_page(admin_client, admin_user, partner):
+def test_revoking_on_the_page(administrator_client, admin_user, partner):
     invitation = invite(admin_user, partner)
     url = reverse("partners:invitation_revoke", kwargs={"pk": invitation.pk})
-    response = admin_client.post(url, follow=True)
+    response = administrator_client.post(url, follow=True)
     assert page_messages(response) == [
         "Invitation of new.person@northwind.example revoked: its link no longer works."
     ]
     assert "No pending invitations." in response.text
-    response = admin_client.post(url, follow=True)
+    response = administrator_client.post(url, follow=True)
     assert page_messages(response) == [
         "The invitation of new.person@northwind.example has already been revoked."
     ]
@@ -588,15 +590,17 @@ def test_other_roles_get_403_on_every_team_route_and_change_nothing(
     assert mail.outbox == []
 
 
-def test_another_partners_member_or_invitation_is_404(admin_client, other_partner, other_user):
+def test_another_partners_member_or_invitation_is_404(
+    administrator_client, other_partner, other_user
+):
     other_admin = admin_of(other_partner, "morgan").user
     invitation = invite(other_admin, other_partner)
     before, users = db_state(), users_state()
     for method, url in _team_urls(other_user.membership, invitation)[2:]:
         response = (
-            admin_client.get(url)
+            administrator_client.get(url)
             if method == "GET"
-            else admin_client.post(url, {"role": "view_only"})
+            else administrator_client.post(url, {"role": "view_only"})
         )
         assert response.status_code == 404, (method, url)
     assert (db_state(), users_state()) == (before, users)
@@ -818,7 +822,7 @@ def demote(actor, membership: Membership):
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.usefixtures("require_postgres")
 def test_two_administrators_demoting_each_other_at_once_leave_one(partner):
-    from tests.test_concurrency import outcomes, race
+    from tests.helpers.concurrency import outcomes, race
 
     for _ in range(5):  # a few rounds: the order the threads get the lock varies
         Membership.objects.filter(partner=partner).delete()
@@ -845,7 +849,7 @@ def test_two_administrators_demoting_each_other_at_once_leave_one(partner):
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.usefixtures("require_postgres")
 def test_administrators_stepping_down_or_deactivated_at_once_leave_one(partner, staff_user):
-    from tests.test_concurrency import outcomes, race
+    from tests.helpers.concurrency import outcomes, race
 
     admins = [admin_of(partner, f"admin{n}") for n in range(4)]
 
@@ -872,7 +876,7 @@ def test_administrators_stepping_down_or_deactivated_at_once_leave_one(partner, 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.usefixtures("require_postgres")
 def test_two_tabs_accepting_one_invitation_make_one_login(partner):
-    from tests.test_concurrency import outcomes, race
+    from tests.helpers.concurrency import outcomes, race
 
     sam = admin_of(partner, "sam").user
     invitation = invite(sam, partner)
@@ -893,13 +897,15 @@ def test_two_tabs_accepting_one_invitation_make_one_login(partner):
 
 
 def test_an_administrator_requires_two_factor_sign_in_of_every_member(
-    admin_client, admin_user, partner, user
+    administrator_client, admin_user, partner, user
 ):
     allocator = Client()
     allocator.force_login(user)
     assert allocator.get(reverse("licenses:license_list")).status_code == 200
 
-    response = admin_client.post(reverse("partners:settings"), {"require_mfa": "on"}, follow=True)
+    response = administrator_client.post(
+        reverse("partners:settings"), {"require_mfa": "on"}, follow=True
+    )
     assert "Every member now needs two-factor sign-in" in response.text
     partner.refresh_from_db()
     assert partner.require_mfa is True
@@ -917,7 +923,7 @@ def test_an_administrator_requires_two_factor_sign_in_of_every_member(
     assert response.url.startswith(reverse("accounts:setup"))
 
     # Unticked: Administrators only again, recorded too.
-    admin_client.post(reverse("partners:settings"), {})
+    administrator_client.post(reverse("partners:settings"), {})
     partner.refresh_from_db()
     assert partner.require_mfa is False
     assert TeamEvent.objects.filter(kind=TeamEventKind.SETTING_CHANGED).count() == 2
@@ -966,7 +972,7 @@ def user_admin_url(user, action: str = "change") -> str:
 
 def staff_posts_user_form(client, user, **changes):
     """Staff open the login's User admin page and save it with ``changes`` (None: unticked)."""
-    from tests.test_admin import form_data
+    from tests.helpers.admin_site import form_data
 
     data = form_data(client.get(user_admin_url(user)))
     for name in ("date_joined", "last_login"):  # split into a date and a time on the page
@@ -1101,27 +1107,27 @@ def signed_in(username: str) -> Client:
     return browser
 
 
-def _no_access_on_the_team_page(admin_client, staff_client, alex):
+def _no_access_on_the_team_page(administrator_client, staff_client, alex):
     url = reverse("partners:member_role", kwargs={"pk": alex.pk})
-    admin_client.post(url, {"role": PartnerRole.NO_LMP_ACCESS})
+    administrator_client.post(url, {"role": PartnerRole.NO_LMP_ACCESS})
     yield
-    admin_client.post(url, {"role": PartnerRole.ALLOCATOR})
+    administrator_client.post(url, {"role": PartnerRole.ALLOCATOR})
 
 
-def _deactivated_on_the_team_page(admin_client, staff_client, alex):
-    admin_client.post(reverse("partners:member_deactivate", kwargs={"pk": alex.pk}))
+def _deactivated_on_the_team_page(administrator_client, staff_client, alex):
+    administrator_client.post(reverse("partners:member_deactivate", kwargs={"pk": alex.pk}))
     yield
-    admin_client.post(reverse("partners:member_reactivate", kwargs={"pk": alex.pk}))
+    administrator_client.post(reverse("partners:member_reactivate", kwargs={"pk": alex.pk}))
 
 
-def _no_access_in_the_membership_admin(admin_client, staff_client, alex):
+def _no_access_in_the_membership_admin(administrator_client, staff_client, alex):
     url = reverse("admin:partners_membership_change", args=[alex.pk])
     staff_client.post(url, {"role": PartnerRole.NO_LMP_ACCESS})
     yield
     staff_client.post(url, {"role": PartnerRole.ALLOCATOR})
 
 
-def _deactivated_in_the_user_admin(admin_client, staff_client, alex):
+def _deactivated_in_the_user_admin(administrator_client, staff_client, alex):
     staff_posts_user_form(staff_client, alex.user, is_active=None)
     yield
     staff_posts_user_form(staff_client, alex.user, is_active="on")
@@ -1137,11 +1143,11 @@ def _deactivated_in_the_user_admin(admin_client, staff_client, alex):
     ],
 )
 def test_a_login_cut_off_keeps_its_old_sessions_refused_once_it_is_back(
-    admin_client, staff_user, alex, path
+    administrator_client, staff_user, alex, path
 ):
     browser = signed_in("alex")
     staff_client = verified_login(Client(), staff_user)
-    steps = path(admin_client, staff_client, alex)
+    steps = path(administrator_client, staff_client, alex)
 
     next(steps)  # cut off
     assert browser.get(reverse("licenses:license_list")).status_code == 302
@@ -1159,9 +1165,9 @@ def test_a_login_cut_off_keeps_its_old_sessions_refused_once_it_is_back(
     signed_in("alex")
 
 
-def test_a_session_of_a_login_never_cut_off_keeps_working(admin_client, alex):
+def test_a_session_of_a_login_never_cut_off_keeps_working(administrator_client, alex):
     browser = signed_in("alex")
-    admin_client.post(
+    administrator_client.post(
         reverse("partners:member_role", kwargs={"pk": alex.pk}), {"role": PartnerRole.VIEW_ONLY}
     )
     assert browser.get(reverse("licenses:license_list")).status_code == 200

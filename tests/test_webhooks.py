@@ -35,9 +35,9 @@ from tests.factories import (
     make_customer,
 )
 from tests.factories_onboarding import ApplianceFactory, sensor_orders, submit_order
+from tests.helpers.clock import time_passes as outbox_time_passes
+from tests.helpers.state import db_state
 from tests.mail import run_outbox
-from tests.test_bad_input import db_state
-from tests.test_outbox import time_passes as outbox_time_passes
 from tests.webhook_receiver import ReceiverServer
 
 pytestmark = [pytest.mark.django_db, pytest.mark.outbox_worker]
@@ -74,7 +74,7 @@ def events(endpoint, receiver) -> list[dict]:
 
 def time_passes(seconds: int) -> None:
     """Move every scheduled time (retries, leases, delayed tasks) ``seconds`` into the past: the
-    outbox's tasks and e-mails (``tests.test_outbox``), then the deliveries."""
+    outbox's tasks and e-mails (``tests.helpers.clock``), then the deliveries."""
     outbox_time_passes(seconds)
     delta = dt.timedelta(seconds=seconds)
     WebhookDelivery.objects.update(next_attempt_at=F("next_attempt_at") - delta)
@@ -334,7 +334,7 @@ def test_a_silent_receiver_times_out_and_is_retried(settings, endpoint, receiver
 
 
 def test_always_failing_is_failed_after_the_last_attempt_then_redelivered_from_the_page(
-    settings, admin_client, endpoint, receiver
+    settings, administrator_client, endpoint, receiver
 ):
     receiver.fail = -1
     services.webhook_ping(actor=None, endpoint=endpoint)
@@ -348,47 +348,49 @@ def test_always_failing_is_failed_after_the_last_attempt_then_redelivered_from_t
     assert len(receiver.requests) == 5
 
     detail = reverse("webhooks:endpoint_detail", kwargs={"pk": endpoint.pk})
-    page = admin_client.get(detail)
+    page = administrator_client.get(detail)
     assert f'data-delivery="{delivery.pk}" data-status="failed"' in page.text
     assert ">Failed</span>" in page.text and "HTTP 500" in page.text
     assert page.context["deliveries"][0].last_status_code == 500
 
     receiver.fail = 0
     redeliver = reverse("webhooks:delivery_redeliver", kwargs={"pk": delivery.pk})
-    response = admin_client.post(redeliver, follow=True)
+    response = administrator_client.post(redeliver, follow=True)
     assert f"Delivery {delivery.message_id} queued to be sent again." in response.text
     run_outbox()
     delivery.refresh_from_db()
     assert (delivery.status, delivery.attempts) == (DeliveryStatus.SUCCEEDED, 1)
     assert receiver.requests[-1].headers["webhook-id"] == delivery.message_id
-    response = admin_client.post(redeliver, follow=True)  # a succeeded one may be sent again
+    response = administrator_client.post(
+        redeliver, follow=True
+    )  # a succeeded one may be sent again
     assert "queued to be sent again" in response.text
-    response = admin_client.post(redeliver, follow=True)  # but not while it is queued
+    response = administrator_client.post(redeliver, follow=True)  # but not while it is queued
     assert "is already queued or sending" in response.text
 
 
 def test_the_deliveries_section_is_asked_for_again_only_while_a_delivery_is_pending(
-    admin_client, endpoint, receiver
+    administrator_client, endpoint, receiver
 ):
     detail = reverse("webhooks:endpoint_detail", kwargs={"pk": endpoint.pk})
-    assert "data-hx-trigger" not in admin_client.get(detail).text  # nothing to wait for
+    assert "data-hx-trigger" not in administrator_client.get(detail).text  # nothing to wait for
 
     services.webhook_ping(actor=None, endpoint=endpoint)
-    page = admin_client.get(detail)
+    page = administrator_client.get(detail)
     assert 'data-hx-trigger="every 2s"' in page.text and ">Queued</span>" in page.text
     assert " hx-" not in page.text  # htmx's data-hx-* spelling only (the HTML checker's)
-    section = admin_client.get(detail, headers={"HX-Request": "true"})
+    section = administrator_client.get(detail, headers={"HX-Request": "true"})
     assert section.text.lstrip().startswith("<section") and "<html" not in section.text
     assert "HX-Request" in section["Vary"]
 
     run_outbox()
-    section = admin_client.get(detail, headers={"HX-Request": "true"})
+    section = administrator_client.get(detail, headers={"HX-Request": "true"})
     assert ">Succeeded</span>" in section.text
     assert "data-hx-trigger" not in section.text  # the page stops asking
 
 
 def test_a_delivery_queued_before_its_endpoint_was_disabled_is_not_posted(
-    admin_client, endpoint, receiver
+    administrator_client, endpoint, receiver
 ):
     """Switching an endpoint off stops what is already queued for it too, not only new events;
     switched on again, Redeliver posts it."""
@@ -402,7 +404,7 @@ def test_a_delivery_queued_before_its_endpoint_was_disabled_is_not_posted(
     assert delivery.last_error == "Not sent: the endpoint is disabled."
 
     services.endpoint_active_set(actor=None, endpoint=endpoint, active=True)
-    admin_client.post(reverse("webhooks:delivery_redeliver", kwargs={"pk": delivery.pk}))
+    administrator_client.post(reverse("webhooks:delivery_redeliver", kwargs={"pk": delivery.pk}))
     run_outbox()
     delivery.refresh_from_db()
     assert delivery.status == DeliveryStatus.SUCCEEDED
@@ -438,11 +440,11 @@ def test_a_delivery_queued_before_its_endpoint_was_disabled_is_not_posted(
     ],
 )
 def test_production_refuses_private_and_plain_http_urls_next_to_the_field(
-    settings, admin_client, url, message
+    settings, administrator_client, url, message
 ):
     settings.WEBHOOKS_ALLOW_PRIVATE_URLS = False
     before = db_state()
-    response = admin_client.post(
+    response = administrator_client.post(
         reverse("webhooks:endpoint_create"),
         {"url": url, "description": "PSA", "event_types": ["customer.onboarded"], "active": "on"},
     )
@@ -464,10 +466,10 @@ def test_a_url_refused_at_delivery_time_is_not_called(settings, endpoint, receiv
 # --- pages --------------------------------------------------------------------------------------
 
 
-def test_user_info_is_refused_even_where_private_urls_are_allowed(settings, admin_client):
+def test_user_info_is_refused_even_where_private_urls_are_allowed(settings, administrator_client):
     assert settings.WEBHOOKS_ALLOW_PRIVATE_URLS  # as under DEBUG and in tests
     url = "https://127.0.0.1:443@8.8.8.8/"
-    response = admin_client.post(
+    response = administrator_client.post(
         reverse("webhooks:endpoint_create"),
         {"url": url, "event_types": ["customer.onboarded"], "active": "on"},
     )
@@ -506,14 +508,17 @@ def test_public_addresses_in_those_forms_are_accepted(settings, url):
 
 
 def test_an_administrator_adds_an_endpoint_sends_a_test_event_and_sees_it(
-    partner, admin_client, admin_user, receiver
+    partner, administrator_client, admin_user, receiver
 ):
-    team = admin_client.get(reverse("partners:team"))
+    team = administrator_client.get(reverse("partners:team"))
     assert reverse("webhooks:endpoint_list") in team.text
-    assert "No webhook endpoints yet." in admin_client.get(reverse("webhooks:endpoint_list")).text
-    form = admin_client.get(reverse("webhooks:endpoint_create"))
+    assert (
+        "No webhook endpoints yet."
+        in administrator_client.get(reverse("webhooks:endpoint_list")).text
+    )
+    form = administrator_client.get(reverse("webhooks:endpoint_create"))
     assert form.status_code == 200 and "Customer onboarded" in form.text
-    response = admin_client.post(
+    response = administrator_client.post(
         reverse("webhooks:endpoint_create"),
         {
             "url": receiver.url,
@@ -529,16 +534,16 @@ def test_an_administrator_adds_an_endpoint_sends_a_test_event_and_sees_it(
     assert "Endpoint added." in response.text
 
     detail = reverse("webhooks:endpoint_detail", kwargs={"pk": endpoint.pk})
-    admin_client.post(reverse("webhooks:endpoint_test", kwargs={"pk": endpoint.pk}))
+    administrator_client.post(reverse("webhooks:endpoint_test", kwargs={"pk": endpoint.pk}))
     run_outbox()
     [received] = receiver.requests
     ping = verified(endpoint, received)
     assert ping["type"] == "ping" and ping["data"]["endpoint_id"] == endpoint.pk
-    page = admin_client.get(detail)
+    page = administrator_client.get(detail)
     assert "ping" in page.text and 'data-status="succeeded"' in page.text
 
     old = endpoint.secret
-    response = admin_client.post(
+    response = administrator_client.post(
         reverse("webhooks:secret_rotate", kwargs={"pk": endpoint.pk}), follow=True
     )
     endpoint.refresh_from_db()
@@ -546,35 +551,35 @@ def test_an_administrator_adds_an_endpoint_sends_a_test_event_and_sees_it(
     assert old not in response.text
 
     edit = reverse("webhooks:endpoint_edit", kwargs={"pk": endpoint.pk})
-    assert admin_client.get(edit).status_code == 200
-    response = admin_client.post(
+    assert administrator_client.get(edit).status_code == 200
+    response = administrator_client.post(
         edit, {"url": receiver.url, "event_types": [], "description": "x", "active": "on"}
     )
     assert "Choose at least one event." in response.text
-    admin_client.post(
+    administrator_client.post(
         edit,
         {"url": receiver.url, "event_types": ["customer.onboarded", "license.low_seats"]},
     )
     endpoint.refresh_from_db()
     assert endpoint.event_types == ["customer.onboarded", "license.low_seats"]
     assert endpoint.active is False  # unticked: disabled
-    listing = admin_client.get(reverse("webhooks:endpoint_list"))
+    listing = administrator_client.get(reverse("webhooks:endpoint_list"))
     assert receiver.url in listing.text and "Disabled" in listing.text
 
     delete = reverse("webhooks:endpoint_delete", kwargs={"pk": endpoint.pk})
-    assert "Delete this webhook endpoint?" in admin_client.get(delete).text
-    admin_client.post(delete)
+    assert "Delete this webhook endpoint?" in administrator_client.get(delete).text
+    administrator_client.post(delete)
     assert not WebhookEndpoint.objects.exists() and not WebhookDelivery.objects.exists()
 
 
-def test_the_deliveries_are_listed_newest_first_25_a_page(admin_client, endpoint):
+def test_the_deliveries_are_listed_newest_first_25_a_page(administrator_client, endpoint):
     for _ in range(27):
         services.webhook_ping(actor=None, endpoint=endpoint)
     newest = WebhookDelivery.objects.order_by("-created_at", "-pk").first()
     detail = reverse("webhooks:endpoint_detail", kwargs={"pk": endpoint.pk})
-    first = admin_client.get(detail)
+    first = administrator_client.get(detail)
     assert first.context["deliveries"][0] == newest and len(first.context["deliveries"]) == 25
-    assert len(admin_client.get(detail, {"page": 2}).context["deliveries"]) == 2
+    assert len(administrator_client.get(detail, {"page": 2}).context["deliveries"]) == 2
 
 
 @pytest.mark.parametrize("role", [PartnerRole.VIEW_ONLY, PartnerRole.ALLOCATOR])
@@ -603,7 +608,7 @@ def test_view_only_and_allocators_get_403_and_change_nothing(client, partner, en
 
 
 def test_another_partners_endpoint_or_delivery_is_404(
-    client, admin_client, other_partner, receiver
+    client, administrator_client, other_partner, receiver
 ):
     theirs = endpoint_for(other_partner, receiver.url)
     delivery = services.webhook_ping(actor=None, endpoint=theirs)
@@ -612,15 +617,17 @@ def test_another_partners_endpoint_or_delivery_is_404(
     by_endpoint = ["endpoint_detail", "endpoint_edit", "endpoint_delete"]
     for name in by_endpoint:
         assert (
-            admin_client.get(reverse(f"webhooks:{name}", kwargs={"pk": theirs.pk})).status_code
+            administrator_client.get(
+                reverse(f"webhooks:{name}", kwargs={"pk": theirs.pk})
+            ).status_code
             == 404
         ), name
     for name in [*by_endpoint[1:], "secret_rotate", "endpoint_test"]:
         url = reverse(f"webhooks:{name}", kwargs={"pk": theirs.pk})
         post = {"url": "https://evil.example/", "event_types": ["customer.onboarded"]}
-        assert admin_client.post(url, post).status_code == 404, name
+        assert administrator_client.post(url, post).status_code == 404, name
     redeliver = reverse("webhooks:delivery_redeliver", kwargs={"pk": delivery.pk})
-    assert admin_client.post(redeliver).status_code == 404
+    assert administrator_client.post(redeliver).status_code == 404
     assert db_state() == before
     theirs.refresh_from_db()
     assert (theirs.secret, theirs.url, WebhookDelivery.objects.count()) == (secret, receiver.url, 1)

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from lmp.partners.models import Partner
 from lmp.webhooks import services
-from tests.browser.test_axe import Audit
+from tests.helpers.axe import Audit
 from tests.mail import run_outbox
 from tests.webhook_receiver import ReceiverServer
 
