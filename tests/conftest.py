@@ -9,7 +9,6 @@ from django.db import connection
 
 from licenses.choices import ServiceTier
 from lmp.partners.choices import PartnerRole
-from tests.auth import verified_login
 from tests.factories import (
     AddressFactory,
     MembershipFactory,
@@ -18,9 +17,8 @@ from tests.factories import (
     VolumeLicenseFactory,
 )
 from tests.factories_onboarding import ApplianceFactory
+from tests.helpers.auth import verified_login
 from tests.helpers.routes import World, world_build
-
-PASSWORD = "pw-for-tests"
 
 
 def _required(flag: str) -> bool:
@@ -45,13 +43,13 @@ def pytest_sessionstart(session):
 @pytest.fixture(autouse=True)
 def outbox_on_commit(request):
     """Queued e-mails are sent by the real worker, in-process, when their transaction commits
-    (tests/mail.py); a test marked ``outbox_worker`` runs the worker itself."""
+    (tests/helpers/mail.py); a test marked ``outbox_worker`` runs the worker itself."""
     if request.node.get_closest_marker("outbox_worker"):
         yield
         return
     from django_tasks.signals import task_enqueued
 
-    from tests.mail import on_enqueue_run_on_commit
+    from tests.helpers.mail import on_enqueue_run_on_commit
 
     task_enqueued.connect(on_enqueue_run_on_commit, dispatch_uid="tests-outbox-on-commit")
     yield

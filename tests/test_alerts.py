@@ -215,7 +215,7 @@ def test_view_only_sees_no_threshold_form(client, partner, complete_license):
 def test_staff_see_the_alerts_sent_read_only(
     client, staff_user, partner, team, django_capture_on_commit_callbacks
 ):
-    from tests.auth import verified_login
+    from tests.helpers.auth import verified_login
 
     VolumeLicenseFactory(partner=partner, renewal_date=TODAY + dt.timedelta(days=7))
     run(TODAY, django_capture_on_commit_callbacks)

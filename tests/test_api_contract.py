@@ -26,11 +26,11 @@ from licenses.choices import ServiceTier
 from licenses.models import CustomerAccount
 from lmp.partners.choices import PartnerRole
 from onboarding.models import OnboardingRequest
-from tests.api import make_key
 from tests.conftest import _required
 from tests.factories import AddressFactory, PartnerFactory, VolumeLicenseFactory, make_customer
 from tests.factories_onboarding import ApplianceFactory, sensor_orders, submit_order
-from tests.live_gunicorn import ROOT, gunicorn_server
+from tests.helpers.api import make_key
+from tests.helpers.live_gunicorn import ROOT, gunicorn_server
 
 pytestmark = [
     pytest.mark.postgres,

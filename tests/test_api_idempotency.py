@@ -12,8 +12,8 @@ from django.utils import timezone
 from licenses.models import AllocationEvent, CustomerAccount
 from lmp.api.models import IdempotencyRecord
 from lmp.partners.choices import PartnerRole
-from tests.api import key_client, make_key, problem
 from tests.factories import PartnerFactory, VolumeLicenseFactory, make_customer
+from tests.helpers.api import key_client, make_key, problem
 from tests.helpers.concurrency import race
 
 NEW_CUSTOMER = {

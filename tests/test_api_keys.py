@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from lmp.partners.choices import PartnerRole, TeamEventKind
 from lmp.partners.models import ApiKey, TeamEvent
-from tests.api import key_client, make_key
+from tests.helpers.api import key_client, make_key
 from tests.helpers.state import db_state, error_next_to
 
 pytestmark = pytest.mark.django_db
@@ -124,7 +124,7 @@ def test_another_partners_key_is_404(administrator_client, other_partner):
 def test_staff_see_keys_in_admin_and_revoke_them_there(client, staff_user, partner):
     from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 
-    from tests.auth import verified_login
+    from tests.helpers.auth import verified_login
 
     row, key = make_key(partner, name="Staff sees")
     admin = verified_login(client, staff_user)

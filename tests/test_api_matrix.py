@@ -15,8 +15,8 @@ import pytest
 from django.urls import URLPattern, get_resolver, reverse
 
 from lmp.partners.choices import PartnerRole
-from tests.api import key_client, make_key
 from tests.factories import PartnerFactory, make_customer
+from tests.helpers.api import key_client, make_key
 from tests.helpers.routes import World
 from tests.helpers.state import db_state
 

@@ -13,8 +13,8 @@ from django.urls import reverse
 
 from licenses.services import customer_offboard
 from lmp.partners.choices import PartnerRole
-from tests.api import key_client, make_key, problem
 from tests.factories import make_customer
+from tests.helpers.api import key_client, make_key, problem
 from tests.helpers.outage import database_down
 
 

@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from lmp.api.models import ThrottleWindow
 from lmp.api.throttles import throttle_window_hit
-from tests.api import key_client, make_key, problem
+from tests.helpers.api import key_client, make_key, problem
 
 
 @pytest.mark.django_db

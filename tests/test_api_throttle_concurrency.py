@@ -9,8 +9,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from tests.api import make_key
 from tests.factories import PartnerFactory, VolumeLicenseFactory
+from tests.helpers.api import make_key
 from tests.helpers.concurrency import race
 
 pytestmark = [

@@ -16,9 +16,9 @@ from licenses.services import customer_offboard
 from lmp.partners.choices import PartnerRole
 from lmp.partners.models import ApiKey
 from lmp.partners.services import api_key_revoke
-from tests.api import key_client, make_key, problem
-from tests.auth import verified_login
 from tests.factories import make_customer
+from tests.helpers.api import key_client, make_key, problem
+from tests.helpers.auth import verified_login
 
 # What the per-key throttle costs once its window has a row: one conditional UPDATE.
 THROTTLE_QUERIES = 1

@@ -23,10 +23,10 @@ from licenses import services
 from licenses.choices import AllocationEventKind, AllocationEventSource
 from licenses.models import AllocationEvent, CustomerAccount, SeatAllocation, VolumeLicense
 from onboarding.services import OnboardingOrder, onboarding_submit
-from tests.auth import verified_login
 from tests.factories import MembershipFactory, UserFactory, make_customer
 from tests.factories_onboarding import Wizard
 from tests.helpers.admin_site import admin_url, form_data
+from tests.helpers.auth import verified_login
 from tests.helpers.customers import bulk_customers
 from tests.helpers.edit import EditPage
 from tests.helpers.messages import messages_of

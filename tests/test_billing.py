@@ -12,8 +12,8 @@ from licenses.choices import Currency, ServiceTier
 from lmp.billing.services import partner_billing_set
 from lmp.partners.choices import PartnerRole
 from lmp.partners.models import Partner
-from tests.auth import verified_login
 from tests.factories import MembershipFactory, UserFactory, VolumeLicenseFactory, make_customer
+from tests.helpers.auth import verified_login
 from tests.helpers.state import db_state, error_next_to
 
 URL = "/billing/"

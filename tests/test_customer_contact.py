@@ -11,13 +11,13 @@ from django.urls import reverse
 from licenses.choices import AllocationEventKind, AllocationEventSource
 from licenses.models import AllocationEvent, CustomerAccount
 from lmp.partners.choices import PartnerRole
-from tests.auth import verified_login
 from tests.factories import MembershipFactory, UserFactory, make_customer
 from tests.factories_onboarding import submit_order
 from tests.helpers.admin_site import admin_url, form_data
+from tests.helpers.auth import verified_login
 from tests.helpers.edit import EditPage
+from tests.helpers.mail import run_outbox
 from tests.helpers.state import db_state, error_next_to
-from tests.mail import run_outbox
 
 pytestmark = pytest.mark.django_db
 

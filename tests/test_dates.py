@@ -14,9 +14,9 @@ from django.utils import formats, timezone
 from licenses import services
 from licenses.tables import _short_date
 from lmp.partners import services as partner_services
-from tests.auth import verified_login
 from tests.factories import make_customer
 from tests.factories_onboarding import submit_order
+from tests.helpers.auth import verified_login
 
 pytestmark = pytest.mark.django_db
 

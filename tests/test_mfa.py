@@ -23,10 +23,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from lmp.accounts import services
 from lmp.accounts.demo import DEMO_TOTP_KEY_HEX
 from lmp.partners.choices import PartnerRole
-from tests.auth import totp_code, totp_device, verified_login
-from tests.conftest import PASSWORD
 from tests.factories import MembershipFactory, UserFactory
 from tests.helpers.admin_site import form_data
+from tests.helpers.auth import PASSWORD, totp_code, totp_device, verified_login
 from tests.helpers.edit import EditPage
 from tests.helpers.routes import all_routes, object_urls
 

@@ -32,7 +32,7 @@ from tests.factories import (
     VolumeLicenseFactory,
     make_customer,
 )
-from tests.live_gunicorn import LmpUser, gunicorn_server, login_cookies, run_users
+from tests.helpers.live_gunicorn import LmpUser, gunicorn_server, login_cookies, run_users
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -11,11 +11,11 @@ from django.urls import reverse
 from lmp.outbox.models import OutboundEmail
 from lmp.partners.choices import PartnerRole
 from onboarding import services as onboarding_services
-from tests.auth import verified_login
 from tests.factories import AddressFactory, MembershipFactory, UserFactory
 from tests.factories_onboarding import ApplianceFactory, sensor_orders, submit_order
+from tests.helpers.auth import verified_login
+from tests.helpers.mail import run_outbox
 from tests.helpers.state import db_state
-from tests.mail import run_outbox
 
 pytestmark = pytest.mark.django_db
 

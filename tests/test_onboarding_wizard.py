@@ -14,7 +14,6 @@ from licenses.choices import CustomerStatus, ServiceTier
 from licenses.models import CustomerAccount, SeatAllocation
 from onboarding.models import OnboardingDraft, OnboardingRequest, Shipment
 from shipping.models import Address
-from tests.auth import verified_login
 from tests.factories import (
     AddressFactory,
     MembershipFactory,
@@ -33,6 +32,7 @@ from tests.factories_onboarding import (
     sensor_orders,
     submit_order,
 )
+from tests.helpers.auth import verified_login
 from tests.helpers.messages import messages_of
 
 

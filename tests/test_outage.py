@@ -17,7 +17,7 @@ from django.test import Client
 from django.urls import reverse
 
 from licenses import views as license_views
-from tests.conftest import PASSWORD
+from tests.helpers.auth import PASSWORD
 from tests.helpers.outage import OUTAGE, database_down
 
 

@@ -22,9 +22,9 @@ from lmp.mail import email_enqueue
 from lmp.outbox.choices import EmailStatus
 from lmp.outbox.models import OutboundEmail
 from lmp.outbox.tasks import email_send_task
-from tests.auth import verified_login
+from tests.helpers.auth import verified_login
 from tests.helpers.clock import time_passes
-from tests.mail import run_outbox, worker
+from tests.helpers.mail import run_outbox, worker
 
 pytestmark = pytest.mark.django_db
 

@@ -8,8 +8,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from tests.auth import totp_code, totp_device, verified_login
-from tests.conftest import PASSWORD
+from tests.helpers.auth import PASSWORD, totp_code, totp_device, verified_login
 
 pytestmark = pytest.mark.django_db
 

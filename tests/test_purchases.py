@@ -16,8 +16,8 @@ from licenses.models import AllocationEvent, VolumeLicense
 from lmp.billing.models import Purchase, TierPrice
 from lmp.billing.services import seats_purchase
 from lmp.partners.choices import PartnerRole
-from tests.auth import verified_login
 from tests.factories import MembershipFactory, UserFactory, VolumeLicenseFactory
+from tests.helpers.auth import verified_login
 from tests.helpers.state import db_state
 
 pytestmark = pytest.mark.django_db

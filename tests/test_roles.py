@@ -28,11 +28,10 @@ from lmp.partners.choices import PartnerRole
 from lmp.partners.models import Invitation, Membership
 from lmp.partners.selectors import invitation_token
 from lmp.webhooks import services as webhook_services
-from tests.api import make_key
-from tests.auth import verified_login
-from tests.conftest import PASSWORD
 from tests.factories import MembershipFactory, UserFactory
 from tests.factories_onboarding import submit_order
+from tests.helpers.api import make_key
+from tests.helpers.auth import PASSWORD, verified_login
 from tests.helpers.routes import (
     OBJECT_ROUTES,
     WEBHOOK_ENDPOINT_ROUTES,

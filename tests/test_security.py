@@ -14,9 +14,8 @@ from django.templatetags.static import static
 from django.test import Client, override_settings
 from django.urls import reverse
 
-from tests.auth import verified_login
-from tests.conftest import PASSWORD
 from tests.factories import UserFactory
+from tests.helpers.auth import PASSWORD, verified_login
 from tests.helpers.edit import EditPage
 from tests.helpers.routes import (
     TENANCY_TESTED_ELSEWHERE,

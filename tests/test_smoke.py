@@ -3,7 +3,7 @@
 from django.db import connection
 from django.urls import reverse
 
-from tests.auth import verified_login
+from tests.helpers.auth import verified_login
 
 
 def test_anonymous_user_is_sent_to_login(client, db):

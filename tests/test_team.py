@@ -28,9 +28,8 @@ from lmp.partners import services
 from lmp.partners.choices import InvitationStatus, PartnerRole, TeamEventKind
 from lmp.partners.models import Invitation, Membership, TeamEvent
 from lmp.partners.selectors import invitation_for_token, invitation_token
-from tests.auth import totp_device, verified_login
-from tests.conftest import PASSWORD
 from tests.factories import MembershipFactory, PartnerFactory, UserFactory
+from tests.helpers.auth import PASSWORD, totp_device, verified_login
 from tests.helpers.state import db_state, error_next_to
 
 User = get_user_model()

@@ -26,7 +26,6 @@ from lmp.webhooks import services
 from lmp.webhooks.choices import DeliveryStatus, EventType
 from lmp.webhooks.models import WebhookDelivery, WebhookEndpoint
 from onboarding import services as onboarding_services
-from tests.auth import verified_login
 from tests.factories import (
     AddressFactory,
     MembershipFactory,
@@ -35,10 +34,11 @@ from tests.factories import (
     make_customer,
 )
 from tests.factories_onboarding import ApplianceFactory, sensor_orders, submit_order
+from tests.helpers.auth import verified_login
 from tests.helpers.clock import time_passes as outbox_time_passes
+from tests.helpers.mail import run_outbox
 from tests.helpers.state import db_state
-from tests.mail import run_outbox
-from tests.webhook_receiver import ReceiverServer
+from tests.helpers.webhook_receiver import ReceiverServer
 
 pytestmark = [pytest.mark.django_db, pytest.mark.outbox_worker]
 

@@ -1,6 +1,6 @@
 """The worker killed with SIGKILL at random moments, over and over, loses no e-mail and no webhook.
 
-A real worker process (``manage.py worker``, tests/worker_process.py) sends to a real SMTP
+A real worker process (``manage.py worker``, tests/helpers/worker_process.py) sends to a real SMTP
 server (aiosmtpd, slow: each message held 20–120 ms) and posts to a real HTTP receiver, against
 this test's PostgreSQL database, while the test keeps queuing e-mails and webhook deliveries as
 the web would. It is killed ``KILLS`` times: two kills in three 0–50 ms after a server answered
@@ -32,8 +32,8 @@ from lmp.webhooks import services as webhooks
 from lmp.webhooks.choices import DeliveryStatus, EventType
 from lmp.webhooks.models import WebhookDelivery
 from tests.factories import PartnerFactory
-from tests.webhook_receiver import ReceiverServer
-from tests.worker_process import (
+from tests.helpers.webhook_receiver import ReceiverServer
+from tests.helpers.worker_process import (
     SmtpServer,
     WorkerProcess,
     log_tail,

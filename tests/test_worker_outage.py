@@ -2,7 +2,7 @@
 runs beside the server) starts it again when it dies.
 
 A real worker process (``manage.py worker``) reaches PostgreSQL through a TCP proxy the test
-controls (tests/worker_process.py). Once it has sent a first batch to a real SMTP server
+controls (tests/helpers/worker_process.py). Once it has sent a first batch to a real SMTP server
 (aiosmtpd), the proxy is cut for ``OUTAGE`` seconds: every open connection reset, every new one
 refused, as when the database server goes down. The web (this test, connected directly) keeps
 queuing e-mails meanwhile. The worker must still be running when the database comes back, say in
@@ -26,8 +26,8 @@ from django.db import connection
 from lmp.mail import email_enqueue
 from lmp.outbox.choices import EmailStatus
 from lmp.outbox.models import OutboundEmail
-from tests.live_gunicorn import HOST, ROOT
-from tests.worker_process import (
+from tests.helpers.live_gunicorn import HOST, ROOT
+from tests.helpers.worker_process import (
     SmtpServer,
     TcpProxy,
     WorkerProcess,

@@ -7,6 +7,9 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+# Every login the factories make has this password (tests/factories.py UserFactory).
+PASSWORD = "pw-for-tests"
+
 
 def totp_device(user, *, confirmed: bool = True) -> TOTPDevice:
     """The user's authenticator app (made, confirmed, the first time it is asked for)."""

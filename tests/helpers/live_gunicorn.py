@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]  # the repository: tests/helpers/ is two below
 HOST = "127.0.0.1"
 REQUEST_TIMEOUT = 30  # seconds for one HTTP request; a request that takes longer is a hang
 KEEPALIVE = 5  # seconds gunicorn keeps an idle connection open

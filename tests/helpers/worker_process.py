@@ -28,7 +28,7 @@ from pathlib import Path
 
 from aiosmtpd.controller import Controller
 
-from tests.live_gunicorn import HOST, INHERITED_ENV, ROOT, database_url, free_port
+from tests.helpers.live_gunicorn import HOST, INHERITED_ENV, ROOT, database_url, free_port
 
 WORKER_ARGS = ["--queue-name", "*", "--no-startup-delay", "--interval", "0.2"]
 
