@@ -7,7 +7,6 @@ The fault tests are marked ``outbox_worker``: nothing is sent on commit, they ru
 
 from __future__ import annotations
 
-import smtplib
 import threading
 from collections import Counter
 
@@ -27,25 +26,6 @@ from tests.helpers.clock import time_passes
 from tests.helpers.mail import run_outbox, worker
 
 pytestmark = pytest.mark.django_db
-
-
-class RefusingBackend:
-    """A mail server that refuses every message."""
-
-    def __init__(self, *args, **kwargs):
-        pass
-
-    def send_messages(self, messages):
-        raise smtplib.SMTPException("421 Service not available")
-
-
-class WorkerKilled(BaseException):
-    """Stands for the worker process dying mid-send (not an error the task could handle)."""
-
-
-class KilledMidSendBackend(RefusingBackend):
-    def send_messages(self, messages):
-        raise WorkerKilled
 
 
 def invite_mail(n: int = 1) -> OutboundEmail:
@@ -109,7 +89,7 @@ def test_a_rolled_back_order_queues_no_mail(complete_license, django_capture_on_
 @pytest.mark.outbox_worker
 def test_a_worker_killed_mid_send_leaves_the_mail_to_the_next_worker(settings):
     email = invite_mail()
-    settings.EMAIL_BACKEND = "tests.test_outbox.KilledMidSendBackend"
+    settings.EMAIL_BACKEND = "tests.helpers.mail.KilledMidSendBackend"
     run_outbox("doomed-worker")
     email.refresh_from_db()
     assert email.status == EmailStatus.SENDING and mail.outbox == []  # claimed, never finished
@@ -131,7 +111,7 @@ def test_a_worker_killed_mid_send_leaves_the_mail_to_the_next_worker(settings):
 def test_smtp_refusing_is_retried_with_backoff_then_failed_and_resent_from_admin(
     settings, client, staff_user
 ):
-    settings.EMAIL_BACKEND = "tests.test_outbox.RefusingBackend"
+    settings.EMAIL_BACKEND = "tests.helpers.mail.RefusingBackend"
     email = invite_mail()
     waits = []
     for attempt in range(1, 6):
@@ -182,7 +162,7 @@ def test_smtp_refusing_is_retried_with_backoff_then_failed_and_resent_from_admin
 @pytest.mark.outbox_worker
 def test_a_worker_that_keeps_dying_gives_up_after_the_last_attempt(settings):
     email = invite_mail()
-    settings.EMAIL_BACKEND = "tests.test_outbox.KilledMidSendBackend"
+    settings.EMAIL_BACKEND = "tests.helpers.mail.KilledMidSendBackend"
     for _ in range(6):
         run_outbox()
         time_passes(settings.OUTBOX_LEASE_SECONDS)

@@ -11,6 +11,7 @@ worker itself with ``run_outbox()`` (the fault tests).
 
 from __future__ import annotations
 
+import smtplib
 import threading
 from unittest import mock
 
@@ -54,3 +55,22 @@ def run_outbox(worker_id: str = "test-worker") -> None:
 def on_enqueue_run_on_commit(sender, task_result, **kwargs) -> None:
     """``task_enqueued`` receiver: run the queue once the enqueuing transaction commits."""
     transaction.on_commit(run_outbox)
+
+
+class RefusingBackend:
+    """A mail server that refuses every message."""
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def send_messages(self, messages):
+        raise smtplib.SMTPException("421 Service not available")
+
+
+class WorkerKilled(BaseException):
+    """Stands for the worker process dying mid-send (not an error the task could handle)."""
+
+
+class KilledMidSendBackend(RefusingBackend):
+    def send_messages(self, messages):
+        raise WorkerKilled
