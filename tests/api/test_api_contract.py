@@ -55,7 +55,7 @@ expected-statuses = ["2xx", "400", "401", "403", "404", "409", "422", "429"]
 @pytest.fixture(scope="module")
 def server(django_db_setup, django_db_blocker):
     """gunicorn on the test database, with a rate high enough that the fuzzer is not throttled
-    (the 429 itself is tested in tests/test_api_schema.py)."""
+    (the 429 itself is tested in tests/api/test_api_schema.py)."""
     if connection.vendor != "postgresql":
         message = "needs PostgreSQL: set DATABASE_URL=postgres://..."
         if _required("LMP_REQUIRE_POSTGRES"):

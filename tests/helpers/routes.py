@@ -20,7 +20,7 @@ from tests.factories import make_customer
 from tests.factories_onboarding import submit_order
 
 # Namespaces that are not partner pages: the vendor's admin has its own permission model; the
-# API answers keys, not logins, and has its own matrices (tests/test_api_matrix.py).
+# API answers keys, not logins, and has its own matrices (tests/api/test_api_matrix.py).
 SKIPPED_NAMESPACES = {"admin", "api"}
 
 

@@ -1,6 +1,6 @@
 """The role matrix: every route × every role × GET and POST, against a table of expected answers.
 
-The URLconf is walked (``tests.test_tenancy.all_routes``): a route without a line in
+The URLconf is walked (``tests.helpers.routes.all_routes``): a route without a line in
 ``ROLE_MATRIX`` fails ``test_every_route_has_a_line_in_the_role_matrix``, as a route without
 tenancy coverage fails the tenancy matrix. A forbidden POST (403, or 405 for a read-only page, or
 the login page for No LMP Access) changes nothing (``db_state``).

@@ -232,7 +232,7 @@ def _every_url(world) -> list[tuple[str, str]]:
 
 
 def test_get_never_changes_anything_on_any_page(world, admin_user):
-    # An Administrator may open every page (what the other roles get: tests/test_roles.py).
+    # An Administrator may open every page (what the other roles get: tests/policy/test_roles.py).
     client = verified_login(Client(), admin_user)
     before = db_state()
     for name, url in _every_url(world):
@@ -240,7 +240,7 @@ def test_get_never_changes_anything_on_any_page(world, admin_user):
         # An Administrator must keep the second factor: its removal page is the one refusal.
         expected = {403} if name == "accounts:remove" else {200, 302, 405}
         if name in TENANCY_TESTED_ELSEWHERE:
-            expected.add(404)  # a sample id (tests/test_roles.py opens real ones)
+            expected.add(404)  # a sample id (tests/policy/test_roles.py opens real ones)
         assert response.status_code in expected, (name, response.status_code)
     assert db_state() == before
     assert "_auth_user_id" in client.session  # GET /logout/ did not log out either

@@ -232,7 +232,7 @@ def test_another_partners_token_is_refused(complete_license, other_license):
     assert CustomerAccount.objects.filter(partner=complete_license.partner).count() == 0
 
 
-# Who gets which e-mail, and what each says: tests/test_onboarding_emails.py.
+# Who gets which e-mail, and what each says: tests/services/test_onboarding_emails.py.
 
 
 def test_a_mail_server_failure_does_not_undo_the_order(
