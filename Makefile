@@ -7,7 +7,8 @@ DEV_ENV := DEBUG=1
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run worker worker-loop test test-fast bench lint format check-deploy clean totp
+.PHONY: install run worker worker-loop test test-fast bench lint format check-deploy clean totp docs \
+	docs-serve
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "LMP needs Python 3.11+"'
@@ -62,6 +63,15 @@ lint: install  ## ruff check and ruff format --check (CI runs it)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
+# The documentation site: docs/mkdocs.yml, its pages in docs/pages/, built into docs/site/.
+DOCS_PORT ?= 8001
+
+docs: install  ## build the documentation site with --strict: a broken link or anchor fails it (CI)
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict --config-file docs/mkdocs.yml
+
+docs-serve: install  ## the documentation site on http://127.0.0.1:8001, rebuilt as pages change
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs serve --strict --config-file docs/mkdocs.yml --dev-addr $(HOST):$(DOCS_PORT)
+
 format: install
 	$(VENV)/bin/ruff format .
 
@@ -70,4 +80,4 @@ check-deploy: install  ## Django's deployment checklist with production-like set
 	ALLOWED_HOSTS=lmp.example DEBUG=0 $(PY) manage.py check --deploy --fail-level WARNING
 
 clean:
-	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache
+	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache docs/site

@@ -63,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     print(table(rows))
     missed = [r.figure for r in rows if r.ok is False]
     if missed:
-        print(f"\nTargets missed: {len(missed)} (see bench/README.md).")
+        print(f"\nTargets missed: {len(missed)} (see docs/pages/development/bench.md).")
     return 1 if missed and args.strict else 0
 
 

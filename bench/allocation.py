@@ -8,7 +8,7 @@ import time
 from bench.common import Row
 
 WORKERS = 8
-# Issue 12: the edit stays idiomatic ORM code (no hand-written SQL in the services); 0.2 of the
+# The edit stays idiomatic ORM code (no hand-written SQL in the services); 0.2 of the
 # bare UPDATE is what that is asked to reach (it was 0.5 when the services were hand-kept SQL).
 TARGET = 0.2
 

@@ -52,7 +52,7 @@ def fmt(value: float | None, unit: str = "") -> str:
 
 
 def table(rows: list[Row]) -> str:
-    """Render rows as a Markdown table (it reads well in a terminal and in the README)."""
+    """Render rows as a Markdown table (it reads well in a terminal and in the docs)."""
     head = ["figure", "this project", "reference", "ratio", "target", "met"]
     lines = ["| " + " | ".join(head) + " |", "|" + "|".join("---" for _ in head) + "|"]
     for r in rows:

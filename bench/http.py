@@ -17,7 +17,8 @@ from bench.common import Row, in_turns
 ROOT = Path(__file__).resolve().parent.parent
 CLIENTS = 4
 ROUNDS = 3  # bursts per path, taken in turns
-# Issue 12: the page rendered by one template engine (Django's), at 0.15 of /healthz (it was 0.4).
+# The page rendered by one template engine (Django's), at 0.15 of /healthz: 0.4 needed a second
+# engine for the rows (docs/pages/development/bench.md, the targets).
 TARGET = 0.15
 
 

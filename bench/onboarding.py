@@ -59,8 +59,8 @@ def _submit(*, partner, license, user, appliance, count: int):
 
 def run(*, repeat: int) -> list[Row]:
     from bench.common import make_partner_with_license
+    from lmp.demo.catalogue import catalogue_seed
     from shipping.models import Appliance
-    from shipping.services import catalogue_seed
 
     catalogue_seed()
     partner, license, user = make_partner_with_license()

@@ -28,7 +28,7 @@ from licenses import policy, webhooks
 from licenses.choices import AlertKind
 from licenses.models import LicenseAlert, VolumeLicense
 from licenses.selectors import partner_member_emails, renewal_reminder_due
-from lmp.mail import email_enqueue
+from lmp.outbox.services import email_enqueue
 from lmp.partners.choices import PartnerRole
 
 logger = logging.getLogger(__name__)

@@ -110,10 +110,8 @@ class VolumeLicense(models.Model):
 
     @property
     def unallocated(self) -> int:
-        """Seats no active customer holds (0 for a license whose commitment is not set yet)."""
-        if self.seat_commitment is None:
-            return 0
-        return self.seat_commitment - self.allocated
+        """Seats no active customer holds (the seat policy counts them)."""
+        return policy.unallocated(self)
 
     @property
     def can_onboard(self) -> bool:
@@ -126,8 +124,8 @@ class VolumeLicense(models.Model):
 
     @property
     def users_label(self) -> str:
-        """The label partners know the seats by, e.g. "MDR Complete Users"."""
-        return f"{self.get_tier_display()} Users"
+        """The label partners know the seats by, e.g. "MDR Complete Users" (the policy's)."""
+        return policy.users_label(self.tier)
 
     @property
     def low_seats_level(self) -> int | None:
@@ -176,7 +174,7 @@ class CustomerAccount(models.Model):
         constraints = [
             # Unique among the active customers one partner manages on one owner's licenses: the
             # owner's own (no sub-partner) or one sub-partner's. Each is a list its manager sees,
-            # so a refusal never tells a partner about a customer it cannot see (issue 13).
+            # so a refusal never tells a partner about a customer it cannot see.
             models.UniqueConstraint(
                 Lower("legal_name"),
                 "partner",

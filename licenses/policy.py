@@ -1,10 +1,12 @@
 """The seat policy: which user counts a customer has, their limits, and how many it may be given.
 
-One home for these rules (STYLE.md 13). The services, the forms (portal Edit, admin, onboarding
-details), the tables and the exports call this module; the pages hand the same figures to
-``static/js/seats.js`` through data attributes (``Allowance.data_attrs``). The database holds the
-invariant on its own too: the allocation triggers keep ``VolumeLicense.allocated`` and its CHECK
-refuses a pool sold beyond its commitment (migration 0003).
+One home for these rules: the unallocated seats, what a customer may be given, the commitment's
+floor (what is allocated), a purchase's headroom, the seat labels. The models, the services, the
+forms (portal Edit, admin, onboarding details, purchase), the tables and the exports call this
+module; the pages hand the same figures to ``static/js/seats.js`` through data attributes
+(``Allowance.data_attrs``). The database holds the invariant on its own too: the allocation
+triggers keep ``VolumeLicense.allocated`` and its CHECK refuses a pool sold beyond its commitment
+(migration 0003).
 
 How many users a customer may be given of a pool = the pool's unallocated seats + the seats the
 customer holds there now (0 when onboarding). The messages say it that way, so their number
@@ -161,6 +163,46 @@ def counts_check(
     return tier_users, cloud_users, sat_users
 
 
+def unallocated(license: VolumeLicense) -> int:
+    """Seats of the pool no active customer holds (0 while its commitment is not set).
+
+    ``allocated`` is kept by the allocation triggers (the sum of the active allocations' seats).
+    """
+    if license.seat_commitment is None:
+        return 0
+    return license.seat_commitment - license.allocated
+
+
+# A license's seat commitment has the limits of a count of users (0..MAX_SEATS).
+COMMITMENT_COUNT = Count("seat_commitment", "Seat commitment")
+
+
+def commitment_message(*, allocated: int) -> str:
+    """The refusal of a seat commitment below what is already allocated."""
+    seats = "seat" if allocated == 1 else "seats"
+    return f"The seat commitment cannot be lower than the {allocated:,} {seats} already allocated."
+
+
+def commitment_check(value: object, *, allocated: int) -> int:
+    """A new seat commitment: a whole number within its limits and not below ``allocated`` (the
+    license's CHECK holds the same floor at the write); returns it as an int."""
+    commitment = count_check(value, count=COMMITMENT_COUNT)
+    if commitment < allocated:
+        raise ValidationError({COMMITMENT_COUNT.field: commitment_message(allocated=allocated)})
+    return commitment
+
+
+def purchase_count(*, commitment: int) -> Count:
+    """The users one purchase may add to a license that commits to ``commitment`` now: at most
+    ``MAX_PURCHASE_USERS``, and never past ``MAX_SEATS`` in all."""
+    return Count(
+        "users",
+        "Additional users",
+        minimum=1,
+        maximum=min(MAX_PURCHASE_USERS, MAX_SEATS - commitment),
+    )
+
+
 def users_phrase(n: int, tier: str) -> str:
     """e.g. "100 MDR Complete users"."""
     return f"{n:,} {tier_name(tier)} user{'' if n == 1 else 's'}"
@@ -244,14 +286,14 @@ def allowance(*, license: VolumeLicense, held: int = 0, field: str = TIER_USERS)
         field=field,
         tier=license.tier,
         seat_commitment=license.seat_commitment or 0,
-        unallocated=license.unallocated,
+        unallocated=unallocated(license),
         held=held,
     )
 
 
 def can_onboard(license: VolumeLicense) -> bool:
     """A new customer needs at least one tier user, so the pool must have one unallocated."""
-    return license.unallocated >= tier_count(license.tier).minimum
+    return unallocated(license) >= tier_count(license.tier).minimum
 
 
 def low_seats_level(license: VolumeLicense) -> int | None:
@@ -268,4 +310,4 @@ def low_seats_level(license: VolumeLicense) -> int | None:
 def is_low_on_seats(license: VolumeLicense) -> bool:
     """Unallocated has fallen below the threshold (never without one)."""
     level = low_seats_level(license)
-    return level is not None and license.unallocated < level
+    return level is not None and unallocated(license) < level

@@ -2,7 +2,8 @@
 
 Each function builds the event's ``data`` and hands it to ``webhook_event_emit`` in the caller's
 transaction. The partner told is the one that manages the customer (its sub-partner, or the owner)
-or that holds the license. The README documents every event's data.
+or that holds the license. docs/pages/integrations/webhooks.md documents every
+event's data.
 """
 
 from __future__ import annotations

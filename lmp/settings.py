@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "shipping",
     "onboarding",
     "lmp.api",
+    "lmp.demo",  # the demo data (seed_demo, demo_totp): the top of the app stack
 ]
 
 MIDDLEWARE = [
@@ -147,7 +148,7 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # 1-row query for 230 ms. JIT pays off only for long analytic queries, which a portal has not.
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
     # A server that does not answer is a failed connection after 10 s, not a hang: the worker
-    # (lmp/worker.py) then waits and tries again, a web request answers 503.
+    # (lmp/core/worker.py) then waits and tries again, a web request answers 503.
     DATABASES["default"]["OPTIONS"].setdefault("connect_timeout", 10)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -176,9 +177,10 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 # The address is REMOTE_ADDR unless AXES_IPWARE_PROXY_COUNT says how many reverse proxies stand in
-# front of LMP; then it is read from X-Forwarded-For, counted from the right (lmp/client_ip.py).
+# front of LMP; then it is read from X-Forwarded-For, counted from the right
+# (lmp/core/client_ip.py).
 AXES_IPWARE_PROXY_COUNT = int(os.environ.get("AXES_IPWARE_PROXY_COUNT", "0")) or None
-AXES_CLIENT_IP_CALLABLE = "lmp.client_ip.client_ip"
+AXES_CLIENT_IP_CALLABLE = "lmp.core.client_ip.client_ip"
 AXES_VERBOSE = False
 # The username as axes records it: cut to its 255-character column (lmp/accounts/throttle.py).
 AXES_USERNAME_CALLABLE = "lmp.accounts.throttle.attempt_username"
@@ -280,7 +282,7 @@ OUTBOX_LEASE_SECONDS = int(os.environ.get("OUTBOX_LEASE_SECONDS", "300"))
 # The rows are the truth, the queue only wakes workers: every worker also sends an e-mail or a
 # webhook delivery that has been due this many seconds and is held by no live lease (its task was
 # lost with a worker killed at the wrong moment), and looks for them this often. Such a row goes
-# out about this long after it fell due, twice this at most (lmp/worker.py).
+# out about this long after it fell due, twice this at most (lmp/core/worker.py).
 WORKER_SWEEP_SECONDS = int(os.environ.get("WORKER_SWEEP_SECONDS", "30"))
 
 # Webhook deliveries ride the same queue: seconds between attempts (5 attempts: 1, 2, 4, 8

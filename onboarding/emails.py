@@ -16,7 +16,7 @@ from django.urls import reverse
 
 from licenses.models import CustomerAccount
 from licenses.selectors import customer_allocations
-from lmp.mail import email_enqueue
+from lmp.outbox.services import email_enqueue
 from lmp.partners.choices import PartnerRole
 from lmp.partners.models import Membership
 from onboarding.models import OnboardingRequest, Shipment

@@ -132,9 +132,10 @@ class CustomerDetailsForm(SeatCountsFormMixin):
     ) -> None:
         super().__init__(*args, license=license, cloud_license=cloud_license, **kwargs)
         self.partner = partner
+        available = policy.allowance(license=license).available  # a new customer holds none
         self.fields[
             policy.TIER_USERS
-        ].help_text = f"Taken from this license's Users Available ({license.unallocated:,})."
+        ].help_text = f"Taken from this license's Users Available ({available:,})."
         # A sub-partner onboarding on a shared license is itself the customer's sub-partner.
         sub_partners = license.sub_partners.order_by("name")
         if license.partner_id != partner.pk or not sub_partners.exists():

@@ -4,8 +4,8 @@ from django.apps import AppConfig
 class AccountsConfig(AppConfig):
     """A login's own account: two-factor sign-in (django-otp), recovery codes, its password.
 
-    Project-wide, beside the app stack: it reads a login's role (``lmp.partners``) to know whether
-    two-factor sign-in is required, and no app of the stack depends on it.
+    In the app stack above partners (it reads a login's role to know whether two-factor sign-in is
+    required) and the outbox (the password reset e-mail); only the demo data uses it.
     """
 
     name = "lmp.accounts"

@@ -11,7 +11,7 @@ from django_otp.models import Device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from lmp.accounts import selectors, services
-from lmp.mail import email_enqueue
+from lmp.outbox.services import email_enqueue
 
 
 class CodeField(forms.CharField):
@@ -107,7 +107,7 @@ class PasswordResetForm(DjangoPasswordResetForm):
 
 
 class PasswordResetMailForm(DjangoPasswordResetForm):
-    """The worker's half: Django's choice of logins and its link, the e-mail queued (lmp.mail:
+    """The worker's half: Django's choice of logins and its link, the e-mail queued (the outbox:
     saved and sent by the e-mail worker)."""
 
     mailed = 0

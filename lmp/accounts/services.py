@@ -200,7 +200,7 @@ def password_reset_request(*, email: str, domain: str, use_https: bool) -> None:
 
 
 def password_reset_mail(*, email: str, domain: str, use_https: bool) -> int:
-    """Queue a reset e-mail (lmp.mail) to each active login with ``email``, as Django's reset
+    """Queue a reset e-mail (the outbox) to each active login with ``email``, as Django's reset
     form picks them; returns how many."""
     from lmp.accounts.forms import PasswordResetMailForm  # the forms call this module
 

@@ -19,7 +19,7 @@ from django.utils import timezone
 from rest_framework import authentication, exceptions
 
 from lmp.api.throttles import Window, auth_failure_hit, auth_failures_full
-from lmp.client_ip import client_ip
+from lmp.core.client_ip import client_ip
 from lmp.partners.models import ApiKey
 from lmp.partners.roles import KeyActor
 

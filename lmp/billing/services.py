@@ -13,10 +13,10 @@ from django.utils import timezone
 from licenses import services as license_services
 from licenses.choices import AllocationEventSource, ServiceTier
 from licenses.models import VolumeLicense
-from licenses.policy import MAX_PURCHASE_USERS, MAX_SEATS, Count, count_check
+from licenses.policy import count_check, purchase_count
 from licenses.selectors import partner_member_emails
 from lmp.billing.models import Purchase, TierPrice, purchase_reference
-from lmp.mail import email_enqueue
+from lmp.outbox.services import email_enqueue
 from lmp.partners import roles
 from lmp.partners.choices import PartnerRole
 from lmp.partners.models import Partner
@@ -68,16 +68,6 @@ def partner_billing_set(
     partner.full_clean()
     partner.save(update_fields=changed)
     return [str(Partner._meta.get_field(name).verbose_name) for name in changed]
-
-
-def purchase_count(*, commitment: int) -> Count:
-    """The users a purchase may add to a license that commits to ``commitment`` now."""
-    return Count(
-        "users",
-        "Additional users",
-        minimum=1,
-        maximum=min(MAX_PURCHASE_USERS, MAX_SEATS - commitment),
-    )
 
 
 def _price_for(*, partner: Partner, tier: str) -> TierPrice:

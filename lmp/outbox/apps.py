@@ -10,5 +10,6 @@ class OutboxConfig(AppConfig):
     verbose_name = "Outgoing e-mail"
 
     def ready(self) -> None:
-        # Its AttemptQueue joins lmp.attempts.QUEUES, which every worker sweeps (lmp/worker.py).
+        # Its AttemptQueue joins lmp.core.attempts.QUEUES, which every worker sweeps
+        # (lmp/core/worker.py).
         from lmp.outbox import services  # noqa: F401

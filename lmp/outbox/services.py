@@ -1,10 +1,18 @@
 """Writes of the outbox: save an e-mail with its send task, send it, resend it.
 
+``email_enqueue`` is the one way the portal sends a message: every app hands its e-mail over here,
+inside the transaction of the change that causes it. It is saved as an ``OutboundEmail`` row with
+a task on the queue (django-tasks, database backend) in that same transaction: both commit with
+the change or vanish with its rollback. A worker (``manage.py worker``) sends it, with retries and
+backoff; failures show in the admin with Resend. It lives in the outbox app, not in the kernel
+(``lmp/core/``), because it writes the outbox's model: the kernel imports no app, and the outbox,
+at the bottom of the app stack, may be used by every app.
+
 Delivery is at least once at the SMTP boundary: a worker that stops after the mail server accepted
 a message but before the row says "sent" leaves it in "sending"; once its lease has passed another
 worker sends it again. Everything else is once: the claim (a conditional UPDATE queued → sending)
 lets one worker at a time hold a mail, and only the holder of the claim may mark it sent. The
-claim, the retries and the resend are ``lmp.attempts``, shared with the webhooks.
+claim, the retries and the resend are ``lmp.core.attempts``, shared with the webhooks.
 """
 
 from __future__ import annotations
@@ -17,7 +25,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.utils import timezone
 
-from lmp.attempts import AttemptQueue
+from lmp.core.attempts import AttemptQueue
 from lmp.outbox.choices import EmailStatus
 from lmp.outbox.models import OutboundEmail
 
@@ -37,7 +45,7 @@ def _describe(email: OutboundEmail) -> str:
     )
 
 
-def email_create(
+def email_enqueue(
     *,
     kind: str,
     to: Sequence[str],
@@ -47,7 +55,11 @@ def email_create(
     reply_to: Sequence[str] = (),
     about: str = "",
 ) -> OutboundEmail:
-    """Save the e-mail and its send task in the caller's transaction: both or neither commit."""
+    """Save the e-mail and its send task in the caller's transaction: both or neither commit.
+
+    ``kind`` names the e-mail for logs and the admin ("onboarding order", "invitation", ...);
+    ``about`` says what it concerns ("onboarding request 12").
+    """
     with transaction.atomic():
         email = OutboundEmail(
             kind=kind,

@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from lmp.mail import email_enqueue
+from lmp.outbox.services import email_enqueue
 from lmp.partners import roles
 from lmp.partners.choices import API_KEY_ROLES, InvitationStatus, PartnerRole, TeamEventKind
 from lmp.partners.models import (
@@ -489,7 +489,7 @@ def invitation_accept(
 
 
 def invitation_email_send(*, invitation_id: int, site_url: str = "") -> None:
-    """Queue the invitee's link in the invitation's transaction (lmp.mail: sent by the worker)."""
+    """Queue the invitee's link in the invitation's transaction (the outbox: sent by the worker)."""
     invitation = Invitation.objects.select_related("partner", "invited_by").get(pk=invitation_id)
     path = reverse("partners:join", kwargs={"token": invitation_token(invitation)})
     context = {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from lmp.attempts import requeued_report
+from lmp.core.attempts import requeued_report
 from lmp.webhooks import services
 from lmp.webhooks.models import WebhookDelivery, WebhookEndpoint
 

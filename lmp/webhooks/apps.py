@@ -10,5 +10,6 @@ class WebhooksConfig(AppConfig):
     verbose_name = "Webhooks"
 
     def ready(self) -> None:
-        # Its AttemptQueue joins lmp.attempts.QUEUES, which every worker sweeps (lmp/worker.py).
+        # Its AttemptQueue joins lmp.core.attempts.QUEUES, which every worker sweeps
+        # (lmp/core/worker.py).
         from lmp.webhooks import services  # noqa: F401

@@ -37,7 +37,8 @@ class WebhookDelivery(models.Model):
     """One event posted to one endpoint, saved in the transaction of the change that causes it.
 
     A worker claims it (queued → sending, with a lease) and posts it; a failure puts it back to
-    queued with ``next_attempt_at`` later, or to failed after the last attempt (``lmp.attempts``).
+    queued with ``next_attempt_at`` later, or to failed after the last attempt
+    (``lmp.core.attempts``).
     ``message_id`` is the ``webhook-id`` header: the same for every attempt and a redelivery, so
     the receiver can tell a repeat.
     """

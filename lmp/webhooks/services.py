@@ -3,7 +3,7 @@
 An event becomes one ``WebhookDelivery`` per active endpoint of the partner subscribed to it, each
 with its task on the queue, in the caller's transaction: both commit with the change or vanish
 with its rollback. A worker (``manage.py worker``) posts it; the claim, the retries with backoff
-and the redelivery are ``lmp.attempts``, shared with the outbox's e-mails.
+and the redelivery are ``lmp.core.attempts``, shared with the outbox's e-mails.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from lmp.attempts import AttemptFailed, AttemptQueue
+from lmp.core.attempts import AttemptFailed, AttemptQueue
 from lmp.partners import roles
 from lmp.partners.models import Partner
 from lmp.webhooks import delivery as http

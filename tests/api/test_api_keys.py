@@ -190,5 +190,5 @@ def test_the_key_shown_once_has_a_copy_button(administrator_client, partner):
     assert button, "no Copy button for the key"
     # Shown by the script (static/js/copy.js, no inline script): without it, select and copy.
     assert " hidden" in button.group(0)
-    assert '<script src="/static/js/copy.js"' in text
+    assert '<script defer src="/static/js/copy.js"' in text
     assert key in text

@@ -25,9 +25,9 @@ import pytest
 from django.db import connection
 from django_tasks_db.models import DBTaskResult
 
-from lmp.mail import email_enqueue
 from lmp.outbox.choices import EmailStatus
 from lmp.outbox.models import OutboundEmail
+from lmp.outbox.services import email_enqueue
 from lmp.webhooks import services as webhooks
 from lmp.webhooks.choices import DeliveryStatus, EventType
 from lmp.webhooks.models import WebhookDelivery

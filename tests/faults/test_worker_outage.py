@@ -23,9 +23,9 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
-from lmp.mail import email_enqueue
 from lmp.outbox.choices import EmailStatus
 from lmp.outbox.models import OutboundEmail
+from lmp.outbox.services import email_enqueue
 from tests.helpers.live_gunicorn import HOST, ROOT
 from tests.helpers.worker_process import (
     SmtpServer,

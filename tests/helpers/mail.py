@@ -1,4 +1,4 @@
-"""Run the e-mail queue in a test: the real worker (``lmp.worker.Worker``, what ``manage.py
+"""Run the e-mail queue in a test: the real worker (``lmp.core.worker.Worker``, what ``manage.py
 worker`` runs: django-tasks-db's loop and the sweep), in-process, until no task is due.
 
 Why not an immediate backend in tests: it would send inside the transaction, before the commit,
@@ -17,7 +17,7 @@ from unittest import mock
 
 from django.db import transaction
 
-from lmp import worker as lmp_worker
+from lmp.core import worker as lmp_worker
 
 _running = threading.local()
 

@@ -129,6 +129,41 @@ def test_max_seats_is_defined_once_in_licenses():
     assert defined == ["licenses/policy.py"]
 
 
+# Seat arithmetic: the unallocated seats (commitment - allocated), the commitment's floor
+# (compared with what is allocated), a purchase's headroom (MAX_SEATS - commitment), a tier's
+# seat label ("… Users").
+SEAT_ARITHMETIC = re.compile(
+    r"seat_commitment\s*-(?!=)|MAX_SEATS\s*-|[<>]=?\s*\w+\.allocated\b|\} Users\""
+)
+
+
+def test_seat_arithmetic_lives_only_in_the_policy():
+    found = [
+        f"{path.relative_to(ROOT).as_posix()}:{number}: {line.strip()}"
+        for folder in ("licenses", "lmp", "onboarding", "shipping")
+        for path in sorted((ROOT / folder).rglob("*.py"))
+        if "migrations" not in path.parts and path != ROOT / "licenses" / "policy.py"
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if SEAT_ARITHMETIC.search(line)
+    ]
+    assert found == []
+
+
+@pytest.mark.django_db
+def test_the_policy_counts_unallocated_and_the_commitments_floor(core_license):
+    make_customer(license=core_license, tier_users=200)
+    core_license.refresh_from_db()
+    assert policy.unallocated(core_license) == core_license.unallocated == 300
+    assert policy.commitment_check(200, allocated=200) == 200
+    with pytest.raises(ValidationError) as excinfo:
+        policy.commitment_check(199, allocated=200)
+    assert excinfo.value.message_dict == {
+        "seat_commitment": [policy.commitment_message(allocated=200)]
+    }
+    assert policy.purchase_count(commitment=0).maximum == policy.MAX_PURCHASE_USERS
+    assert policy.purchase_count(commitment=policy.MAX_SEATS - 5).maximum == 5
+
+
 class DetailsForm(SeatCountsFormMixin):
     """What the onboarding details step needs of the mixin: a new customer, holding nothing."""
 

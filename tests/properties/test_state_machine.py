@@ -59,7 +59,8 @@ def tidy(name: str) -> str:
 
 
 class SeatMachine(RuleBasedStateMachine):
-    """Random onboard / edit / allocate / release / offboard / resize against the model."""
+    """Random onboard / edit / allocate / release / offboard / resize against the model, each
+    through the services production calls (the portal, the API and the admin share them)."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -217,20 +218,25 @@ class SeatMachine(RuleBasedStateMachine):
     @precondition(lambda self: self.customers)
     @rule(index=INDEX, seats=COUNTS, sat=SAT)
     def allocate(self, index, seats, sat):
+        """Only the tier and SAT users change (name and cloud users as they are): the Edit page's
+        most common write."""
         c = self.pick(index)
         if not c.active:
             expected = NON_FIELD_ERRORS
-        elif seats < 1:
-            expected = "seats"
-        elif sat and c.tier != ServiceTier.COMPLETE or sat > seats:
-            expected = "sat_users"
         else:
-            expected = self.short(c.tier, field="seats", current=c.seats, wanted=seats)
+            # The cloud users kept always fit: the customer holds them already.
+            expected = self.count_error(c.tier, seats, c.cloud, sat) or self.short(
+                c.tier, field="tier_users", current=c.seats, wanted=seats
+            )
         customer = CustomerAccount.objects.get(pk=c.pk)
         done = self.call(
             expected,
-            lambda: services.allocation_set(
-                customer=customer, license=self.license[c.tier], seats=seats, sat_users=sat
+            lambda: services.customer_update(
+                customer=customer,
+                legal_name=c.name,
+                tier_users=seats,
+                cloud_users=c.cloud,
+                sat_users=sat,
             ),
         )
         if done is not None:
@@ -239,24 +245,21 @@ class SeatMachine(RuleBasedStateMachine):
     @precondition(lambda self: self.customers)
     @rule(index=INDEX)
     def release_cloud(self, index):
+        """The customer's MDR Cloud users go back to the pool, the rest as it is."""
         c = self.pick(index)
-        if not c.active:
-            expected = NON_FIELD_ERRORS
-        elif c.tier == ServiceTier.CLOUD:
-            expected = "seats"  # the cloud pool is this customer's own: it cannot drop to 0
-        else:
-            expected = None
+        expected = NON_FIELD_ERRORS if not c.active else None
         customer = CustomerAccount.objects.get(pk=c.pk)
-        self.call(
+        done = self.call(
             expected,
-            lambda: (
-                services.allocation_release(
-                    customer=customer, license=self.license[ServiceTier.CLOUD]
-                )
-                or True
+            lambda: services.customer_update(
+                customer=customer,
+                legal_name=c.name,
+                tier_users=c.seats,
+                cloud_users=0,
+                sat_users=c.sat,
             ),
         )
-        if expected is None:
+        if done is not None:
             c.cloud = 0
 
     @precondition(lambda self: self.customers)

@@ -81,17 +81,18 @@ def test_low_seats_fires_once_and_re_arms_when_unallocated_rises(
         actor=team["admin"], partner=partner, license=complete_license, threshold=100, unit="users"
     )
     customer = make_customer(license=complete_license, tier_users=1850)  # 140 unallocated
+    name = customer.legal_name
     assert run(capture=capture).sent == 0
-    services.allocation_set(customer=customer, license=complete_license, seats=1900)  # 90 left
+    services.customer_update(customer=customer, legal_name=name, tier_users=1900)  # 90 left
     assert run(capture=capture).sent == 1
     message = mail.outbox[0]
     assert sorted(message.to) == sorted([team["admin"].email, team["allocator"].email])
     assert "90 unallocated" in message.subject and "threshold of 100" in message.body
     assert run(capture=capture).sent == 0  # still low: no second e-mail
-    services.allocation_set(customer=customer, license=complete_license, seats=1880)  # 110 left
+    services.customer_update(customer=customer, legal_name=name, tier_users=1880)  # 110 left
     report = run(capture=capture)
     assert (report.sent, report.rearmed) == (0, 1)
-    services.allocation_set(customer=customer, license=complete_license, seats=1950)  # 40 left
+    services.customer_update(customer=customer, legal_name=name, tier_users=1950)  # 40 left
     assert run(capture=capture).sent == 1
     assert len(mail.outbox) == 2
     assert list(LicenseAlert.objects.order_by("pk").values_list("key", flat=True)) == ["1", "2"]

@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from licenses import services
+from licenses import policy, services
 from licenses.choices import AllocationEventKind, AllocationEventSource
 from licenses.models import AllocationEvent, CustomerAccount, SeatAllocation, VolumeLicense
 from onboarding.services import OnboardingOrder, onboarding_submit
@@ -193,22 +193,17 @@ def test_update_records_sat_and_cloud_release(user, complete_license, cloud_lice
     ]
 
 
-def test_allocation_set_and_release_record_from_and_to(
-    user, complete_license, cloud_license, maple
-):
-    services.allocation_set(
-        customer=maple, license=complete_license, seats=120, sat_users=70, actor=user
-    )
-    services.allocation_release(customer=maple, license=cloud_license, actor=user)
+def test_seat_edits_record_from_and_to(user, complete_license, cloud_license, maple):
+    edit = {"customer": maple, "legal_name": maple.legal_name, "actor": user}
+    services.customer_update(**edit, tier_users=120, sat_users=70, cloud_users=20)
+    services.customer_update(**edit, tier_users=120, sat_users=70, cloud_users=0)
     assert recorded(kind=EDITED) == [
         (complete_license.pk, maple.pk, "MDR Complete Users", 100, 120, EDITED, PORTAL, user.pk),
         (complete_license.pk, maple.pk, "Beauceron SAT Users", 60, 70, EDITED, PORTAL, user.pk),
         (cloud_license.pk, maple.pk, "MDR Cloud Users", 20, 0, EDITED, PORTAL, user.pk),
     ]
     # Setting what is already there records nothing.
-    services.allocation_set(
-        customer=maple, license=complete_license, seats=120, sat_users=70, actor=user
-    )
+    services.customer_update(**edit, tier_users=120, sat_users=70, cloud_users=0)
     assert len(recorded(kind=EDITED)) == 3
 
 
@@ -303,8 +298,8 @@ def test_refused_changes_record_nothing(partner, user, complete_license, cloud_l
             customer=maple, legal_name=maple.legal_name, tier_users=5000, actor=user
         )
     with pytest.raises(ValidationError):  # SAT above the tier users
-        services.allocation_set(
-            customer=maple, license=complete_license, seats=10, sat_users=11, actor=user
+        services.customer_update(
+            customer=maple, legal_name=maple.legal_name, tier_users=10, sat_users=11, actor=user
         )
     with pytest.raises(ValidationError):  # name taken
         services.customer_create(
@@ -329,7 +324,8 @@ def test_a_write_the_database_refuses_rolls_its_events_back(
     partner, user, complete_license, monkeypatch
 ):
     """The events are inserted first; when the pool's CHECK refuses, they go with the rest."""
-    monkeypatch.setattr(services, "_check_available", lambda **kwargs: None)
+    # The early check of the pool's room is skipped: the database's CHECK is left to refuse.
+    monkeypatch.setattr(policy.Allowance, "check", lambda self, wanted: None)
     with pytest.raises(ValidationError) as excinfo:
         services.customer_create(
             partner=partner,

@@ -17,9 +17,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from lmp.mail import email_enqueue
 from lmp.outbox.choices import EmailStatus
 from lmp.outbox.models import OutboundEmail
+from lmp.outbox.services import email_enqueue
 from lmp.outbox.tasks import email_send_task
 from tests.helpers.auth import verified_login
 from tests.helpers.clock import time_passes
@@ -258,7 +258,7 @@ def test_a_worker_sends_an_email_whose_task_was_stranded_once_it_is_overdue(sett
 
 
 def test_every_worker_sweeps_the_emails_and_the_webhook_deliveries():
-    from lmp.attempts import QUEUES
+    from lmp.core.attempts import QUEUES
     from lmp.webhooks.models import WebhookDelivery
 
     # Each app's ready() imports its services, whose AttemptQueue joins the list.

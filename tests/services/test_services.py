@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection
 from django.db.models import Sum
 
 from licenses import services
@@ -199,6 +200,38 @@ def test_duplicate_active_legal_name_is_refused_case_insensitively(
     }
     assert CustomerAccount.objects.filter(partner=partner).count() == 1
     assert allocated(core_license) == 0
+
+
+def test_another_unique_violation_is_not_reported_as_the_name_clash(complete_license):
+    """Only the legal-name constraint is the partner's clash: any other one is a real error."""
+    # A unique rule the services know nothing of (as a later migration or a DBA might add).
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE UNIQUE INDEX test_one_customer_per_admin_email "
+            "ON licenses_customeraccount (admin_email)"
+        )
+    make_customer(license=complete_license, legal_name="Acme Corp", admin_email="it@acme.example")
+    with pytest.raises(IntegrityError) as excinfo:
+        make_customer(license=complete_license, legal_name="Globex", admin_email="it@acme.example")
+    assert "admin_email" in str(excinfo.value)  # the database's own words, not a name clash
+    assert CustomerAccount.objects.filter(legal_name="Globex").count() == 0
+
+
+def test_a_name_clash_the_early_check_missed_is_still_the_name_clash(
+    partner, complete_license, monkeypatch
+):
+    """The race a concurrent onboarding wins: the database's constraint refuses, same message."""
+    from licenses.services import customers
+
+    make_customer(license=complete_license, legal_name="Acme Corp")
+    monkeypatch.setattr(customers, "legal_name_check", lambda *, legal_name, **kw: legal_name)
+    with pytest.raises(ValidationError) as excinfo:
+        make_customer(license=complete_license, legal_name="ACME CORP", tier_users=7)
+    assert errors_of(excinfo) == {
+        "legal_name": ["An active customer named “ACME CORP” already exists."]
+    }
+    assert CustomerAccount.objects.filter(partner=partner).count() == 1
+    assert allocated(complete_license) == 10
 
 
 def test_another_partner_may_use_the_same_legal_name(complete_license, other_license):
@@ -412,83 +445,106 @@ def test_offboarded_customer_cannot_be_edited(complete_license):
     assert allocated(complete_license) == 0
 
 
-# --- allocation_set / allocation_release ----------------------------------------------------
+# --- seats alone through customer_update (what the Edit page sends when only numbers change) --
 
 
-def test_allocation_set_changes_the_primary_seats(complete_license):
+def test_update_changes_the_primary_seats_and_sat_users(complete_license):
     customer = make_customer(license=complete_license, tier_users=10)
-    allocation = services.allocation_set(
-        customer=customer, license=complete_license, seats=40, sat_users=40
+    services.customer_update(
+        customer=customer, legal_name=customer.legal_name, tier_users=40, sat_users=40
     )
-    assert (allocation.seats, allocation.sat_users) == (40, 40)
+    assert seats_of(customer) == {ServiceTier.COMPLETE: (40, 40, True)}
     assert allocated(complete_license) == 40
-    services.allocation_set(customer=customer, license=complete_license, seats=3)
+    services.customer_update(customer=customer, legal_name=customer.legal_name, tier_users=3)
     assert seats_of(customer) == {ServiceTier.COMPLETE: (3, 0, True)}
     assert allocated(complete_license) == 3
 
 
-def test_allocation_set_and_release_cloud_seats(complete_license, cloud_license):
+def test_update_sets_and_releases_cloud_seats(complete_license, cloud_license):
     customer = make_customer(license=complete_license, tier_users=10)
-    services.allocation_set(customer=customer, license=cloud_license, seats=12)
+    services.customer_update(
+        customer=customer, legal_name=customer.legal_name, tier_users=10, cloud_users=12
+    )
     assert allocated(cloud_license) == 12
-    services.allocation_release(customer=customer, license=cloud_license)
+    services.customer_update(
+        customer=customer, legal_name=customer.legal_name, tier_users=10, cloud_users=0
+    )
     assert allocated(cloud_license) == 0
     assert not SeatAllocation.objects.filter(license=cloud_license).exists()
     assert allocated(complete_license) == 10
 
 
-def test_allocation_set_refuses_more_than_the_pool_has(complete_license, cloud_license):
+def test_update_refuses_more_cloud_users_than_the_pool_has(complete_license, cloud_license):
     customer = make_customer(license=complete_license, tier_users=10)
     fill(cloud_license, leave=4)
     with pytest.raises(ValidationError) as excinfo:
-        services.allocation_set(customer=customer, license=cloud_license, seats=5)
-    assert errors_of(excinfo) == {"seats": ["Only 4 MDR Cloud users are available."]}
+        services.customer_update(
+            customer=customer, legal_name=customer.legal_name, tier_users=10, cloud_users=5
+        )
+    assert errors_of(excinfo) == {"cloud_users": ["Only 4 MDR Cloud users are available."]}
     assert allocated(cloud_license) == 296
 
 
 def test_primary_seats_cannot_be_released(complete_license):
     customer = make_customer(license=complete_license, tier_users=10)
     with pytest.raises(ValidationError) as excinfo:
-        services.allocation_release(customer=customer, license=complete_license)
-    assert errors_of(excinfo) == {"seats": ["MDR Complete Users must be at least 1."]}
+        services.customer_update(customer=customer, legal_name=customer.legal_name, tier_users=0)
+    assert errors_of(excinfo) == {"tier_users": ["MDR Complete Users must be at least 1."]}
     assert allocated(complete_license) == 10
 
 
-def test_allocation_set_refuses_foreign_and_wrong_tier_licenses(
-    complete_license, core_license, other_license
+def test_update_takes_seats_only_from_the_customers_own_pools(
+    complete_license, core_license, other_partner
 ):
+    """Another partner's MDR Cloud pool is never the customer's, nor another tier's pool."""
+    other_cloud = VolumeLicenseFactory(
+        partner=other_partner, tier=ServiceTier.CLOUD, seat_commitment=50
+    )
     customer = make_customer(license=complete_license, tier_users=10)
     with pytest.raises(ValidationError) as excinfo:
-        services.allocation_set(customer=customer, license=other_license, seats=1)
-    assert excinfo.value.messages == ["This license does not belong to the customer's partner."]
-    with pytest.raises(ValidationError) as excinfo:
-        services.allocation_set(customer=customer, license=core_license, seats=1)
-    assert excinfo.value.messages == [
-        "A customer holds seats only on its own tier and on MDR Cloud."
-    ]
-    assert allocated(other_license) == 0 and allocated(core_license) == 0
+        services.customer_update(
+            customer=customer, legal_name=customer.legal_name, tier_users=12, cloud_users=1
+        )
+    assert errors_of(excinfo) == {
+        "cloud_users": ["There is no MDR Cloud license to take MDR Cloud users from."]
+    }
+    services.customer_update(customer=customer, legal_name=customer.legal_name, tier_users=12)
+    assert seats_of(customer) == {ServiceTier.COMPLETE: (12, 0, True)}
+    assert allocated(other_cloud) == 0 and allocated(core_license) == 0
 
 
-def test_allocation_set_refuses_sat_on_cloud_and_above_seats(complete_license, cloud_license):
-    customer = make_customer(license=complete_license, tier_users=10)
+def test_update_refuses_sat_on_cloud_and_above_seats(complete_license, cloud_license):
+    cloud_customer = make_customer(license=cloud_license, tier_users=5)
     with pytest.raises(ValidationError) as excinfo:
-        services.allocation_set(customer=customer, license=cloud_license, seats=5, sat_users=1)
+        services.customer_update(
+            customer=cloud_customer,
+            legal_name=cloud_customer.legal_name,
+            tier_users=5,
+            sat_users=1,
+        )
     assert errors_of(excinfo) == {"sat_users": [SAT_COMPLETE_ONLY]}
+    customer = make_customer(license=complete_license, tier_users=10)
     with pytest.raises(ValidationError) as excinfo:
-        services.allocation_set(customer=customer, license=complete_license, seats=5, sat_users=6)
+        services.customer_update(
+            customer=customer, legal_name=customer.legal_name, tier_users=5, sat_users=6
+        )
     assert errors_of(excinfo) == {
         "sat_users": ["Beauceron SAT users cannot be more than the 5 MDR Complete users."]
     }
     assert seats_of(customer) == {ServiceTier.COMPLETE: (10, 0, True)}
+    assert seats_of(cloud_customer) == {ServiceTier.CLOUD: (5, 0, True)}
 
 
-def test_allocation_set_refuses_an_offboarded_customer(complete_license):
+def test_seats_of_an_offboarded_customer_cannot_change(complete_license):
     customer = make_customer(license=complete_license, tier_users=10)
     services.customer_offboard(customer=customer)
     with pytest.raises(ValidationError) as excinfo:
-        services.allocation_set(customer=customer, license=complete_license, seats=20)
-    assert excinfo.value.messages == ["Seats cannot be allocated to an offboarded customer."]
+        services.customer_update(customer=customer, legal_name=customer.legal_name, tier_users=20)
+    assert excinfo.value.messages == [
+        "This customer has been offboarded and can no longer be edited."
+    ]
     assert allocated(complete_license) == 0
+    assert seats_of(customer) == {ServiceTier.COMPLETE: (10, 0, False)}
 
 
 # --- customer_offboard ----------------------------------------------------------------------

@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from lmp.demo.catalogue import catalogue_seed
 from onboarding import services as onboarding_services
 from onboarding.choices import FulfilmentStatus
 from onboarding.models import Shipment
@@ -144,14 +145,14 @@ def test_admin_form_hands_the_default_to_a_new_address(staff_client, partner):
 
 
 def test_catalogue_seed_is_idempotent_and_keeps_admin_edits(db):
-    assert services.catalogue_seed() == 4
+    assert catalogue_seed() == 4
     names = list(Appliance.objects.values_list("name", flat=True))
     assert len(names) == 4 and not any("virtual" in n.lower() for n in names)
     assert {a.form_factor for a in Appliance.objects.all()} == {"desktop", "rack_1u", "rack_2u"}
     edited = Appliance.objects.get(name="NS-1000 Rack Sensor")
     edited.active = False
     edited.save()
-    assert services.catalogue_seed() == 0
+    assert catalogue_seed() == 0
     assert Appliance.objects.count() == 4
     assert not Appliance.objects.get(name="NS-1000 Rack Sensor").active
 

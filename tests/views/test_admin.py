@@ -10,8 +10,8 @@ from django_tasks_db.models import DBTaskResult
 from licenses import services
 from licenses.choices import CustomerStatus, ServiceTier
 from licenses.models import CustomerAccount, SeatAllocation, VolumeLicense
-from lmp.mail import email_enqueue
 from lmp.outbox.models import OutboundEmail
+from lmp.outbox.services import email_enqueue
 from lmp.partners.models import Membership, Partner
 from lmp.webhooks import services as webhook_services
 from lmp.webhooks.models import WebhookDelivery, WebhookEndpoint

@@ -21,7 +21,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from lmp.accounts import services
-from lmp.accounts.demo import DEMO_TOTP_KEY_HEX
+from lmp.demo.authenticator import DEMO_TOTP_KEY_HEX
 from lmp.partners.choices import PartnerRole
 from tests.factories import MembershipFactory, UserFactory
 from tests.helpers.admin_site import form_data

@@ -1,8 +1,8 @@
-"""``manage.py worker``: send the queued e-mails and webhook deliveries (lmp/worker.py).
+"""``manage.py worker``: send the queued e-mails and webhook deliveries (lmp/core/worker.py).
 
 Takes db_worker's options (``--queue-name '*'``, ``--interval``, ``--batch``, ``--max-tasks``,
 ``--worker-id``, ``--reload``…); run one or more, on any machines, under a process manager that
-restarts it (README, *Production*).
+restarts it (docs/pages/operations/workers.md).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from django.core.management.base import CommandError
 from django.utils.autoreload import DJANGO_AUTORELOAD_ENV, run_with_reloader
 from django_tasks_db.management.commands import db_worker
 
-from lmp.worker import Worker
+from lmp.core.worker import Worker
 
 
 class Command(db_worker.Command):
@@ -37,7 +37,7 @@ class Command(db_worker.Command):
         exclude_queues: str,
         **options,
     ) -> None:
-        # db_worker's own handle, with lmp.worker.Worker in place of its Worker.
+        # db_worker's own handle, with lmp.core.worker.Worker in place of its Worker.
         self.configure_logging(verbosity)
         if reload and batch:
             reload = False

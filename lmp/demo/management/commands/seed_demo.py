@@ -13,10 +13,11 @@ from django.utils import timezone
 from licenses import services
 from licenses.choices import Currency, CustomerStatus, ServiceTier
 from licenses.models import CustomerAccount, VolumeLicense
-from lmp.accounts.demo import DEMO_TOTP_KEY_HEX, DEMO_TOTP_USERNAMES, demo_key_base32
 from lmp.accounts.services import authenticator_install
 from lmp.billing.models import TierPrice
 from lmp.billing.services import partner_billing_set
+from lmp.demo.authenticator import DEMO_TOTP_KEY_HEX, DEMO_TOTP_USERNAMES, demo_key_base32
+from lmp.demo.catalogue import catalogue_seed
 from lmp.partners.choices import PartnerRole
 from lmp.partners.models import Membership, Partner
 from shipping.models import Address
@@ -187,7 +188,7 @@ class Command(BaseCommand):
                     )
         self._logins(partners)
         self._list_prices()
-        self._extra_seed()
+        catalogue_seed()
         self.stdout.write(self.style.SUCCESS("Demo data ready. Logins:"))
         for username, password, partner_name, role in DEMO_LOGINS:
             who = f"{partner_name}, {role.label}" if partner_name else "vendor staff (Django admin)"
@@ -230,11 +231,3 @@ class Command(BaseCommand):
             TierPrice.objects.update_or_create(
                 tier=tier, currency=currency, defaults={"price_per_user": Decimal(price)}
             )
-
-    def _extra_seed(self) -> None:
-        """Other apps' demo data (the appliance catalogue), when they provide a seeder."""
-        try:
-            from shipping.services import catalogue_seed
-        except ImportError:
-            return
-        catalogue_seed()

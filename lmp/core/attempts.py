@@ -17,9 +17,10 @@ before the row says so leaves it "sending"; once its lease has passed it is sent
 The row is the truth; the task queue only wakes a worker. The task library marks a task running
 and commits before the task's claim of the row commits, and never runs a running task again: a
 worker killed between the two leaves the row queued with no task to send it. So every worker
-(``lmp/worker.py``) also sweeps: a row due for ``WORKER_SWEEP_SECONDS`` and held by no live lease
-(``stranded``) is claimed and sent by the worker that finds it, by the same conditional UPDATE,
-so several workers sweeping at once still send each row once. Resend takes such a row as well.
+(``lmp/core/worker.py``) also sweeps: a row due for ``WORKER_SWEEP_SECONDS`` and held by no live
+lease (``stranded``) is claimed and sent by the worker that finds it, by the same conditional
+UPDATE, so several workers sweeping at once still send each row once. Resend takes such a row as
+well.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ from binascii import unhexlify
 from django.core.management.base import BaseCommand
 from django_otp.oath import TOTP
 
-from lmp.accounts.demo import DEMO_TOTP_KEY_HEX, DEMO_TOTP_USERNAMES, demo_key_base32
+from lmp.demo.authenticator import DEMO_TOTP_KEY_HEX, DEMO_TOTP_USERNAMES, demo_key_base32
 
 
 class Command(BaseCommand):

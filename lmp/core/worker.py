@@ -5,8 +5,8 @@ tasks as django-tasks-db's ``db_worker`` does (``SELECT … FOR UPDATE SKIP LOCK
 marked RUNNING, run), and besides:
 
 - **It sweeps.** At start and every ``WORKER_SWEEP_SECONDS`` each attempt queue
-  (``lmp.attempts.QUEUES``: the outbox's e-mails, the webhook deliveries) sends the rows no task
-  will: due for that long and held by no live lease (``AttemptQueue.sweep``). The task library
+  (``lmp.core.attempts.QUEUES``: the outbox's e-mails, the webhook deliveries) sends the rows no
+  task will: due for that long and held by no live lease (``AttemptQueue.sweep``). The task library
   marks a task RUNNING and commits before the task's own claim of its row commits, and never runs
   a RUNNING task again, so a worker killed in between leaves a row with no task: the sweep sends
   it within about twice ``WORKER_SWEEP_SECONDS`` of its falling due. Rows are taken by the same
@@ -38,7 +38,7 @@ from django_tasks_db.management.commands import db_worker
 from django_tasks_db.models import DBTaskResult
 from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception
 
-from lmp.attempts import QUEUES
+from lmp.core.attempts import QUEUES
 
 logger = logging.getLogger(__name__)
 

@@ -1,0 +1,1 @@
+"""The shared kernel: modules every app may use; it imports no app."""
