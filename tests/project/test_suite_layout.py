@@ -78,3 +78,10 @@ def test_no_test_asks_for_admin_client():
         and "admin_client" in {arg.arg for arg in node.args.args}
     ]
     assert askers == []
+
+
+def test_every_test_module_is_in_a_layer_folder():
+    """tests/ itself holds conftest.py, the factories and the Schemathesis hooks; a test module
+    goes to the folder of what it drives (docs/pages/development/testing.md: Where a test goes)."""
+    loose = sorted(path.name for path in TESTS.glob("test_*.py"))
+    assert loose == []
