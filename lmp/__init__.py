@@ -1,6 +1,6 @@
 """LMP, the License Management Portal: the project's wiring, its kernel and most of its apps.
 
-Where a module goes (``tests/test_app_layers.py`` holds the code to it):
+Where a module goes (``tests/project/test_app_layers.py`` holds the code to it):
 
 - ``lmp/`` itself is the project wiring, above every app: settings, URLs, WSGI, the error views,
   the middleware, the date formats (``lmp/formats/``) and the static bundle finder. It may import

@@ -271,7 +271,8 @@ EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "30"))
 
 # The task queue (django-tasks, database backend): every e-mail is a task row committed with the
 # change that causes it; workers (`manage.py worker`, one or many, on any machine) share the
-# table. Everywhere the same backend, tests included (tests/mail.py runs the worker in-process).
+# table. Everywhere the same backend, tests included (tests/helpers/mail.py runs the worker
+# in-process).
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # Seconds to wait after each failed attempt to send an e-mail (5 attempts: 1, 2, 4, 8 minutes).
 OUTBOX_RETRY_DELAYS = [int(s) for s in env_list("OUTBOX_RETRY_DELAYS", "60,120,240,480")]

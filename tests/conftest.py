@@ -9,7 +9,6 @@ from django.db import connection
 
 from licenses.choices import ServiceTier
 from lmp.partners.choices import PartnerRole
-from tests.auth import verified_login
 from tests.factories import (
     AddressFactory,
     MembershipFactory,
@@ -18,8 +17,8 @@ from tests.factories import (
     VolumeLicenseFactory,
 )
 from tests.factories_onboarding import ApplianceFactory
-
-PASSWORD = "pw-for-tests"
+from tests.helpers.auth import verified_login
+from tests.helpers.routes import World, world_build
 
 
 def _required(flag: str) -> bool:
@@ -44,13 +43,13 @@ def pytest_sessionstart(session):
 @pytest.fixture(autouse=True)
 def outbox_on_commit(request):
     """Queued e-mails are sent by the real worker, in-process, when their transaction commits
-    (tests/mail.py); a test marked ``outbox_worker`` runs the worker itself."""
+    (tests/helpers/mail.py); a test marked ``outbox_worker`` runs the worker itself."""
     if request.node.get_closest_marker("outbox_worker"):
         yield
         return
     from django_tasks.signals import task_enqueued
 
-    from tests.mail import on_enqueue_run_on_commit
+    from tests.helpers.mail import on_enqueue_run_on_commit
 
     task_enqueued.connect(on_enqueue_run_on_commit, dispatch_uid="tests-outbox-on-commit")
     yield
@@ -74,14 +73,15 @@ def user(partner):
 
 @pytest.fixture
 def admin_user(partner):
-    """An Administrator of ``partner`` (sign in with ``admin_client``: it has passed MFA)."""
+    """An Administrator of ``partner`` (``administrator_client`` signs in as it, past MFA)."""
     return MembershipFactory(
         partner=partner, user=UserFactory(username="sam"), role=PartnerRole.ADMINISTRATOR
     ).user
 
 
 @pytest.fixture
-def admin_client(client, admin_user):
+def administrator_client(client, admin_user):
+    """``admin_user`` signed in (past MFA): a partner's Administrator, not vendor staff."""
     return verified_login(client, admin_user)
 
 
@@ -96,6 +96,12 @@ def staff_user(db):
     user.is_staff = user.is_superuser = True
     user.save()
     return user
+
+
+@pytest.fixture
+def staff_client(client, staff_user):
+    """Vendor staff signed in (past MFA), for the Django admin."""
+    return verified_login(client, staff_user)
 
 
 @pytest.fixture
@@ -118,6 +124,12 @@ def other_license(other_partner):
     return VolumeLicenseFactory(
         partner=other_partner, tier=ServiceTier.COMPLETE, seat_commitment=500
     )
+
+
+@pytest.fixture
+def world(partner, complete_license, cloud_license, other_partner, other_license) -> World:
+    """A's customers (one offboarded) and order on its licenses; B's own (tests/helpers/routes)."""
+    return world_build(complete_license, cloud_license, other_license)
 
 
 @pytest.fixture

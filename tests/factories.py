@@ -15,6 +15,7 @@ from licenses.models import CustomerAccount, VolumeLicense
 from lmp.partners.choices import PartnerRole
 from lmp.partners.models import Membership, Partner
 from shipping.models import Address
+from tests.helpers.auth import PASSWORD
 
 
 class PartnerFactory(factory.django.DjangoModelFactory):
@@ -48,7 +49,7 @@ class UserFactory(factory.django.DjangoModelFactory):
 
     username = factory.Sequence(lambda n: f"user{n}")
     email = factory.LazyAttribute(lambda u: f"{u.username}@example.com")
-    password = factory.PostGenerationMethodCall("set_password", "pw-for-tests")
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
 
     @factory.post_generation
     def save_password(self, create, extracted, **kwargs):
@@ -63,7 +64,7 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(UserFactory)
     partner = factory.SubFactory(PartnerFactory)
     # Allocator: everything but the Team page, and no second factor to pass in tests. Tests of
-    # Administrators' pages sign in with tests.auth.verified_login.
+    # Administrators' pages sign in with tests.helpers.auth.verified_login.
     role = PartnerRole.ALLOCATOR
 
 

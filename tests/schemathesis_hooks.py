@@ -1,4 +1,4 @@
-"""Schemathesis hooks for tests/test_api_contract.py (loaded through SCHEMATHESIS_HOOKS).
+"""Schemathesis hooks for tests/api/test_api_contract.py (loaded through SCHEMATHESIS_HOOKS).
 
 Ids Schemathesis generates as whole numbers become the test partner's own (LMP_FUZZ_LICENSE,
 and LMP_FUZZ_IDS: the customers' and the onboarding orders' ids, as JSON): random ids would only

@@ -10,7 +10,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import expect
 
 from tests.browser.conftest import fresh_totp_code, key_code
-from tests.browser.test_axe import Audit
+from tests.helpers.axe import Audit
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ can be injected (the portal's own pages are not changed by it).
 
 from __future__ import annotations
 
-import os
 import re
 
 import pytest
@@ -17,10 +16,8 @@ from playwright.sync_api import expect
 
 from onboarding import services as onboarding_services
 from onboarding.models import Shipment
-from tests.browser import html_check
-from tests.browser.test_small_screens import partner_pages
-
-BLOCKING = ("serious", "critical")
+from tests.helpers.axe import Audit
+from tests.helpers.screens import partner_pages
 
 
 @pytest.fixture
@@ -32,52 +29,6 @@ def page(browser, live_server):
     page = context.new_page()
     yield page
     context.close()
-
-
-class Audit:
-    """Runs axe on each page state it is given and keeps the serious and critical findings."""
-
-    def __init__(self, page, shot):
-        from axe_playwright_python.sync_playwright import Axe
-
-        self.axe = Axe()
-        self.page = page
-        self.shot = shot
-        self.states: list[str] = []
-        self.found: dict[str, list[str]] = {}
-
-    def check(self, state: str) -> None:
-        self.page.wait_for_load_state("networkidle")
-        # Let CSS transitions (fades, htmx's settling opacity) finish before colours are measured.
-        self.page.wait_for_timeout(250)
-        # The same state's HTML goes to the Nu HTML Checker (tests/browser/test_html_valid.py).
-        test = os.environ.get("PYTEST_CURRENT_TEST", "?").split(" ")[0]
-        html_check.record(test, state, self.page.content())
-        results = self.axe.run(self.page)
-        self.states.append(state)
-        lines = []
-        for violation in results.response["violations"]:
-            if violation["impact"] not in BLOCKING:
-                continue
-            for node in violation["nodes"]:
-                summary = (node.get("failureSummary") or "").splitlines()
-                lines.append(
-                    f"{violation['id']} ({violation['impact']}) {node['target']}: "
-                    f"{summary[-1].strip() if summary else ''} {node['html'][:160]}"
-                )
-        if lines:
-            self.found[state] = lines
-            self.shot(re.sub(r"\W+", "-", state).strip("-"))
-
-    def assert_clean(self, at_least: int) -> None:
-        assert len(self.states) >= at_least, self.states
-        report = "\n".join(
-            f"{state}:\n  " + "\n  ".join(lines) for state, lines in self.found.items()
-        )
-        assert self.found == {}, (
-            f"serious/critical axe violations on {len(self.found)} of {len(self.states)} "
-            f"page states:\n{report}"
-        )
 
 
 @pytest.fixture

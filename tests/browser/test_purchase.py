@@ -47,7 +47,7 @@ def test_an_administrator_buys_50_seats(page, demo_data, login, shot):
 
 
 def test_purchase_and_alert_pages_have_no_serious_axe_violations(page, demo_data, login, shot):
-    from tests.browser.test_axe import Audit
+    from tests.helpers.axe import Audit
 
     audit = Audit(page, shot)
     login("partner", "lmp-demo-2026")

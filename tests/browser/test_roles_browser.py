@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from lmp.partners.models import Partner
-from tests.browser.test_axe import Audit
+from tests.helpers.axe import Audit
 
 
 @pytest.fixture

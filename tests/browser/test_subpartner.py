@@ -9,9 +9,9 @@ from playwright.sync_api import expect
 from licenses.choices import ServiceTier
 from licenses.models import VolumeLicense
 from lmp.partners.models import Partner
-from tests.browser.test_axe import Audit
-from tests.browser.test_small_screens import BROKEN_FIGURES, PAGE_WIDER_THAN_SCREEN
 from tests.factories import make_customer
+from tests.helpers.axe import Audit
+from tests.helpers.screens import BROKEN_FIGURES, PAGE_WIDER_THAN_SCREEN
 
 
 def test_sub_partner_sees_its_figures_on_a_shared_license(page, demo_data, login, shot):

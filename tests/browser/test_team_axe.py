@@ -9,7 +9,7 @@ import re
 from django.core import mail
 from playwright.sync_api import expect
 
-from tests.browser.test_axe import Audit
+from tests.helpers.axe import Audit
 
 
 def test_team_pages_have_no_serious_violations(browser, live_server, page, demo_data, login, shot):

@@ -1,0 +1,1 @@
+"""Real races on PostgreSQL: threads and processes at once."""

@@ -1,0 +1,1 @@
+"""Hypothesis: the seat services driven at random against a plain model."""
