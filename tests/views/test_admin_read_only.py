@@ -55,7 +55,7 @@ def test_a_read_only_record_cannot_be_changed_through_admin(staff_user, client):
     event = TeamEvent.objects.create(
         partner=PartnerFactory(), kind=TeamEventKind.INVITED, email="a@example.com"
     )
-    from tests.auth import verified_login
+    from tests.helpers.auth import verified_login
 
     verified_login(client, staff_user)
     url = reverse("admin:partners_teamevent_change", args=[event.pk])

@@ -11,11 +11,12 @@ import ast
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 
 from lmp.partners import roles
 from lmp.partners.choices import PartnerRole
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(settings.BASE_DIR)
 APP_DIRS = ["lmp", "licenses", "onboarding", "shipping"]
 # The policy itself, and demo data (which demo login has which role is data, not a rule).
 ALLOWED = {ROOT / "lmp" / "partners" / "roles.py"}
@@ -123,7 +124,7 @@ def _page_text(client, name, license) -> str:
 
 
 def test_the_license_pages_say_who_gets_the_low_seats_alert_as_the_policy_says(
-    admin_client, admin_user, partner, low_license, monkeypatch
+    administrator_client, admin_user, partner, low_license, monkeypatch
 ):
     from licenses.alerts import alerts_run
     from licenses.models import LicenseAlert
@@ -136,14 +137,14 @@ def test_the_license_pages_say_who_gets_the_low_seats_alert_as_the_policy_says(
     )
     for name in ("license_detail", "license_threshold"):
         assert "your Administrators and Allocators get an e-mail" in _page_text(
-            admin_client, name, low_license
+            administrator_client, name, low_license
         ).replace("Your", "your")
     # The policy changes its mind: the pages and the alert follow it, with no other edit.
     monkeypatch.setitem(
         roles.RECIPIENTS, roles.LOW_SEATS_ALERT_EMAILS, (PartnerRole.ADMINISTRATOR,)
     )
     for name in ("license_detail", "license_threshold"):
-        text = _page_text(admin_client, name, low_license).replace("Your", "your")
+        text = _page_text(administrator_client, name, low_license).replace("Your", "your")
         assert "your Administrators get an e-mail" in text
         assert "Allocators" not in text
     alerts_run()
