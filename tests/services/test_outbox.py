@@ -172,30 +172,36 @@ def test_a_worker_that_keeps_dying_gives_up_after_the_last_attempt(settings):
     assert "A worker stopped while sending it" in email.last_error
 
 
+def _two_workers_at_once(name: str) -> None:
+    """Run two workers (``<name>-1``, ``<name>-2``) in threads, started together, until each
+    finds nothing more to do; an exception in either fails the test."""
+    barrier = threading.Barrier(2)
+    errors = []
+
+    def work(worker_id):
+        try:
+            barrier.wait()
+            worker(worker_id).run()
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=work, args=(f"{name}-{n}",)) for n in (1, 2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+
+
 @pytest.mark.outbox_worker
 @pytest.mark.django_db(transaction=True)
 def test_two_workers_on_the_same_mails_send_each_once(require_postgres):
     emails = [invite_mail(n) for n in range(40)]
     for email in emails:  # a second task for every mail: both workers may hold one for it
         email_send_task.enqueue(email_id=email.pk)
-    barrier = threading.Barrier(2)
-    errors = []
-
-    def work(name):
-        try:
-            barrier.wait()
-            worker(name).run()
-        except Exception as exc:  # pragma: no cover - reported below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=work, args=(f"worker-{n}",)) for n in (1, 2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    _two_workers_at_once("worker")
     counts = Counter(sent_subjects())
     assert len(counts) == 40 and set(counts.values()) == {1}, counts
     assert set(OutboundEmail.objects.values_list("status", flat=True)) == {EmailStatus.SENT}
@@ -274,24 +280,8 @@ def test_two_workers_sweeping_the_same_stranded_mails_send_each_once(settings, r
     for email in emails:
         strand(email)
     time_passes(settings.WORKER_SWEEP_SECONDS)
-    barrier = threading.Barrier(2)
-    errors = []
-
-    def work(name):
-        try:
-            barrier.wait()
-            worker(name).run()  # batch: sweeps (10 rows a round, again while full), then tasks
-        except Exception as exc:  # pragma: no cover - reported below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=work, args=(f"sweeper-{n}",)) for n in (1, 2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    # Each worker in batch mode: sweeps (10 rows a round, again while full), then tasks.
+    _two_workers_at_once("sweeper")
     counts = Counter(sent_subjects())
     assert len(counts) == 40 and set(counts.values()) == {1}, counts
     assert set(OutboundEmail.objects.values_list("status", flat=True)) == {EmailStatus.SENT}
