@@ -84,7 +84,7 @@ def test_the_deliveries_list_follows_a_pending_delivery_without_a_reload(
         shot("delivery-queued")
         page.evaluate("window.lmpSamePage = true")  # gone if the page reloads
 
-        run_outbox()  # the worker posts it, as `manage.py db_worker` would
+        run_outbox()  # the worker posts it, as `manage.py worker` would (in-process here)
         assert len(receiver.requests) == 1
         expect(row).to_contain_text("Succeeded", timeout=15_000)
         expect(row).to_contain_text("200")
