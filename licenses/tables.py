@@ -14,6 +14,7 @@ from django.db.models import Expression, F, OrderBy, TextChoices
 from django.db.models.functions import Lower, TruncDate
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.safestring import mark_safe
 from django_tables2.columns import BoundColumn
 
@@ -435,10 +436,9 @@ class CustomerAccountTable(_PagedTable):
 
 
 def _short_date(value: dt.date | None) -> str:
-    """ "Nov 22, 2026", as Django's ``date:"M j, Y"`` prints it in English ("" for no date)."""
-    # dateformat.format() is ten times slower; the portal speaks only English (and Python keeps
-    # the C locale unless told otherwise, so %b is "Nov").
-    return "" if value is None else f"{value:%b} {value.day}, {value.year}"
+    """The date as every page writes it (``DATE_FORMAT``, lmp/formats/en/formats.py; "" for no
+    date)."""
+    return "" if value is None else date_format(value, "DATE_FORMAT")
 
 
 def _then_latest(*keys):

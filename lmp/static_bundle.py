@@ -4,6 +4,11 @@ our CSS (every page's: they are small), so a page's first paint waits for one fi
 ``BundleFinder`` (in ``STATICFILES_FINDERS``) builds it from the parts as the other finders find
 them, so ``collectstatic`` hashes and compresses it like any file (production), and ``runserver``
 and the tests serve it the same way; editing a part rebuilds it on the next request.
+
+It is written under ``BASE_DIR/.static-bundle/<key>/`` (a folder the project owns, ignored by
+git), where ``<key>`` hashes the bundle's own text: a changed part, ``PARTS`` or rebasing code
+gives a new file whatever the files' dates (``rsync -a`` keeps a deploy's older ones), and no
+other local user can plant a file there as they could in a shared ``/tmp``.
 """
 
 from __future__ import annotations
@@ -57,13 +62,11 @@ def bundle_text(sources: list[Path]) -> str:
 
 
 class BundleFinder(BaseFinder):
-    """Finds ``css/lmp.bundle.css``, written to a folder of its own when a part is newer."""
+    """Finds ``css/lmp.bundle.css``, written under a folder named by its content's hash."""
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        key = hashlib.sha256(str(settings.BASE_DIR).encode()).hexdigest()[:12]
-        self.location = Path(tempfile.gettempdir()) / f"lmp-static-bundle-{key}"
-        self.storage = FileSystemStorage(location=str(self.location))
+        self.root = Path(settings.BASE_DIR) / ".static-bundle"
 
     def _sources(self) -> list[Path]:
         from django.contrib.staticfiles.finders import FileSystemFinder
@@ -78,18 +81,23 @@ class BundleFinder(BaseFinder):
         return sources
 
     def build(self) -> Path:
-        """The bundle's path, rebuilt first when it is missing or older than a part."""
-        target = self.location / BUNDLE
-        sources = self._sources()
-        newest = max(source.stat().st_mtime for source in sources)
-        if not target.exists() or target.stat().st_mtime < newest:
+        """The bundle's path under the folder its content's hash names, written when missing."""
+        text = bundle_text(self._sources())
+        key = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+        target = self.root / key / BUNDLE
+        if not target.exists() or target.read_text(encoding="utf-8") != text:
             target.parent.mkdir(parents=True, exist_ok=True)
             # Written aside then renamed: a concurrent request never reads half a file.
             handle, temporary = tempfile.mkstemp(dir=target.parent, suffix=".tmp")
             with os.fdopen(handle, "w", encoding="utf-8") as out:
-                out.write(bundle_text(sources))
+                out.write(text)
             os.replace(temporary, target)
         return target
+
+    @property
+    def storage(self) -> FileSystemStorage:
+        """The storage ``collectstatic`` copies the current bundle from."""
+        return FileSystemStorage(location=str(self.build().parents[len(Path(BUNDLE).parts) - 1]))
 
     def find(self, path, find_all=False, **kwargs):
         if path != BUNDLE:
@@ -98,7 +106,6 @@ class BundleFinder(BaseFinder):
         return [found] if find_all else found
 
     def list(self, ignore_patterns):
-        self.build()
         yield BUNDLE, self.storage
 
     def check(self, **kwargs):

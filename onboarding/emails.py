@@ -51,27 +51,29 @@ def _order(request_id: int) -> OnboardingRequest:
 
 
 def _context(order: OnboardingRequest) -> dict:
+    return _welcome_context(customer=order.customer, order=order)
+
+
+def _welcome_context(*, customer: CustomerAccount, order: OnboardingRequest | None) -> dict:
+    """The welcome's (and the order mail's) context, from the customer's order when it has one
+    (demo data and the API's customers have none: no sensors then)."""
     return {
         "order": order,
-        "customer": order.customer,
+        "customer": customer,
         # Who onboarded the customer, as its welcome names them.
-        "partner_name": order.partner.name,
-        "tier": order.license.get_tier_display(),
-        "shipments": list(order.shipments.all()),
+        "partner_name": order.partner.name
+        if order
+        else (customer.sub_partner or customer.partner).name,
+        "tier": (order.license if order else customer.license).get_tier_display(),
+        "shipments": list(order.shipments.all()) if order else [],
         "incident_phone": settings.INCIDENT_RESPONSE_PHONE,
         "incident_email": settings.INCIDENT_RESPONSE_EMAIL,
     }
 
 
-def onboarding_welcome_enqueue(*, request_id: int) -> None:
-    """Queue the customer's MDR Portal administrator's welcome again (the order page's Resend)."""
-    order = _order(request_id)
-    _welcome_enqueue(order=order, context=_context(order))
-
-
 def customer_welcome_enqueue(*, customer_id: int) -> None:
-    """Queue the welcome to a customer's administrator (the Edit page's Resend), with its order's
-    sensors when it was onboarded through one (demo data and the API's customers have none)."""
+    """Queue the welcome to a customer's administrator (the Edit page's and the order page's
+    Resend), with its order's sensors when it was onboarded through one."""
     order = (
         OnboardingRequest.objects.filter(customer_id=customer_id)
         .select_related("customer", "license", "partner", "sub_partner", "submitted_by")
@@ -79,24 +81,15 @@ def customer_welcome_enqueue(*, customer_id: int) -> None:
         .first()
     )
     if order is not None:
-        _welcome_enqueue(order=order, context=_context(order))
-        return
-    customer = CustomerAccount.objects.select_related("license", "partner", "sub_partner").get(
-        pk=customer_id
+        customer, about = order.customer, f"onboarding request {order.pk}"
+    else:
+        customer = CustomerAccount.objects.select_related("license", "partner", "sub_partner").get(
+            pk=customer_id
+        )
+        about = f"customer {customer.pk}"
+    _welcome_send(
+        customer=customer, context=_welcome_context(customer=customer, order=order), about=about
     )
-    context = {
-        "customer": customer,
-        "partner_name": (customer.sub_partner or customer.partner).name,
-        "tier": customer.license.get_tier_display(),
-        "shipments": [],
-        "incident_phone": settings.INCIDENT_RESPONSE_PHONE,
-        "incident_email": settings.INCIDENT_RESPONSE_EMAIL,
-    }
-    _welcome_send(customer=customer, context=context, about=f"customer {customer.pk}")
-
-
-def _welcome_enqueue(*, order: OnboardingRequest, context: dict) -> None:
-    _welcome_send(customer=order.customer, context=context, about=f"onboarding request {order.pk}")
 
 
 def _welcome_send(*, customer: CustomerAccount, context: dict, about: str) -> None:
@@ -151,7 +144,7 @@ def onboarding_emails_enqueue(*, request_id: int, site_url: str = "") -> None:
             "only the customer's welcome is sent",
             request_id,
         )
-    _welcome_enqueue(order=order, context=context)
+    _welcome_send(customer=order.customer, context=context, about=f"onboarding request {order.pk}")
 
 
 def _shipment_recipients(order: OnboardingRequest) -> list[str]:

@@ -22,7 +22,6 @@ from onboarding.choices import IncidentAnswer, ShipTo
 from onboarding.emails import (
     customer_welcome_enqueue,
     onboarding_emails_enqueue,
-    onboarding_welcome_enqueue,
     shipment_email_enqueue,
     shipment_news_read,
 )
@@ -391,17 +390,10 @@ def shipment_mark_delivered(*, shipment: Shipment, actor=None, site_url: str = "
     return locked
 
 
-def onboarding_welcome_resend(*, actor, request: OnboardingRequest) -> None:
-    """Queue the customer's MDR Portal administrator's welcome again (the order's own partner),
-    to the address the customer has now."""
-    roles.require(actor, roles.CHANGE_CUSTOMERS)
-    with transaction.atomic():
-        onboarding_welcome_enqueue(request_id=request.pk)
-
-
 def customer_welcome_resend(*, actor, customer: CustomerAccount) -> str:
     """Queue the welcome to an active customer's administrator, at its current address (the Edit
-    page, after that address changed); returns the address."""
+    page's and the order page's Resend: an offboarded customer is refused on both); returns the
+    address."""
     roles.require(actor, roles.CHANGE_CUSTOMERS)
     with transaction.atomic():
         current = CustomerAccount.objects.select_for_update().order_by().get(pk=customer.pk)

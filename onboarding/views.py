@@ -37,7 +37,6 @@ from onboarding.selectors import onboarding_request_get, onboarding_request_list
 from onboarding.services import (
     customer_welcome_resend,
     onboarding_submit,
-    onboarding_welcome_resend,
 )
 from onboarding.wizard import STEP_TITLES, WizardRun, progress, run_prefix, run_start
 from shipping.selectors import (
@@ -109,10 +108,16 @@ class OnboardingWelcomeResendView(PartnerMixin, View):
 
     def post(self, request, *args, **kwargs):
         order = onboarding_request_get(partner=self.partner, pk=self.kwargs["pk"])
-        onboarding_welcome_resend(actor=request.user, request=order)
-        messages.success(
-            request, f"The welcome e-mail is on its way to {order.customer.admin_email} again."
-        )
+        try:
+            # One service for both Resend buttons: the order's customer, as the Edit page's.
+            address = customer_welcome_resend(actor=request.user, customer=order.customer)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(
+                request,
+                _("The welcome e-mail is on its way to %(address)s again.") % {"address": address},
+            )
         return redirect("onboarding:request_detail", pk=order.pk)
 
 

@@ -117,8 +117,9 @@ def customer_create(
         legal_name=legal_name_check(
             partner=owner, sub_partner=sub_partner, legal_name=legal_name, exclude_pk=None
         ),
-        admin_email=(admin_email or "").strip(),
-        website=(website or "").strip(),
+        # The onboarding form's rules (licenses.contact), as customer_update applies them.
+        admin_email=admin_email_check(admin_email),
+        website=website_check(website),
         sub_partner=sub_partner,
         deployment=deployment,
         hosting_region=hosting_region,

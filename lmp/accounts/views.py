@@ -10,6 +10,7 @@ from django.http import HttpResponseRedirect
 from django.shortcuts import resolve_url
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.generic import FormView, TemplateView
@@ -31,11 +32,15 @@ SESSION_RECOVERY_CODES_REPLACED = "lmp_recovery_codes_replaced"
 
 def recovery_codes_text(user, codes: list[str]) -> str:
     """What the recovery codes page's Download (.txt) saves."""
+    now = timezone.localtime()
+    # The portal's date format (lmp/formats/en/formats.py), with the time zone: the file is read
+    # later, away from the portal.
+    when = f"{date_format(now, 'DATETIME_FORMAT')} {date_format(now, 'T')}"
     lines = [
         _("License Management Portal: recovery codes of %(login)s")
         % {"login": user.get_username()},
         _("Made %(when)s. Each code signs in once instead of a code from the app.")
-        % {"when": timezone.localtime().strftime("%Y-%m-%d %H:%M %Z")},
+        % {"when": when},
         "",
         *codes,
     ]

@@ -61,8 +61,12 @@ class UserAdmin(DjangoUserAdmin):
                 membership = membership_of(self.instance)
                 if membership is not None and "is_active" in self.changed_data:
                     try:
-                        services.last_administrator_check(
-                            membership, active=bool(cleaned.get("is_active"))
+                        # The team's one rule: the error sits on Active, nothing is saved and
+                        # the page keeps what was typed.
+                        services.member_active_check(
+                            actor=request.user,
+                            membership=membership,
+                            active=bool(cleaned.get("is_active")),
                         )
                     except ValidationError as error:
                         self.add_error("is_active", error)
@@ -82,12 +86,10 @@ class UserAdmin(DjangoUserAdmin):
             change_active = (
                 services.member_reactivate if obj.is_active else services.member_deactivate
             )
-            try:
-                change_active(actor=request.user, membership=membership)
-            except ValidationError as error:
-                # The form's clean() checked the rule; this is a change that raced it.
-                self.message_user(request, " ".join(error.messages), messages.ERROR)
-                return
+            # The form's clean() checked the rule; a refusal here is a change that raced it, and
+            # it propagates so that the admin's transaction rolls back: no half-save, no
+            # "changed successfully", no change in the admin's log.
+            change_active(actor=request.user, membership=membership)
         super().save_model(request, obj, form, change)
         membership.user = obj
         services.member_login_changed(

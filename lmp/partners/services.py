@@ -176,11 +176,25 @@ def member_role_set(*, actor, membership: Membership, role: str) -> Membership:
     return member
 
 
+def _own_login_check(actor, membership: Membership) -> None:
+    """Refuse deactivating one's own login."""
+    if getattr(actor, "pk", None) == membership.user_id:
+        raise ValidationError("You cannot deactivate your own login.", code="self")
+
+
+def member_active_check(*, actor, membership: Membership, active: bool) -> None:
+    """A form's early answer to (de)activating a member (Django admin's User page): not one's own
+    login, not the last active Administrator; ``member_deactivate`` asks again with the partner
+    row locked."""
+    if not active:
+        _own_login_check(actor, membership)
+    last_administrator_check(membership, active=active)
+
+
 def member_deactivate(*, actor, membership: Membership) -> Membership:
     """Turn a member's login off: it can no longer sign in, and its sessions stop working."""
     roles.require(actor, roles.MANAGE_TEAM)
-    if getattr(actor, "pk", None) == membership.user_id:
-        raise ValidationError("You cannot deactivate your own login.", code="self")
+    _own_login_check(actor, membership)
     return _member_active_set(actor=actor, membership=membership, active=False)
 
 

@@ -41,3 +41,56 @@ def test_collectstatic_with_production_settings(tmp_path):
     )
     assert all(re.search(r"\.[0-9a-f]{12}\.woff2?$", f) for f in fonts), fonts
     assert any(tmp_path.glob("css/lmp.*.css.gz")), "WhiteNoise should have compressed the CSS"
+
+
+def _parts_copy(tmp_path):
+    """A copy of the bundle's parts in a folder of the test's own (STATICFILES_DIRS)."""
+    import shutil
+
+    from lmp.static_bundle import PARTS
+
+    static = tmp_path / "static"
+    for part in PARTS:
+        (static / part).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / "static" / part, static / part)
+    return static
+
+
+def test_bundle_follows_a_parts_content_even_with_an_older_date(tmp_path, settings):
+    # rsync -a keeps a deploy's (older) dates: the bundle must follow content, not mtimes.
+    from lmp.static_bundle import BUNDLE, BundleFinder
+
+    static = _parts_copy(tmp_path)
+    settings.BASE_DIR = tmp_path
+    settings.STATICFILES_DIRS = [static]
+    assert ".changed-by-the-deploy" not in Path(BundleFinder().find(BUNDLE)).read_text()
+    ours = static / "css/lmp.css"
+    ours.write_text(ours.read_text() + "\n.changed-by-the-deploy { color: red }\n")
+    os.utime(ours, (1_000_000, 1_000_000))
+    assert ".changed-by-the-deploy" in Path(BundleFinder().find(BUNDLE)).read_text()
+
+
+def test_a_file_planted_at_the_old_shared_tmp_location_is_not_served(tmp_path, settings):
+    # Another local user could pre-create the old /tmp bundle with a future date (CSS injection).
+    import hashlib
+    import shutil
+    import tempfile
+
+    from lmp.static_bundle import BUNDLE, BundleFinder
+
+    static = _parts_copy(tmp_path)
+    settings.BASE_DIR = tmp_path
+    settings.STATICFILES_DIRS = [static]
+    key = hashlib.sha256(str(tmp_path).encode()).hexdigest()[:12]
+    planted_root = Path(tempfile.gettempdir()) / f"lmp-static-bundle-{key}"
+    planted = planted_root / BUNDLE
+    planted.parent.mkdir(parents=True, exist_ok=True)
+    planted.write_text("body { background: url(https://evil.example/x) }")
+    future = 4_000_000_000
+    os.utime(planted, (future, future))
+    try:
+        served = BundleFinder().find(BUNDLE)
+        assert "evil.example" not in Path(served).read_text()
+        assert Path(served).is_relative_to(tmp_path)
+    finally:
+        shutil.rmtree(planted_root)

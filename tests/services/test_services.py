@@ -47,6 +47,52 @@ def fill(license: VolumeLicense, *, leave: int) -> CustomerAccount:
 # --- customer_create ------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize(
+    "website, admin_email, expected",
+    [
+        # A web site typed without a scheme is https, surrounding spaces go (licenses/contact.py).
+        (" acme.example ", " it@acme.example ", ("https://acme.example", "it@acme.example")),
+        ("https://acme.example", "not an address", {"admin_email"}),
+        ("http://", "it@acme.example", {"website"}),
+    ],
+)
+def test_create_checks_the_contact_fields_as_update_does(
+    partner, complete_license, website, admin_email, expected
+):
+    def outcome(call):
+        try:
+            customer = call()
+        except ValidationError as error:
+            return set(error.message_dict)
+        customer.refresh_from_db()
+        return customer.website, customer.admin_email
+
+    existing = make_customer(license=complete_license, legal_name="Existing Co")
+
+    def update():
+        services.customer_update(
+            customer=existing,
+            legal_name=existing.legal_name,
+            tier_users=10,
+            website=website,
+            admin_email=admin_email,
+        )
+        return existing
+
+    updated = outcome(update)
+    created = outcome(
+        lambda: services.customer_create(
+            partner=partner,
+            license=complete_license,
+            legal_name="Acme Co",
+            admin_email=admin_email,
+            tier_users=10,
+            website=website,
+        )
+    )
+    assert updated == created == expected
+
+
 def test_create_allocates_tier_cloud_and_sat_users(
     partner, complete_license, cloud_license, django_assert_max_num_queries
 ):

@@ -212,6 +212,27 @@ def test_an_offboarded_customer_gets_no_welcome(partner_client, acme):
     assert mail.outbox == []
 
 
+def test_the_order_pages_resend_refuses_an_offboarded_customer_and_hides_its_button(
+    partner_client, acme, django_capture_on_commit_callbacks
+):
+    from licenses.services import customer_offboard
+
+    customer_offboard(customer=acme)
+    order_url = reverse("onboarding:request_detail", kwargs={"pk": acme.onboarding_request.pk})
+    assert "Resend the welcome e-mail" not in partner_client.get(order_url).text
+    before = db_state()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = partner_client.post(
+            reverse("onboarding:welcome_resend", kwargs={"pk": acme.onboarding_request.pk}),
+            follow=True,
+        )
+    assert "is offboarded" in response.text
+    assert "on its way" not in response.text
+    assert db_state() == before
+    run_outbox()
+    assert mail.outbox == []
+
+
 def test_django_admin_changes_them_through_the_service(client, staff_user, acme):
     administrator_client = verified_login(client, staff_user)
     url = admin_url(acme, "change")

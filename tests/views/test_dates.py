@@ -111,3 +111,26 @@ def test_no_page_writes_another_date_format(
     page = client.get(reverse("licenses:license_list"))
     assert formats.date_format(complete_license.renewal_date) in visible_text(page.text)
     assert other_formats_in(page.text) == {}
+
+
+@pytest.fixture
+def other_formats(monkeypatch):
+    """The portal's formats module changed (as a later locale could change it)."""
+    from lmp.formats.en import formats as portal_formats
+
+    monkeypatch.setattr(portal_formats, "DATE_FORMAT", "d/m/Y")
+    monkeypatch.setattr(portal_formats, "DATETIME_FORMAT", "d/m/Y \\a\\t H:i")
+    formats._format_cache.clear()
+    yield
+    monkeypatch.undo()
+    formats._format_cache.clear()
+
+
+def test_the_customer_table_and_the_recovery_codes_file_follow_the_formats_module(
+    other_formats, user
+):
+    from lmp.accounts.views import recovery_codes_text
+
+    assert _short_date(dt.date(2026, 11, 22)) == "22/11/2026"
+    text = recovery_codes_text(user, ["aaaa-bbbb"])
+    assert formats.date_format(timezone.localtime(), "DATETIME_FORMAT") in text

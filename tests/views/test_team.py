@@ -1005,6 +1005,30 @@ def test_staff_cannot_untick_active_on_the_last_administrator_in_the_user_admin(
     assert (db_state(), users_state()) == (before, users)  # not even the first name
 
 
+def test_a_raced_deactivation_in_the_user_admin_saves_nothing_and_reports_no_success(
+    client, staff_user, admin_user, user, monkeypatch
+):
+    # Two Administrators; staff untick Active on one (and edit its first name) while the other is
+    # deactivated between the form's check and the save: the service refuses, nothing is saved.
+    Membership.objects.filter(user=user).update(role=PartnerRole.ADMINISTRATOR)
+    verified_login(client, staff_user)
+    before, users = db_state(), users_state()
+    real_check = services.last_administrator_check
+
+    def check_then_race(membership, **kwargs):
+        real_check(membership, **kwargs)
+        get_user_model().objects.filter(pk=admin_user.pk).update(is_active=False)
+
+    monkeypatch.setattr(services, "last_administrator_check", check_then_race)
+    with pytest.raises(ValidationError, match="last active Administrator"):
+        staff_posts_user_form(client, user, is_active=None, first_name="Renamed")
+    monkeypatch.undo()
+    assert (db_state(), users_state()) == (before, users)
+    from django.contrib.admin.models import LogEntry
+
+    assert not LogEntry.objects.filter(object_id=str(user.pk)).exists()
+
+
 def test_staff_deactivate_and_reactivate_a_member_in_the_user_admin_with_history(
     client, staff_user, user
 ):
