@@ -7,6 +7,7 @@ from django.contrib.auth.forms import PasswordResetForm as DjangoPasswordResetFo
 from django.contrib.sites.shortcuts import get_current_site
 from django.core.exceptions import ValidationError
 from django.template.loader import render_to_string
+from django.utils.translation import gettext_lazy as _
 from django_otp.models import Device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -73,6 +74,21 @@ class AuthenticatorConfirmForm(forms.Form):
         except ValidationError as error:
             self.add_error(None, error)
         return cleaned
+
+
+class CurrentCodeForm(forms.Form):
+    """New recovery codes, or turning two-factor sign-in off: a code of the current authenticator
+    (or a recovery code) proves the change is the login's own; the service checks it."""
+
+    current_code = CodeField(
+        label=_("Code from your authenticator app, or a recovery code"),
+        help_text=_(
+            "The 6 digits your authenticator app shows now, or one of your unused recovery "
+            "codes: this proves the change is yours."
+        ),
+        numeric=False,
+        required=False,
+    )
 
 
 class TwoFactorVerifyForm(forms.Form):

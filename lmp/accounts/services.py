@@ -13,6 +13,7 @@ import re
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django_otp import verify_token
 from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
@@ -99,6 +100,20 @@ def authenticator_pending(*, user, key_hex: str) -> TOTPDevice:
 
 
 CURRENT_CODE_NEEDED = "Type the code your current app shows, or one of your recovery codes."
+CODE_NEEDED = _("Type the code your authenticator app shows, or one of your recovery codes.")
+
+
+def current_code_check(*, user, current_code: str, needed: str = CODE_NEEDED) -> None:
+    """Check the code that proves a change of the second factor is the login's own: its
+    authenticator app's code or an unused recovery code (used up by it). A signed-in session
+    alone (a borrowed or stolen one) does not change it. Raises ``ValidationError`` on the
+    ``current_code`` field, ``needed`` when nothing was typed."""
+    if not normalize_code(current_code):
+        raise ValidationError({"current_code": needed}, code="required")
+    try:
+        two_factor_verify(user=user, code=current_code)
+    except ValidationError as error:
+        raise ValidationError({"current_code": error.messages}) from error
 
 
 def authenticator_confirm(
@@ -127,10 +142,7 @@ def authenticator_confirm(
     except ValidationError as error:
         raise ValidationError({"code": error.messages}) from error
     if replacing:
-        try:
-            two_factor_verify(user=user, code=current_code)
-        except ValidationError as error:
-            raise ValidationError({"current_code": error.messages}) from error
+        current_code_check(user=user, current_code=current_code, needed=CURRENT_CODE_NEEDED)
     with transaction.atomic():
         TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
         device.confirmed = True
@@ -139,10 +151,13 @@ def authenticator_confirm(
         return device, _recovery_codes_replace(user=user)
 
 
-def recovery_codes_regenerate(*, user) -> list[str]:
-    """New recovery codes for a login with an authenticator; the old ones stop working."""
+def recovery_codes_regenerate(*, user, current_code: str) -> list[str]:
+    """New recovery codes for a login with an authenticator, given a code of its app or an
+    unused recovery code (``current_code_check``); the old ones stop working. Otherwise one of
+    them would then move the second factor to another phone (``authenticator_confirm``)."""
     if selectors.authenticator_of(user) is None:
         raise PermissionDenied("Set up an authenticator app first.")
+    current_code_check(user=user, current_code=current_code)
     with transaction.atomic():
         return _recovery_codes_replace(user=user)
 
@@ -163,10 +178,13 @@ def _recovery_codes_replace(*, user) -> list[str]:
     return codes
 
 
-def two_factor_remove(*, user) -> None:
-    """Remove the login's authenticator and recovery codes, when its role does not require them."""
+def two_factor_remove(*, user, current_code: str) -> None:
+    """Remove the login's authenticator and recovery codes, when its role does not require them,
+    given a code of its app or an unused recovery code (``current_code_check``): otherwise a
+    session alone could remove them, then set up its own phone with no code asked."""
     if policy.mfa_required(user):
         raise PermissionDenied("Your role requires two-factor sign-in: it cannot be removed.")
+    current_code_check(user=user, current_code=current_code)
     with transaction.atomic():
         TOTPDevice.objects.filter(user=user).delete()
         StaticDevice.objects.filter(user=user).delete()

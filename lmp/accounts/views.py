@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseRedirect
 from django.shortcuts import resolve_url
 from django.urls import reverse, reverse_lazy
@@ -18,7 +18,7 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice, default_key
 
 from lmp.accounts import policy, qr, selectors, services
-from lmp.accounts.forms import AuthenticatorConfirmForm, TwoFactorVerifyForm
+from lmp.accounts.forms import AuthenticatorConfirmForm, CurrentCodeForm, TwoFactorVerifyForm
 from lmp.accounts.middleware import SESSION_HAS_AUTHENTICATOR
 
 # The key of the authenticator being set up: the QR code stays the same across reloads, and
@@ -122,10 +122,12 @@ class AuthenticatorSetupView(NextUrlMixin, FormView):
         return HttpResponseRedirect(f"{url}?{self.request.GET.urlencode()}")
 
 
-class RecoveryCodesView(NextUrlMixin, TemplateView):
-    """The recovery codes, shown once after setup or regenerating (POST makes new ones)."""
+class RecoveryCodesView(NextUrlMixin, FormView):
+    """The recovery codes, shown once after setup or regenerating; POST makes new ones, given a
+    code of the authenticator app or an unused recovery code."""
 
     template_name = "accounts/recovery_codes.html"
+    form_class = CurrentCodeForm
     default_next = "accounts:account"
 
     def get_context_data(self, **kwargs):
@@ -140,11 +142,16 @@ class RecoveryCodesView(NextUrlMixin, TemplateView):
         )
         return super().get_context_data(**kwargs)
 
-    def post(self, request, *args, **kwargs):
-        request.session[SESSION_NEW_RECOVERY_CODES] = services.recovery_codes_regenerate(
-            user=request.user
-        )
-        request.session[SESSION_RECOVERY_CODES_REPLACED] = True
+    def form_valid(self, form):
+        try:
+            codes = services.recovery_codes_regenerate(
+                user=self.request.user, current_code=form.cleaned_data["current_code"]
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+            return self.form_invalid(form)
+        self.request.session[SESSION_NEW_RECOVERY_CODES] = codes
+        self.request.session[SESSION_RECOVERY_CODES_REPLACED] = True
         return HttpResponseRedirect(reverse("accounts:recovery_codes"))
 
 
@@ -177,10 +184,12 @@ class TwoFactorVerifyView(NextUrlMixin, FormView):
         return HttpResponseRedirect(self.next_url())
 
 
-class TwoFactorRemoveView(TemplateView):
-    """Turn two-factor sign-in off (a confirmation, then POST), where the role allows it."""
+class TwoFactorRemoveView(FormView):
+    """Turn two-factor sign-in off, where the role allows it, given a code of the authenticator
+    app or an unused recovery code."""
 
     template_name = "accounts/remove.html"
+    form_class = CurrentCodeForm
 
     def dispatch(self, request, *args, **kwargs):
         if policy.mfa_required(request.user):
@@ -189,10 +198,16 @@ class TwoFactorRemoveView(TemplateView):
             return HttpResponseRedirect(reverse("accounts:account"))
         return super().dispatch(request, *args, **kwargs)
 
-    def post(self, request, *args, **kwargs):
-        services.two_factor_remove(user=request.user)
-        request.session.pop(SESSION_HAS_AUTHENTICATOR, None)
-        messages.success(request, "Two-factor sign-in is off for your login.")
+    def form_valid(self, form):
+        try:
+            services.two_factor_remove(
+                user=self.request.user, current_code=form.cleaned_data["current_code"]
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+            return self.form_invalid(form)
+        self.request.session.pop(SESSION_HAS_AUTHENTICATOR, None)
+        messages.success(self.request, "Two-factor sign-in is off for your login.")
         return HttpResponseRedirect(reverse("accounts:account"))
 
 

@@ -344,6 +344,18 @@ class JoinView(FormView):
                     {"problem": refusal(error), "help": "Go to the sign-in page."}, status=410
                 )
             return self.problem(status)
+        if not roles.allows(user, roles.SIGN_IN):
+            # Signing in a role that may not would only have the next request drop the session.
+            messages.info(
+                self.request,
+                _(
+                    "Your account at %(partner)s is ready, but its role (%(role)s) gives no "
+                    "access to the License Management Portal. Ask one of its Administrators if "
+                    "you need it."
+                )
+                % {"partner": self.invitation.partner, "role": user.membership.get_role_display()},
+            )
+            return HttpResponseRedirect(reverse("login"))
         # Signed in with the password just chosen; the second factor's rules apply from the
         # next page (an Administrator sets up an authenticator app first).
         login(self.request, user, backend=MEMBERSHIP_BACKEND)

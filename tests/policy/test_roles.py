@@ -20,6 +20,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.test import Client
 from django.urls import reverse
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 
 from licenses import services as license_services
 from lmp.billing.services import seats_purchase
@@ -146,6 +147,17 @@ for _route in ("webhooks:endpoint_create", "webhooks:endpoint_edit"):
         "active": "on",
     }
 DEFAULT_POST = {"legal_name": "Hijacked", "tier_users": "1", "confirm": "on"}
+# Routes that change the second factor take a code proving it is the login's own: each role's
+# POST gets an unused recovery code of its own login (``_recovery_code``).
+CURRENT_CODE_ROUTES = {"accounts:recovery_codes", "accounts:remove"}
+
+
+def _recovery_code(user) -> dict:
+    """A new unused recovery code of ``user``'s, as the field of a POST."""
+    device, _ = StaticDevice.objects.get_or_create(
+        user=user, defaults={"name": "Recovery codes", "confirmed": True}
+    )
+    return {"current_code": device.token_set.create(token=StaticToken.random_token()).token}
 
 
 def _codes(line: str) -> dict[str, int]:
@@ -265,6 +277,8 @@ def test_each_role_gets_the_expected_answer_on_every_route(world, team, members)
         for method, expected in (("get", _codes(get)), ("post", _codes(post))):
             for role in ROLES:
                 client = _signed_in(members[role], role)
+                if method == "post" and route.name in CURRENT_CODE_ROUTES:
+                    data = _recovery_code(members[role])
                 forbidden = method == "post" and (
                     expected[role] in (403, 405) or role == PartnerRole.NO_LMP_ACCESS
                 )

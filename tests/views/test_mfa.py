@@ -307,7 +307,10 @@ def test_an_allocator_can_turn_it_off(partner_client, user):
     enrol(partner_client)
     page = partner_client.get(reverse("accounts:remove"))
     assert "Turn off two-factor sign-in?" in page.content.decode()
-    response = partner_client.post(reverse("accounts:remove"))
+    device = TOTPDevice.objects.get(user=user, confirmed=True)
+    response = partner_client.post(
+        reverse("accounts:remove"), {"current_code": totp_code(device, steps_ahead=1)}
+    )
     assert response.url == reverse("accounts:account")
     assert not TOTPDevice.objects.filter(user=user).exists()
     assert not StaticDevice.objects.filter(user=user).exists()
@@ -385,7 +388,10 @@ def test_new_recovery_codes_replace_the_old_ones(client, user, settings):
     settings.OTP_STATIC_THROTTLE_FACTOR = 0  # the refused old code must not make the next wait
     verified_login(client, user)
     old = enrol(client)
-    response = client.post(reverse("accounts:recovery_codes"))
+    device = TOTPDevice.objects.get(user=user, confirmed=True)
+    response = client.post(
+        reverse("accounts:recovery_codes"), {"current_code": totp_code(device, steps_ahead=1)}
+    )
     assert response.url == reverse("accounts:recovery_codes")
     new = re.findall(
         r'class="recovery-code">([a-z2-7]{8})<', client.get(response.url).content.decode()
@@ -548,7 +554,8 @@ def test_first_codes_say_nothing_of_earlier_ones_and_can_be_copied_or_downloaded
     html = partner_client.get(reverse("accounts:recovery_codes"))  # shown once: gone now
     assert not any(code in html.text for code in codes)
 
-    partner_client.post(reverse("accounts:recovery_codes"))  # regenerate, to look at both texts
+    # Regenerate (a recovery code proves it is alex), to look at both texts.
+    partner_client.post(reverse("accounts:recovery_codes"), {"current_code": codes[0]})
     regenerated = partner_client.get(reverse("accounts:recovery_codes")).text
     assert "Your earlier recovery codes no longer work." in regenerated
     new = re.findall(r'class="recovery-code">([a-z2-7]{8})<', regenerated)
@@ -579,3 +586,66 @@ def test_a_replaced_authenticators_codes_say_the_earlier_ones_stopped_working(cl
         SETUP, {"code": code_for_key(key), "current_code": totp_code(device, steps_ahead=1)}
     )
     assert "Your earlier recovery codes no longer work." in client.get(response.url).text
+
+
+# --- a signed-in session alone does not change the second factor ---------------------------------
+
+
+def recovery_tokens(user) -> set[str]:
+    return set(StaticToken.objects.filter(device__user=user).values_list("token", flat=True))
+
+
+def test_new_recovery_codes_ask_for_a_current_code(partner_client, user, settings):
+    """A borrowed session could make new recovery codes, then move the second factor to its own
+    phone with one of them (the setup page takes a recovery code as the current code)."""
+    settings.OTP_TOTP_THROTTLE_FACTOR = settings.OTP_STATIC_THROTTLE_FACTOR = 0
+    recovery = enrol(partner_client)
+    tokens = recovery_tokens(user)
+    codes_page = reverse("accounts:recovery_codes")
+
+    response = partner_client.post(codes_page)
+    assert response.status_code == 200
+    assert error_under(response, "current_code") == (
+        "Type the code your authenticator app shows, or one of your recovery codes."
+    )
+    assert "Your earlier recovery codes no longer work." not in response.text
+    assert recovery_tokens(user) == tokens
+    response = partner_client.post(codes_page, {"current_code": "abcdefgh"})
+    assert error_under(response, "current_code").startswith("That code is not right.")
+    assert 'value="abcdefgh"' in response.text
+    assert recovery_tokens(user) == tokens
+    assert 'name="current_code"' in partner_client.get(codes_page).text
+
+    # With a code (here a recovery code, used up by it) the new ones are made and shown.
+    response = partner_client.post(codes_page, {"current_code": recovery[0]})
+    assert response.url == codes_page
+    new = re.findall(r'class="recovery-code">([a-z2-7]{8})<', partner_client.get(codes_page).text)
+    assert set(new) == recovery_tokens(user) and not set(new) & tokens
+
+
+def test_turning_it_off_asks_for_a_current_code(partner_client, user, settings):
+    """A borrowed session of a role that may turn it off could do so, then set up its own phone
+    (the setup page asks for no current code when there is none)."""
+    settings.OTP_TOTP_THROTTLE_FACTOR = settings.OTP_STATIC_THROTTLE_FACTOR = 0
+    recovery = enrol(partner_client)
+    device = TOTPDevice.objects.get(user=user, confirmed=True)
+    tokens = recovery_tokens(user)
+    remove = reverse("accounts:remove")
+
+    response = partner_client.post(remove)
+    assert response.status_code == 200
+    assert error_under(response, "current_code") == (
+        "Type the code your authenticator app shows, or one of your recovery codes."
+    )
+    wrong = "123456" if totp_code(device, steps_ahead=1) != "123456" else "654321"
+    response = partner_client.post(remove, {"current_code": wrong})
+    assert error_under(response, "current_code").startswith("That code is not right.")
+    assert list(TOTPDevice.objects.filter(user=user)) == [device]
+    assert recovery_tokens(user) == tokens
+    assert 'name="current_code"' in partner_client.get(remove).text
+    assert 'name="current_code"' in partner_client.get(SETUP).text  # still asked there too
+
+    response = partner_client.post(remove, {"current_code": recovery[3]})
+    assert response.url == reverse("accounts:account")
+    assert not TOTPDevice.objects.filter(user=user).exists()
+    assert not StaticDevice.objects.filter(user=user).exists()

@@ -686,6 +686,26 @@ def test_an_invited_administrator_is_signed_in_and_sets_up_two_factor_first(
     assert client.get(TEAM).url.startswith(reverse("accounts:setup"))
 
 
+def test_an_invitee_with_no_lmp_access_is_told_so_and_not_signed_in(
+    client, admin_user, partner, django_capture_on_commit_callbacks
+):
+    """The invitation form offers No LMP Access: the account is made, but not signed in (the next
+    request would drop the session and the login page would refuse it without saying why)."""
+    with django_capture_on_commit_callbacks(execute=True):
+        invite(admin_user, partner, email="kim@northwind.example", role=PartnerRole.NO_LMP_ACCESS)
+    response = accept(client, link_in(mail.outbox[-1]))
+    assert response.status_code == 302 and response.url == reverse("login")
+    assert "_auth_user_id" not in client.session
+    page = client.get(response.url)
+    assert page_messages(page) == [
+        "Your account at Northwind MSP is ready, but its role (No LMP Access) gives no access "
+        "to the License Management Portal. Ask one of its Administrators if you need it."
+    ]
+    assert User.objects.get(username="kim@northwind.example").membership.role == (
+        PartnerRole.NO_LMP_ACCESS
+    )
+
+
 def test_a_weak_password_is_refused_next_to_the_field(client, invitation, join_url):
     before, users = db_state(), users_state()
     response = accept(client, join_url, password1="12345678", password2="12345678")
