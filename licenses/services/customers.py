@@ -170,9 +170,9 @@ def customer_update(
     None leaves a field as it is (the API's PATCH passes None for what its request leaves out),
     read from the row under the customer's lock, never from the caller's copy: an edit that
     waited on the lock keeps what the edit before it wrote. A ``website`` / ``admin_email`` must
-    pass the onboarding form's rules (``licenses.contact``). The caller's ``customer`` gets the new name and contact
-    details; allocations are read fresh under the customer's row lock, so two edits of one
-    customer cannot interleave.
+    pass the onboarding form's rules (``licenses.contact``). The caller's ``customer`` gets the
+    new name and contact details; allocations are read fresh under the customer's row lock, so
+    two edits of one customer cannot interleave.
     """
     roles.require(actor, roles.CHANGE_CUSTOMERS)
     # Checked before the lock: a refusal waits on nobody.
