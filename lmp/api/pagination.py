@@ -187,7 +187,7 @@ class CustomerCursorPagination(StrictCursorPagination):
     def decode_cursor(self, request) -> tuple[list | None, bool]:
         """The cursor's position and direction, or a 400 unless this API made it for this order."""
         token = request.query_params.get(self.cursor_query_param)
-        if token is None:
+        if not token:  # absent, or sent empty (as DRF's other pages take it): the first page
             return None, False
         invalid = exceptions.ValidationError({self.cursor_query_param: [INVALID_CURSOR]})
         try:

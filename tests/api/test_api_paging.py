@@ -58,3 +58,18 @@ def test_following_next_serves_every_customer_once_in_the_pages_order(
         body = api.get(body["previous"]).json()
         back.append([c["id"] for c in body["results"]])
     assert back[::-1] == pages
+
+
+@pytest.mark.parametrize("name", ["api:customer_list", "api:license_history"])
+def test_an_empty_cursor_is_the_first_page_on_every_list(partner, complete_license, name):
+    """``cursor=`` (a client sending its unset parameter) is the first page, as DRF's pages
+    serve it on the history: not a 400 on one list and a page on the other."""
+    from tests.factories import make_customer
+
+    make_customer(license=complete_license, legal_name="Acme Dental", tier_users=3)
+    api = key_client(make_key(partner, role=PartnerRole.VIEW_ONLY)[1])
+    url = reverse(name, kwargs={"license_pk": complete_license.pk})
+    first = api.get(url)
+    response = api.get(url, {"cursor": ""})
+    assert response.status_code == 200, response.content
+    assert response.json()["results"] == first.json()["results"] != []
