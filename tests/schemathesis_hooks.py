@@ -33,3 +33,17 @@ def map_path_parameters(context, path_parameters):
     if ids and _whole(path_parameters.get("id")):
         path_parameters["id"] = ids[path_parameters["id"] % len(ids)]
     return path_parameters
+
+
+# LMP_FUZZ_RESPONSES: a file each response's operation and status are appended to, one line each
+# ("GET /api/v1/licenses/ 200"): the test checks that the run reached every operation's success.
+RESPONSES = os.environ.get("LMP_FUZZ_RESPONSES", "")
+
+
+@schemathesis.hook
+def after_call(context, case, response):
+    if RESPONSES:
+        with open(RESPONSES, "a", encoding="utf-8") as out:
+            out.write(
+                f"{case.operation.method.upper()} {case.operation.path} {response.status_code}\n"
+            )

@@ -156,10 +156,10 @@ def customer_create(
 def customer_update(
     *,
     customer: CustomerAccount,
-    legal_name: str,
-    tier_users: int,
-    cloud_users: int = 0,
-    sat_users: int = 0,
+    legal_name: str | None,
+    tier_users: int | None,
+    cloud_users: int | None = 0,
+    sat_users: int | None = 0,
     website: str | None = None,
     admin_email: str | None = None,
     actor=None,
@@ -168,10 +168,12 @@ def customer_update(
     """Rename an active customer, change its web site or administrator e-mail and/or its
     allocations; returns what changed.
 
-    ``website`` / ``admin_email`` None leave them as they are; a value must pass the onboarding
-    form's rules (``licenses.contact``). The caller's ``customer`` gets the new name and contact
-    details; allocations are read fresh under the customer's row lock, so two edits of one
-    customer cannot interleave.
+    None leaves a field as it is (the API's PATCH passes None for what its request leaves out),
+    read from the row under the customer's lock, never from the caller's copy: an edit that
+    waited on the lock keeps what the edit before it wrote. A ``website`` / ``admin_email`` must
+    pass the onboarding form's rules (``licenses.contact``). The caller's ``customer`` gets the
+    new name and contact details; allocations are read fresh under the customer's row lock, so
+    two edits of one customer cannot interleave.
     """
     roles.require(actor, roles.CHANGE_CUSTOMERS)
     # Checked before the lock: a refusal waits on nobody.
@@ -188,15 +190,20 @@ def customer_update(
             code=CUSTOMER_OFFBOARDED,
         )
     primary, cloud = allocations_read(customer=customer)
+    old_tier = primary.seats if primary else 0
+    old_sat = primary.sat_users if primary else 0
+    old_cloud = cloud.seats if cloud else 0
+    tier_users = old_tier if tier_users is None else tier_users
+    cloud_users = old_cloud if cloud_users is None else cloud_users
+    sat_users = old_sat if sat_users is None else sat_users
+    if legal_name is None:
+        legal_name = customer.legal_name
     # The pools came with the allocations; one the customer holds nothing on is read only when
     # it is asked for (an active customer always holds seats on its own pool).
     license = primary.license if primary else VolumeLicense.objects.get(pk=customer.license_id)
     cloud_license = cloud.license if cloud else None
     if cloud_license is None and cloud_users:
         cloud_license = cloud_pool_for(license=license)
-    old_tier = primary.seats if primary else 0
-    old_sat = primary.sat_users if primary else 0
-    old_cloud = cloud.seats if cloud else 0
 
     tier_users, cloud_users, sat_users = seats_check(
         license=license,

@@ -203,10 +203,11 @@ class CustomerDetailView(CustomerView):
         data = _valid(serializers.CustomerUpdateSerializer, request.data)
         changes = services.customer_update(
             customer=customer,
-            legal_name=data.get("legal_name", customer.legal_name),
-            tier_users=data.get("tier_users", customer.tier_users),
-            cloud_users=data.get("cloud_users", customer.cloud_users),
-            sat_users=data.get("sat_users", customer.sat_users),
+            # What the request leaves out is None: kept as the row has it under the lock.
+            legal_name=data.get("legal_name"),
+            tier_users=data.get("tier_users"),
+            cloud_users=data.get("cloud_users"),
+            sat_users=data.get("sat_users"),
             website=(data["website"] or "") if "website" in data else None,
             admin_email=data.get("admin_email"),
             actor=request.user,

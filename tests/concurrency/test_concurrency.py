@@ -8,6 +8,7 @@ thread, and every thread closes its connection.
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable
 
 import pytest
@@ -236,3 +237,57 @@ def test_edits_touching_two_pools_in_opposite_orders_do_not_deadlock():
     assert_invariant(cloud, complete)
     assert complete.allocated == sum(30 + n for n in range(6)) + 6 * 5
     assert cloud.allocated == sum(10 + n for n in range(6)) + 6 * 5
+
+
+def test_a_patch_of_the_name_does_not_undo_a_patch_of_the_users_at_once(
+    partner, complete_license, monkeypatch
+):
+    """Two API PATCHes of one customer: A renames it, B takes its users from 5 to 10. A read the
+    customer (5 users) before B locked it, and locks it only once B holds the lock: it must keep
+    B's 10, not write back the 5 it read."""
+    from django.urls import reverse
+
+    from licenses.services import customers as customer_services
+    from lmp.partners.choices import PartnerRole
+    from tests.helpers.api import key_client, make_key
+
+    customer = make_customer(license=complete_license, legal_name="Acme Dental", tier_users=5)
+    key = make_key(partner, role=PartnerRole.ALLOCATOR)[1]
+    url = reverse(
+        "api:customer_detail", kwargs={"license_pk": complete_license.pk, "pk": customer.pk}
+    )
+    b_locked = threading.Event()
+    is_a = threading.local()
+    lock = customer_services.customer_lock
+
+    def ordered_lock(target):
+        if getattr(is_a, "value", False):
+            assert b_locked.wait(10), "B never locked the customer"
+            return lock(target)  # waits for B's commit on the row lock
+        locked = lock(target)
+        b_locked.set()
+        return locked
+
+    monkeypatch.setattr(customer_services, "customer_lock", ordered_lock)
+
+    def rename():
+        is_a.value = True
+        return key_client(key).patch(url, {"legal_name": "Acme Dental Group"}, format="json")
+
+    def grow():
+        return key_client(key).patch(url, {"tier_users": 10}, format="json")
+
+    results = race([rename, grow])
+
+    assert [response.status_code for _, response in results] == [200, 200]
+    customer.refresh_from_db()
+    seats = customer.allocations.get(license=complete_license, active=True).seats
+    assert (customer.legal_name, seats) == ("Acme Dental Group", 10)
+    changes = set(
+        AllocationEvent.objects.filter(
+            customer=customer, kind=AllocationEventKind.EDITED
+        ).values_list("what", "from_value", "to_value")
+    )
+    assert ("MDR Complete Users", 10, 5) not in changes
+    assert ("MDR Complete Users", 5, 10) in changes
+    assert_invariant(complete_license)
