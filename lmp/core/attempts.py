@@ -34,7 +34,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib import messages
-from django.db import models, transaction
+from django.db import InterfaceError, OperationalError, models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -191,7 +191,18 @@ class AttemptQueue:
         )
         random.shuffle(pks)
         for pk in pks:
-            if self.attempt(pk) != "skipped":
+            try:
+                outcome = self.attempt(pk)
+            except (OperationalError, InterfaceError):
+                raise  # the database is gone: the worker waits for it (lmp/core/worker.py)
+            except Exception:
+                # One bad row must not end the worker, which sweeps again at start: it is left
+                # to its lease (or to the next sweep) and the sweep goes on with the others.
+                self.logger.exception(
+                    "Sweeping %s %s failed; left for later.", self.model._meta.verbose_name, pk
+                )
+                continue
+            if outcome != "skipped":
                 self.logger.warning(
                     "Swept %s %s: due for over %s s and held by no worker (its task was lost "
                     "with a stopped worker, or the queue is behind).",

@@ -67,7 +67,9 @@ class Worker(db_worker.Worker):
             time.sleep(random.random())  # noqa: S311 - spreads workers started together
         while self.running:
             try:
-                busy = self.sweep_if_due() + self.task_run_one()
+                busy = self.sweep_if_due()
+                if self.running:  # a stop signal during the sweep: no task after it
+                    busy += self.task_run_one()
             except (OperationalError, InterfaceError) as error:
                 if self.batch:
                     raise  # --batch runs what is due now and ends: an error is its answer

@@ -17,6 +17,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from lmp.core import worker as lmp_worker
+from lmp.core.attempts import AttemptQueue
 from lmp.outbox.choices import EmailStatus
 from lmp.outbox.models import OutboundEmail
 from lmp.outbox.services import email_enqueue
@@ -271,6 +273,47 @@ def test_every_worker_sweeps_the_emails_and_the_webhook_deliveries():
     assert sorted(q.model.__name__ for q in QUEUES) == sorted(
         [OutboundEmail.__name__, WebhookDelivery.__name__]
     )
+
+
+@pytest.mark.outbox_worker
+def test_a_row_failing_unexpectedly_in_the_sweep_is_logged_and_the_others_are_sent(
+    settings, monkeypatch, caplog
+):
+    emails = [invite_mail(n) for n in range(3)]
+    for email in emails:
+        strand(email)
+    time_passes(settings.WORKER_SWEEP_SECONDS)
+    bad = emails[1]
+    attempt = AttemptQueue.attempt
+
+    def breaks_on_the_bad_row(queue, pk):
+        if pk == bad.pk:
+            raise ValueError("A string literal cannot contain NUL (0x00) characters.")
+        return attempt(queue, pk)
+
+    monkeypatch.setattr(AttemptQueue, "attempt", breaks_on_the_bad_row)
+    run_outbox("sweeper")  # the worker goes on: not ended by the one row
+    assert sorted(sent_subjects()) == ["You are invited (0)", "You are invited (2)"]
+    bad.refresh_from_db()
+    assert bad.status == EmailStatus.QUEUED  # left for a later sweep
+    failed = [r for r in caplog.records if r.levelname == "ERROR" and r.exc_info]
+    assert len(failed) == 1 and f"e-mail {bad.pk}" in failed[0].getMessage()
+
+
+@pytest.mark.outbox_worker
+def test_a_stop_during_the_sweep_runs_no_task_after_it(monkeypatch):
+    invite_mail()  # its task is ready
+    the_worker = worker()
+
+    def stopped(queue, limit):
+        the_worker.running = False  # SIGTERM while sweeping
+        return 0
+
+    monkeypatch.setattr(AttemptQueue, "sweep", stopped)
+    monkeypatch.setattr(lmp_worker, "close_old_connections", lambda: None)  # the test's atomic
+    the_worker.run()
+    assert mail.outbox == []
+    assert DBTaskResult.objects.get().status == "READY"
 
 
 @pytest.mark.outbox_worker

@@ -333,6 +333,18 @@ def test_a_silent_receiver_times_out_and_is_retried(settings, endpoint, receiver
     assert delivery.last_error == "No answer: timed out" and delivery.last_status_code is None
 
 
+def test_a_receiver_answering_a_nul_byte_is_succeeded_with_a_cleaned_excerpt(
+    endpoint, receiver, require_postgres
+):
+    """PostgreSQL's text cannot hold NUL (psycopg2 refuses the UPDATE): the excerpt drops it."""
+    receiver.answer = b"ok\x00done\x01"
+    services.webhook_ping(actor=None, endpoint=endpoint)
+    run_outbox()
+    delivery = WebhookDelivery.objects.get()
+    assert (delivery.status, delivery.last_status_code) == (DeliveryStatus.SUCCEEDED, 200)
+    assert delivery.last_response == "ok\ufffddone\x01"
+
+
 def test_always_failing_is_failed_after_the_last_attempt_then_redelivered_from_the_page(
     settings, administrator_client, endpoint, receiver
 ):
