@@ -1,8 +1,8 @@
 """A local webhook receiver for the tests: a real HTTP server on 127.0.0.1 in a thread.
 
 It records every request (path, headers, body) and answers 200, or 500 for the next ``fail``
-requests (``fail = -1``: always), with ``answer`` as the 200's body, or stays silent for ``delay`` seconds first (a timeout);
-``answered`` counts the answers sent.
+requests (``fail = -1``: always), with ``answer`` as the 200's body, or stays silent for
+``delay`` seconds first (a timeout); ``answered`` counts the answers sent.
 """
 
 from __future__ import annotations
