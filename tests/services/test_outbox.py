@@ -174,6 +174,9 @@ def test_a_worker_that_keeps_dying_gives_up_after_the_last_attempt(settings):
     assert "A worker stopped while sending it" in email.last_error
 
 
+JOIN_SECONDS = 120  # far more than the 40 mails take (a few seconds): a hang fails the test
+
+
 def _two_workers_at_once(name: str) -> None:
     """Run two workers (``<name>-1``, ``<name>-2``) in threads, started together, until each
     finds nothing more to do; an exception in either fails the test."""
@@ -189,11 +192,16 @@ def _two_workers_at_once(name: str) -> None:
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=work, args=(f"{name}-{n}",)) for n in (1, 2)]
+    threads = [
+        threading.Thread(target=work, args=(f"{name}-{n}",), name=f"{name}-{n}", daemon=True)
+        for n in (1, 2)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join()
+        thread.join(timeout=JOIN_SECONDS)
+    hung = [thread.name for thread in threads if thread.is_alive()]
+    assert hung == [], f"still running after {JOIN_SECONDS} s (the workers never finished)"
     assert errors == []
 
 
@@ -263,6 +271,20 @@ def test_a_worker_sends_an_email_whose_task_was_stranded_once_it_is_overdue(sett
     time_passes(3600)
     run_outbox("third-worker")
     assert len(mail.outbox) == 1  # once
+
+
+@pytest.mark.outbox_worker
+def test_a_backlog_older_than_the_sweep_is_left_to_its_waiting_tasks(settings, caplog):
+    """Mails queued behind a backlog still have their READY task: no sweep, no "lost" warning,
+    no second task each; their tasks send them, once."""
+    emails = [invite_mail(n) for n in range(3)]
+    time_passes(settings.WORKER_SWEEP_SECONDS * 10)  # the workers were busy, or down, that long
+    run_outbox()
+    assert [r.getMessage() for r in caplog.records if r.levelname == "WARNING"] == []
+    assert sorted(sent_subjects()) == [f"You are invited ({n})" for n in range(3)]
+    for email in emails:
+        email.refresh_from_db()
+        assert (email.status, email.attempts) == (EmailStatus.SENT, 1)
 
 
 def test_every_worker_sweeps_the_emails_and_the_webhook_deliveries():
