@@ -99,7 +99,8 @@ MIDDLEWARE = [
     # Signs out a session whose login's sessions were ended (deactivated, No LMP Access): for
     # good, even once the login is back. Before LoginRequiredMiddleware, which then sends it on.
     "lmp.partners.middleware.EndedSessionMiddleware",
-    "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # Django's LoginRequiredMiddleware; an htmx request gets HX-Redirect, not the login page.
+    "lmp.accounts.middleware.HtmxLoginRequiredMiddleware",
     # user.is_verified(): whether this session passed the second factor (django-otp).
     "django_otp.middleware.OTPMiddleware",
     # Sends a login that has not passed its second factor to verify it (or, required, set one up).

@@ -6,7 +6,9 @@ from collections.abc import Callable
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.contrib.auth.middleware import LoginRequiredMiddleware
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import resolve_url
 from django.urls import reverse
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -27,6 +29,22 @@ def note_sign_in(sender, request, user, **kwargs) -> None:
     session = getattr(request, "session", None)
     if session is not None:
         session[SESSION_HAS_AUTHENTICATOR] = policy.has_authenticator(user)
+
+
+class HtmxLoginRequiredMiddleware(LoginRequiredMiddleware):
+    """Django's ``LoginRequiredMiddleware``; an htmx request (a section polled every few seconds)
+    whose session has ended is answered with ``HX-Redirect`` to the login page, back to the page
+    it was on, rather than a redirect htmx would follow and swap the login page into a section."""
+
+    def handle_no_permission(self, request, view_func):
+        response = super().handle_no_permission(request, view_func)
+        htmx = getattr(request, "htmx", None)
+        if not htmx:
+            return response
+        next_url = htmx.current_url_abs_path or request.get_full_path()
+        login_url = resolve_url(self.get_login_url(view_func))
+        field = self.get_redirect_field_name(view_func)
+        return HttpResponseClientRedirect(f"{login_url}?{urlencode({field: next_url})}")
 
 
 class TwoFactorMiddleware:

@@ -17,8 +17,9 @@ before the row says so leaves it "sending"; once its lease has passed it is sent
 The row is the truth; the task queue only wakes a worker. The task library marks a task running
 and commits before the task's claim of the row commits, and never runs a running task again: a
 worker killed between the two leaves the row queued with no task to send it. So every worker
-(``lmp/core/worker.py``) also sweeps: a row due for ``WORKER_SWEEP_SECONDS`` and held by no live
-lease (``stranded``) is claimed and sent by the worker that finds it, by the same conditional
+(``lmp/core/worker.py``) also sweeps: a row due for ``WORKER_SWEEP_SECONDS``, held by no live
+lease and with no READY task of its own (``stranded``; one queued behind a backlog keeps its task
+and is left to it) is claimed and sent by the worker that finds it, by the same conditional
 UPDATE, so several workers sweeping at once still send each row once. Resend takes such a row as
 well.
 """
@@ -34,9 +35,13 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib import messages
-from django.db import models, transaction
-from django.db.models import F, Q
+from django.db import InterfaceError, OperationalError, models, transaction
+from django.db.models import BigIntegerField, Exists, F, OuterRef, Q
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast
 from django.utils import timezone
+from django_tasks import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
 
 
 class AttemptFailed(Exception):
@@ -67,6 +72,7 @@ class AttemptQueue:
     describe: Callable[[models.Model], str]  # "the invitation e-mail to …", for the log
     logger: logging.Logger
     send: Callable[[models.Model], dict | None]  # the outside call (see ``attempt``)
+    task_kwarg: str  # the row's pk in its task's kwargs ("email_id"): whether a task waits for it
 
     def __post_init__(self) -> None:
         QUEUES.append(self)  # what every worker sweeps
@@ -171,12 +177,23 @@ class AttemptQueue:
         return "retry"
 
     def _stranded(self, now) -> Q:
-        """Due for ``WORKER_SWEEP_SECONDS`` and held by no live lease: its task, if it had one,
-        would have claimed it by now (a live worker claims a due row within moments)."""
+        """Due for ``WORKER_SWEEP_SECONDS``, held by no live lease, and no task of the row's waits
+        to run (READY): the one it had was marked running by a worker that is gone (a live worker
+        claims a due row within moments). A row queued behind a backlog still has its READY
+        task: the worker that reaches it sends it, so it is not stranded."""
         overdue = now - timedelta(seconds=settings.WORKER_SWEEP_SECONDS)
-        return Q(status=self.queued, next_attempt_at__lte=overdue) | Q(
-            status=self.sending, lease_until__lte=overdue
-        )
+        waiting = DBTaskResult.objects.annotate(
+            row_pk=Cast(KT(f"args_kwargs__kwargs__{self.task_kwarg}"), BigIntegerField())
+        ).filter(status=TaskResultStatus.READY, row_pk=OuterRef("pk"))
+        return (
+            Q(status=self.queued, next_attempt_at__lte=overdue)
+            | Q(status=self.sending, lease_until__lte=overdue)
+        ) & ~Exists(waiting)
+
+    def redeliverable(self) -> Q:
+        """The rows ``requeue`` takes: not queued or being sent, or stranded (for a page that
+        offers Resend only where it does something)."""
+        return ~Q(status__in=[self.queued, self.sending]) | self._stranded(timezone.now())
 
     def sweep(self, limit: int) -> int:
         """Send up to ``limit`` stranded rows (``_stranded``); how many were found (``limit``:
@@ -191,10 +208,21 @@ class AttemptQueue:
         )
         random.shuffle(pks)
         for pk in pks:
-            if self.attempt(pk) != "skipped":
+            try:
+                outcome = self.attempt(pk)
+            except (OperationalError, InterfaceError):
+                raise  # the database is gone: the worker waits for it (lmp/core/worker.py)
+            except Exception:
+                # One bad row must not end the worker, which sweeps again at start: it is left
+                # to its lease (or to the next sweep) and the sweep goes on with the others.
+                self.logger.exception(
+                    "Sweeping %s %s failed; left for later.", self.model._meta.verbose_name, pk
+                )
+                continue
+            if outcome != "skipped":
                 self.logger.warning(
-                    "Swept %s %s: due for over %s s and held by no worker (its task was lost "
-                    "with a stopped worker, or the queue is behind).",
+                    "Swept %s %s: due for over %s s, held by no worker and no task waiting for "
+                    "it (its task was lost with a stopped worker).",
                     self.model._meta.verbose_name,
                     pk,
                     settings.WORKER_SWEEP_SECONDS,
@@ -207,7 +235,7 @@ class AttemptQueue:
         with transaction.atomic():
             requeued = (
                 self.model.objects.filter(pk=pk)
-                .filter(~Q(status__in=[self.queued, self.sending]) | self._stranded(timezone.now()))
+                .filter(self.redeliverable())
                 .update(
                     status=self.queued,
                     attempts=0,

@@ -6,11 +6,12 @@ marked RUNNING, run), and besides:
 
 - **It sweeps.** At start and every ``WORKER_SWEEP_SECONDS`` each attempt queue
   (``lmp.core.attempts.QUEUES``: the outbox's e-mails, the webhook deliveries) sends the rows no
-  task will: due for that long and held by no live lease (``AttemptQueue.sweep``). The task library
-  marks a task RUNNING and commits before the task's own claim of its row commits, and never runs
-  a RUNNING task again, so a worker killed in between leaves a row with no task: the sweep sends
-  it within about twice ``WORKER_SWEEP_SECONDS`` of its falling due. Rows are taken by the same
-  conditional UPDATE as a task's, so any number of workers on any machines may sweep at once.
+  task will: due for that long, held by no live lease, with no READY task (``AttemptQueue.sweep``;
+  a row that fails there with an unexpected error is logged and left, the sweep goes on). The
+  task library marks a task RUNNING and commits before the task's own claim of its row commits,
+  and never runs a RUNNING task again, so a worker killed in between leaves a row with no task:
+  the sweep sends it within about twice ``WORKER_SWEEP_SECONDS`` of its falling due. Rows are
+  taken by the same conditional UPDATE as a task's, so any number of workers may sweep at once.
 - **It outlives the database.** An ``OperationalError`` or ``InterfaceError`` (the server gone,
   the connection refused or reset) no longer ends the process: it logs that it lost the database,
   tries again after 1, 2, 4 … 30 s, and logs when it is back (``--batch``, which runs what is due
@@ -67,7 +68,9 @@ class Worker(db_worker.Worker):
             time.sleep(random.random())  # noqa: S311 - spreads workers started together
         while self.running:
             try:
-                busy = self.sweep_if_due() + self.task_run_one()
+                busy = self.sweep_if_due()
+                if self.running:  # a stop signal during the sweep: no task after it
+                    busy += self.task_run_one()
             except (OperationalError, InterfaceError) as error:
                 if self.batch:
                     raise  # --batch runs what is due now and ends: an error is its answer

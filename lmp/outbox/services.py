@@ -107,6 +107,7 @@ QUEUE = AttemptQueue(
     describe=_describe,
     logger=logger,
     send=_send,
+    task_kwarg="email_id",
 )
 
 

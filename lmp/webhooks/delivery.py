@@ -161,4 +161,7 @@ def post(*, url: str, body: str, headers: dict[str, str]) -> Answer:
 
 
 def _excerpt(response) -> str:
-    return response.read(EXCERPT_CHARS * 4).decode(errors="replace")[:EXCERPT_CHARS]
+    """The start of the body as text a database column holds: PostgreSQL's text has no NUL
+    (psycopg2 refuses the whole UPDATE), so a NUL becomes U+FFFD like an undecodable byte."""
+    text = response.read(EXCERPT_CHARS * 4).decode(errors="replace")[:EXCERPT_CHARS]
+    return text.replace("\x00", "\ufffd")

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet
 
 from lmp.partners.models import Partner
 from lmp.webhooks.choices import DeliveryStatus
 from lmp.webhooks.models import WebhookDelivery, WebhookEndpoint
+from lmp.webhooks.services import QUEUE
 
 
 def partner_endpoints(*, partner: Partner) -> QuerySet[WebhookEndpoint]:
@@ -24,8 +25,11 @@ def partner_endpoint(*, partner: Partner, pk: int) -> WebhookEndpoint:
 
 
 def endpoint_deliveries(*, endpoint: WebhookEndpoint) -> QuerySet[WebhookDelivery]:
-    """The endpoint's deliveries, newest first."""
-    return endpoint.deliveries.order_by("-created_at", "-pk")
+    """The endpoint's deliveries, newest first; ``redeliverable``: whether Redeliver would queue
+    it again (the queue's own rule: done, failed, or stranded by a stopped worker)."""
+    return endpoint.deliveries.annotate(
+        redeliverable=ExpressionWrapper(QUEUE.redeliverable(), output_field=BooleanField())
+    ).order_by("-created_at", "-pk")
 
 
 def partner_delivery(*, partner: Partner, pk: int) -> WebhookDelivery:

@@ -210,6 +210,7 @@ QUEUE = AttemptQueue(
     describe=_describe,
     logger=logger,
     send=_send,
+    task_kwarg="delivery_id",
 )
 
 

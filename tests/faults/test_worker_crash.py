@@ -3,15 +3,20 @@
 A real worker process (``manage.py worker``, tests/helpers/worker_process.py) sends to a real SMTP
 server (aiosmtpd, slow: each message held 20–120 ms) and posts to a real HTTP receiver, against
 this test's PostgreSQL database, while the test keeps queuing e-mails and webhook deliveries as
-the web would. It is killed ``KILLS`` times: two kills in three 0–50 ms after a server answered
-a message (the 2nd to 10th since the worker started: the worker is then between one task and the
-next, where the task library has marked a task running and our claim has not committed yet), the
-others at a random moment (mid-send, at startup). Then one worker runs undisturbed for a bounded
-time. Every row must end sent or succeeded — none left queued or sending — and every one must
-have reached its server; repeats (at least once is the promise) are counted and reported.
+the web would. It is killed ``KILLS`` times: one kill in three as soon as the test sees a task
+the library marked running whose row is still queued (the window between the library's claim and
+ours: killed there, the row has no task left), one 0–50 ms after a server answered a message (the
+2nd to 10th since the worker started: between one task and the next), the others at a random
+moment (mid-send, at startup). A window not seen within 10 s falls back to the answer kill.
+Then one worker runs undisturbed for a bounded time. Every row must end sent or succeeded — none
+left queued or sending — and every one must have reached its server; repeats (at least once is the
+promise) are counted and reported.
 
-The random moments come from a seeded RNG: ``LMP_CRASH_SEED=<seed>`` replays a run (the seed is
-in the failure message and the printed figures).
+The random moments come from a seeded RNG, with a fixed seed so that CI replays the same run;
+``LMP_CRASH_SEED=<seed>`` runs another one (the seed is in the failure message and the figures).
+The run must have left rows whose task the library marked running and never ran, which only the
+sweep sends (its "Swept" log lines; ``orphans``: those still waiting when the kills end): else it
+never hit the window it is about, and passing would prove nothing.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from collections import Counter
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from lmp.outbox.choices import EmailStatus
@@ -56,6 +62,7 @@ CLEAN_RUN = 60  # seconds the last, undisturbed worker has to finish everything
 LEASE = "3"
 RETRIES = "1,1,1,1,1,1,1,1,1"
 SWEEP = "15"
+SEED = 20261207  # LMP_CRASH_SEED overrides
 
 
 def queue_email(n: int) -> None:
@@ -71,8 +78,24 @@ def pending() -> int:
     )
 
 
+def in_the_window(since) -> bool:
+    """A task the library marked RUNNING since ``since`` whose row is still queued: the worker is
+    between the library's claim and ours, the moment a kill leaves the row with no task."""
+    for task in DBTaskResult.objects.filter(status="RUNNING", started_at__gte=since):
+        kwargs = task.args_kwargs["kwargs"]
+        if "email_id" in kwargs:
+            rows = OutboundEmail.objects.filter(pk=kwargs["email_id"], status=EmailStatus.QUEUED)
+        else:
+            rows = WebhookDelivery.objects.filter(
+                pk=kwargs.get("delivery_id"), status=DeliveryStatus.QUEUED
+            )
+        if rows.exists():
+            return True
+    return False
+
+
 def test_a_worker_killed_again_and_again_loses_no_email_and_no_webhook(require_postgres):
-    seed = int(os.environ.get("LMP_CRASH_SEED") or random.randrange(10**6))
+    seed = int(os.environ.get("LMP_CRASH_SEED") or SEED)
     rng = random.Random(seed)
     started = time.monotonic()
     partner = PartnerFactory(name="Northwind MSP")
@@ -110,15 +133,23 @@ def test_a_worker_killed_again_and_again_loses_no_email_and_no_webhook(require_p
             return smtp.answered + receiver.answered
 
         queue_more(FIRST_WAVE)
-        kills = {"after an answer": 0, "at a random moment": 0}
+        kills = {
+            "in the window": 0,
+            "after an answer": 0,
+            "at a random moment": 0,
+            "no answer in time": 0,
+        }
         for n in range(KILLS):
+            since = timezone.now()
             worker = WorkerProcess(COMMAND, env, log)
             try:
-                if n % 3:
+                if n % 3 == 2 and wait_for(lambda s=since: in_the_window(s), timeout=10, step=0):
+                    kills["in the window"] += 1  # at once: the window lasts milliseconds
+                elif n % 3:
                     after = answered() + rng.randint(2, 10)
-                    wait_for(lambda after=after: answered() >= after, timeout=10, step=0.002)
+                    came = wait_for(lambda after=after: answered() >= after, timeout=10, step=0.002)
                     time.sleep(rng.uniform(0, 0.05))
-                    kills["after an answer"] += 1
+                    kills["after an answer" if came else "no answer in time"] += 1
                 else:
                     time.sleep(rng.uniform(0.5, 3.0))
                     kills["at a random moment"] += 1
@@ -147,7 +178,7 @@ def test_a_worker_killed_again_and_again_loses_no_email_and_no_webhook(require_p
 
         clean = WorkerProcess(COMMAND, env, log)
         try:
-            wait_for(lambda: pending() == 0, timeout=CLEAN_RUN, step=0.25)
+            finished = wait_for(lambda: pending() == 0, timeout=CLEAN_RUN, step=0.25)
         finally:
             clean.stop()
         wait_for(lambda: other_sessions() == 0, timeout=15, step=0.2)
@@ -176,6 +207,16 @@ def test_a_worker_killed_again_and_again_loses_no_email_and_no_webhook(require_p
         print(f"\nworker crash: {figures}")  # noqa: T201
 
         assert (len(emails), len(deliveries)) == (EMAILS, DELIVERIES)
+        # Only the sweep sends a row whose task a kill left RUNNING (or took): each such row is
+        # one "Swept" line, whether swept by a restarted worker during the kills or the clean one.
+        assert swept > 0, (
+            f"no kill left a row without its task: the window went untested\n{figures}"
+        )
+        assert finished, (
+            f"the clean worker did not finish in {CLEAN_RUN} s: {len(stranded)} rows not sent "
+            f"({len(never_started)} never tried)\n{figures}\nstranded: {stranded[:10]}\n"
+            f"{log_tail(log)}"
+        )
         assert stranded == [], f"{figures}\nstranded: {stranded[:10]}\n{log_tail(log)}"
         # Every row marked done reached its server (at least once).
         assert set(mails) == {subject for subject, *_ in emails}, figures

@@ -1,8 +1,8 @@
 """A local webhook receiver for the tests: a real HTTP server on 127.0.0.1 in a thread.
 
 It records every request (path, headers, body) and answers 200, or 500 for the next ``fail``
-requests (``fail = -1``: always), or stays silent for ``delay`` seconds first (a timeout);
-``answered`` counts the answers sent.
+requests (``fail = -1``: always), with ``answer`` as the 200's body, or stays silent for
+``delay`` seconds first (a timeout); ``answered`` counts the answers sent.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ class Receiver:
     fail: int = 0  # answer 500 to this many requests (-1: to all)
     delay: float = 0.0  # seconds of silence before answering
     answered: int = 0  # answers sent, after the delay
+    answer: bytes = b"thanks"  # the body of a 200
 
     def bodies(self) -> list[str]:
         return [r.body for r in self.requests]
@@ -47,7 +48,7 @@ class _Handler(BaseHTTPRequestHandler):
             receiver.fail -= 1 if receiver.fail > 0 else 0
             status, answer = 500, b"receiver is down for maintenance"
         else:
-            status, answer = 200, b"thanks"
+            status, answer = 200, receiver.answer
         try:
             self.send_response(status)
             self.send_header("Content-Length", str(len(answer)))

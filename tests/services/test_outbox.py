@@ -17,6 +17,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from lmp.core import worker as lmp_worker
+from lmp.core.attempts import AttemptQueue
 from lmp.outbox.choices import EmailStatus
 from lmp.outbox.models import OutboundEmail
 from lmp.outbox.services import email_enqueue
@@ -172,6 +174,9 @@ def test_a_worker_that_keeps_dying_gives_up_after_the_last_attempt(settings):
     assert "A worker stopped while sending it" in email.last_error
 
 
+JOIN_SECONDS = 120  # far more than the 40 mails take (a few seconds): a hang fails the test
+
+
 def _two_workers_at_once(name: str) -> None:
     """Run two workers (``<name>-1``, ``<name>-2``) in threads, started together, until each
     finds nothing more to do; an exception in either fails the test."""
@@ -187,11 +192,16 @@ def _two_workers_at_once(name: str) -> None:
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=work, args=(f"{name}-{n}",)) for n in (1, 2)]
+    threads = [
+        threading.Thread(target=work, args=(f"{name}-{n}",), name=f"{name}-{n}", daemon=True)
+        for n in (1, 2)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join()
+        thread.join(timeout=JOIN_SECONDS)
+    hung = [thread.name for thread in threads if thread.is_alive()]
+    assert hung == [], f"still running after {JOIN_SECONDS} s (the workers never finished)"
     assert errors == []
 
 
@@ -263,6 +273,20 @@ def test_a_worker_sends_an_email_whose_task_was_stranded_once_it_is_overdue(sett
     assert len(mail.outbox) == 1  # once
 
 
+@pytest.mark.outbox_worker
+def test_a_backlog_older_than_the_sweep_is_left_to_its_waiting_tasks(settings, caplog):
+    """Mails queued behind a backlog still have their READY task: no sweep, no "lost" warning,
+    no second task each; their tasks send them, once."""
+    emails = [invite_mail(n) for n in range(3)]
+    time_passes(settings.WORKER_SWEEP_SECONDS * 10)  # the workers were busy, or down, that long
+    run_outbox()
+    assert [r.getMessage() for r in caplog.records if r.levelname == "WARNING"] == []
+    assert sorted(sent_subjects()) == [f"You are invited ({n})" for n in range(3)]
+    for email in emails:
+        email.refresh_from_db()
+        assert (email.status, email.attempts) == (EmailStatus.SENT, 1)
+
+
 def test_every_worker_sweeps_the_emails_and_the_webhook_deliveries():
     from lmp.core.attempts import QUEUES
     from lmp.webhooks.models import WebhookDelivery
@@ -271,6 +295,47 @@ def test_every_worker_sweeps_the_emails_and_the_webhook_deliveries():
     assert sorted(q.model.__name__ for q in QUEUES) == sorted(
         [OutboundEmail.__name__, WebhookDelivery.__name__]
     )
+
+
+@pytest.mark.outbox_worker
+def test_a_row_failing_unexpectedly_in_the_sweep_is_logged_and_the_others_are_sent(
+    settings, monkeypatch, caplog
+):
+    emails = [invite_mail(n) for n in range(3)]
+    for email in emails:
+        strand(email)
+    time_passes(settings.WORKER_SWEEP_SECONDS)
+    bad = emails[1]
+    attempt = AttemptQueue.attempt
+
+    def breaks_on_the_bad_row(queue, pk):
+        if pk == bad.pk:
+            raise ValueError("A string literal cannot contain NUL (0x00) characters.")
+        return attempt(queue, pk)
+
+    monkeypatch.setattr(AttemptQueue, "attempt", breaks_on_the_bad_row)
+    run_outbox("sweeper")  # the worker goes on: not ended by the one row
+    assert sorted(sent_subjects()) == ["You are invited (0)", "You are invited (2)"]
+    bad.refresh_from_db()
+    assert bad.status == EmailStatus.QUEUED  # left for a later sweep
+    failed = [r for r in caplog.records if r.levelname == "ERROR" and r.exc_info]
+    assert len(failed) == 1 and f"e-mail {bad.pk}" in failed[0].getMessage()
+
+
+@pytest.mark.outbox_worker
+def test_a_stop_during_the_sweep_runs_no_task_after_it(monkeypatch):
+    invite_mail()  # its task is ready
+    the_worker = worker()
+
+    def stopped(queue, limit):
+        the_worker.running = False  # SIGTERM while sweeping
+        return 0
+
+    monkeypatch.setattr(AttemptQueue, "sweep", stopped)
+    monkeypatch.setattr(lmp_worker, "close_old_connections", lambda: None)  # the test's atomic
+    the_worker.run()
+    assert mail.outbox == []
+    assert DBTaskResult.objects.get().status == "READY"
 
 
 @pytest.mark.outbox_worker

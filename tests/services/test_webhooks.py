@@ -333,6 +333,18 @@ def test_a_silent_receiver_times_out_and_is_retried(settings, endpoint, receiver
     assert delivery.last_error == "No answer: timed out" and delivery.last_status_code is None
 
 
+def test_a_receiver_answering_a_nul_byte_is_succeeded_with_a_cleaned_excerpt(
+    endpoint, receiver, require_postgres
+):
+    """PostgreSQL's text cannot hold NUL (psycopg2 refuses the UPDATE): the excerpt drops it."""
+    receiver.answer = b"ok\x00done\x01"
+    services.webhook_ping(actor=None, endpoint=endpoint)
+    run_outbox()
+    delivery = WebhookDelivery.objects.get()
+    assert (delivery.status, delivery.last_status_code) == (DeliveryStatus.SUCCEEDED, 200)
+    assert delivery.last_response == "ok\ufffddone\x01"
+
+
 def test_always_failing_is_failed_after_the_last_attempt_then_redelivered_from_the_page(
     settings, administrator_client, endpoint, receiver
 ):
@@ -387,6 +399,41 @@ def test_the_deliveries_section_is_asked_for_again_only_while_a_delivery_is_pend
     section = administrator_client.get(detail, headers={"HX-Request": "true"})
     assert ">Succeeded</span>" in section.text
     assert "data-hx-trigger" not in section.text  # the page stops asking
+
+
+def test_redeliver_is_offered_for_a_stranded_delivery_not_for_a_queued_one(
+    administrator_client, endpoint, receiver
+):
+    stranded, queued = (services.webhook_ping(actor=None, endpoint=endpoint) for _ in range(2))
+    # The task library's claim committed, then the worker died: no task will send it.
+    DBTaskResult.objects.get(args_kwargs__kwargs__delivery_id=stranded.pk).claim("killed")
+    time_passes(3600)  # both queued and overdue; only the second one's task still waits to run
+    detail = reverse("webhooks:endpoint_detail", kwargs={"pk": endpoint.pk})
+    page = administrator_client.get(detail).text
+
+    def redeliver_button(delivery) -> str:
+        row = page.split(f'data-delivery="{delivery.pk}"')[1].split("</tr>")[0]
+        return row.split("<button")[1].split(">")[0]
+
+    assert "disabled" not in redeliver_button(stranded)
+    assert "disabled" in redeliver_button(queued)
+    redeliver = reverse("webhooks:delivery_redeliver", kwargs={"pk": stranded.pk})
+    response = administrator_client.post(redeliver, follow=True)
+    assert f"Delivery {stranded.message_id} queued to be sent again." in response.text
+
+
+def test_the_polled_section_of_a_signed_out_session_redirects_the_page_to_login(
+    administrator_client, endpoint
+):
+    services.webhook_ping(actor=None, endpoint=endpoint)
+    detail = reverse("webhooks:endpoint_detail", kwargs={"pk": endpoint.pk})
+    administrator_client.logout()  # the session ended while the page was open
+    section = administrator_client.get(
+        detail, headers={"HX-Request": "true", "HX-Current-URL": f"http://testserver{detail}"}
+    )
+    assert section.status_code == 200 and "<form" not in section.text  # no login page swapped in
+    assert section["HX-Redirect"] == f"{reverse('login')}?next={detail.replace('/', '%2F')}"
+    assert administrator_client.get(detail).status_code == 302  # a plain request: as before
 
 
 def test_a_delivery_queued_before_its_endpoint_was_disabled_is_not_posted(
