@@ -99,11 +99,15 @@ def last_administrator_check(
     membership: Membership, *, role: str | None = None, active: bool = True
 ) -> None:
     """Refuse giving ``role`` to, or deactivating, the partner's last active Administrator: a
-    form's early answer (the admin's); ``member_role_set`` and ``member_deactivate`` ask it again
-    with the partner row locked."""
+    form's early answer (the admin's); ``member_role_set`` and ``member_deactivate`` ask it again.
+
+    It locks the partner row: inside the admin's transaction the lock holds until the save
+    commits, so no other team change slips between this answer and the save."""
     role = membership.role if role is None else role
     if not roles.keeps_the_team(role) or not active:
-        _last_administrator_check(membership)
+        with transaction.atomic():
+            _partner_lock(membership.partner)
+            _last_administrator_check(membership)
 
 
 def _event_record(
@@ -184,8 +188,8 @@ def _own_login_check(actor, membership: Membership) -> None:
 
 def member_active_check(*, actor, membership: Membership, active: bool) -> None:
     """A form's early answer to (de)activating a member (Django admin's User page): not one's own
-    login, not the last active Administrator; ``member_deactivate`` asks again with the partner
-    row locked."""
+    login, not the last active Administrator (with the partner row locked, as
+    ``last_administrator_check`` says); ``member_deactivate`` asks again."""
     if not active:
         _own_login_check(actor, membership)
     last_administrator_check(membership, active=active)

@@ -28,3 +28,22 @@ def form_data(response) -> dict:
             else:
                 data[form.add_prefix(name)] = "on" if value is True else str(value)
     return data
+
+
+def user_admin_url(user, action: str = "change") -> str:
+    return reverse(f"admin:auth_user_{action}", args=[user.pk])
+
+
+def staff_posts_user_form(client, user, **changes):
+    """Staff open the login's User admin page and save it with ``changes`` (None: unticked)."""
+    data = form_data(client.get(user_admin_url(user)))
+    for name in ("date_joined", "last_login"):  # split into a date and a time on the page
+        value = data.pop(name, None)
+        if value:
+            data[f"{name}_0"], data[f"{name}_1"] = value.split(" ")[0], value.split(" ")[1][:8]
+    for name, value in changes.items():
+        if value is None:
+            data.pop(name, None)
+        else:
+            data[name] = value
+    return client.post(user_admin_url(user), data)

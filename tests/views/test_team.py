@@ -29,6 +29,7 @@ from lmp.partners.choices import InvitationStatus, PartnerRole, TeamEventKind
 from lmp.partners.models import Invitation, Membership, TeamEvent
 from lmp.partners.selectors import invitation_for_token, invitation_token
 from tests.factories import MembershipFactory, PartnerFactory, UserFactory
+from tests.helpers.admin_site import staff_posts_user_form, user_admin_url
 from tests.helpers.auth import PASSWORD, totp_device, verified_login
 from tests.helpers.state import db_state, error_next_to
 
@@ -983,27 +984,6 @@ def test_staff_change_a_role_in_admin_through_the_team_rule_and_history(
 
 
 # --- Django admin: every path keeps an active Administrator and writes the team history -------
-
-
-def user_admin_url(user, action: str = "change") -> str:
-    return reverse(f"admin:auth_user_{action}", args=[user.pk])
-
-
-def staff_posts_user_form(client, user, **changes):
-    """Staff open the login's User admin page and save it with ``changes`` (None: unticked)."""
-    from tests.helpers.admin_site import form_data
-
-    data = form_data(client.get(user_admin_url(user)))
-    for name in ("date_joined", "last_login"):  # split into a date and a time on the page
-        value = data.pop(name, None)
-        if value:
-            data[f"{name}_0"], data[f"{name}_1"] = value.split(" ")[0], value.split(" ")[1][:8]
-    for name, value in changes.items():
-        if value is None:
-            data.pop(name, None)
-        else:
-            data[name] = value
-    return client.post(user_admin_url(user), data)
 
 
 def test_staff_cannot_untick_active_on_the_last_administrator_in_the_user_admin(
