@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .PHONY: install run worker worker-loop test test-fast bench lint format check-deploy clean totp docs \
-	docs-serve
+	docs-serve messages
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "LMP needs Python 3.11+"'
@@ -71,6 +71,18 @@ docs: install  ## build the documentation site with --strict: a broken link or a
 
 docs-serve: install  ## the documentation site on http://127.0.0.1:8001, rebuilt as pages change
 	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs serve --strict --config-file docs/mkdocs.yml --dev-addr $(HOST):$(DOCS_PORT)
+
+# The French catalogue (locale/fr_CA/LC_MESSAGES): makemessages over the code, templates and
+# scripts, then compiled. Translate the new entries of the .po files, then run it again
+# (docs/pages/development/translating.md). CI fails on a stale catalogue (tests/project/test_catalogue.py).
+MESSAGES_IGNORE := --ignore 'docs/*' --ignore 'bench/*' --ignore 'tests/*' --ignore 'staticfiles/*' \
+	--ignore 'static/vendor/*' --ignore 'node_modules/*'
+MESSAGES_ARGS := --locale fr_CA --add-location file --no-obsolete $(MESSAGES_IGNORE)
+
+messages: install  ## refresh locale/fr_CA from the code (gettext's tools), then compile it
+	$(DEV_ENV) $(PY) manage.py makemessages --domain django $(MESSAGES_ARGS)
+	$(DEV_ENV) $(PY) manage.py makemessages --domain djangojs $(MESSAGES_ARGS)
+	$(DEV_ENV) $(PY) manage.py compilemessages --locale fr_CA --ignore '.venv'
 
 format: install
 	$(VENV)/bin/ruff format .

@@ -44,6 +44,8 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost" if (DEBUG or TES
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
+    # Staff-edited text kept in both languages (each app's translation.py); before the admin.
+    "modeltranslation",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -96,6 +98,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # The language of the page: the login's choice, this browser's, the partner's default, the
+    # browser's Accept-Language (the API: Accept-Language only). Before every middleware that may
+    # answer (the CSRF failure page is rendered by the view layer, after it).
+    "lmp.partners.middleware.LanguageMiddleware",
     # Signs out a session whose login's sessions were ended (deactivated, No LMP Access): for
     # good, even once the login is back. Before LoginRequiredMiddleware, which then sends it on.
     "lmp.partners.middleware.EndedSessionMiddleware",
@@ -124,8 +130,11 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
                 "lmp.partners.context_processors.partner",
             ],
+            # {% load lmp_l10n %}: count, money and percent in the reader's language.
+            "libraries": {"lmp_l10n": "lmp.core.l10n"},
         },
     },
 ]
@@ -216,10 +225,18 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-LANGUAGE_CODE = "en-us"
+# English and Canadian French (docs/pages/development/translating.md). The language lives in the
+# session and a cookie, not the URL: a link (in an e-mail, shared with a colleague) opens in the
+# reader's own language.
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("fr-ca", "Français")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+LANGUAGE_COOKIE_NAME = "lmp_language"
+LANGUAGE_COOKIE_AGE = 60 * 60 * 24 * 365
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 TIME_ZONE = os.environ.get("TIME_ZONE", "America/Toronto")
 USE_I18N = True
-# The portal's date formats (lmp/formats/en/formats.py): every page writes dates one way.
+# The portal's number and date formats by language (lmp/formats/<language>/formats.py).
 FORMAT_MODULE_PATH = ["lmp.formats"]
 USE_TZ = True
 
@@ -342,6 +359,7 @@ if not DEBUG and not TESTING:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+    LANGUAGE_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", str(60 * 60 * 24 * 365)))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True

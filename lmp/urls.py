@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog
 
 from lmp.accounts.forms import PasswordResetForm
 from lmp.partners import roles
@@ -33,6 +34,12 @@ def home(request: HttpRequest) -> HttpResponse:
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    # The scripts' strings in the page's language (static/js/*: gettext, ngettext, interpolate).
+    path(
+        "jsi18n/",
+        login_not_required(JavaScriptCatalog.as_view(domain="djangojs")),
+        name="javascript-catalog",
+    ),
     path("", home, name="home"),
     path(
         "login/",

@@ -11,7 +11,13 @@ class PartnersConfig(AppConfig):
 
     def ready(self) -> None:
         from django.contrib.auth.signals import user_logged_in
+        from django.core.signals import request_finished
+        from django.utils import translation
 
         from lmp.partners.middleware import session_epoch_note
 
         user_logged_in.connect(session_epoch_note, dispatch_uid="lmp.partners.session_epoch_note")
+        # The page's language (LanguageMiddleware) ends with its response, streamed or not.
+        request_finished.connect(
+            lambda **kwargs: translation.deactivate(), weak=False, dispatch_uid="lmp.language_end"
+        )

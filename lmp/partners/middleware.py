@@ -1,4 +1,4 @@
-"""Sessions a login's sessions were ended under (``services.login_sessions_end``) stay ended."""
+"""The partners' middleware: ended sessions stay ended; each page in its reader's language."""
 
 from __future__ import annotations
 
@@ -6,7 +6,10 @@ from collections.abc import Callable
 
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
+from django.utils import translation
+from django.utils.cache import patch_vary_headers
 
+from lmp.partners import languages
 from lmp.partners.models import LoginSessionEpoch
 
 # The login's session epoch when this session signed in (``session_epoch_note``).
@@ -50,3 +53,23 @@ class EndedSessionMiddleware:
         if request.session.get(SESSION_EPOCH, 0) < epoch_of(user):
             logout(request)
         return None
+
+
+class LanguageMiddleware:
+    """Activates the language of the page (``lmp.partners.languages.for_request``) and says it in
+    ``Content-Language``; responses vary by ``Accept-Language`` and ``Cookie``, which choose it.
+
+    The language stays active until the response is closed (``request_finished``, wired in
+    ``PartnersConfig.ready``): a streamed export writes its rows in it after this returns."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        language = languages.for_request(request)
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+        response = self.get_response(request)
+        patch_vary_headers(response, ("Accept-Language", "Cookie"))
+        response.headers.setdefault("Content-Language", language)
+        return response

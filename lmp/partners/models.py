@@ -46,6 +46,13 @@ class Partner(models.Model):
     )
     purchase_order_number = models.CharField("purchase order number", max_length=60, blank=True)
     payment_reference = models.CharField("payment reference", max_length=60, blank=True)
+    language = models.CharField(
+        "default language",
+        max_length=8,
+        choices=settings.LANGUAGES,
+        blank=True,
+        help_text="For members who chose none, and their e-mails. Blank: each browser's language.",
+    )
 
     class Meta:
         db_table = "licenses_partner"
@@ -64,6 +71,13 @@ class Membership(models.Model):
     partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(
         max_length=20, choices=PartnerRole.choices, default=INVITATION_DEFAULT_ROLE
+    )
+    language = models.CharField(
+        "language",
+        max_length=8,
+        choices=settings.LANGUAGES,
+        blank=True,
+        help_text="Pages and e-mails in this language. Blank: the partner's default language.",
     )
 
     class Meta:

@@ -57,6 +57,7 @@ ROLES = [
 # A route that takes ids gets its URL from tests.helpers.routes.OBJECT_ROUTES (partner A's objects).
 ROLE_MATRIX: dict[str, tuple[str, str]] = {
     "healthz": ("200 200 200 200 200", "200 200 200 200 200"),
+    "javascript-catalog": ("200 200 200 200 200", "405 405 405 405 405"),
     "home": ("302 302 302 302 302", "302 302 302 302 302"),
     "login": ("302 302 302 302 200", "302 302 302 302 200"),
     "logout": ("405 405 405 405 302", "302 302 302 302 302"),
