@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .PHONY: install run worker worker-loop test test-fast bench lint format check-deploy clean totp docs \
-	docs-serve messages
+	docs-serve messages messages-extract
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "LMP needs Python 3.11+"'
@@ -80,9 +80,13 @@ MESSAGES_IGNORE := --ignore 'docs/*' --ignore 'bench/*' --ignore 'tests/*' --ign
 MESSAGES_ARGS := --locale fr_CA --add-location file --no-obsolete $(MESSAGES_IGNORE)
 
 messages: install  ## refresh locale/fr_CA from the code (gettext's tools), then compile it
+	$(MAKE) --no-print-directory messages-extract
+	$(DEV_ENV) $(PY) manage.py compilemessages --locale fr_CA --ignore '.venv'
+
+# The extraction alone (the catalogue test runs it on a copy of the tree, with its own PY).
+messages-extract:
 	$(DEV_ENV) $(PY) manage.py makemessages --domain django $(MESSAGES_ARGS)
 	$(DEV_ENV) $(PY) manage.py makemessages --domain djangojs $(MESSAGES_ARGS)
-	$(DEV_ENV) $(PY) manage.py compilemessages --locale fr_CA --ignore '.venv'
 
 format: install
 	$(VENV)/bin/ruff format .
