@@ -23,8 +23,7 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
-from django.utils import translation
+from django.utils import timezone, translation
 
 from licenses import policy, webhooks
 from licenses.choices import AlertKind, what_key

@@ -64,7 +64,8 @@ def history_row(event: AllocationEvent) -> tuple:
 def _label(field: str, choices: type[TextChoices]) -> Case:
     """The display label of a choices field, computed by the database (an unknown value as is)."""
     return Case(
-        *(When(**{field: value}, then=Value(label)) for value, label in choices.choices),
+        # str(): the label in the language active now (a choice's label is lazy text).
+        *(When(**{field: value}, then=Value(str(label))) for value, label in choices.choices),
         default=F(field),
         output_field=CharField(),
     )

@@ -126,9 +126,7 @@ class AllocationEventFilterSet(django_filters.FilterSet):
     ):
         super().__init__(data, *args, **kwargs)
         # The value is the stored (English) figure; the label is in the reader's language.
-        self.filters["what"].extra["choices"] = [
-            (what_key(label), label) for label in what_choices
-        ]
+        self.filters["what"].extra["choices"] = [(what_key(label), label) for label in what_choices]
         if not search:
             # One customer's page: there is no customer to search for.
             del self.filters["q"]

@@ -78,9 +78,14 @@ class VolumeLicense(models.Model):
     )
     # Low-seats alert: fires when unallocated falls below this (users, or % of the commitment).
     # Null: no alert. Set by the partner's Administrators and Allocators on the license page.
-    low_seats_threshold = models.PositiveIntegerField(_("Low-seats threshold"), null=True, blank=True)
+    low_seats_threshold = models.PositiveIntegerField(
+        _("Low-seats threshold"), null=True, blank=True
+    )
     low_seats_unit = models.CharField(
-        _("Threshold unit"), max_length=10, choices=ThresholdUnit.choices, default=ThresholdUnit.USERS
+        _("Threshold unit"),
+        max_length=10,
+        choices=ThresholdUnit.choices,
+        default=ThresholdUnit.USERS,
     )
 
     class Meta:
@@ -194,7 +199,9 @@ class CustomerAccount(models.Model):
                 Coalesce("sub_partner", Value(0), output_field=models.BigIntegerField()),
                 condition=Q(status=CustomerStatus.ACTIVE),
                 name="customer_unique_active_legal_name",
-                violation_error_message=_("An active customer with this legal name already exists."),
+                violation_error_message=_(
+                    "An active customer with this legal name already exists."
+                ),
             ),
             models.CheckConstraint(
                 condition=(

@@ -431,11 +431,14 @@ def license_banners(*, partner: Partner, licenses: Iterable[VolumeLicense], toda
             if days == 0:
                 text = _("%(tier)s renews today, on %(date)s.") % values
             else:
-                text = ngettext(
-                    "%(tier)s renews in %(days)s day, on %(date)s.",
-                    "%(tier)s renews in %(days)s days, on %(date)s.",
-                    days,
-                ) % values
+                text = (
+                    ngettext(
+                        "%(tier)s renews in %(days)s day, on %(date)s.",
+                        "%(tier)s renews in %(days)s days, on %(date)s.",
+                        days,
+                    )
+                    % values
+                )
             banners.append(Banner(AlertKind.RENEWAL, license, text))
         if policy.is_low_on_seats(license):
             text = _(

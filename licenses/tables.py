@@ -17,9 +17,8 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.safestring import mark_safe
 from django.utils.text import format_lazy
-from django.utils.translation import gettext as _t
+from django.utils.translation import gettext, pgettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext, pgettext_lazy
 from django_tables2.columns import BoundColumn
 
 from licenses import policy
@@ -232,17 +231,18 @@ class ActionsColumn(CustomerColumn):
         if table.can_change and row["status"] == CustomerStatus.ACTIVE:
             edit = (
                 f'<li><a class="dropdown-item" href="{_e(table.row_url("edit", pk))}">'
-                f'<i class="bi bi-pencil me-2" aria-hidden="true"></i>{_e(_t("Edit"))}</a></li>'
+                '<i class="bi bi-pencil me-2" aria-hidden="true"></i>'
+                f"{_e(gettext('Edit'))}</a></li>"
             )
             offboard = (
                 '<li><hr class="dropdown-divider"></li><li><a class="dropdown-item text-danger" '
                 f'href="{_e(table.row_url("offboard", pk))}">'
                 '<i class="bi bi-box-arrow-right me-2" aria-hidden="true"></i>'
-                f'{_e(pgettext("action", "Offboard"))}</a></li>'
+                f"{_e(pgettext('action', 'Offboard'))}</a></li>"
             )
         return _ACTIONS_CELL.format(
-            label=_e(_t("Actions for %(name)s") % {"name": row["legal_name"]}),
-            history_label=_e(_t("History")),
+            label=_e(gettext("Actions for %(name)s") % {"name": row["legal_name"]}),
+            history_label=_e(gettext("History")),
             edit=edit,
             history=_e(table.row_url("history", pk)),
             offboard=offboard,
@@ -325,14 +325,18 @@ class CustomerAccountTable(_PagedTable):
         width=24,
         attrs={"th": {"class": "text-nowrap"}},
     )
-    status = StatusColumn(_("Status"), choices=CustomerStatus, attrs={"th": {"class": "text-nowrap"}})
-    onboarded_at = DateColumn(pgettext_lazy("date", "Onboarded"), width=13, attrs={"th": {"class": "text-nowrap"}})
-    # The export's own columns; the page shows them inside the status and legal name cells.
-    offboarded_at = DateColumn(pgettext_lazy("date", "Offboarded"), width=13, visible=False, orderable=False)
-    license_users_offboarded = CountColumn(_("Users at offboarding"), export_only=True)
-    cloud_users_offboarded = CountColumn(
-        at_offboarding(policy.CLOUD_USERS_LABEL), export_only=True
+    status = StatusColumn(
+        _("Status"), choices=CustomerStatus, attrs={"th": {"class": "text-nowrap"}}
     )
+    onboarded_at = DateColumn(
+        pgettext_lazy("date", "Onboarded"), width=13, attrs={"th": {"class": "text-nowrap"}}
+    )
+    # The export's own columns; the page shows them inside the status and legal name cells.
+    offboarded_at = DateColumn(
+        pgettext_lazy("date", "Offboarded"), width=13, visible=False, orderable=False
+    )
+    license_users_offboarded = CountColumn(_("Users at offboarding"), export_only=True)
+    cloud_users_offboarded = CountColumn(at_offboarding(policy.CLOUD_USERS_LABEL), export_only=True)
     sat_users_offboarded = CountColumn(at_offboarding(policy.SAT_COUNT.label), export_only=True)
     website = CustomerColumn(_("Web Site"), width=32, visible=False, orderable=False)
     admin_email = CustomerColumn(

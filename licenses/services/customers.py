@@ -304,9 +304,7 @@ def customer_offboard(
     original = customer
     customer = customer_lock(customer)
     if customer.status != CustomerStatus.ACTIVE:
-        raise ValidationError(
-            _("This customer is already offboarded."), code=CUSTOMER_OFFBOARDED
-        )
+        raise ValidationError(_("This customer is already offboarded."), code=CUSTOMER_OFFBOARDED)
     released: dict[VolumeLicense, int] = {}
     active = sorted(
         customer.allocations.filter(active=True).select_related("license"),
