@@ -6,6 +6,8 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from licenses import policy, services
 from licenses.choices import AllocationEventSource, CustomerStatus
@@ -20,6 +22,7 @@ from licenses.models import (
 )
 from licenses.selectors import cloud_pool_for, customer_allocations
 from lmp.core.admin import ReadOnlyModelAdmin
+from lmp.core.l10n import count
 
 
 class ServiceRefusalMixin:
@@ -63,7 +66,9 @@ class VolumeLicenseAdminForm(forms.ModelForm):
         cleaned = super().clean()
         owner = cleaned.get("partner") or (self.instance.partner if self.instance.pk else None)
         if owner is not None and owner in (cleaned.get("sub_partners") or []):
-            self.add_error("sub_partners", "The owner cannot be a sub-partner of its own license.")
+            self.add_error(
+                "sub_partners", _("The owner cannot be a sub-partner of its own license.")
+            )
         if self.instance.pk:
             # Locks the row for the rest of the admin's transaction, so save_model cannot fail.
             try:
@@ -112,13 +117,13 @@ class VolumeLicenseAdmin(ServiceRefusalMixin, admin.ModelAdmin):
     filter_horizontal = ["sub_partners"]
     autocomplete_fields = ["partner"]
 
-    @admin.display(description="Unallocated")
+    @admin.display(description=gettext_lazy("Unallocated"))
     def unallocated_display(self, obj: VolumeLicense) -> int | str:
         if obj.pk is None:
             return "—"  # the Add page: no commitment yet, nothing allocated
         return obj.unallocated
 
-    @admin.display(description="Customers", ordering="holder_count")
+    @admin.display(description=gettext_lazy("Customers"), ordering="holder_count")
     def customers_display(self, obj: VolumeLicense) -> int:
         return obj.holder_count
 
@@ -277,7 +282,7 @@ class CustomerAccountAdmin(ServiceRefusalMixin, admin.ModelAdmin):
             **form.service_kwargs(), actor=request.user, source=AllocationEventSource.ADMIN
         )
         if changes:
-            self.message_user(request, "; ".join(str(c) for c in changes), messages.INFO)
+            self.message_user(request, _("; ").join(str(c) for c in changes), messages.INFO)
 
     def save_related(self, request, form, formsets, change):
         # The allocation inline is read-only: record that it changed nothing (the change message
@@ -285,7 +290,7 @@ class CustomerAccountAdmin(ServiceRefusalMixin, admin.ModelAdmin):
         for formset in formsets:
             formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
 
-    @admin.action(description="Offboard selected customers (returns their seats)")
+    @admin.action(description=gettext_lazy("Offboard selected customers (returns their seats)"))
     def offboard_selected(self, request, queryset):
         done, seats = 0, 0
         for customer in queryset.filter(status=CustomerStatus.ACTIVE):
@@ -297,11 +302,18 @@ class CustomerAccountAdmin(ServiceRefusalMixin, admin.ModelAdmin):
                 continue  # offboarded by someone else meanwhile: nothing left to do
             done += 1
             seats += sum(released.values())
-        customers = "customer" if done == 1 else "customers"
-        seat_noun = "seat" if seats == 1 else "seats"
+        customers = ngettext(
+            "%(count)s customer offboarded", "%(count)s customers offboarded", done
+        ) % {"count": count(done)}
+        returned = ngettext(
+            "%(count)s seat returned to their licenses.",
+            "%(count)s seats returned to their licenses.",
+            seats,
+        ) % {"count": count(seats)}
+        # Translators: e.g. "2 customers offboarded; 150 seats returned to their licenses."
         self.message_user(
             request,
-            f"{done} {customers} offboarded; {seats:,} {seat_noun} returned to their licenses.",
+            _("%(customers)s; %(returned)s") % {"customers": customers, "returned": returned},
             messages.SUCCESS,
         )
 
@@ -324,7 +336,7 @@ class AllocationEventAdmin(ReadOnlyModelAdmin):
         "at",
         "license",
         "customer",
-        "what",
+        "what_display",
         "change_display",
         "kind",
         "source",
@@ -342,11 +354,15 @@ class AllocationEventAdmin(ReadOnlyModelAdmin):
     # The history only grows: skip the second COUNT(*) over the whole table on filtered pages.
     show_full_result_count = False
 
-    @admin.display(description="From → to")
+    @admin.display(description=gettext_lazy("What changed"), ordering="what")
+    def what_display(self, obj: AllocationEvent) -> str:
+        return obj.what_display  # stored in English, shown in the reader's language
+
+    @admin.display(description=gettext_lazy("From → to"))
     def change_display(self, obj: AllocationEvent) -> str:
         return obj.change_text  # a count's numbers, or a renamed customer's names
 
-    @admin.display(description="By", ordering="actor__username")
+    @admin.display(description=gettext_lazy("By"), ordering="actor__username")
     def actor_display(self, obj: AllocationEvent) -> str:
         return obj.actor_label
 

@@ -23,14 +23,14 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from licenses import policy, webhooks
-from licenses.choices import AlertKind
+from licenses.choices import AlertKind, what_key
 from licenses.models import LicenseAlert, VolumeLicense
 from licenses.selectors import renewal_reminder_due
 from lmp.outbox.services import email_enqueue
-from lmp.partners import roles
+from lmp.partners import languages, roles
 from lmp.partners.selectors import partner_member_emails
 
 logger = logging.getLogger(__name__)
@@ -74,12 +74,18 @@ def _alert_send(
             if recipients:
                 context = {"license": license, "partner": license.partner, **context}
                 context["url"] = _license_url(license, site_url)
-                email_enqueue(
-                    kind=f"{AlertKind(kind).label.lower()} alert",
-                    to=recipients,
-                    subject=render_to_string(f"emails/alert_{kind}_subject.txt", context).strip(),
-                    body=render_to_string(f"emails/alert_{kind}.txt", context),
-                )
+                # One e-mail per language: each recipient reads it in its login's language.
+                groups = languages.by_language(recipients, partner=license.partner_id)
+                for language, addresses in groups.items():
+                    with translation.override(language):
+                        subject = render_to_string(f"emails/alert_{kind}_subject.txt", context)
+                        body = render_to_string(f"emails/alert_{kind}.txt", context)
+                    email_enqueue(
+                        kind=f"{what_key(AlertKind(kind).label).lower()} alert",
+                        to=addresses,
+                        subject=subject.strip(),
+                        body=body,
+                    )
     except IntegrityError:
         report.skipped += 1  # another run (or machine) inserted it first and sent it
         return

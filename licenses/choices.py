@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext, gettext_noop, override, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from lmp.partners.choices import Currency  # noqa: F401  (licenses price in the partner's currencies)
 
@@ -16,29 +18,29 @@ class ServiceTier(models.TextChoices):
 
 
 class CustomerStatus(models.TextChoices):
-    ACTIVE = "active", "Active"
-    OFFBOARDED = "offboarded", "Offboarded"
+    ACTIVE = "active", pgettext_lazy("customer status", "Active")
+    OFFBOARDED = "offboarded", pgettext_lazy("customer status", "Offboarded")
 
 
 class DeploymentSolution(models.TextChoices):
-    VIRTUAL = "virtual", "Fully virtual"
-    NETWORK_SENSORS = "network_sensors", "Network sensor(s)"
+    VIRTUAL = "virtual", _("Fully virtual")
+    NETWORK_SENSORS = "network_sensors", _("Network sensor(s)")
 
 
 class HostingRegion(models.TextChoices):
-    CANADA = "ca", "Canada"
-    UNITED_STATES = "us", "United States"
-    UK_EU = "eu", "United Kingdom / EU"
-    AUSTRALIA = "au", "Australia"
+    CANADA = "ca", _("Canada")
+    UNITED_STATES = "us", _("United States")
+    UK_EU = "eu", _("United Kingdom / EU")
+    AUSTRALIA = "au", _("Australia")
 
 
 class AllocationEventKind(models.TextChoices):
     """What kind of change an audit-history event records."""
 
-    ONBOARDED = "onboarded", "Onboarded"
-    EDITED = "edited", "Edited"
-    OFFBOARDED = "offboarded", "Offboarded"
-    COMMITMENT_CHANGED = "commitment_changed", "Commitment changed"
+    ONBOARDED = "onboarded", pgettext_lazy("history action", "Onboarded")
+    EDITED = "edited", pgettext_lazy("history action", "Edited")
+    OFFBOARDED = "offboarded", pgettext_lazy("history action", "Offboarded")
+    COMMITMENT_CHANGED = "commitment_changed", pgettext_lazy("history action", "Commitment changed")
 
 
 class AllocationEventSource(models.TextChoices):
@@ -47,32 +49,59 @@ class AllocationEventSource(models.TextChoices):
     The label is the one name of each: the history page, its export and the API's schema say it.
     """
 
-    PORTAL = "portal", "Portal"
-    ADMIN = "admin", "Vendor admin"
-    API = "api", "API"
+    PORTAL = "portal", _("Portal")
+    ADMIN = "admin", _("Vendor admin")
+    API = "api", _("API")
 
 
 # The "what" of a history event that is not a tier's users ("MDR Complete Users" and so on).
-SAT_USERS_LABEL = "Beauceron SAT Users"
-SEAT_COMMITMENT_LABEL = "Seat commitment"
-LEGAL_NAME_LABEL = "Legal name"
+# Lazy: shown in the reader's language; a history event stores the English (``what_key``) and
+# the pages show it translated (``what_text``).
+SAT_USERS_LABEL = _("Beauceron SAT Users")
+SEAT_COMMITMENT_LABEL = _("Seat commitment")
+LEGAL_NAME_LABEL = _("Legal name")
 # The customer's contact details, changed after onboarding (named as on its forms).
-WEBSITE_LABEL = "Web Site"
-ADMIN_EMAIL_LABEL = "MDR Portal Administrator Email"
+WEBSITE_LABEL = _("Web Site")
+ADMIN_EMAIL_LABEL = _("MDR Portal Administrator Email")
+# Each tier's users, as history stores them ("what"): the catalogue must know them.
+TIER_USERS_LABELS = {
+    "core": gettext_noop("MDR Core Users"),
+    "complete": gettext_noop("MDR Complete Users"),
+    "cloud": gettext_noop("MDR Cloud Users"),
+}
+
+
+def what_key(label) -> str:
+    """A label as history stores it and filters by it: its English text, whatever the language."""
+    with override("en"):
+        return str(label)
+
+
+def quoted(text: object) -> str:
+    """A text in the reader's quotation marks: “Acme” / « Acme »."""
+    # Translators: a quoted text (a customer's name, a search). French: « %(text)s » with no-break
+    # spaces inside the guillemets.
+    return gettext("“%(text)s”") % {"text": text}
+
+
+def what_text(what: str) -> str:
+    """A stored history "what" (English) in the reader's language (as is when not a label)."""
+    return gettext(what) if what else what
 
 
 class ThresholdUnit(models.TextChoices):
     """How a license's low-seats threshold is expressed."""
 
-    USERS = "users", "users"
-    PERCENT = "percent", "% of the commitment"
+    USERS = "users", pgettext_lazy("threshold unit", "users")
+    # xgettext:no-python-format
+    PERCENT = "percent", _("% of the commitment")
 
 
 class AlertKind(models.TextChoices):
     """The alerts a partner gets about a license (banner and e-mail)."""
 
-    RENEWAL = "renewal", "Renewal reminder"
-    LOW_SEATS = "low_seats", "Low seats"
+    RENEWAL = "renewal", _("Renewal reminder")
+    LOW_SEATS = "low_seats", _("Low seats")
 
 
 # Days before a license's renewal date when a reminder goes out.

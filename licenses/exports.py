@@ -29,11 +29,15 @@ from django.db.models import (
     When,
 )
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from licenses.models import AllocationEvent, VolumeLicense
 from licenses.selectors import license_is_own
 from licenses.tables import AllocationEventTable, CustomerAccountTable
+from lmp.core.l10n import count as count_text
 from lmp.core.xlsx import Column, Sheet, workbook_sheets_write
 from lmp.partners.models import Partner
 
@@ -60,7 +64,8 @@ def history_row(event: AllocationEvent) -> tuple:
 def _label(field: str, choices: type[TextChoices]) -> Case:
     """The display label of a choices field, computed by the database (an unknown value as is)."""
     return Case(
-        *(When(**{field: value}, then=Value(label)) for value, label in choices.choices),
+        # str(): the label in the language active now (a choice's label is lazy text).
+        *(When(**{field: value}, then=Value(str(label))) for value, label in choices.choices),
         default=F(field),
         output_field=CharField(),
     )
@@ -87,11 +92,22 @@ def customer_export_fields(table: CustomerAccountTable) -> list[_ExportField]:
 
 
 def _customers_total_label(count: int) -> str:
-    return f"Total ({count:,} customer{'' if count == 1 else 's'})"
+    return ngettext("Total (%(count)s customer)", "Total (%(count)s customers)", count) % {
+        "count": count_text(count)
+    }
 
 
 def _invalid_total_label(count: int) -> str:
-    return "No customers listed: the filter is not valid"
+    return _("No customers listed: the filter is not valid")
+
+
+def _changes_total_label(count: int) -> str:
+    return ngettext("%(count)s change", "%(count)s changes", count) % {"count": count_text(count)}
+
+
+def _when(moment: dt.datetime) -> str:
+    """The export's moment in the subtitles: "2026-12-06 18:55" / "2026-12-06 18 h 55"."""
+    return f"{moment:%Y-%m-%d} {date_format(moment, 'TIME_FORMAT')}"
 
 
 def export_filename(
@@ -128,20 +144,29 @@ def customers_export(
     # Tuples, not model instances: the table's filtered, sorted (and tenancy-scoped) queryset.
     values = table.data.data.values_list(*(field.value for field in fields))
     rows = values.iterator(chunk_size=CHUNK_SIZE) if not filter_error else ()
-    title = f"{partner.name} — {license.get_tier_display()} license"
-    if not license_is_own(partner=partner, license=license):
-        title += f" (shared by {license.partner.name})"
-    subtitle = f"Customers exported {now:%Y-%m-%d %H:%M}"
+    tier = license.get_tier_display()
+    if license_is_own(partner=partner, license=license):
+        title = _("%(partner)s — %(tier)s license") % {"partner": partner.name, "tier": tier}
+    else:
+        title = _("%(partner)s — %(tier)s license (shared by %(owner)s)") % {
+            "partner": partner.name,
+            "tier": tier,
+            "owner": license.partner.name,
+        }
+    subtitle = _("Customers exported %(when)s") % {"when": _when(now)}
     if description:
         subtitle += f" · {description}"
     total_label = _customers_total_label
     if filter_error:
         # Not an empty license: nothing was read, because the filter asked for nothing valid.
-        subtitle = f"Nothing exported {now:%Y-%m-%d %H:%M}: the filter is not valid. {filter_error}"
+        subtitle = _("Nothing exported %(when)s: the filter is not valid. %(error)s") % {
+            "when": _when(now),
+            "error": filter_error,
+        }
         total_label = _invalid_total_label
     sheets = [
         Sheet(
-            name=f"{license.get_tier_display()} customers",
+            name=_("%(tier)s customers") % {"tier": tier},
             title=title,
             subtitle=subtitle,
             columns=[field.column for field in fields],
@@ -150,15 +175,18 @@ def customers_export(
         )
     ]
     if events is not None:
-        history = f"Allocation history exported {now:%Y-%m-%d %H:%M}"
+        history = _("Allocation history exported %(when)s") % {"when": _when(now)}
         if history_description:
             history += f" · {history_description}"
         if filter_error:
             events = events.none()
-            history = f"Nothing exported: the filter is not valid. {filter_error}"
+            history = _("Nothing exported: the filter is not valid. %(error)s") % {
+                "error": filter_error
+            }
         sheets.append(
             Sheet(
-                name="History",
+                # Translators: the name of the export's sheet of changes (at most 31 characters).
+                name=_("History"),
                 title=title,
                 subtitle=history,
                 columns=[cell.column for cell in _HISTORY],
@@ -166,7 +194,7 @@ def customers_export(
                     history_row(event)
                     for event in events.order_by("-at", "-pk").iterator(chunk_size=CHUNK_SIZE)
                 ),
-                total_label=lambda n: f"{n:,} change{'' if n == 1 else 's'}",
+                total_label=_changes_total_label,
             )
         )
     # Handed to the response, which closes (and so deletes) it once sent.

@@ -7,9 +7,11 @@ from collections.abc import Sequence
 import django_filters
 from django import forms
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django_filters.widgets import DateRangeWidget
 
-from licenses.choices import AllocationEventKind, CustomerStatus
+from licenses.choices import AllocationEventKind, CustomerStatus, what_key
 from licenses.models import AllocationEvent, CustomerAccount
 
 
@@ -17,7 +19,7 @@ def search_filter(*, placeholder: str) -> django_filters.CharFilter:
     """The search-as-you-type box of a table page; the FilterSet's ``search`` method applies it."""
     return django_filters.CharFilter(
         method="search",
-        label="Search customers",
+        label=_("Search customers"),
         widget=forms.TextInput(
             attrs={
                 "type": "search",
@@ -32,14 +34,16 @@ def search_filter(*, placeholder: str) -> django_filters.CharFilter:
 class CustomerAccountFilterSet(django_filters.FilterSet):
     """``q`` searches legal name, web site and admin e-mail; ``status`` defaults to active."""
 
-    q = search_filter(placeholder="Search name, web site or admin e-mail")
+    q = search_filter(placeholder=_("Search name, web site or admin e-mail"))
     status = django_filters.ChoiceFilter(
         choices=CustomerStatus.choices,
-        empty_label="All statuses",
-        label="Status",
+        empty_label=_("All statuses"),
+        label=_("Status"),
         widget=forms.Select(attrs={"class": "form-select"}),
         # Shown next to the filter, and in the export, when a URL carries an unknown status.
-        error_messages={"invalid_choice": "“%(value)s” is not a status: choose one from the list."},
+        error_messages={
+            "invalid_choice": _("“%(value)s” is not a status: choose one from the list.")
+        },
     )
 
     class Meta:
@@ -89,28 +93,28 @@ class _DateRangeWidget(DateRangeWidget):
 class AllocationEventFilterSet(django_filters.FilterSet):
     """Filters of a history page: kind, what, who, a date range and (per license) customer name."""
 
-    q = search_filter(placeholder="Search customer name…")
+    q = search_filter(placeholder=_("Search customer name…"))
     kind = django_filters.ChoiceFilter(
         choices=AllocationEventKind.choices,
-        empty_label="All actions",
-        label="Action",
+        empty_label=_("All actions"),
+        label=_("Action"),
         widget=forms.Select(attrs={"class": "form-select"}),
     )
     what = django_filters.ChoiceFilter(
         choices=[],  # set per page: the figures that page can show
-        empty_label="Everything",
-        label="What changed",
+        empty_label=_("Everything"),
+        label=_("What changed"),
         widget=forms.Select(attrs={"class": "form-select"}),
     )
     actor = django_filters.CharFilter(
         method="by_actor",
-        label="Changed by",
+        label=_("Changed by"),
         widget=forms.TextInput(
-            attrs={"placeholder": "Username", "autocomplete": "off", "class": "form-control"}
+            attrs={"placeholder": _("Username"), "autocomplete": "off", "class": "form-control"}
         ),
     )
     date = django_filters.DateFromToRangeFilter(
-        field_name="at", label="Date", widget=_DateRangeWidget()
+        field_name="at", label=_("Date"), widget=_DateRangeWidget()
     )
 
     class Meta:
@@ -121,7 +125,8 @@ class AllocationEventFilterSet(django_filters.FilterSet):
         self, data=None, *args, what_choices: Sequence[str] = (), search: bool = True, **kwargs
     ):
         super().__init__(data, *args, **kwargs)
-        self.filters["what"].extra["choices"] = [(label, label) for label in what_choices]
+        # The value is the stored (English) figure; the label is in the reader's language.
+        self.filters["what"].extra["choices"] = [(what_key(label), label) for label in what_choices]
         if not search:
             # One customer's page: there is no customer to search for.
             del self.filters["q"]
@@ -135,7 +140,7 @@ class AllocationEventFilterSet(django_filters.FilterSet):
     def by_actor(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         """Part of a username; "system" finds the changes made without a login (demo data)."""
         value = value.strip()
-        if value.lower() == "system":
+        if value.lower() in ("system", gettext("System").lower()):
             return queryset.filter(actor__isnull=True)
         return queryset.filter(actor__username__icontains=value) if value else queryset
 

@@ -6,11 +6,18 @@ from dataclasses import dataclass
 
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.utils.functional import lazy
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from licenses import policy
 from licenses.choices import ThresholdUnit
 from licenses.contact import admin_email_field, website_field
 from licenses.models import CustomerAccount, VolumeLicense
+from lmp.core.l10n import count
+
+# A count written in the reader's language when shown (for messages set at import).
+lazy_count = lazy(count, str)
 
 
 class CountField(forms.IntegerField):
@@ -74,7 +81,7 @@ class SeatCountsFormMixin(forms.Form):
     """
 
     # No min_value/max_value: the policy's messages ("... must be at least 1.") are the ones shown.
-    tier_users = CountField(label="Users")
+    tier_users = CountField(label=_("Users"))
     cloud_users = CountField(label=policy.CLOUD_USERS_LABEL, required=False, initial=0)
     sat_users = CountField(label=policy.SAT_COUNT.label, required=False, initial=0)
 
@@ -201,14 +208,14 @@ class CustomerAccountForm(SeatCountsFormMixin):
     """Edit page: legal name, web site, administrator e-mail and user allocations of a customer."""
 
     legal_name = forms.CharField(
-        label="Customer Legal Name",
+        label=_("Customer Legal Name"),
         max_length=200,
-        help_text="Used as the account name in the MDR Portal, the LMP and elsewhere.",
+        help_text=_("Used as the account name in the MDR Portal, the LMP and elsewhere."),
     )
 
     website = website_field()
     admin_email = admin_email_field(
-        help_text="The customer's MDR Portal administrator: the welcome e-mail goes there."
+        help_text=_("The customer's MDR Portal administrator: the welcome e-mail goes there.")
     )
 
     field_order = [
@@ -258,22 +265,24 @@ class LowSeatsThresholdForm(forms.Form):
     """The license's low-seats threshold: a number of users or a percentage; empty for none."""
 
     low_seats_threshold = forms.IntegerField(
-        label="Alert me when unallocated falls below",
+        label=_("Alert me when unallocated falls below"),
         required=False,
         min_value=1,
         max_value=policy.MAX_SEATS,
         error_messages={
-            "invalid": "The threshold must be a whole number.",
-            "min_value": "The threshold must be at least 1 (leave it empty for no alert).",
-            "max_value": f"The threshold must be at most {policy.MAX_SEATS:,}.",
+            "invalid": _("The threshold must be a whole number."),
+            "min_value": _("The threshold must be at least 1 (leave it empty for no alert)."),
+            "max_value": format_lazy(
+                _("The threshold must be at most {maximum}."), maximum=lazy_count(policy.MAX_SEATS)
+            ),
         },
         widget=forms.NumberInput(attrs={"inputmode": "numeric", "step": "1", "min": "1"}),
     )
-    low_seats_unit = forms.ChoiceField(label="Unit", choices=ThresholdUnit.choices)
+    low_seats_unit = forms.ChoiceField(label=_("Unit"), choices=ThresholdUnit.choices)
 
     def clean(self):
         data = super().clean()
         threshold, unit = data.get("low_seats_threshold"), data.get("low_seats_unit")
         if threshold is not None and unit == ThresholdUnit.PERCENT and threshold > 100:
-            self.add_error("low_seats_threshold", "A percentage is at most 100.")
+            self.add_error("low_seats_threshold", _("A percentage is at most 100."))
         return data

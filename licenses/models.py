@@ -27,6 +27,8 @@ from django.db import models
 from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from licenses import policy
 from licenses.choices import (
@@ -39,7 +41,10 @@ from licenses.choices import (
     HostingRegion,
     ServiceTier,
     ThresholdUnit,
+    quoted,
+    what_text,
 )
+from lmp.core.l10n import count
 from lmp.partners.models import ApiKey, Partner
 
 # Columns of VolumeLicense that only the allocation triggers write (migrations 0003 and 0007).
@@ -59,7 +64,7 @@ class VolumeLicense(models.Model):
     holder_count = models.PositiveIntegerField(default=0, editable=False)
     renewal_date = models.DateField()
     price_per_user = models.DecimalField(
-        "Price per user per month",
+        _("Price per user per month"),
         max_digits=8,
         decimal_places=2,
         validators=[MinValueValidator(Decimal("0"))],
@@ -69,13 +74,18 @@ class VolumeLicense(models.Model):
         Partner,
         blank=True,
         related_name="shared_licenses",
-        help_text="Other partners that share this pool (uncommon).",
+        help_text=_("Other partners that share this pool (uncommon)."),
     )
     # Low-seats alert: fires when unallocated falls below this (users, or % of the commitment).
     # Null: no alert. Set by the partner's Administrators and Allocators on the license page.
-    low_seats_threshold = models.PositiveIntegerField("Low-seats threshold", null=True, blank=True)
+    low_seats_threshold = models.PositiveIntegerField(
+        _("Low-seats threshold"), null=True, blank=True
+    )
     low_seats_unit = models.CharField(
-        "Threshold unit", max_length=10, choices=ThresholdUnit.choices, default=ThresholdUnit.USERS
+        _("Threshold unit"),
+        max_length=10,
+        choices=ThresholdUnit.choices,
+        default=ThresholdUnit.USERS,
     )
 
     class Meta:
@@ -84,14 +94,14 @@ class VolumeLicense(models.Model):
             models.CheckConstraint(
                 condition=Q(allocated__gte=0) & Q(allocated__lte=F("seat_commitment")),
                 name="license_allocated_within_commitment",
-                violation_error_message=(
+                violation_error_message=_(
                     "The seat commitment cannot be lower than the seats already allocated."
                 ),
             ),
             models.UniqueConstraint(
                 fields=["partner", "tier"],
                 name="license_one_per_tier_per_partner",
-                violation_error_message="This partner already has a license of this tier.",
+                violation_error_message=_("This partner already has a license of this tier."),
             ),
         ]
 
@@ -123,6 +133,14 @@ class VolumeLicense(models.Model):
         return self.price_per_user * self.seat_commitment
 
     @property
+    def allocated_percent(self) -> int:
+        """The share of the commitment allocated, in whole percent (0 without a commitment), as
+        the pages show it (``{% widthratio %}``'s rounding)."""
+        if not self.seat_commitment:
+            return 0
+        return round(self.allocated / self.seat_commitment * 100)
+
+    @property
     def users_label(self) -> str:
         """The label partners know the seats by, e.g. "MDR Complete Users" (the policy's)."""
         return policy.users_label(self.tier)
@@ -146,24 +164,24 @@ class CustomerAccount(models.Model):
         VolumeLicense,
         on_delete=models.PROTECT,
         related_name="customers",
-        help_text="The license the customer was onboarded onto; it gives the customer's tier.",
+        help_text=_("The license the customer was onboarded onto; it gives the customer's tier."),
     )
-    legal_name = models.CharField("Customer Legal Name", max_length=200)
-    website = models.URLField("Web Site", max_length=300, blank=True)
+    legal_name = models.CharField(_("Customer Legal Name"), max_length=200)
+    website = models.URLField(_("Web Site"), max_length=300, blank=True)
     sub_partner = models.ForeignKey(
         Partner,
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="sub_partner_customers",
-        verbose_name="Sub-Partner",
+        verbose_name=_("Sub-Partner"),
     )
-    admin_email = models.EmailField("MDR Portal Administrator Email", max_length=254)
+    admin_email = models.EmailField(_("MDR Portal Administrator Email"), max_length=254)
     status = models.CharField(
         max_length=20, choices=CustomerStatus.choices, default=CustomerStatus.ACTIVE
     )
     deployment = models.CharField(
-        "Deployment solution", max_length=20, choices=DeploymentSolution.choices, blank=True
+        _("Deployment solution"), max_length=20, choices=DeploymentSolution.choices, blank=True
     )
     hosting_region = models.CharField(max_length=2, choices=HostingRegion.choices, blank=True)
     onboarded_at = models.DateTimeField(default=timezone.now)
@@ -181,7 +199,9 @@ class CustomerAccount(models.Model):
                 Coalesce("sub_partner", Value(0), output_field=models.BigIntegerField()),
                 condition=Q(status=CustomerStatus.ACTIVE),
                 name="customer_unique_active_legal_name",
-                violation_error_message="An active customer with this legal name already exists.",
+                violation_error_message=_(
+                    "An active customer with this legal name already exists."
+                ),
             ),
             models.CheckConstraint(
                 condition=(
@@ -224,7 +244,7 @@ class SeatAllocation(models.Model):
     # Copied from the license so the database can check the SAT rule on this row alone.
     tier = models.CharField(max_length=20, choices=ServiceTier.choices)
     seats = models.PositiveIntegerField(default=0)
-    sat_users = models.PositiveIntegerField("Beauceron SAT Users", default=0)
+    sat_users = models.PositiveIntegerField(_("Beauceron SAT Users"), default=0)
     # False once the customer is offboarded: the row stays for history, its seats leave the pool.
     active = models.BooleanField(default=True)
 
@@ -238,14 +258,14 @@ class SeatAllocation(models.Model):
             models.CheckConstraint(
                 condition=Q(sat_users__gte=0) & Q(sat_users__lte=F("seats")),
                 name="allocation_sat_within_seats",
-                violation_error_message=(
+                violation_error_message=_(
                     "Beauceron SAT users cannot exceed the customer's MDR Complete users."
                 ),
             ),
             models.CheckConstraint(
                 condition=Q(sat_users=0) | Q(tier=ServiceTier.COMPLETE),
                 name="allocation_sat_only_on_complete",
-                violation_error_message="Beauceron SAT is only available with MDR Complete.",
+                violation_error_message=_("Beauceron SAT is only available with MDR Complete."),
             ),
         ]
         indexes = [
@@ -307,12 +327,12 @@ class AllocationEvent(models.Model):
     # "Legal name".
     what = models.CharField(max_length=60)
     # A count (seats, a commitment) before and after; null when the change is of a text.
-    from_value = models.PositiveIntegerField("From", null=True, blank=True)
-    to_value = models.PositiveIntegerField("To", null=True, blank=True)
+    from_value = models.PositiveIntegerField(_("From"), null=True, blank=True)
+    to_value = models.PositiveIntegerField(_("To"), null=True, blank=True)
     # A text (a legal name, web site or e-mail) before and after; empty for a count.
     # Long enough for any of them: a web site is up to 300 characters.
-    from_text = models.CharField("From (text)", max_length=300, blank=True, default="")
-    to_text = models.CharField("To (text)", max_length=300, blank=True, default="")
+    from_text = models.CharField(_("From (text)"), max_length=300, blank=True, default="")
+    to_text = models.CharField(_("To (text)"), max_length=300, blank=True, default="")
     # Why, when the change has a reason of its own, e.g. "purchase LMP-2026-000123".
     note = models.CharField(max_length=100, blank=True, default="")
 
@@ -332,7 +352,7 @@ class AllocationEvent(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.what} {self.change_text} ({self.get_kind_display()})"
+        return f"{self.what_display} {self.change_text} ({self.get_kind_display()})"
 
     @property
     def actor_label(self) -> str:
@@ -341,7 +361,7 @@ class AllocationEvent(models.Model):
             return str(self.api_key)  # API key “…”
         if self.actor_id is not None:
             return self.actor.get_username()
-        return "System"
+        return gettext("System")
 
     @property
     def from_api(self) -> int | str:
@@ -358,11 +378,16 @@ class AllocationEvent(models.Model):
 
     @property
     def from_display(self) -> str:
-        return f"“{self.from_text}”" if self.is_text else f"{self.from_value:,}"
+        return quoted(self.from_text) if self.is_text else count(self.from_value)
 
     @property
     def to_display(self) -> str:
-        return f"“{self.to_text}”" if self.is_text else f"{self.to_value:,}"
+        return quoted(self.to_text) if self.is_text else count(self.to_value)
+
+    @property
+    def what_display(self) -> str:
+        """The figure changed in the reader's language ("what" is stored in English)."""
+        return what_text(self.what)
 
     @property
     def change_text(self) -> str:

@@ -19,8 +19,17 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
-from licenses.choices import SAT_USERS_LABEL, ServiceTier, ThresholdUnit
+from licenses.choices import (
+    SAT_USERS_LABEL,
+    SEAT_COMMITMENT_LABEL,
+    TIER_USERS_LABELS,
+    ServiceTier,
+    ThresholdUnit,
+)
+from lmp.core.l10n import count as count_text
 
 if TYPE_CHECKING:
     from licenses.models import VolumeLicense
@@ -33,11 +42,13 @@ MAX_PURCHASE_USERS = 100_000
 TIER_USERS = "tier_users"
 CLOUD_USERS = "cloud_users"
 SAT_USERS = "sat_users"
-CLOUD_USERS_LABEL = "MDR Cloud Users"
+CLOUD_USERS_LABEL = gettext_lazy("MDR Cloud Users")
 
-SAT_COMPLETE_ONLY = "Beauceron SAT is only available with MDR Complete."
-CLOUD_TIER_NO_CLOUD_USERS = "Customers of the MDR Cloud license hold only MDR Cloud users."
-NO_CLOUD_LICENSE = "There is no MDR Cloud license to take MDR Cloud users from."
+SAT_COMPLETE_ONLY = gettext_lazy("Beauceron SAT is only available with MDR Complete.")
+CLOUD_TIER_NO_CLOUD_USERS = gettext_lazy(
+    "Customers of the MDR Cloud license hold only MDR Cloud users."
+)
+NO_CLOUD_LICENSE = gettext_lazy("There is no MDR Cloud license to take MDR Cloud users from.")
 
 
 def tier_name(tier: str) -> str:
@@ -46,8 +57,9 @@ def tier_name(tier: str) -> str:
 
 
 def users_label(tier: str) -> str:
-    """The label partners know a tier's seats by, e.g. "MDR Complete Users"."""
-    return f"{tier_name(tier)} Users"
+    """The label partners know a tier's seats by, e.g. "MDR Complete Users" (lazy: in the
+    reader's language; history stores its English, ``choices.what_key``)."""
+    return gettext_lazy(TIER_USERS_LABELS[ServiceTier(tier).value])
 
 
 @dataclass(frozen=True)
@@ -71,7 +83,7 @@ def tier_count(tier: str) -> Count:
         users_label(tier),
         minimum=1,
         pool="tier",
-        help_text=f"Taken from the {tier_name(tier)} license.",
+        help_text=_("Taken from the %(tier)s license.") % {"tier": tier_name(tier)},
     )
 
 
@@ -79,12 +91,16 @@ CLOUD_COUNT = Count(
     CLOUD_USERS,
     CLOUD_USERS_LABEL,
     pool="cloud",
-    help_text="Cloud-monitoring-only users, in addition to and separate from the tier users.",
+    help_text=gettext_lazy(
+        "Cloud-monitoring-only users, in addition to and separate from the tier users."
+    ),
 )
 SAT_COUNT = Count(
     SAT_USERS,
     SAT_USERS_LABEL,
-    help_text="Security awareness training add-on (MDR Complete only), at most the tier users.",
+    help_text=gettext_lazy(
+        "Security awareness training add-on (MDR Complete only), at most the tier users."
+    ),
 )
 
 
@@ -116,19 +132,34 @@ def count_check(value: object, *, count: Count) -> int:
     """``value`` as a whole number within the count's limits, else a ValidationError on it."""
     label = count.label
     if isinstance(value, bool) or not isinstance(value, int):  # bools are not numbers
-        raise ValidationError({count.field: f"{label} must be a whole number."})
+        # Translators: %(label)s is a field's label, e.g. "MDR Complete Users".
+        message = _("%(label)s must be a whole number.") % {"label": label}
+        raise ValidationError({count.field: message})
     if value < count.minimum:
         if count.minimum == 0:
-            raise ValidationError({count.field: f"{label} cannot be negative."})
-        raise ValidationError({count.field: f"{label} must be at least {count.minimum:,}."})
+            message = _("%(label)s cannot be negative.") % {"label": label}
+            raise ValidationError({count.field: message})
+        message = _("%(label)s must be at least %(minimum)s.") % {
+            "label": label,
+            "minimum": count_text(count.minimum),
+        }
+        raise ValidationError({count.field: message})
     if value > count.maximum:
-        raise ValidationError({count.field: f"{label} must be at most {count.maximum:,}."})
+        message = _("%(label)s must be at most %(maximum)s.") % {
+            "label": label,
+            "maximum": count_text(count.maximum),
+        }
+        raise ValidationError({count.field: message})
     return value
 
 
 def sat_message(*, tier: str, tier_users: int) -> str:
     """The refusal of more Beauceron SAT users than tier users."""
-    return f"Beauceron SAT users cannot be more than the {tier_users:,} {tier_name(tier)} users."
+    return ngettext(
+        "Beauceron SAT users cannot be more than the %(count)s %(tier)s user.",
+        "Beauceron SAT users cannot be more than the %(count)s %(tier)s users.",
+        tier_users,
+    ) % {"count": count_text(tier_users), "tier": tier_name(tier)}
 
 
 def sat_check(*, tier: str, tier_users: int, sat_users: int) -> None:
@@ -174,13 +205,16 @@ def unallocated(license: VolumeLicense) -> int:
 
 
 # A license's seat commitment has the limits of a count of users (0..MAX_SEATS).
-COMMITMENT_COUNT = Count("seat_commitment", "Seat commitment")
+COMMITMENT_COUNT = Count("seat_commitment", SEAT_COMMITMENT_LABEL)
 
 
 def commitment_message(*, allocated: int) -> str:
     """The refusal of a seat commitment below what is already allocated."""
-    seats = "seat" if allocated == 1 else "seats"
-    return f"The seat commitment cannot be lower than the {allocated:,} {seats} already allocated."
+    return ngettext(
+        "The seat commitment cannot be lower than the %(count)s seat already allocated.",
+        "The seat commitment cannot be lower than the %(count)s seats already allocated.",
+        allocated,
+    ) % {"count": count_text(allocated)}
 
 
 def commitment_check(value: object, *, allocated: int) -> int:
@@ -197,7 +231,7 @@ def purchase_count(*, commitment: int) -> Count:
     ``MAX_PURCHASE_USERS``, and never past ``MAX_SEATS`` in all."""
     return Count(
         "users",
-        "Additional users",
+        gettext_lazy("Additional users"),
         minimum=1,
         maximum=min(MAX_PURCHASE_USERS, MAX_SEATS - commitment),
     )
@@ -205,7 +239,10 @@ def purchase_count(*, commitment: int) -> Count:
 
 def users_phrase(n: int, tier: str) -> str:
     """e.g. "100 MDR Complete users"."""
-    return f"{n:,} {tier_name(tier)} user{'' if n == 1 else 's'}"
+    return ngettext("%(count)s %(tier)s user", "%(count)s %(tier)s users", n) % {
+        "count": count_text(n),
+        "tier": tier_name(tier),
+    }
 
 
 def available_message(*, tier: str, unallocated: int, held: int = 0) -> str:
@@ -219,18 +256,25 @@ def available_message(*, tier: str, unallocated: int, held: int = 0) -> str:
     available = unallocated + held
     if held <= 0:
         if available <= 0:
-            return f"No {name} users are available."
-        verb = "is" if available == 1 else "are"
-        return f"Only {users_phrase(available, tier)} {verb} available."
+            return _("No %(tier)s users are available.") % {"tier": name}
+        return ngettext(
+            "Only %(count)s %(tier)s user is available.",
+            "Only %(count)s %(tier)s users are available.",
+            available,
+        ) % {"count": count_text(available), "tier": name}
     if unallocated == 0:
-        return (
-            f"No {name} users are unallocated: this customer can have at most the "
-            f"{held:,} it holds."
-        )
-    return (
-        f"Only {users_phrase(available, tier)} are available to this customer "
-        f"({unallocated:,} unallocated plus the {held:,} it holds)."
-    )
+        return _(
+            "No %(tier)s users are unallocated: this customer can have at most the %(held)s it "
+            "holds."
+        ) % {"tier": name, "held": count_text(held)}
+    return _(
+        "Only %(available)s are available to this customer (%(unallocated)s unallocated plus "
+        "the %(held)s it holds)."
+    ) % {
+        "available": users_phrase(available, tier),
+        "unallocated": count_text(unallocated),
+        "held": count_text(held),
+    }
 
 
 # The code of a refusal for want of seats in the pool (``Allowance.error``).

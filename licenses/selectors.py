@@ -25,6 +25,8 @@ from django.db.models.functions import Coalesce, Lower
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from licenses import policy
 from licenses.choices import RENEWAL_REMINDER_DAYS, AlertKind, CustomerStatus, ServiceTier
@@ -34,6 +36,7 @@ from licenses.models import (
     SeatAllocation,
     VolumeLicense,
 )
+from lmp.core.l10n import count
 from lmp.partners.models import Partner
 
 # The product's order of the tiers (Core, Complete, Cloud), not the alphabet's.
@@ -424,21 +427,27 @@ def license_banners(*, partner: Partner, licenses: Iterable[VolumeLicense], toda
         name = license.get_tier_display()
         if renewal_reminder_due(license=license, today=today) is not None:
             days = (license.renewal_date - today).days
-            when = "today" if days == 0 else f"in {days} day{'' if days == 1 else 's'}"
-            banners.append(
-                Banner(
-                    AlertKind.RENEWAL,
-                    license,
-                    f"{name} renews {when}, on {date_format(license.renewal_date)}.",
+            values = {"tier": name, "days": count(days), "date": date_format(license.renewal_date)}
+            if days == 0:
+                text = _("%(tier)s renews today, on %(date)s.") % values
+            else:
+                text = (
+                    ngettext(
+                        "%(tier)s renews in %(days)s day, on %(date)s.",
+                        "%(tier)s renews in %(days)s days, on %(date)s.",
+                        days,
+                    )
+                    % values
                 )
-            )
+            banners.append(Banner(AlertKind.RENEWAL, license, text))
         if policy.is_low_on_seats(license):
-            banners.append(
-                Banner(
-                    AlertKind.LOW_SEATS,
-                    license,
-                    f"{name} is low on seats: {license.unallocated:,} unallocated, below your "
-                    f"threshold of {license.low_seats_level:,}.",
-                )
-            )
+            text = _(
+                "%(tier)s is low on seats: %(unallocated)s unallocated, below your threshold of "
+                "%(level)s."
+            ) % {
+                "tier": name,
+                "unallocated": count(license.unallocated),
+                "level": count(license.low_seats_level),
+            }
+            banners.append(Banner(AlertKind.LOW_SEATS, license, text))
     return banners

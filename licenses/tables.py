@@ -16,11 +16,15 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.safestring import mark_safe
+from django.utils.text import format_lazy
+from django.utils.translation import gettext, pgettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 from django_tables2.columns import BoundColumn
 
 from licenses import policy
 from licenses.choices import CustomerStatus, ServiceTier
 from licenses.models import AllocationEvent, CustomerAccount, VolumeLicense
+from lmp.core.l10n import count
 from lmp.core.xlsx import Column as XlsxColumn
 
 PER_PAGE = 50
@@ -161,7 +165,7 @@ class CountColumn(CustomerColumn):
 
     def cell(self, row: dict, table: CustomerAccountTable) -> str:
         value = row[self.name]
-        return "" if value is None else f"{value:,}"
+        return "" if value is None else count(value)
 
 
 class DateColumn(CustomerColumn):
@@ -207,7 +211,7 @@ class StatusColumn(CustomerColumn):
         if status == CustomerStatus.ACTIVE:
             return (
                 '<span class="badge rounded-pill status-badge status-active">'
-                f'<i class="bi bi-circle-fill me-1" aria-hidden="true"></i>{_ACTIVE}</span>'
+                f'<i class="bi bi-circle-fill me-1" aria-hidden="true"></i>{_e(_ACTIVE)}</span>'
             )
         label = _e(CustomerStatus(status).label if status in CustomerStatus.values else status)
         return (
@@ -227,15 +231,18 @@ class ActionsColumn(CustomerColumn):
         if table.can_change and row["status"] == CustomerStatus.ACTIVE:
             edit = (
                 f'<li><a class="dropdown-item" href="{_e(table.row_url("edit", pk))}">'
-                '<i class="bi bi-pencil me-2" aria-hidden="true"></i>Edit</a></li>'
+                '<i class="bi bi-pencil me-2" aria-hidden="true"></i>'
+                f"{_e(gettext('Edit'))}</a></li>"
             )
             offboard = (
                 '<li><hr class="dropdown-divider"></li><li><a class="dropdown-item text-danger" '
                 f'href="{_e(table.row_url("offboard", pk))}">'
-                '<i class="bi bi-box-arrow-right me-2" aria-hidden="true"></i>Offboard</a></li>'
+                '<i class="bi bi-box-arrow-right me-2" aria-hidden="true"></i>'
+                f"{_e(pgettext('action', 'Offboard'))}</a></li>"
             )
         return _ACTIONS_CELL.format(
-            name=_e(row["legal_name"]),
+            label=_e(gettext("Actions for %(name)s") % {"name": row["legal_name"]}),
+            history_label=_e(gettext("History")),
             edit=edit,
             history=_e(table.row_url("history", pk)),
             offboard=offboard,
@@ -247,14 +254,20 @@ _ACTIONS_CELL = (
     '<div class="dropdown" data-hx-boost="false">'
     '<button class="btn btn-sm btn-light border actions-toggle" type="button" '
     'data-bs-toggle="dropdown" data-bs-popper-config=\'{{"strategy":"fixed"}}\' '
-    'aria-expanded="false" aria-label="Actions for {name}">'
+    'aria-expanded="false" aria-label="{label}">'
     '<i class="bi bi-three-dots" aria-hidden="true"></i></button>'
     '<ul class="dropdown-menu dropdown-menu-end shadow-sm">{edit}'
     '<li><a class="dropdown-item" href="{history}">'
-    '<i class="bi bi-clock-history me-2" aria-hidden="true"></i>History</a></li>{offboard}'
+    '<i class="bi bi-clock-history me-2" aria-hidden="true"></i>{history_label}</a></li>{offboard}'
     "</ul></div>"
 )
 _ACTIVE = CustomerStatus.ACTIVE.label
+
+
+def at_offboarding(header) -> str:
+    """An export's "<count> at offboarding" header, in the reader's language when shown."""
+    # Translators: an export column's header, e.g. "MDR Cloud Users at offboarding".
+    return format_lazy(_("{header} at offboarding"), header=header)
 
 
 def _e(value: object) -> str:
@@ -292,41 +305,47 @@ class CustomerAccountTable(_PagedTable):
     row_noun = "customer"  # "Showing 1–50 of 1,790 customers"
 
     # Ties fall back to the name (A to Z) and id, so a page boundary never repeats or loses a row.
-    legal_name = LegalNameColumn("Legal name", width=36)
+    legal_name = LegalNameColumn(_("Legal name"), width=36)
     # Headers of the counts and which of them a license has: tier_columns().
-    license_users = CountColumn("Users", width=18)
+    license_users = CountColumn(_("Users"), width=18)
     cloud_users = CountColumn(policy.CLOUD_COUNT.label, width=18)
     sat_users = CountColumn(policy.SAT_COUNT.label, width=20)
     primary_license = CustomerColumn(
-        "Customer's tier",
+        _("Customer's tier"),
         accessor="license__tier",
         field="license__tier",
         choices=ServiceTier,
         width=16,
     )
     sub_partner = CustomerColumn(
-        "Sub-Partner",
+        _("Sub-Partner"),
         accessor="sub_partner__name",
         field="sub_partner__name",
         default="—",
         width=24,
         attrs={"th": {"class": "text-nowrap"}},
     )
-    status = StatusColumn("Status", choices=CustomerStatus, attrs={"th": {"class": "text-nowrap"}})
-    onboarded_at = DateColumn("Onboarded", width=13, attrs={"th": {"class": "text-nowrap"}})
+    status = StatusColumn(
+        _("Status"), choices=CustomerStatus, attrs={"th": {"class": "text-nowrap"}}
+    )
+    onboarded_at = DateColumn(
+        pgettext_lazy("date", "Onboarded"), width=13, attrs={"th": {"class": "text-nowrap"}}
+    )
     # The export's own columns; the page shows them inside the status and legal name cells.
-    offboarded_at = DateColumn("Offboarded", width=13, visible=False, orderable=False)
-    license_users_offboarded = CountColumn("Users at offboarding", export_only=True)
-    cloud_users_offboarded = CountColumn("MDR Cloud Users at offboarding", export_only=True)
-    sat_users_offboarded = CountColumn("Beauceron SAT Users at offboarding", export_only=True)
-    website = CustomerColumn("Web Site", width=32, visible=False, orderable=False)
+    offboarded_at = DateColumn(
+        pgettext_lazy("date", "Offboarded"), width=13, visible=False, orderable=False
+    )
+    license_users_offboarded = CountColumn(_("Users at offboarding"), export_only=True)
+    cloud_users_offboarded = CountColumn(at_offboarding(policy.CLOUD_USERS_LABEL), export_only=True)
+    sat_users_offboarded = CountColumn(at_offboarding(policy.SAT_COUNT.label), export_only=True)
+    website = CustomerColumn(_("Web Site"), width=32, visible=False, orderable=False)
     admin_email = CustomerColumn(
-        "MDR Portal Administrator Email", width=34, visible=False, orderable=False
+        _("MDR Portal Administrator Email"), width=34, visible=False, orderable=False
     )
     # Sticky at the right edge of the table's scroll box (lmp.css): on a phone the table scrolls
     # sideways, and the actions stay on screen.
     actions = ActionsColumn(
-        "Actions",
+        _("Actions"),
         orderable=False,
         exclude_from_export=True,
         attrs={"th": {"class": "text-end col-actions"}, "td": {"class": "text-end col-actions"}},
@@ -337,7 +356,7 @@ class CustomerAccountTable(_PagedTable):
         fields = ()
         template_name = "licenses/_customer_tables2.html"
         order_by = "legal_name"
-        empty_text = "No customers."  # the template shows a fuller empty state
+        empty_text = _("No customers.")  # the template shows a fuller empty state
         attrs = {"class": "table table-hover table-striped align-middle mb-0 table-customers"}
 
     def __init__(
@@ -360,7 +379,7 @@ class CustomerAccountTable(_PagedTable):
         for name, header in shown.items():
             self.columns[name].column.verbose_name = header
             if name in AT_OFFBOARDING:
-                self.columns[AT_OFFBOARDING[name]].column.verbose_name = f"{header} at offboarding"
+                self.columns[AT_OFFBOARDING[name]].column.verbose_name = at_offboarding(header)
 
     @classmethod
     def orderings(cls) -> dict[str, CustomerOrder]:
@@ -383,7 +402,7 @@ class CustomerAccountTable(_PagedTable):
         """
         if license.tier == ServiceTier.CLOUD:
             # The Cloud pool serves customers of every tier: the tier tells them apart.
-            return {"license_users": license.users_label, "primary_license": "Customer's tier"}
+            return {"license_users": license.users_label, "primary_license": _("Customer's tier")}
         column_of = {policy.TIER_USERS: "license_users"}
         return {
             column_of.get(count.field, count.field): count.label
@@ -492,60 +511,60 @@ class AllocationEventTable(_PagedTable):
     # Each column's ``export``: its columns in the export's History sheet (export_columns()).
     at = HistoryTemplateColumn(
         template_name="licenses/_cell_history_at.html",
-        verbose_name="When",
+        verbose_name=_("When"),
         order_by=("at", "pk"),
         attrs={"th": {"class": "text-nowrap"}},
-        export=[ExportCell(XlsxColumn("When", 17, "datetime"), lambda e: _local_datetime(e.at))],
+        export=[ExportCell(XlsxColumn(_("When"), 17, "datetime"), lambda e: _local_datetime(e.at))],
     )
     customer = HistoryTemplateColumn(
         template_name="licenses/_cell_history_customer.html",
-        verbose_name="Customer",
+        verbose_name=_("Customer"),
         export=[
             ExportCell(
-                XlsxColumn("Customer", 36),
+                XlsxColumn(_("Customer"), 36),
                 lambda e: e.customer.legal_name if e.customer_id else "",
             )
         ],
     )
     license = HistoryColumn(
-        verbose_name="License",
+        verbose_name=_("License"),
         accessor="license__tier",
-        export=[ExportCell(XlsxColumn("License", 15), lambda e: e.license.get_tier_display())],
+        export=[ExportCell(XlsxColumn(_("License"), 15), lambda e: e.license.get_tier_display())],
     )
     what = HistoryColumn(
-        verbose_name="What changed",
-        export=[ExportCell(XlsxColumn("What changed", 22), lambda e: e.what)],
+        verbose_name=_("What changed"),
+        export=[ExportCell(XlsxColumn(_("What changed"), 22), lambda e: e.what_display)],
     )
     change = HistoryTemplateColumn(
         template_name="licenses/_cell_history_change.html",
-        verbose_name="From → to",
+        verbose_name=_("From → to"),
         accessor="change_text",  # never empty (a rename has no numbers); sorted by order_change
         attrs={"th": {"class": "text-end"}, "td": {"class": "text-end"}},
         # A renamed customer: the names, as text, in the From and To columns (no change figure).
         export=[
             ExportCell(
-                XlsxColumn("From", 11, "int"),
+                XlsxColumn(_("From"), 11, "int"),
                 lambda e: e.from_text if e.is_text else e.from_value,
             ),
             ExportCell(
-                XlsxColumn("To", 11, "int"), lambda e: e.to_text if e.is_text else e.to_value
+                XlsxColumn(_("To"), 11, "int"), lambda e: e.to_text if e.is_text else e.to_value
             ),
-            ExportCell(XlsxColumn("Change", 11, "signed"), lambda e: e.delta),
+            ExportCell(XlsxColumn(_("Change"), 11, "signed"), lambda e: e.delta),
         ],
     )
     kind = HistoryTemplateColumn(
         template_name="licenses/_cell_history_kind.html",
-        verbose_name="Action",
-        export=[ExportCell(XlsxColumn("Action", 20), lambda e: e.get_kind_display())],
+        verbose_name=_("Action"),
+        export=[ExportCell(XlsxColumn(_("Action"), 20), lambda e: e.get_kind_display())],
     )
     # Who, and where (the portal, vendor admin, the API): two columns in the export.
     actor = HistoryTemplateColumn(
         template_name="licenses/_cell_history_actor.html",
-        verbose_name="By",
+        verbose_name=_("By"),
         attrs={"th": {"class": "text-nowrap"}},
         export=[
-            ExportCell(XlsxColumn("Changed by", 20), lambda e: e.actor_label),
-            ExportCell(XlsxColumn("Made in", 13), lambda e: e.get_source_display()),
+            ExportCell(XlsxColumn(_("Changed by"), 20), lambda e: e.actor_label),
+            ExportCell(XlsxColumn(_("Made in"), 13), lambda e: e.get_source_display()),
         ],
     )
 
@@ -554,7 +573,7 @@ class AllocationEventTable(_PagedTable):
         fields = ()
         template_name = "licenses/_history_tables2.html"
         order_by = "-at"
-        empty_text = "No changes."  # the template shows a fuller empty state
+        empty_text = _("No changes.")  # the template shows a fuller empty state
         attrs = {
             "class": "table table-hover table-striped align-middle mb-0 table-customers "
             "table-history"
@@ -575,6 +594,9 @@ class AllocationEventTable(_PagedTable):
 
     def render_license(self, record: AllocationEvent) -> str:
         return record.license.get_tier_display()
+
+    def render_what(self, record: AllocationEvent) -> str:
+        return record.what_display
 
     @classmethod
     def export_columns(cls) -> list[ExportCell]:

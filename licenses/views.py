@@ -7,6 +7,8 @@ from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.generic import FormView, ListView, TemplateView
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
@@ -18,6 +20,7 @@ from licenses.choices import (
     SEAT_COMMITMENT_LABEL,
     WEBSITE_LABEL,
     CustomerStatus,
+    quoted,
 )
 from licenses.exports import customers_export
 from licenses.filters import AllocationEventFilterSet, CustomerAccountFilterSet
@@ -40,6 +43,7 @@ from licenses.tables import (
     CountedPaginator,
     CustomerAccountTable,
 )
+from lmp.core.l10n import count
 from lmp.core.xlsx import XLSX_CONTENT_TYPE
 from lmp.partners import roles
 from lmp.partners.mixins import PartnerMixin
@@ -59,7 +63,7 @@ def new_customer_url(license: VolumeLicense) -> str:
 def seat_figures(license: VolumeLicense) -> list[str]:
     """What a customer holds of ``license``, as history names it: its users (and SAT users)."""
     # The pool's own counts: a customer's MDR Cloud users are the Cloud pool's figure.
-    return [count.label for count in policy.count_fields(tier=license.tier, has_cloud=False)]
+    return [field.label for field in policy.count_fields(tier=license.tier, has_cloud=False)]
 
 
 def license_page_url(license: VolumeLicense) -> str:
@@ -125,12 +129,18 @@ class LicenseThresholdView(LicenseMixin, FormView):
             return self.form_invalid(form)
         level = self.license.low_seats_level
         if level is None:
-            messages.success(self.request, "Low-seats alert turned off.")
+            messages.success(self.request, _("Low-seats alert turned off."))
         else:
             messages.success(
                 self.request,
-                f"Low-seats alert saved: you will be told when unallocated falls below "
-                f"{level:,} users.",
+                ngettext(
+                    "Low-seats alert saved: you will be told when unallocated falls below "
+                    "%(count)s user.",
+                    "Low-seats alert saved: you will be told when unallocated falls below "
+                    "%(count)s users.",
+                    level,
+                )
+                % {"count": count(level)},
             )
         return HttpResponseRedirect(license_page_url(self.license))
 
@@ -227,13 +237,15 @@ class LicenseExportView(LicenseDetailView):
         # The History sheet: the same customers' changes when searching, else the whole pool's.
         events = license_events(partner=self.partner, license=self.license)
         history_description = (
-            "Every change on this license"
+            _("Every change on this license")
             if self.is_own
-            else "Changes of the customers you manage on this license"
+            else _("Changes of the customers you manage on this license")
         )
         if filterset.search_text:
             events = events.filter(customer__in=filterset.qs.values("pk"))
-            history_description = f"Changes of the customers exported ({self.describe(filterset)})"
+            history_description = _("Changes of the customers exported (%(which)s)") % {
+                "which": self.describe(filterset)
+            }
         file, filename = customers_export(
             partner=self.partner,
             license=self.license,
@@ -253,10 +265,16 @@ class LicenseExportView(LicenseDetailView):
         parts = []
         if filterset.is_valid():
             status = filterset.form.cleaned_data.get("status")
-            parts.append(f"{CustomerStatus(status).label} customers" if status else "All customers")
+            if status == CustomerStatus.ACTIVE:
+                parts.append(_("Active customers"))
+            elif status == CustomerStatus.OFFBOARDED:
+                parts.append(_("Offboarded customers"))
+            else:
+                parts.append(_("All customers"))
             if filterset.search_text:
-                parts.append(f"search “{filterset.search_text}”")
-        return ", ".join(parts)
+                parts.append(_("search %(text)s") % {"text": quoted(filterset.search_text)})
+        # Translators: separates the parts of an export's description ("Active customers, …").
+        return _(", ").join(parts)
 
 
 class CustomerEditView(CustomerMixin, FormView):
@@ -280,7 +298,8 @@ class CustomerEditView(CustomerMixin, FormView):
     def refuse(self):
         messages.error(
             self.request,
-            f"{self.customer.legal_name} is offboarded; an offboarded customer cannot be edited.",
+            _("%(name)s is offboarded; an offboarded customer cannot be edited.")
+            % {"name": self.customer.legal_name},
         )
         return HttpResponseRedirect(license_page_url(self.license))
 
@@ -310,10 +329,13 @@ class CustomerEditView(CustomerMixin, FormView):
         name = data["legal_name"] if not changes else self.customer_name_after(changes)
         if changes:
             messages.success(
-                self.request, f"{name} saved: " + "; ".join(str(c) for c in changes) + "."
+                self.request,
+                # Translators: %(changes)s lists the changes, e.g. "MDR Core Users 10 → 12".
+                _("%(name)s saved: %(changes)s.")
+                % {"name": name, "changes": _("; ").join(str(c) for c in changes)},
             )
         else:
-            messages.info(self.request, f"No changes to {name}.")
+            messages.info(self.request, _("No changes to %(name)s.") % {"name": name})
         return HttpResponseRedirect(license_page_url(self.license))
 
     def customer_name_after(self, changes: list[services.Change]) -> str:
@@ -337,7 +359,10 @@ class CustomerOffboardView(CustomerMixin, TemplateView):
 
     def get(self, request, *args, **kwargs):
         if not self.customer.is_active:
-            messages.info(request, f"{self.customer.legal_name} is already offboarded.")
+            messages.info(
+                request,
+                _("%(name)s is already offboarded.") % {"name": self.customer.legal_name},
+            )
             return HttpResponseRedirect(license_page_url(self.license))
         return super().get(request, *args, **kwargs)
 
@@ -349,8 +374,11 @@ class CustomerOffboardView(CustomerMixin, TemplateView):
             {
                 "license": license,
                 "seats": seats,
-                "phrase": f"{policy.users_phrase(seats, license.tier)} return to the "
-                f"{license.get_tier_display()} pool",
+                "phrase": _("%(users)s return to the %(tier)s pool")
+                % {
+                    "users": policy.users_phrase(seats, license.tier),
+                    "tier": license.get_tier_display(),
+                },
                 # The pool's unallocated once they are back: what this customer may have of it.
                 "unallocated_after": policy.allowance(license=license, held=seats).available,
             }
@@ -365,16 +393,27 @@ class CustomerOffboardView(CustomerMixin, TemplateView):
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
             return HttpResponseRedirect(license_page_url(self.license))
-        pools = " and ".join(
-            f"{policy.users_phrase(seats, license.tier)} returned to the "
-            f"{license.get_tier_display()} pool"
+        pools = [
+            _("%(users)s returned to the %(tier)s pool")
+            % {
+                "users": policy.users_phrase(seats, license.tier),
+                "tier": license.get_tier_display(),
+            }
             for license, seats in sorted(released.items(), key=lambda item: item[0].pk)
             if seats
-        )
-        messages.success(
-            request,
-            f"{self.customer.legal_name} was offboarded." + (f" {pools}." if pools else ""),
-        )
+        ]
+        name = self.customer.legal_name
+        if not pools:
+            text = _("%(name)s was offboarded.") % {"name": name}
+        elif len(pools) == 1:
+            text = _("%(name)s was offboarded. %(pool)s.") % {"name": name, "pool": pools[0]}
+        else:
+            text = _("%(name)s was offboarded. %(pool)s and %(other)s.") % {
+                "name": name,
+                "pool": pools[0],
+                "other": pools[1],
+            }
+        messages.success(request, text)
         return HttpResponseRedirect(license_page_url(self.license))
 
 

@@ -10,6 +10,7 @@ import functools
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from licenses import webhooks
 from licenses.choices import (
@@ -94,14 +95,16 @@ def customer_create(
     owner = license.partner
     if partner.pk != owner.pk:
         if not license.sub_partners.filter(pk=partner.pk).exists():
-            raise ValidationError("This license is not shared with your organisation.")
+            raise ValidationError(_("This license is not shared with your organisation."))
         sub_partner = partner
     elif sub_partner is not None and not license.sub_partners.filter(pk=sub_partner.pk).exists():
-        raise ValidationError({"sub_partner": "Choose a sub-partner this license is shared with."})
+        raise ValidationError(
+            {"sub_partner": _("Choose a sub-partner this license is shared with.")}
+        )
     if deployment and deployment not in DeploymentSolution.values:
-        raise ValidationError({"deployment": "Choose a deployment solution."})
+        raise ValidationError({"deployment": _("Choose a deployment solution.")})
     if hosting_region and hosting_region not in HostingRegion.values:
-        raise ValidationError({"hosting_region": "Choose a hosting region."})
+        raise ValidationError({"hosting_region": _("Choose a hosting region.")})
 
     tier_users, cloud_users, sat_users = seats_check(
         license=license,
@@ -186,7 +189,7 @@ def customer_update(
     customer = customer_lock(customer)
     if customer.status != CustomerStatus.ACTIVE:
         raise ValidationError(
-            "This customer has been offboarded and can no longer be edited.",
+            _("This customer has been offboarded and can no longer be edited."),
             code=CUSTOMER_OFFBOARDED,
         )
     primary, cloud = allocations_read(customer=customer)
@@ -301,7 +304,7 @@ def customer_offboard(
     original = customer
     customer = customer_lock(customer)
     if customer.status != CustomerStatus.ACTIVE:
-        raise ValidationError("This customer is already offboarded.", code=CUSTOMER_OFFBOARDED)
+        raise ValidationError(_("This customer is already offboarded."), code=CUSTOMER_OFFBOARDED)
     released: dict[VolumeLicense, int] = {}
     active = sorted(
         customer.allocations.filter(active=True).select_related("license"),

@@ -10,9 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from licenses.choices import SEAT_COMMITMENT_LABEL, AllocationEventKind
+from licenses.choices import SEAT_COMMITMENT_LABEL, AllocationEventKind, quoted, what_key
 from licenses.models import AllocationEvent, CustomerAccount, VolumeLicense
+from lmp.core.l10n import count
 from lmp.partners import roles
 
 
@@ -25,9 +27,11 @@ class Change:
     new: object
 
     def __str__(self) -> str:
-        old = f"{self.old:,}" if isinstance(self.old, int) else f"“{self.old}”"
-        new = f"{self.new:,}" if isinstance(self.new, int) else f"“{self.new}”"
-        return f"{self.label} {old} → {new}"
+        """e.g. "Seat commitment 1,990 → 1,500", in the reader's language."""
+        old = count(self.old) if isinstance(self.old, int) else quoted(self.old)
+        new = count(self.new) if isinstance(self.new, int) else quoted(self.new)
+        # Translators: one change, e.g. "Seat commitment 1,990 → 1,500".
+        return _("%(label)s %(old)s → %(new)s") % {"label": self.label, "old": old, "new": new}
 
 
 def event_build(
@@ -52,7 +56,7 @@ def event_build(
         kind=kind,
         license=license,
         customer=customer,
-        what=what,
+        what=what_key(what),  # stored in English; the pages translate it (choices.what_text)
         from_value=old if numbers else None,
         to_value=new if numbers else None,
         from_text="" if numbers else str(old),

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from licenses.choices import AllocationEventSource, ThresholdUnit
 from licenses.models import VolumeLicense
@@ -18,7 +20,7 @@ from licenses.services.validation import RELATIONS, unique_refused
 from lmp.partners import roles
 from lmp.partners.models import Partner
 
-_THRESHOLD = Count("low_seats_threshold", "The threshold")
+_THRESHOLD = Count("low_seats_threshold", gettext_lazy("The threshold"))
 
 
 def license_terms_check(
@@ -46,9 +48,11 @@ def license_terms_check(
         # Allocations copy the tier and customers belong to the owner: both must stay put.
         if (moved or retiered) and current.allocations.exists():
             if moved:
-                errors["partner"] = "A license that has customers cannot move to another partner."
+                errors["partner"] = _(
+                    "A license that has customers cannot move to another partner."
+                )
             if retiered:
-                errors["tier"] = "The tier of a license that has customers cannot be changed."
+                errors["tier"] = _("The tier of a license that has customers cannot be changed.")
         if errors:
             raise ValidationError(errors)
     return current
@@ -117,7 +121,7 @@ def license_save(
         # Two admins creating the same partner's tier at once: the loser gets the form's message.
         if unique_refused(license, constraint="license_one_per_tier_per_partner"):
             raise ValidationError(
-                {"tier": "This partner already has a license of this tier."}
+                {"tier": _("This partner already has a license of this tier.")}
             ) from exc
         raise
     # After the save: a new license needs its id. The row is ours (locked or just inserted).
@@ -147,7 +151,7 @@ def license_threshold_set(
     if threshold is not None:
         threshold = count_check(threshold, count=_THRESHOLD)
         if unit == ThresholdUnit.PERCENT and threshold > 100:
-            raise ValidationError({"low_seats_threshold": "A percentage is at most 100."})
+            raise ValidationError({"low_seats_threshold": _("A percentage is at most 100.")})
     locked.low_seats_threshold = threshold
     locked.low_seats_unit = unit
     locked.full_clean(exclude=RELATIONS, validate_constraints=False)

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext as _
 
-from licenses.choices import CustomerStatus
+from licenses.choices import CustomerStatus, quoted
 from licenses.models import CustomerAccount, VolumeLicense
 from licenses.policy import CLOUD_USERS, TIER_USERS, allowance, counts_check
 from lmp.partners.models import Partner
@@ -21,7 +22,8 @@ RELATIONS = ["partner", "license", "sub_partner", "customer"]
 
 def name_taken(name: str) -> ValidationError:
     """The refusal of a legal name another active customer of the same manager has."""
-    return ValidationError({"legal_name": f"An active customer named “{name}” already exists."})
+    message = _("An active customer named %(name)s already exists.") % {"name": quoted(name)}
+    return ValidationError({"legal_name": message})
 
 
 def legal_name_check(
@@ -43,7 +45,7 @@ def legal_name_check(
     """
     name = " ".join(str(legal_name or "").split())
     if not name:
-        raise ValidationError({"legal_name": "Enter the customer's legal name."})
+        raise ValidationError({"legal_name": _("Enter the customer's legal name.")})
     clash = CustomerAccount.objects.filter(
         partner=partner,
         sub_partner=sub_partner,

@@ -18,12 +18,15 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import IO, Any
 
+from django.utils.translation import ngettext
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+
+from lmp.core.l10n import count as count_text
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -60,7 +63,9 @@ class Column:
 
 
 def _default_total_label(count: int) -> str:
-    return f"Total ({count:,} rows)"
+    return ngettext("Total (%(count)s row)", "Total (%(count)s rows)", count) % {
+        "count": count_text(count)
+    }
 
 
 @dataclass(frozen=True)
@@ -77,7 +82,8 @@ class Sheet:
 
 def text_cell(ws: WriteOnlyWorksheet, value: str, **style) -> WriteOnlyCell:
     """A cell that is always text: never a formula, whatever the value starts with."""
-    cell = WriteOnlyCell(ws, value=ILLEGAL_CHARACTERS_RE.sub("", value))
+    # str(): a label may be lazy text, written in the language active now.
+    cell = WriteOnlyCell(ws, value=ILLEGAL_CHARACTERS_RE.sub("", str(value)))
     # openpyxl turns a str starting with "=" into a formula; force the string type back.
     cell.data_type = "s"
     for name, style_value in style.items():
@@ -148,12 +154,12 @@ def _styled(ws: WriteOnlyWorksheet, cell: WriteOnlyCell, value: Any) -> Any:
 
 def _width(column: Column) -> float:
     """The column's width, at least its header's: bold text and the autofilter's button."""
-    return max(column.width, math.ceil(len(column.header) * 1.2) + 3)
+    return max(column.width, math.ceil(len(str(column.header)) * 1.2) + 3)
 
 
 def _sheet_append(wb: Workbook, sheet: Sheet) -> int:
     """Stream one sheet (title, bold frozen header with autofilter, rows, totals) into ``wb``."""
-    ws = wb.create_sheet(title=sheet.name[:31])
+    ws = wb.create_sheet(title=str(sheet.name)[:31])
     padded = _padded_columns(sheet.columns)
     _layout_set(ws, sheet.columns)
     _heading_append(ws, sheet, padded)

@@ -6,12 +6,19 @@
      [data-seats-note], and .is-over when negative.
    - input[data-seats-max-from]: a count bounded by another input (SAT users <= tier users); it
      gets .is-over-pool while above it.
-   No inline handlers (the Content-Security-Policy forbids them). The server checks everything again. */
+   No inline handlers (the Content-Security-Policy forbids them). The server checks everything again.
+   Text in the page's language: gettext/interpolate from the JavaScript catalogue (its script comes
+   first); numbers as the page's language writes them (<html lang>). */
 (function () {
   "use strict";
 
   var WHOLE = /^\s*-?\d+\s*$/;
-  var number = new Intl.NumberFormat("en-US");
+  var number = new Intl.NumberFormat(document.documentElement.lang || "en");
+  // The catalogue's functions; a page without its script still works, in English.
+  var gettext = window.gettext || function (text) { return text; };
+  var interpolate = window.interpolate || function (format, values) {
+    return format.replace(/%\(\w+\)s/g, function (match) { return values[match.slice(2, -2)]; });
+  };
 
   function typed(input, fallback) {
     return input && WHOLE.test(input.value) ? parseInt(input.value, 10) : fallback;
@@ -28,8 +35,8 @@
     if (value) { value.textContent = number.format(remaining); }
     if (note) {
       note.textContent = remaining < 0
-        ? number.format(-remaining) + " more than available"
-        : "after this change";
+        ? interpolate(gettext("%(count)s more than available"), {count: number.format(-remaining)}, true)
+        : gettext("after this change");
     }
     box.classList.toggle("is-over", remaining < 0);
   }

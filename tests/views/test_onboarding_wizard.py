@@ -984,7 +984,7 @@ def test_offboarded_customer_status_is_shown_on_the_confirmation(wizard):
     license_services.customer_offboard(customer=customer)
     page = wizard.client.get(url)
     assert page.status_code == 200
-    assert CustomerStatus.OFFBOARDED.label in page.text
+    assert str(CustomerStatus.OFFBOARDED.label) in page.text
 
 
 def test_core_and_cloud_tiers_onboard_too(partner_client, core_license, cloud_license):
