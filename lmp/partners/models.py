@@ -8,14 +8,15 @@ rows, foreign keys and permissions stayed where they were.
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 from rest_framework_api_key.models import AbstractAPIKey, BaseAPIKeyManager
 
 from lmp.partners.choices import (
@@ -205,6 +206,33 @@ class TeamEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.email} ({self.at:%Y-%m-%d %H:%M})"
+
+    def change_display(self) -> str:
+        """ "from → to" as the Team page shows it, in the reader's language (the texts are stored
+        in English: a role, a status, a rule or a key; a name or a sign-in name stays as it is)."""
+        shown = [history_text(text) for text in (self.from_text, self.to_text) if text]
+        return " → ".join(shown)
+
+
+# How the team history stores an API key: ``API key “PSA sync”``, with its role in parentheses
+# when it was made (``lmp.partners.services.api_key_create``).
+API_KEY_HISTORY_TEXT = re.compile(r"^API key “(?P<name>.*)”(?: \((?P<role>[^()]*)\))?$")
+HISTORY_TEXTS = {"Revoked": pgettext_lazy("API key", "Revoked")}
+
+
+def history_text(text: str) -> str:
+    """A stored English text of the team history in the reader's language."""
+    if key := API_KEY_HISTORY_TEXT.match(text):
+        if key["role"]:
+            return gettext("API key “%(name)s” (%(role)s)") % {
+                "name": key["name"],
+                "role": gettext(key["role"]),
+            }
+        return gettext("API key “%(name)s”") % {"name": key["name"]}
+    if text in HISTORY_TEXTS:
+        return str(HISTORY_TEXTS[text])
+    # A role, a status, a sign-in rule or a language: their English labels are in the catalogue.
+    return gettext(text)
 
 
 class ApiKeyManager(BaseAPIKeyManager):

@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_not_required
@@ -17,6 +16,7 @@ from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
@@ -37,7 +37,12 @@ TEAM_URL = reverse_lazy("partners:team")
 # its membership and partner).
 MEMBERSHIP_BACKEND = "lmp.partners.auth.MembershipBackend"
 API_KEYS_URL = reverse_lazy("partners:api_keys")
-HISTORY_SHOWN = 100  # the newest events on the page; the admin has them all
+HISTORY_SHOWN = 100
+# A language as a sentence names it, in the reader's language ("English" / "anglais").
+LANGUAGE_NAMES = {
+    "en": pgettext_lazy("language name", "English"),
+    "fr-ca": pgettext_lazy("language name", "French"),
+}  # the newest events on the page; the admin has them all
 
 
 def refusal(error: ValidationError) -> str:
@@ -227,7 +232,7 @@ class PartnerLanguageView(TeamMixin, View):
                     "%(partner)s's default language is now %(language)s: members who chose none "
                     "read the portal and their e-mails in it."
                 )
-                % {"partner": self.partner.name, "language": dict(settings.LANGUAGES)[language]},
+                % {"partner": self.partner.name, "language": LANGUAGE_NAMES[language]},
             )
         else:
             messages.success(
