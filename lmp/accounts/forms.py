@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth.forms import PasswordResetForm as DjangoPasswordResetForm
 from django.contrib.sites.shortcuts import get_current_site
 from django.core.exceptions import ValidationError
 from django.template.loader import render_to_string
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django_otp.models import Device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from lmp.accounts import selectors, services
 from lmp.outbox.services import email_enqueue
+from lmp.partners import languages
+from lmp.partners.forms import LanguageSelect
 
 
 class CodeField(forms.CharField):
@@ -38,13 +42,17 @@ class AuthenticatorConfirmForm(forms.Form):
     """
 
     current_code = CodeField(
-        label="Code from your current app, or a recovery code",
-        help_text="The 6 digits your current authenticator app shows, or one of your recovery "
-        "codes: this proves the change is yours.",
+        label=_("Code from your current app, or a recovery code"),
+        help_text=_(
+            "The 6 digits your current authenticator app shows, or one of your recovery "
+            "codes: this proves the change is yours."
+        ),
         numeric=False,
         required=False,
     )
-    code = CodeField(label="Code from the new app", help_text="The 6 digits the app shows now.")
+    code = CodeField(
+        label=_("Code from the new app"), help_text=_("The 6 digits the app shows now.")
+    )
 
     def __init__(self, *args, user, key_hex: str, **kwargs):
         super().__init__(*args, **kwargs)
@@ -56,7 +64,7 @@ class AuthenticatorConfirmForm(forms.Form):
             self.fields["code"].widget.attrs.pop("autofocus", None)
         else:
             del self.fields["current_code"]
-            self.fields["code"].label = "Code from the app"
+            self.fields["code"].label = _("Code from the app")
         self.device: TOTPDevice | None = None
         self.recovery_codes: list[str] = []
 
@@ -95,8 +103,8 @@ class TwoFactorVerifyForm(forms.Form):
     """Signing in, after the password: a code from the authenticator app or a recovery code."""
 
     code = CodeField(
-        label="Code",
-        help_text="The 6 digits your authenticator app shows, or one of your recovery codes.",
+        label=_("Code"),
+        help_text=_("The 6 digits your authenticator app shows, or one of your recovery codes."),
         numeric=False,
     )
 
@@ -109,6 +117,32 @@ class TwoFactorVerifyForm(forms.Form):
         code = self.cleaned_data["code"]
         self.device = services.two_factor_verify(user=self.user, code=code)
         return code
+
+
+class LanguageForm(forms.Form):
+    """The language switcher (login page, menu) and the account page's preference: a language
+    LMP speaks; on the account page also "" (the partner's default)."""
+
+    language = forms.ChoiceField(
+        label=_("Language"),
+        required=False,
+        widget=LanguageSelect(attrs={"class": "form-select"}),
+    )
+
+    def __init__(self, *args, default_label: str | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = list(settings.LANGUAGES)
+        if default_label is not None:
+            choices.insert(0, ("", default_label))
+        self.fields["language"].choices = choices
+        # The switcher sends one of LANGUAGES; a member's account page may send "" too.
+        self.allows_default = default_label is not None
+
+    def clean_language(self) -> str:
+        language = self.cleaned_data["language"]
+        if not language and not self.allows_default:
+            raise forms.ValidationError(_("Choose a language."), code="required")
+        return language
 
 
 class PasswordResetForm(DjangoPasswordResetForm):
@@ -137,16 +171,19 @@ class PasswordResetMailForm(DjangoPasswordResetForm):
         to_email,
         html_email_template_name=None,
     ) -> None:
-        subject = "".join(render_to_string(subject_template_name, context).splitlines())
-        html = ""
-        if html_email_template_name is not None:
-            html = render_to_string(html_email_template_name, context)
-        email_enqueue(
-            kind="password reset",
-            to=[to_email],
-            subject=subject,
-            body=render_to_string(email_template_name, context),
-            html=html,
-            about=f"user {context['user'].pk}",
-        )
+        # In the login's language: its own choice, else its partner's default, else English.
+        language = next(iter(languages.by_language([to_email])), languages.DEFAULT)
+        with translation.override(language):
+            subject = "".join(render_to_string(subject_template_name, context).splitlines())
+            html = ""
+            if html_email_template_name is not None:
+                html = render_to_string(html_email_template_name, context)
+            email_enqueue(
+                kind="password reset",
+                to=[to_email],
+                subject=subject,
+                body=render_to_string(email_template_name, context),
+                html=html,
+                about=f"user {context['user'].pk}",
+            )
         self.mailed += 1

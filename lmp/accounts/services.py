@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from django_otp import verify_token
 from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
@@ -25,10 +26,12 @@ RECOVERY_CODE_COUNT = 10
 AUTHENTICATOR_NAME = "Authenticator app"
 RECOVERY_DEVICE_NAME = "Recovery codes"
 
-WRONG_CODE = "That code is not right."
-WRONG_FORMAT = "Type the 6-digit code from your authenticator app, or one of your recovery codes."
-TOO_MANY = "Too many wrong codes."
-NO_RECOVERY_CODES = "You have no recovery codes left. Type the code from your authenticator app."
+WRONG_CODE = _("That code is not right.")
+WRONG_FORMAT = _(
+    "Type the 6-digit code from your authenticator app, or one of your recovery codes."
+)
+TOO_MANY = _("Too many wrong codes.")
+NO_RECOVERY_CODES = _("You have no recovery codes left. Type the code from your authenticator app.")
 
 
 def wait_seconds(device: Device) -> int:
@@ -41,8 +44,11 @@ def wait_seconds(device: Device) -> int:
 
 def wait_message(seconds: int) -> str:
     """How long to wait, as the page says it next to the field."""
-    unit = "second" if seconds == 1 else "seconds"
-    return f"Wait {seconds} {unit} before trying again."
+    return ngettext(
+        "Wait %(count)s second before trying again.",
+        "Wait %(count)s seconds before trying again.",
+        seconds,
+    ) % {"count": seconds}
 
 
 def code_check(*, user, device: Device, code: str) -> Device:
@@ -99,7 +105,7 @@ def authenticator_pending(*, user, key_hex: str) -> TOTPDevice:
     return device
 
 
-CURRENT_CODE_NEEDED = "Type the code your current app shows, or one of your recovery codes."
+CURRENT_CODE_NEEDED = _("Type the code your current app shows, or one of your recovery codes.")
 CODE_NEEDED = _("Type the code your authenticator app shows, or one of your recovery codes.")
 
 
@@ -131,7 +137,7 @@ def authenticator_confirm(
     code = normalize_code(code)
     if not re.fullmatch(r"\d{6}", code):
         raise ValidationError(
-            {"code": "Type the 6-digit code your authenticator app shows."}, code="format"
+            {"code": _("Type the 6-digit code your authenticator app shows.")}, code="format"
         )
     replacing = selectors.authenticator_of(user) is not None
     if replacing and not normalize_code(current_code):
@@ -156,7 +162,7 @@ def recovery_codes_regenerate(*, user, current_code: str) -> list[str]:
     unused recovery code (``current_code_check``); the old ones stop working. Otherwise one of
     them would then move the second factor to another phone (``authenticator_confirm``)."""
     if selectors.authenticator_of(user) is None:
-        raise PermissionDenied("Set up an authenticator app first.")
+        raise PermissionDenied(_("Set up an authenticator app first."))
     current_code_check(user=user, current_code=current_code)
     with transaction.atomic():
         return _recovery_codes_replace(user=user)
@@ -183,7 +189,7 @@ def two_factor_remove(*, user, current_code: str) -> None:
     given a code of its app or an unused recovery code (``current_code_check``): otherwise a
     session alone could remove them, then set up its own phone with no code asked."""
     if policy.mfa_required(user):
-        raise PermissionDenied("Your role requires two-factor sign-in: it cannot be removed.")
+        raise PermissionDenied(_("Your role requires two-factor sign-in: it cannot be removed."))
     current_code_check(user=user, current_code=current_code)
     with transaction.atomic():
         TOTPDevice.objects.filter(user=user).delete()

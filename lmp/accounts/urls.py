@@ -6,6 +6,8 @@ app_name = "accounts"
 
 urlpatterns = [
     path("", views.AccountView.as_view(), name="account"),
+    # The language switcher (login page, menu) and the account page's language: POST only.
+    path("language/", views.language_set, name="language_set"),
     path("password/", views.PasswordChangeView.as_view(), name="password_change"),
     path("two-factor/setup/", views.AuthenticatorSetupView.as_view(), name="setup"),
     path("two-factor/verify/", views.TwoFactorVerifyView.as_view(), name="verify"),

@@ -12,10 +12,11 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from rest_framework_api_key.models import APIKey as LibraryAPIKey
 
 from lmp.core.admin import ReadOnlyModelAdmin
+from lmp.core.l10n import count
 from lmp.partners import services
 from lmp.partners.models import ApiKey, Invitation, Membership, Partner, TeamEvent
 
@@ -129,8 +130,8 @@ class MembershipInline(admin.TabularInline):
 
 @admin.register(Partner)
 class PartnerAdmin(admin.ModelAdmin):
-    list_display = ["name", "require_mfa", "created_at"]
-    list_filter = ["require_mfa"]
+    list_display = ["name", "require_mfa", "language", "created_at"]
+    list_filter = ["require_mfa", "language"]
     search_fields = ["name"]
     inlines = [MembershipInline]
 
@@ -141,8 +142,8 @@ class MembershipAdmin(admin.ModelAdmin):
     role through the team service: the partner keeps an active Administrator and the team
     history shows the change, as on the partner's own Team page."""
 
-    list_display = ["user", "partner", "role"]
-    list_filter = ["role", "partner"]
+    list_display = ["user", "partner", "role", "language"]
+    list_filter = ["role", "language", "partner"]
     search_fields = ["user__username", "user__email", "partner__name"]
     autocomplete_fields = ["user", "partner"]
 
@@ -210,14 +211,14 @@ class InvitationAdmin(admin.ModelAdmin):
     ]
     actions = ["revoke"]
 
-    @admin.display(description="status")
+    @admin.display(description=gettext_lazy("status"))
     def status_display(self, obj: Invitation) -> str:
         return obj.get_status_display()
 
     def has_add_permission(self, request) -> bool:
         return False
 
-    @admin.action(description="Revoke the selected invitations")
+    @admin.action(description=gettext_lazy("Revoke the selected invitations"))
     def revoke(self, request, queryset) -> None:
         done = 0
         for invitation in queryset:
@@ -228,7 +229,12 @@ class InvitationAdmin(admin.ModelAdmin):
             else:
                 done += 1
         if done:
-            self.message_user(request, f"{done} invitation(s) revoked.", messages.SUCCESS)
+            self.message_user(
+                request,
+                ngettext("%(count)s invitation revoked.", "%(count)s invitations revoked.", done)
+                % {"count": count(done)},
+                messages.SUCCESS,
+            )
 
 
 @admin.register(TeamEvent)
@@ -262,10 +268,15 @@ class ApiKeyAdmin(ReadOnlyModelAdmin):
     list_select_related = ["partner"]
     actions = ["revoke"]
 
-    @admin.action(description="Revoke the selected API keys")
+    @admin.action(description=gettext_lazy("Revoke the selected API keys"))
     def revoke(self, request, queryset) -> None:
         done = 0
         for api_key in queryset.filter(revoked=False):
             services.api_key_revoke(actor=request.user, api_key=api_key)
             done += 1
-        self.message_user(request, f"{done} API key(s) revoked.", messages.SUCCESS)
+        self.message_user(
+            request,
+            ngettext("%(count)s API key revoked.", "%(count)s API keys revoked.", done)
+            % {"count": count(done)},
+            messages.SUCCESS,
+        )

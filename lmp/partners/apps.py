@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class PartnersConfig(AppConfig):
@@ -7,7 +8,7 @@ class PartnersConfig(AppConfig):
 
     name = "lmp.partners"
     label = "partners"
-    verbose_name = "Partners"
+    verbose_name = _("Partners")
 
     def ready(self) -> None:
         from django.contrib.auth.signals import user_logged_in

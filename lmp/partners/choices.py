@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class PartnerRole(models.TextChoices):
     """A login's permission level at its partner; ``lmp.partners.roles`` says what each may do."""
 
-    ADMINISTRATOR = "administrator", "Administrator"
-    ALLOCATOR = "allocator", "Allocator"
-    VIEW_ONLY = "view_only", "View Only"
-    BANK_DETAILS_ONLY = "bank_details_only", "Bank Details Only"
-    NO_LMP_ACCESS = "no_lmp_access", "No LMP Access"
+    ADMINISTRATOR = "administrator", _("Administrator")
+    ALLOCATOR = "allocator", _("Allocator")
+    VIEW_ONLY = "view_only", _("View Only")
+    BANK_DETAILS_ONLY = "bank_details_only", _("Bank Details Only")
+    NO_LMP_ACCESS = "no_lmp_access", _("No LMP Access")
 
 
 class Currency(models.TextChoices):
@@ -23,22 +25,22 @@ class Currency(models.TextChoices):
 class TeamEventKind(models.TextChoices):
     """What happened to a partner's team: the Team page's history."""
 
-    INVITED = "invited", "Invited"
-    INVITATION_REVOKED = "invitation_revoked", "Invitation revoked"
-    JOINED = "joined", "Joined"
-    ROLE_CHANGED = "role_changed", "Role changed"
-    DEACTIVATED = "deactivated", "Deactivated"
-    REACTIVATED = "reactivated", "Reactivated"
-    LOGIN_CHANGED = "login_changed", "Sign-in name changed"
-    SETTING_CHANGED = "setting_changed", "Setting changed"
-    API_KEY_CREATED = "api_key_created", "API key created"
-    API_KEY_REVOKED = "api_key_revoked", "API key revoked"
+    INVITED = "invited", _("Invited")
+    INVITATION_REVOKED = "invitation_revoked", _("Invitation revoked")
+    JOINED = "joined", _("Joined")
+    ROLE_CHANGED = "role_changed", _("Role changed")
+    DEACTIVATED = "deactivated", _("Deactivated")
+    REACTIVATED = "reactivated", _("Reactivated")
+    LOGIN_CHANGED = "login_changed", _("Sign-in name changed")
+    SETTING_CHANGED = "setting_changed", _("Setting changed")
+    API_KEY_CREATED = "api_key_created", _("API key created")
+    API_KEY_REVOKED = "api_key_revoked", _("API key revoked")
 
 
 class InvitationStatus(models.TextChoices):
     """Where an invitation stands (derived from its dates, never stored)."""
 
-    PENDING = "pending", "Pending"
-    EXPIRED = "expired", "Expired"
-    ACCEPTED = "accepted", "Accepted"
-    REVOKED = "revoked", "Revoked"
+    PENDING = "pending", pgettext_lazy("invitation", "Pending")
+    EXPIRED = "expired", pgettext_lazy("invitation", "Expired")
+    ACCEPTED = "accepted", pgettext_lazy("invitation", "Accepted")
+    REVOKED = "revoked", pgettext_lazy("invitation", "Revoked")

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from lmp.partners import roles
 from lmp.partners.choices import PartnerRole
@@ -30,7 +32,7 @@ class LoginForm(AuthenticationForm):
             "Please enter a correct e-mail address (or username) and password. Note that both "
             "fields may be case-sensitive."
         ),
-        "no_lmp_access": (
+        "no_lmp_access": gettext_lazy(
             "Your organisation has not given this login access to the License Management "
             "Portal (its role is No LMP Access). Ask one of its Administrators."
         ),
@@ -59,9 +61,9 @@ class TeamSettingsForm(forms.Form):
     """The partner's sign-in rule on the Team page."""
 
     require_mfa = forms.BooleanField(
-        label="Require two-factor sign-in of every member",
+        label=_("Require two-factor sign-in of every member"),
         required=False,
-        help_text=(
+        help_text=_(
             "Administrators always need it. With this on, every member sets up an "
             "authenticator app at their next page."
         ),
@@ -72,26 +74,28 @@ class InvitationForm(forms.Form):
     """Invite a colleague by e-mail with a role."""
 
     email = forms.EmailField(
-        label="E-mail address",
+        label=_("E-mail address"),
         max_length=Invitation._meta.get_field("email").max_length,
         widget=forms.EmailInput(attrs={"autocomplete": "off"}),
     )
-    role = forms.ChoiceField(choices=PartnerRole.choices, initial=INVITATION_DEFAULT_ROLE)
+    role = forms.ChoiceField(
+        label=_("Role"), choices=PartnerRole.choices, initial=INVITATION_DEFAULT_ROLE
+    )
 
 
 class InvitationAcceptForm(forms.Form):
     """The invitee's name and password (Django's password validators run in the service)."""
 
-    first_name = forms.CharField(label="First name", max_length=150)
-    last_name = forms.CharField(label="Last name", max_length=150)
+    first_name = forms.CharField(label=_("First name"), max_length=150)
+    last_name = forms.CharField(label=_("Last name"), max_length=150)
     password1 = forms.CharField(
-        label="Password",
+        label=_("Password"),
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
         help_text=password_validation.password_validators_help_text_html(),
     )
     password2 = forms.CharField(
-        label="Password again",
+        label=_("Password again"),
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
@@ -100,7 +104,7 @@ class InvitationAcceptForm(forms.Form):
         cleaned = super().clean()
         first, second = cleaned.get("password1"), cleaned.get("password2")
         if first and second and first != second:
-            self.add_error("password2", "The two passwords do not match.")
+            self.add_error("password2", _("The two passwords do not match."))
         return cleaned
 
 
@@ -108,20 +112,21 @@ class ApiKeyForm(forms.Form):
     """A new API key on the Team page: its name, role and optional expiry (the end of that day)."""
 
     name = forms.CharField(
-        label="Name",
+        label=_("Name"),
         max_length=ApiKey._meta.get_field("name").max_length,
-        help_text="What will use it, e.g. “PSA sync”.",
+        help_text=_("What will use it, e.g. “PSA sync”."),
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
     role = forms.ChoiceField(
         choices=[(r.value, r.label) for r in API_KEY_ROLES],
         initial=API_KEY_DEFAULT_ROLE,
-        help_text="View Only reads; Allocator also onboards, edits and offboards customers.",
+        label=_("Role"),
+        help_text=_("View Only reads; Allocator also onboards, edits and offboards customers."),
     )
     expiry_date = forms.DateField(
-        label="Expires",
+        label=_("Expires"),
         required=False,
-        help_text="Optional: the key stops working at the end of this day.",
+        help_text=_("Optional: the key stops working at the end of this day."),
         widget=forms.DateInput(attrs={"type": "date"}),
     )
     # A new token per Team page: the same form sent twice makes one key (a form without one, from
@@ -132,3 +137,36 @@ class ApiKeyForm(forms.Form):
         # Its own ids: the invite form on the same page has a "role" too.
         kwargs.setdefault("auto_id", "id_api_key_%s")
         super().__init__(*args, **kwargs)
+
+
+class LanguageSelect(forms.Select):
+    """A select of languages: each language's name is written in that language, and says so
+    (``lang``), so that a screen reader reads "Français" in French."""
+
+    def create_option(self, name, value, *args, **kwargs):
+        option = super().create_option(name, value, *args, **kwargs)
+        if value:
+            option["attrs"]["lang"] = value
+        return option
+
+
+class PartnerLanguageForm(forms.Form):
+    """The partner's default language on the Team page: for its members who chose none, and
+    their e-mails (blank: each browser's language)."""
+
+    language = forms.ChoiceField(
+        label=_("Default language"),
+        required=False,
+        widget=LanguageSelect,
+        help_text=_(
+            "For members who chose no language of their own, and their e-mails. "
+            "Each member may choose another on their account page."
+        ),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["language"].choices = [
+            ("", _("Each browser's language")),
+            *settings.LANGUAGES,
+        ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
+from django.utils.translation import gettext as _
 
 from lmp.partners import roles
 from lmp.partners.models import Partner
@@ -27,12 +28,12 @@ class PartnerMixin:
         if partner is None:
             if request.user.is_staff:
                 return redirect("admin:index")
-            raise PermissionDenied("Your login is not linked to a partner.")
+            raise PermissionDenied(_("Your login is not linked to a partner."))
         needed = self.permission_required
         if request.method not in ("GET", "HEAD", "OPTIONS") and self.post_permission_required:
             needed = self.post_permission_required
         if not roles.allows(request.user, needed):
-            raise PermissionDenied("Your role does not allow this.")
+            raise PermissionDenied(_("Your role does not allow this."))
         self.partner = partner
         self.load_objects()
         return super().dispatch(request, *args, **kwargs)

@@ -8,12 +8,15 @@ rows, foreign keys and permissions stayed where they were.
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 from rest_framework_api_key.models import AbstractAPIKey, BaseAPIKeyManager
 
 from lmp.partners.choices import (
@@ -31,27 +34,29 @@ class Partner(models.Model):
     name = models.CharField(max_length=200, unique=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     require_mfa = models.BooleanField(
-        "require two-factor sign-in for every member",
+        _("require two-factor sign-in for every member"),
         default=False,
-        help_text="Administrators always need it; this asks it of every role.",
+        help_text=_("Administrators always need it; this asks it of every role."),
     )
 
     # Billing details: the Billing page (Administrators and Bank Details Only).
-    billing_contact_name = models.CharField("billing contact", max_length=200, blank=True)
-    billing_email = models.EmailField("billing e-mail", blank=True)
-    billing_phone = models.CharField("billing phone", max_length=40, blank=True)
-    billing_address = models.TextField("billing address", max_length=1000, blank=True)
+    billing_contact_name = models.CharField(_("billing contact"), max_length=200, blank=True)
+    billing_email = models.EmailField(_("billing e-mail"), blank=True)
+    billing_phone = models.CharField(_("billing phone"), max_length=40, blank=True)
+    billing_address = models.TextField(_("billing address"), max_length=1000, blank=True)
     billing_currency = models.CharField(
-        "billing currency", max_length=3, choices=Currency.choices, default=Currency.CAD
+        _("billing currency"), max_length=3, choices=Currency.choices, default=Currency.CAD
     )
-    purchase_order_number = models.CharField("purchase order number", max_length=60, blank=True)
-    payment_reference = models.CharField("payment reference", max_length=60, blank=True)
+    purchase_order_number = models.CharField(_("purchase order number"), max_length=60, blank=True)
+    payment_reference = models.CharField(_("payment reference"), max_length=60, blank=True)
     language = models.CharField(
-        "default language",
+        _("default language"),
         max_length=8,
         choices=settings.LANGUAGES,
         blank=True,
-        help_text="For members who chose none, and their e-mails. Blank: each browser's language.",
+        help_text=_(
+            "For members who chose none, and their e-mails. Blank: each browser's language."
+        ),
     )
 
     class Meta:
@@ -73,11 +78,11 @@ class Membership(models.Model):
         max_length=20, choices=PartnerRole.choices, default=INVITATION_DEFAULT_ROLE
     )
     language = models.CharField(
-        "language",
+        _("language"),
         max_length=8,
         choices=settings.LANGUAGES,
         blank=True,
-        help_text="Pages and e-mails in this language. Blank: the partner's default language.",
+        help_text=_("Pages and e-mails in this language. Blank: the partner's default language."),
     )
 
     class Meta:
@@ -122,7 +127,7 @@ class Invitation(models.Model):
 
     partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="invitations")
     # The invitee signs in with it as username, whose limit is 150 characters.
-    email = models.EmailField("e-mail address", max_length=150)
+    email = models.EmailField(_("e-mail address"), max_length=150)
     role = models.CharField(max_length=20, choices=PartnerRole.choices)
     invited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
@@ -147,7 +152,7 @@ class Invitation(models.Model):
                 "partner",
                 condition=Q(accepted_at__isnull=True, revoked_at__isnull=True),
                 name="partners_invitation_one_pending_per_email",
-                violation_error_message="This address already has a pending invitation.",
+                violation_error_message=_("This address already has a pending invitation."),
             ),
         ]
 
@@ -179,7 +184,7 @@ class TeamEvent(models.Model):
         null=True,
         blank=True,
         related_name="+",
-        help_text="Empty: the vendor's system.",
+        help_text=_("Empty: the vendor's system."),
     )
     member = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -187,10 +192,10 @@ class TeamEvent(models.Model):
         null=True,
         blank=True,
         related_name="+",
-        help_text="The member's login (empty for an invitation not yet accepted).",
+        help_text=_("The member's login (empty for an invitation not yet accepted)."),
     )
     # Blank for a change of the partner's own settings (the sign-in rule).
-    email = models.EmailField("member's e-mail address", max_length=254, blank=True)
+    email = models.EmailField(_("member's e-mail address"), max_length=254, blank=True)
     kind = models.CharField(max_length=20, choices=TeamEventKind.choices)
     from_text = models.CharField(max_length=100, blank=True)
     to_text = models.CharField(max_length=100, blank=True)
@@ -201,6 +206,33 @@ class TeamEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.email} ({self.at:%Y-%m-%d %H:%M})"
+
+    def change_display(self) -> str:
+        """ "from → to" as the Team page shows it, in the reader's language (the texts are stored
+        in English: a role, a status, a rule or a key; a name or a sign-in name stays as it is)."""
+        shown = [history_text(text) for text in (self.from_text, self.to_text) if text]
+        return " → ".join(shown)
+
+
+# How the team history stores an API key: ``API key “PSA sync”``, with its role in parentheses
+# when it was made (``lmp.partners.services.api_key_create``).
+API_KEY_HISTORY_TEXT = re.compile(r"^API key “(?P<name>.*)”(?: \((?P<role>[^()]*)\))?$")
+HISTORY_TEXTS = {"Revoked": pgettext_lazy("API key", "Revoked")}
+
+
+def history_text(text: str) -> str:
+    """A stored English text of the team history in the reader's language."""
+    if key := API_KEY_HISTORY_TEXT.match(text):
+        if key["role"]:
+            return gettext("API key “%(name)s” (%(role)s)") % {
+                "name": key["name"],
+                "role": gettext(key["role"]),
+            }
+        return gettext("API key “%(name)s”") % {"name": key["name"]}
+    if text in HISTORY_TEXTS:
+        return str(HISTORY_TEXTS[text])
+    # A role, a status, a sign-in rule or a language: their English labels are in the catalogue.
+    return gettext(text)
 
 
 class ApiKeyManager(BaseAPIKeyManager):
@@ -262,9 +294,20 @@ class ApiKey(AbstractAPIKey):
 
     @property
     def status(self) -> str:
-        """Active, expired or revoked, as the Team page says it."""
+        """Active, expired or revoked (in English: a key the code compares, not a label)."""
         if self.revoked:
             return "Revoked"
         if self.has_expired:
             return "Expired"
         return "Active"
+
+    def get_status_display(self) -> str:
+        """The status as the API keys page says it, in the page's language."""
+        return str(API_KEY_STATUS_LABELS[self.status])
+
+
+API_KEY_STATUS_LABELS = {
+    "Active": pgettext_lazy("API key", "Active"),
+    "Expired": pgettext_lazy("API key", "Expired"),
+    "Revoked": pgettext_lazy("API key", "Revoked"),
+}

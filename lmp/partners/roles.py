@@ -179,7 +179,7 @@ def require(actor, permission: str) -> None:
     if role_of(actor) is None:
         return
     if not allows(actor, permission):
-        raise PermissionDenied("Your role does not allow this.")
+        raise PermissionDenied(gettext("Your role does not allow this."))
 
 
 class Recipients:

@@ -16,11 +16,13 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from lmp.outbox.services import email_enqueue
-from lmp.partners import roles
+from lmp.partners import languages, roles
 from lmp.partners.choices import InvitationStatus, PartnerRole, TeamEventKind
 from lmp.partners.models import (
     ApiKey,
@@ -35,14 +37,32 @@ from lmp.partners.selectors import invitation_token
 logger = logging.getLogger(__name__)
 User = get_user_model()
 
-ASK_FOR_A_NEW_ONE = "Ask an Administrator of your organisation to send you a new invitation."
+ASK_FOR_A_NEW_ONE = gettext_lazy(
+    "Ask an Administrator of your organisation to send you a new invitation."
+)
 # Why an invitation link cannot be used, by the invitation's status (None: not a valid link).
 INVITATION_PROBLEMS = {
-    None: "This invitation link is not valid: it may have been changed or cut short when copied.",
-    InvitationStatus.EXPIRED: "This invitation has expired: invitations work for 7 days.",
-    InvitationStatus.ACCEPTED: "This invitation has already been used.",
-    InvitationStatus.REVOKED: "This invitation was withdrawn by an Administrator.",
+    None: gettext_lazy(
+        "This invitation link is not valid: it may have been changed or cut short when copied."
+    ),
+    InvitationStatus.EXPIRED: gettext_lazy(
+        "This invitation has expired: invitations work for 7 days."
+    ),
+    InvitationStatus.ACCEPTED: gettext_lazy("This invitation has already been used."),
+    InvitationStatus.REVOKED: gettext_lazy("This invitation was withdrawn by an Administrator."),
 }
+
+
+def english(text) -> str:
+    """``text`` (a lazy label) in English: the team history stores its texts so, and the Team
+    page shows them in the reader's language (``team.html`` looks them up in the catalogue)."""
+    with translation.override("en"):
+        return str(text)
+
+
+def role_label(role: str) -> str:
+    """A role's name in English, as the team history stores it."""
+    return english(PartnerRole(role).label)
 
 
 def member_name(user) -> str:
@@ -71,7 +91,7 @@ def _actor_check(actor, partner: Partner) -> None:
         or fresh.membership.partner_id != partner.pk
         or not roles.allows(fresh, roles.MANAGE_TEAM)
     ):
-        raise PermissionDenied("Your role does not allow this.")
+        raise PermissionDenied(_("Your role does not allow this."))
 
 
 def _active_administrators(partner: Partner) -> int:
@@ -88,10 +108,10 @@ def _last_administrator_check(membership: Membership, *, field: str | None = Non
         return
     if _active_administrators(membership.partner) > 1:
         return
-    message = (
-        f"{member_name(user)} is the last active Administrator of {membership.partner}: "
-        "make another member an Administrator first."
-    )
+    message = _(
+        "%(name)s is the last active Administrator of %(partner)s: make another member an "
+        "Administrator first."
+    ) % {"name": member_name(user), "partner": membership.partner}
     raise ValidationError({field: message} if field else message, code="last_administrator")
 
 
@@ -155,7 +175,9 @@ def member_role_set(*, actor, membership: Membership, role: str) -> Membership:
     """Give a member another role; the partner's last active Administrator keeps theirs."""
     roles.require(actor, roles.MANAGE_TEAM)
     if role not in PartnerRole.values:
-        raise ValidationError({"role": f"“{role}” is not a role."}, code="invalid_choice")
+        raise ValidationError(
+            {"role": _("“%(role)s” is not a role.") % {"role": role}}, code="invalid_choice"
+        )
     with transaction.atomic():
         member = _member_locked(membership)
         if member.role == role:
@@ -163,7 +185,7 @@ def member_role_set(*, actor, membership: Membership, role: str) -> Membership:
         if not roles.keeps_the_team(role):
             _last_administrator_check(member, field="role")
         _actor_check(actor, member.partner)
-        old = member.get_role_display()
+        old = role_label(member.role)
         member.role = role
         member.full_clean(exclude=["user", "partner"])
         member.save(update_fields=["role"])
@@ -175,7 +197,7 @@ def member_role_set(*, actor, membership: Membership, role: str) -> Membership:
             kind=TeamEventKind.ROLE_CHANGED,
             member=member.user,
             from_text=old,
-            to_text=member.get_role_display(),
+            to_text=role_label(member.role),
         )
     return member
 
@@ -183,7 +205,7 @@ def member_role_set(*, actor, membership: Membership, role: str) -> Membership:
 def _own_login_check(actor, membership: Membership) -> None:
     """Refuse deactivating one's own login."""
     if getattr(actor, "pk", None) == membership.user_id:
-        raise ValidationError("You cannot deactivate your own login.", code="self")
+        raise ValidationError(_("You cannot deactivate your own login."), code="self")
 
 
 def member_active_check(*, actor, membership: Membership, active: bool) -> None:
@@ -222,7 +244,7 @@ def member_add(*, actor, user, partner: Partner, role: str) -> Membership:
             actor=actor,
             kind=TeamEventKind.JOINED,
             member=user,
-            to_text=membership.get_role_display(),
+            to_text=role_label(membership.role),
         )
     return membership
 
@@ -243,6 +265,8 @@ def member_login_changed(*, actor, membership: Membership, old_username: str) ->
         )
 
 
+# The team history's texts of a login's status (stored in English; the Team page translates
+# them with its own "Active" and "Deactivated").
 ACTIVE_TEXT = {True: "Active", False: "Deactivated"}
 
 
@@ -251,10 +275,12 @@ def _member_active_set(*, actor, membership: Membership, active: bool) -> Member
     with transaction.atomic():
         member = _member_locked(membership)
         if member.user.is_active == active:
-            raise ValidationError(
-                f"{member_name(member.user)} is already {ACTIVE_TEXT[active].lower()}.",
-                code="unchanged",
+            message = (
+                _("%(name)s is already active.")
+                if active
+                else _("%(name)s is already deactivated.")
             )
+            raise ValidationError(message % {"name": member_name(member.user)}, code="unchanged")
         if not active:
             _last_administrator_check(member)
         _actor_check(actor, member.partner)
@@ -286,11 +312,11 @@ def api_key_create(
     name = " ".join(str(name or "").split())
     errors = {}
     if not name:
-        errors["name"] = "Give the key a name, e.g. the tool that will use it."
+        errors["name"] = _("Give the key a name, e.g. the tool that will use it.")
     if role not in roles.API_KEY_ROLES:
-        errors["role"] = "Choose View Only or Allocator."
+        errors["role"] = _("Choose View Only or Allocator.")
     if expires_at is not None and expires_at <= timezone.now():
-        errors["expiry_date"] = "Choose an expiry in the future, or none."
+        errors["expiry_date"] = _("Choose an expiry in the future, or none.")
     if errors:
         raise ValidationError(errors)
     token = str(token or "").strip()
@@ -318,7 +344,7 @@ def api_key_create(
             partner=partner,
             actor=actor,
             kind=TeamEventKind.API_KEY_CREATED,
-            to_text=f"{api_key} ({api_key.get_role_display()})"[:100],
+            to_text=f"{api_key} ({role_label(api_key.role)})"[:100],
         )
     return api_key, key
 
@@ -331,7 +357,10 @@ def api_key_revoke(*, actor, api_key: ApiKey) -> ApiKey:
         _actor_check(actor, api_key.partner)
         locked = ApiKey.objects.get(pk=api_key.pk)
         if locked.revoked:
-            raise ValidationError(f"{locked} is already revoked.", code="unchanged")
+            raise ValidationError(
+                _("API key “%(name)s” is already revoked.") % {"name": locked.name},
+                code="unchanged",
+            )
         locked.revoked = True
         locked.revoked_at = timezone.now()
         locked.revoked_by_id = actor.pk if getattr(actor, "is_authenticated", False) else None
@@ -347,9 +376,62 @@ def api_key_revoke(*, actor, api_key: ApiKey) -> ApiKey:
     return locked
 
 
+# The partner's sign-in rule as the team history names it (stored in English, shown translated).
+MFA_RULE_LABELS = {
+    True: gettext_lazy("Two-factor sign-in required of every member"),
+    False: gettext_lazy("Administrators only"),
+}
+
+
 def mfa_rule_text(required: bool) -> str:
     """The partner's sign-in rule as the team history names it."""
-    return "Two-factor sign-in required of every member" if required else "Administrators only"
+    return english(MFA_RULE_LABELS[required])
+
+
+def language_text(code: str) -> str:
+    """The partner's default language as the team history names it (in English)."""
+    return english(LANGUAGE_LABELS.get(code or "", LANGUAGE_LABELS[""]))
+
+
+LANGUAGE_LABELS = {
+    "": gettext_lazy("Each browser's language"),
+    "en": gettext_lazy("Default language: English"),
+    "fr-ca": gettext_lazy("Default language: French"),
+}
+
+
+def membership_language_set(*, membership: Membership, language: str) -> Membership:
+    """Save the login's own language (``""``: its partner's default): its pages and e-mails."""
+    language = languages.supported(language) or ""
+    if membership.language != language:
+        membership.language = language
+        membership.save(update_fields=["language"])
+    return membership
+
+
+def partner_language_set(*, actor, partner: Partner, language: str) -> Partner:
+    """Set the partner's default language (``""``: each browser's), for its members who chose
+    none and their e-mails; recorded in the team history."""
+    roles.require(actor, roles.MANAGE_TEAM)
+    language = languages.supported(language) or ""
+    with transaction.atomic():
+        locked = _partner_lock(partner)
+        _actor_check(actor, locked)
+        if locked.language == language:
+            return locked
+        old = language_text(locked.language)
+        locked.language = language
+        locked.full_clean()
+        locked.save(update_fields=["language"])
+        _event_record(
+            partner=locked,
+            actor=actor,
+            kind=TeamEventKind.SETTING_CHANGED,
+            from_text=old,
+            to_text=language_text(language),
+        )
+    partner.language = language
+    return locked
 
 
 def partner_mfa_require_set(*, actor, partner: Partner, required: bool) -> Partner:
@@ -394,7 +476,10 @@ def invitation_create(
         _partner_lock(partner)
         _actor_check(actor, partner)
         if _login_exists(email):
-            raise ValidationError({"email": f"{email} already has a login."}, code="login_exists")
+            raise ValidationError(
+                {"email": _("%(email)s already has a login.") % {"email": email}},
+                code="login_exists",
+            )
         now = timezone.now()
         pending = Invitation.objects.filter(
             partner=partner, email__iexact=email, accepted_at__isnull=True, revoked_at__isnull=True
@@ -404,8 +489,11 @@ def invitation_create(
                 expires = timezone.localtime(invitation.expires_at)
                 raise ValidationError(
                     {
-                        "email": f"{email} already has a pending invitation (it expires on "
-                        f"{date_format(expires)}): revoke it to send a new one."
+                        "email": _(
+                            "%(email)s already has a pending invitation (it expires on "
+                            "%(date)s): revoke it to send a new one."
+                        )
+                        % {"email": email, "date": date_format(expires)}
                     },
                     code="pending",
                 )
@@ -427,7 +515,7 @@ def invitation_create(
             actor=actor,
             kind=TeamEventKind.INVITED,
             email=email,
-            to_text=invitation.get_role_display(),
+            to_text=role_label(invitation.role),
         )
         invitation_email_send(invitation_id=invitation.pk, site_url=site_url)
     return invitation
@@ -442,11 +530,15 @@ def invitation_revoke(*, actor, invitation: Invitation) -> Invitation:
         invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
         if invitation.accepted_at is not None:
             raise ValidationError(
-                f"The invitation of {invitation.email} has already been accepted.", code="used"
+                _("The invitation of %(email)s has already been accepted.")
+                % {"email": invitation.email},
+                code="used",
             )
         if invitation.revoked_at is not None:
             raise ValidationError(
-                f"The invitation of {invitation.email} has already been revoked.", code="revoked"
+                _("The invitation of %(email)s has already been revoked.")
+                % {"email": invitation.email},
+                code="revoked",
             )
         invitation.revoked_at = timezone.now()
         invitation.save(update_fields=["revoked_at"])
@@ -455,7 +547,7 @@ def invitation_revoke(*, actor, invitation: Invitation) -> Invitation:
             actor=actor,
             kind=TeamEventKind.INVITATION_REVOKED,
             email=invitation.email,
-            from_text=invitation.get_role_display(),
+            from_text=role_label(invitation.role),
         )
     return invitation
 
@@ -476,7 +568,8 @@ def invitation_accept(
             raise ValidationError(INVITATION_PROBLEMS[status], code=status)
         if _login_exists(invitation.email):
             raise ValidationError(
-                f"{invitation.email} already has a login: sign in with it.", code="login_exists"
+                _("%(email)s already has a login: sign in with it.") % {"email": invitation.email},
+                code="login_exists",
             )
         user = User(
             username=invitation.email,
@@ -502,13 +595,14 @@ def invitation_accept(
             actor=user,
             kind=TeamEventKind.JOINED,
             member=user,
-            to_text=membership.get_role_display(),
+            to_text=role_label(membership.role),
         )
     return user
 
 
 def invitation_email_send(*, invitation_id: int, site_url: str = "") -> None:
-    """Queue the invitee's link in the invitation's transaction (the outbox: sent by the worker)."""
+    """Queue the invitee's link in the invitation's transaction (the outbox: sent by the worker),
+    in the partner's default language (the invitee has no login yet)."""
     invitation = Invitation.objects.select_related("partner", "invited_by").get(pk=invitation_id)
     path = reverse("partners:join", kwargs={"token": invitation_token(invitation)})
     context = {
@@ -518,11 +612,13 @@ def invitation_email_send(*, invitation_id: int, site_url: str = "") -> None:
         "url": site_url.rstrip("/") + path,
         "expires_at": timezone.localtime(invitation.expires_at),
     }
-    email_enqueue(
-        kind="invitation",
-        to=[invitation.email],
-        subject=f"You are invited to join {invitation.partner} in the License Management Portal",
-        body=render_to_string("emails/team_invitation.txt", context),
-        html=render_to_string("emails/team_invitation.html", context),
-        about=f"invitation {invitation.pk} to {invitation.partner}",
-    )
+    with translation.override(languages.of_partner(invitation.partner)):
+        email_enqueue(
+            kind="invitation",
+            to=[invitation.email],
+            subject=_("You are invited to join %(partner)s in the License Management Portal")
+            % {"partner": invitation.partner},
+            body=render_to_string("emails/team_invitation.txt", context),
+            html=render_to_string("emails/team_invitation.html", context),
+            about=f"invitation {invitation.pk} to {invitation.partner}",
+        )

@@ -7,6 +7,7 @@ app_name = "partners"
 urlpatterns = [
     path("", views.TeamView.as_view(), name="team"),
     path("settings/", views.TeamSettingsView.as_view(), name="settings"),
+    path("language/", views.PartnerLanguageView.as_view(), name="language"),
     path("invitations/", views.InvitationCreateView.as_view(), name="invitation_create"),
     path(
         "invitations/<int:pk>/revoke/",

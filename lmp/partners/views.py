@@ -16,6 +16,7 @@ from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
@@ -25,6 +26,7 @@ from lmp.partners.forms import (
     InvitationAcceptForm,
     InvitationForm,
     MemberRoleForm,
+    PartnerLanguageForm,
     TeamSettingsForm,
 )
 from lmp.partners.mixins import PartnerMixin
@@ -35,7 +37,12 @@ TEAM_URL = reverse_lazy("partners:team")
 # its membership and partner).
 MEMBERSHIP_BACKEND = "lmp.partners.auth.MembershipBackend"
 API_KEYS_URL = reverse_lazy("partners:api_keys")
-HISTORY_SHOWN = 100  # the newest events on the page; the admin has them all
+HISTORY_SHOWN = 100
+# A language as a sentence names it, in the reader's language ("English" / "anglais").
+LANGUAGE_NAMES = {
+    "en": pgettext_lazy("language name", "English"),
+    "fr-ca": pgettext_lazy("language name", "French"),
+}  # the newest events on the page; the admin has them all
 
 
 def refusal(error: ValidationError) -> str:
@@ -58,6 +65,9 @@ class TeamView(TeamMixin, TemplateView):
         kwargs.setdefault("invite_form", InvitationForm())
         kwargs.setdefault(
             "settings_form", TeamSettingsForm(initial={"require_mfa": self.partner.require_mfa})
+        )
+        kwargs.setdefault(
+            "language_form", PartnerLanguageForm(initial={"language": self.partner.language})
         )
         members = list(selectors.team_members(partner=self.partner))
         for member in members:
@@ -93,8 +103,8 @@ class InvitationCreateView(TeamView):
             else:
                 messages.success(
                     request,
-                    f"Invitation sent to {invitation.email} as {invitation.get_role_display()}: "
-                    "the link works for 7 days.",
+                    _("Invitation sent to %(email)s as %(role)s: the link works for 7 days.")
+                    % {"email": invitation.email, "role": invitation.get_role_display()},
                 )
                 return HttpResponseRedirect(TEAM_URL)
         return self.render_to_response(self.get_context_data(invite_form=form))
@@ -155,13 +165,16 @@ class ApiKeyRevokeView(TeamMixin, View):
         try:
             api_key = selectors.api_key_get(partner=self.partner, prefix=self.kwargs["prefix"])
         except ApiKey.DoesNotExist:
-            raise Http404("No such API key.") from None
+            raise Http404(_("No such API key.")) from None
         try:
             services.api_key_revoke(actor=request.user, api_key=api_key)
         except ValidationError as error:
             messages.error(request, refusal(error))
         else:
-            messages.success(request, f"{api_key} revoked: it no longer works.")
+            messages.success(
+                request,
+                _("API key “%(name)s” revoked: it no longer works.") % {"name": api_key.name},
+            )
         return redirect(API_KEYS_URL)
 
 
@@ -179,18 +192,56 @@ class TeamSettingsView(TeamMixin, View):
             actor=request.user, partner=self.partner, required=required
         )
         if not changed:
-            messages.info(request, "The sign-in rule is unchanged.")
+            messages.info(request, _("The sign-in rule is unchanged."))
         elif required:
             messages.success(
                 request,
-                "Every member now needs two-factor sign-in: those without an authenticator app "
-                "set one up at their next page.",
+                _(
+                    "Every member now needs two-factor sign-in: those without an authenticator "
+                    "app set one up at their next page."
+                ),
             )
         else:
             messages.success(
                 request,
                 _("Two-factor sign-in is now required of %(roles)s only.")
                 % {"roles": roles.role_names(sorted(roles.MUST_USE_TWO_FACTORS))},
+            )
+        return redirect(TEAM_URL)
+
+
+class PartnerLanguageView(TeamMixin, View):
+    """POST the partner's default language: for its members who chose none, and their e-mails."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        form = PartnerLanguageForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, _("Choose one of the languages."))
+            return redirect(TEAM_URL)
+        language = form.cleaned_data["language"]
+        if language == self.partner.language:
+            messages.info(request, _("The default language is unchanged."))
+            return redirect(TEAM_URL)
+        services.partner_language_set(actor=request.user, partner=self.partner, language=language)
+        if language:
+            messages.success(
+                request,
+                _(
+                    "%(partner)s's default language is now %(language)s: members who chose none "
+                    "read the portal and their e-mails in it."
+                )
+                % {"partner": self.partner.name, "language": LANGUAGE_NAMES[language]},
+            )
+        else:
+            messages.success(
+                request,
+                _(
+                    "%(partner)s has no default language now: members who chose none read the "
+                    "portal in their browser's language."
+                )
+                % {"partner": self.partner.name},
             )
         return redirect(TEAM_URL)
 
@@ -204,7 +255,7 @@ class MemberMixin(TeamMixin):
         try:
             self.member = selectors.team_member(partner=self.partner, pk=self.kwargs["pk"])
         except Membership.DoesNotExist:
-            raise Http404("No such member.") from None
+            raise Http404(_("No such member.")) from None
 
 
 class MemberRoleView(MemberMixin, View):
@@ -215,7 +266,7 @@ class MemberRoleView(MemberMixin, View):
     def post(self, request, *args, **kwargs):
         form = MemberRoleForm(request.POST)
         if not form.is_valid():
-            messages.error(request, "Choose one of the roles.")
+            messages.error(request, _("Choose one of the roles."))
             return redirect(TEAM_URL)
         old = self.member.get_role_display()
         name = services.member_name(self.member.user)
@@ -228,9 +279,17 @@ class MemberRoleView(MemberMixin, View):
         else:
             new = member.get_role_display()
             if new == old:
-                messages.info(request, f"{name} already is {new}: nothing changed.")
+                messages.info(
+                    request,
+                    _("%(name)s already is %(role)s: nothing changed.")
+                    % {"name": name, "role": new},
+                )
             else:
-                messages.success(request, f"{name}'s role changed from {old} to {new}.")
+                messages.success(
+                    request,
+                    _("%(name)s's role changed from %(old)s to %(new)s.")
+                    % {"name": name, "old": old, "new": new},
+                )
             if member.user_id == request.user.pk and not roles.role_allows(
                 member.role, roles.MANAGE_TEAM
             ):
@@ -263,11 +322,11 @@ class MemberStatusView(MemberMixin, TemplateView):
             messages.error(request, refusal(error))
         else:
             done = (
-                f"{name} is deactivated: that login can no longer sign in."
+                _("%(name)s is deactivated: that login can no longer sign in.")
                 if self.action == "deactivate"
-                else f"{name} is active again and can sign in."
+                else _("%(name)s is active again and can sign in.")
             )
-            messages.success(request, done)
+            messages.success(request, done % {"name": name})
         return redirect(TEAM_URL)
 
 
@@ -280,7 +339,7 @@ class InvitationRevokeView(TeamMixin, View):
         try:
             self.invitation = selectors.team_invitation(partner=self.partner, pk=self.kwargs["pk"])
         except Invitation.DoesNotExist:
-            raise Http404("No such invitation.") from None
+            raise Http404(_("No such invitation.")) from None
 
     def post(self, request, *args, **kwargs):
         try:
@@ -289,7 +348,9 @@ class InvitationRevokeView(TeamMixin, View):
             messages.error(request, refusal(error))
         else:
             messages.success(
-                request, f"Invitation of {invitation.email} revoked: its link no longer works."
+                request,
+                _("Invitation of %(email)s revoked: its link no longer works.")
+                % {"email": invitation.email},
             )
         return redirect(TEAM_URL)
 
@@ -315,7 +376,10 @@ class JoinView(FormView):
 
     def problem(self, status: str | None):
         return self.render_to_response(
-            {"problem": services.INVITATION_PROBLEMS[status], "help": services.ASK_FOR_A_NEW_ONE},
+            {
+                "problem": services.INVITATION_PROBLEMS[status],
+                "help": services.ASK_FOR_A_NEW_ONE,
+            },
             status=404 if status is None else 410,
         )
 
@@ -341,7 +405,7 @@ class JoinView(FormView):
             status = self.invitation.status
             if status == "pending":
                 return self.render_to_response(
-                    {"problem": refusal(error), "help": "Go to the sign-in page."}, status=410
+                    {"problem": refusal(error), "help": _("Go to the sign-in page.")}, status=410
                 )
             return self.problem(status)
         if not roles.allows(user, roles.SIGN_IN):

@@ -8,10 +8,14 @@
  * script shows it, so a page without JavaScript offers no button that does nothing. The element
  * named by data-copy-status (a role="status" region) then says data-copy-done; where the
  * clipboard API is missing or refused (an http:// page, a browser setting), the text is selected
- * instead and it says data-copy-manual. The template gives both sentences, translated.
+ * instead and it says data-copy-manual. The template gives both sentences, translated; the
+ * fallbacks below are in the page's language when it loads the catalogue (jsi18n), else English.
  */
 (function () {
   "use strict";
+
+  // Whether the page loaded the catalogue ({% url 'javascript-catalog' %}): gettext is global.
+  function translated() { return typeof window.gettext === "function"; }
 
   function reveal(root) {
     root.querySelectorAll("[data-copy-target][hidden]").forEach(function (button) {
@@ -54,14 +58,16 @@
     if (!target) return;
     function byHand() {
       select(target);
-      say(button, button.dataset.copyManual || "Press Ctrl+C (\u2318C on a Mac) to copy it.");
+      say(button, button.dataset.copyManual || (translated()
+        ? gettext("Press Ctrl+C (\u2318C on a Mac) to copy it.")
+        : "Press Ctrl+C (\u2318C on a Mac) to copy it."));
     }
     if (!navigator.clipboard || !window.isSecureContext) {
       byHand();
       return;
     }
     navigator.clipboard.writeText(textOf(target)).then(function () {
-      say(button, button.dataset.copyDone || "Copied.");
+      say(button, button.dataset.copyDone || (translated() ? gettext("Copied.") : "Copied."));
     }, byHand);
   });
 

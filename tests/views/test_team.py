@@ -821,7 +821,7 @@ def test_staff_see_invitations_and_read_only_team_history(client, staff_user, in
         {"action": "revoke", "_selected_action": [invitation.pk]},
         follow=True,
     )
-    assert "1 invitation(s) revoked." in response.text
+    assert "1 invitation revoked." in response.text
     invitation.refresh_from_db()
     assert invitation.status == InvitationStatus.REVOKED
     revoked = TeamEvent.objects.first()
