@@ -70,7 +70,8 @@ def test_the_partners_order_mail_follows_its_login_not_the_customer(
     submit(complete_license, django_capture_on_commit_callbacks, actor=french_login, language="en")
     order_mail = next(m for m in mail.outbox if m.to == ["lea@northwind.example"])
     assert order_mail.subject == f"Intégration soumise{NBSP}: Acme Dental Inc. (MDR Complete)"
-    assert "Votre demande d'intégration du client Acme Dental Inc. a été traitée." in order_mail.body
+    processed = "Votre demande d'intégration du client Acme Dental Inc. a été traitée."
+    assert processed in order_mail.body
     assert f"Langue du client{NBSP}: English" in order_mail.body
     [welcome] = welcomes()
     assert welcome.subject == ENGLISH_WELCOME
