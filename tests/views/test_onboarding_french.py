@@ -27,7 +27,7 @@ SAME_IN_BOTH = re.compile(
     r"|(MDR (Core|Complete|Cloud|Portal)|Beauceron SAT|LMP|CAD|USD)( · .*)?"
     r"|Acme Dental.*|Northwind MSP|Priya Patel|55 Metcalfe Street|Floor 3|Ottawa.*|Toronto.*"
     r"|NS-\d+.*|alex|sam|English|Français|Canada|France|Solution|Description|Sensor \d+"
-    r"|.*K1P 6L5.*|.*M5H 3T4.*|\+1 613 555 0199|100 Queen Street|Sam Taylor"
+    r"|.*K1P 6L5.*|.*M5H 3T4.*|\+1 613 555 0199|\d+ Queen Street|Sam Taylor"
     r")$"
 )
 
