@@ -6,9 +6,13 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from lmp.core.admin import ReadOnlyModelAdmin
+from lmp.core.l10n import count
 from onboarding import services
+from onboarding.choices import FulfilmentStatus
 from onboarding.models import OnboardingRequest, Shipment
 from shipping.choices import ShipmentStatus
 
@@ -37,11 +41,14 @@ class ShipmentInline(admin.TabularInline):
 
 
 class FulfilmentFilter(admin.SimpleListFilter):
-    title = "fulfilment"
+    title = _("fulfilment")
     parameter_name = "fulfilment"
 
     def lookups(self, request, model_admin):
-        return [("awaiting", "Awaiting shipment"), ("no_hardware", "Fully virtual")]
+        return [
+            ("awaiting", FulfilmentStatus.AWAITING_SHIPMENT.label),
+            ("no_hardware", _("Fully virtual")),
+        ]
 
     def queryset(self, request, queryset):
         if self.value() == "awaiting":
@@ -93,10 +100,11 @@ class OnboardingRequestAdmin(ReadOnlyModelAdmin):
         "deployment",
         "hosting_region",
         "ship_to",
+        "language",
     ]
     fieldsets = [
         (
-            "Order",
+            _("Order"),
             {
                 "fields": [
                     "token",
@@ -109,7 +117,7 @@ class OnboardingRequestAdmin(ReadOnlyModelAdmin):
             },
         ),
         (
-            "Customer as ordered",
+            _("Customer as ordered"),
             {
                 "fields": [
                     "customer",
@@ -120,10 +128,11 @@ class OnboardingRequestAdmin(ReadOnlyModelAdmin):
                     "tier_users",
                     "cloud_users",
                     "sat_users",
+                    "language",
                 ]
             },
         ),
-        ("Deployment", {"fields": ["deployment", "hosting_region", "ship_to"]}),
+        (_("Deployment"), {"fields": ["deployment", "hosting_region", "ship_to"]}),
     ]
 
     def get_queryset(self, request):
@@ -134,11 +143,11 @@ class OnboardingRequestAdmin(ReadOnlyModelAdmin):
             .prefetch_related("shipments")
         )
 
-    @admin.display(description="Appliances", ordering="appliances")
+    @admin.display(description=_("Appliances"), ordering="appliances")
     def appliance_count(self, obj: OnboardingRequest) -> int:
         return obj.appliances
 
-    @admin.display(description="Fulfilment")
+    @admin.display(description=_("Fulfilment"))
     def fulfilment(self, obj: OnboardingRequest) -> str:
         return obj.fulfilment_status.label
 
@@ -201,7 +210,7 @@ class ShipmentAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    @admin.display(description="Customer, ship to", ordering="onboarding_request__legal_name")
+    @admin.display(description=_("Customer, ship to"), ordering="onboarding_request__legal_name")
     def customer_and_city(self, obj: Shipment) -> str:
         return format_html(
             "{}<br>{}, {}",
@@ -218,7 +227,8 @@ class ShipmentAdmin(admin.ModelAdmin):
             actor=request.user,
         )
 
-    def _transition(self, request, queryset, service, verb: str) -> None:
+    def _transition(self, request, queryset, service, done_message) -> None:
+        """Run ``service`` on each selected shipment; ``done_message(n)`` says how many changed."""
         done, refused = 0, []
         for shipment in queryset.select_related("appliance"):
             try:
@@ -230,15 +240,36 @@ class ShipmentAdmin(admin.ModelAdmin):
             else:
                 done += 1
         if done:
-            noun = "shipment" if done == 1 else "shipments"
-            self.message_user(request, f"{done} {noun} marked {verb}.", messages.SUCCESS)
+            self.message_user(request, done_message(done), messages.SUCCESS)
         for message in refused:
             self.message_user(request, message, messages.ERROR)
 
-    @admin.action(description="Mark selected shipments as shipped")
+    @admin.action(description=_("Mark selected shipments as shipped"))
     def mark_shipped(self, request, queryset):
-        self._transition(request, queryset, services.shipment_mark_shipped, "shipped")
+        self._transition(
+            request,
+            queryset,
+            services.shipment_mark_shipped,
+            lambda n: (
+                ngettext(
+                    "%(count)s shipment marked shipped.", "%(count)s shipments marked shipped.", n
+                )
+                % {"count": count(n)}
+            ),
+        )
 
-    @admin.action(description="Mark selected shipments as delivered")
+    @admin.action(description=_("Mark selected shipments as delivered"))
     def mark_delivered(self, request, queryset):
-        self._transition(request, queryset, services.shipment_mark_delivered, "delivered")
+        self._transition(
+            request,
+            queryset,
+            services.shipment_mark_delivered,
+            lambda n: (
+                ngettext(
+                    "%(count)s shipment marked delivered.",
+                    "%(count)s shipments marked delivered.",
+                    n,
+                )
+                % {"count": count(n)}
+            ),
+        )

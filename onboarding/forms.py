@@ -13,9 +13,10 @@ from typing import TYPE_CHECKING
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Field, Layout, Row
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from licenses import policy
 from licenses.choices import DeploymentSolution, HostingRegion
@@ -23,6 +24,8 @@ from licenses.contact import admin_email_field, website_field
 from licenses.forms import SeatCountsFormMixin
 from licenses.models import VolumeLicense
 from licenses.services import legal_name_check
+from lmp.core.l10n import count
+from lmp.partners import languages
 from lmp.partners.models import Partner
 from onboarding.choices import IncidentAnswer, ShipTo
 from shipping.choices import Country
@@ -52,7 +55,8 @@ class AddressSource:
     def choice_label(self) -> str:
         if self.address is None:
             return self.title
-        return f"{self.title}: {self.address}"
+        # Translators: an address choice: its title, then the address on one line.
+        return _("%(title)s: %(address)s") % {"title": self.title, "address": self.address}
 
 
 def address_values(address: Address) -> dict:
@@ -77,10 +81,10 @@ class IncidentForm(forms.Form):
     """Step 1: the breach / incident gate."""
 
     incident = forms.ChoiceField(
-        label="Is this customer currently experiencing a breach or incident?",
+        label=gettext_lazy("Is this customer currently experiencing a breach or incident?"),
         choices=IncidentAnswer.choices,
         widget=forms.RadioSelect,
-        error_messages={"required": "Answer the incident question to continue."},
+        error_messages={"required": gettext_lazy("Answer the incident question to continue.")},
     )
 
 
@@ -93,23 +97,36 @@ class CustomerDetailsForm(SeatCountsFormMixin):
     """
 
     legal_name = forms.CharField(
-        label="Customer Legal Name",
+        label=gettext_lazy("Customer Legal Name"),
         max_length=200,
-        help_text="Their legal name: it becomes the account name in the MDR Portal, LMP and "
-        "elsewhere.",
+        help_text=gettext_lazy(
+            "Their legal name: it becomes the account name in the MDR Portal, LMP and elsewhere."
+        ),
     )
-    website = website_field(help_text="Optional — helps us verify the customer.")
+    website = website_field(help_text=gettext_lazy("Optional — helps us verify the customer."))
     sub_partner = forms.ModelChoiceField(
-        label="Sub-Partner",
+        label=gettext_lazy("Sub-Partner"),
         queryset=Partner.objects.none(),
         required=False,
-        empty_label="None (most customers)",
-        help_text="Only if you share this license with another partner account. If unsure, "
-        "leave it empty.",
+        empty_label=gettext_lazy("None (most customers)"),
+        help_text=gettext_lazy(
+            "Only if you share this license with another partner account. If unsure, leave it "
+            "empty."
+        ),
     )
     admin_email = admin_email_field(
-        help_text="The customer's first MDR Portal administrator and onboarding contact; they "
-        "receive an invitation.",
+        help_text=gettext_lazy(
+            "The customer's first MDR Portal administrator and onboarding contact; they receive "
+            "an invitation."
+        ),
+    )
+    language = forms.ChoiceField(
+        label=gettext_lazy("Customer language"),
+        choices=settings.LANGUAGES,
+        help_text=gettext_lazy(
+            "Their MDR Portal administrator's welcome e-mail is written in this language."
+        ),
+        error_messages={"required": gettext_lazy("Choose the customer's language.")},
     )
 
     field_order = [
@@ -117,6 +134,7 @@ class CustomerDetailsForm(SeatCountsFormMixin):
         "website",
         "sub_partner",
         "admin_email",
+        "language",
         policy.TIER_USERS,
         policy.CLOUD_USERS,
         policy.SAT_USERS,
@@ -133,9 +151,11 @@ class CustomerDetailsForm(SeatCountsFormMixin):
         super().__init__(*args, license=license, cloud_license=cloud_license, **kwargs)
         self.partner = partner
         available = policy.allowance(license=license).available  # a new customer holds none
-        self.fields[
-            policy.TIER_USERS
-        ].help_text = f"Taken from this license's Users Available ({available:,})."
+        self.fields[policy.TIER_USERS].help_text = _(
+            "Taken from this license's Users Available (%(count)s)."
+        ) % {"count": count(available)}
+        # The page's language unless the partner chooses the customer's.
+        self.fields["language"].initial = languages.supported(get_language()) or languages.DEFAULT
         # A sub-partner onboarding on a shared license is itself the customer's sub-partner.
         sub_partners = license.sub_partners.order_by("name")
         if license.partner_id != partner.pk or not sub_partners.exists():
@@ -148,6 +168,7 @@ class CustomerDetailsForm(SeatCountsFormMixin):
                 Column(Field("website", placeholder="https://example.com"), css_class="col-md-6"),
                 Column(Field("admin_email", autocomplete="email"), css_class="col-md-6"),
             ),
+            Row(Column("language", css_class="col-md-6")),
             *(["sub_partner"] if "sub_partner" in self.fields else []),
             Row(
                 *[
@@ -184,23 +205,23 @@ class DeploymentForm(forms.Form):
     """Step 3: fully virtual (with a hosting region) or network sensors from the catalogue."""
 
     deployment = forms.ChoiceField(
-        label="Deployment solution",
+        label=gettext_lazy("Deployment solution"),
         choices=DeploymentSolution.choices,
         widget=forms.RadioSelect,
-        error_messages={"required": "Choose a deployment solution."},
+        error_messages={"required": gettext_lazy("Choose a deployment solution.")},
     )
     hosting_region = forms.ChoiceField(
-        label="Hosting region",
-        choices=[("", "Choose a region…"), *HostingRegion.choices],
+        label=gettext_lazy("Hosting region"),
+        choices=[("", gettext_lazy("Choose a region…")), *HostingRegion.choices],
         required=False,
     )
     primary_appliance = forms.ModelChoiceField(
-        label="Primary appliance",
+        label=gettext_lazy("Primary appliance"),
         queryset=Appliance.objects.none(),
         required=False,
         widget=forms.RadioSelect,
         empty_label=None,
-        error_messages={"invalid_choice": "Choose an appliance from the catalogue."},
+        error_messages={"invalid_choice": gettext_lazy("Choose an appliance from the catalogue.")},
     )
 
     def __init__(self, *args, catalogue, tier_users: int | None = None, **kwargs) -> None:
@@ -235,17 +256,20 @@ class DeploymentForm(forms.Form):
         counts = {a.pk: data.get(self.additional_name(a)) or 0 for a in self.appliances}
         if deployment == DeploymentSolution.VIRTUAL:
             if not data.get("hosting_region"):
-                self.add_error("hosting_region", "Choose the hosting region.")
+                self.add_error("hosting_region", _("Choose the hosting region."))
             data["primary_appliance"] = None
             counts = dict.fromkeys(counts, 0)
         elif deployment == DeploymentSolution.NETWORK_SENSORS:
             data["hosting_region"] = ""
             if data.get("primary_appliance") is None and "primary_appliance" not in self.errors:
-                self.add_error("primary_appliance", "Choose the primary appliance.")
+                self.add_error("primary_appliance", _("Choose the primary appliance."))
             if sum(counts.values()) > MAX_ADDITIONAL_SENSORS:
                 raise ValidationError(
-                    f"Order at most {MAX_ADDITIONAL_SENSORS} additional network sensors here; "
-                    "contact us for larger deployments."
+                    _(
+                        "Order at most %(count)s additional network sensors here; contact us for "
+                        "larger deployments."
+                    )
+                    % {"count": count(MAX_ADDITIONAL_SENSORS)}
                 )
         data["additional_counts"] = {pk: n for pk, n in counts.items() if n}
         return data
@@ -261,16 +285,18 @@ class ShippingForm(forms.Form):
     """
 
     ship_to = forms.ChoiceField(
-        label="Ship the appliances to",
+        label=gettext_lazy("Ship the appliances to"),
         choices=ShipTo.choices,
         widget=forms.RadioSelect,
-        error_messages={"required": "Choose where to ship the appliances."},
+        error_messages={"required": gettext_lazy("Choose where to ship the appliances.")},
     )
     unit = forms.ChoiceField(
-        label="Which appliance is this address for?",
+        label=gettext_lazy("Which appliance is this address for?"),
         required=False,
         error_messages={
-            "invalid_choice": "Choose one of this order's appliances that has no address yet."
+            "invalid_choice": gettext_lazy(
+                "Choose one of this order's appliances that has no address yet."
+            )
         },
     )
     # Where the appliance's address comes from: the one added last, the partner's default, one it
@@ -319,7 +345,7 @@ class ShippingForm(forms.Form):
             choices = [c for c in choices if c[0] != ShipTo.PER_APPLIANCE]
         self.fields["ship_to"].choices = choices
         taken = {e["unit"] for e in self.entries}
-        self.fields["unit"].choices = [("", "Choose the appliance…")] + [
+        self.fields["unit"].choices = [("", _("Choose the appliance…"))] + [
             (u.key, u.label) for u in units if u.key not in taken
         ]
         # The next appliance without an address is the one a partner adds next.
@@ -425,7 +451,7 @@ class ShippingForm(forms.Form):
     def clean(self) -> dict:
         data = super().clean()
         if not self.units:
-            raise ValidationError("Choose the appliances on the deployment step first.")
+            raise ValidationError(_("Choose the appliances on the deployment step first."))
         if self.adding:
             return self._clean_add(data)
         ship_to = data.get("ship_to")
@@ -440,7 +466,10 @@ class ShippingForm(forms.Form):
             missing = self.missing_units
             if missing:
                 names = ", ".join(u.label for u in missing)
-                raise ValidationError(f"Every appliance needs an address. Add one for: {names}.")
+                raise ValidationError(
+                    _("Every appliance needs an address. Add one for: %(appliances)s.")
+                    % {"appliances": names}
+                )
             assignments = {e["unit"]: e["address"] for e in self.entries}
         data["assignments"] = assignments
         return data
@@ -449,7 +478,7 @@ class ShippingForm(forms.Form):
         # The field's choices are the appliances without an address, so a second address for
         # one appliance (or another order's) is refused there.
         if not data.get("unit") and "unit" not in self.errors:
-            self.add_error("unit", "Choose the appliance this address is for.")
+            self.add_error("unit", _("Choose the appliance this address is for."))
         if "source" in self.errors:
             return data
         source = data.get("source") or NEW_ADDRESS
@@ -475,6 +504,8 @@ class ReviewForm(forms.Form):
     """Step 5: confirm and submit."""
 
     confirm = forms.BooleanField(
-        label="I confirm that the information above is accurate.",
-        error_messages={"required": "Tick the box to confirm that the information is accurate."},
+        label=gettext_lazy("I confirm that the information above is accurate."),
+        error_messages={
+            "required": gettext_lazy("Tick the box to confirm that the information is accurate.")
+        },
     )

@@ -7,6 +7,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from licenses.choices import DeploymentSolution, HostingRegion
 from onboarding.choices import FulfilmentStatus, IncidentAnswer, ShipTo
@@ -23,19 +25,28 @@ class OnboardingRequest(models.Model):
     token = models.UUIDField(
         unique=True,
         editable=False,
-        help_text="Made when the wizard starts; submitting the same wizard again finds this order.",
+        help_text=_(
+            "Made when the wizard starts; submitting the same wizard again finds this order."
+        ),
     )
     partner = models.ForeignKey(
         "partners.Partner",
         on_delete=models.PROTECT,
         related_name="onboarding_requests",
-        help_text="The partner that submitted the order.",
+        verbose_name=_("partner"),
+        help_text=_("The partner that submitted the order."),
     )
     license = models.ForeignKey(
-        "licenses.VolumeLicense", on_delete=models.PROTECT, related_name="onboarding_requests"
+        "licenses.VolumeLicense",
+        on_delete=models.PROTECT,
+        related_name="onboarding_requests",
+        verbose_name=_("license"),
     )
     customer = models.OneToOneField(
-        "licenses.CustomerAccount", on_delete=models.PROTECT, related_name="onboarding_request"
+        "licenses.CustomerAccount",
+        on_delete=models.PROTECT,
+        related_name="onboarding_request",
+        verbose_name=_("customer"),
     )
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -43,37 +54,50 @@ class OnboardingRequest(models.Model):
         null=True,
         blank=True,
         related_name="onboarding_requests",
+        verbose_name=_("submitted by"),
     )
-    submitted_at = models.DateTimeField(default=timezone.now, editable=False)
+    submitted_at = models.DateTimeField(_("submitted at"), default=timezone.now, editable=False)
     incident_answer = models.CharField(
-        "Breach or incident reported", max_length=3, choices=IncidentAnswer.choices
+        _("Breach or incident reported"), max_length=3, choices=IncidentAnswer.choices
     )
-    legal_name = models.CharField("Customer Legal Name", max_length=200)
-    website = models.URLField("Web Site", max_length=300, blank=True)
+    legal_name = models.CharField(_("Customer Legal Name"), max_length=200)
+    website = models.URLField(_("Web Site"), max_length=300, blank=True)
     sub_partner = models.ForeignKey(
         "partners.Partner",
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="+",
-        verbose_name="Sub-Partner",
+        verbose_name=_("Sub-Partner"),
     )
-    admin_email = models.EmailField("MDR Portal Administrator Email", max_length=254)
+    admin_email = models.EmailField(_("MDR Portal Administrator Email"), max_length=254)
     tier_users = models.PositiveIntegerField(
-        "Tier users", help_text="The users of the license's own tier, e.g. MDR Complete Users."
+        _("Tier users"),
+        help_text=_("The users of the license's own tier, e.g. MDR Complete Users."),
     )
-    cloud_users = models.PositiveIntegerField("MDR Cloud Users", default=0)
-    sat_users = models.PositiveIntegerField("Beauceron SAT Users", default=0)
+    cloud_users = models.PositiveIntegerField(_("MDR Cloud Users"), default=0)
+    sat_users = models.PositiveIntegerField(_("Beauceron SAT Users"), default=0)
     deployment = models.CharField(
-        "Deployment solution", max_length=20, choices=DeploymentSolution.choices
+        _("Deployment solution"), max_length=20, choices=DeploymentSolution.choices
     )
-    hosting_region = models.CharField(max_length=2, choices=HostingRegion.choices, blank=True)
+    hosting_region = models.CharField(
+        _("hosting region"), max_length=2, choices=HostingRegion.choices, blank=True
+    )
     ship_to = models.CharField(
-        "Ship to",
+        _("Ship to"),
         max_length=20,
         choices=ShipTo.choices,
         blank=True,
-        help_text="Empty for a fully virtual deployment.",
+        help_text=_("Empty for a fully virtual deployment."),
+    )
+    language = models.CharField(
+        _("Customer language"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        default="en",
+        help_text=_(
+            "The language of the welcome e-mail to the customer's MDR Portal administrator."
+        ),
     )
 
     class Meta:
@@ -83,7 +107,7 @@ class OnboardingRequest(models.Model):
             models.CheckConstraint(
                 condition=Q(incident_answer=IncidentAnswer.NO),
                 name="onboarding_no_incident",
-                violation_error_message=(
+                violation_error_message=_(
                     "A customer experiencing a breach or incident cannot be onboarded."
                 ),
             ),
@@ -93,7 +117,7 @@ class OnboardingRequest(models.Model):
                 )
                 | (Q(deployment=DeploymentSolution.NETWORK_SENSORS) & ~Q(ship_to="")),
                 name="onboarding_deployment_consistent",
-                violation_error_message=(
+                violation_error_message=_(
                     "A fully virtual deployment needs a hosting region; network sensors need "
                     "shipping."
                 ),
@@ -106,9 +130,14 @@ class OnboardingRequest(models.Model):
         indexes = [
             models.Index(fields=["partner", "-submitted_at"], name="onboarding_partner_recent"),
         ]
+        verbose_name = _("onboarding request")
+        verbose_name_plural = _("onboarding requests")
 
     def __str__(self) -> str:
-        return f"Onboarding of {self.legal_name} ({self.submitted_at:%Y-%m-%d})"
+        return gettext("Onboarding of %(customer)s (%(date)s)") % {
+            "customer": self.legal_name,
+            "date": f"{self.submitted_at:%Y-%m-%d}",
+        }
 
     @property
     def is_virtual(self) -> bool:
@@ -129,23 +158,32 @@ class Shipment(models.Model):
     """One appliance of an onboarding order on its way to one address."""
 
     onboarding_request = models.ForeignKey(
-        OnboardingRequest, on_delete=models.PROTECT, related_name="shipments"
+        OnboardingRequest,
+        on_delete=models.PROTECT,
+        related_name="shipments",
+        verbose_name=_("onboarding request"),
     )
     appliance = models.ForeignKey(
-        "shipping.Appliance", on_delete=models.PROTECT, related_name="shipments"
+        "shipping.Appliance",
+        on_delete=models.PROTECT,
+        related_name="shipments",
+        verbose_name=_("appliance"),
     )
-    role = models.CharField(max_length=20, choices=ApplianceRole.choices)
+    role = models.CharField(_("role"), max_length=20, choices=ApplianceRole.choices)
     address = models.ForeignKey(
-        "shipping.Address", on_delete=models.PROTECT, related_name="shipments"
+        "shipping.Address",
+        on_delete=models.PROTECT,
+        related_name="shipments",
+        verbose_name=_("address"),
     )
     status = models.CharField(
-        max_length=20, choices=ShipmentStatus.choices, default=ShipmentStatus.PENDING
+        _("status"), max_length=20, choices=ShipmentStatus.choices, default=ShipmentStatus.PENDING
     )
-    carrier = models.CharField(max_length=20, choices=Carrier.choices, blank=True)
-    tracking_number = models.CharField(max_length=60, blank=True)
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-    shipped_at = models.DateTimeField(null=True, blank=True)
-    delivered_at = models.DateTimeField(null=True, blank=True)
+    carrier = models.CharField(_("carrier"), max_length=20, choices=Carrier.choices, blank=True)
+    tracking_number = models.CharField(_("tracking number"), max_length=60, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+    shipped_at = models.DateTimeField(_("shipped at"), null=True, blank=True)
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
 
     class Meta:
         # Made by the shipping app; moved here (state only) so shipping no longer points at
@@ -180,7 +218,7 @@ class Shipment(models.Model):
                     )
                 ),
                 name="shipment_status_matches_dates_and_tracking",
-                violation_error_message=(
+                violation_error_message=_(
                     "A shipped or delivered shipment needs a carrier, a tracking number and its "
                     "dates."
                 ),
@@ -189,10 +227,12 @@ class Shipment(models.Model):
                 fields=["onboarding_request"],
                 condition=Q(role=ApplianceRole.PRIMARY),
                 name="shipment_one_primary_per_request",
-                violation_error_message="An onboarding request has only one primary appliance.",
+                violation_error_message=_("An onboarding request has only one primary appliance."),
             ),
         ]
         indexes = [models.Index(fields=["status"], name="shipment_status")]
+        verbose_name = _("shipment")
+        verbose_name_plural = _("shipments")
 
     def __str__(self) -> str:
         return f"{self.appliance} → {self.address.city if self.address_id else '?'}"
@@ -200,7 +240,7 @@ class Shipment(models.Model):
     def clean(self) -> None:
         if self.status != ShipmentStatus.PENDING and not (self.carrier and self.tracking_number):
             raise ValidationError(
-                "Enter the carrier and the tracking number before marking it shipped."
+                gettext("Enter the carrier and the tracking number before marking it shipped.")
             )
 
     @property
@@ -228,6 +268,8 @@ class OnboardingDraft(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["user", "updated_at"], name="draft_user_updated")]
+        verbose_name = _("onboarding draft")
+        verbose_name_plural = _("onboarding drafts")
 
     def __str__(self) -> str:
-        return f"Onboarding run {self.id} of {self.user}"
+        return gettext("Onboarding run %(run)s of %(user)s") % {"run": self.id, "user": self.user}

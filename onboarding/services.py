@@ -6,9 +6,11 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from licenses import services as license_services
 from licenses.choices import CustomerStatus, DeploymentSolution, HostingRegion
@@ -66,6 +68,8 @@ class OnboardingOrder:
     hosting_region: str = ""
     ship_to: str = ""
     appliances: tuple[ApplianceLine, ...] = field(default=())
+    # The customer's language (settings.LANGUAGES): its administrator's welcome is written in it.
+    language: str = settings.LANGUAGE_CODE
 
 
 @dataclass(frozen=True)
@@ -89,7 +93,7 @@ def _request_for_token(*, token: uuid.UUID, partner: Partner) -> OnboardingReque
     existing = OnboardingRequest.objects.filter(token=token).first()
     if existing is not None and existing.partner_id != partner.pk:
         # UUID4s do not collide by chance: this is someone replaying another partner's token.
-        raise ValidationError("This onboarding form is not valid. Start again.")
+        raise ValidationError(_("This onboarding form is not valid. Start again."))
     return existing
 
 
@@ -102,21 +106,23 @@ def _check_deployment(
 ) -> None:
     if deployment == DeploymentSolution.VIRTUAL:
         if hosting_region not in HostingRegion.values:
-            raise ValidationError({"hosting_region": "Choose the hosting region."})
+            raise ValidationError({"hosting_region": _("Choose the hosting region.")})
         if appliances:
-            raise ValidationError({"deployment": "A fully virtual deployment ships no appliances."})
+            raise ValidationError(
+                {"deployment": _("A fully virtual deployment ships no appliances.")}
+            )
     elif deployment == DeploymentSolution.NETWORK_SENSORS:
         primaries = [a for a in appliances if a.role == ApplianceRole.PRIMARY]
         if len(primaries) != 1:
-            raise ValidationError({"primary_appliance": "Choose the primary appliance."})
+            raise ValidationError({"primary_appliance": _("Choose the primary appliance.")})
         if any(a.role not in ApplianceRole.values for a in appliances):
-            raise ValidationError({"deployment": "Choose the network sensors again."})
+            raise ValidationError({"deployment": _("Choose the network sensors again.")})
         if len({a.unit for a in appliances}) != len(appliances):
-            raise ValidationError({"deployment": "Choose the network sensors again."})
+            raise ValidationError({"deployment": _("Choose the network sensors again.")})
         if ship_to not in ShipTo.values:
-            raise ValidationError({"ship_to": "Choose where to ship the appliances."})
+            raise ValidationError({"ship_to": _("Choose where to ship the appliances.")})
     else:
-        raise ValidationError({"deployment": "Choose a deployment solution."})
+        raise ValidationError({"deployment": _("Choose a deployment solution.")})
 
 
 def _appliances(orders: Sequence[ApplianceLine]) -> dict[int, Appliance]:
@@ -126,8 +132,10 @@ def _appliances(orders: Sequence[ApplianceLine]) -> dict[int, Appliance]:
     if ids - found.keys():
         raise ValidationError(
             {
-                "primary_appliance": "One of the chosen appliances is no longer offered. Choose "
-                "the appliances again."
+                "primary_appliance": _(
+                    "One of the chosen appliances is no longer offered. Choose the appliances "
+                    "again."
+                )
             }
         )
     return found
@@ -142,8 +150,10 @@ def _addresses(*, partner: Partner, ship_to: str, orders: Sequence[ApplianceLine
         if default is None:
             raise ValidationError(
                 {
-                    "ship_to": "Your organisation has no default shipping address; enter an "
-                    "address instead."
+                    "ship_to": _(
+                        "Your organisation has no default shipping address; enter an address "
+                        "instead."
+                    )
                 }
             )
     else:
@@ -195,8 +205,10 @@ def _submit(*, order: OnboardingOrder, actor, site_url: str) -> Submission:
     if order.incident_answer != IncidentAnswer.NO:
         raise ValidationError(
             {
-                "incident": "A customer experiencing a breach or incident cannot be onboarded; "
-                "contact incident response."
+                "incident": _(
+                    "A customer experiencing a breach or incident cannot be onboarded; contact "
+                    "incident response."
+                )
             }
         )
     _check_deployment(
@@ -252,6 +264,7 @@ def _submit(*, order: OnboardingOrder, actor, site_url: str) -> Submission:
         deployment=order.deployment,
         hosting_region=order.hosting_region,
         ship_to=order.ship_to,
+        language=order.language,
     )
     # The related rows were just locked or created; the token was checked under the lock above.
     request.full_clean(
@@ -278,7 +291,7 @@ def shipments_create(
     """Insert the pending shipments of an order in one query, whatever the number of appliances."""
     primaries = sum(1 for line in lines if line.role == ApplianceRole.PRIMARY)
     if lines and primaries != 1:
-        raise ValidationError({"primary_appliance": "Choose exactly one primary appliance."})
+        raise ValidationError({"primary_appliance": _("Choose exactly one primary appliance.")})
     objs = []
     for line in lines:
         shipment = Shipment(
@@ -334,7 +347,8 @@ def _shipment_news(shipment_id: int, site_url: str) -> None:
         "shipment": {
             "id": shipment.pk,
             "status": shipment.status,
-            "appliance": shipment.appliance.name,
+            # The catalogue's English name, whoever's language marked it shipped.
+            "appliance": shipment.appliance.name_en or shipment.appliance.name,
             "carrier": shipment.carrier,
             "tracking_number": shipment.tracking_number,
             "at": at.isoformat(),
@@ -356,14 +370,18 @@ def shipment_mark_shipped(*, shipment: Shipment, actor=None, site_url: str = "")
     (queued in this transaction: once per change)."""
     locked = _locked(shipment)
     if locked.status != ShipmentStatus.PENDING:
-        raise ValidationError(
-            f"{locked.appliance} (shipment {locked.pk}) is already "
-            f"{locked.get_status_display().lower()}."
-        )
+        if locked.status == ShipmentStatus.DELIVERED:
+            message = _("%(appliance)s (shipment %(id)s) is already delivered.")
+        else:
+            message = _("%(appliance)s (shipment %(id)s) is already shipped.")
+        raise ValidationError(message % {"appliance": locked.appliance, "id": locked.pk})
     if not (locked.carrier and locked.tracking_number):
         raise ValidationError(
-            f"{locked.appliance} (shipment {locked.pk}) needs a carrier and a tracking number "
-            "before it can be marked shipped."
+            _(
+                "%(appliance)s (shipment %(id)s) needs a carrier and a tracking number before it "
+                "can be marked shipped."
+            )
+            % {"appliance": locked.appliance, "id": locked.pk}
         )
     locked.status = ShipmentStatus.SHIPPED
     locked.shipped_at = timezone.now()
@@ -377,12 +395,17 @@ def shipment_mark_delivered(*, shipment: Shipment, actor=None, site_url: str = "
     """Shipped -> delivered; the partner is e-mailed (queued in this transaction)."""
     locked = _locked(shipment)
     if locked.status != ShipmentStatus.SHIPPED:
-        state = locked.get_status_display().lower()
-        reason = "already delivered" if locked.status == ShipmentStatus.DELIVERED else state
-        raise ValidationError(
-            f"{locked.appliance} (shipment {locked.pk}) is {reason}; only shipped appliances "
-            "can be marked delivered."
-        )
+        if locked.status == ShipmentStatus.DELIVERED:
+            message = _(
+                "%(appliance)s (shipment %(id)s) is already delivered; only shipped appliances "
+                "can be marked delivered."
+            )
+        else:
+            message = _(
+                "%(appliance)s (shipment %(id)s) is pending; only shipped appliances can be "
+                "marked delivered."
+            )
+        raise ValidationError(message % {"appliance": locked.appliance, "id": locked.pk})
     locked.status = ShipmentStatus.DELIVERED
     locked.delivered_at = timezone.now()
     locked.save(update_fields=["status", "delivered_at"])
@@ -399,7 +422,8 @@ def customer_welcome_resend(*, actor, customer: CustomerAccount) -> str:
         current = CustomerAccount.objects.select_for_update().order_by().get(pk=customer.pk)
         if current.status != CustomerStatus.ACTIVE:
             raise ValidationError(
-                f"{current.legal_name} is offboarded; an offboarded customer gets no welcome."
+                _("%(customer)s is offboarded; an offboarded customer gets no welcome.")
+                % {"customer": current.legal_name}
             )
         customer_welcome_enqueue(customer_id=current.pk)
     return current.admin_email

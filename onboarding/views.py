@@ -178,8 +178,11 @@ class OnboardingWizardStartView(PartnerMixin, _WizardLicenseMixin, View):
         if not self.license.can_onboard:
             messages.warning(
                 request,
-                f"No {self.license.get_tier_display()} users are available. A customer can be "
-                "onboarded onto this license once users are freed up or bought.",
+                _(
+                    "No %(tier)s users are available. A customer can be onboarded onto this "
+                    "license once users are freed up or bought."
+                )
+                % {"tier": self.license.get_tier_display()},
             )
             return redirect(license_page_url(self.license))
         run = run_start(request=request, license=self.license)
@@ -291,10 +294,12 @@ class OnboardingWizardView(PartnerMixin, _WizardLicenseMixin, NamedUrlWizardView
             return self._expired()
         if (allowed := self.run.allowed(step, self.active)) != step:
             if step in self.active:
-                messages.error(request, f"Complete “{STEP_TITLES[allowed]}” first.")
+                messages.error(
+                    request, _("Complete “%(step)s” first.") % {"step": STEP_TITLES[allowed]}
+                )
             else:
                 messages.warning(
-                    request, "That step is not part of this onboarding; continue here."
+                    request, _("That step is not part of this onboarding; continue here.")
                 )
             return redirect(self.get_step_url(allowed))
         self.storage.current_step = step
@@ -360,15 +365,19 @@ class OnboardingWizardView(PartnerMixin, _WizardLicenseMixin, NamedUrlWizardView
             messages.error(self.request, message)
             return redirect(self.get_step_url(step))
         if submission.created:
-            messages.success(self.request, f"{submission.request.legal_name} has been onboarded.")
+            messages.success(
+                self.request,
+                _("%(customer)s has been onboarded.") % {"customer": submission.request.legal_name},
+            )
         else:
-            messages.info(self.request, "This onboarding request was already submitted.")
+            messages.info(self.request, _("This onboarding request was already submitted."))
         return redirect("onboarding:request_detail", pk=submission.request.pk)
 
     def _expired(self):
         self.storage.delete()
         messages.warning(
-            self.request, "This onboarding form had expired or was not found, so it starts again."
+            self.request,
+            _("This onboarding form had expired or was not found, so it starts again."),
         )
         return redirect("onboarding:wizard", license_pk=self.license.pk)
 

@@ -20,8 +20,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 from functools import cached_property
 
+from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from formtools.wizard.storage.base import BaseStorage
 
 from licenses.choices import DeploymentSolution, HostingRegion
@@ -34,11 +37,11 @@ from shipping.choices import ApplianceRole
 from shipping.models import Address, Appliance
 
 STEP_TITLES = {
-    "incident": "Incident check",
-    "details": "Customer details",
-    "deployment": "Deployment solution",
-    "shipping": "Shipping",
-    "review": "Review and submit",
+    "incident": gettext_lazy("Incident check"),
+    "details": gettext_lazy("Customer details"),
+    "deployment": gettext_lazy("Deployment solution"),
+    "shipping": gettext_lazy("Shipping"),
+    "review": gettext_lazy("Review and submit"),
 }
 
 # Which step shows a field the submit service may refuse (stale pools, a name taken meanwhile).
@@ -48,6 +51,7 @@ FIELD_STEPS = {
     "website": "details",
     "sub_partner": "details",
     "admin_email": "details",
+    "language": "details",
     "tier_users": "details",
     "cloud_users": "details",
     "sat_users": "details",
@@ -126,8 +130,8 @@ class ApplianceUnit:
     @property
     def title(self) -> str:
         if self.role == ApplianceRole.PRIMARY:
-            return "Primary appliance"
-        return f"Additional sensor {self.number}"
+            return _("Primary appliance")
+        return _("Additional sensor %(number)s") % {"number": self.number}
 
     @property
     def label(self) -> str:
@@ -163,7 +167,15 @@ def step_record(step: str, data: dict) -> dict:
     if step == "incident":
         return {"incident": data["incident"]}
     if step == "details":
-        keys = ("legal_name", "website", "admin_email", "tier_users", "cloud_users", "sat_users")
+        keys = (
+            "legal_name",
+            "website",
+            "admin_email",
+            "language",
+            "tier_users",
+            "cloud_users",
+            "sat_users",
+        )
         sub_partner = data.get("sub_partner")
         return {**{k: data.get(k) for k in keys}, "sub_partner": getattr(sub_partner, "pk", None)}
     if step == "deployment":
@@ -276,7 +288,12 @@ class WizardRun:
         assignments = shipping.get("assignments", {})
         missing = [u.label for u in self.units if sensors and u.key not in assignments]
         if missing:
-            raise ValidationError({"ship_to": f"Add an address for: {', '.join(missing)}."})
+            raise ValidationError(
+                {
+                    "ship_to": _("Add an address for: %(appliances)s.")
+                    % {"appliances": ", ".join(missing)}
+                }
+            )
         sub_partner = (
             Partner.objects.filter(pk=details["sub_partner"]).first()
             if details.get("sub_partner")
@@ -292,6 +309,8 @@ class WizardRun:
             tier_users=details["tier_users"],
             cloud_users=details.get("cloud_users") or 0,
             sat_users=details.get("sat_users") or 0,
+            # A run started before the language was asked: the service's default (English).
+            language=details.get("language") or settings.LANGUAGE_CODE,
             website=details.get("website") or "",
             sub_partner=sub_partner,
             deployment=deployment["deployment"],
@@ -314,7 +333,10 @@ class WizardRun:
         self.forget(step, active)
         self.keep_refusal(step, errors)
         first = next(iter(errors.values()))[0]
-        return step, f"Nothing was submitted: {first} Check “{STEP_TITLES[step]}” and continue."
+        return step, _("Nothing was submitted: %(reason)s Check “%(step)s” and continue.") % {
+            "reason": first,
+            "step": STEP_TITLES[step],
+        }
 
     def keep_refusal(self, step: str, errors: dict[str, list[str]]) -> None:
         """Keep why ``step`` was refused (its own POST, or the service at submit) for its page.
@@ -345,8 +367,10 @@ class WizardRun:
                 rows.append(
                     {"unit": unit, "address": default_address if data is None else Address(**data)}
                 )
+        details = self.validated.get("details") or {}
         return {
-            "details": self.validated.get("details") or {},
+            "details": details,
+            "language_label": dict(settings.LANGUAGES).get(details.get("language"), ""),
             "deployment": deployment,
             "units": self.units if rows else [],
             "deployment_label": DeploymentSolution(deployment["deployment"]).label

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from modeltranslation.admin import TranslationAdmin
 
 from shipping import services
 from shipping.models import Address, Appliance
@@ -18,10 +21,12 @@ class AddressAdminForm(forms.ModelForm):
     """
 
     default = forms.BooleanField(
-        label="Default address",
+        label=_("Default address"),
         required=False,
-        help_text="Where appliances ship unless an onboarding order names another address; "
-        "the partner's previous default stops being it.",
+        help_text=_(
+            "Where appliances ship unless an onboarding order names another address; "
+            "the partner's previous default stops being it."
+        ),
     )
 
     class Meta:
@@ -51,26 +56,35 @@ class AddressAdmin(admin.ModelAdmin):
         obj.is_default = form.cleaned_data["default"]
         services.address_save(address=obj, actor=request.user)
 
-    @admin.action(description="Make the selected address its partner's default")
+    @admin.action(description=_("Make the selected address its partner's default"))
     def make_default(self, request, queryset):
         addresses = list(queryset.select_related("partner")[:2])
         if len(addresses) != 1:
-            self.message_user(request, "Choose exactly one address.", messages.ERROR)
+            self.message_user(request, gettext("Choose exactly one address."), messages.ERROR)
             return
         address = services.address_default_set(address=addresses[0], actor=request.user)
         self.message_user(
             request,
-            f"{address} is now the default address of {address.partner}.",
+            gettext("%(address)s is now the default address of %(partner)s.")
+            % {"address": address, "partner": address.partner},
             messages.SUCCESS,
         )
 
 
 @admin.register(Appliance)
-class ApplianceAdmin(admin.ModelAdmin):
+class ApplianceAdmin(TranslationAdmin):
+    """The catalogue: staff edit each model's name, description and throughput in English and in
+    French (shipping/translation.py); a blank French text shows the English one."""
+
     list_display = ["name", "form_factor", "site_size", "throughput", "active", "sort_order"]
     list_editable = ["active", "sort_order"]
     list_filter = ["active", "form_factor", "site_size"]
-    search_fields = ["name", "description"]
+    search_fields = [
+        "name_en",
+        "name_fr_ca",
+        "description_en",
+        "description_fr_ca",
+    ]
 
     def save_model(self, request, obj, form, change):
         services.appliance_save(appliance=obj, actor=request.user)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from shipping.choices import Country, FormFactor, SiteSize
 from shipping.validators import postal_code_clean
@@ -15,33 +16,38 @@ class Address(models.Model):
     partner = models.ForeignKey(
         "partners.Partner", on_delete=models.CASCADE, related_name="addresses"
     )
-    label = models.CharField(max_length=100, blank=True, help_text="e.g. Head office")
-    recipient = models.CharField("Recipient name", max_length=200)
-    company = models.CharField(max_length=200, blank=True)
-    line1 = models.CharField("Address line 1", max_length=200)
-    line2 = models.CharField("Address line 2", max_length=200, blank=True)
-    city = models.CharField(max_length=100)
-    region = models.CharField("Province / State", max_length=100, blank=True)
-    postal_code = models.CharField(max_length=20)
-    country = models.CharField(max_length=2, choices=Country.choices, default=Country.CANADA)
-    phone = models.CharField(max_length=40, blank=True)
+    label = models.CharField(
+        _("label"), max_length=100, blank=True, help_text=_("e.g. Head office")
+    )
+    recipient = models.CharField(_("Recipient name"), max_length=200)
+    company = models.CharField(_("company"), max_length=200, blank=True)
+    line1 = models.CharField(_("Address line 1"), max_length=200)
+    line2 = models.CharField(_("Address line 2"), max_length=200, blank=True)
+    city = models.CharField(_("city"), max_length=100)
+    region = models.CharField(_("Province / State"), max_length=100, blank=True)
+    postal_code = models.CharField(_("postal code"), max_length=20)
+    country = models.CharField(
+        _("country"), max_length=2, choices=Country.choices, default=Country.CANADA
+    )
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
     # The address belongs to the partner and says it is the default (not the partner pointing at
     # an address), so partners know nothing of shipping; the constraint allows one per partner.
     is_default = models.BooleanField(
-        "Default address",
+        _("Default address"),
         default=False,
-        help_text="Where appliances ship unless an onboarding order names another address.",
+        help_text=_("Where appliances ship unless an onboarding order names another address."),
     )
 
     class Meta:
-        verbose_name_plural = "addresses"
+        verbose_name = _("address")
+        verbose_name_plural = _("addresses")
         ordering = ["partner_id", "label", "id"]
         constraints = [
             models.UniqueConstraint(
                 fields=["partner"],
                 condition=Q(is_default=True),
                 name="address_one_default_per_partner",
-                violation_error_message="This partner already has a default address.",
+                violation_error_message=_("This partner already has a default address."),
             ),
         ]
 
@@ -75,18 +81,22 @@ class Address(models.Model):
 class Appliance(models.Model):
     """A network sensor model in the catalogue partners order from (edited by vendor staff)."""
 
-    name = models.CharField("Model name", max_length=100, unique=True)
-    form_factor = models.CharField(max_length=20, choices=FormFactor.choices)
-    site_size = models.CharField("Suited site size", max_length=20, choices=SiteSize.choices)
+    name = models.CharField(_("Model name"), max_length=100, unique=True)
+    form_factor = models.CharField(_("form factor"), max_length=20, choices=FormFactor.choices)
+    site_size = models.CharField(_("Suited site size"), max_length=20, choices=SiteSize.choices)
     throughput = models.CharField(
-        "Rated throughput", max_length=50, blank=True, help_text="e.g. Up to 1 Gbps"
+        _("Rated throughput"), max_length=50, blank=True, help_text=_("e.g. Up to 1 Gbps")
     )
-    description = models.TextField(blank=True)
-    active = models.BooleanField(default=True, help_text="Only active models can be ordered.")
-    sort_order = models.PositiveSmallIntegerField(default=0)
+    description = models.TextField(_("description"), blank=True)
+    active = models.BooleanField(
+        _("active"), default=True, help_text=_("Only active models can be ordered.")
+    )
+    sort_order = models.PositiveSmallIntegerField(_("sort order"), default=0)
 
     class Meta:
         ordering = ["sort_order", "name"]
+        verbose_name = _("appliance")
+        verbose_name_plural = _("appliances")
 
     def __str__(self) -> str:
         return self.name

@@ -113,6 +113,7 @@ class Wizard:
         "legal_name": "Acme Dental Inc.",
         "website": "https://acme-dental.example",
         "admin_email": "it@acme-dental.example",
+        "language": "en",
         "tier_users": "25",
         "cloud_users": "0",
         "sat_users": "0",

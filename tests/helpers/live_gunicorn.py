@@ -373,7 +373,8 @@ class LmpUser(HttpUser):
         response = self.get(path)  # New Customer: redirects to a fresh run's first step
         steps = [
             ("incident", {"incident-incident": "no"}),
-            ("details", {f"details-{k}": v for k, v in details.items()}),
+            # The customer's language is a required choice (English unless the test says).
+            ("details", {f"details-{k}": v for k, v in {"language": "en", **details}.items()}),
             ("deployment", {"deployment-deployment": "virtual", "deployment-hosting_region": "ca"}),
         ]
         if response.status != 302:

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.db import IntegrityError, transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from lmp.demo.catalogue import catalogue_seed
 from onboarding import services as onboarding_services
@@ -297,20 +297,50 @@ def test_admin_pages_for_orders_catalogue_and_shipments_render(staff_client, ord
 
 
 def test_admin_appliance_form_saves_through_the_service(staff_client, db):
+    # Staff type the catalogue's text in English and in French (shipping/translation.py).
     response = staff_client.post(
         reverse("admin:shipping_appliance_add"),
         {
-            "name": "NS-200 Branch Sensor",
+            "name_en": "NS-200 Branch Sensor",
+            "name_fr_ca": "Capteur de succursale NS-200",
             "form_factor": "desktop",
             "site_size": "small",
-            "throughput": "Up to 500 Mbps",
-            "description": "",
+            "throughput_en": "Up to 500 Mbps",
+            "throughput_fr_ca": "Jusqu'à 500 Mb/s",
+            "description_en": "",
+            "description_fr_ca": "",
             "active": "on",
             "sort_order": "15",
         },
     )
     assert response.status_code == 302
-    assert Appliance.objects.get(name="NS-200 Branch Sensor").site_size == "small"
+    appliance = Appliance.objects.get(name_en="NS-200 Branch Sensor")
+    assert appliance.site_size == "small"
+    with translation.override("fr-ca"):
+        assert appliance.name == "Capteur de succursale NS-200"
+        assert appliance.throughput == "Jusqu'à 500 Mb/s"
+    with translation.override("en"):
+        assert appliance.name == "NS-200 Branch Sensor"
+
+
+def test_admin_appliance_needs_its_english_name_and_its_french_one_may_wait(staff_client, db):
+    """A blank French name is allowed (the English one shows); a blank English one is not."""
+    form = {
+        "form_factor": "desktop",
+        "site_size": "small",
+        "active": "on",
+        "sort_order": "15",
+    }
+    url = reverse("admin:shipping_appliance_add")
+    refused = staff_client.post(url, {**form, "name_en": "", "name_fr_ca": "Capteur NS-300"})
+    assert refused.status_code == 200
+    assert "This field is required." in refused.text
+    for name in ("NS-300 Sensor", "NS-301 Sensor"):  # two blank French names: no clash
+        assert staff_client.post(url, {**form, "name_en": name}).status_code == 302
+    appliance = Appliance.objects.get(name_en="NS-300 Sensor")
+    assert appliance.name_fr_ca is None
+    with translation.override("fr-ca"):
+        assert appliance.name == "NS-300 Sensor"
 
 
 def test_partners_cannot_reach_the_admin(partner_client, order):
