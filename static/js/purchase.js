@@ -10,8 +10,9 @@
 
   var WHOLE = /^\s*\d+\s*$/;
   var NBSP = "\u00a0";
-  // The JavaScript catalogue (its script comes first); English if it is missing.
-  var translate = typeof pgettext === "function" ? pgettext : function (context, text) { return text; };
+  // The JavaScript catalogue (its script comes first) gives the formats and words; English if it
+  // is missing.
+  var catalogue = typeof pgettext === "function";
   var formatOf = typeof get_format === "function" ? get_format : function (name) {
     return { DECIMAL_SEPARATOR: ".", THOUSAND_SEPARATOR: "," }[name];
   };
@@ -42,7 +43,8 @@
   function amount(totalCents, currency) {
     var number = grouped(Math.floor(totalCents / 100)) + DECIMAL + String(100 + (totalCents % 100)).slice(1);
     // Translators: the same entry as lmp.core.l10n.money's: French "{amount} $".
-    var text = translate("money", "${amount}").replace("{amount}", number).replace(/ /g, NBSP);
+    var sign = catalogue ? pgettext("money", "${amount}") : "${amount}";
+    var text = sign.replace("{amount}", number).replace(/ /g, NBSP);
     return text + NBSP + currency;
   }
 
