@@ -163,6 +163,10 @@ def problem_response(exc: exceptions.APIException, *, headers: dict | None = Non
     return response
 
 
+# How DRF's JSONParser starts its refusal of a body that is not JSON.
+JSON_PARSE_ERROR = "JSON parse error - "
+
+
 def problem_handler(exc, context) -> Response | None:
     """DRF's exception handler: Django's and DRF's refusals alike, as problem details."""
     if isinstance(exc, DjangoValidationError):
@@ -171,6 +175,10 @@ def problem_handler(exc, context) -> Response | None:
         exc = exceptions.NotFound(_("No such object for your organisation."))
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied(str(exc) or None)
+    elif isinstance(exc, exceptions.ParseError) and str(exc.detail).startswith(JSON_PARSE_ERROR):
+        # DRF's own words here are not in its catalogue: ours, with the parser's position.
+        error = str(exc.detail).removeprefix(JSON_PARSE_ERROR)
+        exc = exceptions.ParseError(_("JSON parse error - %(error)s") % {"error": error})
     response = exception_handler(exc, context)
     if response is None:
         return None  # a 500: Django's own handler
