@@ -9,7 +9,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import force_instance
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter
 
 from lmp.api.problems import PROBLEM_CONTENT_TYPE, TITLES, ProblemRenderer, ProblemSerializer
 from lmp.api.serializers import StrictSerializer
@@ -93,10 +93,12 @@ ACCEPT_LANGUAGE = OpenApiParameter(
     OpenApiTypes.STR,
     location=OpenApiParameter.HEADER,
     required=False,
-    enum=LANGUAGE_CODES,
     description="The language of the problems' `title` and `detail` (and of the validation "
-    "messages in `errors`): `en` (the default) or `fr-ca` (Canadian French; `fr` and `fr-CA` "
-    "work too). Field names, values and the rest of the answer stay the same in every language.",
+    "messages in `errors`), as any `Accept-Language` header: the first language the API speaks "
+    "wins, `en` (the default) or `fr-ca` (Canadian French; `fr` and `fr-CA` too); any other is "
+    "answered in English. Field names, values and the rest of the answer stay the same in every "
+    "language; `Content-Language` says which one was used.",
+    examples=[OpenApiExample(code, value=code) for code in LANGUAGE_CODES],
 )
 CONTENT_LANGUAGE = {
     "Content-Language": {
