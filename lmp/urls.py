@@ -6,15 +6,16 @@ from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import include, path
+from django.utils.translation import gettext_lazy
 from django.views.i18n import JavaScriptCatalog
 
 from lmp.accounts.forms import PasswordResetForm
 from lmp.partners import roles
 from lmp.partners.forms import LoginForm
 
-admin.site.site_header = "LMP administration"
-admin.site.site_title = "LMP admin"
-admin.site.index_title = "Partners, licenses and orders"
+admin.site.site_header = gettext_lazy("LMP administration")
+admin.site.site_title = gettext_lazy("LMP admin")
+admin.site.index_title = gettext_lazy("Partners, licenses and orders")
 
 
 @login_not_required

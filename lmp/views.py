@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import sys
 
+from django.conf import settings
 from django.db import InterfaceError, OperationalError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseServerError
 from django.template import loader
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views import defaults
 from django.views.decorators.csrf import requires_csrf_token
@@ -27,11 +29,47 @@ def server_error(request: HttpRequest) -> HttpResponse:
     middleware before the view (and the session saved after it), where an exception never
     reaches ``process_exception``; every uncaught exception reaches this handler, still current.
     """
-    if isinstance(sys.exception(), DATABASE_UNAVAILABLE):
-        return database_unavailable(api=is_api(request))
+    language = _language_of(request)
+    with translation.override(language):
+        if isinstance(sys.exception(), DATABASE_UNAVAILABLE):
+            response = database_unavailable(api=is_api(request))
+        elif is_api(request):
+            response = django_problem(500, _("The server failed to answer; the error is logged."))
+        else:
+            # Django's own server_error renders without a context: the language is given here.
+            body = loader.render_to_string(defaults.ERROR_500_TEMPLATE_NAME, _page_context())
+            response = HttpResponseServerError(body)
+    response.headers.setdefault("Content-Language", language)
+    return response
+
+
+def _language_of(request: HttpRequest) -> str:
+    """The language of an error page: the one LanguageMiddleware chose, else (it failed before
+    choosing, e.g. the database is down) this browser's cookie or Accept-Language, which need no
+    query (lmp.partners.languages)."""
+    chosen = getattr(request, "LANGUAGE_CODE", None)
+    if chosen:
+        return chosen
+    from lmp.partners import languages  # imports models: not at this module's import
+
     if is_api(request):
-        return django_problem(500, _("The server failed to answer; the error is logged."))
-    return defaults.server_error(request)
+        return (
+            languages.from_accept_language(request.headers.get("Accept-Language", ""))
+            or languages.DEFAULT
+        )
+    return (
+        languages.supported(request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME))
+        or languages.from_accept_language(request.headers.get("Accept-Language", ""))
+        or languages.DEFAULT
+    )
+
+
+def _page_context() -> dict:
+    """What base.html reads from the i18n context processor, for a page rendered without one."""
+    return {
+        "LANGUAGE_CODE": translation.get_language(),
+        "LANGUAGE_BIDI": translation.get_language_bidi(),
+    }
 
 
 def database_unavailable(*, api: bool = False) -> HttpResponse:
@@ -43,7 +81,7 @@ def database_unavailable(*, api: bool = False) -> HttpResponse:
             % {"seconds": RETRY_AFTER_SECONDS},
         )
     else:
-        response = HttpResponse(loader.render_to_string("503.html"), status=503)
+        response = HttpResponse(loader.render_to_string("503.html", _page_context()), status=503)
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
 

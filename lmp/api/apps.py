@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ApiConfig(AppConfig):
@@ -6,7 +7,7 @@ class ApiConfig(AppConfig):
 
     name = "lmp.api"
     label = "api"
-    verbose_name = "Partner API"
+    verbose_name = _("Partner API")
 
     def ready(self) -> None:
         from lmp.api import schema  # noqa: F401  (registers the key's security scheme)

@@ -16,6 +16,7 @@ import datetime as dt
 from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from rest_framework import authentication, exceptions
 
 from lmp.api.throttles import Window, auth_failure_hit, auth_failures_full
@@ -66,7 +67,7 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
             if not auth_failure_hit(address, window):
                 raise exceptions.Throttled(wait=window.wait())
             raise exceptions.AuthenticationFailed(
-                "This API key is not valid: it is unknown, revoked or expired."
+                gettext("This API key is not valid: it is unknown, revoked or expired.")
             )
         last_used_touch(api_key)
         return KeyActor(api_key), api_key

@@ -16,10 +16,12 @@ from collections.abc import Callable
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from rest_framework.response import Response
 
 from lmp.api.models import IdempotencyRecord
 from lmp.api.problems import PROBLEM_CONTENT_TYPE, Unprocessable
+from lmp.core.l10n import count
 from lmp.partners.models import ApiKey
 
 HEADER = "Idempotency-Key"
@@ -36,8 +38,11 @@ def fingerprint(*, method: str, path: str, data) -> str:
 def _replay(record: IdempotencyRecord, *, fingerprint_: str) -> Response:
     if record.fingerprint != fingerprint_:
         raise Unprocessable(
-            f"This {HEADER} was already used for a different request: use a new key for each "
-            "new request."
+            _(
+                "This %(header)s was already used for a different request: use a new key for "
+                "each new request."
+            )
+            % {"header": HEADER}
         )
     content_type = PROBLEM_CONTENT_TYPE if record.status_code >= 400 else None
     response = Response(record.body, status=record.status_code, content_type=content_type)
@@ -50,7 +55,10 @@ def idempotent_run(
 ) -> Response:
     """The stored answer to (``api_key``, ``key``), or ``run()``'s, stored with its write."""
     if not key or len(key) > MAX_KEY_LENGTH:
-        raise Unprocessable(f"An {HEADER} has 1 to {MAX_KEY_LENGTH} characters.")
+        raise Unprocessable(
+            _("An %(header)s has 1 to %(most)s characters.")
+            % {"header": HEADER, "most": count(MAX_KEY_LENGTH)}
+        )
     with transaction.atomic():
         try:
             with transaction.atomic():

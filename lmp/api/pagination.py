@@ -121,7 +121,9 @@ class CustomerCursorPagination(StrictCursorPagination):
         value = request.query_params.get("ordering", "legal_name")
         if value not in self.ORDERINGS:
             choices = ", ".join(self.ORDERINGS)
-            raise exceptions.ValidationError({"ordering": [f"Order by one of: {choices}."]})
+            raise exceptions.ValidationError(
+                {"ordering": [_("Order by one of: %(choices)s.") % {"choices": choices}]}
+            )
         self.order = self.ORDERINGS[value]
         self.ordering_value = value
         return self.order.fields()

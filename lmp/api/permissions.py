@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy
 from rest_framework import permissions
 
 from lmp.partners import roles
@@ -14,7 +15,7 @@ class RolePermission(permissions.BasePermission):
     ``roles``); ``roles.allows`` answers, as it does for a login on the portal's pages.
     """
 
-    message = "Your key's role does not allow this."
+    message = gettext_lazy("Your key's role does not allow this.")
 
     def has_permission(self, request, view) -> bool:
         if not isinstance(request.user, roles.KeyActor):

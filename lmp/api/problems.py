@@ -11,6 +11,8 @@ import json
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework import exceptions, serializers, status
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
@@ -34,16 +36,16 @@ class Conflict(exceptions.APIException):
     """A write refused because of the state of things (too few seats, an offboarded customer)."""
 
     status_code = status.HTTP_409_CONFLICT
-    default_detail = "The request conflicts with the current state."
+    default_detail = gettext_lazy("The request conflicts with the current state.")
     default_code = "conflict"
-    title = "The request conflicts with the current state."
+    title = gettext_lazy("The request conflicts with the current state.")
 
 
 class Unprocessable(exceptions.APIException):
     """A well-formed request that cannot be carried out (an Idempotency-Key reused)."""
 
     status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
-    default_detail = "The request cannot be processed."
+    default_detail = gettext_lazy("The request cannot be processed.")
     default_code = "unprocessable"
 
 
@@ -51,12 +53,12 @@ def from_django(error: DjangoValidationError) -> exceptions.APIException:
     """A service's refusal: 409 when the pool lacks seats, else 400 with its messages by field."""
     if hasattr(error, "error_dict"):
         errors = {
-            field: [message for e in errs for message in e.messages]
+            field: [str(message) for e in errs for message in e.messages]
             for field, errs in error.error_dict.items()
         }
         codes = {e.code for errs in error.error_dict.values() for e in errs}
     else:
-        errors = {NON_FIELD: list(error.messages)}
+        errors = {NON_FIELD: [str(message) for message in error.messages]}
         codes = {e.code for e in error.error_list}
     exc_class = (
         Conflict if codes & {SEATS_UNAVAILABLE, CUSTOMER_OFFBOARDED} else exceptions.ValidationError
@@ -64,9 +66,9 @@ def from_django(error: DjangoValidationError) -> exceptions.APIException:
     exc = exc_class(errors)
     exc.field_errors = errors
     if SEATS_UNAVAILABLE in codes:
-        exc.title = "Not enough seats."
+        exc.title = _("Not enough seats.")
     elif CUSTOMER_OFFBOARDED in codes:
-        exc.title = "The customer is offboarded."
+        exc.title = _("The customer is offboarded.")
     return exc
 
 
@@ -84,20 +86,22 @@ def _flatten(detail) -> dict[str, list[str]]:
     return flat
 
 
+# In the language of the request (Accept-Language; English by default): lazy, read per answer.
 TITLES = {
-    400: "Your request has invalid fields.",
-    401: "Authentication needed.",
-    403: "Not allowed.",
-    404: "Not found.",
-    405: "Method not allowed.",
-    406: "Not acceptable.",
-    409: "The request conflicts with the current state.",
-    415: "Unsupported media type.",
-    422: "Cannot process the request.",
-    429: "Too many requests.",
-    500: "Server error.",
-    503: "Service unavailable.",
+    400: gettext_lazy("Your request has invalid fields."),
+    401: gettext_lazy("Authentication needed."),
+    403: gettext_lazy("Not allowed."),
+    404: gettext_lazy("Not found."),
+    405: gettext_lazy("Method not allowed."),
+    406: gettext_lazy("Not acceptable."),
+    409: gettext_lazy("The request conflicts with the current state."),
+    415: gettext_lazy("Unsupported media type."),
+    422: gettext_lazy("Cannot process the request."),
+    429: gettext_lazy("Too many requests."),
+    500: gettext_lazy("Server error."),
+    503: gettext_lazy("Service unavailable."),
 }
+ERROR_TITLE = gettext_lazy("Error.")
 
 
 class ProblemSerializer(serializers.Serializer):
@@ -119,9 +123,9 @@ def problem_body(code: int, detail: str) -> dict:
     """The problem details of a refusal without field errors."""
     return {
         "type": "about:blank",
-        "title": TITLES.get(code, "Error."),
+        "title": str(TITLES.get(code, ERROR_TITLE)),
         "status": code,
-        "detail": detail,
+        "detail": str(detail),
     }
 
 
@@ -143,7 +147,7 @@ def problem_response(exc: exceptions.APIException, *, headers: dict | None = Non
     title = getattr(exc, "title", None) if code == status.HTTP_409_CONFLICT else None
     body: dict = {
         "type": "about:blank",
-        "title": title or TITLES.get(code, "Error."),
+        "title": str(title or TITLES.get(code, ERROR_TITLE)),
         "status": code,
     }
     errors = getattr(exc, "field_errors", None)
@@ -151,7 +155,7 @@ def problem_response(exc: exceptions.APIException, *, headers: dict | None = Non
         errors = _flatten(exc.detail)
     if errors:
         messages = [m for ms in errors.values() for m in ms]
-        body["detail"] = " ".join(messages)
+        body["detail"] = " ".join(str(m) for m in messages)
         body["errors"] = errors
     else:
         body["detail"] = str(exc.detail)
@@ -159,14 +163,22 @@ def problem_response(exc: exceptions.APIException, *, headers: dict | None = Non
     return response
 
 
+# How DRF's JSONParser starts its refusal of a body that is not JSON.
+JSON_PARSE_ERROR = "JSON parse error - "
+
+
 def problem_handler(exc, context) -> Response | None:
     """DRF's exception handler: Django's and DRF's refusals alike, as problem details."""
     if isinstance(exc, DjangoValidationError):
         exc = from_django(exc)
     elif isinstance(exc, Http404 | exceptions.NotFound):
-        exc = exceptions.NotFound("No such object for your organisation.")
+        exc = exceptions.NotFound(_("No such object for your organisation."))
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied(str(exc) or None)
+    elif isinstance(exc, exceptions.ParseError) and str(exc.detail).startswith(JSON_PARSE_ERROR):
+        # DRF's own words here are not in its catalogue: ours, with the parser's position.
+        error = str(exc.detail).removeprefix(JSON_PARSE_ERROR)
+        exc = exceptions.ParseError(_("JSON parse error - %(error)s") % {"error": error})
     response = exception_handler(exc, context)
     if response is None:
         return None  # a 500: Django's own handler

@@ -3,9 +3,13 @@ refusals (drf-spectacular's extension and schema class, ``DEFAULT_SCHEMA_CLASS``
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.utils import translation
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import force_instance
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter
 
 from lmp.api.problems import PROBLEM_CONTENT_TYPE, TITLES, ProblemRenderer, ProblemSerializer
 from lmp.api.serializers import StrictSerializer
@@ -47,6 +51,10 @@ class ProblemAutoSchema(AutoSchema):
             statuses.add(400)  # page_size, cursor, filters
         return sorted(statuses)
 
+    def get_override_parameters(self):
+        # Every operation: the problems' title and detail in the language asked for.
+        return [*super().get_override_parameters(), ACCEPT_LANGUAGE]
+
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
         for code in self.problem_statuses():
@@ -56,10 +64,13 @@ class ProblemAutoSchema(AutoSchema):
                 media_types=[PROBLEM_CONTENT_TYPE],
                 direction=direction,
             )
-            response["description"] = TITLES[code]
-            if code in PROBLEM_HEADERS:
-                response["headers"] = PROBLEM_HEADERS[code]
+            with translation.override("en"):  # the schema is written in English
+                response["description"] = str(TITLES[code])
+            response["headers"] = {**PROBLEM_HEADERS.get(code, {})}
             responses.setdefault(str(code), response)
+        for response in responses.values():
+            if isinstance(response, dict) and "$ref" not in response:
+                response["headers"] = {**response.get("headers", {}), **CONTENT_LANGUAGE}
         return responses
 
     def map_renderers(self, attribute):
@@ -75,6 +86,26 @@ class ProblemAutoSchema(AutoSchema):
 
 
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+# The languages of settings.LANGUAGES, as a client writes them ("en", "fr-ca").
+LANGUAGE_CODES = [code for code, _name in settings.LANGUAGES]
+ACCEPT_LANGUAGE = OpenApiParameter(
+    "Accept-Language",
+    OpenApiTypes.STR,
+    location=OpenApiParameter.HEADER,
+    required=False,
+    description="The language of the problems' `title` and `detail` (and of the validation "
+    "messages in `errors`), as any `Accept-Language` header: the first language the API speaks "
+    "wins, `en` (the default) or `fr-ca` (Canadian French; `fr` and `fr-CA` too); any other is "
+    "answered in English. Field names, values and the rest of the answer stay the same in every "
+    "language; `Content-Language` says which one was used.",
+    examples=[OpenApiExample(code, value=code) for code in LANGUAGE_CODES],
+)
+CONTENT_LANGUAGE = {
+    "Content-Language": {
+        "schema": {"type": "string", "enum": LANGUAGE_CODES},
+        "description": "The language of the answer's words (a problem's title and detail).",
+    }
+}
 RETRY_AFTER = {
     "Retry-After": {
         "schema": {"type": "integer", "minimum": 1},

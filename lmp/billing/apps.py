@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class BillingConfig(AppConfig):
@@ -6,4 +7,4 @@ class BillingConfig(AppConfig):
 
     name = "lmp.billing"
     label = "billing"
-    verbose_name = "Billing"
+    verbose_name = _("Billing")

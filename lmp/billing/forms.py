@@ -5,10 +5,13 @@ from __future__ import annotations
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Field, Layout, Row
 from django import forms
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from licenses.policy import MAX_PURCHASE_USERS
 from lmp.billing.selectors import PurchaseOption
 from lmp.billing.services import BILLING_FIELDS
+from lmp.core.l10n import count
 from lmp.partners.models import Partner
 
 
@@ -22,13 +25,13 @@ class PartnerBillingForm(forms.ModelForm):
         model = Partner
         fields = BILLING_FIELDS
         labels = {
-            "billing_contact_name": "Billing contact",
-            "billing_email": "Billing e-mail",
-            "billing_phone": "Billing phone",
-            "billing_address": "Billing address",
-            "billing_currency": "Currency",
-            "purchase_order_number": "Purchase order number",
-            "payment_reference": "Payment reference",
+            "billing_contact_name": gettext_lazy("Billing contact"),
+            "billing_email": gettext_lazy("Billing e-mail"),
+            "billing_phone": gettext_lazy("Billing phone"),
+            "billing_address": gettext_lazy("Billing address"),
+            "billing_currency": gettext_lazy("Currency"),
+            "purchase_order_number": gettext_lazy("Purchase order number"),
+            "payment_reference": gettext_lazy("Payment reference"),
         }
         widgets = {"billing_address": forms.Textarea(attrs={"rows": 4})}
 
@@ -65,25 +68,23 @@ class PurchaseForm(forms.Form):
     It validates what was typed; ``seats_purchase`` decides (and checks the figures again).
     """
 
-    tier = forms.ChoiceField(label="Tier")
+    tier = forms.ChoiceField(label=gettext_lazy("Tier"))
     users = forms.IntegerField(
-        label="Additional users",
+        label=gettext_lazy("Additional users"),
         min_value=1,
         max_value=MAX_PURCHASE_USERS,
         error_messages={
-            "required": "Enter how many users to add.",
-            "invalid": "Additional users must be a whole number.",
-            "min_value": "Additional users must be at least 1.",
-            "max_value": (
-                f"Additional users must be at most {MAX_PURCHASE_USERS:,} in one purchase "
-                "(for more, ask your account manager)."
-            ),
+            "required": gettext_lazy("Enter how many users to add."),
+            "invalid": gettext_lazy("Additional users must be a whole number."),
+            "min_value": gettext_lazy("Additional users must be at least 1."),
         },
     )
     terms = forms.BooleanField(
-        label="I agree to the purchase terms: the users are added now and billed monthly at the "
-        "price per user until the license's renewal.",
-        error_messages={"required": "Tick the box to agree to the purchase terms."},
+        label=gettext_lazy(
+            "I agree to the purchase terms: the users are added now and billed monthly at the "
+            "price per user until the license's renewal."
+        ),
+        error_messages={"required": gettext_lazy("Tick the box to agree to the purchase terms.")},
     )
     token = forms.CharField(widget=forms.HiddenInput, max_length=64)
 
@@ -92,14 +93,22 @@ class PurchaseForm(forms.Form):
         self.options = {option.tier: option for option in options}
         self.fields["tier"].choices = [(o.tier, o.choice_label) for o in options]
         self.fields["users"].widget.attrs.update(inputmode="numeric", autocomplete="off")
+        # Here, not on the class: the number is written in the reader's language.
+        self.fields["users"].error_messages["max_value"] = _(
+            "Additional users must be at most %(most)s in one purchase (for more, ask your "
+            "account manager)."
+        ) % {"most": count(MAX_PURCHASE_USERS)}
 
     def clean_tier(self) -> str:
         tier = self.cleaned_data["tier"]
         option = self.options[tier]
         if option.license is None and option.price is None:
             raise forms.ValidationError(
-                f"{option.label} cannot be bought here yet: it has no list price in "
-                f"{option.currency}. Ask your account manager."
+                _(
+                    "%(tier)s cannot be bought here yet: it has no list price in %(currency)s. "
+                    "Ask your account manager."
+                )
+                % {"tier": option.label, "currency": option.currency}
             )
         return tier
 

@@ -7,10 +7,13 @@ from decimal import Decimal
 
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from licenses.choices import ServiceTier
 from licenses.models import VolumeLicense
 from lmp.billing.models import Purchase, TierPrice
+from lmp.core.l10n import count
 from lmp.partners.models import Partner
 
 
@@ -35,10 +38,12 @@ class PurchaseOption:
     @property
     def choice_label(self) -> str:
         if self.license is not None:
-            return f"{self.label} — {self.commitment:,} users now"
+            return ngettext(
+                "%(tier)s — %(count)s user now", "%(tier)s — %(count)s users now", self.commitment
+            ) % {"tier": self.label, "count": count(self.commitment)}
         if self.price is None:
-            return f"{self.label} — new license (no list price yet)"
-        return f"{self.label} — new license at the list price"
+            return _("%(tier)s — new license (no list price yet)") % {"tier": self.label}
+        return _("%(tier)s — new license at the list price") % {"tier": self.label}
 
     def data_attrs(self) -> dict[str, str]:
         """What ``static/js/purchase.js`` reads to show the totals as the user types."""

@@ -8,7 +8,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from licenses import services as license_services
 from licenses.choices import AllocationEventSource, ServiceTier
@@ -16,7 +17,7 @@ from licenses.models import VolumeLicense
 from licenses.policy import count_check, purchase_count
 from lmp.billing.models import Purchase, TierPrice, purchase_reference
 from lmp.outbox.services import email_enqueue
-from lmp.partners import roles
+from lmp.partners import languages, roles
 from lmp.partners.models import Partner
 from lmp.partners.selectors import partner_member_emails
 
@@ -75,10 +76,11 @@ def _price_for(*, partner: Partner, tier: str) -> TierPrice:
     if price is None:
         raise ValidationError(
             {
-                "tier": (
-                    f"{ServiceTier(tier).label} cannot be bought here yet: it has no list price "
-                    f"in {partner.billing_currency}. Ask your account manager."
+                "tier": _(
+                    "%(tier)s cannot be bought here yet: it has no list price in %(currency)s. "
+                    "Ask your account manager."
                 )
+                % {"tier": ServiceTier(tier).label, "currency": partner.billing_currency}
             }
         )
     return price
@@ -113,12 +115,17 @@ def _purchase_email(purchase: Purchase, *, site_url: str) -> None:
         return
     path = reverse("billing:purchase_detail", kwargs={"reference": purchase.reference})
     context = {"purchase": purchase, "partner": purchase.partner, "url": site_url + path}
-    email_enqueue(
-        kind="purchase confirmation",
-        to=sorted(to),
-        subject=render_to_string("emails/purchase_confirmation_subject.txt", context).strip(),
-        body=render_to_string("emails/purchase_confirmation.txt", context),
-    )
+    # One e-mail per language: each recipient reads it in its own (lmp.partners.languages).
+    for language, addresses in languages.by_language(sorted(to), partner=purchase.partner).items():
+        with translation.override(language):
+            email_enqueue(
+                kind="purchase confirmation",
+                to=sorted(addresses),
+                subject=render_to_string(
+                    "emails/purchase_confirmation_subject.txt", context
+                ).strip(),
+                body=render_to_string("emails/purchase_confirmation.txt", context),
+            )
 
 
 @transaction.atomic
@@ -138,19 +145,19 @@ def seats_purchase(
     roles.require(actor, roles.BUY_SEATS)
     token = str(token or "").strip()
     if not token or len(token) > 64:
-        raise ValidationError("This form has expired: open the Purchase page again.")
+        raise ValidationError(_("This form has expired: open the Purchase page again."))
     partner = Partner.objects.select_for_update().get(pk=partner.pk)
     first = Purchase.objects.filter(token=token).select_related("license").first()
     if first is not None:
         if first.partner_id != partner.pk:
-            raise ValidationError("This form has expired: open the Purchase page again.")
+            raise ValidationError(_("This form has expired: open the Purchase page again."))
         return first
     if tier not in ServiceTier.values:
-        raise ValidationError({"tier": "Choose a tier."})
+        raise ValidationError({"tier": _("Choose a tier.")})
     license = VolumeLicense.objects.select_for_update().filter(partner=partner, tier=tier).first()
     count = purchase_count(commitment=license.seat_commitment if license else 0)
     if count.maximum < 1:
-        raise ValidationError({"users": "This license cannot grow any further."})
+        raise ValidationError({"users": _("This license cannot grow any further.")})
     users = count_check(users, count=count)
     new_license = license is None
     if new_license:

@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.generic import FormView, TemplateView
 
 from licenses.policy import MAX_PURCHASE_USERS
@@ -47,9 +48,11 @@ class BillingView(PartnerMixin, FormView):
             form.add_error(None, error)
             return self.form_invalid(form)
         if changed:
-            messages.success(self.request, "Billing details saved: " + ", ".join(changed) + ".")
+            # Translators: %(fields)s lists the changed fields, e.g. "billing contact, currency".
+            text = _("Billing details saved: %(fields)s.") % {"fields": ", ".join(changed)}
+            messages.success(self.request, text)
         else:
-            messages.info(self.request, "No changes to the billing details.")
+            messages.info(self.request, _("No changes to the billing details."))
         return HttpResponseRedirect(reverse("billing:billing"))
 
     def get_context_data(self, **kwargs):

@@ -40,8 +40,11 @@ from django.db.models import BigIntegerField, Exists, F, OuterRef, Q
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast
 from django.utils import timezone
+from django.utils.translation import ngettext
 from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
+
+from lmp.core.l10n import count
 
 
 class AttemptFailed(Exception):
@@ -249,17 +252,21 @@ class AttemptQueue:
         return bool(requeued)
 
 
-def requeued_report(modeladmin, request, *, done: int, total: int, nouns: tuple[str, str]) -> None:
+def requeued_report(modeladmin, request, *, done: int, total: int, done_text) -> None:
     """The admin's message after a Resend action: how many were queued, how many left as they are
-    (already queued or being sent). ``nouns``: singular and plural, e.g. ("e-mail", "e-mails")."""
+    (already queued or being sent). ``done_text(n)``: the sentence for n queued, in the reader's
+    language, e.g. ``ngettext("%(count)s e-mail queued…", "%(count)s e-mails queued…", n)``."""
     if done:
-        noun = nouns[0] if done == 1 else nouns[1]
-        modeladmin.message_user(
-            request, f"{done} {noun} queued to be sent again.", messages.SUCCESS
-        )
+        modeladmin.message_user(request, done_text(done) % {"count": count(done)}, messages.SUCCESS)
     if total - done:
+        left = total - done
         modeladmin.message_user(
             request,
-            f"{total - done} already queued or being sent: left as they are.",
+            ngettext(
+                "%(count)s already queued or being sent: left as they are.",
+                "%(count)s already queued or being sent: left as they are.",
+                left,
+            )
+            % {"count": count(left)},
             messages.WARNING,
         )

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class DemoConfig(AppConfig):
@@ -11,4 +12,4 @@ class DemoConfig(AppConfig):
 
     name = "lmp.demo"
     label = "demo"
-    verbose_name = "Demo data"
+    verbose_name = _("Demo data")

@@ -42,11 +42,43 @@ CATALOGUE = [
 ]
 
 
+# The entries' Canadian French text, for the catalogue's French fields (django-modeltranslation's
+# ``<field>_fr_ca``) where the Appliance model has them; names are product names, the same.
+FRENCH = {
+    "NS-100 Desktop Sensor": dict(
+        throughput="Jusqu'à 250 Mbit/s",
+        description="Capteur de bureau sans ventilateur pour les succursales et les petits sites "
+        "(jusqu'à environ 50 utilisateurs).",
+    ),
+    "NS-1000 Rack Sensor": dict(
+        throughput="Jusqu'à 1 Gbit/s",
+        description="Capteur 1U pour le commutateur principal d'un site de taille moyenne "
+        "(environ 50 à 500 utilisateurs).",
+    ),
+    "NS-4000 High-Throughput Sensor": dict(
+        throughput="Jusqu'à 5 Gbit/s",
+        description="Capteur 1U avec ports de capture SFP+ 10G pour les grands sites et les "
+        "campus.",
+    ),
+    "NS-10G Data Centre Sensor": dict(
+        throughput="Jusqu'à 10 Gbit/s",
+        description="Capteur 2U à haut débit pour les centres de données et les sièges sociaux.",
+    ),
+}
+
+
+def _french(name: str) -> dict:
+    """The French fields of an entry that the Appliance model has (none without them)."""
+    fields = {f.name for f in Appliance._meta.get_fields()}
+    french = {f"{key}_fr_ca": value for key, value in FRENCH.get(name, {}).items()}
+    return {key: value for key, value in french.items() if key in fields}
+
+
 def catalogue_seed() -> int:
     """Add the demo appliance models that are missing (edits made in the admin are kept)."""
     created = 0
     for spec in CATALOGUE:
-        defaults = {k: v for k, v in spec.items() if k != "name"}
+        defaults = {k: v for k, v in spec.items() if k != "name"} | _french(spec["name"])
         _, was_created = Appliance.objects.get_or_create(name=spec["name"], defaults=defaults)
         created += was_created
     return created

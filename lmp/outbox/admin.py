@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 
 from lmp.core.attempts import requeued_report
 from lmp.outbox import services
 from lmp.outbox.models import OutboundEmail
+
+
+def _done_text(n: int) -> str:
+    return ngettext(
+        "%(count)s e-mail queued to be sent again.", "%(count)s e-mails queued to be sent again.", n
+    )
 
 
 @admin.register(OutboundEmail)
@@ -40,12 +47,12 @@ class OutboundEmailAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False  # the record of what was sent stays
 
-    @admin.display(description="To")
+    @admin.display(description=pgettext_lazy("e-mail recipients", "To"))
     def recipients(self, obj: OutboundEmail) -> str:
         return ", ".join(obj.to)
 
-    @admin.action(description="Resend the selected e-mails")
+    @admin.action(description=gettext_lazy("Resend the selected e-mails"))
     def resend(self, request, queryset):
         done = sum(services.email_resend(email=email) for email in queryset)
         total = queryset.count()
-        requeued_report(self, request, done=done, total=total, nouns=("e-mail", "e-mails"))
+        requeued_report(self, request, done=done, total=total, done_text=_done_text)

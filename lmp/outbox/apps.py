@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class OutboxConfig(AppConfig):
@@ -7,7 +8,7 @@ class OutboxConfig(AppConfig):
 
     name = "lmp.outbox"
     label = "outbox"
-    verbose_name = "Outgoing e-mail"
+    verbose_name = _("Outgoing e-mail")
 
     def ready(self) -> None:
         # Its AttemptQueue joins lmp.core.attempts.QUEUES, which every worker sweeps

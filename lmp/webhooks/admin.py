@@ -3,10 +3,19 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy, ngettext
 
 from lmp.core.attempts import requeued_report
 from lmp.webhooks import services
 from lmp.webhooks.models import WebhookDelivery, WebhookEndpoint
+
+
+def _done_text(n: int) -> str:
+    return ngettext(
+        "%(count)s delivery queued to be sent again.",
+        "%(count)s deliveries queued to be sent again.",
+        n,
+    )
 
 
 @admin.register(WebhookEndpoint)
@@ -66,8 +75,8 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False  # the record of what was sent stays (it goes with its endpoint)
 
-    @admin.action(description="Resend the selected deliveries")
+    @admin.action(description=gettext_lazy("Resend the selected deliveries"))
     def resend(self, request, queryset):
         done = sum(services.delivery_redeliver(actor=None, delivery=d) for d in queryset)
         total = queryset.count()
-        requeued_report(self, request, done=done, total=total, nouns=("delivery", "deliveries"))
+        requeued_report(self, request, done=done, total=total, done_text=_done_text)

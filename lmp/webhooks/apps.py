@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class WebhooksConfig(AppConfig):
@@ -7,7 +8,7 @@ class WebhooksConfig(AppConfig):
 
     name = "lmp.webhooks"
     label = "webhooks"
-    verbose_name = "Webhooks"
+    verbose_name = _("Webhooks")
 
     def ready(self) -> None:
         # Its AttemptQueue joins lmp.core.attempts.QUEUES, which every worker sweeps

@@ -94,16 +94,23 @@ def url_check(url: str) -> None:
     if settings.WEBHOOKS_ALLOW_PRIVATE_URLS:
         return
     if parts.scheme != "https":
-        raise ValidationError({"url": "Enter an https:// URL: webhooks are sent over HTTPS only."})
+        raise ValidationError(
+            {"url": _("Enter an https:// URL: webhooks are sent over HTTPS only.")}
+        )
     try:
         infos = socket.getaddrinfo(parts.hostname, parts.port or 443, proto=socket.IPPROTO_TCP)
     except (OSError, UnicodeError):
-        raise ValidationError({"url": f"The host “{parts.hostname}” could not be found."}) from None
+        raise ValidationError(
+            {"url": _("The host “%(host)s” could not be found.") % {"host": parts.hostname}}
+        ) from None
     if any(_refused(info[4][0]) for info in infos):
         raise ValidationError(
             {
-                "url": f"“{parts.hostname}” is a private, loopback or link-local address: "
-                "webhooks go to public addresses only."
+                "url": _(
+                    "“%(host)s” is a private, loopback or link-local address: "
+                    "webhooks go to public addresses only."
+                )
+                % {"host": parts.hostname}
             }
         )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from lmp.partners.models import Partner
 from lmp.webhooks.choices import DeliveryStatus
@@ -14,19 +15,33 @@ class WebhookEndpoint(models.Model):
     """A URL of a partner's (its PSA, its automation) that receives the events it subscribed to,
     signed with the endpoint's secret (Standard Webhooks)."""
 
-    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="webhook_endpoints")
-    url = models.URLField("URL", max_length=500)
-    description = models.CharField(max_length=200, blank=True)
-    # A list of EventType values: JSON works alike on PostgreSQL and SQLite.
-    event_types = models.JSONField("Events", default=list)
-    secret = models.CharField(max_length=100, help_text="whsec_ and the key in base64.")
-    active = models.BooleanField(default=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    partner = models.ForeignKey(
+        Partner,
+        on_delete=models.CASCADE,
+        related_name="webhook_endpoints",
+        verbose_name=_("partner"),
     )
-    created_at = models.DateTimeField(default=timezone.now)
+    url = models.URLField(_("URL"), max_length=500)
+    description = models.CharField(_("description"), max_length=200, blank=True)
+    # A list of EventType values: JSON works alike on PostgreSQL and SQLite.
+    event_types = models.JSONField(_("Events"), default=list)
+    secret = models.CharField(
+        _("signing secret"), max_length=100, help_text=_("whsec_ and the key in base64.")
+    )
+    active = models.BooleanField(_("active"), default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:
+        verbose_name = _("webhook endpoint")
+        verbose_name_plural = _("webhook endpoints")
         ordering = ["partner_id", "pk"]
 
     def __str__(self) -> str:
@@ -44,27 +59,35 @@ class WebhookDelivery(models.Model):
     """
 
     endpoint = models.ForeignKey(
-        WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries"
+        WebhookEndpoint,
+        on_delete=models.CASCADE,
+        related_name="deliveries",
+        verbose_name=_("endpoint"),
     )
-    message_id = models.CharField(max_length=40, unique=True)
-    event_type = models.CharField(max_length=40)
-    payload = models.JSONField()
-    created_at = models.DateTimeField(default=timezone.now)
+    message_id = models.CharField(_("message id"), max_length=40, unique=True)
+    event_type = models.CharField(_("event type"), max_length=40)
+    payload = models.JSONField(_("payload"))
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
     status = models.CharField(
-        max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.QUEUED
+        _("status"), max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.QUEUED
     )
-    attempts = models.PositiveSmallIntegerField(default=0)
-    next_attempt_at = models.DateTimeField(default=timezone.now)
-    lease_until = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt at"), default=timezone.now)
+    lease_until = models.DateTimeField(_("lease until"), null=True, blank=True)
     claim_token = models.CharField(max_length=32, blank=True)
-    last_status_code = models.PositiveSmallIntegerField("Last HTTP status", null=True, blank=True)
-    last_error = models.TextField(blank=True)
-    last_response = models.TextField(blank=True, help_text="The start of the last response.")
-    attempted_at = models.DateTimeField(null=True, blank=True)
-    succeeded_at = models.DateTimeField(null=True, blank=True)
+    last_status_code = models.PositiveSmallIntegerField(
+        _("Last HTTP status"), null=True, blank=True
+    )
+    last_error = models.TextField(_("last error"), blank=True)
+    last_response = models.TextField(
+        _("last response"), blank=True, help_text=_("The start of the last response.")
+    )
+    attempted_at = models.DateTimeField(_("attempted at"), null=True, blank=True)
+    succeeded_at = models.DateTimeField(_("succeeded at"), null=True, blank=True)
 
     class Meta:
-        verbose_name_plural = "webhook deliveries"
+        verbose_name = _("webhook delivery")
+        verbose_name_plural = _("webhook deliveries")
         ordering = ["-created_at", "-pk"]
         indexes = [models.Index(fields=["endpoint", "-created_at", "-id"])]
 

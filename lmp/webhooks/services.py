@@ -14,6 +14,7 @@ import uuid
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from lmp.core.attempts import AttemptFailed, AttemptQueue
 from lmp.partners import roles
@@ -42,7 +43,7 @@ def _describe(delivery: WebhookDelivery) -> str:
 def _endpoint_save(endpoint: WebhookEndpoint) -> WebhookEndpoint:
     endpoint.event_types = [e for e in EventType.values if e in set(endpoint.event_types)]
     if not endpoint.event_types:
-        raise ValidationError({"event_types": "Choose at least one event."})
+        raise ValidationError({"event_types": _("Choose at least one event.")})
     endpoint.full_clean(exclude=["partner", "created_by"])
     http.url_check(endpoint.url)
     endpoint.save()

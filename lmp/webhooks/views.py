@@ -8,6 +8,8 @@ from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse, reverse_lazy
 from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import FormView, ListView, TemplateView
 
@@ -38,7 +40,7 @@ class EndpointMixin(WebhooksMixin):
         try:
             self.endpoint = selectors.partner_endpoint(partner=self.partner, pk=self.kwargs["pk"])
         except WebhookEndpoint.DoesNotExist:
-            raise Http404("No such webhook endpoint.") from None
+            raise Http404(_("No such webhook endpoint.")) from None
 
     def detail_url(self) -> str:
         return reverse("webhooks:endpoint_detail", kwargs={"pk": self.endpoint.pk})
@@ -72,14 +74,16 @@ class EndpointFormMixin(FormView):
 
 
 class EndpointCreateView(WebhooksMixin, EndpointFormMixin):
-    success_message = "Endpoint added. Its signing secret is below; send a test event to try it."
+    success_message = gettext_lazy(
+        "Endpoint added. Its signing secret is below; send a test event to try it."
+    )
 
     def save(self, data: dict) -> WebhookEndpoint:
         return services.endpoint_create(actor=self.request.user, partner=self.partner, **data)
 
 
 class EndpointEditView(EndpointMixin, EndpointFormMixin):
-    success_message = "Endpoint saved."
+    success_message = gettext_lazy("Endpoint saved.")
 
     def get_initial(self):
         e = self.endpoint
@@ -137,7 +141,7 @@ class EndpointDeleteView(EndpointMixin, TemplateView):
     def post(self, request, *args, **kwargs):
         url = self.endpoint.url
         services.endpoint_delete(actor=request.user, endpoint=self.endpoint)
-        messages.success(request, f"Endpoint {url} deleted.")
+        messages.success(request, _("Endpoint %(url)s deleted.") % {"url": url})
         return redirect(LIST_URL)
 
 
@@ -147,7 +151,7 @@ class SecretRotateView(EndpointMixin, View):
     def post(self, request, *args, **kwargs):
         services.endpoint_secret_rotate(actor=request.user, endpoint=self.endpoint)
         messages.success(
-            request, "New signing secret: from now on every delivery is signed with it."
+            request, _("New signing secret: from now on every delivery is signed with it.")
         )
         return redirect(self.detail_url())
 
@@ -157,7 +161,7 @@ class EndpointTestView(EndpointMixin, View):
 
     def post(self, request, *args, **kwargs):
         delivery = services.webhook_ping(actor=request.user, endpoint=self.endpoint)
-        messages.success(request, f"Test event {delivery.message_id} queued.")
+        messages.success(request, _("Test event %(id)s queued.") % {"id": delivery.message_id})
         return redirect(self.detail_url())
 
 
@@ -170,12 +174,14 @@ class DeliveryRedeliverView(WebhooksMixin, View):
         try:
             self.delivery = selectors.partner_delivery(partner=self.partner, pk=self.kwargs["pk"])
         except WebhookDelivery.DoesNotExist:
-            raise Http404("No such delivery.") from None
+            raise Http404(_("No such delivery.")) from None
 
     def post(self, request, *args, **kwargs):
         delivery = self.delivery
         if services.delivery_redeliver(actor=request.user, delivery=delivery):
-            messages.success(request, f"Delivery {delivery.message_id} queued to be sent again.")
+            text = _("Delivery %(id)s queued to be sent again.")
+            messages.success(request, text % {"id": delivery.message_id})
         else:
-            messages.info(request, f"Delivery {delivery.message_id} is already queued or sending.")
+            text = _("Delivery %(id)s is already queued or sending.")
+            messages.info(request, text % {"id": delivery.message_id})
         return redirect("webhooks:endpoint_detail", pk=delivery.endpoint_id)

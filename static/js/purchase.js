@@ -1,13 +1,36 @@
 /* Purchase page: the price per user, the monthly amount added, the new commitment and the new
    monthly total, live as the user types. The page puts each tier's figures on its <option>
    (data-price, data-commitment, data-currency); nothing here decides a price: the server computes
-   the same on submit. No inline handlers (the Content-Security-Policy forbids them). */
+   the same on submit. No inline handlers (the Content-Security-Policy forbids them).
+   Numbers and amounts are written as lmp.core.l10n writes them on the server: the separators of
+   the page's language (the JavaScript catalogue's get_format) and the sign's place from the
+   catalogue ("$9.25 CAD", "9,25 $ CAD"). */
 (function () {
   "use strict";
 
   var WHOLE = /^\s*\d+\s*$/;
-  var count = new Intl.NumberFormat("en-US");
-  var money = new Intl.NumberFormat("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+  var NBSP = "\u00a0";
+  // The JavaScript catalogue (its script comes first) gives the formats and words; English if it
+  // is missing.
+  var catalogue = typeof pgettext === "function";
+  var formatOf = typeof get_format === "function" ? get_format : function (name) {
+    return { DECIMAL_SEPARATOR: ".", THOUSAND_SEPARATOR: "," }[name];
+  };
+  var DECIMAL = formatOf("DECIMAL_SEPARATOR") || ".";
+  var THOUSANDS = formatOf("THOUSAND_SEPARATOR") || ",";
+
+  // A whole number with its thousands grouped: "1,990" / "1 990".
+  function grouped(whole) {
+    var digits = String(whole);
+    var out = "";
+    while (digits.length > 3) {
+      out = THOUSANDS + digits.slice(-3) + out;
+      digits = digits.slice(0, -3);
+    }
+    return digits + out;
+  }
+
+  function count(n) { return grouped(n); }
 
   // Cents as integers, so 19.99 × 3 is 59.97 and not 59.969999….
   function cents(text) {
@@ -18,7 +41,11 @@
   }
 
   function amount(totalCents, currency) {
-    return "$" + money.format(totalCents / 100) + " " + currency;
+    var number = grouped(Math.floor(totalCents / 100)) + DECIMAL + String(100 + (totalCents % 100)).slice(1);
+    // Translators: the same entry as lmp.core.l10n.money's: French "{amount} $".
+    var sign = catalogue ? pgettext("money", "${amount}") : "${amount}";
+    var text = sign.replace("{amount}", number).replace(/ /g, NBSP);
+    return text + NBSP + currency;
   }
 
   function update(form) {
@@ -36,7 +63,7 @@
       if (el) { el.textContent = text; }
     }
     set("price", price ? amount(cents(price), currency) : "—");
-    set("commitment", count.format(commitment));
+    set("commitment", count(commitment));
     if (!price || users === null || users < 1) {
       set("added", "—");
       set("new-commitment", "—");
@@ -45,7 +72,7 @@
     }
     var unit = cents(price);
     set("added", amount(unit * users, currency));
-    set("new-commitment", count.format(commitment + users));
+    set("new-commitment", count(commitment + users));
     set("new-total", amount(unit * (commitment + users), currency));
   }
 

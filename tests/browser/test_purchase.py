@@ -79,3 +79,25 @@ def test_purchase_and_alert_pages_have_no_serious_axe_violations(page, demo_data
     expect(page.locator('[data-alert="low_seats"]')).to_be_visible()
     audit.check("License tab: banner")
     audit.assert_clean(at_least=7)
+
+
+def test_the_live_totals_in_french(page, demo_data, login, live_server, shot):
+    """The same totals as a French reader's page writes them (the JavaScript catalogue's sign and
+    separators, as lmp.core.l10n.money on the server)."""
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.context.add_cookies([{"name": "lmp_language", "value": "fr-ca", "url": live_server.url}])
+    login("partner", "lmp-demo-2026")
+    page.goto("/billing/purchase/")
+    expect(page.locator("html")).to_have_attribute("lang", "fr-ca")
+    page.get_by_label("Niveau de service").select_option("complete")
+    summary = page.locator("[data-purchase-summary]")
+    expect(summary.locator("[data-purchase-price]")).to_have_text("14,50\u00a0$\u00a0CAD")
+    page.get_by_label("Utilisateurs supplémentaires").press_sequentially("50", delay=40)
+    expect(summary.locator("[data-purchase-added]")).to_have_text("725,00\u00a0$\u00a0CAD")
+    expect(summary.locator("[data-purchase-new-commitment]")).to_have_text("2\u202f040")
+    expect(summary.locator("[data-purchase-new-total]")).to_have_text(
+        "29\u202f580,00\u00a0$\u00a0CAD"
+    )
+    shot("purchase-typed-fr")
+    assert errors == []

@@ -49,8 +49,8 @@ def test_an_administrator_buys_50_seats_and_gets_a_reference(
     confirmation = administrator_client.get(response.url)
     assert purchase.reference in confirmation.text
     assert "1,990 → 2,040" in confirmation.text
-    assert "$725.00 CAD" in confirmation.text  # 50 × 14.50 added a month
-    assert "$29,580.00 CAD" in confirmation.text  # 2,040 × 14.50
+    assert "$725.00\u00a0CAD" in confirmation.text  # 50 × 14.50 added a month
+    assert "$29,580.00\u00a0CAD" in confirmation.text  # 2,040 × 14.50
     complete_license.refresh_from_db()
     assert complete_license.seat_commitment == 2040
     assert (purchase.users, purchase.monthly_amount) == (50, Decimal("725.00"))

@@ -79,8 +79,8 @@ def test_billing_shows_each_own_licenses_monthly_total_and_no_customer_data(
     text = page.text
     assert "<h1" in text and "Billing" in text
     # 1,990 × $14.50 = $28,855.00 CAD; 750 × $9.25 = $6,937.50 USD.
-    assert "$28,855.00 CAD" in text and "$14.50 CAD" in text and "1,990" in text
-    assert "$6,937.50 USD" in text and "$9.25 USD" in text and "750" in text
+    assert "$28,855.00\u00a0CAD" in text and "$14.50\u00a0CAD" in text and "1,990" in text
+    assert "$6,937.50\u00a0USD" in text and "$9.25\u00a0USD" in text and "750" in text
     assert text.index("MDR Core") < text.index("MDR Complete")  # the product's tier order
     # The license shared with Northwind is another partner's terms: not on its Billing page.
     assert "613" not in text and "7.77" not in text and "MDR Cloud" not in text
@@ -165,4 +165,4 @@ def test_the_demo_partner_has_billing_details_and_its_billing_login_sees_them(db
     assert client.post("/login/", {"username": "billing", "password": "lmp-demo-2026"}).url == "/"
     page = client.get("/", follow=True)
     assert page.redirect_chain[-1][0] == URL
-    assert "PO-NW-2026-0147" in page.text and "$28,855.00 CAD" in page.text
+    assert "PO-NW-2026-0147" in page.text and "$28,855.00\u00a0CAD" in page.text

@@ -116,6 +116,9 @@ PARTNERS = {
         ],
     },
     "Contoso Secure IT": {
+        # Its members read LMP in Canadian French unless they choose otherwise: the demo's
+        # French partner (the login "other").
+        "language": "fr-ca",
         "address": dict(
             label="Warehouse",
             recipient="Jordan Smith",
@@ -193,6 +196,14 @@ class Command(BaseCommand):
         for username, password, partner_name, role in DEMO_LOGINS:
             who = f"{partner_name}, {role.label}" if partner_name else "vendor staff (Django admin)"
             self.stdout.write(f"  {username:9} / {password:16} {who}")
+        for name, spec in PARTNERS.items():
+            if spec.get("language"):
+                usernames = [u for u, _p, partner_name, _r in DEMO_LOGINS if partner_name == name]
+                self.stdout.write(
+                    f"In French: {' and '.join(usernames)} ({name}'s default language is "
+                    f"{spec['language']}); the others read English (any login can switch in the "
+                    "menu)."
+                )
         self.stdout.write(
             f"Two-factor sign-in: {' and '.join(DEMO_TOTP_USERNAMES)} have an authenticator with "
             f"the demo key {demo_key_base32()}: add it to any authenticator app (time-based), "
@@ -202,6 +213,9 @@ class Command(BaseCommand):
 
     def _partner(self, name: str, spec: dict) -> Partner:
         partner, _ = Partner.objects.get_or_create(name=name)
+        if "language" in spec and partner.language != spec["language"]:
+            partner.language = spec["language"]
+            partner.save(update_fields=["language"])
         if partner_default_address(partner=partner) is None:
             address_save(address=Address(partner=partner, is_default=True, **spec["address"]))
         if "billing" in spec:
@@ -218,8 +232,10 @@ class Command(BaseCommand):
             user.is_staff = user.is_superuser = partner_name is None
             user.save()
             if partner_name:
+                # No language of its own: each login reads its partner's default (see handle).
                 Membership.objects.update_or_create(
-                    user=user, defaults={"partner": partners[partner_name], "role": role}
+                    user=user,
+                    defaults={"partner": partners[partner_name], "role": role, "language": ""},
                 )
             if username in DEMO_TOTP_USERNAMES:
                 authenticator_install(user=user, key_hex=DEMO_TOTP_KEY_HEX)
