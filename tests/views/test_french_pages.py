@@ -202,6 +202,7 @@ def test_the_check_tells_names_and_figures_from_words():
     assert html_lang(page) == "fr-ca"
     # Everything is "identical to English" here: only the words are reported.
     assert leftovers(sentences, sentences, names) == [
+        "Licences",
         "Main",
         "Save",
         "Same as sam.",
