@@ -33,6 +33,8 @@ PRODUCT_NAMES = [
     "Excel",
     "LMP",
     "Django",
+    # django-axes' app (login throttling) in the admin: a package's name.
+    "Axes",
 ]
 
 # Words whose French is the same word, reviewed one by one (keep this list short: a word goes
