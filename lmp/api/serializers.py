@@ -249,7 +249,9 @@ class EventSerializer(serializers.ModelSerializer):
 
 
 class ShipmentSerializer(ReadModelSerializer):
-    appliance = serializers.CharField(source="appliance.name")
+    # The catalogue's English name whatever the Accept-Language, as in the webhooks: a script
+    # matches on it; only the problems' title and detail follow the language.
+    appliance = serializers.CharField(source="appliance.name_en")
     address = serializers.CharField(source="address.__str__")
 
     class Meta:

@@ -42,43 +42,52 @@ CATALOGUE = [
 ]
 
 
-# The entries' Canadian French text, for the catalogue's French fields (django-modeltranslation's
-# ``<field>_fr_ca``) where the Appliance model has them; names are product names, the same.
+# The entries' Canadian French text (django-modeltranslation's ``<field>_fr_ca`` columns:
+# shipping/translation.py). The model numbers stay; the words around them are French.
 FRENCH = {
     "NS-100 Desktop Sensor": dict(
+        name="Capteur de bureau NS-100",
         throughput="Jusqu'à 250 Mbit/s",
         description="Capteur de bureau sans ventilateur pour les succursales et les petits sites "
         "(jusqu'à environ 50 utilisateurs).",
     ),
     "NS-1000 Rack Sensor": dict(
+        name="Capteur en baie NS-1000",
         throughput="Jusqu'à 1 Gbit/s",
         description="Capteur 1U pour le commutateur principal d'un site de taille moyenne "
         "(environ 50 à 500 utilisateurs).",
     ),
     "NS-4000 High-Throughput Sensor": dict(
+        name="Capteur à haut débit NS-4000",
         throughput="Jusqu'à 5 Gbit/s",
         description="Capteur 1U avec ports de capture SFP+ 10G pour les grands sites et les "
         "campus.",
     ),
     "NS-10G Data Centre Sensor": dict(
+        name="Capteur de centre de données NS-10G",
         throughput="Jusqu'à 10 Gbit/s",
         description="Capteur 2U à haut débit pour les centres de données et les sièges sociaux.",
     ),
 }
 
 
-def _french(name: str) -> dict:
-    """The French fields of an entry that the Appliance model has (none without them)."""
-    fields = {f.name for f in Appliance._meta.get_fields()}
-    french = {f"{key}_fr_ca": value for key, value in FRENCH.get(name, {}).items()}
-    return {key: value for key, value in french.items() if key in fields}
+# The catalogue's fields kept in both languages (shipping/translation.py).
+FRENCH_FIELDS = ("name", "description", "throughput")
 
 
 def catalogue_seed() -> int:
-    """Add the demo appliance models that are missing (edits made in the admin are kept)."""
+    """Add the demo appliance models that are missing, and the French text of those that have
+    none yet (edits made in the admin are kept). Looked up by the English name: ``name`` alone
+    would follow the active language."""
     created = 0
     for spec in CATALOGUE:
-        defaults = {k: v for k, v in spec.items() if k != "name"} | _french(spec["name"])
-        _, was_created = Appliance.objects.get_or_create(name=spec["name"], defaults=defaults)
+        english = {f"{key}_en" if key in FRENCH_FIELDS else key: v for key, v in spec.items()}
+        french = {f"{key}_fr_ca": v for key, v in FRENCH[spec["name"]].items()}
+        appliance, was_created = Appliance.objects.get_or_create(
+            name_en=spec["name"], defaults={**english, **french}
+        )
         created += was_created
+        blank = {key: v for key, v in french.items() if not getattr(appliance, key)}
+        if blank:
+            Appliance.objects.filter(pk=appliance.pk).update(**blank)
     return created

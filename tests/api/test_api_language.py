@@ -12,6 +12,8 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from lmp.partners.choices import PartnerRole
+from tests.factories import AddressFactory
+from tests.factories_onboarding import ApplianceFactory, sensor_orders, submit_order
 from tests.helpers.api import key_client, make_key, problem
 
 
@@ -126,3 +128,18 @@ def test_drfs_own_messages_come_out_french(api, complete_license):
     body = problem(response)
     assert response.status_code == 400
     assert "Un nombre entier valide est requis." in body["errors"]["tier_users"]
+
+
+def test_data_stays_english_in_french_the_appliance_of_a_shipment(api, partner, complete_license):
+    # Regression: the catalogue's name followed Accept-Language (django-modeltranslation), so a
+    # script matching on "NS-1000 Rack Sensor" broke for a French caller.
+    AddressFactory(partner=partner, is_default=True)
+    sensor = ApplianceFactory(name="NS-1000 Rack Sensor")
+    sensor.name_fr_ca = "Capteur en baie NS-1000"
+    sensor.save()
+    order = submit_order(
+        license=complete_license, legal_name="Ordered Sensor Ltd", appliances=sensor_orders(sensor)
+    )
+    url = reverse("api:order_detail", kwargs={"pk": order.request.pk})
+    body = api.get(url, HTTP_ACCEPT_LANGUAGE="fr-CA").json()
+    assert [s["appliance"] for s in body["shipments"]] == ["NS-1000 Rack Sensor"]

@@ -142,14 +142,15 @@ def test_the_compiled_catalogue_is_the_translated_one(domain):
         pytest.fail(f"{po_path.relative_to(ROOT)} is missing: run `make messages`")
     assert mo_path.exists(), f"{mo_path.relative_to(ROOT)} is missing: run `make messages`"
 
-    def table(catalogue) -> dict:
+    def table(entries) -> dict:
         return {
             (entry.msgctxt, entry.msgid): (entry.msgstr, tuple(sorted(entry.msgstr_plural.items())))
-            for entry in catalogue
-            if entry.msgid and entry.translated()
+            for entry in entries
+            if entry.msgid
         }
 
-    source, compiled = table(polib.pofile(str(po_path))), table(polib.mofile(str(mo_path)))
+    source = table(polib.pofile(str(po_path)).translated_entries())
+    compiled = table(polib.mofile(str(mo_path)))
     stale = sorted((key for key in source if compiled.get(key) != source[key]), key=str)
     assert not stale, "the .mo is not the .po compiled: run `make messages`\n" + "\n".join(
         map(str, stale[:20])

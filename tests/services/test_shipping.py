@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.utils import translation
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.db import IntegrityError, transaction
@@ -155,6 +156,21 @@ def test_catalogue_seed_is_idempotent_and_keeps_admin_edits(db):
     assert catalogue_seed() == 0
     assert Appliance.objects.count() == 4
     assert not Appliance.objects.get(name="NS-1000 Rack Sensor").active
+
+
+def test_catalogue_seed_reads_french_and_fills_a_catalogue_made_before_it(db):
+    assert catalogue_seed() == 4
+    with translation.override("fr-ca"):
+        rack = Appliance.objects.get(name_en="NS-1000 Rack Sensor")
+        assert (rack.name, rack.throughput) == ("Capteur en baie NS-1000", "Jusqu'à 1 Gbit/s")
+    # A catalogue seeded before the French columns (the migration copied English only) gets its
+    # French text; a French name staff typed is kept.
+    Appliance.objects.update(name_fr_ca=None, description_fr_ca="", throughput_fr_ca="")
+    Appliance.objects.filter(name_en="NS-100 Desktop Sensor").update(name_fr_ca="Mon capteur")
+    assert catalogue_seed() == 0
+    with translation.override("fr-ca"):
+        names = set(Appliance.objects.values_list("name_fr_ca", flat=True))
+    assert "Mon capteur" in names and "Capteur en baie NS-1000" in names
 
 
 def test_demo_seeder_loads_the_catalogue(db):

@@ -31,25 +31,6 @@ SAME_IN_BOTH = re.compile(
     r")$"
 )
 
-# Shown on these pages but marked and translated by the licenses area (licenses/choices.py,
-# licenses/contact.py, licenses/forms.py, VolumeLicense.users_label): once its catalogue is merged
-# they read in French too, and this set can go.
-OUTSIDE_AREA = {
-    "Active",
-    "Australia",
-    "Beauceron SAT Users",
-    "Cloud-monitoring-only users, in addition to and separate from the tier users.",
-    "MDR Cloud Users",
-    "MDR Complete Users",
-    "MDR Portal Administrator Email",
-    "Network sensor(s)",
-    "Security awareness training add-on (MDR Complete only), at most the tier users.",
-    "United Kingdom / EU",
-    "United States",
-    "Web Site",
-}
-
-
 class _Text(HTMLParser):
     """The text a person reads in ``<main>`` and the title, plus the labels a screen reader
     speaks (aria-label, placeholder, title, alt)."""
@@ -98,7 +79,7 @@ def english_left(client, url: str) -> set[str]:
         assert f'<html lang="{language}"' in response.text
         pages[language] = readable(response.text)
     same = pages[FRENCH] & pages[ENGLISH]
-    return {text for text in same - OUTSIDE_AREA if not SAME_IN_BOTH.match(text)}
+    return {text for text in same if not SAME_IN_BOTH.match(text)}
 
 
 @pytest.fixture
