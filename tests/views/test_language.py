@@ -209,3 +209,22 @@ def test_the_password_reset_goes_in_the_logins_language(
     message = mailoutbox[-1]
     assert message.subject == "Réinitialisez votre mot de passe du Portail de gestion des licences"
     assert "Bonjour" in message.body
+
+
+def test_switching_on_a_page_answered_to_a_refused_form_goes_back_to_a_page_that_opens(
+    admin_user,
+):
+    # Regression: the switcher sent back to the URL the form was posted to; /team/invitations/
+    # takes POST only, so switching language after a refused invitation ended on a 405.
+    client = verified_login(Client(), admin_user)
+    refused = client.post(
+        reverse("partners:invitation_create"),
+        {"email": admin_user.email, "role": "view_only"},
+        HTTP_REFERER=f"http://testserver{TEAM}",
+    )
+    assert refused.status_code == 200
+    text = refused.content.decode()
+    start = text.index('name="next" value="') + len('name="next" value="')
+    next_url = text[start : text.index('"', start)]
+    switched = client.post(SWITCH, {"language": "fr-ca", "next": next_url})
+    assert client.get(switched.url).status_code == 200
