@@ -42,6 +42,21 @@ WRAPPED_LABELS = """() => [...document.querySelectorAll('.btn, .badge')].filter(
     return content > 1.6 * line;
 }).map(el => el.textContent.trim().replace(/\\s+/g, ' '))"""
 
+# Words broken across lines: an element whose own text holds a word wider than its box (measured
+# with word breaking turned off for the moment). A long French label broke as "RENOUVELLEMEN / T"
+# at 375 px. Data that is made to break (names, addresses, e-mail and web addresses) is left out.
+BROKEN_WORDS = """() => [...document.querySelectorAll('main *, nav *')].filter(el => {
+    if (el.offsetWidth <= 1 || el.closest('.visually-hidden, .customer-name, .customer-meta-line, table'))
+        return false;
+    const own = [...el.childNodes].filter(n => n.nodeType === 3).map(n => n.textContent).join(' ');
+    if (!own.trim() || /[@/.]/.test(own)) return false;
+    const [wrap, brk] = [el.style.overflowWrap, el.style.wordBreak];
+    el.style.overflowWrap = 'normal'; el.style.wordBreak = 'normal';
+    const broken = el.scrollWidth > el.clientWidth + 1 && getComputedStyle(el).display !== 'inline';
+    el.style.overflowWrap = wrap; el.style.wordBreak = brk;
+    return broken;
+}).map(el => el.textContent.trim().replace(/\\s+/g, ' '))"""
+
 FRENCH = "fr-ca"
 # The wizard's Continue (the footer's primary button; a hidden one is first in the form).
 CONTINUE = ".card-footer button.btn-primary:visible"
@@ -78,6 +93,7 @@ class Checks:
         self.audit = Audit(page, shot)
         self.wide: dict[str, int] = {}
         self.wrapped: dict[str, list[str]] = {}
+        self.broken: dict[str, list[str]] = {}
         self.lang: dict[str, str] = {}
         self.shots: list[str] = []
 
@@ -90,6 +106,9 @@ class Checks:
         wrapped = page.evaluate(WRAPPED_LABELS)
         if wrapped:
             self.wrapped[name] = wrapped
+        broken = page.evaluate(BROKEN_WORDS)
+        if broken:
+            self.broken[name] = broken
         lang = page.evaluate("document.documentElement.lang")
         if lang != FRENCH:
             self.lang[name] = lang
@@ -101,6 +120,7 @@ class Checks:
         assert self.lang == {}, f"pages whose <html lang> is not {FRENCH}: {self.lang}"
         assert self.wide == {}, f"pages wider than {self.width} px (px too wide): {self.wide}"
         assert self.wrapped == {}, f"buttons or badges wrapped at {self.width} px: {self.wrapped}"
+        assert self.broken == {}, f"words broken across lines at {self.width} px: {self.broken}"
         self.audit.assert_clean(at_least=len(self.shots))
 
 

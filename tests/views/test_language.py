@@ -37,15 +37,18 @@ def test_a_first_visit_in_french_gets_the_french_login_page(client):
     assert "Portail de gestion des licences" in text
     assert "Mot de passe oublié?" in text
     assert "Forgot your password?" not in text
-    # The switcher: each language named in itself, with its lang; the current one marked.
-    assert 'lang="en"' in text and ">English</button>" in text
-    assert ">Français</button>" in text and 'aria-current="true">Français' in text
+    # The switcher offers the other language, named in itself, with its lang.
+    assert 'lang="en" class="btn btn-sm btn-link' in text and ">English</button>" in text
+    assert ">Français</button>" not in text
 
 
 def test_an_english_browser_gets_english(client):
     page = client.get(LOGIN, HTTP_ACCEPT_LANGUAGE="en-CA,en;q=0.9")
     assert html_lang(page) == "en"
-    assert "Forgot your password?" in page.content.decode()
+    text = page.content.decode()
+    assert "Forgot your password?" in text
+    assert 'lang="fr-ca" class="btn btn-sm btn-link' in text and ">Français</button>" in text
+    assert ">English</button>" not in text
 
 
 def test_the_switcher_sets_the_cookie_and_the_next_page_is_french(client):
