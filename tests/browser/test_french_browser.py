@@ -46,8 +46,8 @@ WRAPPED_LABELS = """() => [...document.querySelectorAll('.btn, .badge')].filter(
 # with word breaking turned off for the moment). A long French label broke as "RENOUVELLEMEN / T"
 # at 375 px. Data that is made to break (names, addresses, e-mail and web addresses) is left out.
 BROKEN_WORDS = """() => [...document.querySelectorAll('main *, nav *')].filter(el => {
-    if (el.offsetWidth <= 1 || el.closest('.visually-hidden, .customer-name, .customer-meta-line, table'))
-        return false;
+    const data = '.visually-hidden, .customer-name, .customer-meta-line, table';
+    if (el.offsetWidth <= 1 || el.closest(data)) return false;
     const own = [...el.childNodes].filter(n => n.nodeType === 3).map(n => n.textContent).join(' ');
     if (!own.trim() || /[@/.]/.test(own)) return false;
     const [wrap, brk] = [el.style.overflowWrap, el.style.wordBreak];

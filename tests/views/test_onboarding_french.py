@@ -31,6 +31,7 @@ SAME_IN_BOTH = re.compile(
     r")$"
 )
 
+
 class _Text(HTMLParser):
     """The text a person reads in ``<main>`` and the title, plus the labels a screen reader
     speaks (aria-label, placeholder, title, alt)."""
