@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from licenses import policy, services
-from licenses.choices import AllocationEventSource, CustomerStatus
+from licenses.choices import AllocationEventSource, CustomerStatus, what_text
 from licenses.contact import admin_email_field, website_field
 from licenses.forms import Holdings, SeatCountsFormMixin
 from licenses.models import (
@@ -328,6 +328,22 @@ class SeatAllocationAdmin(ReadOnlyModelAdmin):
     list_select_related = ["customer", "license__partner"]
 
 
+class WhatFilter(admin.SimpleListFilter):
+    """History's "what" (stored in English, e.g. "MDR Complete Users") in the reader's language."""
+
+    title = AllocationEvent._meta.get_field("what").verbose_name
+    parameter_name = "what__exact"  # the URL the field's own filter had
+
+    def lookups(self, request, model_admin):
+        stored = AllocationEvent.objects.order_by("what").values_list("what", flat=True)
+        return [(what, what_text(what)) for what in stored.distinct()]
+
+    def queryset(self, request, queryset):
+        if self.value() is not None:
+            return queryset.filter(what=self.value())
+        return queryset
+
+
 @admin.register(AllocationEvent)
 class AllocationEventAdmin(ReadOnlyModelAdmin):
     """The audit history, read-only: events are written only by the services, with the change."""
@@ -342,7 +358,7 @@ class AllocationEventAdmin(ReadOnlyModelAdmin):
         "source",
         "actor_display",
     ]
-    list_filter = ["kind", "source", "what", "license__tier", "at"]
+    list_filter = ["kind", "source", WhatFilter, "license__tier", "at"]
     search_fields = [
         "customer__legal_name",
         "license__partner__name",

@@ -1,6 +1,7 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class LicensesConfig(AppConfig):
     name = "licenses"
-    verbose_name = "Licenses"
+    verbose_name = _("Licenses")

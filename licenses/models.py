@@ -27,7 +27,7 @@ from django.db import models
 from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from licenses import policy
@@ -54,24 +54,31 @@ TRIGGER_COUNTERS = frozenset({"allocated", "holder_count"})
 class VolumeLicense(models.Model):
     """One pool of user seats of one service tier, owned by a partner and optionally shared."""
 
-    partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="licenses")
-    tier = models.CharField(max_length=20, choices=ServiceTier.choices)
-    seat_commitment = models.PositiveIntegerField(validators=[MinValueValidator(0)])
+    partner = models.ForeignKey(
+        Partner, verbose_name=_("partner"), on_delete=models.PROTECT, related_name="licenses"
+    )
+    tier = models.CharField(_("tier"), max_length=20, choices=ServiceTier.choices)
+    seat_commitment = models.PositiveIntegerField(
+        _("seat commitment"), validators=[MinValueValidator(0)]
+    )
     # Maintained by database triggers; never written by application code (see module docstring).
-    allocated = models.PositiveIntegerField(default=0, editable=False)
+    allocated = models.PositiveIntegerField(_("allocated"), default=0, editable=False)
     # Customers holding seats of this pool (its active allocations), kept by the same triggers:
     # the dashboard and License tab read it instead of counting a pool's customers on every view.
-    holder_count = models.PositiveIntegerField(default=0, editable=False)
-    renewal_date = models.DateField()
+    holder_count = models.PositiveIntegerField(_("holder count"), default=0, editable=False)
+    renewal_date = models.DateField(_("renewal date"))
     price_per_user = models.DecimalField(
         _("Price per user per month"),
         max_digits=8,
         decimal_places=2,
         validators=[MinValueValidator(Decimal("0"))],
     )
-    currency = models.CharField(max_length=3, choices=Currency.choices, default=Currency.CAD)
+    currency = models.CharField(
+        _("currency"), max_length=3, choices=Currency.choices, default=Currency.CAD
+    )
     sub_partners = models.ManyToManyField(
         Partner,
+        verbose_name=_("sub partners"),
         blank=True,
         related_name="shared_licenses",
         help_text=_("Other partners that share this pool (uncommon)."),
@@ -89,6 +96,8 @@ class VolumeLicense(models.Model):
     )
 
     class Meta:
+        verbose_name = _("volume license")
+        verbose_name_plural = _("volume licenses")
         ordering = ["partner__name", "tier"]
         constraints = [
             models.CheckConstraint(
@@ -159,9 +168,12 @@ class VolumeLicense(models.Model):
 class CustomerAccount(models.Model):
     """A partner's client, onboarded onto one volume license (its primary license)."""
 
-    partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="customers")
+    partner = models.ForeignKey(
+        Partner, verbose_name=_("partner"), on_delete=models.PROTECT, related_name="customers"
+    )
     license = models.ForeignKey(
         VolumeLicense,
+        verbose_name=_("license"),
         on_delete=models.PROTECT,
         related_name="customers",
         help_text=_("The license the customer was onboarded onto; it gives the customer's tier."),
@@ -178,16 +190,20 @@ class CustomerAccount(models.Model):
     )
     admin_email = models.EmailField(_("MDR Portal Administrator Email"), max_length=254)
     status = models.CharField(
-        max_length=20, choices=CustomerStatus.choices, default=CustomerStatus.ACTIVE
+        _("status"), max_length=20, choices=CustomerStatus.choices, default=CustomerStatus.ACTIVE
     )
     deployment = models.CharField(
         _("Deployment solution"), max_length=20, choices=DeploymentSolution.choices, blank=True
     )
-    hosting_region = models.CharField(max_length=2, choices=HostingRegion.choices, blank=True)
-    onboarded_at = models.DateTimeField(default=timezone.now)
-    offboarded_at = models.DateTimeField(null=True, blank=True)
+    hosting_region = models.CharField(
+        _("hosting region"), max_length=2, choices=HostingRegion.choices, blank=True
+    )
+    onboarded_at = models.DateTimeField(_("onboarded at"), default=timezone.now)
+    offboarded_at = models.DateTimeField(_("offboarded at"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("customer account")
+        verbose_name_plural = _("customer accounts")
         ordering = ["legal_name", "id"]
         constraints = [
             # Unique among the active customers one partner manages on one owner's licenses: the
@@ -238,17 +254,27 @@ class SeatAllocation(models.Model):
     """Seats of one volume license held by one customer (and, on MDR Complete, its SAT users)."""
 
     customer = models.ForeignKey(
-        CustomerAccount, on_delete=models.PROTECT, related_name="allocations"
+        CustomerAccount,
+        verbose_name=_("customer"),
+        on_delete=models.PROTECT,
+        related_name="allocations",
     )
-    license = models.ForeignKey(VolumeLicense, on_delete=models.PROTECT, related_name="allocations")
+    license = models.ForeignKey(
+        VolumeLicense,
+        verbose_name=_("license"),
+        on_delete=models.PROTECT,
+        related_name="allocations",
+    )
     # Copied from the license so the database can check the SAT rule on this row alone.
-    tier = models.CharField(max_length=20, choices=ServiceTier.choices)
-    seats = models.PositiveIntegerField(default=0)
+    tier = models.CharField(_("tier"), max_length=20, choices=ServiceTier.choices)
+    seats = models.PositiveIntegerField(_("seats"), default=0)
     sat_users = models.PositiveIntegerField(_("Beauceron SAT Users"), default=0)
     # False once the customer is offboarded: the row stays for history, its seats leave the pool.
-    active = models.BooleanField(default=True)
+    active = models.BooleanField(pgettext_lazy("seat allocation", "active"), default=True)
 
     class Meta:
+        verbose_name = _("seat allocation")
+        verbose_name_plural = _("seat allocations")
         ordering = ["customer_id", "license_id"]
         constraints = [
             models.UniqueConstraint(
@@ -291,11 +317,16 @@ class AllocationEvent(models.Model):
 
     # No single-column indexes: (license, at) and (customer, at) below lead with these columns.
     license = models.ForeignKey(
-        VolumeLicense, on_delete=models.PROTECT, related_name="events", db_index=False
+        VolumeLicense,
+        verbose_name=_("license"),
+        on_delete=models.PROTECT,
+        related_name="events",
+        db_index=False,
     )
     # Null for a change of the license itself (its seat commitment).
     customer = models.ForeignKey(
         CustomerAccount,
+        verbose_name=_("customer"),
         on_delete=models.PROTECT,
         null=True,
         blank=True,
@@ -305,6 +336,7 @@ class AllocationEvent(models.Model):
     # Null means the system (demo data, scripts); the event outlives a deleted login.
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
+        verbose_name=_("actor"),
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
@@ -313,19 +345,23 @@ class AllocationEvent(models.Model):
     # Set instead of ``actor`` for a change made through the API; the event outlives the key.
     api_key = models.ForeignKey(
         ApiKey,
+        verbose_name=_("api key"),
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="+",
     )
-    at = models.DateTimeField(default=timezone.now)
-    kind = models.CharField(max_length=20, choices=AllocationEventKind.choices)
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    kind = models.CharField(_("kind"), max_length=20, choices=AllocationEventKind.choices)
     source = models.CharField(
-        max_length=10, choices=AllocationEventSource.choices, default=AllocationEventSource.PORTAL
+        _("source"),
+        max_length=10,
+        choices=AllocationEventSource.choices,
+        default=AllocationEventSource.PORTAL,
     )
     # The label partners know the figure by, e.g. "MDR Complete Users", "Seat commitment" or
     # "Legal name".
-    what = models.CharField(max_length=60)
+    what = models.CharField(_("what"), max_length=60)
     # A count (seats, a commitment) before and after; null when the change is of a text.
     from_value = models.PositiveIntegerField(_("From"), null=True, blank=True)
     to_value = models.PositiveIntegerField(_("To"), null=True, blank=True)
@@ -334,9 +370,11 @@ class AllocationEvent(models.Model):
     from_text = models.CharField(_("From (text)"), max_length=300, blank=True, default="")
     to_text = models.CharField(_("To (text)"), max_length=300, blank=True, default="")
     # Why, when the change has a reason of its own, e.g. "purchase LMP-2026-000123".
-    note = models.CharField(max_length=100, blank=True, default="")
+    note = models.CharField(_("note"), max_length=100, blank=True, default="")
 
     class Meta:
+        verbose_name = _("allocation event")
+        verbose_name_plural = _("allocation events")
         ordering = ["-at", "-id"]
         indexes = [
             models.Index(fields=["license", "at"], name="event_license_at"),
@@ -409,14 +447,18 @@ class LicenseAlert(models.Model):
     A low-seats alert is resolved when unallocated rises back to the threshold (it re-arms).
     """
 
-    license = models.ForeignKey(VolumeLicense, on_delete=models.CASCADE, related_name="alerts")
-    kind = models.CharField(max_length=20, choices=AlertKind.choices)
-    key = models.CharField(max_length=40)
-    sent_at = models.DateTimeField(default=timezone.now)
-    recipients = models.TextField(blank=True, default="")
-    resolved_at = models.DateTimeField(null=True, blank=True)
+    license = models.ForeignKey(
+        VolumeLicense, verbose_name=_("license"), on_delete=models.CASCADE, related_name="alerts"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=AlertKind.choices)
+    key = models.CharField(_("key"), max_length=40)
+    sent_at = models.DateTimeField(_("sent at"), default=timezone.now)
+    recipients = models.TextField(_("recipients"), blank=True, default="")
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("license alert")
+        verbose_name_plural = _("license alerts")
         ordering = ["-sent_at", "-id"]
         constraints = [
             models.UniqueConstraint(

@@ -23,6 +23,7 @@ class OnboardingRequest(models.Model):
     """
 
     token = models.UUIDField(
+        _("token"),
         unique=True,
         editable=False,
         help_text=_(

@@ -14,7 +14,10 @@ class Address(models.Model):
     """A postal address a partner ships appliances to."""
 
     partner = models.ForeignKey(
-        "partners.Partner", on_delete=models.CASCADE, related_name="addresses"
+        "partners.Partner",
+        verbose_name=_("partner"),
+        on_delete=models.CASCADE,
+        related_name="addresses",
     )
     label = models.CharField(
         _("label"), max_length=100, blank=True, help_text=_("e.g. Head office")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from lmp.partners.models import ApiKey
 
@@ -26,6 +27,8 @@ class IdempotencyRecord(models.Model):
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:
+        verbose_name = _("idempotency record")
+        verbose_name_plural = _("idempotency records")
         constraints = [
             models.UniqueConstraint(fields=["api_key", "key"], name="api_idempotency_unique_key")
         ]
@@ -50,6 +53,8 @@ class ThrottleWindow(models.Model):
     count = models.PositiveIntegerField(default=0)
 
     class Meta:
+        verbose_name = _("throttle window")
+        verbose_name_plural = _("throttle windows")
         constraints = [
             models.UniqueConstraint(fields=["api_key", "window"], name="api_throttle_one_window"),
             models.UniqueConstraint(

@@ -31,8 +31,8 @@ from lmp.partners.roles import API_KEY_ROLES, INVITATION_DEFAULT_ROLE
 class Partner(models.Model):
     """An MSP organisation that buys volume licenses and onboards its own customers."""
 
-    name = models.CharField(max_length=200, unique=True)
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
     require_mfa = models.BooleanField(
         _("require two-factor sign-in for every member"),
         default=False,
@@ -60,6 +60,8 @@ class Partner(models.Model):
     )
 
     class Meta:
+        verbose_name = _("partner")
+        verbose_name_plural = _("partners")
         db_table = "licenses_partner"
         ordering = ["name"]
 
@@ -71,11 +73,16 @@ class Membership(models.Model):
     """Links a login to the partner it works for, with its role there."""
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="membership"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="membership",
     )
-    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="memberships")
+    partner = models.ForeignKey(
+        Partner, verbose_name=_("partner"), on_delete=models.CASCADE, related_name="memberships"
+    )
     role = models.CharField(
-        max_length=20, choices=PartnerRole.choices, default=INVITATION_DEFAULT_ROLE
+        _("role"), max_length=20, choices=PartnerRole.choices, default=INVITATION_DEFAULT_ROLE
     )
     language = models.CharField(
         _("language"),
@@ -86,6 +93,8 @@ class Membership(models.Model):
     )
 
     class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
         db_table = "licenses_membership"
         ordering = ["partner__name", "user__username"]
 
@@ -107,6 +116,10 @@ class LoginSessionEpoch(models.Model):
     epoch = models.PositiveIntegerField(default=0)
     ended_at = models.DateTimeField(null=True, blank=True)
 
+    class Meta:
+        verbose_name = _("login session epoch")
+        verbose_name_plural = _("login session epochs")
+
     def __str__(self) -> str:
         return f"{self.user}: sessions ended {self.epoch} time(s)"
 
@@ -125,26 +138,35 @@ class Invitation(models.Model):
 
     VALID_FOR = dt.timedelta(days=7)
 
-    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="invitations")
+    partner = models.ForeignKey(
+        Partner, verbose_name=_("partner"), on_delete=models.CASCADE, related_name="invitations"
+    )
     # The invitee signs in with it as username, whose limit is 150 characters.
     email = models.EmailField(_("e-mail address"), max_length=150)
-    role = models.CharField(max_length=20, choices=PartnerRole.choices)
+    role = models.CharField(_("role"), max_length=20, choices=PartnerRole.choices)
     invited_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("invited by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
     )
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-    expires_at = models.DateTimeField(default=invitation_expiry)
-    accepted_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+    expires_at = models.DateTimeField(_("expires at"), default=invitation_expiry)
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
     accepted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
+        verbose_name=_("accepted by"),
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="+",
     )
-    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
         ordering = ["-created_at", "-pk"]
         constraints = [
             models.UniqueConstraint(
@@ -177,9 +199,12 @@ class Invitation(models.Model):
 class TeamEvent(models.Model):
     """One change to a partner's team: who did it, to whom, when, and from → to."""
 
-    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="team_events")
+    partner = models.ForeignKey(
+        Partner, verbose_name=_("partner"), on_delete=models.CASCADE, related_name="team_events"
+    )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
+        verbose_name=_("actor"),
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
@@ -188,6 +213,7 @@ class TeamEvent(models.Model):
     )
     member = models.ForeignKey(
         settings.AUTH_USER_MODEL,
+        verbose_name=_("member"),
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
@@ -196,12 +222,14 @@ class TeamEvent(models.Model):
     )
     # Blank for a change of the partner's own settings (the sign-in rule).
     email = models.EmailField(_("member's e-mail address"), max_length=254, blank=True)
-    kind = models.CharField(max_length=20, choices=TeamEventKind.choices)
-    from_text = models.CharField(max_length=100, blank=True)
-    to_text = models.CharField(max_length=100, blank=True)
-    at = models.DateTimeField(default=timezone.now, db_index=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=TeamEventKind.choices)
+    from_text = models.CharField(_("from text"), max_length=100, blank=True)
+    to_text = models.CharField(_("to text"), max_length=100, blank=True)
+    at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
 
     class Meta:
+        verbose_name = _("team event")
+        verbose_name_plural = _("team events")
         ordering = ["-at", "-pk"]
 
     def __str__(self) -> str:
@@ -255,22 +283,63 @@ class ApiKey(AbstractAPIKey):
 
     objects = ApiKeyManager()
 
-    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="api_keys")
-    role = models.CharField(max_length=20, choices=[(r.value, r.label) for r in API_KEY_ROLES])
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    # The library's fields, the same but for their labels, which our catalogue translates (the
+    # library has none); declared first, they keep their place in the admin's forms.
+    prefix = models.CharField(_("prefix"), max_length=8, unique=True, editable=False)
+    created = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
+    name = models.CharField(
+        _("name"),
+        max_length=50,
+        blank=False,
+        default=None,
+        help_text=_("A free-form name for the API key. Need not be unique. 50 characters max."),
     )
-    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked = models.BooleanField(
+        _("revoked"),
+        blank=True,
+        default=False,
+        help_text=_(
+            "If the API key is revoked, clients cannot use it anymore. (This cannot be undone.)"
+        ),
+    )
+    expiry_date = models.DateTimeField(
+        _("Expires"),
+        blank=True,
+        null=True,
+        help_text=_("Once API key expires, clients cannot use it anymore."),
+    )
+    partner = models.ForeignKey(
+        Partner, verbose_name=_("partner"), on_delete=models.CASCADE, related_name="api_keys"
+    )
+    role = models.CharField(
+        _("role"), max_length=20, choices=[(r.value, r.label) for r in API_KEY_ROLES]
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
     revoked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("revoked by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     # Written at most once a minute (lmp.api.authentication), not on every request.
-    last_used_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
     # The Team page form's one-time token: the same form sent again (a double click, a reload of
     # the page that showed the key) makes no second key.
     form_token = models.CharField(max_length=64, blank=True, default="", editable=False)
 
     class Meta(AbstractAPIKey.Meta):
+        verbose_name = _("API key")
+        verbose_name_plural = _("API keys")
         ordering = ["-created", "prefix"]
         constraints = [
             models.CheckConstraint(

@@ -61,6 +61,16 @@ SAME_IN_FRENCH = {
     "type",
     # "Source" of a change (portal, API, admin): French « Source ».
     "source",
+    # "Action" (the admin's actions, a history column): the same noun in French (« Action »).
+    "action",
+    # "Solution" (a deployment solution): French « Solution » (glossary: solution de déploiement).
+    "solution",
+    # "France", a country of a shipping address: the country's name is the same in French.
+    "france",
+    # The glossary keeps "invitation" in French (« Équipe / membre / invitation »): the admin's
+    # Invitations model.
+    "invitation",
+    "invitations",
 }
 
 HIDDEN_TAGS = {"script", "style", "template", "noscript"}

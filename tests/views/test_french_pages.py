@@ -15,10 +15,17 @@ translated; our labels, actions and help texts must be too).
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from django.apps import apps
 from django.contrib import admin
+from django.contrib.admin.templatetags.admin_list import _boolean_icon
+from django.template.loader import get_template
 from django.test import Client
 from django.urls import NoReverseMatch, reverse
+from django.utils import translation
+from django.utils.text import capfirst
 
 from lmp.partners.choices import PartnerRole
 from tests.factories_onboarding import Wizard
@@ -46,11 +53,23 @@ def _is_html(response) -> bool:
     return response.status_code == 200 and response.get("Content-Type", "").startswith("text/html")
 
 
+def carrier_names() -> list[str]:
+    """The carriers' brand names (FedEx, Purolator…): the choices' labels that are the same in
+    both languages, read from the choices (a label we translate, Canada Post, is not a name)."""
+    from shipping.choices import Carrier
+
+    labels = {}
+    for language in (ENGLISH, FRENCH):
+        with translation.override(language):
+            labels[language] = [str(label) for label in Carrier.labels]
+    return [en for en, fr in zip(labels[ENGLISH], labels[FRENCH], strict=True) if en == fr]
+
+
 class Comparison:
     """Pairs of renders (English, French) of the same page, and what they showed."""
 
     def __init__(self):
-        self.names = data_names()
+        self.names = data_names() + carrier_names()
         self.found: dict[str, list[str]] = {}
         self.wrong_language: list[str] = []
         self.renders = 0
@@ -150,6 +169,51 @@ def test_the_error_pages_are_french_in_french(world, logins, team):
     comparison.assert_french()
 
 
+def _ours(app_config) -> bool:
+    return f"{app_config.name}.".startswith(OUR_PACKAGES)
+
+
+def not_our_admin_labels() -> list[str]:
+    """What our admin pages show in French that is not ours to translate, derived, not listed:
+
+    - the names (app, model singular and plural, as the admin capitalises them) of the models in
+      the admin whose app is not one of our packages (``AppConfig.name``): django_otp's static and
+      TOTP devices, django_tasks_db's task results, auth's users and groups (Django translates
+      those; a third-party app without French shows English), as they read in French;
+    - the Django admin's own untranslated alternative texts: a boolean's icon (``True``,
+      ``False``, ``None``, from ``_boolean_icon``) and the search box's magnifier (``alt`` written
+      as is in ``admin/search_form.html``).
+    """
+    labels: set[str] = set()
+    with translation.override(FRENCH):
+        for model in admin.site._registry:
+            app_config = apps.get_app_config(model._meta.app_label)
+            if _ours(app_config):
+                continue
+            for label in (
+                app_config.verbose_name,
+                model._meta.verbose_name,
+                model._meta.verbose_name_plural,
+            ):
+                labels |= {str(label), capfirst(str(label))}
+    for value in (True, False, None):
+        labels.add(re.search(r'alt="([^"]*)"', _boolean_icon(value))[1])
+    search_form = get_template("admin/search_form.html").template.source
+    labels |= set(re.findall(r'alt="([^"{]+)"', search_form))
+    return sorted(labels)
+
+
+def outbox_texts() -> list[str]:
+    """The outgoing e-mails' kinds (identifiers such as "onboarding welcome") and subjects, as
+    they were sent (in their recipients' language): data the outbox's admin lists."""
+    from lmp.outbox.models import OutboundEmail
+
+    texts: list[str] = []
+    for kind, subject in OutboundEmail.objects.values_list("kind", "subject"):
+        texts += [kind, subject]
+    return texts
+
+
 def _our_admin_urls() -> list[tuple[str, str]]:
     urls = [("admin index", reverse("admin:index"))]
     for model, model_admin in admin.site._registry.items():
@@ -171,8 +235,14 @@ def _our_admin_urls() -> list[tuple[str, str]]:
 
 def test_our_admin_pages_are_french_in_french(world, staff_user):
     """The admin index and each of our models' changelist and add page, as staff (a 403 add
-    page, for a model staff may not add, is left out)."""
+    page, for a model staff may not add, is left out).
+
+    Labels that come from apps that are not ours (the third-party apps' menu entries on every
+    page, Django's own untranslated icon texts) are taken out: ``not_our_admin_labels``, derived
+    from the app registry and the admin, not a hand-written list; so are the e-mails the outbox
+    lists (``outbox_texts``: data, in the language each was sent in)."""
     comparison = Comparison()
+    comparison.names += not_our_admin_labels() + outbox_texts()
     clients = {
         language: verified_login(in_language(Client(), language), staff_user)
         for language in (ENGLISH, FRENCH)
