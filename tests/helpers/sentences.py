@@ -203,8 +203,9 @@ def data_names() -> list[str]:
     for row in get_user_model().objects.values_list("username", "first_name", "last_name"):
         names += row
         names.append(f"{row[1]} {row[2]}".strip())
-    names += Appliance.objects.values_list("name", flat=True)
-    names += Appliance.objects.values_list("throughput", flat=True)
+    for field in ("name", "description", "throughput"):  # in both languages
+        for language in ("en", "fr_ca"):
+            names += Appliance.objects.values_list(f"{field}_{language}", flat=True)
     for field in ("recipient", "company", "line1", "line2", "city", "region", "phone"):
         names += Address.objects.values_list(field, flat=True)
     names += [str(license) for license in VolumeLicense.objects.all()]
