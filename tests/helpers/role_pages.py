@@ -1,9 +1,8 @@
-"""Every partner page a role may open, in a chosen language: the role matrix's logins and objects.
+"""The role matrix's logins and objects: one login per role, partner A's Team objects, the URL
+of every route for them, and a client signed in as a role, in a chosen language.
 
-tests/policy/test_roles.py pins, in ``ROLE_MATRIX``, the status each role gets on every route; a
-test module may not import another (tests/project/test_suite_layout.py), so the logins and the
-objects its walk builds are here for the French pages' test (tests/views/test_french_pages.py),
-which renders each route a role opens (200) in English and in French.
+tests/policy/test_roles.py walks every route as every role (``ROLE_MATRIX``);
+tests/views/test_french_pages.py renders each route a role opens in English and in French.
 """
 
 from __future__ import annotations
@@ -61,10 +60,10 @@ def in_language(client: Client, language: str) -> Client:
     return client
 
 
-def signed_in(user, role: str, language: str) -> Client:
+def signed_in(user, role: str, language: str | None = None) -> Client:
     """A client signed in as the role signs in (past the second factor; No LMP Access: none),
-    reading ``language``."""
-    client = in_language(Client(), language)
+    reading ``language`` (None: a browser that says no language)."""
+    client = in_language(Client(), language) if language else Client()
     if role == PartnerRole.NO_LMP_ACCESS:
         client.force_login(user)  # the session is dropped on the next request
         return client

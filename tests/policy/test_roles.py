@@ -14,7 +14,6 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import pytest
 from django.core.exceptions import PermissionDenied
@@ -23,32 +22,24 @@ from django.urls import reverse
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 
 from licenses import services as license_services
-from lmp.billing.services import seats_purchase
-from lmp.partners import services as team_services
 from lmp.partners.choices import PartnerRole
-from lmp.partners.models import Invitation, Membership
-from lmp.partners.selectors import invitation_token
-from lmp.webhooks import services as webhook_services
-from tests.factories import MembershipFactory, UserFactory
 from tests.factories_onboarding import submit_order
-from tests.helpers.api import make_key
-from tests.helpers.auth import PASSWORD, verified_login
+from tests.helpers.auth import PASSWORD
+from tests.helpers.role_pages import (
+    ROLES,
+    TeamObjects,
+    role_logins,
+    route_url,
+    signed_in,
+    team_objects,
+)
 from tests.helpers.routes import (
-    OBJECT_ROUTES,
-    WEBHOOK_ENDPOINT_ROUTES,
     World,
     all_routes,
 )
 from tests.helpers.state import db_state
 
-# The columns of ROLE_MATRIX, in this order.
-ROLES = [
-    PartnerRole.ADMINISTRATOR,
-    PartnerRole.ALLOCATOR,
-    PartnerRole.VIEW_ONLY,
-    PartnerRole.BANK_DETAILS_ONLY,
-    PartnerRole.NO_LMP_ACCESS,
-]
+# The columns of ROLE_MATRIX are tests.helpers.role_pages.ROLES, in that order.
 
 # Route name → (GET, POST): the status each role gets, in the order of ROLES
 #   Administrator, Allocator, View Only, Bank Details Only, No LMP Access.
@@ -169,94 +160,16 @@ def _codes(line: str) -> dict[str, int]:
     return dict(zip(ROLES, codes, strict=True))
 
 
-@dataclass
-class Team:
-    """Partner A's team objects the Team routes act on: a member who is none of the signed-in
-    logins (so that deactivating it locks nobody out of the walk) and a pending invitation."""
-
-    member: Membership
-    invitation: Invitation  # revoked by the Administrator's POST in the walk
-    token: str  # of another pending invitation: the invitee's page
-
-
-# Routes whose objects are not in the tenancy World: how to build partner A's URL.
-TEAM_URLS: dict[str, Callable[[Team], dict]] = {
-    "partners:member_role": lambda t: {"pk": t.member.pk},
-    "partners:member_deactivate": lambda t: {"pk": t.member.pk},
-    "partners:member_reactivate": lambda t: {"pk": t.member.pk},
-    "partners:invitation_revoke": lambda t: {"pk": t.invitation.pk},
-    "partners:join": lambda t: {"token": t.token},
-    "password_reset_confirm": lambda t: {"uidb64": "MQ", "token": "wrong-token"},
-    "billing:purchase_detail": lambda t: {"reference": _purchase_reference(t.member.partner)},
-    # A fresh endpoint (and delivery) of partner A's for each route: the walk deletes one.
-    **{name: lambda t: {"pk": _endpoint(t.member.partner).pk} for name in WEBHOOK_ENDPOINT_ROUTES},
-    "webhooks:delivery_redeliver": lambda t: {
-        "pk": webhook_services.webhook_ping(actor=None, endpoint=_endpoint(t.member.partner)).pk
-    },
-    "partners:api_key_revoke": lambda t: {"prefix": make_key(t.member.partner)[0].prefix},
-}
-
-
-def _endpoint(partner):
-    return webhook_services.endpoint_create(
-        actor=None,
-        partner=partner,
-        url="https://psa.northwind.example/hooks",
-        event_types=["customer.onboarded"],
-    )
-
-
-def _purchase_reference(partner) -> str:
-    """A purchase of partner A's (made by the system), for its confirmation page."""
-    purchase = seats_purchase(
-        actor=None, partner=partner, tier="complete", users=5, token=f"roles-{partner.pk}"
-    )
-    return purchase.reference
-
-
-def _url(route, world: World, team: Team) -> str:
-    if not route.kwargs:
-        return reverse(route.name)
-    if route.name in TEAM_URLS:
-        return reverse(route.name, kwargs=TEAM_URLS[route.name](team))
-    build, _ = OBJECT_ROUTES[route.name][0]  # partner A's own object
-    return reverse(route.name, kwargs=build(world))
-
-
 @pytest.fixture
 def members(partner, admin_user, user) -> dict[str, object]:
-    """One login of partner A per role (the Administrator and Allocator are conftest's)."""
-    logins = {PartnerRole.ADMINISTRATOR: admin_user, PartnerRole.ALLOCATOR: user}
-    for role, username in (
-        (PartnerRole.VIEW_ONLY, "vic-viewer"),
-        (PartnerRole.BANK_DETAILS_ONLY, "bea-billing"),
-        (PartnerRole.NO_LMP_ACCESS, "nico-noaccess"),
-    ):
-        logins[role] = MembershipFactory(
-            partner=partner, user=UserFactory(username=username), role=role
-        ).user
-    return logins
-
-
-def _signed_in(user, role: str) -> Client:
-    """A client as the role signs in: with the second factor passed (No LMP Access: no session)."""
-    client = Client()
-    if role == PartnerRole.NO_LMP_ACCESS:
-        client.force_login(user)  # the session is dropped on the next request
-        return client
-    return verified_login(client, user)
+    """One login of partner A per role (tests/helpers/role_pages.py)."""
+    return role_logins(partner, admin_user, user)
 
 
 @pytest.fixture
-def team(partner, admin_user) -> Team:
-    member = MembershipFactory(partner=partner, user=UserFactory(username="tara-target"))
-    invitation = team_services.invitation_create(
-        actor=admin_user, partner=partner, email="invited@northwind.example", role="view_only"
-    )
-    joining = team_services.invitation_create(
-        actor=admin_user, partner=partner, email="joining@northwind.example", role="allocator"
-    )
-    return Team(member, invitation, invitation_token(joining))
+def team(partner, admin_user) -> TeamObjects:
+    """Partner A's Team objects the Team routes act on (tests/helpers/role_pages.py)."""
+    return team_objects(partner, admin_user)
 
 
 def test_every_route_has_a_line_in_the_role_matrix():
@@ -275,11 +188,11 @@ def test_each_role_gets_the_expected_answer_on_every_route(world, team, members)
     requests = 0
     for route in all_routes():
         get, post = ROLE_MATRIX[route.name]
-        url = _url(route, world, team)
+        url = route_url(route, world, team)
         data = POST_DATA.get(route.name, lambda w: DEFAULT_POST)(world)
         for method, expected in (("get", _codes(get)), ("post", _codes(post))):
             for role in ROLES:
-                client = _signed_in(members[role], role)
+                client = signed_in(members[role], role)
                 if method == "post" and route.name in CURRENT_CODE_ROUTES:
                     data = _recovery_code(members[role])
                 forbidden = method == "post" and (
@@ -314,9 +227,9 @@ def test_home_goes_to_the_first_page_the_role_can_use(members):
         PartnerRole.BANK_DETAILS_ONLY: reverse("billing:billing"),
     }
     for role, url in expected.items():
-        response = _signed_in(members[role], role).get("/")
+        response = signed_in(members[role], role).get("/")
         assert response.status_code == 302 and response.url == url, role
-        assert _signed_in(members[role], role).get(url).status_code == 200, role
+        assert signed_in(members[role], role).get(url).status_code == 200, role
 
 
 def _nav(text: str) -> list[str]:
@@ -327,7 +240,7 @@ def _nav(text: str) -> list[str]:
 
 def test_the_menu_shows_what_the_role_can_open(members, complete_license):
     seen = {
-        role: _nav(_signed_in(members[role], role).get("/", follow=True).text) for role in ROLES[:4]
+        role: _nav(signed_in(members[role], role).get("/", follow=True).text) for role in ROLES[:4]
     }
     assert seen[PartnerRole.ADMINISTRATOR] == [
         "Licenses",
@@ -357,8 +270,8 @@ def test_view_only_sees_no_edit_offboard_or_new_customer(world, members):
         "licenses:customer_history",
         kwargs={"license_pk": world.license.pk, "pk": world.customer.pk},
     )
-    viewer = _signed_in(members[PartnerRole.VIEW_ONLY], PartnerRole.VIEW_ONLY)
-    allocator = _signed_in(members[PartnerRole.ALLOCATOR], PartnerRole.ALLOCATOR)
+    viewer = signed_in(members[PartnerRole.VIEW_ONLY], PartnerRole.VIEW_ONLY)
+    allocator = signed_in(members[PartnerRole.ALLOCATOR], PartnerRole.ALLOCATOR)
 
     page = viewer.get(license_page)
     assert page.status_code == 200
@@ -418,7 +331,7 @@ def test_no_lmp_access_is_refused_at_sign_in_with_no_session(members):
 
 def test_a_member_whose_role_becomes_no_lmp_access_is_signed_out(members):
     viewer = members[PartnerRole.VIEW_ONLY]
-    client = _signed_in(viewer, PartnerRole.VIEW_ONLY)
+    client = signed_in(viewer, PartnerRole.VIEW_ONLY)
     assert client.get(reverse("licenses:license_list")).status_code == 200
     viewer.membership.role = PartnerRole.NO_LMP_ACCESS
     viewer.membership.save()
