@@ -17,6 +17,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.urls import reverse
 from django_otp.oath import TOTP
@@ -79,12 +80,21 @@ def demo_data(transactional_db):
     call_command("seed_demo", stdout=io.StringIO())
 
 
+def choose_english(context, live_server) -> None:
+    """The browser chose English with the switcher (its cookie): the tests find English labels,
+    and the demo's Contoso reads French by default (test_french_browser.py sets French)."""
+    context.add_cookies(
+        [{"name": settings.LANGUAGE_COOKIE_NAME, "value": "en", "url": live_server.url}]
+    )
+
+
 @pytest.fixture
 def page(browser, live_server):
     context = browser.new_context(
         base_url=live_server.url, accept_downloads=True, viewport={"width": 1366, "height": 900}
     )
     context.set_default_timeout(10_000)
+    choose_english(context, live_server)
     page = context.new_page()
     yield page
     context.close()

@@ -9,7 +9,7 @@ import pytest
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import expect
 
-from tests.browser.conftest import fresh_totp_code, key_code
+from tests.browser.conftest import choose_english, fresh_totp_code, key_code
 from tests.helpers.axe import Audit
 
 
@@ -19,6 +19,7 @@ def page(browser, live_server):
         base_url=live_server.url, viewport={"width": 1366, "height": 900}, bypass_csp=True
     )
     context.set_default_timeout(10_000)
+    choose_english(context, live_server)
     page = context.new_page()
     yield page
     context.close()

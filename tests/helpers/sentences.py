@@ -84,6 +84,8 @@ CODE = re.compile(r"\b[A-Z0-9][A-Z0-9_-]*[A-Z0-9]\b|\b\w*\d\w*\b")
 # Identifiers the API and the webhooks keep in English: event types (customer.onboarded), field
 # names (low_seats), the Standard Webhooks headers (webhook-signature).
 IDENTIFIER = re.compile(r"\b[a-z]+(?:[._][a-z]+)+\b|\bwebhook-(?:id|signature|timestamp)\b")
+# Secrets shown once (a webhook's signing secret: "whsec_" and base64, which may hold "/" and "+").
+SECRET = re.compile(r"\bwhsec_[A-Za-z0-9+/=]+")
 NUMBER = re.compile(r"[-+−]?\d[\d\s\u00a0\u202f,.:]*")
 WORD = re.compile(r"[^\W\d_]{2,}")
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=\S)|\s+·\s+")
@@ -158,7 +160,8 @@ def text_sentences(text: str) -> list[str]:
 def neutral(sentence: str, names: Iterable[str] = ()) -> bool:
     """True when the sentence has no word of either language left once the data's names,
     e-mail and web addresses, codes, numbers, product names and ``SAME_IN_FRENCH`` are taken out."""
-    text = EMAIL.sub(" ", sentence)
+    text = SECRET.sub(" ", sentence)
+    text = EMAIL.sub(" ", text)
     text = URL.sub(" ", text)
     for name in sorted({n for n in names if n}, key=len, reverse=True):
         text = re.sub(rf"(?<!\w){re.escape(name)}(?!\w)", " ", text)

@@ -120,13 +120,13 @@ def test_webhook_pages_in_french(administrator_client, endpoint):
     form = page(client, reverse("webhooks:endpoint_edit", args=[endpoint.pk]))
     assert "Modifier le point de terminaison de webhook" in form and "Événements" in form
     detail = page(client, reverse("webhooks:endpoint_detail", args=[endpoint.pk]))
-    assert "Envoyer un événement test" in detail and "Relivrer" in detail
+    assert "Envoyer un événement de test" in detail and "Relivrer" in detail
     assert "Tentatives" in detail and "Dernier code HTTP" in detail
     assert "En file d'attente" in detail  # the test event's status
     delete = page(client, reverse("webhooks:endpoint_delete", args=[endpoint.pk]))
     assert "Supprimer ce point de terminaison de webhook?" in delete
     response = client.post(reverse("webhooks:endpoint_test", args=[endpoint.pk]), follow=True)
-    assert "Événement test msg_" in response.text
+    assert "Événement de test msg_" in response.text
 
 
 def test_the_error_pages_in_french(administrator_client):
