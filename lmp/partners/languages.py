@@ -37,9 +37,10 @@ def supported(code: str | None) -> str | None:
 
 
 def from_accept_language(header: str) -> str | None:
-    """The first language of an ``Accept-Language`` header that LMP speaks, or None."""
-    for code, _quality in trans_real.parse_accept_lang_header(header):
-        if code != "*" and (language := supported(code)):
+    """The first language of an ``Accept-Language`` header that LMP speaks, or None (a language
+    given ``q=0`` is one the reader refuses)."""
+    for code, quality in trans_real.parse_accept_lang_header(header):
+        if code != "*" and quality > 0 and (language := supported(code)):
             return language
     return None
 
@@ -77,7 +78,11 @@ def of_partner(partner: Partner | None) -> str:
 def by_language(addresses: Iterable[str], *, partner: Partner | int | None = None) -> dict:
     """``{language: [address, ...]}``: each address in its login's language (its choice, else its
     partner's default, else English); an address of no login in the partner's default. Sorted,
-    English first, so that the e-mails go out in a stable order."""
+    English first, so that the e-mails go out in a stable order.
+
+    An address is its active login's, matched exactly (two logins may differ only in case), the
+    one at ``partner`` first: an old inactive login of the same address elsewhere never decides.
+    """
     addresses = list(dict.fromkeys(addresses))
     partner_id = getattr(partner, "pk", partner)
     partner_language = None
@@ -85,13 +90,15 @@ def by_language(addresses: Iterable[str], *, partner: Partner | int | None = Non
         partner_language = supported(
             Partner.objects.filter(pk=partner_id).values_list("language", flat=True).first()
         )
-    chosen = {
-        email.lower(): supported(language) or supported(default)
-        for email, language, default in Membership.objects.filter(
-            user__email__in=addresses
-        ).values_list("user__email", "language", "partner__language")
-    }
+    rows = Membership.objects.filter(user__email__in=addresses, user__is_active=True).order_by("pk")
+    rows = rows.values_list("user__email", "language", "partner__language", "partner_id")
+    chosen: dict[str, str | None] = {}
+    # The partner's own logins last, so that they win; then by address for a stable choice.
+    for email, language, default, _partner_id in sorted(
+        rows, key=lambda row: (row[3] == partner_id, row[0])
+    ):
+        chosen[email] = supported(language) or supported(default)
     groups: dict[str, list[str]] = defaultdict(list)
     for address in addresses:
-        groups[chosen.get(address.lower()) or partner_language or DEFAULT].append(address)
+        groups[chosen.get(address) or partner_language or DEFAULT].append(address)
     return {code: groups[code] for code, _name in settings.LANGUAGES if code in groups}

@@ -231,3 +231,9 @@ def test_switching_on_a_page_answered_to_a_refused_form_goes_back_to_a_page_that
     next_url = text[start : text.index('"', start)]
     switched = client.post(SWITCH, {"language": "fr-ca", "next": next_url})
     assert client.get(switched.url).status_code == 200
+
+
+def test_a_language_refused_with_q_0_is_not_chosen(client):
+    # Regression: "fr-CA;q=0" (explicitly not French) chose French.
+    assert html_lang(client.get(LOGIN, HTTP_ACCEPT_LANGUAGE="fr-CA;q=0")) == "en"
+    assert html_lang(client.get(LOGIN, HTTP_ACCEPT_LANGUAGE="fr-CA;q=0, fr;q=0.4")) == "fr-ca"
