@@ -26,7 +26,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce, Lower
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -400,6 +400,12 @@ class AllocationEvent(models.Model):
         if self.actor_id is not None:
             return self.actor.get_username()
         return gettext("System")
+
+    @property
+    def actor_api(self) -> str:
+        """``actor_label`` as the API sends it: English whatever the Accept-Language ("System")."""
+        with translation.override("en"):
+            return str(self.actor_label)
 
     @property
     def from_api(self) -> int | str:

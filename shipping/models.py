@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import Q
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from shipping.choices import Country, FormFactor, SiteSize
@@ -57,6 +58,12 @@ class Address(models.Model):
     def __str__(self) -> str:
         parts = [self.line1, self.city, self.region, self.postal_code, self.get_country_display()]
         return ", ".join(p for p in parts if p)
+
+    @property
+    def one_line_en(self) -> str:
+        """The address on one line with its country in English, as the API sends it."""
+        with translation.override("en"):
+            return str(self)
 
     def clean(self) -> None:
         # Only check the postal code once a country is known; a missing country is its own error.

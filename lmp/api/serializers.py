@@ -220,7 +220,7 @@ class EventSerializer(serializers.ModelSerializer):
 
     kind = serializers.ChoiceField(choices=AllocationEventKind.choices)
     source = serializers.ChoiceField(choices=AllocationEventSource.choices)
-    actor = serializers.CharField(source="actor_label")
+    actor = serializers.CharField(source="actor_api")
     customer = serializers.IntegerField(source="customer_id", allow_null=True)
     customer_name = serializers.CharField(
         source="customer.legal_name", default=None, allow_null=True
@@ -252,7 +252,7 @@ class ShipmentSerializer(ReadModelSerializer):
     # The catalogue's English name whatever the Accept-Language, as in the webhooks: a script
     # matches on it; only the problems' title and detail follow the language.
     appliance = serializers.CharField(source="appliance.name_en")
-    address = serializers.CharField(source="address.__str__")
+    address = serializers.CharField(source="address.one_line_en")
 
     class Meta:
         model = Shipment

@@ -17,7 +17,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
 from licenses import services
-from licenses.choices import AllocationEventSource, CustomerStatus, DeploymentSolution
+from licenses.choices import AllocationEventSource, CustomerStatus, DeploymentSolution, what_key
 from licenses.filters import CustomerAccountFilterSet
 from licenses.selectors import (
     VisibleLicense,
@@ -213,7 +213,11 @@ class CustomerDetailView(CustomerView):
             actor=request.user,
             source=AllocationEventSource.API,
         )
-        body = {"customer": self.customer(), "changes": [vars(c) for c in changes]}
+        # Each change's label in English whatever the Accept-Language, as the history stores it.
+        body = {
+            "customer": self.customer(),
+            "changes": [{"label": what_key(c.label), "old": c.old, "new": c.new} for c in changes],
+        }
         return Response(serializers.CustomerUpdatedSerializer(body).data)
 
 

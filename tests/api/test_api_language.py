@@ -12,7 +12,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from lmp.partners.choices import PartnerRole
-from tests.factories import AddressFactory
+from tests.factories import AddressFactory, make_customer
 from tests.factories_onboarding import ApplianceFactory, sensor_orders, submit_order
 from tests.helpers.api import key_client, make_key, problem
 
@@ -143,3 +143,32 @@ def test_data_stays_english_in_french_the_appliance_of_a_shipment(api, partner, 
     url = reverse("api:order_detail", kwargs={"pk": order.request.pk})
     body = api.get(url, HTTP_ACCEPT_LANGUAGE="fr-CA").json()
     assert [s["appliance"] for s in body["shipments"]] == ["NS-1000 Rack Sensor"]
+
+
+def test_data_stays_english_in_french_change_labels_actor_and_address(
+    api, partner, complete_license
+):
+    # Regression: the PATCH answer's change labels, the history's "System" actor and a
+    # shipment's country followed Accept-Language; a script reading them broke in French.
+    customer = make_customer(license=complete_license, tier_users=10, legal_name="Acme Ltd")
+    url = reverse(
+        "api:customer_detail", kwargs={"license_pk": complete_license.pk, "pk": customer.pk}
+    )
+    french = {"HTTP_ACCEPT_LANGUAGE": "fr-CA"}
+    body = api.patch(url, {"tier_users": 12}, content_type="application/json", **french).json()
+    assert [c["label"] for c in body["changes"]] == ["MDR Complete Users"]
+
+    history = reverse(
+        "api:customer_history", kwargs={"license_pk": complete_license.pk, "pk": customer.pk}
+    )
+    actors = {event["actor"] for event in api.get(history, **french).json()["results"]}
+    assert "Système" not in actors and "System" in actors  # make_customer: the system onboards
+
+    AddressFactory(partner=partner, is_default=True, country="US", region="NY", postal_code="10001")
+    order = submit_order(
+        license=complete_license,
+        legal_name="Ordered Sensor Ltd",
+        appliances=sensor_orders(ApplianceFactory(name="NS-1000 Rack Sensor")),
+    )
+    detail = api.get(reverse("api:order_detail", kwargs={"pk": order.request.pk}), **french)
+    assert detail.json()["shipments"][0]["address"].endswith(", United States")
