@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from rest_framework.response import Response
 
@@ -47,6 +47,9 @@ def _replay(record: IdempotencyRecord, *, fingerprint_: str) -> Response:
     content_type = PROBLEM_CONTENT_TYPE if record.status_code >= 400 else None
     response = Response(record.body, status=record.status_code, content_type=content_type)
     response[REPLAYED] = "true"
+    # The stored answer is in the first request's language, whatever this one asks for.
+    if record.language:
+        response["Content-Language"] = record.language
     return response
 
 
@@ -77,7 +80,8 @@ def idempotent_run(
             return response
         record.status_code = response.status_code
         record.body = response.data
-        record.save(update_fields=["status_code", "body"])
+        record.language = translation.get_language() or ""
+        record.save(update_fields=["status_code", "body", "language"])
     return response
 
 

@@ -24,6 +24,8 @@ class IdempotencyRecord(models.Model):
     fingerprint = models.CharField(max_length=64)
     status_code = models.PositiveSmallIntegerField(null=True)
     body = models.JSONField(null=True)
+    # The language the answer was written in (Accept-Language): a replay says it again.
+    language = models.CharField(max_length=8, blank=True, default="")
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:

@@ -140,3 +140,18 @@ def test_two_identical_requests_at_once_make_one_customer():
     assert CustomerAccount.objects.filter(partner=partner).count() == 1
     license.refresh_from_db()
     assert license.allocated == 25
+
+
+@pytest.mark.django_db
+def test_a_replay_says_the_language_its_stored_answer_is_in(api, complete_license):
+    # Regression: a French answer replayed to an English retry said Content-Language: en.
+    customer = make_customer(license=complete_license, tier_users=10)
+    url = reverse(
+        "api:customer_detail", kwargs={"license_pk": complete_license.pk, "pk": customer.pk}
+    )
+    key = {"HTTP_IDEMPOTENCY_KEY": "patch-fr"}
+    first = api.patch(url, {"tier_users": 5000}, format="json", HTTP_ACCEPT_LANGUAGE="fr-CA", **key)
+    replay = api.patch(url, {"tier_users": 5000}, format="json", HTTP_ACCEPT_LANGUAGE="en", **key)
+    assert replay["Idempotent-Replayed"] == "true"
+    assert replay.json() == first.json()  # the first answer, in French
+    assert replay["Content-Language"] == first["Content-Language"] == "fr-ca"
