@@ -86,8 +86,8 @@ def test_the_live_totals_in_french(page, demo_data, login, live_server, shot):
     separators, as lmp.core.l10n.money on the server)."""
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
+    login("partner", "lmp-demo-2026")  # in English (the login helper reads English labels)
     page.context.add_cookies([{"name": "lmp_language", "value": "fr-ca", "url": live_server.url}])
-    login("partner", "lmp-demo-2026")
     page.goto("/billing/purchase/")
     expect(page.locator("html")).to_have_attribute("lang", "fr-ca")
     page.get_by_label("Niveau de service").select_option("complete")
