@@ -142,6 +142,8 @@ def license_state_at(license: VolumeLicense, instant: dt.datetime) -> LicenseSta
     for customer_id, own_license_id, license_id, what, to_value, to_text in rows:
         figure = whats.get(what)
         if customer_id is None:
+            if terms["commitment"] is None:
+                terms["commitment"] = 0  # the license exists from its first event
             if figure == "commitment":
                 terms["commitment"] = to_value
             elif figure == "price":

@@ -4,8 +4,9 @@ every moment.
 Each step (onboard, edit counts, rename, offboard, a purchase, staff changing a license's
 commitment, price or renewal date in the admin) runs at its own instant. After it, the live state
 (the rows: each license's terms and counter, each customer's allocations, status and legal name)
-is recorded with that instant. At every step, for every instant recorded so far (and the middle
-of the gap after it), ``license_state_at`` rebuilt from the events alone equals what was live.
+is recorded with that instant. After each step, and at the end for every instant recorded (and
+the middle of each gap between two steps), ``license_state_at`` rebuilt from the events alone
+equals what was live.
 Each example runs in a savepoint that is rolled back, so it works the same on SQLite and
 PostgreSQL.
 """
@@ -131,8 +132,11 @@ class HistoryMachine(RuleBasedStateMachine):
         self.record()
 
     def teardown(self) -> None:
-        self.clock.stop()
-        transaction.savepoint_rollback(self.savepoint)
+        try:
+            self.check_all()
+        finally:
+            self.clock.stop()
+            transaction.savepoint_rollback(self.savepoint)
 
     def record(self) -> None:
         self.recorded.append((self.clock.now(), live_state(self.partner)))
@@ -245,19 +249,30 @@ class HistoryMachine(RuleBasedStateMachine):
     # --- the property -------------------------------------------------------------------------
 
     @invariant()
-    def every_recorded_instant_is_rebuilt(self):
+    def the_newest_instant_is_rebuilt(self):
+        """After each step, the moment just recorded (and the gap before it) replays."""
+        self.check(len(self.recorded) - 1)
+
+    def check(self, number: int) -> None:
         ids = sorted(lic.pk for lic in self.license.values())
-        for number, (instant, live) in enumerate(self.recorded):
-            assert rebuilt_state(ids, instant) == live, f"step {number} at {instant}"
-            # Nothing happened between two steps: the middle of the gap reads the same.
-            if number + 1 < len(self.recorded):
-                middle = instant + (self.recorded[number + 1][0] - instant) / 2
-                if middle > instant:
-                    assert rebuilt_state(ids, middle) == live, f"after step {number}"
-        # Before the licenses existed, there was nothing.
-        before = rebuilt_state(ids, START - dt.timedelta(seconds=1))
-        assert before["customers"] == {}
-        assert all(terms == (None, None, None, 0) for terms in before["licenses"].values())
+        instant, live = self.recorded[number]
+        assert rebuilt_state(ids, instant) == live, f"step {number} at {instant}"
+        if number:
+            # Nothing happened between two steps: the middle of the gap reads as the step before.
+            previous, before = self.recorded[number - 1]
+            middle = previous + (instant - previous) / 2
+            if middle > previous:
+                assert rebuilt_state(ids, middle) == before, f"between steps {number - 1}, {number}"
+        else:
+            # Before the licenses existed, there was nothing.
+            empty = rebuilt_state(ids, instant - dt.timedelta(seconds=1))
+            assert empty["customers"] == {}
+            assert all(terms == (None, None, None, 0) for terms in empty["licenses"].values())
+
+    def check_all(self) -> None:
+        """At the end, every recorded instant again: no later event changed an earlier moment."""
+        for number in range(len(self.recorded)):
+            self.check(number)
 
 
 @pytest.mark.django_db
@@ -265,7 +280,7 @@ def test_history_rebuilds_every_recorded_instant():
     run_state_machine_as_test(
         HistoryMachine,
         settings=settings(
-            max_examples=25,
+            max_examples=20,
             stateful_step_count=15,
             deadline=None,
             database=None,  # no .hypothesis/ directory in the checkout
@@ -273,3 +288,22 @@ def test_history_rebuilds_every_recorded_instant():
             suppress_health_check=[HealthCheck.too_slow],
         ),
     )
+
+
+@pytest.mark.django_db
+def test_the_machine_notices_a_change_history_missed():
+    """The check is not vacuous: a rename whose event is lost fails it."""
+    from licenses.models import AllocationEvent
+
+    machine = HistoryMachine()
+    try:
+        machine.onboard(
+            wait=60, tier=ServiceTier.CORE, name="Acme Corp", tier_users=3, cloud=0, sat=0
+        )
+        machine.rename(wait=60, index=0, name="Globex")
+        AllocationEvent.objects.filter(to_text="Globex").delete()
+        with pytest.raises(AssertionError):
+            machine.check_all()
+    finally:
+        machine.clock.stop()
+        transaction.savepoint_rollback(machine.savepoint)
