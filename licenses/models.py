@@ -341,6 +341,13 @@ def text_display(what: str, text: str) -> str:
     return date_format(dt.date.fromisoformat(text))
 
 
+def text_value(what: str, text: str) -> str:
+    """A history text for a sheet's cell: a status by its name, any other text as stored."""
+    if text and _formatted_whats().get(what) == "status" and text in CustomerStatus.values:
+        return str(CustomerStatus(text).label)
+    return text
+
+
 class AllocationEvent(models.Model):
     """One recorded allocation change: who, when, which pool, what, and the number before and after.
 
