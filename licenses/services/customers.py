@@ -149,9 +149,7 @@ def customer_create(
         events.append(onboarded(license=license, what=SAT_USERS_LABEL, old=0, new=sat_users))
     if cloud_users:
         events.append(
-            onboarded(
-                license=cloud_license, what=cloud_license.users_label, old=0, new=cloud_users
-            )
+            onboarded(license=cloud_license, what=cloud_license.users_label, old=0, new=cloud_users)
         )
     events_record(events)
     allocations_write(customer=customer, writes=writes)

@@ -13,6 +13,7 @@ PostgreSQL.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import itertools
 from decimal import Decimal
@@ -31,7 +32,7 @@ from hypothesis.stateful import (
 )
 
 from licenses import services
-from licenses.choices import AllocationEventSource, CustomerStatus, ServiceTier
+from licenses.choices import AllocationEventSource, ServiceTier
 from licenses.history_state import license_state_at
 from licenses.models import CustomerAccount, SeatAllocation, VolumeLicense
 from lmp.billing.services import seats_purchase
@@ -117,7 +118,11 @@ class HistoryMachine(RuleBasedStateMachine):
         self.clock.start()
         self.partner = Partner.objects.create(name=f"History MSP {next(_partners)}")
         self.license = {}
-        for tier, seats in ((ServiceTier.COMPLETE, 40), (ServiceTier.CORE, 30), (ServiceTier.CLOUD, 20)):
+        for tier, seats in (
+            (ServiceTier.COMPLETE, 40),
+            (ServiceTier.CORE, 30),
+            (ServiceTier.CLOUD, 20),
+        ):
             self.license[tier] = services.license_save(
                 license=VolumeLicense(
                     partner=self.partner,
@@ -144,10 +149,8 @@ class HistoryMachine(RuleBasedStateMachine):
     def step(self, wait: int, action) -> None:
         """Let ``wait`` seconds pass, run ``action`` (a refusal changes nothing), record."""
         self.clock.advance(seconds=wait)
-        try:
+        with contextlib.suppress(ValidationError):
             action()
-        except ValidationError:
-            pass
         self.record()
 
     def pick(self, index: int) -> CustomerAccount:
@@ -202,7 +205,11 @@ class HistoryMachine(RuleBasedStateMachine):
         self.step(
             wait,
             lambda: services.customer_update(
-                customer=customer, legal_name=name, tier_users=None, cloud_users=None, sat_users=None
+                customer=customer,
+                legal_name=name,
+                tier_users=None,
+                cloud_users=None,
+                sat_users=None,
             ),
         )
 
