@@ -314,3 +314,33 @@ def test_the_machine_notices_a_change_history_missed():
     finally:
         machine.clock.stop()
         transaction.savepoint_rollback(machine.savepoint)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("customers", [2, 30])
+def test_a_past_state_is_one_query_whatever_the_history(django_assert_num_queries, customers):
+    partner = Partner.objects.create(name="Query MSP")
+    license = services.license_save(
+        license=VolumeLicense(
+            partner=partner,
+            tier=ServiceTier.COMPLETE,
+            seat_commitment=1000,
+            renewal_date=dt.date(2027, 1, 31),
+            price_per_user=Decimal("14.50"),
+        )
+    )
+    for i in range(customers):
+        customer = services.customer_create(
+            partner=partner,
+            license=license,
+            legal_name=f"Customer {i}",
+            admin_email="it@query.example",
+            tier_users=5,
+            sat_users=1,
+        )
+        services.customer_update(
+            customer=customer, legal_name=None, tier_users=6, cloud_users=None, sat_users=None
+        )
+    with django_assert_num_queries(1):
+        state = license_state_at(license, dt.datetime.now(dt.UTC) + dt.timedelta(days=1))
+    assert state.allocated == 6 * customers == VolumeLicense.objects.get(pk=license.pk).allocated
