@@ -41,6 +41,10 @@ class AllocationEventKind(models.TextChoices):
     EDITED = "edited", pgettext_lazy("history action", "Edited")
     OFFBOARDED = "offboarded", pgettext_lazy("history action", "Offboarded")
     COMMITMENT_CHANGED = "commitment_changed", pgettext_lazy("history action", "Commitment changed")
+    # A license's price per user or renewal date changed (the vendor's admin, or a new license).
+    TERMS_CHANGED = "terms_changed", pgettext_lazy("history action", "Terms changed")
+    # What a customer or license held when its history began (migration 0016): not a change.
+    BASELINE = "baseline", pgettext_lazy("history action", "Baseline")
 
 
 class AllocationEventSource(models.TextChoices):
@@ -52,6 +56,8 @@ class AllocationEventSource(models.TextChoices):
     PORTAL = "portal", _("Portal")
     ADMIN = "admin", _("Vendor admin")
     API = "api", _("API")
+    # Written by LMP itself: the history's baseline (migration 0016).
+    SYSTEM = "system", _("System")
 
 
 # The "what" of a history event that is not a tier's users ("MDR Complete Users" and so on).
@@ -60,6 +66,11 @@ class AllocationEventSource(models.TextChoices):
 SAT_USERS_LABEL = _("Beauceron SAT Users")
 SEAT_COMMITMENT_LABEL = _("Seat commitment")
 LEGAL_NAME_LABEL = _("Legal name")
+# A customer's status (stored as its value, "active" / "offboarded"), a license's price per user
+# (stored as "12.50") and renewal date (stored as "2027-01-31"): the history shows them formatted.
+STATUS_LABEL = _("Status")
+PRICE_LABEL = _("Price per user per month")
+RENEWAL_LABEL = _("Renewal date")
 # The customer's contact details, changed after onboarding (named as on its forms).
 WEBSITE_LABEL = _("Web Site")
 ADMIN_EMAIL_LABEL = _("MDR Portal Administrator Email")

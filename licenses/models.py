@@ -19,6 +19,8 @@ refuse with a message a partner understands before the database has to.
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
 from decimal import Decimal
 
 from django.conf import settings
@@ -27,11 +29,15 @@ from django.db import models
 from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone, translation
+from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from licenses import policy
 from licenses.choices import (
+    PRICE_LABEL,
+    RENEWAL_LABEL,
+    STATUS_LABEL,
     AlertKind,
     AllocationEventKind,
     AllocationEventSource,
@@ -42,6 +48,7 @@ from licenses.choices import (
     ServiceTier,
     ThresholdUnit,
     quoted,
+    what_key,
     what_text,
 )
 from lmp.core.l10n import count
@@ -309,6 +316,38 @@ class SeatAllocation(models.Model):
         return f"{self.customer}: {self.seats} × {self.license}"
 
 
+@functools.cache
+def _formatted_whats() -> dict[str, str]:
+    return {what_key(STATUS_LABEL): "status", what_key(PRICE_LABEL): "price"} | {
+        what_key(RENEWAL_LABEL): "date"
+    }
+
+
+def text_display(what: str, text: str) -> str:
+    """A history text as the reader reads it: a status's name, a price, a date, or a quoted text.
+
+    Status, price and renewal date are stored as values ("offboarded", "14.50", "2027-01-31");
+    a new license's price and date come from nothing (shown as a dash).
+    """
+    kind = _formatted_whats().get(what)
+    if kind is None:
+        return quoted(text)
+    if not text:
+        return "—"
+    if kind == "status":
+        return str(CustomerStatus(text).label) if text in CustomerStatus.values else text
+    if kind == "price":
+        return number_format(Decimal(text), decimal_pos=2, use_l10n=True, force_grouping=True)
+    return date_format(dt.date.fromisoformat(text))
+
+
+def text_value(what: str, text: str) -> str:
+    """A history text for a sheet's cell: a status by its name, any other text as stored."""
+    if text and _formatted_whats().get(what) == "status" and text in CustomerStatus.values:
+        return str(CustomerStatus(text).label)
+    return text
+
+
 class AllocationEvent(models.Model):
     """One recorded allocation change: who, when, which pool, what, and the number before and after.
 
@@ -422,11 +461,11 @@ class AllocationEvent(models.Model):
 
     @property
     def from_display(self) -> str:
-        return quoted(self.from_text) if self.is_text else count(self.from_value)
+        return text_display(self.what, self.from_text) if self.is_text else count(self.from_value)
 
     @property
     def to_display(self) -> str:
-        return quoted(self.to_text) if self.is_text else count(self.to_value)
+        return text_display(self.what, self.to_text) if self.is_text else count(self.to_value)
 
     @property
     def what_display(self) -> str:

@@ -23,7 +23,7 @@ from django_tables2.columns import BoundColumn
 
 from licenses import policy
 from licenses.choices import CustomerStatus, ServiceTier
-from licenses.models import AllocationEvent, CustomerAccount, VolumeLicense
+from licenses.models import AllocationEvent, CustomerAccount, VolumeLicense, text_value
 from lmp.core.l10n import count
 from lmp.core.xlsx import Column as XlsxColumn
 
@@ -544,10 +544,11 @@ class AllocationEventTable(_PagedTable):
         export=[
             ExportCell(
                 XlsxColumn(_("From"), 11, "int"),
-                lambda e: e.from_text if e.is_text else e.from_value,
+                lambda e: text_value(e.what, e.from_text) if e.is_text else e.from_value,
             ),
             ExportCell(
-                XlsxColumn(_("To"), 11, "int"), lambda e: e.to_text if e.is_text else e.to_value
+                XlsxColumn(_("To"), 11, "int"),
+                lambda e: text_value(e.what, e.to_text) if e.is_text else e.to_value,
             ),
             ExportCell(XlsxColumn(_("Change"), 11, "signed"), lambda e: e.delta),
         ],

@@ -17,7 +17,10 @@ from licenses import policy, services
 from licenses.choices import (
     ADMIN_EMAIL_LABEL,
     LEGAL_NAME_LABEL,
+    PRICE_LABEL,
+    RENEWAL_LABEL,
     SEAT_COMMITMENT_LABEL,
+    STATUS_LABEL,
     WEBSITE_LABEL,
     CustomerStatus,
     quoted,
@@ -49,7 +52,9 @@ from lmp.partners import roles
 from lmp.partners.mixins import PartnerMixin
 
 # The customer's own details a history can show changes of (Edit page, admin).
-CUSTOMER_DETAIL_LABELS = (LEGAL_NAME_LABEL, WEBSITE_LABEL, ADMIN_EMAIL_LABEL)
+CUSTOMER_DETAIL_LABELS = (LEGAL_NAME_LABEL, STATUS_LABEL, WEBSITE_LABEL, ADMIN_EMAIL_LABEL)
+# A license's own terms, in the owner's history (sub-partners see customers' changes only).
+LICENSE_TERMS_LABELS = (SEAT_COMMITMENT_LABEL, PRICE_LABEL, RENEWAL_LABEL)
 
 
 def new_customer_url(license: VolumeLicense) -> str:
@@ -461,7 +466,7 @@ class LicenseHistoryView(LicenseMixin, HistoryView):
             choices.append(cloud.users_label)
         choices.extend(CUSTOMER_DETAIL_LABELS)
         if self.is_own:  # sub-partners see customers' changes only
-            choices.append(SEAT_COMMITMENT_LABEL)
+            choices.extend(LICENSE_TERMS_LABELS)
         return choices
 
     def get_table_kwargs(self):

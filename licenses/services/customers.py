@@ -17,6 +17,7 @@ from licenses.choices import (
     ADMIN_EMAIL_LABEL,
     LEGAL_NAME_LABEL,
     SAT_USERS_LABEL,
+    STATUS_LABEL,
     WEBSITE_LABEL,
     AllocationEventKind,
     AllocationEventSource,
@@ -135,17 +136,20 @@ def customer_create(
         event_build,
         kind=AllocationEventKind.ONBOARDED,
         customer=customer,
-        old=0,
         actor=actor,
         source=source,
         at=timezone.now(),
     )
-    events = [onboarded(license=license, what=license.users_label, new=tier_users)]
+    # The name it starts with (from nothing): history rebuilds the customer from its onboarding.
+    events = [
+        onboarded(license=license, what=LEGAL_NAME_LABEL, old="", new=customer.legal_name),
+        onboarded(license=license, what=license.users_label, old=0, new=tier_users),
+    ]
     if sat_users:
-        events.append(onboarded(license=license, what=SAT_USERS_LABEL, new=sat_users))
+        events.append(onboarded(license=license, what=SAT_USERS_LABEL, old=0, new=sat_users))
     if cloud_users:
         events.append(
-            onboarded(license=cloud_license, what=cloud_license.users_label, new=cloud_users)
+            onboarded(license=cloud_license, what=cloud_license.users_label, old=0, new=cloud_users)
         )
     events_record(events)
     allocations_write(customer=customer, writes=writes)
@@ -291,6 +295,14 @@ def customer_update(
     return changes
 
 
+def _own_license(customer: CustomerAccount, active: list) -> VolumeLicense:
+    """The customer's own pool: from its allocations when it holds some (no query)."""
+    for allocation in active:
+        if allocation.license_id == customer.license_id:
+            return allocation.license
+    return VolumeLicense.objects.order_by().get(pk=customer.license_id)
+
+
 @transaction.atomic
 def customer_offboard(
     *, customer: CustomerAccount, actor=None, source: str = AllocationEventSource.PORTAL
@@ -310,24 +322,34 @@ def customer_offboard(
         customer.allocations.filter(active=True).select_related("license"),
         key=lambda a: a.license_id,
     )
-    at = timezone.now()
-    events_record(
-        [
-            event_build(
-                kind=AllocationEventKind.OFFBOARDED,
-                license=a.license,
-                customer=customer,
-                what=a.license.users_label,
-                old=a.seats,
-                new=0,
-                actor=actor,
-                source=source,
-                at=at,
-            )
-            for a in active
-            if a.seats
-        ]
+    offboarded = functools.partial(
+        event_build,
+        kind=AllocationEventKind.OFFBOARDED,
+        customer=customer,
+        actor=actor,
+        source=source,
+        at=timezone.now(),
     )
+    # Every figure it held goes to 0 (its SAT users too), and its status changes: recorded even
+    # when it held no users, so the history knows when it left.
+    events = [
+        offboarded(
+            license=_own_license(customer, active),
+            what=STATUS_LABEL,
+            old=CustomerStatus.ACTIVE.value,
+            new=CustomerStatus.OFFBOARDED.value,
+        )
+    ]
+    for a in active:
+        if a.seats:
+            events.append(
+                offboarded(license=a.license, what=a.license.users_label, old=a.seats, new=0)
+            )
+        if a.sat_users:
+            events.append(
+                offboarded(license=a.license, what=SAT_USERS_LABEL, old=a.sat_users, new=0)
+            )
+    events_record(events)
     for allocation in active:
         allocation.active = False
         allocation.save(update_fields=["active"])

@@ -1,5 +1,8 @@
 """The audit history the seat services write: one ``AllocationEvent`` per change.
 
+Every change to a pool or a customer is recorded (its counts, legal name, status and contact
+details; a license's commitment, price per user and renewal date), so that a license's state at
+any past instant can be rebuilt from the events alone (``licenses.history_state``).
 Every allocation change is recorded as an ``AllocationEvent``: one bulk INSERT per service call,
 made *before* the allocation writes, so the pool row lock taken by the trigger is not held while
 the events are written, and a refused write rolls them back with it.
@@ -12,7 +15,14 @@ from dataclasses import dataclass
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from licenses.choices import SEAT_COMMITMENT_LABEL, AllocationEventKind, quoted, what_key
+from licenses.choices import (
+    PRICE_LABEL,
+    RENEWAL_LABEL,
+    SEAT_COMMITMENT_LABEL,
+    AllocationEventKind,
+    quoted,
+    what_key,
+)
 from licenses.models import AllocationEvent, CustomerAccount, VolumeLicense
 from lmp.core.l10n import count
 from lmp.partners import roles
@@ -97,3 +107,32 @@ def commitment_change_record(
         )
         event.note = note
         events_record([event])
+
+
+def terms_change_record(
+    *, license: VolumeLicense, old: VolumeLicense | None, actor, source: str
+) -> None:
+    """Record a change of the license's price per user and renewal date (``old`` None: a new
+    license, recorded from nothing). Stored as texts: "14.50", "2027-01-31"."""
+    at = timezone.now()
+    events = []
+    for label, before, after in (
+        (PRICE_LABEL, old and f"{old.price_per_user:.2f}", f"{license.price_per_user:.2f}"),
+        (RENEWAL_LABEL, old and old.renewal_date.isoformat(), license.renewal_date.isoformat()),
+    ):
+        before = before or ""
+        if after != before:
+            events.append(
+                event_build(
+                    kind=AllocationEventKind.TERMS_CHANGED,
+                    license=license,
+                    customer=None,
+                    what=label,
+                    old=before,
+                    new=after,
+                    actor=actor,
+                    source=source,
+                    at=at,
+                )
+            )
+    events_record(events)

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy
 from licenses.choices import AllocationEventSource, ThresholdUnit
 from licenses.models import VolumeLicense
 from licenses.policy import Count, commitment_check, count_check
-from licenses.services.history import commitment_change_record
+from licenses.services.history import commitment_change_record, terms_change_record
 from licenses.services.locks import licenses_lock
 from licenses.services.validation import RELATIONS, unique_refused
 from lmp.partners import roles
@@ -100,6 +100,8 @@ def license_save(
     """Create or update a license's terms (admin) under the row lock; the counter is never written.
 
     Refuses a commitment below what is allocated, and a new partner or tier once it has customers.
+    Its history records the commitment, price per user and renewal date that changed (all three
+    for a new license).
     """
     if not license._state.adding and license.pk:
         current = license_terms_check(
@@ -113,6 +115,7 @@ def license_save(
     else:
         license.allocated = 0
         old_commitment = 0
+        current = None
     license.full_clean()
     try:
         with transaction.atomic():
@@ -133,6 +136,7 @@ def license_save(
         source=source,
         note=note,
     )
+    terms_change_record(license=license, old=current, actor=actor, source=source)
     return license
 
 

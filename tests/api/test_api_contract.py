@@ -319,7 +319,13 @@ def test_a_generated_client_runs_the_readme_session(server, fresh_partner, tmp_p
             )
             assert history.status_code == 200, history.content
             events = history.parsed.results
-            assert [e.kind.value for e in events] == ["offboarded", "onboarded"]
+            # Newest first: its users and its status went, its users and its name came.
+            assert [e.kind.value for e in events] == [
+                "offboarded",
+                "offboarded",
+                "onboarded",
+                "onboarded",
+            ]
             assert {e.actor for e in events} == {"API key “Generated client”"}
     finally:
         sys.path.remove(str(tmp_path))

@@ -98,7 +98,9 @@ def test_create_records_one_onboarded_event_per_figure(
         sat_users=60,
         actor=user,
     )
+    # The legal name it starts with, then each count: history rebuilds the customer from here.
     assert recorded() == [
+        (complete_license.pk, customer.pk, "Legal name", None, None, ONBOARDED, PORTAL, user.pk),
         (
             complete_license.pk,
             customer.pk,
@@ -135,7 +137,8 @@ def test_create_without_cloud_or_sat_records_only_the_tier_users(partner, core_l
     )
     # No actor: the system (demo data, scripts).
     assert recorded() == [
-        (core_license.pk, customer.pk, "MDR Core Users", 0, 45, ONBOARDED, PORTAL, None)
+        (core_license.pk, customer.pk, "Legal name", None, None, ONBOARDED, PORTAL, None),
+        (core_license.pk, customer.pk, "MDR Core Users", 0, 45, ONBOARDED, PORTAL, None),
     ]
 
 
@@ -166,7 +169,7 @@ def test_update_records_each_changed_figure_and_a_rename(
         actor=user,
     )
     assert event_count() == start + 4
-    renames = AllocationEvent.objects.filter(what="Legal name").order_by("pk")
+    renames = AllocationEvent.objects.filter(what="Legal name", kind=EDITED).order_by("pk")
     assert [(e.from_text, e.to_text) for e in renames] == [
         ("Maple Leaf Dental", "Maple Leaf Dental Group"),
         ("Maple Leaf Dental Group", "Maple Leaf Dental Inc."),
@@ -209,10 +212,19 @@ def test_seat_edits_record_from_and_to(user, complete_license, cloud_license, ma
 
 def test_offboard_records_each_released_pool(user, complete_license, cloud_license, maple):
     services.customer_offboard(customer=maple, actor=user)
+    # Its status, and every figure it held going to 0 (SAT users too).
     assert recorded(kind=OFFBOARDED) == [
+        (complete_license.pk, maple.pk, "Status", None, None, OFFBOARDED, PORTAL, user.pk),
         (complete_license.pk, maple.pk, "MDR Complete Users", 100, 0, OFFBOARDED, PORTAL, user.pk),
+        (complete_license.pk, maple.pk, "Beauceron SAT Users", 60, 0, OFFBOARDED, PORTAL, user.pk),
         (cloud_license.pk, maple.pk, "MDR Cloud Users", 20, 0, OFFBOARDED, PORTAL, user.pk),
     ]
+    status = AllocationEvent.objects.get(what="Status")
+    assert (status.from_text, status.to_text, status.change_text) == (
+        "active",
+        "offboarded",
+        "Active → Offboarded",
+    )
 
 
 def test_commitment_change_records_the_license_without_a_customer(staff_user, complete_license):
@@ -236,7 +248,7 @@ def test_commitment_change_records_the_license_without_a_customer(staff_user, co
     ]
 
 
-def test_license_save_records_a_new_license_and_commitment_changes_only(partner, staff_user):
+def test_license_save_records_a_new_license_its_terms_and_their_changes(partner, staff_user):
     license = services.license_save(
         license=VolumeLicense(
             partner=partner,
@@ -248,18 +260,28 @@ def test_license_save_records_a_new_license_and_commitment_changes_only(partner,
         actor=staff_user,
     )
     license.price_per_user = "9.50"
-    services.license_save(license=license, actor=staff_user)  # terms only: no seat change
+    services.license_save(license=license, actor=staff_user)  # the price only
     license.seat_commitment = 250
     services.license_save(license=license, actor=staff_user)
+    terms = AllocationEventKind.TERMS_CHANGED
     assert recorded() == [
         (license.pk, None, "Seat commitment", 0, 300, COMMITMENT, ADMIN, staff_user.pk),
+        (license.pk, None, "Price per user per month", None, None, terms, ADMIN, staff_user.pk),
+        (license.pk, None, "Renewal date", None, None, terms, ADMIN, staff_user.pk),
+        (license.pk, None, "Price per user per month", None, None, terms, ADMIN, staff_user.pk),
         (license.pk, None, "Seat commitment", 300, 250, COMMITMENT, ADMIN, staff_user.pk),
+    ]
+    texts = AllocationEvent.objects.filter(kind=terms).order_by("pk")
+    assert [(e.from_text, e.to_text, e.change_text) for e in texts] == [
+        ("", "9.00", "— → 9.00"),
+        ("", "2027-01-01", "— → Jan 1, 2027"),
+        ("9.00", "9.50", "9.00 → 9.50"),
     ]
 
 
 def test_anonymous_actor_is_recorded_as_the_system(partner, core_license):
     make_customer(license=core_license, actor=AnonymousUser())
-    assert [e.actor_id for e in AllocationEvent.objects.all()] == [None]
+    assert [e.actor_id for e in AllocationEvent.objects.all()] == [None, None]  # name, users
 
 
 def test_events_are_one_insert_written_before_the_allocations(
@@ -316,7 +338,7 @@ def test_refused_changes_record_nothing(partner, user, complete_license, cloud_l
     offboarded = event_count()
     with pytest.raises(ValidationError):  # already offboarded
         services.customer_offboard(customer=maple, actor=user)
-    assert offboarded == start + 2
+    assert offboarded == start + 4  # its status, tier, SAT and cloud users
     assert event_count() == offboarded
 
 
@@ -363,7 +385,9 @@ def test_portal_edit_and_offboard_record_the_signed_in_user(
     assert partner_client.post(offboard).status_code == 302
     assert recorded(actor=user) == [
         (complete_license.pk, maple.pk, "MDR Complete Users", 100, 130, EDITED, PORTAL, user.pk),
+        (complete_license.pk, maple.pk, "Status", None, None, OFFBOARDED, PORTAL, user.pk),
         (complete_license.pk, maple.pk, "MDR Complete Users", 130, 0, OFFBOARDED, PORTAL, user.pk),
+        (complete_license.pk, maple.pk, "Beauceron SAT Users", 60, 0, OFFBOARDED, PORTAL, user.pk),
         (cloud_license.pk, maple.pk, "MDR Cloud Users", 20, 0, OFFBOARDED, PORTAL, user.pk),
     ]
 
@@ -376,6 +400,7 @@ def test_onboarding_wizard_records_the_submitting_user(
     assert wizard.review().status_code == 302
     customer = CustomerAccount.objects.get(legal_name="Acme Dental Inc.")
     assert recorded() == [
+        (complete_license.pk, customer.pk, "Legal name", None, None, ONBOARDED, PORTAL, user.pk),
         (complete_license.pk, customer.pk, "MDR Complete Users", 0, 25, ONBOARDED, PORTAL, user.pk),
         (cloud_license.pk, customer.pk, "MDR Cloud Users", 0, 5, ONBOARDED, PORTAL, user.pk),
     ]
@@ -479,11 +504,22 @@ def test_admin_offboard_action_records_source_admin(
         },
     )
     assert recorded(kind=OFFBOARDED) == [
+        (complete_license.pk, maple.pk, "Status", None, None, OFFBOARDED, ADMIN, staff_user.pk),
         (
             complete_license.pk,
             maple.pk,
             "MDR Complete Users",
             100,
+            0,
+            OFFBOARDED,
+            ADMIN,
+            staff_user.pk,
+        ),
+        (
+            complete_license.pk,
+            maple.pk,
+            "Beauceron SAT Users",
+            60,
             0,
             OFFBOARDED,
             ADMIN,
@@ -507,12 +543,12 @@ def test_admin_history_is_read_only_and_searchable(
     _many_events(maple.license, 40)  # by several users, for many customers
     with django_assert_max_num_queries(12):  # the changelist does not query per row
         response = staff_client.get(admin_url(AllocationEvent))
-    assert response.context["cl"].result_count == 44
+    assert response.context["cl"].result_count == 45
     response = staff_client.get(admin_url(AllocationEvent), {"q": "alex"})
     assert response.status_code == 200
     assert [e.what for e in response.context["cl"].result_list] == ["MDR Complete Users"]
     response = staff_client.get(admin_url(AllocationEvent), {"kind__exact": "onboarded"})
-    assert response.context["cl"].result_count == 3  # maple's onboarding
+    assert response.context["cl"].result_count == 4  # maple's onboarding (its name too)
     event = AllocationEvent.objects.first()
     assert staff_client.get(admin_url(AllocationEvent, "add")).status_code == 403
     assert staff_client.get(admin_url(event, "delete")).status_code == 403
@@ -573,11 +609,14 @@ def test_license_history_lists_the_pools_changes_newest_first(
     assert rows(response) == [
         (None, "Seat commitment", 1990, 2200),
         ("Harbourfront Logistics", "MDR Complete Users", 40, 0),
+        ("Harbourfront Logistics", "Status", None, None),
         ("Maple Leaf Dental", "MDR Complete Users", 100, 150),
         ("Harbourfront Logistics", "MDR Complete Users", 0, 40),
+        ("Harbourfront Logistics", "Legal name", None, None),
         ("Maple Leaf Dental", "MDR Cloud Users", 0, 20),
         ("Maple Leaf Dental", "Beauceron SAT Users", 0, 60),
         ("Maple Leaf Dental", "MDR Complete Users", 0, 100),
+        ("Maple Leaf Dental", "Legal name", None, None),
     ]  # its customers' MDR Cloud Users too: a column of this license's page
     html = response.text
     assert "MDR Complete history" in html
@@ -601,19 +640,22 @@ def test_customer_history_spans_its_pools(partner_client, complete_license, clou
         ("Maple Leaf Dental", "MDR Cloud Users", 0, 20),
         ("Maple Leaf Dental", "Beauceron SAT Users", 0, 60),
         ("Maple Leaf Dental", "MDR Complete Users", 0, 100),
+        ("Maple Leaf Dental", "Legal name", None, None),
     ]
     assert "Customer" not in [c.header for c in response.context["table"].columns]
     assert "License" in [c.header for c in response.context["table"].columns]
     # Opened from the MDR Cloud license page too, where the customer also holds seats.
     response = partner_client.get(customer_history_url(cloud_license, maple))
-    assert len(rows(response)) == 4
+    assert len(rows(response)) == 5
 
 
 def test_offboarded_customer_keeps_its_history(partner_client, complete_license, history):
     response = partner_client.get(customer_history_url(complete_license, history["harbour"]))
     assert rows(response) == [
         ("Harbourfront Logistics", "MDR Complete Users", 40, 0),
+        ("Harbourfront Logistics", "Status", None, None),
         ("Harbourfront Logistics", "MDR Complete Users", 0, 40),
+        ("Harbourfront Logistics", "Legal name", None, None),
     ]
     assert "Offboarded" in response.text
 
@@ -621,13 +663,20 @@ def test_offboarded_customer_keeps_its_history(partner_client, complete_license,
 @pytest.mark.parametrize(
     ("params", "expected"),
     [
-        ({"kind": "offboarded"}, [("Harbourfront Logistics", "MDR Complete Users", 40, 0)]),
+        (
+            {"kind": "offboarded"},
+            [
+                ("Harbourfront Logistics", "MDR Complete Users", 40, 0),
+                ("Harbourfront Logistics", "Status", None, None),
+            ],
+        ),
         ({"kind": "commitment_changed"}, [(None, "Seat commitment", 1990, 2200)]),
         ({"what": "Beauceron SAT Users"}, [("Maple Leaf Dental", "Beauceron SAT Users", 0, 60)]),
         (
             {"actor": "ALE"},
             [  # part of the username, any case
                 ("Harbourfront Logistics", "MDR Complete Users", 40, 0),
+                ("Harbourfront Logistics", "Status", None, None),
                 ("Maple Leaf Dental", "MDR Complete Users", 100, 150),
             ],
         ),
@@ -635,22 +684,27 @@ def test_offboarded_customer_keeps_its_history(partner_client, complete_license,
             {"actor": "system"},
             [
                 ("Harbourfront Logistics", "MDR Complete Users", 0, 40),
+                ("Harbourfront Logistics", "Legal name", None, None),
                 ("Maple Leaf Dental", "MDR Cloud Users", 0, 20),
                 ("Maple Leaf Dental", "Beauceron SAT Users", 0, 60),
                 ("Maple Leaf Dental", "MDR Complete Users", 0, 100),
+                ("Maple Leaf Dental", "Legal name", None, None),
             ],
         ),
         (
             {"q": "harbour"},
             [
                 ("Harbourfront Logistics", "MDR Complete Users", 40, 0),
+                ("Harbourfront Logistics", "Status", None, None),
                 ("Harbourfront Logistics", "MDR Complete Users", 0, 40),
+                ("Harbourfront Logistics", "Legal name", None, None),
             ],
         ),
         (
             {"q": "harbour", "kind": "onboarded"},
             [
                 ("Harbourfront Logistics", "MDR Complete Users", 0, 40),
+                ("Harbourfront Logistics", "Legal name", None, None),
             ],
         ),
         ({"q": "nobody"}, []),
@@ -701,17 +755,23 @@ def test_what_filter_offers_only_this_pages_figures(
         "Beauceron SAT Users",
         "MDR Cloud Users",
         "Legal name",
+        "Status",
         "Web Site",
         "MDR Portal Administrator Email",
         "Seat commitment",
+        "Price per user per month",
+        "Renewal date",
     ]
     response = partner_client.get(license_history_url(cloud_license))
     assert offered(response) == [
         "MDR Cloud Users",
         "Legal name",
+        "Status",
         "Web Site",
         "MDR Portal Administrator Email",
         "Seat commitment",
+        "Price per user per month",
+        "Renewal date",
     ]
     response = partner_client.get(customer_history_url(complete_license, history["maple"]))
     assert offered(response) == [
@@ -719,6 +779,7 @@ def test_what_filter_offers_only_this_pages_figures(
         "Beauceron SAT Users",
         "MDR Cloud Users",
         "Legal name",
+        "Status",
         "Web Site",
         "MDR Portal Administrator Email",
     ]
@@ -729,12 +790,8 @@ def test_sorting_and_the_htmx_fragment(partner_client, complete_license, history
     url = license_history_url(complete_license)
     response = partner_client.get(url, {"sort": "customer"})
     assert [r[0] for r in rows(response)] == [
-        "Harbourfront Logistics",
-        "Harbourfront Logistics",
-        "Maple Leaf Dental",
-        "Maple Leaf Dental",
-        "Maple Leaf Dental",
-        "Maple Leaf Dental",
+        *["Harbourfront Logistics"] * 4,  # its users twice, its name and its status
+        *["Maple Leaf Dental"] * 5,
         None,
     ]
     response = partner_client.get(url, {"sort": "-change"})
@@ -744,7 +801,10 @@ def test_sorting_and_the_htmx_fragment(partner_client, complete_license, history
     )
     assert response.text.lstrip().startswith('<div id="history-table"')
     assert "<html" not in response.text
-    assert rows(response) == [("Harbourfront Logistics", "MDR Complete Users", 40, 0)]
+    assert rows(response) == [
+        ("Harbourfront Logistics", "MDR Complete Users", 40, 0),
+        ("Harbourfront Logistics", "Status", None, None),
+    ]
     # The toolbar's "Clear filters" (outside the table) comes along out of band.
     assert '<span id="history-clear" data-hx-swap-oob="true"><a' in response.text
     assert "Clear filters" in response.text
@@ -768,9 +828,10 @@ def test_pages_of_fifty(partner_client, complete_license, maple):
     response = partner_client.get(url)
     assert len(rows(response)) == 50
     # Maple's onboarding: its MDR Complete, SAT and MDR Cloud Users (a column of this page too).
-    assert "Showing 1–50 of 123 changes" in response.text
+    # And its legal name at onboarding.
+    assert "Showing 1–50 of 124 changes" in response.text
     response = partner_client.get(url, {"page": 3})
-    assert len(rows(response)) == 23
+    assert len(rows(response)) == 24
 
 
 def test_license_page_and_its_rows_link_to_history(partner_client, complete_license, history):
@@ -811,7 +872,10 @@ def test_sub_partner_sees_only_the_customers_it_manages(
     response = client.get(license_history_url(complete_license))
     assert response.status_code == 200
     # No other customer's change, and not the owner's commitment change.
-    assert rows(response) == [("Contoso Client", "MDR Complete Users", 0, 12)]
+    assert rows(response) == [
+        ("Contoso Client", "MDR Complete Users", 0, 12),
+        ("Contoso Client", "Legal name", None, None),
+    ]
     assert "Seat commitment" not in [
         v for v, _ in response.context["filter"].form.fields["what"].choices
     ]
@@ -932,44 +996,48 @@ def test_export_has_a_history_sheet_with_typed_cells(partner_client, complete_li
     ]
     assert all(c.font.b for c in ws[HEADER_ROW])
     assert ws.freeze_panes == f"A{HEADER_ROW + 1}"
-    assert ws.auto_filter.ref == f"A{HEADER_ROW}:J{HEADER_ROW + 7}"
+    assert ws.auto_filter.ref == f"A{HEADER_ROW}:J{HEADER_ROW + 10}"
     data = sheet_rows(ws)
-    # Newest first, like the license's history page; the same seven changes.
+    # Newest first, like the license's history page; the same ten changes.
+    harbour, maple = "Harbourfront Logistics", "Maple Leaf Dental"
     assert [r[1:8] for r in data] == [
         (None, "MDR Complete", "Seat commitment", 1990, 2200, 210, "Commitment changed"),
-        ("Harbourfront Logistics", "MDR Complete", "MDR Complete Users", 40, 0, -40, "Offboarded"),
-        ("Maple Leaf Dental", "MDR Complete", "MDR Complete Users", 100, 150, 50, "Edited"),
-        ("Harbourfront Logistics", "MDR Complete", "MDR Complete Users", 0, 40, 40, "Onboarded"),
-        ("Maple Leaf Dental", "MDR Cloud", "MDR Cloud Users", 0, 20, 20, "Onboarded"),
-        ("Maple Leaf Dental", "MDR Complete", "Beauceron SAT Users", 0, 60, 60, "Onboarded"),
-        ("Maple Leaf Dental", "MDR Complete", "MDR Complete Users", 0, 100, 100, "Onboarded"),
+        (harbour, "MDR Complete", "MDR Complete Users", 40, 0, -40, "Offboarded"),
+        (harbour, "MDR Complete", "Status", "Active", "Offboarded", None, "Offboarded"),
+        (maple, "MDR Complete", "MDR Complete Users", 100, 150, 50, "Edited"),
+        (harbour, "MDR Complete", "MDR Complete Users", 0, 40, 40, "Onboarded"),
+        (harbour, "MDR Complete", "Legal name", None, harbour, None, "Onboarded"),
+        (maple, "MDR Cloud", "MDR Cloud Users", 0, 20, 20, "Onboarded"),
+        (maple, "MDR Complete", "Beauceron SAT Users", 0, 60, 60, "Onboarded"),
+        (maple, "MDR Complete", "MDR Complete Users", 0, 100, 100, "Onboarded"),
+        (maple, "MDR Complete", "Legal name", None, maple, None, "Onboarded"),
     ]
     page = partner_client.get(license_history_url(complete_license))
-    assert [(r[1], r[3], r[4], r[5]) for r in data] == rows(page)  # the page's order
+    assert [(r[1], r[3]) for r in data] == [r[:2] for r in rows(page)]  # the page's order
     assert [r[8:] for r in data] == [
         ("vendor-staff", "Vendor admin"),
         ("alex", "Portal"),
         ("alex", "Portal"),
-        ("System", "Portal"),
-        ("System", "Portal"),
-        ("System", "Portal"),
-        ("System", "Portal"),
+        ("alex", "Portal"),
+        *[("System", "Portal")] * 6,
     ]
-    last = ws.cell(row=HEADER_ROW + 7, column=1)
+    last = ws.cell(row=HEADER_ROW + 10, column=1)
     assert last.is_date and isinstance(last.value, dt.datetime)
     at = timezone.localtime(AllocationEvent.objects.order_by("id").first().at)
     assert abs(last.value - at.replace(tzinfo=None)) < dt.timedelta(seconds=1)  # local time
     change = ws.cell(row=HEADER_ROW + 2, column=7)
     assert change.data_type == "n" and change.value == -40
     assert change.number_format == "+#,##0;-#,##0;0"
-    assert list(ws.iter_rows(min_row=ws.max_row, values_only=True))[0][0] == "7 changes"
+    assert list(ws.iter_rows(min_row=ws.max_row, values_only=True))[0][0] == "10 changes"
 
 
 def test_export_history_follows_the_search(partner_client, complete_license, history):
     ws = export(partner_client, complete_license, q="harbour", status="")["History"]
     assert [(r[1], r[4], r[5]) for r in sheet_rows(ws)] == [
         ("Harbourfront Logistics", 40, 0),
+        ("Harbourfront Logistics", "Active", "Offboarded"),
         ("Harbourfront Logistics", 0, 40),
+        ("Harbourfront Logistics", None, "Harbourfront Logistics"),
     ]
     assert "search “harbour”" in ws["A2"].value
     # The customers sheet shows active customers by default: so does its history when searching.
@@ -988,6 +1056,7 @@ def test_export_history_is_scoped_to_the_sub_partner(
     ws = export(client, complete_license)["History"]
     assert [(r[1], r[3], r[5]) for r in sheet_rows(ws)] == [
         ("Contoso Client", "MDR Complete Users", 12),
+        ("Contoso Client", "Legal name", "Contoso Client"),
     ]
 
 
@@ -1071,7 +1140,7 @@ def test_a_rename_in_the_portal_shows_in_history_and_the_export(
         },
     )
     assert response.status_code == 302
-    [event] = AllocationEvent.objects.filter(what="Legal name")
+    [event] = AllocationEvent.objects.filter(what="Legal name", kind=AllocationEventKind.EDITED)
     assert (event.from_text, event.to_text, event.actor_id) == (
         "Maple Leaf Dental",
         "Maple Leaf Dental Ltd",

@@ -137,8 +137,14 @@ def test_a_tier_not_held_yet_gets_its_license_at_the_list_price(
     assert core.renewal_date == complete_license.renewal_date  # renews with its other licenses
     purchase = Purchase.objects.get()
     assert purchase.new_license and purchase.previous_commitment == 0
-    event = AllocationEvent.objects.get(license=core)
+    event = AllocationEvent.objects.get(license=core, what="Seat commitment")
     assert event.change_text == f"0 → 25 (purchase {purchase.reference})"
+    # The new license's terms are in its history too, from nothing.
+    terms = AllocationEvent.objects.filter(license=core).exclude(pk=event.pk).order_by("what")
+    assert [(e.what, e.from_text, e.to_text) for e in terms] == [
+        ("Price per user per month", "", "9.75"),
+        ("Renewal date", "", complete_license.renewal_date.isoformat()),
+    ]
 
 
 def test_a_tier_without_a_list_price_is_refused_next_to_the_tier(
