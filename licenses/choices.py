@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django.db import models
 from django.utils.translation import gettext, gettext_noop, override, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
@@ -98,6 +100,26 @@ def quoted(text: object) -> str:
 def what_text(what: str) -> str:
     """A stored history "what" (English) in the reader's language (as is when not a label)."""
     return gettext(what) if what else what
+
+
+# A history event's note when a purchase raised the commitment. Stored in English (the API and
+# older rows have it so); the pages, the admin and the export show it translated (``note_text``).
+# Translators: a history note: the seats came from the purchase with this reference
+# ("LMP-2026-000123").
+PURCHASE_NOTE = gettext_noop("purchase %(reference)s")
+_PURCHASE_NOTE_STORED = re.compile(r"^purchase (?P<reference>\S+)$")
+
+
+def purchase_note(reference: str) -> str:
+    """The note a purchase's history event stores: "purchase LMP-2026-000123" (English)."""
+    return PURCHASE_NOTE % {"reference": reference}
+
+
+def note_text(note: str) -> str:
+    """A stored history note in the reader's language; a note LMP does not write is shown as is."""
+    if stored := _PURCHASE_NOTE_STORED.match(note):
+        return gettext(PURCHASE_NOTE) % {"reference": stored["reference"]}
+    return note
 
 
 class ThresholdUnit(models.TextChoices):

@@ -9,6 +9,7 @@ from django import forms
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django_filters.fields import DateRangeField, RangeField
 from django_filters.widgets import DateRangeWidget
 
 from licenses.choices import AllocationEventKind, CustomerStatus, what_key
@@ -90,6 +91,30 @@ class _DateRangeWidget(DateRangeWidget):
         super().__init__(attrs={**date, **(attrs or {})})
 
 
+# The date filters read ISO dates only (what the date pickers send): a shared link's
+# ``date_from=03/04/2026`` would otherwise be 3 April in French and 4 March in English.
+ISO_DATE_FORMAT = "%Y-%m-%d"
+# Translators: the date filter's error; French "AAAA-MM-JJ" (année, mois, jour).
+ISO_DATE_ERROR = _("Enter a valid date in the form YYYY-MM-DD.")
+
+
+class _IsoDateRangeField(DateRangeField):
+    """A date range read in ISO (2026-04-03) only, whatever the reader's language."""
+
+    def __init__(self, *args, **kwargs):
+        fields = tuple(
+            forms.DateField(
+                input_formats=[ISO_DATE_FORMAT], error_messages={"invalid": ISO_DATE_ERROR}
+            )
+            for _half in range(2)
+        )
+        RangeField.__init__(self, fields, *args, **kwargs)
+
+
+class _IsoDateFromToRangeFilter(django_filters.DateFromToRangeFilter):
+    field_class = _IsoDateRangeField
+
+
 class AllocationEventFilterSet(django_filters.FilterSet):
     """Filters of a history page: kind, what, who, a date range and (per license) customer name."""
 
@@ -113,9 +138,7 @@ class AllocationEventFilterSet(django_filters.FilterSet):
             attrs={"placeholder": _("Username"), "autocomplete": "off", "class": "form-control"}
         ),
     )
-    date = django_filters.DateFromToRangeFilter(
-        field_name="at", label=_("Date"), widget=_DateRangeWidget()
-    )
+    date = _IsoDateFromToRangeFilter(field_name="at", label=_("Date"), widget=_DateRangeWidget())
 
     class Meta:
         model = AllocationEvent

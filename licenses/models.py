@@ -47,6 +47,7 @@ from licenses.choices import (
     HostingRegion,
     ServiceTier,
     ThresholdUnit,
+    note_text,
     quoted,
     what_key,
     what_text,
@@ -476,7 +477,12 @@ class AllocationEvent(models.Model):
     def change_text(self) -> str:
         """e.g. "100 → 120", "“Acme” → “Acme Ltd”" or "1,990 → 2,040 (purchase LMP-…)"."""
         text = f"{self.from_display} → {self.to_display}"
-        return f"{text} ({self.note})" if self.note else text
+        return f"{text} ({self.note_display})" if self.note else text
+
+    @property
+    def note_display(self) -> str:
+        """The note in the reader's language ("purchase LMP-…" is stored in English)."""
+        return note_text(self.note)
 
     @property
     def delta(self) -> int | None:

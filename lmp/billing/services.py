@@ -12,7 +12,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from licenses import services as license_services
-from licenses.choices import AllocationEventSource, ServiceTier
+from licenses.choices import AllocationEventSource, ServiceTier, purchase_note
 from licenses.models import VolumeLicense
 from licenses.policy import count_check, purchase_count
 from lmp.billing.models import Purchase, TierPrice, purchase_reference
@@ -188,7 +188,7 @@ def seats_purchase(
         seat_commitment=purchase.new_commitment,
         actor=actor,
         source=AllocationEventSource.PORTAL,
-        note=f"purchase {purchase.reference}",
+        note=purchase_note(purchase.reference),
     )
     _purchase_email(purchase, site_url=site_url.rstrip("/"))
     return purchase

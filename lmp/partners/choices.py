@@ -44,3 +44,18 @@ class InvitationStatus(models.TextChoices):
     EXPIRED = "expired", pgettext_lazy("invitation", "Expired")
     ACCEPTED = "accepted", pgettext_lazy("invitation", "Accepted")
     REVOKED = "revoked", pgettext_lazy("invitation", "Revoked")
+
+
+# The team history's texts besides a role's name, stored in English (``TeamEvent.from_text``,
+# ``to_text``) and shown translated (``lmp.partners.models.history_text``): a login's status, the
+# partner's sign-in rule and its default language.
+MEMBER_ACTIVE_LABELS = {True: _("Active"), False: _("Deactivated")}
+MFA_RULE_LABELS = {
+    True: _("Two-factor sign-in required of every member"),
+    False: _("Administrators only"),
+}
+LANGUAGE_LABELS = {
+    "": _("Each browser's language"),
+    "en": _("Default language: English"),
+    "fr-ca": _("Default language: French"),
+}

@@ -8,6 +8,7 @@ rows, foreign keys and permissions stayed where they were.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 
 from django.conf import settings
@@ -15,11 +16,14 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
-from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext, override, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from rest_framework_api_key.models import AbstractAPIKey, BaseAPIKeyManager
 
 from lmp.partners.choices import (
+    LANGUAGE_LABELS,
+    MEMBER_ACTIVE_LABELS,
+    MFA_RULE_LABELS,
     Currency,
     InvitationStatus,
     PartnerRole,
@@ -238,14 +242,37 @@ class TeamEvent(models.Model):
     def change_display(self) -> str:
         """ "from → to" as the Team page shows it, in the reader's language (the texts are stored
         in English: a role, a status, a rule or a key; a name or a sign-in name stays as it is)."""
-        shown = [history_text(text) for text in (self.from_text, self.to_text) if text]
-        return " → ".join(shown)
+        texts = [text for text in (self.from_text, self.to_text) if text]
+        if self.kind != TeamEventKind.LOGIN_CHANGED:  # sign-in names are never translated
+            texts = [history_text(text) for text in texts]
+        return " → ".join(texts)
 
 
 # How the team history stores an API key: ``API key “PSA sync”``, with its role in parentheses
 # when it was made (``lmp.partners.services.api_key_create``).
 API_KEY_HISTORY_TEXT = re.compile(r"^API key “(?P<name>.*)”(?: \((?P<role>[^()]*)\))?$")
-HISTORY_TEXTS = {"Revoked": pgettext_lazy("API key", "Revoked")}
+
+
+@functools.cache
+def _history_labels() -> dict:
+    """The team history's stored words (English) → their labels: a role, a login's status, the
+    sign-in rule, a default language, a revoked key. Only these are translated."""
+    labels = [
+        *(label for _value, label in PartnerRole.choices),
+        *MEMBER_ACTIVE_LABELS.values(),
+        *MFA_RULE_LABELS.values(),
+        *LANGUAGE_LABELS.values(),
+        pgettext_lazy("API key", "Revoked"),
+    ]
+    with override("en"):
+        return {str(label): label for label in labels}
+
+
+def _history_word(text: str) -> str:
+    """One of the stored words in the reader's language; any other text (a login's name, an
+    e-mail address) as it is."""
+    label = _history_labels().get(text)
+    return text if label is None else str(label)
 
 
 def history_text(text: str) -> str:
@@ -254,13 +281,10 @@ def history_text(text: str) -> str:
         if key["role"]:
             return gettext("API key “%(name)s” (%(role)s)") % {
                 "name": key["name"],
-                "role": gettext(key["role"]),
+                "role": _history_word(key["role"]),
             }
         return gettext("API key “%(name)s”") % {"name": key["name"]}
-    if text in HISTORY_TEXTS:
-        return str(HISTORY_TEXTS[text])
-    # A role, a status, a sign-in rule or a language: their English labels are in the catalogue.
-    return gettext(text)
+    return _history_word(text)
 
 
 class ApiKeyManager(BaseAPIKeyManager):

@@ -23,7 +23,14 @@ from django.utils.translation import gettext_lazy
 
 from lmp.outbox.services import email_enqueue
 from lmp.partners import languages, roles
-from lmp.partners.choices import InvitationStatus, PartnerRole, TeamEventKind
+from lmp.partners.choices import (
+    LANGUAGE_LABELS,
+    MEMBER_ACTIVE_LABELS,
+    MFA_RULE_LABELS,
+    InvitationStatus,
+    PartnerRole,
+    TeamEventKind,
+)
 from lmp.partners.models import (
     ApiKey,
     Invitation,
@@ -265,11 +272,6 @@ def member_login_changed(*, actor, membership: Membership, old_username: str) ->
         )
 
 
-# The team history's texts of a login's status (stored in English; the Team page translates
-# them with its own "Active" and "Deactivated").
-ACTIVE_TEXT = {True: "Active", False: "Deactivated"}
-
-
 def _member_active_set(*, actor, membership: Membership, active: bool) -> Membership:
     roles.require(actor, roles.MANAGE_TEAM)
     with transaction.atomic():
@@ -293,8 +295,8 @@ def _member_active_set(*, actor, membership: Membership, active: bool) -> Member
             actor=actor,
             kind=TeamEventKind.REACTIVATED if active else TeamEventKind.DEACTIVATED,
             member=member.user,
-            from_text=ACTIVE_TEXT[not active],
-            to_text=ACTIVE_TEXT[active],
+            from_text=english(MEMBER_ACTIVE_LABELS[not active]),
+            to_text=english(MEMBER_ACTIVE_LABELS[active]),
         )
     return member
 
@@ -377,12 +379,6 @@ def api_key_revoke(*, actor, api_key: ApiKey) -> ApiKey:
 
 
 # The partner's sign-in rule as the team history names it (stored in English, shown translated).
-MFA_RULE_LABELS = {
-    True: gettext_lazy("Two-factor sign-in required of every member"),
-    False: gettext_lazy("Administrators only"),
-}
-
-
 def mfa_rule_text(required: bool) -> str:
     """The partner's sign-in rule as the team history names it."""
     return english(MFA_RULE_LABELS[required])
@@ -391,13 +387,6 @@ def mfa_rule_text(required: bool) -> str:
 def language_text(code: str) -> str:
     """The partner's default language as the team history names it (in English)."""
     return english(LANGUAGE_LABELS.get(code or "", LANGUAGE_LABELS[""]))
-
-
-LANGUAGE_LABELS = {
-    "": gettext_lazy("Each browser's language"),
-    "en": gettext_lazy("Default language: English"),
-    "fr-ca": gettext_lazy("Default language: French"),
-}
 
 
 def membership_language_set(*, membership: Membership, language: str) -> Membership:

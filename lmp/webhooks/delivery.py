@@ -24,6 +24,13 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from standardwebhooks import Webhook
 
+from lmp.webhooks.errors import (
+    URL_HOST_PRIVATE,
+    URL_HOST_UNKNOWN,
+    URL_NOT_HTTPS,
+    URL_WITH_USERINFO,
+)
+
 EXCERPT_CHARS = 500  # of a response body, kept on the delivery
 USER_AGENT = "LMP-Webhooks/1"
 
@@ -83,36 +90,17 @@ def url_check(url: str) -> None:
     (on under DEBUG and in tests) lets a local receiver work, never a user name or password."""
     parts = urlsplit(url)
     if "@" in parts.netloc:
-        raise ValidationError(
-            {
-                "url": _(
-                    "Enter the URL without a user name or password (nothing before “@”): "
-                    "the receiver checks the webhook-signature header instead."
-                )
-            }
-        )
+        raise ValidationError({"url": _(URL_WITH_USERINFO)})
     if settings.WEBHOOKS_ALLOW_PRIVATE_URLS:
         return
     if parts.scheme != "https":
-        raise ValidationError(
-            {"url": _("Enter an https:// URL: webhooks are sent over HTTPS only.")}
-        )
+        raise ValidationError({"url": _(URL_NOT_HTTPS)})
     try:
         infos = socket.getaddrinfo(parts.hostname, parts.port or 443, proto=socket.IPPROTO_TCP)
     except (OSError, UnicodeError):
-        raise ValidationError(
-            {"url": _("The host “%(host)s” could not be found.") % {"host": parts.hostname}}
-        ) from None
+        raise ValidationError({"url": _(URL_HOST_UNKNOWN) % {"host": parts.hostname}}) from None
     if any(_refused(info[4][0]) for info in infos):
-        raise ValidationError(
-            {
-                "url": _(
-                    "“%(host)s” is a private, loopback or link-local address: "
-                    "webhooks go to public addresses only."
-                )
-                % {"host": parts.hostname}
-            }
-        )
+        raise ValidationError({"url": _(URL_HOST_PRIVATE) % {"host": parts.hostname}})
 
 
 def body_of(payload: dict) -> str:

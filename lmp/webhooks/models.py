@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from lmp.partners.models import Partner
 from lmp.webhooks.choices import DeliveryStatus
+from lmp.webhooks.errors import error_text
 
 
 class WebhookEndpoint(models.Model):
@@ -93,3 +94,8 @@ class WebhookDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event_type} {self.message_id}"
+
+    @property
+    def last_error_display(self) -> str:
+        """The last error in the reader's language (the worker writes it in English)."""
+        return error_text(self.last_error)

@@ -13,13 +13,14 @@ import uuid
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from lmp.core.attempts import AttemptFailed, AttemptQueue
 from lmp.partners import roles
 from lmp.partners.models import Partner
 from lmp.webhooks import delivery as http
+from lmp.webhooks import errors
 from lmp.webhooks.choices import PING, DeliveryStatus, EventType
 from lmp.webhooks.models import WebhookDelivery, WebhookEndpoint
 
@@ -170,15 +171,19 @@ def webhook_ping(*, actor, endpoint: WebhookEndpoint) -> WebhookDelivery:
 
 
 def _send(delivery: WebhookDelivery) -> dict:
+    """Post the delivery; its last error is written in English (``lmp.webhooks.errors`` shows it
+    in the reader's language)."""
     now = timezone.now()
     endpoint = delivery.endpoint
     if not endpoint.active:  # switched off after this was queued: Redeliver once it is on
-        raise AttemptFailed("Not sent: the endpoint is disabled.", final=True)
+        raise AttemptFailed(errors.DISABLED, final=True)
     try:
-        http.url_check(endpoint.url)
+        with translation.override("en"):
+            http.url_check(endpoint.url)
     except ValidationError as error:
+        reason = " ".join(error.messages)
         raise AttemptFailed(
-            "Refused: " + " ".join(error.messages), last_status_code=None, last_response=""
+            errors.REFUSED % {"reason": reason}, last_status_code=None, last_response=""
         ) from None
     body = http.body_of(delivery.payload)
     headers = http.headers_for(
@@ -189,12 +194,15 @@ def _send(delivery: WebhookDelivery) -> dict:
     except OSError as error:  # refused, timed out, no route: no answer at all
         reason = getattr(error, "reason", None) or error
         raise AttemptFailed(
-            f"No answer: {reason}", last_status_code=None, last_response="", attempted_at=now
+            errors.NO_ANSWER % {"reason": reason},
+            last_status_code=None,
+            last_response="",
+            attempted_at=now,
         ) from None
     fields = {"last_status_code": answer.status, "last_response": answer.excerpt}
     fields["attempted_at"] = now
     if not answer.ok:
-        raise AttemptFailed(f"HTTP {answer.status}", **fields)
+        raise AttemptFailed(errors.HTTP_STATUS % {"status": answer.status}, **fields)
     return fields | {"succeeded_at": now}
 
 
@@ -207,7 +215,7 @@ QUEUE = AttemptQueue(
     enqueue=_enqueue,
     delays_setting="WEBHOOKS_RETRY_DELAYS",
     lease_setting="WEBHOOKS_LEASE_SECONDS",
-    stalled_error="A worker stopped while sending it (no answer recorded).",
+    stalled_error=errors.STALLED,
     describe=_describe,
     logger=logger,
     send=_send,

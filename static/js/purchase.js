@@ -3,34 +3,17 @@
    (data-price, data-commitment, data-currency); nothing here decides a price: the server computes
    the same on submit. No inline handlers (the Content-Security-Policy forbids them).
    Numbers and amounts are written as lmp.core.l10n writes them on the server: the separators of
-   the page's language (the JavaScript catalogue's get_format) and the sign's place from the
-   catalogue ("$9.25 CAD", "9,25 $ CAD"). */
+   the page's language (numbers.js, loaded before this script, reads the JavaScript catalogue's
+   get_format) and the sign's place from the catalogue ("$9.25 CAD", "9,25 $ CAD"). */
 (function () {
   "use strict";
 
   var WHOLE = /^\s*\d+\s*$/;
   var NBSP = "\u00a0";
-  // The JavaScript catalogue (its script comes first) gives the formats and words; English if it
-  // is missing.
+  // The JavaScript catalogue (its script comes first) gives the words; English if it is missing.
   var catalogue = typeof pgettext === "function";
-  var formatOf = typeof get_format === "function" ? get_format : function (name) {
-    return { DECIMAL_SEPARATOR: ".", THOUSAND_SEPARATOR: "," }[name];
-  };
-  var DECIMAL = formatOf("DECIMAL_SEPARATOR") || ".";
-  var THOUSANDS = formatOf("THOUSAND_SEPARATOR") || ",";
-
-  // A whole number with its thousands grouped: "1,990" / "1 990".
-  function grouped(whole) {
-    var digits = String(whole);
-    var out = "";
-    while (digits.length > 3) {
-      out = THOUSANDS + digits.slice(-3) + out;
-      digits = digits.slice(0, -3);
-    }
-    return digits + out;
-  }
-
-  function count(n) { return grouped(n); }
+  var count = window.lmpNumbers.count;  // a whole number, its thousands grouped: "1,990"
+  var DECIMAL = window.lmpNumbers.decimalSeparator();
 
   // Cents as integers, so 19.99 × 3 is 59.97 and not 59.969999….
   function cents(text) {
@@ -41,7 +24,7 @@
   }
 
   function amount(totalCents, currency) {
-    var number = grouped(Math.floor(totalCents / 100)) + DECIMAL + String(100 + (totalCents % 100)).slice(1);
+    var number = count(Math.floor(totalCents / 100)) + DECIMAL + String(100 + (totalCents % 100)).slice(1);
     // Translators: the same entry as lmp.core.l10n.money's: French "{amount} $".
     var sign = catalogue ? pgettext("money", "${amount}") : "${amount}";
     var text = sign.replace("{amount}", number).replace(/ /g, NBSP);

@@ -8,12 +8,12 @@
      gets .is-over-pool while above it.
    No inline handlers (the Content-Security-Policy forbids them). The server checks everything again.
    Text in the page's language: gettext/interpolate from the JavaScript catalogue (its script comes
-   first); numbers as the page's language writes them (<html lang>). */
+   first); numbers as the server writes them (numbers.js, loaded before this script). */
 (function () {
   "use strict";
 
   var WHOLE = /^\s*-?\d+\s*$/;
-  var number = new Intl.NumberFormat(document.documentElement.lang || "en");
+  var number = window.lmpNumbers;
   // The catalogue's functions; a page without its script still works, in English.
   var gettext = window.gettext || function (text) { return text; };
   var interpolate = window.interpolate || function (format, values) {
@@ -32,10 +32,10 @@
     var remaining = available - typed(input, held);
     var value = box.querySelector("[data-seats-remaining]");
     var note = box.querySelector("[data-seats-note]");
-    if (value) { value.textContent = number.format(remaining); }
+    if (value) { value.textContent = number.count(remaining); }
     if (note) {
       note.textContent = remaining < 0
-        ? interpolate(gettext("%(count)s more than available"), {count: number.format(-remaining)}, true)
+        ? interpolate(gettext("%(count)s more than available"), {count: number.count(-remaining)}, true)
         : gettext("after this change");
     }
     box.classList.toggle("is-over", remaining < 0);

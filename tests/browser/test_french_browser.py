@@ -182,3 +182,35 @@ def test_french_pages_fit_and_pass_axe(page, live_server, demo_data, shot, width
         checks.check(name)
     _walk_the_wizard(page, checks, complete)
     checks.assert_fine()
+
+
+def test_french_remaining_users_keep_the_servers_thousands_separator(page, live_server, demo_data):
+    """The Edit page's live "remaining" figure is written as the server writes it (U+202F between
+    thousands in French, lmp/formats/fr_CA), before and after typing: it never changes separator
+    as the script takes over (it used the browser's Intl, whose French writes U+00A0)."""
+    _french(page, live_server)
+    _sign_in(page, "partner", "lmp-demo-2026")
+    complete = VolumeLicense.objects.get(partner__name="Northwind MSP", tier=ServiceTier.COMPLETE)
+    customer = CustomerAccount.objects.get(license=complete, legal_name="Maple Leaf Dental Group")
+    url = reverse("licenses:customer_edit", kwargs={"license_pk": complete.pk, "pk": customer.pk})
+    served = page.request.get(live_server.url + url).text()
+    assert "1\u202f790" in served  # the server's figure, before any script
+    page.goto(url)
+    page.wait_for_load_state("networkidle")
+    remaining = page.locator("[data-seats-pool]").first.locator("[data-seats-remaining]")
+    assert remaining.inner_text() == "1\u202f790"  # the script rewrote it on load: same text
+    page.locator("[data-seats-pool]").first.evaluate(
+        "box => { const input = document.getElementById(box.dataset.seatsInput);"
+        " input.value = '150'; input.dispatchEvent(new Event('input', {bubbles: true})); }"
+    )
+    page.wait_for_function(
+        "el => el.textContent !== '1\u202f790'",
+        arg=remaining.element_handle(),
+    )
+    assert remaining.inner_text() == "1\u202f740"
+    page.locator("[data-seats-pool]").first.evaluate(
+        "box => { const input = document.getElementById(box.dataset.seatsInput);"
+        " input.value = '2990'; input.dispatchEvent(new Event('input', {bubbles: true})); }"
+    )
+    page.wait_for_function("el => el.textContent.startsWith('-')", arg=remaining.element_handle())
+    assert remaining.inner_text() == "-1\u202f100"

@@ -740,7 +740,7 @@ def test_date_range_filter_uses_local_days(partner_client, complete_license, map
     assert [r[3] for r in rows(response)] == [10]
     response = partner_client.get(url, {"date_from": "March 2nd"})
     assert response.status_code == 200
-    assert rows(response) == [] and "Enter a valid date." in response.text
+    assert rows(response) == [] and "Enter a valid date in the form YYYY-MM-DD." in response.text
 
 
 def test_what_filter_offers_only_this_pages_figures(
