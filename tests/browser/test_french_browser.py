@@ -61,7 +61,8 @@ BROKEN_WORDS = """() => [...document.querySelectorAll('main *, nav *')].filter(e
 # monthly totals hid their last column at 1366 px in French).
 SCROLLING_TABLES = """() => [...document.querySelectorAll('.table-responsive')]
     .filter(el => el.offsetWidth && el.scrollWidth > el.clientWidth + 1)
-    .map(el => (el.getAttribute('aria-labelledby') || el.className) + ' ' + el.scrollWidth + '>' + el.clientWidth)"""
+    .map(el => `${el.getAttribute('aria-labelledby') || el.className} `
+        + `${el.scrollWidth} > ${el.clientWidth} px`)"""
 
 FRENCH = "fr-ca"
 # The wizard's Continue (the footer's primary button; a hidden one is first in the form).
