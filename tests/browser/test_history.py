@@ -36,8 +36,9 @@ def test_edit_then_read_the_license_and_customer_history(page, demo_data, login,
     page.get_by_role("link", name="History", exact=True).click()
     expect(page).to_have_url(re.compile(r"/licenses/\d+/history/$"))
     expect(page.get_by_role("heading", name="MDR Complete history")).to_be_visible()
-    # Newest first: the edit, then the demo data's onboarding and the license's commitment.
-    expect(history_rows(page)).to_have_count(5)
+    # Newest first: the edit, then the demo data's onboarding (each customer's legal name and
+    # users) and the license's terms (commitment, price, renewal date).
+    expect(history_rows(page)).to_have_count(9)
     first = history_rows(page).first
     expect(first).to_contain_text("Maple Leaf Dental Group")
     expect(first).to_contain_text("MDR Complete Users")
@@ -54,14 +55,14 @@ def test_edit_then_read_the_license_and_customer_history(page, demo_data, login,
     expect(page).to_have_url(re.compile(r"kind=edited"))
     page.get_by_label("Action").select_option("")
     page.get_by_label("Search customers").press_sequentially("harbour", delay=20)
-    expect(history_rows(page)).to_have_count(1)
+    expect(history_rows(page)).to_have_count(2)  # its onboarding: legal name and users
     expect(history_rows(page).first).to_contain_text("Harbourfront Logistics Inc.")
     page.get_by_label("Search customers").fill("zzz")
     expect(page.get_by_text("No changes match these filters.")).to_be_visible()
     assert page.evaluate("window.lmpSamePage") is True
     shot("license-history-empty")
     page.get_by_role("link", name="Clear filters").first.click()
-    expect(history_rows(page)).to_have_count(5)
+    expect(history_rows(page)).to_have_count(9)
 
     # Sorting by a header swaps the table too.
     page.get_by_role("link", name="By").click()
@@ -72,7 +73,8 @@ def test_edit_then_read_the_license_and_customer_history(page, demo_data, login,
     expect(page).to_have_url(re.compile(r"/customers/\d+/history/$"))
     expect(page.get_by_role("heading", name="Maple Leaf Dental Group")).to_be_visible()
     expect(page.locator('[data-metric="tier-users"]')).to_have_text("150")
-    expect(history_rows(page)).to_have_count(3)
+    # The edit, then its onboarding: legal name, MDR Complete and Beauceron SAT users.
+    expect(history_rows(page)).to_have_count(4)
     shot("customer-history")
     assert errors == []
 
@@ -88,7 +90,8 @@ def test_row_dropdown_opens_an_offboarded_customers_history(page, demo_data, log
     page.get_by_role("button", name="Actions for Harbourfront Logistics Inc.").click()
     page.get_by_role("link", name="History").last.click()
     expect(page.get_by_role("heading", name="Harbourfront Logistics Inc.")).to_be_visible()
-    expect(history_rows(page)).to_have_count(2)
+    # Offboarding (status, users returned), then the onboarding (legal name, users).
+    expect(history_rows(page)).to_have_count(4)
     expect(history_rows(page).first).to_contain_text("Offboarded")
     expect(history_rows(page).first).to_contain_text("−100")
     shot("offboarded-customer-history")
@@ -115,11 +118,11 @@ def test_the_filters_have_a_visible_apply_button_that_works_without_javascript(
     try:
         plain = context.new_page()
         plain.goto(history)
-        expect(history_rows(plain)).to_have_count(4)
+        expect(history_rows(plain)).to_have_count(8)
         plain.get_by_label("Search customers").fill("harbour")
         plain.get_by_role("button", name="Apply filters").click()
         expect(plain).to_have_url(re.compile(r"q=harbour"))
-        expect(history_rows(plain)).to_have_count(1)
+        expect(history_rows(plain)).to_have_count(2)
         expect(history_rows(plain).first).to_contain_text("Harbourfront Logistics Inc.")
     finally:
         context.close()
