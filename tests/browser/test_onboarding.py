@@ -249,7 +249,6 @@ def test_onboard_with_primary_and_two_sensors_to_two_addresses(page, demo_data, 
     _license_page_shows(page, complete, f"{before - 180:,}", "Harbour City Credit Union")
 
 
-
 def test_per_appliance_addresses_without_retyping(page, demo_data, login, shot):
     """One address typed for four appliances: the next takes "Same as the previous appliance",
     one the default address, one an address the partner shipped to before."""
