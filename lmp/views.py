@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import sys
 
-from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, HttpResponseServerError
 from django.template import loader
@@ -52,16 +51,7 @@ def _language_of(request: HttpRequest) -> str:
         return chosen
     from lmp.partners import languages  # imports models: not at this module's import
 
-    if is_api(request):
-        return (
-            languages.from_accept_language(request.headers.get("Accept-Language", ""))
-            or languages.DEFAULT
-        )
-    return (
-        languages.supported(request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME))
-        or languages.from_accept_language(request.headers.get("Accept-Language", ""))
-        or languages.DEFAULT
-    )
+    return languages.for_request(request, login=False)
 
 
 def _page_context() -> dict:

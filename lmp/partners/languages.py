@@ -45,21 +45,15 @@ def from_accept_language(header: str) -> str | None:
     return None
 
 
-def of_login(user) -> str | None:
-    """The login's own choice, else its partner's default, else None (no query for the signed-in
-    user: the authentication backend loads its membership and partner with it)."""
-    membership = getattr(user, "membership", None) if user.is_authenticated else None
-    if membership is None:
-        return None
-    return supported(membership.language) or supported(membership.partner.language)
+def for_request(request: HttpRequest, *, login: bool = True) -> str:
+    """The language of the page this request asks for (the rule in this module's docstring).
 
-
-def for_request(request: HttpRequest) -> str:
-    """The language of the page this request asks for (the rule in this module's docstring)."""
+    ``login=False`` leaves the login out (its choice and its partner's default): what the
+    browser alone says, read with no query (an error page while the database is down)."""
     accept = request.headers.get("Accept-Language", "")
     if request.path_info.startswith("/api/"):
         return from_accept_language(accept) or DEFAULT
-    user = getattr(request, "user", None)
+    user = getattr(request, "user", None) if login else None
     membership = getattr(user, "membership", None) if user and user.is_authenticated else None
     return (
         (supported(membership.language) if membership else None)
