@@ -1,11 +1,12 @@
-"""The month close: each partner's month-end statement, written once, e-mailed and sent as a webhook.
+"""The month close: each partner's month-end statement, written once, e-mailed, sent as a webhook.
 
 What a statement bills (the rule): each of the partner's **own** licenses (not those shared with
 it) that existed at the month's end is billed for its seat commitment at the month's end × its
 price per user at the month's end, which is its monthly total on the Billing page that instant.
 The statement breaks it down: one ``customer`` line per customer holding users on that pool at the
-month's end (its users × the price; its Beauceron SAT users and the most users it held on that pool
-during the month beside it, shown, not billed) and one ``unallocated`` line (commitment − allocated).
+month's end (its users × the price; its Beauceron SAT users and the most users it held on that
+pool during the month beside it, shown, not billed) and one ``unallocated`` line (commitment −
+allocated).
 A customer's MDR Cloud users sit on the MDR Cloud pool, so they are a line of that pool. An
 offboarded customer holds nothing: no line.
 
@@ -329,10 +330,7 @@ def month_end_lines(
             users = fixes.users.get((customer_id, license_id), seats if held else 0)
             if users <= 0:
                 continue
-            if license_id == own:
-                sat = fixes.sat.get(customer_id, sat if held else 0)
-            else:
-                sat = 0
+            sat = fixes.sat.get(customer_id, sat if held else 0) if license_id == own else 0
             batch.append(Line(license_id, customer_id, name, users, min(sat, users), None))
             if len(batch) >= BATCH:
                 yield batch

@@ -14,7 +14,9 @@ def _month(value: str) -> dt.date:
     try:
         return dt.datetime.strptime(value, "%Y-%m").date()
     except ValueError:
-        raise CommandError(f"--month must be a month as YYYY-MM, e.g. 2026-11 (got {value!r}).")
+        raise CommandError(
+            f"--month must be a month as YYYY-MM, e.g. 2026-11 (got {value!r})."
+        ) from None
 
 
 class Command(BaseCommand):
