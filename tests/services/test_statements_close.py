@@ -203,7 +203,7 @@ def test_the_e_mail_is_in_each_recipients_language(northwind, clock):
     by_to = {tuple(e.to): e for e in OutboundEmail.objects.filter(kind="statement")}
     french = by_to[("bank@northwind.example",)]
     assert french.subject == "Votre relevé de novembre 2026 est prêt"
-    assert "Total du mois : 30\u00a0055,00\u00a0$" in french.body
+    assert "Total du mois : 30\u202f055,00\u00a0$\u00a0CAD" in french.body
     assert by_to[("boss@northwind.example",)].subject.startswith("Your statement")
 
 
