@@ -289,6 +289,12 @@ def test_a_partner_whose_statement_fails_is_reported_and_the_others_close(northw
     assert not Statement.objects.filter(partner=partner).exists()
     assert not StatementLicense.objects.filter(license__partner=partner).exists()
     assert not OutboundEmail.objects.filter(kind="statement").exists()
+    # The command says so and exits 1 (cron mails it); a rerun still skips the closed one.
+    set_time(clock, at(2026, 12, 1, 2))
+    with pytest.raises(SystemExit) as exit_:
+        call_command("statements_close", "--month", "2026-11")
+    assert exit_.value.code == 1
+    assert Statement.objects.filter(partner=shared.partner).count() == 1
 
 
 def test_the_command_prints_what_it_did_and_fails_on_a_failed_partner(northwind, clock, capsys):
