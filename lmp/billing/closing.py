@@ -288,14 +288,14 @@ def month_end_lines(
     )
     first = next(stream, None)  # runs the query: its snapshot precedes the events read below
     fixes = _corrections(license_ids, end)
-    seen_pairs = {(c, lic) for c, lic in fixes.users}
-    missing_customers = {c for c, _ in seen_pairs}
+    # The customers of the changed pairs, for a pair whose row is gone (few: one query).
+    changed_customers = {c for c, _ in fixes.users}
     info = {}
-    if missing_customers:
+    if changed_customers:
         info = {
             pk: (own, name, status)
             for pk, own, name, status in CustomerAccount.objects.filter(
-                pk__in=missing_customers
+                pk__in=changed_customers
             ).values_list("pk", "license_id", "legal_name", "status")
         }
 
