@@ -14,9 +14,10 @@ The method (docs/pages/user-guide/partner-pages.md, "Seat forecast", says it to 
 - The **pace** is the net allocation divided by the window's days (the slope between the
   window's two ends). The backtest (``tests/services/test_forecast_backtest.py``) compared it
   with a least-squares slope over the daily end-of-day allocation: on steady growth the ends are
-  as good or better (allocation accumulates its noise, so the two ends already hold it all), and
-  a single step moves the least-squares slope by up to 1.5 times the step's height spread over
-  the window when the step falls mid-window, against exactly once for the ends: the ends won.
+  as good in the median and a little better in the tail (allocation accumulates its noise, so
+  the two ends already hold it all); a single step moves the ends' pace by the same amount
+  wherever it falls, and the least-squares slope by anything from almost nothing (a step in the
+  last days) to 1.5 times that (mid-window). The ends won: as accurate, and predictable.
 - Pace at or below zero: **not running out**. Otherwise the users run out in
   ``ceil(unallocated / pace)`` days; beyond ``HORIZON_DAYS`` that is no forecast either (it says
   they last beyond it). No unallocated user at all: **already out**.

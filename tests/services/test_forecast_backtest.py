@@ -150,13 +150,14 @@ def test_a_step_makes_the_forecast_run_out_early_by_a_bounded_share():
     ends, least = summary(errors("step", pace_ends)), summary(errors("step", pace_least_squares))
     print(f"\na step of 150 users, days-left error over {SEEDS} seeds: ends {ends}, least {least}")
     # Honest: a one-off customer of 150 users is read as pace, so the forecast says the users
-    # run out about four times sooner than they do (days left 77 % short in the median, every
-    # seed 70-80 % short). It errs early, never late; the least-squares slope errs as much, and more
-    # (up to 85 %) when the step falls mid-window.
+    # run out about four times sooner than they do: days left 77 % short in the median, 74-80 %
+    # for every seed, wherever in the window the step fell. It errs early, never late. The
+    # least-squares slope depends on where the step fell: 10 % short when it is in the last days
+    # (the line hardly sees it yet), up to 85 % mid-window, 79 % in the median.
     found = errors("step", pace_ends)
-    assert all(e < 0 for e in found)
+    assert all(-0.82 <= e <= -0.70 for e in found)
     assert 0.70 <= ends["median"] <= 0.82
-    assert ends["max"] <= 0.85
+    assert least["max"] >= ends["max"]
 
 
 @pytest.mark.parametrize("name", ["flat", "shrinking"])
