@@ -3,7 +3,7 @@
 The method (docs/pages/user-guide/partner-pages.md, "Seat forecast", says it to partners):
 
 - The **window** is the last 90 days, ending today (the partner's local day). It is shortened to
-  the days the pool's history covers (``history_state.history_complete_from``); under 30 days,
+  the days the pool's history covers (``history_state.pool_history_complete_from``); under 30 days,
   there is **not enough history** for a forecast.
 - The **net allocation** over the window is the change of the users the pool holds: every users
   event on the pool (an onboarding, an edit, an offboarding that takes a customer's users to 0)
@@ -22,8 +22,8 @@ The method (docs/pages/user-guide/partner-pages.md, "Seat forecast", says it to 
   ``ceil(unallocated / pace)`` days; beyond ``HORIZON_DAYS`` that is no forecast either (it says
   they last beyond it). No unallocated user at all: **already out**.
 
-Three queries (two for the history's start, one for the daily net allocation), whatever the
-pool's size.
+Four queries, whatever the pool's size: three for the history's start (when the baseline
+migration ran, then two on the events' (license, at) index) and one for the daily net allocation.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext, ngettext
 
 from licenses.choices import what_key
-from licenses.history_state import history_complete_from
+from licenses.history_state import pool_history_complete_from
 from licenses.models import AllocationEvent, VolumeLicense
 from lmp.core.l10n import count
 
@@ -216,11 +216,11 @@ def forecast_from_pace(
 
 def seat_forecast(license: VolumeLicense, *, today: dt.date | None = None) -> Forecast:
     """When the pool's unallocated users run out at the pace of its last 90 days (or fewer, down
-    to 30, when its history is younger); three queries."""
+    to 30, when its history is younger); four queries."""
     today = today or timezone.localdate()
     tier_name = str(license.get_tier_display())
     unallocated = license.unallocated
-    complete_from = history_complete_from(license)
+    complete_from = pool_history_complete_from(license)
     history_days = 0
     if complete_from is not None:
         history_days = max(0, (today - timezone.localdate(complete_from)).days)

@@ -214,7 +214,7 @@ class LicenseDetailView(LicenseMixin, FilteredTableView):
             banners=license_banners(partner=self.partner, licenses=[self.license], today=today),
             threshold_form=LowSeatsThresholdForm(initial=threshold_initial(self.license)),
         )
-        # --- seat forecast (licenses.forecast): the owner's full page only, 3 queries ---
+        # --- seat forecast (licenses.forecast): the owner's full page only, 4 queries ---
         if "forecast" not in kwargs:
             own_page = self.with_forecast and self.is_own and not self.is_partial_request()
             kwargs["forecast"] = seat_forecast(self.license, today=today) if own_page else None

@@ -8,7 +8,7 @@ import pytest
 from django.utils import translation
 
 from licenses import services
-from licenses.choices import ServiceTier
+from licenses.choices import AllocationEventKind, AllocationEventSource, ServiceTier
 from licenses.forecast import (
     ALREADY_OUT,
     NOT_ENOUGH_HISTORY,
@@ -16,9 +16,9 @@ from licenses.forecast import (
     RUNS_OUT,
     seat_forecast,
 )
-from licenses.models import VolumeLicense
+from licenses.models import AllocationEvent, VolumeLicense
 from lmp.billing.services import seats_purchase
-from tests.helpers.seat_history import SeatHistory
+from tests.helpers.seat_history import START, SeatHistory
 
 pytestmark = pytest.mark.django_db
 
@@ -182,8 +182,26 @@ def test_the_forecast_costs_the_same_queries_for_5_or_50_customers(
             pool.day(0)
             pool.onboard(2)
         license = pool.refreshed()
-        with django_assert_num_queries(3):
+        with django_assert_num_queries(4):
             forecast = seat_forecast(license)
         assert forecast.net_users == 2 * customers
     finally:
         pool.stop()
+
+
+def test_a_pool_with_a_baseline_has_history_from_when_the_baseline_was_written(history):
+    """Before migration 0016 ran, a pool's counts are its baseline's reconstruction: the pace is
+    measured only from then (here the test database's migration ran after this history)."""
+    days(history, 100, change=30, every=10)
+    AllocationEvent.objects.create(
+        license=history.license,
+        customer=history.base,
+        kind=AllocationEventKind.BASELINE,
+        source=AllocationEventSource.SYSTEM,
+        what="MDR Complete Users",
+        from_value=0,
+        to_value=100,
+        at=START,
+    )
+    forecast = seat_forecast(history.refreshed())
+    assert (forecast.status, forecast.window_days) == (NOT_ENOUGH_HISTORY, 0)
