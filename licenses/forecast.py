@@ -2,9 +2,10 @@
 
 The method (docs/pages/user-guide/partner-pages.md, "Seat forecast", says it to partners):
 
-- The **window** is the last 90 days, ending today (the partner's local day). It is shortened to
-  the days the pool's history covers (``history_state.pool_history_complete_from``); under 30 days,
-  there is **not enough history** for a forecast.
+- The **window** is the last 90 days, ending today (the portal's local day, ``TIME_ZONE``). It
+  is shortened to the days the pool's history covers
+  (``history_state.pool_history_complete_from``); under 30 days, there is **not enough
+  history** for a forecast.
 - The **net allocation** over the window is the change of the users the pool holds: every users
   event on the pool (an onboarding, an edit, an offboarding that takes a customer's users to 0)
   after the window's first day, summed in the database (``Sum(to_value - from_value)``, per day:
