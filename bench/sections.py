@@ -7,7 +7,18 @@ from functools import partial
 
 
 def _all(quick: bool) -> dict[str, Callable[[], list]]:
-    from bench import allocation, api, closing, export, http, lighthouse, onboarding, page, scale
+    from bench import (
+        allocation,
+        api,
+        closing,
+        export,
+        forecast,
+        http,
+        lighthouse,
+        onboarding,
+        page,
+        scale,
+    )
 
     if quick:
         return {
@@ -19,6 +30,7 @@ def _all(quick: bool) -> dict[str, Callable[[], list]]:
             "http": partial(http.run, customers=1_000, requests=50),
             "api": partial(api.run, customers=10_000, requests=50),
             "onboarding": partial(onboarding.run, repeat=3),
+            "forecast": partial(forecast.run, sizes=(1_000, 10_000), repeat=7),
             "scale": partial(scale.run, total=20_000, partners=100, big=5_000, repeat=7),
             "close": partial(closing.run, total=10_000, partners=50, big=1_000),
         }
@@ -31,6 +43,7 @@ def _all(quick: bool) -> dict[str, Callable[[], list]]:
         "http": partial(http.run, customers=1_000, requests=300),
         "api": partial(api.run, customers=100_000, requests=300),
         "onboarding": partial(onboarding.run, repeat=9),
+        "forecast": partial(forecast.run, sizes=(1_000, 100_000), repeat=15),
         # Lighthouse (Node's npx and Chromium; skipped without npx): not in the quick run.
         "lighthouse": partial(lighthouse.run, runs=3, customers=1_000),
         # Last: it fills the database (1,000,000 customers over 1,000 partners, the measured
