@@ -199,11 +199,7 @@ def history_complete_from(license: VolumeLicense) -> dt.datetime | None:
     migration ran, its state is the baseline's best reconstruction, so it is complete from then.
     A license created since is complete from its first event. Two queries at most.
     """
-    return complete_from(_events(license))
-
-
-def complete_from(events) -> dt.datetime | None:
-    """``history_complete_from`` of the history ``events`` (a license's, or one customer's)."""
+    events = _events(license)
     if events.filter(kind=AllocationEventKind.BASELINE).exists():
         app, name = BASELINE_MIGRATION
         applied = (

@@ -18,12 +18,18 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import F, Q, Sum
+from django.db.migrations.recorder import MigrationRecorder
+from django.db.models import Exists, F, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from licenses.choices import SAT_USERS_LABEL, SEAT_COMMITMENT_LABEL, what_key
-from licenses.history_state import complete_from, history_complete_from
+from licenses.choices import (
+    SAT_USERS_LABEL,
+    SEAT_COMMITMENT_LABEL,
+    AllocationEventKind,
+    what_key,
+)
+from licenses.history_state import BASELINE_MIGRATION
 from licenses.models import AllocationEvent, CustomerAccount, SeatAllocation, VolumeLicense
 
 # Two years and today: the chart's window.
@@ -94,7 +100,40 @@ def _walk(
     return tuple(values)
 
 
-def _first_day(instant: dt.datetime | None) -> dt.date | None:
+_baseline_applied: dict[str, dt.datetime] = {}
+
+
+def baseline_applied() -> dt.datetime | None:
+    """When migration 0016 wrote the baseline (read once per process: it never changes)."""
+    if "at" not in _baseline_applied:
+        app, name = BASELINE_MIGRATION
+        applied = (
+            MigrationRecorder.Migration.objects.filter(app=app, name=name)
+            .values_list("applied", flat=True)
+            .first()
+        )
+        if applied is None:
+            return None
+        _baseline_applied["at"] = applied
+    return _baseline_applied["at"]
+
+
+def _history_start(events, applied: dt.datetime | None) -> dict:
+    """Annotations: the first event of ``events`` (an ``OuterRef`` queryset) and whether any is
+    a baseline. As ``history_state.history_complete_from``: a history with a baseline is complete
+    from when the baseline was written, another from its first event. A baseline is dated when
+    its customer or license began, before that instant, so only the events up to it are looked
+    at (none, for a pool created since: the index answers at once)."""
+    first = Subquery(events.order_by("at", "id").values("at")[:1])
+    if applied is None:
+        return {"first_at": first}
+    baseline = Exists(events.filter(kind=AllocationEventKind.BASELINE, at__lte=applied))
+    return {"first_at": first, "has_baseline": baseline}
+
+
+def _first_day(first_at, has_baseline, applied) -> dt.date | None:
+    """The first day with figures: the history is complete from its end."""
+    instant = applied if has_baseline else first_at
     return None if instant is None else timezone.localtime(instant).date()
 
 
@@ -102,13 +141,18 @@ def license_usage(
     license: VolumeLicense, *, days: int = DAYS, today: dt.date | None = None
 ) -> UsageSeries:
     """The pool's allocated users and seat commitment at the end of each of the last ``days``
-    days and today. Four queries at most, whatever the number of customers or events."""
+    days and today. Two queries, whatever the number of customers or events (and once per
+    process, when the baseline was written)."""
     window = _window(days, today)
-    allocated_now, commitment_now = (
+    applied = baseline_applied()
+    history = _history_start(AllocationEvent.objects.filter(license_id=OuterRef("pk")), applied)
+    now = (
         VolumeLicense.objects.filter(pk=license.pk)
-        .values_list("allocated", "seat_commitment")
+        .annotate(**history)
+        .values("allocated", "seat_commitment", *history)
         .get()
     )
+    allocated_now, commitment_now = now["allocated"], now["seat_commitment"]
     # The users figures of the pool (a customer's tier users on its own pool, its MDR Cloud
     # users on the MDR Cloud pool), not its SAT users; and the pool's own commitment.
     users = Q(customer__isnull=False) & ~Q(what=what_key(SAT_USERS_LABEL))
@@ -129,7 +173,7 @@ def license_usage(
     for day, user_change, commitment_change in rows:
         user_changes[day] = user_change or 0
         commitment_changes[day] = commitment_change or 0
-    first_day = _first_day(history_complete_from(license))
+    first_day = _first_day(now["first_at"], now.get("has_baseline"), applied)
     return UsageSeries(
         days=window,
         lines=(
@@ -148,8 +192,12 @@ def customer_usage(
     customer: CustomerAccount, *, days: int = DAYS, today: dt.date | None = None
 ) -> UsageSeries:
     """The customer's users on each pool it holds or held (its own first, then MDR Cloud) at
-    the end of each of the last ``days`` days and today. Five queries at most."""
+    the end of each of the last ``days`` days and today. Three queries (a fourth when a pool it
+    left in the window has no allocation row any more)."""
     window = _window(days, today)
+    applied = baseline_applied()
+    history = _history_start(AllocationEvent.objects.filter(customer_id=OuterRef("pk")), applied)
+    start = CustomerAccount.objects.filter(pk=customer.pk).values(**history).get()
     held: dict[int, int] = {}
     pools: dict[int, VolumeLicense] = {}
     for allocation in SeatAllocation.objects.filter(customer_id=customer.pk).select_related(
@@ -177,7 +225,7 @@ def customer_usage(
     if missing := set(changes) - set(pools):
         for pool in VolumeLicense.objects.filter(pk__in=missing):
             pools[pool.pk], held[pool.pk] = pool, 0
-    first_day = _first_day(complete_from(AllocationEvent.objects.filter(customer_id=customer.pk)))
+    first_day = _first_day(start["first_at"], start.get("has_baseline"), applied)
     own = customer.license_id
     order = sorted(pools, key=lambda pk: (pk != own, pk))
     return UsageSeries(
