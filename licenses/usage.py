@@ -100,40 +100,27 @@ def _walk(
     return tuple(values)
 
 
-_baseline_applied: dict[str, dt.datetime] = {}
+def _history_start(events) -> dict:
+    """Annotations: the first event of ``events`` (an ``OuterRef`` queryset), when migration 0016
+    wrote the baseline, and whether any of ``events`` is a baseline. As
+    ``history_state.history_complete_from``: a history with a baseline is complete from when the
+    baseline was written, another from its first event. A baseline is dated when its customer or
+    license began, before that instant, so only the events up to it are looked at (none, for a
+    pool created since: the index answers at once)."""
+    app, name = BASELINE_MIGRATION
+    applied = MigrationRecorder.Migration.objects.filter(app=app, name=name).values("applied")
+    return {
+        "first_at": Subquery(events.order_by("at", "id").values("at")[:1]),
+        "applied_at": Subquery(applied[:1]),
+        "has_baseline": Exists(
+            events.filter(kind=AllocationEventKind.BASELINE, at__lte=Subquery(applied[:1]))
+        ),
+    }
 
 
-def baseline_applied() -> dt.datetime | None:
-    """When migration 0016 wrote the baseline (read once per process: it never changes)."""
-    if "at" not in _baseline_applied:
-        app, name = BASELINE_MIGRATION
-        applied = (
-            MigrationRecorder.Migration.objects.filter(app=app, name=name)
-            .values_list("applied", flat=True)
-            .first()
-        )
-        if applied is None:
-            return None
-        _baseline_applied["at"] = applied
-    return _baseline_applied["at"]
-
-
-def _history_start(events, applied: dt.datetime | None) -> dict:
-    """Annotations: the first event of ``events`` (an ``OuterRef`` queryset) and whether any is
-    a baseline. As ``history_state.history_complete_from``: a history with a baseline is complete
-    from when the baseline was written, another from its first event. A baseline is dated when
-    its customer or license began, before that instant, so only the events up to it are looked
-    at (none, for a pool created since: the index answers at once)."""
-    first = Subquery(events.order_by("at", "id").values("at")[:1])
-    if applied is None:
-        return {"first_at": first}
-    baseline = Exists(events.filter(kind=AllocationEventKind.BASELINE, at__lte=applied))
-    return {"first_at": first, "has_baseline": baseline}
-
-
-def _first_day(first_at, has_baseline, applied) -> dt.date | None:
+def _first_day(start: dict) -> dt.date | None:
     """The first day with figures: the history is complete from its end."""
-    instant = applied if has_baseline else first_at
+    instant = start["applied_at"] if start["has_baseline"] else start["first_at"]
     return None if instant is None else timezone.localtime(instant).date()
 
 
@@ -141,11 +128,9 @@ def license_usage(
     license: VolumeLicense, *, days: int = DAYS, today: dt.date | None = None
 ) -> UsageSeries:
     """The pool's allocated users and seat commitment at the end of each of the last ``days``
-    days and today. Two queries, whatever the number of customers or events (and once per
-    process, when the baseline was written)."""
+    days and today. Two queries, whatever the number of customers or events."""
     window = _window(days, today)
-    applied = baseline_applied()
-    history = _history_start(AllocationEvent.objects.filter(license_id=OuterRef("pk")), applied)
+    history = _history_start(AllocationEvent.objects.filter(license_id=OuterRef("pk")))
     now = (
         VolumeLicense.objects.filter(pk=license.pk)
         .annotate(**history)
@@ -173,7 +158,7 @@ def license_usage(
     for day, user_change, commitment_change in rows:
         user_changes[day] = user_change or 0
         commitment_changes[day] = commitment_change or 0
-    first_day = _first_day(now["first_at"], now.get("has_baseline"), applied)
+    first_day = _first_day(now)
     return UsageSeries(
         days=window,
         lines=(
@@ -195,8 +180,7 @@ def customer_usage(
     the end of each of the last ``days`` days and today. Three queries (a fourth when a pool it
     left in the window has no allocation row any more)."""
     window = _window(days, today)
-    applied = baseline_applied()
-    history = _history_start(AllocationEvent.objects.filter(customer_id=OuterRef("pk")), applied)
+    history = _history_start(AllocationEvent.objects.filter(customer_id=OuterRef("pk")))
     start = CustomerAccount.objects.filter(pk=customer.pk).values(**history).get()
     held: dict[int, int] = {}
     pools: dict[int, VolumeLicense] = {}
@@ -225,7 +209,7 @@ def customer_usage(
     if missing := set(changes) - set(pools):
         for pool in VolumeLicense.objects.filter(pk__in=missing):
             pools[pool.pk], held[pool.pk] = pool, 0
-    first_day = _first_day(start["first_at"], start.get("has_baseline"), applied)
+    first_day = _first_day(start)
     own = customer.license_id
     order = sorted(pools, key=lambda pk: (pk != own, pk))
     return UsageSeries(

@@ -14,6 +14,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
@@ -23,7 +24,7 @@ from licenses import services
 from licenses.choices import AllocationEventKind, AllocationEventSource, ServiceTier
 from licenses.history_state import license_state_at
 from licenses.models import AllocationEvent, CustomerAccount, VolumeLicense
-from licenses.usage import baseline_applied, customer_usage, day_end, license_usage
+from licenses.usage import customer_usage, day_end, license_usage
 from lmp.partners.models import Partner
 from tests.helpers.clock import ControlledClock
 
@@ -170,7 +171,6 @@ def test_a_window_before_the_license_existed_has_no_figures(clock):
 def test_the_series_costs_the_same_queries_whatever_the_history(
     clock, django_assert_num_queries, customers, edits
 ):
-    baseline_applied()  # read once per process
     partner = Partner.objects.create(name=f"Query MSP {customers} {edits}")
     license = new_license(partner, ServiceTier.CORE, 10_000)
     cloud = new_license(partner, ServiceTier.CLOUD, 10_000)
@@ -334,7 +334,9 @@ def test_a_history_with_a_baseline_has_figures_from_when_the_baseline_was_writte
     before events were recorded is unknowable, so those days have no figures."""
     partner = Partner.objects.create(name="Old MSP")
     license = new_license(partner, ServiceTier.CORE, 100)
-    applied = baseline_applied()
+    applied = MigrationRecorder.Migration.objects.get(
+        app="licenses", name="0016_history_baseline"
+    ).applied
     AllocationEvent.objects.create(
         license=license,
         kind=AllocationEventKind.BASELINE,
