@@ -134,7 +134,7 @@ def _month_ticks(days: tuple[dt.date, ...]) -> list[Tick]:
                 Tick(
                     position=position,
                     # Translators: a month on the usage chart's axis, as a date format (Django's
-                    # "date" filter): "M" gives "Jan", "N" gives "janv." in French.
+                    # "date" filter): "M" gives "Jan", "N" "jan." in French.
                     label=date_format(day, pgettext("chart month (date format)", "M")),
                     second=date_format(day, "Y"),
                     minor=day.month in MINOR_MONTHS,
