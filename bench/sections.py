@@ -7,7 +7,7 @@ from functools import partial
 
 
 def _all(quick: bool) -> dict[str, Callable[[], list]]:
-    from bench import allocation, api, export, http, lighthouse, onboarding, page, scale
+    from bench import allocation, api, export, http, lighthouse, onboarding, page, scale, usage
 
     if quick:
         return {
@@ -19,6 +19,7 @@ def _all(quick: bool) -> dict[str, Callable[[], list]]:
             "http": partial(http.run, customers=1_000, requests=50),
             "api": partial(api.run, customers=10_000, requests=50),
             "onboarding": partial(onboarding.run, repeat=3),
+            "usage": partial(usage.run, big=10_000, small=100, repeat=5),
             "scale": partial(scale.run, total=20_000, partners=100, big=5_000, repeat=7),
         }
     return {
@@ -30,6 +31,8 @@ def _all(quick: bool) -> dict[str, Callable[[], list]]:
         "http": partial(http.run, customers=1_000, requests=300),
         "api": partial(api.run, customers=100_000, requests=300),
         "onboarding": partial(onboarding.run, repeat=9),
+        # The license page's chart data: 24 months of a 100,000-customer pool (200,000 events).
+        "usage": partial(usage.run, big=100_000, small=1_000, repeat=15),
         # Lighthouse (Node's npx and Chromium; skipped without npx): not in the quick run.
         "lighthouse": partial(lighthouse.run, runs=3, customers=1_000),
         # Last: it fills the database (1,000,000 customers over 1,000 partners, the measured
