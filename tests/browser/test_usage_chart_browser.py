@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 from pathlib import Path
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
 
@@ -82,7 +84,11 @@ def test_the_usage_chart_reads_on_a_desktop_a_phone_and_paper(page, demo_data, l
     page.get_by_role("link", name="MDR Complete").click()
     chart = page.locator("svg.usage-chart")
     expect(chart).to_be_visible()
-    expect(page.get_by_role("img", name="MDR Complete: allocated users and seat commitment"))
+    expect(
+        page.get_by_role(
+            "img", name=re.compile("^MDR Complete: allocated users and seat commitment")
+        )
+    ).to_be_visible()
     label = page.locator(".chart-x-label:not(.chart-minor) tspan").first
     # Desktop: labels between 10 and 20 px tall on screen, every quarter's month shown.
     assert 10 <= label.bounding_box()["height"] <= 22
@@ -111,4 +117,15 @@ def test_the_usage_chart_reads_on_a_desktop_a_phone_and_paper(page, demo_data, l
     assert chart.bounding_box()["width"] > 300
     shot("usage-print")
     chart_shot(page, "usage-print")
-    audit.assert_clean(at_least=1)
+
+    # A customer's history: its users per pool, from its onboarding on.
+    page.emulate_media(media="screen")
+    maple = license.customers.get(legal_name="Maple Leaf Dental Group")
+    page.goto(reverse("licenses:customer_history", args=[license.pk, maple.pk]))
+    expect(
+        page.get_by_role("img", name=re.compile("^Maple Leaf Dental Group: users per pool"))
+    ).to_be_visible()
+    audit.check("Customer history: usage chart")
+    shot("usage-customer")
+    chart_shot(page, "usage-customer")
+    audit.assert_clean(at_least=2)

@@ -14,6 +14,7 @@ from django.urls import reverse
 from licenses import services
 from licenses.choices import ServiceTier
 from licenses.models import VolumeLicense
+from tests.factories import MembershipFactory
 from tests.helpers.clock import ControlledClock
 
 pytestmark = pytest.mark.django_db
@@ -186,3 +187,17 @@ def test_the_customer_history_page_draws_its_users_per_pool(partner_client, hist
 def test_the_cloud_pool_counts_other_tiers_cloud_users(partner_client, history):
     chart = chart_of(license_page(partner_client, history["cloud"]).text)
     assert table_rows(chart)[-1] == ["November 2026 (to Nov 30, 2026)", "6", "50"]
+
+
+def test_a_sub_partner_sees_no_chart_of_the_owners_commitment(
+    partner_client, other_partner, history
+):
+    """Shared with Contoso: its page shows the users it may allocate, not the owner's terms."""
+    history["core"].sub_partners.add(other_partner)
+    owner = license_page(partner_client, history["core"])
+    assert "usage-chart" in owner.text
+    partner_client.force_login(MembershipFactory(partner=other_partner).user)
+    response = license_page(partner_client, history["core"])
+    assert response.status_code == 200
+    assert "usage-chart" not in response.text
+    assert "Seat commitment" not in response.text
