@@ -54,7 +54,10 @@ def two_years_of_history(license: VolumeLicense) -> None:
         onboarded = now - (620 - 170 * number) * days
         customer.events.filter(kind=AllocationEventKind.ONBOARDED).update(at=onboarded)
         users = customer.events.filter(
-            kind=AllocationEventKind.ONBOARDED, license=license, to_value__gt=1
+            kind=AllocationEventKind.ONBOARDED,
+            license=license,
+            what=what_key(license.users_label),
+            to_value__gt=1,
         ).first()
         if users is not None:
             full, users.to_value = users.to_value, users.to_value // 2
