@@ -18,6 +18,7 @@ def _all(quick: bool) -> dict[str, Callable[[], list]]:
         onboarding,
         page,
         scale,
+        usage,
     )
 
     if quick:
@@ -31,6 +32,7 @@ def _all(quick: bool) -> dict[str, Callable[[], list]]:
             "api": partial(api.run, customers=10_000, requests=50),
             "onboarding": partial(onboarding.run, repeat=3),
             "forecast": partial(forecast.run, sizes=(1_000, 10_000), repeat=7),
+            "usage": partial(usage.run, big=10_000, small=100, repeat=5),
             "scale": partial(scale.run, total=20_000, partners=100, big=5_000, repeat=7),
             "close": partial(closing.run, total=10_000, partners=50, big=1_000),
         }
@@ -44,6 +46,8 @@ def _all(quick: bool) -> dict[str, Callable[[], list]]:
         "api": partial(api.run, customers=100_000, requests=300),
         "onboarding": partial(onboarding.run, repeat=9),
         "forecast": partial(forecast.run, sizes=(1_000, 100_000), repeat=15),
+        # The license page's chart data: 24 months of a 100,000-customer pool (200,000 events).
+        "usage": partial(usage.run, big=100_000, small=1_000, repeat=15),
         # Lighthouse (Node's npx and Chromium; skipped without npx): not in the quick run.
         "lighthouse": partial(lighthouse.run, runs=3, customers=1_000),
         # Last: it fills the database (1,000,000 customers over 1,000 partners, the measured

@@ -14,6 +14,7 @@ from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
 from licenses import policy, services
+from licenses.charts import customer_usage_chart, license_usage_chart
 from licenses.choices import (
     ADMIN_EMAIL_LABEL,
     LEGAL_NAME_LABEL,
@@ -47,6 +48,7 @@ from licenses.tables import (
     CountedPaginator,
     CustomerAccountTable,
 )
+from licenses.usage import customer_usage, license_usage
 from lmp.core.l10n import count
 from lmp.core.xlsx import XLSX_CONTENT_TYPE
 from lmp.partners import roles
@@ -166,6 +168,7 @@ class LicenseDetailView(LicenseMixin, FilteredTableView):
     table_class = CustomerAccountTable
     filterset_class = CustomerAccountFilterSet
     with_forecast = True  # seat forecast: the page shows it, the export does not
+    show_usage_chart = True
 
     def load_objects(self) -> None:
         super().load_objects()
@@ -225,6 +228,11 @@ class LicenseDetailView(LicenseMixin, FilteredTableView):
         kwargs.setdefault("partial", partial)
         trigger = partial and self.request.htmx.trigger_name
         kwargs.setdefault("announce", bool(trigger) and trigger in self.filterset.form.fields)
+        # Usage over time (the pool's allocated against its commitment): the whole page only,
+        # and only for the owner (a sub-partner does not see the owner's commitment).
+        if self.show_usage_chart and not partial and self.is_own:
+            usage = license_usage(self.license)
+            kwargs.setdefault("usage_chart", license_usage_chart(usage, license=self.license))
         return super().get_context_data(**kwargs)
 
 
@@ -237,6 +245,7 @@ class LicenseExportView(LicenseDetailView):
 
     permission_required = roles.EXPORT
     with_forecast = False
+    show_usage_chart = False  # a workbook: no chart
 
     def get_queryset(self):
         # Every row is read: a join for the cloud users serves that best.
@@ -502,4 +511,8 @@ class CustomerHistoryView(CustomerMixin, HistoryView):
 
     def get_context_data(self, **kwargs):
         kwargs.setdefault("cloud_license", self.cloud_license)
+        # Its users over time, per pool: the whole page only, not a refresh of its table.
+        if not self.is_partial_request():
+            usage = customer_usage(self.customer)
+            kwargs.setdefault("usage_chart", customer_usage_chart(usage, customer=self.customer))
         return super().get_context_data(**kwargs)

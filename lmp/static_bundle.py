@@ -31,6 +31,7 @@ PARTS = [
     "css/lmp.css",
     "css/history.css",
     "css/onboarding.css",
+    "css/charts.css",
 ]
 
 _URL = re.compile(r"""url\(\s*(["']?)([^)"']+)\1\s*\)""")

@@ -43,8 +43,9 @@ ADMIN = AllocationEventSource.ADMIN
 # Session, user (with its membership and partner), license, its partner's MDR Cloud license (the
 # "Figure" filter offers its customers' MDR Cloud Users), the events' COUNT and one page.
 LICENSE_HISTORY_MAX_QUERIES = 6
-# The same plus the customer (with its allocations) and the partner's MDR Cloud license.
-CUSTOMER_HISTORY_MAX_QUERIES = 7
+# The same plus the customer (with its allocations) and the partner's MDR Cloud license, and
+# the usage chart's three (licenses.usage.customer_usage).
+CUSTOMER_HISTORY_MAX_QUERIES = 10
 # Session, user (with its partner), license, cloud license, customers, events (iterator queries).
 EXPORT_MAX_QUERIES = 6
 
