@@ -99,8 +99,16 @@ def _count_then(instant: dt.datetime, **filters) -> Coalesce:
     )
 
 
+# ``cloud_pool`` not given: the selector reads it (``cloud_pool_for``).
+_READ = object()
+
+
 def license_customers_as_of(
-    *, partner: Partner, license: VolumeLicense, instant: dt.datetime
+    *,
+    partner: Partner,
+    license: VolumeLicense,
+    instant: dt.datetime,
+    cloud_pool: VolumeLicense | None | object = _READ,
 ) -> QuerySet[CustomerAccount]:
     """The customers of ``license`` as they stood at ``instant``, with the live table's columns.
 
@@ -108,6 +116,8 @@ def license_customers_as_of(
     the rows are the customers that were on the license then. ``license_users`` (users of this
     pool), ``cloud_users``, ``sat_users``, ``legal_name_then``, ``status_then`` and
     ``offboarded_at_then`` are their values then; ``name_key`` sorts by the name then.
+    ``cloud_pool``: the MDR Cloud pool its customers' cloud users come from, when the caller
+    has read it (``cloud_pool_for``).
     """
     if license_is_own(partner=partner, license=license):
         qs = CustomerAccount.objects.all()
@@ -141,7 +151,7 @@ def license_customers_as_of(
         """What an active customer held; an offboarded one holds nothing."""
         return Case(When(active, then=expression), default=Value(0), output_field=IntegerField())
 
-    cloud = cloud_pool_for(license=license)
+    cloud = cloud_pool_for(license=license) if cloud_pool is _READ else cloud_pool
     cloud_users = (
         _count_then(instant, license=cloud.pk, what=TIER_USERS_LABELS[ServiceTier.CLOUD])
         if cloud is not None
@@ -227,13 +237,18 @@ def _terms_then(licenses: QuerySet[VolumeLicense], instant: dt.datetime):
 
 
 def _license_then(
-    *, partner: Partner, license: VolumeLicense, terms: VolumeLicense, instant: dt.datetime
+    *,
+    partner: Partner,
+    license: VolumeLicense,
+    terms: VolumeLicense,
+    instant: dt.datetime,
+    cloud_pool: VolumeLicense | None | object = _READ,
 ) -> LicenseThen:
     """One license's figures then from its terms row and one aggregate of its customers."""
     if terms.existed:
         # The pool's own figures (every customer on it) and the partner's share of them.
         customers = license_customers_as_of(
-            partner=license.partner, license=license, instant=instant
+            partner=license.partner, license=license, instant=instant, cloud_pool=cloud_pool
         ).filter(status_then=CustomerStatus.ACTIVE)
         mine = Q() if license_is_own(partner=partner, license=license) else Q(sub_partner=partner)
         figures = customers.order_by().aggregate(
@@ -256,10 +271,18 @@ def _license_then(
     )
 
 
-def license_then(*, partner: Partner, license: VolumeLicense, instant: dt.datetime) -> LicenseThen:
+def license_then(
+    *,
+    partner: Partner,
+    license: VolumeLicense,
+    instant: dt.datetime,
+    cloud_pool: VolumeLicense | None | object = _READ,
+) -> LicenseThen:
     """The license's dashboard as it stood at ``instant``: two queries whatever its size."""
     terms = _terms_then(VolumeLicense.objects.filter(pk=license.pk), instant).get()
-    return _license_then(partner=partner, license=license, terms=terms, instant=instant)
+    return _license_then(
+        partner=partner, license=license, terms=terms, instant=instant, cloud_pool=cloud_pool
+    )
 
 
 def licenses_then(

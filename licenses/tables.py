@@ -387,7 +387,7 @@ class CustomerAccountTable(_PagedTable):
         self.can_change = can_change
         for name, header in shown.items():
             self.columns[name].column.verbose_name = header
-            if name in AT_OFFBOARDING:
+            if name in AT_OFFBOARDING and AT_OFFBOARDING[name] not in exclude:
                 self.columns[AT_OFFBOARDING[name]].column.verbose_name = at_offboarding(header)
 
     @classmethod

@@ -25,6 +25,7 @@ from licenses.choices import (
     STATUS_LABEL,
     WEBSITE_LABEL,
     CustomerStatus,
+    ServiceTier,
     quoted,
 )
 from licenses.exports import customers_export
@@ -223,31 +224,42 @@ class LicenseDetailView(AsOfMixin, LicenseMixin, FilteredTableView):
         super().load_objects()
         self.cloud_license = cloud_license_for(partner=self.license.partner)
         self.load_as_of()
+        # Its customers' cloud users come from this pool (none on the MDR Cloud license itself).
+        self.cloud_pool = None if self.license.tier == ServiceTier.CLOUD else self.cloud_license
         self.then = None
         if self.as_of is not None:
             self.then = license_then(
-                partner=self.partner, license=self.license, instant=self.instant
+                partner=self.partner,
+                license=self.license,
+                instant=self.instant,
+                cloud_pool=self.cloud_pool,
             )
 
-    def get(self, request, *args, **kwargs):
-        if self.then is not None and not self.then.existed:
-            # Before the license existed: no figures and no table, a sentence saying so.
-            context = self.get_context_data(object_list=[], filter=None, table=None)
-            return self.response_class(
-                request=request, template=[self.missing_template_name], context=context
-            )
-        return super().get(request, *args, **kwargs)
+    @property
+    def did_not_exist(self) -> bool:
+        """As of a day before the license existed: no figures and no table, a sentence instead."""
+        return self.then is not None and not self.then.existed
+
+    def get_template_names(self):
+        if self.did_not_exist:
+            return [self.missing_template_name]
+        return super().get_template_names()
 
     def get_queryset(self):
+        if self.did_not_exist:
+            return license_customers(partner=self.partner, license=self.license).none()
         if self.as_of is not None:
             return license_customers_as_of(
-                partner=self.partner, license=self.license, instant=self.instant
+                partner=self.partner,
+                license=self.license,
+                instant=self.instant,
+                cloud_pool=self.cloud_pool,
             )
         return license_customers(partner=self.partner, license=self.license)
 
     def get_filterset_kwargs(self, filterset_class):
         kwargs = super().get_filterset_kwargs(filterset_class)
-        if self.as_of is not None:
+        if self.as_of is not None and not self.did_not_exist:
             kwargs["fields"] = AS_OF_FIELDS
         return kwargs
 
@@ -273,12 +285,13 @@ class LicenseDetailView(AsOfMixin, LicenseMixin, FilteredTableView):
         filterset = self.filterset
         if (
             self.is_own
-            and self.as_of is None
             and filterset.is_valid()
             and filterset.form.cleaned_data.get("status") == CustomerStatus.ACTIVE
             and not filterset.search_text
         ):
-            pagination.update(paginator_class=CountedPaginator, count=self.license.holder_count)
+            # As of a date, the dashboard's aggregate counted the same customers.
+            holders = self.license.holder_count if self.then is None else self.then.customer_count
+            pagination.update(paginator_class=CountedPaginator, count=holders)
         return pagination
 
     def get_table(self, **kwargs):
@@ -336,7 +349,7 @@ class LicenseExportView(LicenseDetailView):
     permission_required = roles.EXPORT
 
     def get(self, request, *args, **kwargs):
-        if self.then is not None and not self.then.existed:
+        if self.did_not_exist:
             raise Http404("The license did not exist yet on that day.")
         return super().get(request, *args, **kwargs)
 
