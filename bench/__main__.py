@@ -38,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
         action="append",
         default=[],
         help="run only these sections (page, scale, export, allocation, http, api, onboarding, "
-        "lighthouse)",
+        "lighthouse, as_of)",
     )
     args = parser.parse_args(argv)
 

@@ -7,7 +7,7 @@ from functools import partial
 
 
 def _all(quick: bool) -> dict[str, Callable[[], list]]:
-    from bench import allocation, api, export, http, lighthouse, onboarding, page, scale
+    from bench import allocation, api, as_of, export, http, lighthouse, onboarding, page, scale
 
     if quick:
         return {
@@ -20,6 +20,7 @@ def _all(quick: bool) -> dict[str, Callable[[], list]]:
             "api": partial(api.run, customers=10_000, requests=50),
             "onboarding": partial(onboarding.run, repeat=3),
             "scale": partial(scale.run, total=20_000, partners=100, big=5_000, repeat=7),
+            "as_of": partial(as_of.run, customers=10_000, months=24, repeat=7),
         }
     return {
         "page": partial(
@@ -32,6 +33,8 @@ def _all(quick: bool) -> dict[str, Callable[[], list]]:
         "onboarding": partial(onboarding.run, repeat=9),
         # Lighthouse (Node's npx and Chromium; skipped without npx): not in the quick run.
         "lighthouse": partial(lighthouse.run, runs=3, customers=1_000),
+        # The license page as of a date, 100,000 customers with 24 months of history.
+        "as_of": partial(as_of.run, customers=100_000, months=24, repeat=15),
         # Last: it fills the database (1,000,000 customers over 1,000 partners, the measured
         # partner holding 100,000), and the sections above keep measuring what they always did.
         "scale": partial(scale.run, total=1_000_000, partners=1_000, big=100_000, repeat=15),
