@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
+from django.db.migrations.recorder import MigrationRecorder
 from django.db.models import (
     Case,
     CharField,
@@ -54,6 +55,7 @@ from licenses.choices import (
     ServiceTier,
     what_key,
 )
+from licenses.history_state import BASELINE_MIGRATION
 from licenses.models import AllocationEvent, CustomerAccount, VolumeLicense
 from licenses.selectors import VisibleLicense, cloud_pool_for, customer_scope, license_is_own
 from lmp.partners.models import Partner
@@ -78,17 +80,21 @@ def as_of_instant(day: dt.date) -> dt.datetime:
     return midnight - dt.timedelta(microseconds=1)
 
 
-def _latest(instant: dt.datetime, **filters) -> QuerySet[AllocationEvent]:
-    """A customer's events up to ``instant``, the one the fold applies last first."""
-    # The fold applies events by (at, baseline before a change, id): the last is the greatest.
-    change_last = Case(
+def _baseline_last() -> Case:
+    """0 for a baseline, 1 for a change: at one instant the fold applies a baseline first."""
+    return Case(
         When(kind=AllocationEventKind.BASELINE, then=Value(0)),
         default=Value(1),
         output_field=IntegerField(),
     )
+
+
+def _latest(instant: dt.datetime, **filters) -> QuerySet[AllocationEvent]:
+    """A customer's events up to ``instant``, the one the fold applies last first."""
+    # The fold applies events by (at, baseline before a change, id): the last is the greatest.
     return AllocationEvent.objects.filter(
         customer=OuterRef("pk"), at__lte=instant, **filters
-    ).order_by("-at", change_last.desc(), "-id")
+    ).order_by("-at", _baseline_last().desc(), "-id")
 
 
 def _count_then(instant: dt.datetime, **filters) -> Coalesce:
@@ -211,19 +217,42 @@ class LicenseThen:
         )
 
 
+def history_complete_since(license: VolumeLicense) -> dt.datetime | None:
+    """From when the license's history is complete, as ``history_state.history_complete_from``
+    says, read from the license's own first event (at most two short queries at any size).
+
+    A license that existed before the history recorded everything opens with a baseline
+    (migration 0016 dates it at the license's first event): complete from when that migration
+    ran. Any other license is complete from its first event. (``history_complete_from`` looks
+    for a baseline among every event of every customer too, which at 100,000 customers takes
+    minutes.)
+    """
+    first = (
+        AllocationEvent.objects.filter(license=license, customer__isnull=True)
+        .order_by("at", _baseline_last(), "id")
+        .values_list("at", "kind")
+        .first()
+    )
+    if first is None:
+        return None
+    at, kind = first
+    if kind == AllocationEventKind.BASELINE:
+        app, name = BASELINE_MIGRATION
+        applied = (
+            MigrationRecorder.Migration.objects.filter(app=app, name=name)
+            .values_list("applied", flat=True)
+            .first()
+        )
+        if applied is not None:
+            return applied
+    return at
+
+
 def _terms_then(licenses: QuerySet[VolumeLicense], instant: dt.datetime):
     """Each license's commitment, price and renewal date then, and whether it existed (1 query)."""
     own = AllocationEvent.objects.filter(
         license=OuterRef("pk"), customer__isnull=True, at__lte=instant
-    ).order_by(
-        "-at",
-        Case(
-            When(kind=AllocationEventKind.BASELINE, then=Value(0)),
-            default=Value(1),
-            output_field=IntegerField(),
-        ).desc(),
-        "-id",
-    )
+    ).order_by("-at", _baseline_last().desc(), "-id")
 
     def latest(label, field):
         return Subquery(own.filter(what=what_key(label)).values(field)[:1])

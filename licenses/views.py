@@ -34,11 +34,11 @@ from licenses.forms import AsOfForm, CustomerAccountForm, LowSeatsThresholdForm
 from licenses.history_as_of import (
     AS_OF_FIELDS,
     as_of_instant,
+    history_complete_since,
     license_customers_as_of,
     license_then,
     licenses_then,
 )
-from licenses.history_state import history_complete_from
 from licenses.mixins import CustomerMixin, HtmxPartialMixin, LicenseMixin
 from licenses.models import VolumeLicense
 from licenses.selectors import (
@@ -313,7 +313,7 @@ class LicenseDetailView(AsOfMixin, LicenseMixin, FilteredTableView):
                 license=license,
                 visible=self.then.visible(is_own=self.is_own),
             )
-            history_from = history_complete_from(self.license)
+            history_from = history_complete_since(self.license)
             kwargs.update(
                 history_from=history_from,
                 # Before the history was complete, the figures rest on its baseline.

@@ -14,14 +14,20 @@ from unittest import mock
 
 import pytest
 from django.db import transaction
+from django.utils import timezone
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis.stateful import run_state_machine_as_test
 
 from licenses import history_as_of
-from licenses.choices import ServiceTier
-from licenses.history_as_of import license_customers_as_of, license_then
-from licenses.history_state import license_state_at
-from licenses.models import VolumeLicense
+from licenses.choices import AllocationEventKind, ServiceTier
+from licenses.history_as_of import (
+    history_complete_since,
+    license_customers_as_of,
+    license_then,
+)
+from licenses.history_state import history_complete_from, license_state_at
+from licenses.models import AllocationEvent, VolumeLicense
+from tests.factories import VolumeLicenseFactory, make_customer
 from tests.helpers.history_machine import HistoryMachine
 
 
@@ -119,3 +125,25 @@ def test_the_comparison_notices_a_wrong_figure():
     finally:
         machine.clock.stop()
         transaction.savepoint_rollback(machine.savepoint)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("opening", [AllocationEventKind.COMMITMENT_CHANGED, "baseline"])
+def test_history_complete_since_agrees_with_history_complete_from(partner, opening):
+    """The page's fast reading of "complete from" (the license's own first event) is the
+    reference's (which reads every event): a license created since, and one with a baseline."""
+    license = VolumeLicenseFactory(partner=partner)
+    customer = make_customer(license=license)
+    at = timezone.now() - dt.timedelta(days=400)
+    AllocationEvent.objects.create(
+        license=license,
+        at=at,
+        kind=opening,
+        what="Seat commitment",
+        from_value=0,
+        to_value=license.seat_commitment,
+    )
+    AllocationEvent.objects.filter(customer=customer).update(at=at + dt.timedelta(days=1))
+    expected = history_complete_from(license)
+    assert history_complete_since(license) == expected
+    assert (expected == at) is (opening != "baseline")
