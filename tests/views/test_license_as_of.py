@@ -15,7 +15,7 @@ from django.db.models import Value
 from django.db.models.functions import Concat
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.formats import date_format
 from openpyxl import load_workbook
 
@@ -415,3 +415,18 @@ def test_queries_are_constant_whatever_the_customers_and_the_history(
     # A search also counts what it found (the page as it opens reads the dashboard's count).
     with django_assert_num_queries(counted["50 customers"] + 1):
         partner_client.get(page_url(many, as_of=yesterday, q="Bulk"))
+
+
+def test_the_page_as_of_a_day_in_french(history, partner_client):
+    partner_client.cookies["lmp_language"] = "fr-ca"
+    response = partner_client.get(page_url(history.complete, as_of="2025-03-02"))
+    text = html.unescape(response.text)
+    assert '<html lang="fr-ca">' in text
+    assert "Tel qu'à la fin du 2 mars 2025 — lecture seule" in text
+    assert "Voir en date du" in text and "Retour à aujourd'hui" in text
+    missing = partner_client.get(page_url(history.complete, as_of="2025-02-28"))
+    with translation.override("fr-ca"):
+        day = date_format(dt.date(2025, 2, 28))
+    assert f"Cette licence n'existait pas encore le {day}." in html.unescape(missing.text)
+    refused = partner_client.get(page_url(history.complete, as_of="2999-01-01"))
+    assert "Choisissez un jour avant aujourd'hui" in html.unescape(refused.text)
