@@ -38,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
         action="append",
         default=[],
         help="run only these sections (page, scale, export, allocation, http, api, onboarding, "
-        "lighthouse, forecast, usage, close; see bench/sections.py)",
+        "lighthouse, forecast, usage, close, as_of; see bench/sections.py)",
     )
     args = parser.parse_args(argv)
 

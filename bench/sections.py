@@ -10,6 +10,7 @@ def _all(quick: bool) -> dict[str, Callable[[], list]]:
     from bench import (
         allocation,
         api,
+        as_of,
         closing,
         export,
         forecast,
@@ -35,6 +36,7 @@ def _all(quick: bool) -> dict[str, Callable[[], list]]:
             "usage": partial(usage.run, big=10_000, small=100, repeat=5),
             "scale": partial(scale.run, total=20_000, partners=100, big=5_000, repeat=7),
             "close": partial(closing.run, total=10_000, partners=50, big=1_000),
+            "as_of": partial(as_of.run, customers=10_000, months=24, repeat=7),
         }
     return {
         "page": partial(
@@ -50,6 +52,8 @@ def _all(quick: bool) -> dict[str, Callable[[], list]]:
         "usage": partial(usage.run, big=100_000, small=1_000, repeat=15),
         # Lighthouse (Node's npx and Chromium; skipped without npx): not in the quick run.
         "lighthouse": partial(lighthouse.run, runs=3, customers=1_000),
+        # The license page as of a date, 100,000 customers with 24 months of history.
+        "as_of": partial(as_of.run, customers=100_000, months=24, repeat=15),
         # Last: it fills the database (1,000,000 customers over 1,000 partners, the measured
         # partner holding 100,000), and the sections above keep measuring what they always did.
         "scale": partial(scale.run, total=1_000_000, partners=1_000, big=100_000, repeat=15),

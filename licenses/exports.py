@@ -111,13 +111,20 @@ def _when(moment: dt.datetime) -> str:
 
 
 def export_filename(
-    *, partner: Partner, license: VolumeLicense, on: dt.date, status: str = ""
+    *,
+    partner: Partner,
+    license: VolumeLicense,
+    on: dt.date,
+    status: str = "",
+    as_of: dt.date | None = None,
 ) -> str:
     """``lmp-<partner>-<tier>-customers-<active|offboarded|all>-<YYYY-MM-DD>.xlsx``: an export of
-    All customers and one of the Active ones made the same day do not share a name."""
+    All customers and one of the Active ones made the same day do not share a name. The list as
+    of a past day is named by that day: ``…-customers-all-as-of-2026-10-31.xlsx``."""
     which = status or "all"
     partner_slug = slugify(partner.name) or "partner"
-    return f"lmp-{partner_slug}-{license.tier}-customers-{which}-{on.isoformat()}.xlsx"
+    day = f"as-of-{as_of.isoformat()}" if as_of is not None else on.isoformat()
+    return f"lmp-{partner_slug}-{license.tier}-customers-{which}-{day}.xlsx"
 
 
 def customers_export(
@@ -130,14 +137,16 @@ def customers_export(
     history_description: str = "",
     filter_error: str = "",
     status: str = "",
+    as_of: dt.date | None = None,
 ) -> tuple[IO[bytes], str]:
     """Write every row of ``table`` (the page's, filtered and sorted) to a temporary .xlsx.
 
     Returns the file and its name. With ``events``, a second sheet "History" lists them newest
     first, as the history page does. With a ``filter_error`` (the page's filter is invalid) the
     sheets say so and hold no rows. ``status`` is the status filter ("active", "offboarded";
-    empty for all), for the file's name. The caller owns the returned file (rewound to the
-    start); closing it deletes it.
+    empty for all), for the file's name. ``as_of``: the table is the list as it stood at the end
+    of that day (the subtitle and the file's name say so). The caller owns the returned file
+    (rewound to the start); closing it deletes it.
     """
     now = timezone.localtime()
     fields = customer_export_fields(table)
@@ -154,6 +163,11 @@ def customers_export(
             "owner": license.partner.name,
         }
     subtitle = _("Customers exported %(when)s") % {"when": _when(now)}
+    if as_of is not None:
+        subtitle = _("Customers as they stood at the end of %(day)s, exported %(when)s") % {
+            "day": date_format(as_of, "DATE_FORMAT"),
+            "when": _when(now),
+        }
     if description:
         subtitle += f" · {description}"
     total_label = _customers_total_label
@@ -205,4 +219,6 @@ def customers_export(
         file.close()
         raise
     file.seek(0)
-    return file, export_filename(partner=partner, license=license, on=now.date(), status=status)
+    return file, export_filename(
+        partner=partner, license=license, on=now.date(), status=status, as_of=as_of
+    )

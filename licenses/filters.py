@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import django_filters
 from django import forms
@@ -51,19 +51,24 @@ class CustomerAccountFilterSet(django_filters.FilterSet):
         model = CustomerAccount
         fields = ["q", "status"]
 
-    def __init__(self, data=None, *args, **kwargs):
+    def __init__(self, data=None, *args, fields: Mapping[str, str] | None = None, **kwargs):
         # A first visit shows the active customers (offboarded ones are history); choosing
         # "All statuses" sends an empty status, which is respected.
         if data is None or "status" not in data:
             data = data.copy() if data is not None else {}
             data["status"] = CustomerStatus.ACTIVE
         super().__init__(data, *args, **kwargs)
+        # ``fields``: what the queryset holds instead of a column (the license as of a date
+        # annotates the legal name and status as they stood: licenses.history_as_of).
+        self.field_of = dict(fields or {})
+        self.filters["status"].field_name = self.field_of.get("status", "status")
 
     def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         """Every word must appear in the legal name, the web site or the admin e-mail."""
+        legal_name = self.field_of.get("legal_name", "legal_name")
         for word in value.split()[:8]:
             queryset = queryset.filter(
-                Q(legal_name__icontains=word)
+                Q(**{f"{legal_name}__icontains": word})
                 | Q(website__icontains=word)
                 | Q(admin_email__icontains=word)
             )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from django import forms
@@ -13,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from licenses import policy
 from licenses.choices import ThresholdUnit
 from licenses.contact import admin_email_field, website_field
+from licenses.filters import ISO_DATE_ERROR, ISO_DATE_FORMAT
 from licenses.models import CustomerAccount, VolumeLicense
 from lmp.core.l10n import count
 
@@ -286,3 +288,33 @@ class LowSeatsThresholdForm(forms.Form):
         if threshold is not None and unit == ThresholdUnit.PERCENT and threshold > 100:
             self.add_error("low_seats_threshold", _("A percentage is at most 100."))
         return data
+
+
+class AsOfForm(forms.Form):
+    """``?as_of=YYYY-MM-DD``: the day whose end a license page shows (a past day only).
+
+    Read in ISO whatever the reader's language (what the date picker sends); today or a later
+    day is refused (today is the live page), next to the field.
+    """
+
+    as_of = forms.DateField(
+        label=_("View as of"),
+        input_formats=[ISO_DATE_FORMAT],
+        error_messages={"invalid": ISO_DATE_ERROR, "required": _("Choose a date.")},
+        widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}),
+    )
+
+    def __init__(self, *args, today: dt.date, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.today = today
+        # The picker offers past days only (its max is yesterday); the server checks it again.
+        self.fields["as_of"].widget.attrs["max"] = (today - dt.timedelta(days=1)).isoformat()
+
+    def clean_as_of(self) -> dt.date:
+        day = self.cleaned_data["as_of"]
+        if day >= self.today:
+            raise ValidationError(
+                _("Choose a day before today: today and later are the live page."),
+                code="not_past",
+            )
+        return day

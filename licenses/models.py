@@ -419,6 +419,9 @@ class AllocationEvent(models.Model):
         indexes = [
             models.Index(fields=["license", "at"], name="event_license_at"),
             models.Index(fields=["customer", "at"], name="event_customer_at"),
+            # A customer's figure as it stood (licenses.history_as_of): its latest event of
+            # that figure up to an instant, one index descent per customer and figure.
+            models.Index(fields=["customer", "what", "at"], name="event_customer_what_at"),
         ]
         constraints = [
             # Either a count changed (both numbers) or a text did (no numbers).

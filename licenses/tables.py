@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -366,19 +366,28 @@ class CustomerAccountTable(_PagedTable):
         license: VolumeLicense,
         show_cloud: bool,
         can_change: bool = True,
+        fields: Mapping[str, str] | None = None,
         **kwargs,
     ) -> None:
         shown = self.tier_columns(license, show_cloud=show_cloud)
         exclude = [name for name in TIER_COLUMNS if name not in shown]
         exclude += [AT_OFFBOARDING[name] for name in exclude if name in AT_OFFBOARDING]
+        if fields:
+            # The list as it stood (licenses.history_as_of): what customers held when offboarded
+            # is today's question, not the past's.
+            exclude += list(AT_OFFBOARDING.values())
         super().__init__(data, exclude=exclude, **kwargs)
+        # ``fields``: the columns whose value the queryset holds under another name (the legal
+        # name, status and offboarding date as they stood); cells, sort and export read it.
+        for name, field in (fields or {}).items():
+            self.columns[name].column.field = field
         self.license = license
         # Whether the viewer's role may change customers (lmp.partners.roles.CHANGE_CUSTOMERS):
         # without it a row's actions are its History alone.
         self.can_change = can_change
         for name, header in shown.items():
             self.columns[name].column.verbose_name = header
-            if name in AT_OFFBOARDING:
+            if name in AT_OFFBOARDING and AT_OFFBOARDING[name] not in exclude:
                 self.columns[AT_OFFBOARDING[name]].column.verbose_name = at_offboarding(header)
 
     @classmethod

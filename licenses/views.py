@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponseRedirect
@@ -24,12 +26,21 @@ from licenses.choices import (
     STATUS_LABEL,
     WEBSITE_LABEL,
     CustomerStatus,
+    ServiceTier,
     quoted,
 )
 from licenses.exports import customers_export
 from licenses.filters import AllocationEventFilterSet, CustomerAccountFilterSet
 from licenses.forecast import seat_forecast
-from licenses.forms import CustomerAccountForm, LowSeatsThresholdForm
+from licenses.forms import AsOfForm, CustomerAccountForm, LowSeatsThresholdForm
+from licenses.history_as_of import (
+    AS_OF_FIELDS,
+    as_of_instant,
+    history_complete_since,
+    license_customers_as_of,
+    license_then,
+    licenses_then,
+)
 from licenses.mixins import CustomerMixin, HtmxPartialMixin, LicenseMixin
 from licenses.models import VolumeLicense
 from licenses.selectors import (
@@ -79,20 +90,58 @@ def license_page_url(license: VolumeLicense) -> str:
     return reverse("licenses:license_detail", kwargs={"pk": license.pk})
 
 
-class LicenseListView(PartnerMixin, ListView):
-    """The License tab: the partner's own and shared volume licenses."""
+class AsOfMixin:
+    """``?as_of=YYYY-MM-DD``: the page as it stood at the end of that day, read-only.
+
+    ``self.as_of`` is the day (None: the live page, also when the date is refused: the form then
+    says why, next to its field) and ``self.instant`` its last instant. Templates read ``as_of``
+    and ``as_of_form``.
+    """
+
+    as_of: dt.date | None = None
+    instant: dt.datetime | None = None
+
+    def load_as_of(self) -> None:
+        data = self.request.GET if "as_of" in self.request.GET else None
+        self.as_of_form = AsOfForm(data, today=timezone.localdate())
+        if data is not None and self.as_of_form.is_valid():
+            self.as_of = self.as_of_form.cleaned_data["as_of"]
+            self.instant = as_of_instant(self.as_of)
+
+    def get_context_data(self, **kwargs):
+        kwargs.setdefault("as_of", self.as_of)
+        kwargs.setdefault("as_of_form", self.as_of_form)
+        return super().get_context_data(**kwargs)
+
+
+class LicenseListView(AsOfMixin, PartnerMixin, ListView):
+    """The License tab: the partner's own and shared volume licenses (live, or as of a date)."""
 
     template_name = "licenses/license_list.html"
     context_object_name = "licenses"
 
+    def load_objects(self) -> None:
+        super().load_objects()
+        self.load_as_of()
+
     def get_queryset(self):
-        return license_list(partner=self.partner)
+        visible = license_list(partner=self.partner)
+        if self.as_of is None:
+            return visible
+        then = licenses_then(
+            partner=self.partner, licenses=[seen.license for seen in visible], instant=self.instant
+        )
+        return [then[seen.license.pk].visible(is_own=seen.is_own) for seen in visible]
 
     def get_context_data(self, **kwargs):
-        kwargs["banners"] = license_banners(
-            partner=self.partner,
-            licenses=[visible.license for visible in self.object_list],
-            today=timezone.localdate(),
+        kwargs["banners"] = (
+            []  # today's alerts are not the past's
+            if self.as_of
+            else license_banners(
+                partner=self.partner,
+                licenses=[visible.license for visible in self.object_list],
+                today=timezone.localdate(),
+            )
         )
         return super().get_context_data(**kwargs)
 
@@ -159,10 +208,16 @@ class FilteredTableView(HtmxPartialMixin, SingleTableMixin, FilterView):
     table_pagination = {"per_page": PER_PAGE}
 
 
-class LicenseDetailView(LicenseMixin, FilteredTableView):
-    """License page: key metrics, then the license's customers with search, filter and sorting."""
+class LicenseDetailView(AsOfMixin, LicenseMixin, FilteredTableView):
+    """License page: key metrics, then the license's customers with search, filter and sorting.
+
+    With ``?as_of=``, the same page as it stood at the end of that day, read-only
+    (licenses.history_as_of): the dashboard's figures then, the same table and filter over the
+    customers as they stood.
+    """
 
     template_name = "licenses/license_detail.html"
+    missing_template_name = "licenses/license_as_of_missing.html"
     partial_template_name = "licenses/_customer_table.html"
     htmx_target = "customer-table"
     table_class = CustomerAccountTable
@@ -173,16 +228,60 @@ class LicenseDetailView(LicenseMixin, FilteredTableView):
     def load_objects(self) -> None:
         super().load_objects()
         self.cloud_license = cloud_license_for(partner=self.license.partner)
+        self.load_as_of()
+        # Its customers' cloud users come from this pool (none on the MDR Cloud license itself).
+        self.cloud_pool = None if self.license.tier == ServiceTier.CLOUD else self.cloud_license
+        self.then = None
+        if self.as_of is not None:
+            self.then = license_then(
+                partner=self.partner,
+                license=self.license,
+                instant=self.instant,
+                cloud_pool=self.cloud_pool,
+            )
+
+    @property
+    def did_not_exist(self) -> bool:
+        """As of a day before the license existed: no figures and no table, a sentence instead."""
+        return self.then is not None and not self.then.existed
+
+    def get_template_names(self):
+        if self.did_not_exist:
+            return [self.missing_template_name]
+        return super().get_template_names()
 
     def get_queryset(self):
+        if self.did_not_exist:
+            return license_customers(partner=self.partner, license=self.license).none()
+        if self.as_of is not None:
+            return license_customers_as_of(
+                partner=self.partner,
+                license=self.license,
+                instant=self.instant,
+                cloud_pool=self.cloud_pool,
+            )
         return license_customers(partner=self.partner, license=self.license)
 
+    def get_filterset_kwargs(self, filterset_class):
+        kwargs = super().get_filterset_kwargs(filterset_class)
+        if self.as_of is not None and not self.did_not_exist:
+            kwargs["fields"] = AS_OF_FIELDS
+        return kwargs
+
+    @property
+    def can_change(self) -> bool:
+        """Whether the page offers changes: never as of a date (read-only), else the role's."""
+        return self.as_of is None and roles.allows(self.request.user, roles.CHANGE_CUSTOMERS)
+
     def get_table_kwargs(self):
-        return {
+        kwargs = {
             "license": self.license,
             "show_cloud": self.cloud_license is not None,
-            "can_change": roles.allows(self.request.user, roles.CHANGE_CUSTOMERS),
+            "can_change": self.can_change,
         }
+        if self.as_of is not None:
+            kwargs["fields"] = AS_OF_FIELDS
+        return kwargs
 
     def get_table_pagination(self, table):
         pagination = super().get_table_pagination(table)
@@ -195,7 +294,9 @@ class LicenseDetailView(LicenseMixin, FilteredTableView):
             and filterset.form.cleaned_data.get("status") == CustomerStatus.ACTIVE
             and not filterset.search_text
         ):
-            pagination.update(paginator_class=CountedPaginator, count=self.license.holder_count)
+            # As of a date, the dashboard's aggregate counted the same customers.
+            holders = self.license.holder_count if self.then is None else self.then.customer_count
+            pagination.update(paginator_class=CountedPaginator, count=holders)
         return pagination
 
     def get_table(self, **kwargs):
@@ -204,17 +305,34 @@ class LicenseDetailView(LicenseMixin, FilteredTableView):
         table.search_text = self.filterset.search_text
         table.filter_error = self.filterset.error_text
         table.status_filter = self.filterset.form.data.get("status", "")
-        can_change = roles.allows(self.request.user, roles.CHANGE_CUSTOMERS)
-        table.new_customer_url = new_customer_url(self.license) if can_change else None
+        table.new_customer_url = new_customer_url(self.license) if self.can_change else None
         return table
 
     def get_context_data(self, **kwargs):
         today = timezone.localdate()
+        license = self.license
+        if self.then is not None:
+            # The dashboard reads the license's figures then from a read-only stand-in.
+            license = self.then.as_license()
+            kwargs.update(
+                license=license,
+                visible=self.then.visible(is_own=self.is_own),
+            )
+            history_from = history_complete_since(self.license)
+            kwargs.update(
+                history_from=history_from,
+                # Before the history was complete, the figures rest on its baseline.
+                history_approximate=history_from is not None
+                and self.as_of < timezone.localtime(history_from).date(),
+            )
+            today = self.as_of
         kwargs.update(
             new_customer_url=new_customer_url(self.license),
-            days_to_renewal=(self.license.renewal_date - today).days,
+            days_to_renewal=(license.renewal_date - today).days,
             shared_by=None if self.is_own else self.license.partner,
-            banners=license_banners(partner=self.partner, licenses=[self.license], today=today),
+            banners=[]  # today's alerts are not the past's
+            if self.as_of
+            else license_banners(partner=self.partner, licenses=[self.license], today=today),
             threshold_form=LowSeatsThresholdForm(initial=threshold_initial(self.license)),
         )
         # --- seat forecast (licenses.forecast): the owner's full page only, 4 queries ---
@@ -247,7 +365,14 @@ class LicenseExportView(LicenseDetailView):
     with_forecast = False
     show_usage_chart = False  # a workbook: no chart
 
+    def get(self, request, *args, **kwargs):
+        if self.did_not_exist:
+            raise Http404("The license did not exist yet on that day.")
+        return super().get(request, *args, **kwargs)
+
     def get_queryset(self):
+        if self.as_of is not None:
+            return super().get_queryset()
         # Every row is read: a join for the cloud users serves that best.
         return license_customers(partner=self.partner, license=self.license, every_row=True)
 
@@ -263,6 +388,8 @@ class LicenseExportView(LicenseDetailView):
             if self.is_own
             else _("Changes of the customers you manage on this license")
         )
+        if self.instant is not None:
+            events = events.filter(at__lte=self.instant)  # the changes up to that day
         if filterset.search_text:
             events = events.filter(customer__in=filterset.qs.values("pk"))
             history_description = _("Changes of the customers exported (%(which)s)") % {
@@ -277,6 +404,7 @@ class LicenseExportView(LicenseDetailView):
             history_description=history_description,
             filter_error=filterset.error_text,
             status=filterset.form.cleaned_data.get("status", "") if filterset.is_valid() else "",
+            as_of=self.as_of,
         )
         return FileResponse(
             file, as_attachment=True, filename=filename, content_type=XLSX_CONTENT_TYPE

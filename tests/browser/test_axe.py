@@ -17,7 +17,7 @@ from playwright.sync_api import expect
 from onboarding import services as onboarding_services
 from onboarding.models import Shipment
 from tests.helpers.axe import Audit
-from tests.helpers.screens import partner_pages
+from tests.helpers.screens import PAGE_WIDER_THAN_SCREEN, partner_pages
 
 
 @pytest.fixture
@@ -238,3 +238,54 @@ def test_partner_pages_on_a_phone_have_no_serious_violations(page, demo_data, lo
     expect(page.get_by_role("link", name="Customer Onboarding")).to_be_visible()
     audit.check("navigation menu open at 375 px")
     audit.assert_clean(at_least=16)
+
+
+def test_license_pages_as_of_a_date_have_no_serious_violations(page, demo_data, login, audit):
+    """The License tab and a license page as of a past date (read-only), a refused date, and the
+    page at 375 px. The demo's history is moved a month back, so yesterday shows its customers."""
+    import datetime as dt
+
+    from django.db.models import F
+
+    from licenses.models import AllocationEvent
+
+    AllocationEvent.objects.update(at=F("at") - dt.timedelta(days=30))
+    login("partner", "lmp-demo-2026")
+    page.get_by_label("View as of").fill("2020-01-01")
+    page.get_by_role("button", name="View as of").click()
+    expect(page.get_by_text("Did not exist yet").first).to_be_visible()
+    audit.check("License tab as of a date before the licenses")
+    yesterday = page.evaluate(
+        "() => { const d = new Date(Date.now() - 864e5); return d.toLocaleDateString('en-CA'); }"
+    )
+    page.get_by_label("View as of").fill(yesterday)
+    page.get_by_role("button", name="View as of").click()
+    expect(page.get_by_text("read-only")).to_be_visible()
+    audit.check("License tab as of a date")
+
+    page.get_by_role("link", name="MDR Complete").click()
+    expect(page.get_by_text("read-only")).to_be_visible()
+    expect(page.locator("tr.customer-row")).to_have_count(2)
+    audit.check("License page as of a date")
+    page.get_by_label("Search customers").press_sequentially("harbour", delay=20)
+    expect(page.locator("tr.customer-row")).to_have_count(1)
+    audit.check("License page as of a date: search results")
+
+    page.get_by_label("View as of").fill("2999-01-01")
+    page.get_by_role("button", name="View as of").click()
+    expect(page.get_by_text("Choose a day before today")).to_be_visible()
+    audit.check("License page: a refused as-of date")
+
+    page.get_by_label("View as of").fill("2020-01-01")
+    page.get_by_role("button", name="View as of").click()
+    expect(page.get_by_text("This license did not exist yet on")).to_be_visible()
+    audit.check("License page as of a date before the license")
+
+    page.get_by_label("View as of").fill(yesterday)
+    page.get_by_role("button", name="View as of").click()
+    page.set_viewport_size({"width": 375, "height": 800})
+    expect(page.get_by_text("read-only")).to_be_visible()
+    audit.check("License page as of a date at 375 px")
+    assert page.evaluate(PAGE_WIDER_THAN_SCREEN) <= 0
+    audit.shot("license-page-as-of-375px")
+    audit.assert_clean(at_least=7)
