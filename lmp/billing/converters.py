@@ -1,8 +1,14 @@
-"""The month in a statement's URL: ``2026-11`` (a month that does not exist is a 404)."""
+"""The month in a statement's URL: ``2026-11`` (a month that does not exist is a 404).
+
+Registered as the ``month`` path converter when imported (the portal's and the API's URLconfs
+both import it).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+
+from django.urls import register_converter
 
 
 class MonthConverter:
@@ -16,3 +22,6 @@ class MonthConverter:
 
     def to_url(self, value: dt.date | str) -> str:
         return value.strftime("%Y-%m") if isinstance(value, dt.date) else value
+
+
+register_converter(MonthConverter, "month")

@@ -1,13 +1,11 @@
 from __future__ import annotations
 
-from django.urls import path, register_converter
+from django.urls import path
 
+import lmp.billing.converters  # noqa: F401 — registers the ``month`` path converter
 from lmp.billing import views
-from lmp.billing.converters import MonthConverter
 
 app_name = "billing"
-
-register_converter(MonthConverter, "month")
 
 urlpatterns = [
     path("", views.BillingView.as_view(), name="billing"),
