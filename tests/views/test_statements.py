@@ -22,6 +22,7 @@ from lmp.partners.choices import PartnerRole
 from tests.factories import MembershipFactory, UserFactory, VolumeLicenseFactory
 from tests.factories_billing import MONTH, StatementLineFactory, statement_build
 from tests.helpers.auth import verified_login
+from tests.helpers.role_pages import FRENCH, in_language
 
 LIST = reverse("billing:statements")
 DETAIL = reverse("billing:statement_detail", kwargs={"month": MONTH})
@@ -295,9 +296,8 @@ def test_the_downloads_keep_formula_like_names_as_text(bank_client, partner, lic
 
 
 def test_the_french_statement_page_and_downloads(partner, statement):
-    client = _login(partner, "benoit", PartnerRole.BANK_DETAILS_ONLY)
-    client.cookies["django_language"] = "fr-ca"
-    page = client.get(DETAIL, HTTP_ACCEPT_LANGUAGE="fr-CA")
+    client = in_language(_login(partner, "benoit", PartnerRole.BANK_DETAILS_ONLY), FRENCH)
+    page = client.get(DETAIL)
     assert "Relevé de novembre 2026" in page.text
     assert "28\u202f855,00\xa0$\xa0CAD" in page.text or "28\xa0855,00\xa0$\xa0CAD" in page.text
     rows = _csv_rows(client)
