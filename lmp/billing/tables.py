@@ -97,6 +97,7 @@ class StatementLineTable(tables.Table):
     legal_name = LineColumn(
         verbose_name=_("Customer"),
         order_by=("legal_name", "pk"),
+        empty_values=(),  # the unallocated line has no name: its cell says what it is
         export=[
             ExportCell(XlsxColumn(_("Customer"), 36), lambda r: line_name(r.kind, r.legal_name)),
             ExportCell(XlsxColumn(_("Customer ID"), 12, "int"), lambda r: r.customer_id),
@@ -147,7 +148,7 @@ class StatementLineTable(tables.Table):
     )
     price_per_user = LineColumn(
         verbose_name=_("Price per user"),
-        orderable=False,
+        order_by=("price_per_user", "legal_name", "pk"),
         attrs=NUMBER,
         export=[
             ExportCell(XlsxColumn(_("Price per user"), 12, "money"), lambda r: r.price_per_user)
