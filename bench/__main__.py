@@ -37,8 +37,8 @@ def main(argv: list[str] | None = None) -> int:
         "--only",
         action="append",
         default=[],
-        help="run only these sections (page, scale, export, allocation, http, api, onboarding, "
-        "lighthouse)",
+        help="run only these sections (page, scale, export, statement_excel, allocation, http, "
+        "api, onboarding, lighthouse)",
     )
     args = parser.parse_args(argv)
 
