@@ -91,6 +91,7 @@ def _reference_rows(statement) -> tuple[list[str], list[tuple]]:
     what the download writes (labels, the customer id, the month adjusted, counts, amounts)."""
     header = [
         "License",
+        "Currency",
         "Customer",
         "Customer ID",
         "Line",
@@ -100,7 +101,6 @@ def _reference_rows(statement) -> tuple[list[str], list[tuple]]:
         "SAT",
         "Price per user",
         "Amount",
-        "Currency",
     ]
     labels = {
         "customer": "Customer",
@@ -110,6 +110,7 @@ def _reference_rows(statement) -> tuple[list[str], list[tuple]]:
     rows = [
         (
             "MDR Complete",
+            "CAD",
             line.legal_name or "Unallocated users",
             line.customer_id,
             labels[line.kind],
@@ -119,7 +120,6 @@ def _reference_rows(statement) -> tuple[list[str], list[tuple]]:
             line.sat_users,
             line.price_per_user,
             line.amount,
-            "CAD",
         )
         for line in statement.lines.order_by("kind", "legal_name", "pk")
     ]

@@ -91,7 +91,9 @@ class StatementLineTable(tables.Table):
             ExportCell(
                 XlsxColumn(_("License"), 15),
                 lambda r: _TIER_LABELS.get(r.statement_license__tier, r.statement_license__tier),
-            )
+            ),
+            # The license's currency, which its amounts are in (beside it: text after text).
+            ExportCell(XlsxColumn(_("Currency"), 9), lambda r: r.statement_license__currency),
         ],
     )
     legal_name = LineColumn(
@@ -100,7 +102,8 @@ class StatementLineTable(tables.Table):
         empty_values=(),  # the unallocated line has no name: its cell says what it is
         export=[
             ExportCell(XlsxColumn(_("Customer"), 36), lambda r: line_name(r.kind, r.legal_name)),
-            ExportCell(XlsxColumn(_("Customer ID"), 12, "int"), lambda r: r.customer_id),
+            # An id, not a count: a plain number (no thousands separator, no total).
+            ExportCell(XlsxColumn(_("Customer ID"), 12), lambda r: r.customer_id),
         ],
     )
     kind = LineColumn(
@@ -160,7 +163,6 @@ class StatementLineTable(tables.Table):
         attrs={"th": {"class": "text-end"}, "td": {"class": "text-end tabular-nums fw-semibold"}},
         export=[
             ExportCell(XlsxColumn(_("Amount"), 14, "money"), lambda r: r.amount),
-            ExportCell(XlsxColumn(_("Currency"), 9), lambda r: r.statement_license__currency),
         ],
     )
 
