@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.http import FileResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.generic import FormView, ListView, TemplateView
+from django.views.generic import FormView, ListView, TemplateView, View
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
@@ -206,7 +206,7 @@ class StatementDetailView(StatementMixin, HtmxPartialMixin, SingleTableMixin, Fi
         return super().get_context_data(**kwargs)
 
 
-class StatementExcelView(StatementMixin, TemplateView):
+class StatementExcelView(StatementMixin, View):
     """The statement as a workbook: its licenses, then every line (the page table's columns)."""
 
     def get(self, request, *args, **kwargs):
@@ -216,7 +216,7 @@ class StatementExcelView(StatementMixin, TemplateView):
         )
 
 
-class StatementCsvView(StatementMixin, TemplateView):
+class StatementCsvView(StatementMixin, View):
     """The statement as a PSA imports it: one row per customer and product, streamed."""
 
     def get(self, request, *args, **kwargs):
