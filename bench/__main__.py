@@ -38,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
         action="append",
         default=[],
         help="run only these sections (page, scale, export, statement_excel, allocation, http, "
-        "api, onboarding, lighthouse)",
+        "api, onboarding, lighthouse, forecast, close; see bench/sections.py)",
     )
     args = parser.parse_args(argv)
 

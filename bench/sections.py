@@ -10,7 +10,9 @@ def _all(quick: bool) -> dict[str, Callable[[], list]]:
     from bench import (
         allocation,
         api,
+        closing,
         export,
+        forecast,
         http,
         lighthouse,
         onboarding,
@@ -30,7 +32,9 @@ def _all(quick: bool) -> dict[str, Callable[[], list]]:
             "http": partial(http.run, customers=1_000, requests=50),
             "api": partial(api.run, customers=10_000, requests=50),
             "onboarding": partial(onboarding.run, repeat=3),
+            "forecast": partial(forecast.run, sizes=(1_000, 10_000), repeat=7),
             "scale": partial(scale.run, total=20_000, partners=100, big=5_000, repeat=7),
+            "close": partial(closing.run, total=10_000, partners=50, big=1_000),
         }
     return {
         "page": partial(
@@ -42,11 +46,14 @@ def _all(quick: bool) -> dict[str, Callable[[], list]]:
         "http": partial(http.run, customers=1_000, requests=300),
         "api": partial(api.run, customers=100_000, requests=300),
         "onboarding": partial(onboarding.run, repeat=9),
+        "forecast": partial(forecast.run, sizes=(1_000, 100_000), repeat=15),
         # Lighthouse (Node's npx and Chromium; skipped without npx): not in the quick run.
         "lighthouse": partial(lighthouse.run, runs=3, customers=1_000),
         # Last: it fills the database (1,000,000 customers over 1,000 partners, the measured
         # partner holding 100,000), and the sections above keep measuring what they always did.
         "scale": partial(scale.run, total=1_000_000, partners=1_000, big=100_000, repeat=15),
+        # After scale (it adds its own partners): the month close of the whole portal.
+        "close": partial(closing.run, total=1_000_000, partners=1_000, big=100_000),
     }
 
 

@@ -27,6 +27,7 @@ from django.utils import timezone, translation
 
 from licenses import policy, webhooks
 from licenses.choices import AlertKind, what_key
+from licenses.forecast import seat_forecast
 from licenses.models import LicenseAlert, VolumeLicense
 from licenses.selectors import renewal_reminder_due
 from lmp.outbox.services import email_enqueue
@@ -113,7 +114,9 @@ def _renewal_check(
     )
 
 
-def _low_seats_check(license: VolumeLicense, report: AlertsReport, site_url: str) -> None:
+def _low_seats_check(
+    license: VolumeLicense, today: dt.date, report: AlertsReport, site_url: str
+) -> None:
     episodes = LicenseAlert.objects.filter(license=license, kind=AlertKind.LOW_SEATS)
     open_episodes = episodes.filter(resolved_at__isnull=True)
     if not policy.is_low_on_seats(license):
@@ -127,7 +130,11 @@ def _low_seats_check(license: VolumeLicense, report: AlertsReport, site_url: str
     # another run's insert computes the same key and meets the constraint. (Counting every
     # episode gave the second run "2" for the same fall below: seen in the concurrent test.)
     key = str(episodes.filter(resolved_at__isnull=False).count() + 1)
-    context = {"level": policy.low_seats_level(license)}
+    # The forecast's figures are read once; its sentence is written in each reader's language.
+    context = {
+        "level": policy.low_seats_level(license),
+        "forecast": seat_forecast(license, today=today),
+    }
     _alert_send(
         license=license,
         kind=AlertKind.LOW_SEATS,
@@ -148,5 +155,5 @@ def alerts_run(*, today: dt.date | None = None, site_url: str = "") -> AlertsRep
     report = AlertsReport()
     for license in VolumeLicense.objects.select_related("partner").order_by("pk").iterator():
         _renewal_check(license, today, report, site_url)
-        _low_seats_check(license, report, site_url)
+        _low_seats_check(license, today, report, site_url)
     return report

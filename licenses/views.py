@@ -27,6 +27,7 @@ from licenses.choices import (
 )
 from licenses.exports import customers_export
 from licenses.filters import AllocationEventFilterSet, CustomerAccountFilterSet
+from licenses.forecast import seat_forecast
 from licenses.forms import CustomerAccountForm, LowSeatsThresholdForm
 from licenses.mixins import CustomerMixin, HtmxPartialMixin, LicenseMixin
 from licenses.models import VolumeLicense
@@ -164,6 +165,7 @@ class LicenseDetailView(LicenseMixin, FilteredTableView):
     htmx_target = "customer-table"
     table_class = CustomerAccountTable
     filterset_class = CustomerAccountFilterSet
+    with_forecast = True  # seat forecast: the page shows it, the export does not
 
     def load_objects(self) -> None:
         super().load_objects()
@@ -212,6 +214,11 @@ class LicenseDetailView(LicenseMixin, FilteredTableView):
             banners=license_banners(partner=self.partner, licenses=[self.license], today=today),
             threshold_form=LowSeatsThresholdForm(initial=threshold_initial(self.license)),
         )
+        # --- seat forecast (licenses.forecast): the owner's full page only, 4 queries ---
+        if "forecast" not in kwargs:
+            own_page = self.with_forecast and self.is_own and not self.is_partial_request()
+            kwargs["forecast"] = seat_forecast(self.license, today=today) if own_page else None
+        # --- end seat forecast ---
         # A fragment also refreshes the filter's error message (out of band), and one asked for
         # by the search box or the status filter says what it found (a polite live region).
         partial = self.is_partial_request()
@@ -229,6 +236,7 @@ class LicenseExportView(LicenseDetailView):
     """
 
     permission_required = roles.EXPORT
+    with_forecast = False
 
     def get_queryset(self):
         # Every row is read: a join for the cloud users serves that best.

@@ -17,6 +17,7 @@ from licenses.choices import (
     HostingRegion,
     ServiceTier,
 )
+from licenses.forecast import STATUSES, Forecast, seat_forecast
 from licenses.models import AllocationEvent, CustomerAccount
 from licenses.selectors import VisibleLicense
 from lmp.billing.models import Statement, StatementLicense, StatementLine
@@ -73,6 +74,47 @@ class LicenseSerializer(serializers.Serializer):
         allow_null=True, help_text="In users (a percentage is converted), null when unset."
     )
     is_low_on_seats = serializers.BooleanField(allow_null=True)
+
+
+class ForecastSerializer(serializers.Serializer):
+    """The seat forecast: when the pool's unallocated users run out at its last 90 days' pace."""
+
+    status = serializers.ChoiceField(
+        choices=[(s, s) for s in STATUSES],
+        help_text="runs_out; not_running_out (the pace is flat, falling, or more than three "
+        "years from running out); not_enough_history (under 30 days); already_out.",
+    )
+    window_days = serializers.IntegerField(
+        help_text="The days of history the pace was measured over: 90, or fewer for a younger "
+        "pool (under 30: not enough history)."
+    )
+    net_users = serializers.IntegerField(
+        allow_null=True,
+        help_text="Users allocated minus users released over the window (null without enough "
+        "history).",
+    )
+    runs_out_on = serializers.DateField(
+        allow_null=True, help_text="The day the unallocated users run out (runs_out only)."
+    )
+    days_left = serializers.IntegerField(
+        allow_null=True, help_text="Days from today to runs_out_on (runs_out only)."
+    )
+    text = serializers.CharField(
+        help_text="The forecast as a sentence, in the language of the response (Accept-Language)."
+    )
+
+
+def license_forecast(visible: VisibleLicense) -> Forecast | None:
+    """The owner's seat forecast (a sub-partner does not see the pool's allocation: null)."""
+    return seat_forecast(visible.license) if visible.is_own else None
+
+
+class LicenseDetailSerializer(LicenseSerializer):
+    """A license with its dashboard figures and, for its owner, the seat forecast."""
+
+    forecast = ForecastSerializer(
+        allow_null=True, help_text="Null on a license shared with you (its owner's figure)."
+    )
 
 
 class OptionalURLField(serializers.URLField):

@@ -114,13 +114,14 @@ class LicenseListView(PartnerAPIView):
 class LicenseDetailView(PartnerAPIView):
     """One license with the figures its page's dashboard shows."""
 
-    serializer_class = serializers.LicenseSerializer
+    serializer_class = serializers.LicenseDetailSerializer
 
     @extend_schema(operation_id="license_retrieve")
     def get(self, request, license_pk: int):
-        return Response(
-            self.get_serializer(serializers.license_figures(self.visible_license())).data
-        )
+        visible = self.visible_license()
+        figures = serializers.license_figures(visible)
+        figures["forecast"] = serializers.license_forecast(visible)
+        return Response(self.get_serializer(figures).data)
 
 
 class CustomerListView(PartnerAPIView):

@@ -117,11 +117,13 @@ RENEWAL_ALERT_EMAILS = "renewal_alert"
 LOW_SEATS_ALERT_EMAILS = "low_seats_alert"
 PURCHASE_EMAILS = "purchase"  # the confirmation; the buyer gets it too
 SHIPMENT_EMAILS = "shipment"  # shipped, delivered; the order's submitter gets them too
+STATEMENT_EMAILS = "statement"  # the month-end statement, at the close
 RECIPIENTS: dict[str, tuple[str, ...]] = {
     RENEWAL_ALERT_EMAILS: (_ADMINISTRATOR,),
     LOW_SEATS_ALERT_EMAILS: (_ADMINISTRATOR, _ALLOCATOR),
     PURCHASE_EMAILS: (_ADMINISTRATOR,),
     SHIPMENT_EMAILS: (_ADMINISTRATOR,),
+    STATEMENT_EMAILS: _BILLERS,
 }
 
 

@@ -17,6 +17,7 @@ class EventType(models.TextChoices):
     SHIPMENT_DELIVERED = "shipment.delivered", _("Shipment delivered")
     LICENSE_LOW_SEATS = "license.low_seats", _("Low seats")
     LICENSE_RENEWAL_UPCOMING = "license.renewal_upcoming", _("Renewal upcoming")
+    STATEMENT_CLOSED = "statement.closed", _("Month-end statement closed")
 
 
 # The "Send test event" button's type: every endpoint gets it, whatever it subscribed to.

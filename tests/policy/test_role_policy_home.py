@@ -72,6 +72,10 @@ def test_the_policy_answers_each_decision_by_name():
     )
     assert roles.recipients(roles.PURCHASE_EMAILS) == (PartnerRole.ADMINISTRATOR,)
     assert roles.recipients(roles.SHIPMENT_EMAILS) == (PartnerRole.ADMINISTRATOR,)
+    assert roles.recipients(roles.STATEMENT_EMAILS) == (
+        PartnerRole.ADMINISTRATOR,
+        PartnerRole.BANK_DETAILS_ONLY,
+    )
     # The partner keeps one active login that may manage its team: an Administrator.
     assert roles.roles_with(roles.MANAGE_TEAM) == {PartnerRole.ADMINISTRATOR}
     assert roles.role_allows(PartnerRole.ADMINISTRATOR, roles.MANAGE_TEAM)

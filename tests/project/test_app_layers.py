@@ -51,7 +51,7 @@ USES = {
     "webhooks": {"partners"},
     "shipping": {"partners"},
     "licenses": {"partners", "webhooks", "outbox"},
-    "billing": {"licenses", "partners", "outbox"},
+    "billing": {"licenses", "partners", "outbox", "webhooks"},
     "onboarding": {"licenses", "partners", "shipping", "webhooks", "outbox"},
     "api": {"billing", "licenses", "onboarding", "partners"},
     "demo": {"accounts", "billing", "licenses", "partners", "shipping"},
