@@ -340,3 +340,12 @@ def test_libreoffice_opens_the_statement_workbook(bank_client, statement, tmp_pa
     )
     lines = (tmp_path / "statement-Lines.csv").read_text(encoding="utf-8")
     assert "Maple Leaf Dental Group" in lines and "Total (6 lines)" in lines
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{"page": "999"}, {"page": "abc"}, {"sort": "bogus"}, {"per_page": "abc"}, {"q": "\x00"}],
+)
+def test_odd_parameters_never_break_the_statement_page(bank_client, statement, params):
+    assert bank_client.get(DETAIL, params).status_code in (200, 404)
+    assert bank_client.get(LIST, {"page": params.get("page", "1")}).status_code in (200, 404)
