@@ -37,8 +37,8 @@ def main(argv: list[str] | None = None) -> int:
         "--only",
         action="append",
         default=[],
-        help="run only these sections (page, scale, export, allocation, http, api, onboarding, "
-        "lighthouse, forecast, usage, close, as_of; see bench/sections.py)",
+        help="run only these sections (see bench/sections.py: page, export, statement_excel, "
+        "allocation, http, api, onboarding, forecast, usage, lighthouse, as_of, scale, close)",
     )
     args = parser.parse_args(argv)
 

@@ -19,6 +19,7 @@ def _all(quick: bool) -> dict[str, Callable[[], list]]:
         onboarding,
         page,
         scale,
+        statement,
         usage,
     )
 
@@ -28,6 +29,7 @@ def _all(quick: bool) -> dict[str, Callable[[], list]]:
                 page.run, sizes=[10, 1_000, 10_000], search_sizes=(1_000, 10_000), repeat=7
             ),
             "export": partial(export.run, size=10_000, small=1_000, repeat=1),
+            "statement_excel": partial(statement.run, lines=10_000, repeat=1),
             "allocation": partial(allocation.run, ops=40),
             "http": partial(http.run, customers=1_000, requests=50),
             "api": partial(api.run, customers=10_000, requests=50),
@@ -43,6 +45,7 @@ def _all(quick: bool) -> dict[str, Callable[[], list]]:
             page.run, sizes=[10, 1_000, 10_000, 100_000], search_sizes=(1_000, 100_000), repeat=15
         ),
         "export": partial(export.run, size=100_000, small=10_000, repeat=3),
+        "statement_excel": partial(statement.run, lines=100_000, repeat=3),
         "allocation": partial(allocation.run, ops=250),
         "http": partial(http.run, customers=1_000, requests=300),
         "api": partial(api.run, customers=100_000, requests=300),

@@ -1,20 +1,23 @@
 """Schemathesis hooks for tests/api/test_api_contract.py (loaded through SCHEMATHESIS_HOOKS).
 
 Ids Schemathesis generates as whole numbers become the test partner's own (LMP_FUZZ_LICENSE,
-and LMP_FUZZ_IDS: the customers' and the onboarding orders' ids, as JSON): random ids would only
-ever reach the 404, never the operation. Ids of the wrong type (a text, a float) are left as
-they are: they must be refused.
+and LMP_FUZZ_IDS: the customers' and the onboarding orders' ids, and the months of its
+statements, as JSON): random ids would only ever reach the 404, never the operation. Ids of the
+wrong type (a text, a float) and months that are not of the form 2026-11 are left as they are:
+they must be refused.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 
 import schemathesis
 
 LICENSE = int(os.environ.get("LMP_FUZZ_LICENSE", "0"))
-IDS: dict[str, list[int]] = json.loads(os.environ.get("LMP_FUZZ_IDS", "{}"))
+IDS: dict[str, list] = json.loads(os.environ.get("LMP_FUZZ_IDS", "{}"))
+MONTH = re.compile(r"[0-9]{4}-[0-9]{2}")
 
 
 def _whole(value) -> bool:
@@ -32,6 +35,9 @@ def map_path_parameters(context, path_parameters):
     ids = IDS.get(kind)
     if ids and _whole(path_parameters.get("id")):
         path_parameters["id"] = ids[path_parameters["id"] % len(ids)]
+    month, months = path_parameters.get("month"), IDS.get("statements")
+    if months and isinstance(month, str) and MONTH.fullmatch(month):
+        path_parameters["month"] = months[sum(map(ord, month)) % len(months)]
     return path_parameters
 
 

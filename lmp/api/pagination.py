@@ -273,3 +273,19 @@ class OrderCursorPagination(StrictCursorPagination):
     page_size = 50
     max_page_size = 200
     ordering = ("-submitted_at", "-id")
+
+
+class StatementCursorPagination(StrictCursorPagination):
+    """Statements, newest month first (a partner has one per month)."""
+
+    page_size = 24
+    max_page_size = 120
+    ordering = ("-month",)
+
+
+class StatementLineCursorPagination(StrictCursorPagination):
+    """A statement's lines in the order they were written (by id)."""
+
+    page_size = 500
+    max_page_size = 1000
+    ordering = ("id",)

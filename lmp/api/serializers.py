@@ -6,18 +6,21 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from licenses import policy
 from licenses.choices import (
     AllocationEventKind,
     AllocationEventSource,
+    Currency,
     HostingRegion,
     ServiceTier,
 )
 from licenses.forecast import STATUSES, Forecast, seat_forecast
 from licenses.models import AllocationEvent, CustomerAccount
 from licenses.selectors import VisibleLicense
+from lmp.billing.models import Statement, StatementLicense, StatementLine
 from onboarding.models import OnboardingRequest, Shipment
 
 
@@ -336,5 +339,108 @@ class OnboardingOrderSerializer(ReadModelSerializer):
             "hosting_region",
             "ship_to",
             "shipments",
+        ]
+        read_only_fields = fields
+
+
+MONTH_PATTERN = r"^[0-9]{4}-[0-9]{2}$"
+
+
+@extend_schema_field({"type": "string", "pattern": MONTH_PATTERN, "example": "2026-11"})
+class MonthField(serializers.Field):
+    """A month as the URLs write it (``2026-11``), from its first day."""
+
+    def to_representation(self, value):
+        return f"{value:%Y-%m}"
+
+
+@extend_schema_field(
+    {"type": "string", "pattern": MONTH_PATTERN, "nullable": True, "example": "2026-10"}
+)
+class OptionalMonthField(MonthField):
+    """A month or null (DRF writes a null attribute as null without asking the field)."""
+
+
+class StatementTotalSerializer(serializers.Serializer):
+    """What a statement bills in one currency."""
+
+    currency = serializers.ChoiceField(choices=Currency.choices)
+    amount = serializers.DecimalField(max_digits=14, decimal_places=2)
+    adjustments = serializers.DecimalField(max_digits=14, decimal_places=2)
+    total = serializers.DecimalField(max_digits=14, decimal_places=2)
+
+
+class StatementSerializer(ReadModelSerializer):
+    """A month-end statement: its month, when it closed, its totals per currency."""
+
+    month = MonthField()
+    totals = StatementTotalSerializer(many=True, help_text="One per currency of its licenses.")
+
+    class Meta:
+        model = Statement
+        fields = ["month", "period_end", "closed_at", "totals"]
+        read_only_fields = fields
+
+
+class StatementLicenseSerializer(ReadModelSerializer):
+    """One license's part of a statement: its terms at the month's end and its totals."""
+
+    tier_name = serializers.CharField(source="get_tier_display")
+    total = serializers.DecimalField(max_digits=14, decimal_places=2)
+
+    class Meta:
+        model = StatementLicense
+        fields = [
+            "license",
+            "tier",
+            "tier_name",
+            "currency",
+            "seat_commitment",
+            "allocated",
+            "price_per_user",
+            "amount",
+            "adjustments",
+            "total",
+        ]
+        read_only_fields = fields
+
+
+class StatementDetailSerializer(StatementSerializer):
+    """A statement with its licenses (its lines: ``lines/``, in cursor pages)."""
+
+    licenses = StatementLicenseSerializer(many=True, source="licenses_list")
+
+    class Meta(StatementSerializer.Meta):
+        fields = [*StatementSerializer.Meta.fields, "licenses"]
+        read_only_fields = fields
+
+
+class StatementLineSerializer(ReadModelSerializer):
+    """One line: a customer's users on a license, a license's unallocated users, or an
+    adjustment of an earlier month (``adjusts``; its ``users`` may be negative)."""
+
+    license = serializers.IntegerField(source="statement_license.license_id")
+    tier = serializers.ChoiceField(source="statement_license.tier", choices=ServiceTier.choices)
+    currency = serializers.ChoiceField(
+        source="statement_license.currency", choices=Currency.choices
+    )
+    adjusts = OptionalMonthField()
+
+    class Meta:
+        model = StatementLine
+        fields = [
+            "id",
+            "license",
+            "tier",
+            "kind",
+            "customer",
+            "legal_name",
+            "users",
+            "peak_users",
+            "sat_users",
+            "price_per_user",
+            "amount",
+            "currency",
+            "adjusts",
         ]
         read_only_fields = fields

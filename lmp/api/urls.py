@@ -6,6 +6,7 @@ from csp.decorators import csp_update
 from django.contrib.auth.decorators import login_not_required
 from django.urls import path
 
+import lmp.billing.converters  # noqa: F401 — registers the ``month`` path converter
 from lmp.api import views
 
 app_name = "api"
@@ -60,5 +61,12 @@ urlpatterns = [
         "onboarding-orders/<int:pk>/",
         _open(views.OnboardingOrderDetailView),
         name="order_detail",
+    ),
+    path("statements/", _open(views.StatementListView), name="statement_list"),
+    path("statements/<month:month>/", _open(views.StatementDetailView), name="statement_detail"),
+    path(
+        "statements/<month:month>/lines/",
+        _open(views.StatementLineListView),
+        name="statement_lines",
     ),
 ]

@@ -33,7 +33,18 @@ from lmp.api.pagination import (
     CustomerCursorPagination,
     EventCursorPagination,
     OrderCursorPagination,
+    StatementCursorPagination,
+    StatementLineCursorPagination,
 )
+from lmp.billing.models import Statement
+from lmp.billing.selectors import (
+    statement_currency_totals,
+    statement_get,
+    statement_licenses,
+    statement_list,
+    statement_totals,
+)
+from lmp.partners import roles
 from lmp.partners.selectors import partner_for_user
 from onboarding.selectors import onboarding_request_get, onboarding_request_list
 
@@ -298,6 +309,71 @@ class OnboardingOrderDetailView(PartnerAPIView):
     def get(self, request, pk: int):
         order = onboarding_request_get(partner=self.partner, pk=pk)
         return Response(self.get_serializer(order).data)
+
+
+MONTH_PARAMETER = OpenApiParameter(
+    "month",
+    {"type": "string", "pattern": serializers.MONTH_PATTERN},
+    OpenApiParameter.PATH,
+    description="The statement's month, e.g. 2026-11.",
+)
+
+
+class StatementView(PartnerAPIView):
+    """A view of the partner's month-end statements (roles.READ_STATEMENTS: every key)."""
+
+    read_permission = roles.READ_STATEMENTS
+
+    def statement(self) -> Statement:
+        """The partner's statement of the month in the URL (404 otherwise)."""
+        return statement_get(partner=self.partner, month=self.kwargs["month"])
+
+
+class StatementListView(StatementView):
+    """The partner's month-end statements, newest first, each with its totals per currency."""
+
+    serializer_class = serializers.StatementSerializer
+    pagination_class = StatementCursorPagination
+
+    @extend_schema(
+        operation_id="statements_list", responses=serializers.StatementSerializer(many=True)
+    )
+    def get(self, request):
+        page = self.paginate_queryset(statement_list(partner=self.partner))
+        totals = statement_totals(statements=page)
+        for statement in page:
+            statement.totals = totals.get(statement.pk, [])
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+
+class StatementDetailView(StatementView):
+    """One statement with its licenses and its totals per currency."""
+
+    serializer_class = serializers.StatementDetailSerializer
+
+    @extend_schema(operation_id="statement_retrieve", parameters=[MONTH_PARAMETER])
+    def get(self, request, month):
+        statement = self.statement()
+        statement.licenses_list = statement_licenses(statement=statement)
+        statement.totals = statement_currency_totals(statement.licenses_list)
+        return Response(self.get_serializer(statement).data)
+
+
+class StatementLineListView(StatementView):
+    """A statement's lines (cursor pages): customers, unallocated users and adjustments."""
+
+    serializer_class = serializers.StatementLineSerializer
+    pagination_class = StatementLineCursorPagination
+
+    @extend_schema(
+        operation_id="statement_lines_list",
+        responses=serializers.StatementLineSerializer(many=True),
+        parameters=[MONTH_PARAMETER],
+    )
+    def get(self, request, month):
+        lines = self.statement().lines.select_related("statement_license")
+        page = self.paginate_queryset(lines)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
 
 class SchemaView(SpectacularAPIView):

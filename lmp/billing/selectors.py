@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import QuerySet
+from django.db.models import Case, IntegerField, QuerySet, Sum, Value, When
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from licenses.choices import ServiceTier
 from licenses.models import VolumeLicense
-from lmp.billing.models import Purchase, TierPrice
+from lmp.billing.choices import StatementLineKind
+from lmp.billing.models import Purchase, Statement, StatementLicense, StatementLine, TierPrice
 from lmp.core.l10n import count
 from lmp.partners.models import Partner
 
@@ -104,3 +107,91 @@ def purchase_get(*, partner: Partner, reference: str) -> Purchase:
     return get_object_or_404(
         Purchase.objects.select_related("license", "buyer"), partner=partner, reference=reference
     )
+
+
+@dataclass(frozen=True)
+class CurrencyTotal:
+    """What a statement bills in one currency: its licenses' amounts, adjustments and total."""
+
+    currency: str
+    amount: Decimal
+    adjustments: Decimal
+
+    @property
+    def total(self) -> Decimal:
+        return self.amount + self.adjustments
+
+
+def statement_list(*, partner: Partner) -> QuerySet[Statement]:
+    """The partner's statements, newest month first."""
+    return Statement.objects.filter(partner=partner).order_by("-month")
+
+
+def statement_totals(*, statements: Iterable[Statement]) -> dict[int, list[CurrencyTotal]]:
+    """Each statement's totals per currency (one query for all of them), by statement id."""
+    rows = (
+        StatementLicense.objects.filter(statement__in=[s.pk for s in statements])
+        .values("statement_id", "currency")
+        .annotate(amount=Sum("amount"), adjustments=Sum("adjustments"))
+        .order_by("statement_id", "currency")
+    )
+    totals: dict[int, list[CurrencyTotal]] = {}
+    for row in rows:
+        totals.setdefault(row["statement_id"], []).append(
+            CurrencyTotal(row["currency"], row["amount"], row["adjustments"])
+        )
+    return totals
+
+
+def statement_get(*, partner: Partner, month: dt.date) -> Statement:
+    """The partner's statement of ``month`` (its first day), or 404 (another partner's too)."""
+    return get_object_or_404(Statement, partner=partner, month=month)
+
+
+def statement_licenses(*, statement: Statement) -> list[StatementLicense]:
+    """The statement's licenses, in the product's tier order."""
+    return list(
+        StatementLicense.objects.filter(statement=statement)
+        .annotate(tier_rank=_tier_rank("tier"))
+        .order_by("tier_rank", "pk")
+    )
+
+
+def statement_currency_totals(licenses: Iterable[StatementLicense]) -> list[CurrencyTotal]:
+    """The statement's totals per currency, from its licenses (no query)."""
+    sums: dict[str, list[Decimal]] = {}
+    for part in licenses:
+        amount, adjustments = sums.setdefault(part.currency, [Decimal(0), Decimal(0)])
+        sums[part.currency] = [amount + part.amount, adjustments + part.adjustments]
+    return [CurrencyTotal(currency, *sums[currency]) for currency in sorted(sums)]
+
+
+def statement_lines(*, statement: Statement) -> QuerySet[StatementLine]:
+    """The statement's lines with their license (tier, currency), as the statement orders them:
+    by license in the tier order, customers, then the unallocated line and the adjustments."""
+    return (
+        StatementLine.objects.filter(statement=statement)
+        .select_related("statement_license")
+        .annotate(tier_rank=_tier_rank("statement_license__tier"), kind_rank=_KIND_RANK)
+        .order_by("tier_rank", "statement_license_id", "kind_rank", "legal_name", "pk")
+    )
+
+
+def _tier_rank(field: str) -> Case:
+    """The product's order of the tiers (Core, Complete, Cloud), not the alphabet's."""
+    return Case(
+        *(When(**{field: tier}, then=Value(rank)) for rank, tier in enumerate(ServiceTier.values)),
+        default=Value(len(ServiceTier.values)),
+        output_field=IntegerField(),
+    )
+
+
+# Customers, then the unallocated users, then the corrections of earlier months.
+_KIND_RANK = Case(
+    *(
+        When(kind=kind, then=Value(rank))
+        # The choices' own order: customer, unallocated, adjustment.
+        for rank, kind in enumerate(StatementLineKind.values)
+    ),
+    output_field=IntegerField(),
+)

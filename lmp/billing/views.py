@@ -1,5 +1,6 @@
 """The Billing page (Administrators and Bank Details Only): no customer data on it; the Purchase
-page (Administrators) and a purchase's confirmation (both)."""
+page (Administrators) and a purchase's confirmation (both); the month-end statements, their
+lines and downloads (both)."""
 
 from __future__ import annotations
 
@@ -8,16 +9,34 @@ import uuid
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpResponseRedirect
+from django.http import FileResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.generic import FormView, TemplateView
+from django.views.generic import FormView, ListView, TemplateView, View
+from django_filters.views import FilterView
+from django_tables2 import SingleTableMixin
 
+from licenses.mixins import HtmxPartialMixin
 from licenses.policy import MAX_PURCHASE_USERS
 from licenses.selectors import license_terms_list
+from lmp.billing.exports import CSV_CONTENT_TYPE, statement_csv, statement_xlsx
+from lmp.billing.filters import StatementLineFilterSet
 from lmp.billing.forms import PartnerBillingForm, PurchaseForm
-from lmp.billing.selectors import purchase_get, purchase_list, purchase_options
+from lmp.billing.models import Statement
+from lmp.billing.selectors import (
+    purchase_get,
+    purchase_list,
+    purchase_options,
+    statement_currency_totals,
+    statement_get,
+    statement_licenses,
+    statement_lines,
+    statement_list,
+    statement_totals,
+)
 from lmp.billing.services import partner_billing_set, seats_purchase
+from lmp.billing.tables import PER_PAGE, StatementLineTable
+from lmp.core.xlsx import XLSX_CONTENT_TYPE
 from lmp.partners import roles
 from lmp.partners.mixins import PartnerMixin
 
@@ -120,3 +139,88 @@ class PurchaseDetailView(PartnerMixin, TemplateView):
     def get_context_data(self, **kwargs):
         kwargs["purchase"] = self.purchase
         return super().get_context_data(**kwargs)
+
+
+class StatementListView(PartnerMixin, ListView):
+    """The partner's month-end statements, newest first, each with its totals per currency."""
+
+    template_name = "billing/statement_list.html"
+    context_object_name = "statements"
+    permission_required = roles.VIEW_BILLING
+    http_method_names = ["get", "head", "options"]
+    paginate_by = 24
+
+    def get_queryset(self):
+        return statement_list(partner=self.partner)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        statements = list(context["statements"])
+        totals = statement_totals(statements=statements)
+        for statement in statements:
+            statement.totals = totals.get(statement.pk, [])
+        context["statements"] = statements
+        return context
+
+
+class StatementMixin(PartnerMixin):
+    """Sets ``self.statement``: the partner's statement of the month in the URL, else 404."""
+
+    statement: Statement
+    permission_required = roles.VIEW_BILLING
+    http_method_names = ["get", "head", "options"]
+
+    def load_objects(self) -> None:
+        self.statement = statement_get(partner=self.partner, month=self.kwargs["month"])
+
+
+class StatementDetailView(StatementMixin, HtmxPartialMixin, SingleTableMixin, FilterView):
+    """A statement: each license's terms and totals, then its lines (search, sort, pages)."""
+
+    template_name = "billing/statement_detail.html"
+    partial_template_name = "billing/_statement_lines.html"
+    htmx_target = "statement-lines"
+    table_class = StatementLineTable
+    filterset_class = StatementLineFilterSet
+    table_pagination = {"per_page": PER_PAGE}
+
+    def get_queryset(self):
+        return statement_lines(statement=self.statement)
+
+    def get_table(self, **kwargs):
+        table = super().get_table(**kwargs)
+        table.search_text = self.filterset.search_text
+        return table
+
+    def get_context_data(self, **kwargs):
+        licenses = statement_licenses(statement=self.statement)
+        kwargs.update(
+            statement=self.statement,
+            licenses=licenses,
+            totals=statement_currency_totals(licenses),
+        )
+        partial = self.is_partial_request()
+        kwargs.setdefault("partial", partial)
+        trigger = partial and self.request.htmx.trigger_name
+        kwargs.setdefault("announce", bool(trigger) and trigger in self.filterset.form.fields)
+        return super().get_context_data(**kwargs)
+
+
+class StatementExcelView(StatementMixin, View):
+    """The statement as a workbook: its licenses, then every line (the page table's columns)."""
+
+    def get(self, request, *args, **kwargs):
+        file, filename = statement_xlsx(statement=self.statement)
+        return FileResponse(
+            file, as_attachment=True, filename=filename, content_type=XLSX_CONTENT_TYPE
+        )
+
+
+class StatementCsvView(StatementMixin, View):
+    """The statement as a PSA imports it: one row per customer and product, streamed."""
+
+    def get(self, request, *args, **kwargs):
+        chunks, filename = statement_csv(statement=self.statement)
+        response = StreamingHttpResponse(chunks, content_type=CSV_CONTENT_TYPE)
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response

@@ -42,11 +42,12 @@ TOTAL_FILL = PatternFill("solid", fgColor="E9EEF5")
 DATE_FORMAT = "yyyy-mm-dd"  # what openpyxl gives a date by itself (FORMAT_DATE_YYYYMMDD2)
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
 INT_FORMAT = "#,##0"
+MONEY_FORMAT = "#,##0.00"  # an amount (a Decimal), in the currency its row or sheet names
 DATE_ALIGNMENT = Alignment(horizontal="left")
 # A text column right of a number column starts one indent in: a number is flush right and
 # LibreOffice ignores a right indent, so in its print "1,500Sub-Partner" read as one word.
 PADDED_ALIGNMENT = Alignment(horizontal="left", indent=1)
-NUMBER_KINDS = ("int", "signed")
+NUMBER_KINDS = ("int", "signed", "money")
 SIGNED_INT_FORMAT = "+#,##0;-#,##0;0"
 # The row of the column headers (after the title, the subtitle and a blank row).
 HEADER_ROW = 4
@@ -58,7 +59,9 @@ class Column:
 
     header: str
     width: float
-    kind: str = "text"  # "text", "int", "signed" (an int shown with its sign), "date", "datetime"
+    # "text", "int", "signed" (an int shown with its sign), "money" (two decimals), "date",
+    # "datetime"
+    kind: str = "text"
     total: bool = False
 
 
@@ -114,6 +117,7 @@ _NUMBER_FORMATS = {
     "datetime": DATETIME_FORMAT,
     "int": INT_FORMAT,
     "signed": SIGNED_INT_FORMAT,
+    "money": MONEY_FORMAT,
 }
 
 
@@ -328,6 +332,7 @@ def _total_cells(ws: WriteOnlyWorksheet, sheet: Sheet, count: int, totals: list)
         cell = WriteOnlyCell(ws, value=totals[index] if column.total else None)
         cell.fill = TOTAL_FILL
         if column.total:
-            cell.font, cell.number_format = TOTAL_FONT, INT_FORMAT
+            number_format = MONEY_FORMAT if column.kind == "money" else INT_FORMAT
+            cell.font, cell.number_format = TOTAL_FONT, number_format
         cells.append(cell)
     return cells

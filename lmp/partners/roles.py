@@ -70,7 +70,8 @@ _BANK_DETAILS_ONLY = PartnerRole.BANK_DETAILS_ONLY
 VIEW_LICENSES = "lmp.view_licenses"  # licenses, customers, history, onboarding orders
 EXPORT = "lmp.export"  # the Excel export of a license
 CHANGE_CUSTOMERS = "lmp.change_customers"  # onboard, edit users and legal name, offboard
-VIEW_BILLING = "lmp.view_billing"
+VIEW_BILLING = "lmp.view_billing"  # the Billing page, and the month-end statements' pages
+READ_STATEMENTS = "lmp.read_statements"  # the month-end statements through the API
 CHANGE_BILLING = "lmp.change_billing"
 MANAGE_TEAM = "lmp.manage_team"  # the Team page: invite, change roles, deactivate
 BUY_SEATS = "lmp.buy_seats"
@@ -86,6 +87,11 @@ GRANTS: dict[str, tuple[str, ...]] = {
     EXPORT: _VIEWERS,
     CHANGE_CUSTOMERS: _ALLOCATORS,
     VIEW_BILLING: _BILLERS,
+    # A statement is each customer's users at its license's price: what the roles that view
+    # licenses read already (license pages, the API's license figures). Every API key reads
+    # statements (a key is View Only or Allocator, API_KEY_ROLES), so a PSA's billing sync needs
+    # no more than a View Only key; on the portal the statements sit under Billing (VIEW_BILLING).
+    READ_STATEMENTS: (*_VIEWERS, _BANK_DETAILS_ONLY),
     CHANGE_BILLING: _BILLERS,
     MANAGE_TEAM: (_ADMINISTRATOR,),
     BUY_SEATS: (_ADMINISTRATOR,),

@@ -16,6 +16,7 @@ from django.urls import URLPattern, get_resolver, reverse
 
 from lmp.partners.choices import PartnerRole
 from tests.factories import PartnerFactory, make_customer
+from tests.factories_billing import statement_build
 from tests.helpers.api import key_client, make_key
 from tests.helpers.routes import World
 from tests.helpers.state import db_state
@@ -25,6 +26,12 @@ KEYS = ["allocator", "view_only", "none", "other_partner"]
 
 Kwargs = Callable[[World], dict]
 NO_KWARGS: Kwargs = lambda w: {}  # noqa: E731
+
+
+def _a_statement(w: World) -> dict:
+    """Partner A's statement of November 2026 (B has none)."""
+    return {"month": statement_build(partner=w.license.partner, names=[]).month}
+
 
 # Route → (URL kwargs of partner A's object, {method: statuses in the order of KEYS}).
 API_MATRIX: dict[str, tuple[Kwargs, dict[str, str]]] = {
@@ -57,6 +64,9 @@ API_MATRIX: dict[str, tuple[Kwargs, dict[str, str]]] = {
     ),
     "api:order_list": (NO_KWARGS, {"get": "200 200 401 200"}),
     "api:order_detail": (lambda w: {"pk": w.order.pk}, {"get": "200 200 401 404"}),
+    "api:statement_list": (NO_KWARGS, {"get": "200 200 401 200"}),
+    "api:statement_detail": (_a_statement, {"get": "200 200 401 404"}),
+    "api:statement_lines": (_a_statement, {"get": "200 200 401 404"}),
 }
 
 # URLs that mix partner B's license with partner A's customer: a 404 even for A's own key.

@@ -21,9 +21,16 @@ from lmp.partners.models import Invitation, Membership
 from lmp.partners.selectors import invitation_token
 from lmp.webhooks import services as webhook_services
 from tests.factories import MembershipFactory, UserFactory
+from tests.factories_billing import statement_build
 from tests.helpers.api import make_key
 from tests.helpers.auth import verified_login
-from tests.helpers.routes import OBJECT_ROUTES, WEBHOOK_ENDPOINT_ROUTES, Route, World
+from tests.helpers.routes import (
+    OBJECT_ROUTES,
+    STATEMENT_ROUTES,
+    WEBHOOK_ENDPOINT_ROUTES,
+    Route,
+    World,
+)
 
 # The roles, in the role matrix's column order.
 ROLES = [
@@ -123,6 +130,12 @@ TEAM_URLS: dict[str, Callable[[TeamObjects], dict]] = {
         "pk": webhook_services.webhook_ping(actor=None, endpoint=_endpoint(t.member.partner)).pk
     },
     "partners:api_key_revoke": lambda t: {"prefix": make_key(t.member.partner)[0].prefix},
+    **{
+        f"billing:{name}": lambda t: {
+            "month": statement_build(partner=t.member.partner, names=[]).month
+        }
+        for name in STATEMENT_ROUTES
+    },
 }
 
 

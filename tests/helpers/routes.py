@@ -136,6 +136,9 @@ WEBHOOK_ENDPOINT_ROUTES = [
 
 WEBHOOK_OBJECT_ROUTES = [*WEBHOOK_ENDPOINT_ROUTES, "webhooks:delivery_redeliver"]
 
+# The statement pages and downloads, which name a month of the partner's statements.
+STATEMENT_ROUTES = ["statement_detail", "statement_xlsx", "statement_csv"]
+
 
 # Object routes whose objects this world does not build, and the test that gives another partner's
 # ids a 404 there. The Team pages are for Administrators: this file's Allocators get 403 on them
@@ -152,6 +155,10 @@ TENANCY_TESTED_ELSEWHERE = {
         for name in WEBHOOK_OBJECT_ROUTES
     },
     "partners:api_key_revoke": "test_api_keys.py::test_another_partners_key_is_404",
+    **{
+        f"billing:{name}": "test_statements.py::test_another_partners_statement_is_404"
+        for name in STATEMENT_ROUTES
+    },
     # A signed token, not a partner's object: it opens for whoever holds the link.
     "password_reset_confirm": "test_passwords.py::test_a_tampered_link_is_refused",
 }
@@ -159,7 +166,8 @@ TENANCY_TESTED_ELSEWHERE = {
 
 def sample_kwargs(route: Route) -> dict:
     """Kwargs that resolve a route of ``TENANCY_TESTED_ELSEWHERE``."""
-    return {name: 1 if name == "pk" else "sample" for name in route.kwargs}
+    samples = {"pk": 1, "month": "2026-11"}  # a month no sample partner has a statement of
+    return {name: samples.get(name, "sample") for name in route.kwargs}
 
 
 def world_build(complete_license, cloud_license, other_license) -> World:

@@ -53,7 +53,7 @@ USES = {
     "licenses": {"partners", "webhooks", "outbox"},
     "billing": {"licenses", "partners", "outbox", "webhooks"},
     "onboarding": {"licenses", "partners", "shipping", "webhooks", "outbox"},
-    "api": {"licenses", "onboarding", "partners"},
+    "api": {"billing", "licenses", "onboarding", "partners"},
     "demo": {"accounts", "billing", "licenses", "partners", "shipping"},
 }
 
