@@ -7,7 +7,7 @@ from functools import partial
 
 
 def _all(quick: bool) -> dict[str, Callable[[], list]]:
-    from bench import allocation, api, export, http, lighthouse, onboarding, page, scale
+    from bench import admin, allocation, api, export, http, lighthouse, onboarding, page, scale
 
     if quick:
         return {
@@ -20,6 +20,7 @@ def _all(quick: bool) -> dict[str, Callable[[], list]]:
             "api": partial(api.run, customers=10_000, requests=50),
             "onboarding": partial(onboarding.run, repeat=3),
             "scale": partial(scale.run, total=20_000, partners=100, big=5_000, repeat=7),
+            "admin": partial(admin.run, total=20_000, partners=100, big=5_000, repeat=5),
         }
     return {
         "page": partial(
@@ -35,6 +36,8 @@ def _all(quick: bool) -> dict[str, Callable[[], list]]:
         # Last: it fills the database (1,000,000 customers over 1,000 partners, the measured
         # partner holding 100,000), and the sections above keep measuring what they always did.
         "scale": partial(scale.run, total=1_000_000, partners=1_000, big=100_000, repeat=15),
+        # After scale: its million customers get an event, an order and a shipment each.
+        "admin": partial(admin.run, total=1_000_000, partners=1_000, big=100_000, repeat=7),
     }
 
 

@@ -166,6 +166,9 @@ class ShipmentAdmin(LargeListAdmin):
     ]
     list_display_links = ["appliance"]
     list_editable = ["carrier", "tracking_number"]
+    # Each row is a form (carrier, tracking number): rendering 100 of them is most of the page's
+    # time at any size (the bench's admin section), so 50 a page.
+    list_per_page = 50
     list_filter = ["status", "carrier", "role", "appliance"]
     list_select_related = ["appliance", "address", "onboarding_request"]
     search_fields = [

@@ -8,7 +8,7 @@ from django.db import migrations, models
 SEARCH_COLUMNS = [
     ("onboarding_onboardingrequest", "legal_name", "onboarding_legal_name_trgm"),
     ("onboarding_onboardingrequest", "admin_email", "onboarding_admin_email_trgm"),
-    ("onboarding_shipment", "tracking_number", "shipment_tracking_number_trgm"),
+    ("shipping_shipment", "tracking_number", "shipment_tracking_number_trgm"),
 ]
 
 
