@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('licenses', '0016_history_baseline'),
+        ('licenses', '0017_as_of_index'),
         ('partners', '0008_admin_labels'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
