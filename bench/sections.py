@@ -8,6 +8,7 @@ from functools import partial
 
 def _all(quick: bool) -> dict[str, Callable[[], list]]:
     from bench import (
+        admin,
         allocation,
         api,
         as_of,
@@ -39,6 +40,7 @@ def _all(quick: bool) -> dict[str, Callable[[], list]]:
             "scale": partial(scale.run, total=20_000, partners=100, big=5_000, repeat=7),
             "close": partial(closing.run, total=10_000, partners=50, big=1_000),
             "as_of": partial(as_of.run, customers=10_000, months=24, repeat=7),
+            "admin": partial(admin.run, total=20_000, partners=100, big=5_000, repeat=5),
         }
     return {
         "page": partial(
@@ -62,6 +64,8 @@ def _all(quick: bool) -> dict[str, Callable[[], list]]:
         "scale": partial(scale.run, total=1_000_000, partners=1_000, big=100_000, repeat=15),
         # After scale (it adds its own partners): the month close of the whole portal.
         "close": partial(closing.run, total=1_000_000, partners=1_000, big=100_000),
+        # After scale: its million customers get an event, an order and a shipment each.
+        "admin": partial(admin.run, total=1_000_000, partners=1_000, big=100_000, repeat=7),
     }
 
 

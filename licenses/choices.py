@@ -84,6 +84,20 @@ TIER_USERS_LABELS = {
 }
 
 
+# Every figure a history event can be about, in the order the admin's filter lists them.
+HISTORY_FIGURE_LABELS = (
+    *TIER_USERS_LABELS.values(),
+    SAT_USERS_LABEL,
+    LEGAL_NAME_LABEL,
+    STATUS_LABEL,
+    WEBSITE_LABEL,
+    ADMIN_EMAIL_LABEL,
+    SEAT_COMMITMENT_LABEL,
+    PRICE_LABEL,
+    RENEWAL_LABEL,
+)
+
+
 def what_key(label) -> str:
     """A label as history stores it and filters by it: its English text, whatever the language."""
     with override("en"):

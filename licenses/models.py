@@ -248,6 +248,8 @@ class CustomerAccount(models.Model):
             ),
             models.Index(F("license"), Lower("legal_name"), F("id"), name="customer_license_name"),
             models.Index(fields=["partner", "status"], name="customer_partner_status"),
+            # The admin's list, in the model's order (legal name), at a million customers.
+            models.Index(fields=["legal_name", "id"], name="customer_name_id"),
         ]
 
     def __str__(self) -> str:
@@ -422,6 +424,8 @@ class AllocationEvent(models.Model):
             # A customer's figure as it stood (licenses.history_as_of): its latest event of
             # that figure up to an instant, one index descent per customer and figure.
             models.Index(fields=["customer", "what", "at"], name="event_customer_what_at"),
+            # The admin's list, newest first across every license, and its date filter.
+            models.Index(fields=["at", "id"], name="event_at_id"),
         ]
         constraints = [
             # Either a count changed (both numbers) or a text did (no numbers).

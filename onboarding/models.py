@@ -130,6 +130,8 @@ class OnboardingRequest(models.Model):
         ]
         indexes = [
             models.Index(fields=["partner", "-submitted_at"], name="onboarding_partner_recent"),
+            # The admin's list, newest first across every partner, and its date filter.
+            models.Index(fields=["submitted_at", "id"], name="onboarding_submitted_id"),
         ]
         verbose_name = _("onboarding request")
         verbose_name_plural = _("onboarding requests")
