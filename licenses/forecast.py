@@ -4,7 +4,7 @@ The method (docs/pages/user-guide/partner-pages.md, "Seat forecast", says it to 
 
 - The **window** is the last 90 days, ending today (the portal's local day, ``TIME_ZONE``). It
   is shortened to the days the pool's history covers
-  (``history_state.pool_history_complete_from``); under 30 days, there is **not enough
+  (``history_state.history_complete_from``); under 30 days, there is **not enough
   history** for a forecast.
 - The **net allocation** over the window is the change of the users the pool holds: every users
   event on the pool (an onboarding, an edit, an offboarding that takes a customer's users to 0)
@@ -23,8 +23,9 @@ The method (docs/pages/user-guide/partner-pages.md, "Seat forecast", says it to 
   ``ceil(unallocated / pace)`` days; beyond ``HORIZON_DAYS`` that is no forecast either (it says
   they last beyond it). No unallocated user at all: **already out**.
 
-Four queries, whatever the pool's size: three for the history's start (when the baseline
-migration ran, then two on the events' (license, at) index) and one for the daily net allocation.
+Three or four queries, whatever the pool's size: two or three for the history's start
+(``history_complete_from``) and one for the daily net allocation; none on the license page, which
+hands it the usage series its chart reads (the same allocation, day by day).
 """
 
 from __future__ import annotations
@@ -40,8 +41,9 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext, ngettext
 
 from licenses.choices import what_key
-from licenses.history_state import pool_history_complete_from
+from licenses.history_state import history_complete_from
 from licenses.models import AllocationEvent, VolumeLicense
+from licenses.usage import UsageSeries
 from lmp.core.l10n import count
 
 WINDOW_DAYS = 90
@@ -215,16 +217,22 @@ def forecast_from_pace(
     )
 
 
-def seat_forecast(license: VolumeLicense, *, today: dt.date | None = None) -> Forecast:
+def seat_forecast(
+    license: VolumeLicense, *, today: dt.date | None = None, usage: UsageSeries | None = None
+) -> Forecast:
     """When the pool's unallocated users run out at the pace of its last 90 days (or fewer, down
-    to 30, when its history is younger); four queries."""
+    to 30, when its history is younger). Three or four queries; none given the pool's usage
+    series up to ``today`` (``licenses.usage.license_usage``, which the license page reads for
+    its chart): its last days are the same allocation, day by day."""
     today = today or timezone.localdate()
     tier_name = str(license.get_tier_display())
     unallocated = license.unallocated
-    complete_from = pool_history_complete_from(license)
-    history_days = 0
-    if complete_from is not None:
-        history_days = max(0, (today - timezone.localdate(complete_from)).days)
+    if usage is not None:
+        first_day = usage.first_day
+    else:
+        complete_from = history_complete_from(license)
+        first_day = None if complete_from is None else timezone.localdate(complete_from)
+    history_days = 0 if first_day is None else max(0, (today - first_day).days)
     window_days = min(WINDOW_DAYS, history_days)
     if unallocated <= 0:
         return Forecast(
@@ -237,13 +245,16 @@ def seat_forecast(license: VolumeLicense, *, today: dt.date | None = None) -> Fo
             unallocated=unallocated,
             window_days=window_days,
         )
-    start = today - dt.timedelta(days=window_days)
-    series = allocated_by_day(
-        allocated_now=license.allocated,
-        net=daily_net(license, after=start),
-        start=start,
-        today=today,
-    )
+    if usage is not None and usage.days[-1] == today:
+        series = list(usage.allocated[-(window_days + 1) :])
+    else:
+        start = today - dt.timedelta(days=window_days)
+        series = allocated_by_day(
+            allocated_now=license.allocated,
+            net=daily_net(license, after=start),
+            start=start,
+            today=today,
+        )
     return forecast_from_pace(
         tier_name=tier_name,
         unallocated=unallocated,

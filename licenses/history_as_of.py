@@ -23,7 +23,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.migrations.recorder import MigrationRecorder
 from django.db.models import (
     Case,
     CharField,
@@ -55,7 +54,6 @@ from licenses.choices import (
     ServiceTier,
     what_key,
 )
-from licenses.history_state import BASELINE_MIGRATION
 from licenses.models import AllocationEvent, CustomerAccount, VolumeLicense
 from licenses.selectors import VisibleLicense, cloud_pool_for, customer_scope, license_is_own
 from lmp.partners.models import Partner
@@ -215,37 +213,6 @@ class LicenseThen:
             self.customer_count,
             None if is_own else self.managed_users,
         )
-
-
-def history_complete_since(license: VolumeLicense) -> dt.datetime | None:
-    """From when the license's history is complete, as ``history_state.history_complete_from``
-    says, read from the license's own first event (at most two short queries at any size).
-
-    A license that existed before the history recorded everything opens with a baseline
-    (migration 0016 dates it at the license's first event): complete from when that migration
-    ran. Any other license is complete from its first event. (``history_complete_from`` looks
-    for a baseline among every event of every customer too, which at 100,000 customers takes
-    minutes.)
-    """
-    first = (
-        AllocationEvent.objects.filter(license=license, customer__isnull=True)
-        .order_by("at", _baseline_last(), "id")
-        .values_list("at", "kind")
-        .first()
-    )
-    if first is None:
-        return None
-    at, kind = first
-    if kind == AllocationEventKind.BASELINE:
-        app, name = BASELINE_MIGRATION
-        applied = (
-            MigrationRecorder.Migration.objects.filter(app=app, name=name)
-            .values_list("applied", flat=True)
-            .first()
-        )
-        if applied is not None:
-            return applied
-    return at
 
 
 def _terms_then(licenses: QuerySet[VolumeLicense], instant: dt.datetime):

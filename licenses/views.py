@@ -36,11 +36,11 @@ from licenses.forms import AsOfForm, CustomerAccountForm, LowSeatsThresholdForm
 from licenses.history_as_of import (
     AS_OF_FIELDS,
     as_of_instant,
-    history_complete_since,
     license_customers_as_of,
     license_then,
     licenses_then,
 )
+from licenses.history_state import history_complete_from
 from licenses.mixins import CustomerMixin, HtmxPartialMixin, LicenseMixin
 from licenses.models import VolumeLicense
 from licenses.selectors import (
@@ -222,8 +222,8 @@ class LicenseDetailView(AsOfMixin, LicenseMixin, FilteredTableView):
     htmx_target = "customer-table"
     table_class = CustomerAccountTable
     filterset_class = CustomerAccountFilterSet
-    with_forecast = True  # seat forecast: the page shows it, the export does not
-    show_usage_chart = True
+    # The page shows the pool's usage over time and its seat forecast; the export does not.
+    with_usage = True
 
     def load_objects(self) -> None:
         super().load_objects()
@@ -318,7 +318,7 @@ class LicenseDetailView(AsOfMixin, LicenseMixin, FilteredTableView):
                 license=license,
                 visible=self.then.visible(is_own=self.is_own),
             )
-            history_from = history_complete_since(self.license)
+            history_from = history_complete_from(self.license)
             kwargs.update(
                 history_from=history_from,
                 # Before the history was complete, the figures rest on its baseline.
@@ -335,22 +335,19 @@ class LicenseDetailView(AsOfMixin, LicenseMixin, FilteredTableView):
             else license_banners(partner=self.partner, licenses=[self.license], today=today),
             threshold_form=LowSeatsThresholdForm(initial=threshold_initial(self.license)),
         )
-        # --- seat forecast (licenses.forecast): the owner's full page only, 4 queries ---
-        if "forecast" not in kwargs:
-            own_page = self.with_forecast and self.is_own and not self.is_partial_request()
-            kwargs["forecast"] = seat_forecast(self.license, today=today) if own_page else None
-        # --- end seat forecast ---
         # A fragment also refreshes the filter's error message (out of band), and one asked for
         # by the search box or the status filter says what it found (a polite live region).
         partial = self.is_partial_request()
         kwargs.setdefault("partial", partial)
         trigger = partial and self.request.htmx.trigger_name
         kwargs.setdefault("announce", bool(trigger) and trigger in self.filterset.form.fields)
-        # Usage over time (the pool's allocated against its commitment): the whole page only,
-        # and only for the owner (a sub-partner does not see the owner's commitment).
-        if self.show_usage_chart and not partial and self.is_own:
-            usage = license_usage(self.license)
+        # Usage over time (the pool's allocated against its commitment) and the seat forecast,
+        # both from one series (licenses.usage, two queries): the owner's whole live page only
+        # (a sub-partner does not see the owner's commitment; a past date shows the past).
+        if self.with_usage and not partial and self.is_own and self.as_of is None:
+            usage = license_usage(self.license, today=today)
             kwargs.setdefault("usage_chart", license_usage_chart(usage, license=self.license))
+            kwargs.setdefault("forecast", seat_forecast(self.license, today=today, usage=usage))
         return super().get_context_data(**kwargs)
 
 
@@ -362,8 +359,7 @@ class LicenseExportView(LicenseDetailView):
     """
 
     permission_required = roles.EXPORT
-    with_forecast = False
-    show_usage_chart = False  # a workbook: no chart
+    with_usage = False  # a workbook: no chart, no forecast
 
     def get(self, request, *args, **kwargs):
         if self.did_not_exist:

@@ -19,9 +19,9 @@ from tests.helpers.messages import messages_of
 
 # Session, user (with its membership and partner), license, MDR Cloud license, the page's rows; a
 # search or another status also counts its rows (the page as it opens reads the count the
-# triggers keep on the license); the owner's page adds its seat forecast's 4 (licenses.forecast)
-# and its usage chart's 2 (licenses.usage); the htmx refresh of the table reads neither.
-LICENSE_PAGE_MAX_QUERIES = 11
+# triggers keep on the license); the owner's page adds its usage series' 2 (licenses.usage: the
+# chart and the seat forecast read it); the htmx refresh of the table reads none.
+LICENSE_PAGE_MAX_QUERIES = 7
 LICENSE_SEARCH_MAX_QUERIES = 6
 HTMX = {"HTTP_HX_REQUEST": "true", "HTTP_HX_TARGET": "customer-table"}
 
