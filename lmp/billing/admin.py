@@ -7,7 +7,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from lmp.billing.models import Purchase, Statement, StatementLicense, StatementLine, TierPrice
-from lmp.billing.statements import statement_totals
+from lmp.billing.selectors import currency_totals
 from lmp.core.admin import ReadOnlyModelAdmin
 from lmp.core.l10n import money
 
@@ -114,5 +114,5 @@ class StatementAdmin(ReadOnlyModelAdmin):
     def totals(self, obj: Statement) -> str:
         return ", ".join(
             money(total, currency)
-            for currency, total in statement_totals(obj.licenses.all()).items()
+            for currency, total in currency_totals(obj.licenses.all()).items()
         )

@@ -62,7 +62,8 @@ from licenses.models import AllocationEvent, CustomerAccount, SeatAllocation, Vo
 from lmp.billing import webhooks
 from lmp.billing.choices import StatementLineKind
 from lmp.billing.models import Statement, StatementLicense, StatementLine
-from lmp.billing.statements import statement_path, statement_totals
+from lmp.billing.selectors import currency_totals
+from lmp.billing.statements import statement_path
 from lmp.outbox.services import email_enqueue
 from lmp.partners import languages, roles
 from lmp.partners.models import Partner
@@ -554,7 +555,7 @@ def _statement_email(*, statement: Statement, licenses, site_url: str) -> None:
         "statement": statement,
         "month": statement.month,
         "licenses": sorted(licenses, key=lambda sl: sl.tier),
-        "totals": statement_totals(licenses),
+        "totals": currency_totals(licenses),
         "url": site_url.rstrip("/") + statement_path(statement.month),
     }
     for language, addresses in languages.by_language(to, partner=partner).items():

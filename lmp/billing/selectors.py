@@ -166,6 +166,11 @@ def statement_currency_totals(licenses: Iterable[StatementLicense]) -> list[Curr
     return [CurrencyTotal(currency, *sums[currency]) for currency in sorted(sums)]
 
 
+def currency_totals(licenses: Iterable[StatementLicense]) -> dict[str, Decimal]:
+    """{currency: total (amounts and adjustments)} of a statement's licenses (no query)."""
+    return {t.currency: t.total for t in statement_currency_totals(licenses)}
+
+
 def statement_lines(*, statement: Statement) -> QuerySet[StatementLine]:
     """The statement's lines with their license (tier, currency), as the statement orders them:
     by license in the tier order, customers, then the unallocated line and the adjustments."""

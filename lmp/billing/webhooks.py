@@ -7,7 +7,8 @@ partner). docs/pages/integrations/webhooks.md documents the data.
 from __future__ import annotations
 
 from lmp.billing.models import Statement, StatementLicense
-from lmp.billing.statements import statement_api_path, statement_totals
+from lmp.billing.selectors import currency_totals
+from lmp.billing.statements import statement_api_path
 from lmp.webhooks.choices import EventType
 from lmp.webhooks.services import webhook_event_emit
 
@@ -34,7 +35,7 @@ def statement_closed(*, statement: Statement, licenses: list[StatementLicense]) 
             for sl in sorted(licenses, key=lambda sl: sl.license_id)
         ],
         "totals": {
-            currency: f"{total:.2f}" for currency, total in statement_totals(licenses).items()
+            currency: f"{total:.2f}" for currency, total in currency_totals(licenses).items()
         },
         "api_path": statement_api_path(statement.month),
     }
