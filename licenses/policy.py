@@ -201,7 +201,12 @@ def unallocated(license: VolumeLicense) -> int:
     """
     if license.seat_commitment is None:
         return 0
-    return license.seat_commitment - license.allocated
+    return unallocated_of(commitment=license.seat_commitment, allocated=license.allocated)
+
+
+def unallocated_of(*, commitment: int, allocated: int) -> int:
+    """The seats of a commitment that ``allocated`` users leave (a statement's unallocated line)."""
+    return commitment - allocated
 
 
 # A license's seat commitment has the limits of a count of users (0..MAX_SEATS).

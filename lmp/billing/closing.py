@@ -47,6 +47,7 @@ from django.db.models.functions import Greatest
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from licenses import policy
 from licenses.choices import (
     LEGAL_NAME_LABEL,
     PRICE_LABEL,
@@ -346,7 +347,9 @@ def month_end_lines(
         nonlocal current_license
         while current_license is not None and current_license < license_id:
             t = terms[current_license]
-            rest = t.seat_commitment - allocated[current_license]
+            rest = policy.unallocated_of(
+                commitment=t.seat_commitment, allocated=allocated[current_license]
+            )
             yield Line(current_license, None, "", rest, 0, None)
             position = license_ids.index(current_license) + 1
             current_license = license_ids[position] if position < len(license_ids) else None

@@ -13,6 +13,7 @@ READ_ONLY = {
     "OnboardingRequest",
     "Purchase",
     "SeatAllocation",
+    "Statement",
     "TeamEvent",
 }
 OURS = {"lmp", "licenses", "onboarding", "shipping"}  # not the libraries' admins (django-tasks-db)
