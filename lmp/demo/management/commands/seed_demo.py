@@ -16,8 +16,8 @@ from licenses.models import AllocationEvent, CustomerAccount, VolumeLicense
 from lmp.accounts.services import authenticator_install
 from lmp.billing.models import Statement, TierPrice
 from lmp.billing.services import partner_billing_set
-from lmp.demo.authenticator import DEMO_TOTP_KEY_HEX, DEMO_TOTP_USERNAMES, demo_key_base32
 from lmp.demo import history
+from lmp.demo.authenticator import DEMO_TOTP_KEY_HEX, DEMO_TOTP_USERNAMES, demo_key_base32
 from lmp.demo.catalogue import catalogue_seed
 from lmp.partners.choices import PartnerRole
 from lmp.partners.models import Membership, Partner
