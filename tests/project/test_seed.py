@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from io import StringIO
 
 import pytest
@@ -17,6 +18,7 @@ from licenses.forecast import RUNS_OUT, seat_forecast
 from licenses.history_state import history_complete_from, license_state_at
 from licenses.models import AllocationEvent, CustomerAccount, SeatAllocation, VolumeLicense
 from lmp.billing.models import Purchase, Statement, StatementLicense, StatementLine
+from lmp.demo.management.commands.seed_demo import PARTNERS
 from lmp.outbox.models import OutboundEmail
 from lmp.partners.models import Partner
 from shipping.selectors import partner_default_address
@@ -236,3 +238,32 @@ def test_seed_twice_adds_no_history_and_leaves_the_clock_alone():
     before = dt.datetime.now(dt.UTC)
     assert before <= timezone.now()
     assert CustomerAccount._meta.get_field("onboarded_at").get_default() >= before
+
+
+@pytest.mark.parametrize("options", [[], ["--no-history"]])
+def test_seed_ends_on_the_figures_it_specifies(options):
+    """With its history or without (the browser tests' flat demo), the same figures today."""
+    call_command("seed_demo", *options, stdout=StringIO())
+    today = timezone.localdate()
+    for name, spec in PARTNERS.items():
+        for tier, seats, price, currency, days in spec["licenses"]:
+            license = VolumeLicense.objects.get(partner__name=name, tier=tier)
+            assert (
+                license.seat_commitment,
+                license.price_per_user,
+                license.currency,
+                license.renewal_date,
+            ) == (seats, Decimal(price), currency, today + dt.timedelta(days=days))
+        for legal_name, _tier, users, cloud, sat, site, email in spec["customers"]:
+            customer = CustomerAccount.objects.get(
+                partner__name=name, legal_name=legal_name, status=CustomerStatus.ACTIVE
+            )
+            held = {
+                a.license.tier: (a.seats, a.sat_users)
+                for a in customer.allocations.filter(active=True).select_related("license")
+            }
+            own = held.pop(customer.license.tier)
+            assert own == (users, sat), legal_name
+            assert held.get(ServiceTier.CLOUD, (0, 0))[0] == cloud, legal_name
+            assert (customer.website, customer.admin_email) == (site, email)
+    assert Statement.objects.exists() is not bool(options)
