@@ -267,3 +267,14 @@ def test_seed_ends_on_the_figures_it_specifies(options):
             assert held.get(ServiceTier.CLOUD, (0, 0))[0] == cloud, legal_name
             assert (customer.website, customer.admin_email) == (site, email)
     assert Statement.objects.exists() is not bool(options)
+
+
+def test_seed_leaves_a_demo_seeded_before_alone():
+    """A database seeded before the history (the flat demo) gets no replay on top of it."""
+    call_command("seed_demo", "--no-history", stdout=StringIO())
+    events = AllocationEvent.objects.count()
+    first = snapshot()
+    seed()
+    assert AllocationEvent.objects.count() == events
+    assert not Statement.objects.exists() and not Purchase.objects.exists()
+    assert snapshot() == first
