@@ -1,4 +1,10 @@
-"""Load the demo data: idempotent, so running it twice leaves the same rows."""
+"""Load the demo data: idempotent, so running it twice leaves the same rows.
+
+On a fresh database the demo's two years are replayed through the services first
+(``lmp.demo.history``), so the pages that read history have something to show; it ends on the
+figures of ``PARTNERS``. A database seeded before is left as it is (only what is missing comes
+back).
+"""
 
 from __future__ import annotations
 
@@ -12,10 +18,11 @@ from django.utils import timezone
 
 from licenses import services
 from licenses.choices import Currency, CustomerStatus, ServiceTier
-from licenses.models import CustomerAccount, VolumeLicense
+from licenses.models import AllocationEvent, CustomerAccount, VolumeLicense
 from lmp.accounts.services import authenticator_install
-from lmp.billing.models import TierPrice
+from lmp.billing.models import Statement, TierPrice
 from lmp.billing.services import partner_billing_set
+from lmp.demo import history
 from lmp.demo.authenticator import DEMO_TOTP_KEY_HEX, DEMO_TOTP_USERNAMES, demo_key_base32
 from lmp.demo.catalogue import catalogue_seed
 from lmp.partners.choices import PartnerRole
@@ -151,10 +158,23 @@ PARTNERS = {
 class Command(BaseCommand):
     help = "Create (or bring back) the demo partners, licenses, customers and logins."
 
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--no-history",
+            action="store_true",
+            help="On a fresh database, write today's figures at once instead of replaying the "
+            "demo's two years (the browser tests count the rows of that flat demo).",
+        )
+
     @transaction.atomic
     def handle(self, *args, **options):
         today = timezone.localdate()
         partners = {name: self._partner(name, spec) for name, spec in PARTNERS.items()}
+        fresh = not VolumeLicense.objects.filter(partner__in=partners.values()).exists()
+        if fresh and not options["no_history"]:
+            # A fresh demo: its two years replayed through the services (lmp.demo.history).
+            history.replay(partners=partners, spec=PARTNERS)
+        # A demo seeded before (or --no-history): what is missing comes back, today.
         for name, spec in PARTNERS.items():
             partner = partners[name]
             licenses = {}
@@ -192,6 +212,7 @@ class Command(BaseCommand):
         self._logins(partners)
         self._list_prices()
         catalogue_seed()
+        self._history_line(partners)
         self.stdout.write(self.style.SUCCESS("Demo data ready. Logins:"))
         for username, password, partner_name, role in DEMO_LOGINS:
             who = f"{partner_name}, {role.label}" if partner_name else "vendor staff (Django admin)"
@@ -209,6 +230,20 @@ class Command(BaseCommand):
             f"the demo key {demo_key_base32()}: add it to any authenticator app (time-based), "
             "or run `make totp` for the current code. The other Administrators set one up on "
             "their first sign-in."
+        )
+
+    def _history_line(self, partners: dict[str, Partner]) -> None:
+        """One line: from when to when the demo's history runs, and its statements."""
+        events = AllocationEvent.objects.filter(license__partner__in=partners.values())
+        first = events.order_by("at").values_list("at", flat=True).first()
+        last = events.order_by("-at").values_list("at", flat=True).first()
+        if first is None:
+            return
+        statements = Statement.objects.filter(partner__in=partners.values()).count()
+        self.stdout.write(
+            f"The demo's history spans from {timezone.localdate(first):%Y-%m-%d} to "
+            f"{timezone.localdate(last):%Y-%m-%d}: {events.count()} changes, "
+            f"{statements} month-end statements."
         )
 
     def _partner(self, name: str, spec: dict) -> Partner:
