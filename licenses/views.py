@@ -259,11 +259,6 @@ class LicenseRenewalCancelView(RenewalMixin, TemplateView):
 
     template_name = "licenses/license_renewal_cancel.html"
 
-    def get(self, request, *args, **kwargs):
-        if self.scheduled is None:
-            return HttpResponseRedirect(reverse("licenses:license_renewal", args=[self.license.pk]))
-        return super().get(request, *args, **kwargs)
-
     def post(self, request, *args, **kwargs):
         try:
             services.commitment_change_cancel(

@@ -76,8 +76,7 @@ ROLE_MATRIX: dict[str, tuple[str, str]] = {
     "billing:statement_csv": ("200 403 403 200 302", "405 403 403 405 302"),
     "licenses:license_threshold": ("200 200 403 403 302", "302 302 403 403 302"),
     "licenses:license_renewal": ("200 403 403 403 302", "302 403 403 403 302"),
-    # Nothing is scheduled in this world: the confirmation sends back to the form.
-    "licenses:license_renewal_cancel": ("302 403 403 403 302", "302 403 403 403 302"),
+    "licenses:license_renewal_cancel": ("200 403 403 403 302", "302 403 403 403 302"),
     "accounts:account": ("200 200 200 200 302", "405 405 405 405 302"),
     "accounts:language_set": ("405 405 405 405 405", "302 302 302 302 302"),
     "accounts:password_change": ("200 200 200 200 302", "200 200 200 200 302"),
