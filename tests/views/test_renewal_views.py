@@ -121,8 +121,8 @@ def test_another_partners_license_is_404(administrator_client, other_license, pa
 
 
 FRENCH_FLOOR = (
-    "1\u00a0620 utilisateurs sont attribués; l’engagement au renouvellement ne peut pas être "
-    "inférieur."
+    "1\u202f620 utilisateurs sont attribués\u00a0; l'engagement au renouvellement ne peut pas "
+    "être inférieur."
 )
 
 
