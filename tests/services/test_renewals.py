@@ -9,6 +9,7 @@ from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
 from django.db import IntegrityError, transaction
+from django.utils import translation
 
 from licenses import services
 from licenses.choices import CommitmentChangeStatus
@@ -214,3 +215,12 @@ def test_the_command_reports_what_it_did(partner, admin_user, license, capsys, m
     ScheduledCommitmentChange.objects.update(renewal_date=dt.date(2020, 1, 1))
     call_command("renewals_apply")
     assert "renewals: 1 applied, 0 refused, 0 already done elsewhere" in capsys.readouterr().out
+
+
+def test_the_history_note_reads_in_french(partner, admin_user, license):
+    schedule(admin_user, partner, license, 2000)
+    services.commitment_changes_apply(today=RENEWAL)
+    event = license.events.get(what="Seat commitment")
+    assert event.note == "renewal 2027-03-31"  # stored in English, as the API sends it
+    with translation.override("fr-ca"):
+        assert event.change_text == "1\u202f990 → 2\u202f000 (renouvellement 2027-03-31)"
