@@ -17,6 +17,7 @@ from licenses.models import ScheduledCommitmentChange, VolumeLicense
 from licenses.services.renewals import months_add
 from lmp.billing.services import seats_purchase
 from lmp.partners.choices import PartnerRole
+from lmp.partners.models import Membership
 from lmp.webhooks.models import WebhookDelivery
 from lmp.webhooks.services import endpoint_create
 from tests.factories import MembershipFactory, UserFactory, VolumeLicenseFactory, make_customer
@@ -224,3 +225,18 @@ def test_the_history_note_reads_in_french(partner, admin_user, license):
     assert event.note == "renewal 2027-03-31"  # stored in English, as the API sends it
     with translation.override("fr-ca"):
         assert event.change_text == "1\u202f990 → 2\u202f000 (renouvellement 2027-03-31)"
+
+
+def test_the_email_is_in_the_administrators_language(
+    partner, admin_user, license, django_capture_on_commit_callbacks
+):
+    Membership.objects.filter(partner=partner).update(language="fr-ca")
+    schedule(admin_user, partner, license, 1500)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.commitment_changes_apply(today=RENEWAL)
+    [message] = mail.outbox
+    assert message.subject == (
+        "MDR Complete renouvelée\u00a0: engagement de sièges 1\u202f990 → 1\u202f500"
+    )
+    assert "Prochain renouvellement\u00a0: 31 mars 2028" in message.body
