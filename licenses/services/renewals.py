@@ -167,8 +167,9 @@ def _apply_one(*, change_id: int, license_id: int, today: dt.date, site_url: str
             .filter(pk=change_id, status=CommitmentChangeStatus.SCHEDULED)
             .first()
         )
-        if change is None or change.renewal_date > today:
-            return ""
+        if change is None or license.renewal_date > today:
+            return ""  # another run had it, or staff moved the renewal on meanwhile
+        change.renewal_date = license.renewal_date  # the renewal it applies at
         now = timezone.now()
         change.previous_commitment = license.seat_commitment
         if change.new_commitment < license.allocated:
@@ -177,7 +178,13 @@ def _apply_one(*, change_id: int, license_id: int, today: dt.date, site_url: str
             with translation.override("en"):  # stored in English, like the history's notes
                 change.refusal_reason = renewal_floor_message(allocated=license.allocated)
             change.save(
-                update_fields=["status", "refused_at", "refusal_reason", "previous_commitment"]
+                update_fields=[
+                    "status",
+                    "refused_at",
+                    "refusal_reason",
+                    "previous_commitment",
+                    "renewal_date",
+                ]
             )
             license.partner = Partner.objects.get(pk=license.partner_id)
             _email(change=change, license=license, site_url=site_url)
@@ -201,7 +208,7 @@ def _apply_one(*, change_id: int, license_id: int, today: dt.date, site_url: str
         )
         change.status = CommitmentChangeStatus.APPLIED
         change.applied_at = now
-        change.save(update_fields=["status", "applied_at", "previous_commitment"])
+        change.save(update_fields=["status", "applied_at", "previous_commitment", "renewal_date"])
         license.partner = Partner.objects.get(pk=license.partner_id)
         webhooks.commitment_renewed(license=license, change=change)
         _email(change=change, license=license, site_url=site_url)

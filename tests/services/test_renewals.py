@@ -213,6 +213,7 @@ def test_the_term_moves_the_renewal_date_on(partner, admin_user):
 
 def test_the_command_reports_what_it_did(partner, admin_user, license, capsys, monkeypatch):
     schedule(admin_user, partner, license, 2000)
+    VolumeLicense.objects.update(renewal_date=dt.date(2020, 1, 1))  # due: the run is today
     ScheduledCommitmentChange.objects.update(renewal_date=dt.date(2020, 1, 1))
     call_command("renewals_apply")
     assert "renewals: 1 applied, 0 refused, 0 already done elsewhere" in capsys.readouterr().out
@@ -240,3 +241,16 @@ def test_the_email_is_in_the_administrators_language(
         "MDR Complete renouvelée\u00a0: engagement de sièges 1\u202f990 → 1\u202f500"
     )
     assert "Prochain renouvellement\u00a0: 31 mars 2028" in message.body
+
+
+def test_a_change_follows_the_renewal_staff_move(partner, admin_user, license):
+    schedule(admin_user, partner, license, 1500)
+    license.renewal_date = dt.date(2027, 6, 30)
+    services.license_save(license=license)
+    assert ScheduledCommitmentChange.objects.get().renewal_date == dt.date(2027, 6, 30)
+    assert services.commitment_changes_apply(today=RENEWAL).applied == 0  # not due any more
+    assert services.commitment_changes_apply(today=dt.date(2027, 6, 30)).applied == 1
+    license.refresh_from_db()
+    assert (license.seat_commitment, license.renewal_date) == (1500, dt.date(2028, 6, 30))
+    note = license.events.get(what="Seat commitment").note
+    assert note == "renewal 2027-06-30"
