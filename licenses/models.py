@@ -599,9 +599,7 @@ class ScheduledCommitmentChange(models.Model):
                 fields=["license"],
                 condition=Q(status="scheduled"),
                 name="commitment_change_one_scheduled",
-                violation_error_message=_(
-                    "A change is already scheduled for this renewal: cancel it first."
-                ),
+                violation_error_message=policy.RENEWAL_ALREADY_SCHEDULED,
             ),
         ]
 

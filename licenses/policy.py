@@ -230,6 +230,12 @@ def commitment_check(value: object, *, allocated: int) -> int:
 RENEWAL_COMMITMENT_COUNT = Count("new_commitment", gettext_lazy("Commitment at renewal"))
 
 
+# One change planned per license at a time (the service checks it; a partial unique constraint too).
+RENEWAL_ALREADY_SCHEDULED = gettext_lazy(
+    "A change is already scheduled for this renewal: cancel it first."
+)
+
+
 def renewal_floor_message(*, allocated: int) -> str:
     """The refusal of a commitment at renewal below what is allocated (scheduled or applied)."""
     return ngettext(

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-import logging
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -38,6 +37,7 @@ from licenses import webhooks
 from licenses.choices import AllocationEventSource, CommitmentChangeStatus, renewal_note
 from licenses.models import ScheduledCommitmentChange, VolumeLicense
 from licenses.policy import (
+    RENEWAL_ALREADY_SCHEDULED,
     RENEWAL_COMMITMENT_COUNT,
     renewal_commitment_check,
     renewal_floor_message,
@@ -48,8 +48,6 @@ from lmp.outbox.services import email_enqueue
 from lmp.partners import languages, roles
 from lmp.partners.models import Partner
 from lmp.partners.selectors import partner_member_emails
-
-logger = logging.getLogger(__name__)
 
 FIELD = RENEWAL_COMMITMENT_COUNT.field
 
@@ -87,9 +85,7 @@ def commitment_change_schedule(
     if ScheduledCommitmentChange.objects.filter(
         license=locked, status=CommitmentChangeStatus.SCHEDULED
     ).exists():
-        raise ValidationError(
-            {FIELD: _("A change is already scheduled for this renewal: cancel it first.")}
-        )
+        raise ValidationError({FIELD: RENEWAL_ALREADY_SCHEDULED})
     change = ScheduledCommitmentChange(
         license=locked,
         new_commitment=figure,
@@ -101,9 +97,7 @@ def commitment_change_schedule(
         with transaction.atomic():
             change.save()
     except IntegrityError as exc:  # unreachable under the license lock; the database says so too
-        raise ValidationError(
-            {FIELD: _("A change is already scheduled for this renewal: cancel it first.")}
-        ) from exc
+        raise ValidationError({FIELD: RENEWAL_ALREADY_SCHEDULED}) from exc
     return change
 
 
