@@ -38,7 +38,8 @@ def main(argv: list[str] | None = None) -> int:
         action="append",
         default=[],
         help="run only these sections (see bench/sections.py: page, export, statement_excel, "
-        "allocation, http, api, onboarding, forecast, usage, lighthouse, as_of, scale, close)",
+        "allocation, http, api, onboarding, forecast, usage, lighthouse, as_of, renewals, scale, "
+        "close)",
     )
     args = parser.parse_args(argv)
 

@@ -19,6 +19,7 @@ def _all(quick: bool) -> dict[str, Callable[[], list]]:
         lighthouse,
         onboarding,
         page,
+        renewals,
         scale,
         statement,
         usage,
@@ -41,6 +42,7 @@ def _all(quick: bool) -> dict[str, Callable[[], list]]:
             "close": partial(closing.run, total=10_000, partners=50, big=1_000),
             "as_of": partial(as_of.run, customers=10_000, months=24, repeat=7),
             "admin": partial(admin.run, total=20_000, partners=100, big=5_000, repeat=5),
+            "renewals": partial(renewals.run, small=10, large=100),
         }
     return {
         "page": partial(
@@ -59,6 +61,8 @@ def _all(quick: bool) -> dict[str, Callable[[], list]]:
         "lighthouse": partial(lighthouse.run, runs=3, customers=1_000),
         # The license page as of a date, 100,000 customers with 24 months of history.
         "as_of": partial(as_of.run, customers=100_000, months=24, repeat=15),
+        # The renewals job: one transaction per due change, the same queries each.
+        "renewals": partial(renewals.run, small=100, large=1_000),
         # Last: it fills the database (1,000,000 customers over 1,000 partners, the measured
         # partner holding 100,000), and the sections above keep measuring what they always did.
         "scale": partial(scale.run, total=1_000_000, partners=1_000, big=100_000, repeat=15),

@@ -23,6 +23,7 @@ from licenses.models import (
     AllocationEvent,
     CustomerAccount,
     LicenseAlert,
+    ScheduledCommitmentChange,
     SeatAllocation,
     VolumeLicense,
 )
@@ -56,6 +57,7 @@ class VolumeLicenseAdminForm(forms.ModelForm):
             "tier",
             "seat_commitment",
             "renewal_date",
+            "term_months",
             "price_per_user",
             "currency",
             "sub_partners",
@@ -63,10 +65,18 @@ class VolumeLicenseAdminForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        if "term_months" in self.fields:
+            self.fields["term_months"].required = False  # left empty: the license's, or 12
         if self.instance.pk and "sub_partners" in self.fields:
             # The owner already holds the pool; offering it as its own sub-partner only confuses.
             field = self.fields["sub_partners"]
             field.queryset = field.queryset.exclude(pk=self.instance.partner_id)
+
+    def clean_term_months(self) -> int:
+        value = self.cleaned_data.get("term_months")
+        if value is None:
+            return self.instance.term_months or VolumeLicense._meta.get_field("term_months").default
+        return value
 
     def clean(self):
         cleaned = super().clean()
@@ -115,6 +125,7 @@ class VolumeLicenseAdmin(ServiceRefusalMixin, admin.ModelAdmin):
         "unallocated_display",
         "customers_display",
         "renewal_date",
+        "term_months",
         "price_per_user",
         "currency",
         "sub_partners",
@@ -393,3 +404,24 @@ class LicenseAlertAdmin(ReadOnlyModelAdmin):
     list_filter = ["kind"]
     search_fields = ["license__partner__name", "recipients"]
     list_select_related = ["license__partner"]
+
+
+@admin.register(ScheduledCommitmentChange)
+class ScheduledCommitmentChangeAdmin(ReadOnlyModelAdmin):
+    """The commitments partners planned for their renewals (read-only: the partner's
+    Administrators schedule and cancel them, the ``renewals_apply`` job applies them)."""
+
+    list_display = [
+        "license",
+        "renewal_date",
+        "previous_commitment",
+        "new_commitment",
+        "status",
+        "created_by",
+        "created_at",
+        "applied_at",
+        "refusal_reason",
+    ]
+    list_filter = ["status", "renewal_date"]
+    search_fields = ["license__partner__name"]
+    list_select_related = ["license__partner", "created_by"]

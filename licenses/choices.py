@@ -129,11 +129,34 @@ def purchase_note(reference: str) -> str:
     return PURCHASE_NOTE % {"reference": reference}
 
 
+# A history event's note when a scheduled commitment change applied at the renewal, e.g.
+# "renewal 2027-03-31" (stored in English, the date in ISO; shown translated).
+# Translators: a history note: the commitment changed at the renewal on this date.
+RENEWAL_NOTE = gettext_noop("renewal %(date)s")
+_RENEWAL_NOTE_STORED = re.compile(r"^renewal (?P<date>\d{4}-\d{2}-\d{2})$")
+
+
+def renewal_note(date) -> str:
+    """The note a renewal's commitment event stores: "renewal 2027-03-31" (English)."""
+    return RENEWAL_NOTE % {"date": date.isoformat()}
+
+
 def note_text(note: str) -> str:
     """A stored history note in the reader's language; a note LMP does not write is shown as is."""
     if stored := _PURCHASE_NOTE_STORED.match(note):
         return gettext(PURCHASE_NOTE) % {"reference": stored["reference"]}
+    if stored := _RENEWAL_NOTE_STORED.match(note):
+        return gettext(RENEWAL_NOTE) % {"date": stored["date"]}
     return note
+
+
+class CommitmentChangeStatus(models.TextChoices):
+    """Where a scheduled commitment change for the renewal stands."""
+
+    SCHEDULED = "scheduled", pgettext_lazy("commitment change", "Scheduled")
+    CANCELLED = "cancelled", pgettext_lazy("commitment change", "Cancelled")
+    APPLIED = "applied", pgettext_lazy("commitment change", "Applied")
+    REFUSED = "refused", pgettext_lazy("commitment change", "Refused")
 
 
 class ThresholdUnit(models.TextChoices):

@@ -290,6 +290,27 @@ class LowSeatsThresholdForm(forms.Form):
         return data
 
 
+class RenewalPlanForm(forms.Form):
+    """Plan the renewal: the seat commitment from the renewal date (the service checks the rest:
+    not below what is allocated, not the commitment already)."""
+
+    new_commitment = forms.IntegerField(
+        label=policy.RENEWAL_COMMITMENT_COUNT.label,
+        min_value=0,
+        max_value=policy.MAX_SEATS,
+        error_messages={
+            "required": _("Enter the seat commitment for the renewal."),
+            "invalid": _("The commitment must be a whole number."),
+            "min_value": _("The commitment cannot be negative."),
+            "max_value": format_lazy(
+                _("The commitment must be at most {maximum}."),
+                maximum=lazy_count(policy.MAX_SEATS),
+            ),
+        },
+        widget=forms.NumberInput(attrs={"inputmode": "numeric", "step": "1", "min": "0"}),
+    )
+
+
 class AsOfForm(forms.Form):
     """``?as_of=YYYY-MM-DD``: the day whose end a license page shows (a past day only).
 

@@ -41,6 +41,7 @@ from licenses.choices import (
     AlertKind,
     AllocationEventKind,
     AllocationEventSource,
+    CommitmentChangeStatus,
     Currency,
     CustomerStatus,
     DeploymentSolution,
@@ -75,6 +76,13 @@ class VolumeLicense(models.Model):
     # the dashboard and License tab read it instead of counting a pool's customers on every view.
     holder_count = models.PositiveIntegerField(_("holder count"), default=0, editable=False)
     renewal_date = models.DateField(_("renewal date"))
+    # How far the renewal date moves on when a scheduled commitment change applies at it.
+    term_months = models.PositiveSmallIntegerField(
+        _("term (months)"),
+        default=12,
+        validators=[MinValueValidator(1)],
+        help_text=_("How far the renewal date moves on at each renewal."),
+    )
     price_per_user = models.DecimalField(
         _("Price per user per month"),
         max_digits=8,
@@ -526,3 +534,74 @@ class LicenseAlert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.key} — {self.license}"
+
+
+class ScheduledCommitmentChange(models.Model):
+    """A seat commitment an Administrator planned for a license's renewal date.
+
+    The figure is absolute: at the renewal the commitment becomes ``new_commitment`` whatever
+    purchases raised it to meanwhile, never below what is allocated then (``licenses.renewals``).
+    At most one change per license is scheduled at a time; cancelled, applied and refused ones stay
+    as the record.
+    """
+
+    license = models.ForeignKey(
+        VolumeLicense,
+        verbose_name=_("license"),
+        on_delete=models.PROTECT,
+        related_name="commitment_changes",
+    )
+    new_commitment = models.PositiveIntegerField(_("commitment at renewal"))
+    # The license's renewal date when the change was scheduled: it applies on that date.
+    renewal_date = models.DateField(_("renewal date"))
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=CommitmentChangeStatus.choices,
+        default=CommitmentChangeStatus.SCHEDULED,
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("scheduled by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("scheduled at"), default=timezone.now)
+    # The commitment the change replaced when it applied (or met, refused).
+    previous_commitment = models.PositiveIntegerField(
+        _("previous commitment"), null=True, blank=True
+    )
+    applied_at = models.DateTimeField(_("applied at"), null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("cancelled by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    refused_at = models.DateTimeField(_("refused at"), null=True, blank=True)
+    refusal_reason = models.CharField(_("refusal reason"), max_length=200, blank=True, default="")
+
+    class Meta:
+        verbose_name = _("scheduled commitment change")
+        verbose_name_plural = _("scheduled commitment changes")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # The job's due changes: scheduled ones by date.
+            models.Index(fields=["status", "renewal_date"], name="commitment_change_due"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["license"],
+                condition=Q(status="scheduled"),
+                name="commitment_change_one_scheduled",
+                violation_error_message=policy.RENEWAL_ALREADY_SCHEDULED,
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.license} → {self.new_commitment} ({self.renewal_date.isoformat()})"

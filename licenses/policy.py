@@ -231,6 +231,39 @@ def commitment_check(value: object, *, allocated: int) -> int:
     return commitment
 
 
+# The figure an Administrator plans for the renewal (licenses.services.renewals).
+RENEWAL_COMMITMENT_COUNT = Count("new_commitment", gettext_lazy("Commitment at renewal"))
+
+
+# One change planned per license at a time (the service checks it; a partial unique constraint too).
+RENEWAL_ALREADY_SCHEDULED = gettext_lazy(
+    "A change is already scheduled for this renewal: cancel it first."
+)
+
+
+def renewal_floor_message(*, allocated: int) -> str:
+    """The refusal of a commitment at renewal below what is allocated (scheduled or applied)."""
+    return ngettext(
+        "%(count)s user is allocated; the commitment at renewal cannot be lower.",
+        "%(count)s users are allocated; the commitment at renewal cannot be lower.",
+        allocated,
+    ) % {"count": count_text(allocated)}
+
+
+def renewal_commitment_check(value: object, *, allocated: int, current: int) -> int:
+    """A commitment for the renewal: a whole number, not below ``allocated`` and not the
+    ``current`` commitment (nothing to plan); returns it as an int."""
+    figure = count_check(value, count=RENEWAL_COMMITMENT_COUNT)
+    field = RENEWAL_COMMITMENT_COUNT.field
+    if figure < allocated:
+        raise ValidationError({field: renewal_floor_message(allocated=allocated)})
+    if figure == current:
+        raise ValidationError(
+            {field: _("This is the commitment already: choose a higher or lower figure.")}
+        )
+    return figure
+
+
 def purchase_count(*, commitment: int) -> Count:
     """The users one purchase may add to a license that commits to ``commitment`` now: at most
     ``MAX_PURCHASE_USERS``, and never past ``MAX_SEATS`` in all."""

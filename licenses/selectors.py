@@ -29,10 +29,17 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from licenses import policy
-from licenses.choices import RENEWAL_REMINDER_DAYS, AlertKind, CustomerStatus, ServiceTier
+from licenses.choices import (
+    RENEWAL_REMINDER_DAYS,
+    AlertKind,
+    CommitmentChangeStatus,
+    CustomerStatus,
+    ServiceTier,
+)
 from licenses.models import (
     AllocationEvent,
     CustomerAccount,
+    ScheduledCommitmentChange,
     SeatAllocation,
     VolumeLicense,
 )
@@ -451,3 +458,16 @@ def license_banners(*, partner: Partner, licenses: Iterable[VolumeLicense], toda
             }
             banners.append(Banner(AlertKind.LOW_SEATS, license, text))
     return banners
+
+
+def commitment_changes_scheduled(
+    *, partner: Partner, licenses: Iterable[VolumeLicense]
+) -> dict[int, ScheduledCommitmentChange]:
+    """The change scheduled for the renewal of each of ``licenses`` the partner owns, by license
+    id (one query; a sub-partner sees none: the commitment is the owner's)."""
+    changes = ScheduledCommitmentChange.objects.filter(
+        license__in=[lic.pk for lic in licenses],
+        license__partner=partner,
+        status=CommitmentChangeStatus.SCHEDULED,
+    ).select_related("created_by")
+    return {change.license_id: change for change in changes}

@@ -10,6 +10,12 @@ urlpatterns = [
     path("<int:pk>/export/", views.LicenseExportView.as_view(), name="license_export"),
     path("<int:pk>/history/", views.LicenseHistoryView.as_view(), name="license_history"),
     path("<int:pk>/threshold/", views.LicenseThresholdView.as_view(), name="license_threshold"),
+    path("<int:pk>/renewal/", views.LicenseRenewalView.as_view(), name="license_renewal"),
+    path(
+        "<int:pk>/renewal/cancel/",
+        views.LicenseRenewalCancelView.as_view(),
+        name="license_renewal_cancel",
+    ),
     path(
         "<int:license_pk>/customers/<int:pk>/edit/",
         views.CustomerEditView.as_view(),

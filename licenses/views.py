@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.generic import FormView, ListView, TemplateView
@@ -32,7 +33,12 @@ from licenses.choices import (
 from licenses.exports import customers_export
 from licenses.filters import AllocationEventFilterSet, CustomerAccountFilterSet
 from licenses.forecast import seat_forecast
-from licenses.forms import AsOfForm, CustomerAccountForm, LowSeatsThresholdForm
+from licenses.forms import (
+    AsOfForm,
+    CustomerAccountForm,
+    LowSeatsThresholdForm,
+    RenewalPlanForm,
+)
 from licenses.history_as_of import (
     AS_OF_FIELDS,
     as_of_instant,
@@ -46,6 +52,7 @@ from licenses.models import VolumeLicense
 from licenses.selectors import (
     cloud_license_for,
     cloud_pool_for,
+    commitment_changes_scheduled,
     customer_events,
     license_banners,
     license_customers,
@@ -202,6 +209,68 @@ class LicenseThresholdView(LicenseMixin, FormView):
         return HttpResponseRedirect(license_page_url(self.license))
 
 
+class RenewalMixin(LicenseMixin):
+    """Plan the renewal of one of the partner's own licenses (its Administrators): a sub-partner
+    gets a 404 (the commitment is its owner's), another role a 403."""
+
+    permission_required = roles.BUY_SEATS
+
+    def load_objects(self) -> None:
+        super().load_objects()
+        if not self.is_own:
+            raise Http404("Only the license's owner plans its renewal.")
+        self.scheduled = commitment_changes_scheduled(
+            partner=self.partner, licenses=[self.license]
+        ).get(self.license.pk)
+
+    def get_context_data(self, **kwargs):
+        kwargs.setdefault("scheduled", self.scheduled)
+        return super().get_context_data(**kwargs)
+
+
+class LicenseRenewalView(RenewalMixin, FormView):
+    """Plan the renewal: the seat commitment from the renewal date, and the change scheduled."""
+
+    template_name = "licenses/license_renewal.html"
+    form_class = RenewalPlanForm
+
+    def form_valid(self, form):
+        try:
+            change = services.commitment_change_schedule(
+                actor=self.request.user,
+                partner=self.partner,
+                license=self.license,
+                new_commitment=form.cleaned_data["new_commitment"],
+            )
+        except ValidationError as error:
+            for field, errors in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+            return self.form_invalid(form)
+        messages.success(
+            self.request,
+            _("Renewal planned: from %(date)s the seat commitment will be %(count)s users.")
+            % {"date": date_format(change.renewal_date), "count": count(change.new_commitment)},
+        )
+        return HttpResponseRedirect(license_page_url(self.license))
+
+
+class LicenseRenewalCancelView(RenewalMixin, TemplateView):
+    """Cancel the change scheduled for the renewal: a confirmation, then POST."""
+
+    template_name = "licenses/license_renewal_cancel.html"
+
+    def post(self, request, *args, **kwargs):
+        try:
+            services.commitment_change_cancel(
+                actor=request.user, partner=self.partner, license=self.license
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("The change planned for the renewal is cancelled."))
+        return HttpResponseRedirect(license_page_url(self.license))
+
+
 class FilteredTableView(HtmxPartialMixin, SingleTableMixin, FilterView):
     """A page with a filter form and a sortable, paginated table whose body htmx can refresh."""
 
@@ -335,6 +404,16 @@ class LicenseDetailView(AsOfMixin, LicenseMixin, FilteredTableView):
             else license_banners(partner=self.partner, licenses=[self.license], today=today),
             threshold_form=LowSeatsThresholdForm(initial=threshold_initial(self.license)),
         )
+        # The commitment planned for the renewal: the owner's page of today only.
+        if "scheduled" not in kwargs:
+            own_today = self.is_own and self.then is None and not self.is_partial_request()
+            kwargs["scheduled"] = (
+                commitment_changes_scheduled(partner=self.partner, licenses=[self.license]).get(
+                    self.license.pk
+                )
+                if own_today
+                else None
+            )
         # A fragment also refreshes the filter's error message (out of band), and one asked for
         # by the search box or the status filter says what it found (a polite live region).
         partial = self.is_partial_request()

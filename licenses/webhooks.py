@@ -8,7 +8,7 @@ event's data.
 
 from __future__ import annotations
 
-from licenses.models import CustomerAccount, VolumeLicense
+from licenses.models import CustomerAccount, ScheduledCommitmentChange, VolumeLicense
 from lmp.webhooks.choices import EventType
 from lmp.webhooks.services import webhook_event_emit
 
@@ -101,4 +101,17 @@ def renewal_upcoming(*, license: VolumeLicense, days_left: int) -> None:
     data = {"license": _license_state(license), "days_left": days_left}
     webhook_event_emit(
         partner=license.partner_id, event_type=EventType.LICENSE_RENEWAL_UPCOMING, data=data
+    )
+
+
+def commitment_renewed(*, license: VolumeLicense, change: ScheduledCommitmentChange) -> None:
+    """A scheduled commitment change applied at the renewal (the license as it is after it)."""
+    data = {
+        "license": _license_state(license),
+        "renewal_date": change.renewal_date.isoformat(),
+        "previous_commitment": change.previous_commitment,
+        "new_commitment": change.new_commitment,
+    }
+    webhook_event_emit(
+        partner=license.partner_id, event_type=EventType.LICENSE_COMMITMENT_RENEWED, data=data
     )

@@ -5,6 +5,7 @@
 - ``locks``: the pool locks and allocation writes (how a seat write stays correct on a hot pool);
 - ``validation``: the checks before a write (names, counts, room in the pools, which constraint
   refused);
+- ``renewals``: the commitment an Administrator plans for the renewal, and the job applying it;
 - ``history``: the audit events every change records.
 
 Callers import from here (``from licenses import services``); the names below are the package's
@@ -22,6 +23,11 @@ from licenses.services.customers import (
 )
 from licenses.services.history import Change
 from licenses.services.locks import licenses_lock, pool_write
+from licenses.services.renewals import (
+    commitment_change_cancel,
+    commitment_change_schedule,
+    commitment_changes_apply,
+)
 from licenses.services.terms import (
     license_commitment_set,
     license_save,
@@ -33,6 +39,9 @@ from licenses.services.validation import legal_name_check
 __all__ = [
     "CUSTOMER_OFFBOARDED",
     "Change",
+    "commitment_change_cancel",
+    "commitment_change_schedule",
+    "commitment_changes_apply",
     "commitment_message",
     "customer_create",
     "customer_offboard",

@@ -11,8 +11,8 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from licenses.choices import AllocationEventSource, ThresholdUnit
-from licenses.models import VolumeLicense
+from licenses.choices import AllocationEventSource, CommitmentChangeStatus, ThresholdUnit
+from licenses.models import ScheduledCommitmentChange, VolumeLicense
 from licenses.policy import Count, commitment_check, count_check
 from licenses.services.history import commitment_change_record, terms_change_record
 from licenses.services.locks import licenses_lock
@@ -137,6 +137,11 @@ def license_save(
         note=note,
     )
     terms_change_record(license=license, old=current, actor=actor, source=source)
+    if current is not None and current.renewal_date != license.renewal_date:
+        # A commitment planned for the renewal follows the renewal staff moved.
+        ScheduledCommitmentChange.objects.filter(
+            license=license, status=CommitmentChangeStatus.SCHEDULED
+        ).update(renewal_date=license.renewal_date)
     return license
 
 

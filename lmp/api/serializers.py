@@ -18,9 +18,10 @@ from licenses.choices import (
     ServiceTier,
 )
 from licenses.forecast import STATUSES, Forecast, seat_forecast
-from licenses.models import AllocationEvent, CustomerAccount
-from licenses.selectors import VisibleLicense
+from licenses.models import AllocationEvent, CustomerAccount, ScheduledCommitmentChange
+from licenses.selectors import VisibleLicense, commitment_changes_scheduled
 from lmp.billing.models import Statement, StatementLicense, StatementLine
+from lmp.partners.models import Partner
 from onboarding.models import OnboardingRequest, Shipment
 
 
@@ -109,11 +110,37 @@ def license_forecast(visible: VisibleLicense) -> Forecast | None:
     return seat_forecast(visible.license) if visible.is_own else None
 
 
+class ScheduledCommitmentSerializer(serializers.Serializer):
+    """The seat commitment an Administrator planned for the renewal (applied on that date)."""
+
+    new_commitment = serializers.IntegerField(
+        help_text="The seat commitment from the renewal date (an absolute figure)."
+    )
+    renewal_date = serializers.DateField(help_text="The renewal it applies at.")
+    created_at = serializers.DateTimeField(help_text="When it was scheduled.")
+
+
+def license_scheduled_commitment(
+    visible: VisibleLicense, *, partner: Partner
+) -> ScheduledCommitmentChange | None:
+    """The change scheduled for the owner's license's renewal (a sub-partner sees none)."""
+    if not visible.is_own:
+        return None
+    changes = commitment_changes_scheduled(partner=partner, licenses=[visible.license])
+    return changes.get(visible.license.pk)
+
+
 class LicenseDetailSerializer(LicenseSerializer):
-    """A license with its dashboard figures and, for its owner, the seat forecast."""
+    """A license with its dashboard figures and, for its owner, the seat forecast and the
+    commitment planned for its renewal."""
 
     forecast = ForecastSerializer(
         allow_null=True, help_text="Null on a license shared with you (its owner's figure)."
+    )
+    scheduled_commitment = ScheduledCommitmentSerializer(
+        allow_null=True,
+        help_text="The commitment planned for the renewal; null when none is scheduled, and on "
+        "a license shared with you.",
     )
 
 

@@ -121,6 +121,9 @@ class LicenseDetailView(PartnerAPIView):
         visible = self.visible_license()
         figures = serializers.license_figures(visible)
         figures["forecast"] = serializers.license_forecast(visible)
+        figures["scheduled_commitment"] = serializers.license_scheduled_commitment(
+            visible, partner=self.partner
+        )
         return Response(self.get_serializer(figures).data)
 
 

@@ -18,7 +18,7 @@ from django_tables2 import SingleTableMixin
 
 from licenses.mixins import HtmxPartialMixin
 from licenses.policy import MAX_PURCHASE_USERS
-from licenses.selectors import license_terms_list
+from licenses.selectors import commitment_changes_scheduled, license_terms_list
 from lmp.billing.exports import CSV_CONTENT_TYPE, statement_csv, statement_xlsx
 from lmp.billing.filters import StatementLineFilterSet
 from lmp.billing.forms import PartnerBillingForm, PurchaseForm
@@ -75,7 +75,12 @@ class BillingView(PartnerMixin, FormView):
         return HttpResponseRedirect(reverse("billing:billing"))
 
     def get_context_data(self, **kwargs):
-        kwargs["licenses"] = license_terms_list(partner=self.partner)
+        licenses = list(license_terms_list(partner=self.partner))
+        # The commitment each license's owner planned for its renewal (one query).
+        scheduled = commitment_changes_scheduled(partner=self.partner, licenses=licenses)
+        for license in licenses:
+            license.scheduled_change = scheduled.get(license.pk)
+        kwargs["licenses"] = licenses
         kwargs["purchases"] = purchase_list(partner=self.partner)[:50]
         return super().get_context_data(**kwargs)
 

@@ -17,6 +17,7 @@ class EventType(models.TextChoices):
     SHIPMENT_DELIVERED = "shipment.delivered", _("Shipment delivered")
     LICENSE_LOW_SEATS = "license.low_seats", _("Low seats")
     LICENSE_RENEWAL_UPCOMING = "license.renewal_upcoming", _("Renewal upcoming")
+    LICENSE_COMMITMENT_RENEWED = "license.commitment_renewed", _("Commitment renewed")
     STATEMENT_CLOSED = "statement.closed", _("Month-end statement closed")
 
 

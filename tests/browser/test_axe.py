@@ -289,3 +289,27 @@ def test_license_pages_as_of_a_date_have_no_serious_violations(page, demo_data, 
     assert page.evaluate(PAGE_WIDER_THAN_SCREEN) <= 0
     audit.shot("license-page-as-of-375px")
     audit.assert_clean(at_least=7)
+
+
+def test_plan_the_renewal_pages_have_no_serious_violations(page, demo_data, login, audit):
+    """Plan the renewal: its form, a refusal by the field, the license page's renewal card with
+    the change, and the cancel confirmation."""
+    login("partner", "lmp-demo-2026")
+    page.get_by_role("link", name="MDR Complete").click()
+    page.get_by_role("link", name="Plan the renewal").click()
+    expect(page.get_by_role("heading", name="Plan the renewal")).to_be_visible()
+    audit.check("Plan the renewal")
+    page.get_by_label("Commitment at renewal").fill("0")
+    page.get_by_role("button", name="Schedule").click()
+    expect(page.locator(".invalid-feedback").first).to_contain_text("the commitment at renewal")
+    audit.check("Plan the renewal: below allocated")
+    page.get_by_label("Commitment at renewal").fill("99999")
+    page.get_by_role("button", name="Schedule").click()
+    expect(page.locator("[data-renewal-plan]")).to_contain_text("99,999 users")
+    audit.check("License page: renewal planned")
+    page.locator("[data-renewal-plan]").get_by_role("link", name="Cancel").click()
+    expect(page.get_by_role("heading", name="Cancel the change planned")).to_be_visible()
+    audit.check("Plan the renewal: cancel confirmation")
+    page.get_by_role("button", name="Cancel the change").click()
+    expect(page.get_by_role("status")).to_contain_text("cancelled")
+    audit.assert_clean(at_least=4)

@@ -107,6 +107,10 @@ def _endpoint(partner):
     )
 
 
+def _own_license(partner):
+    return partner.licenses.order_by("pk").first()
+
+
 # Routes whose objects are not in the tenancy World: how to build partner A's URL (as the role
 # matrix's walk does).
 TEAM_URLS: dict[str, Callable[[TeamObjects], dict]] = {
@@ -130,6 +134,8 @@ TEAM_URLS: dict[str, Callable[[TeamObjects], dict]] = {
         "pk": webhook_services.webhook_ping(actor=None, endpoint=_endpoint(t.member.partner)).pk
     },
     "partners:api_key_revoke": lambda t: {"prefix": make_key(t.member.partner)[0].prefix},
+    "licenses:license_renewal": lambda t: {"pk": _own_license(t.member.partner).pk},
+    "licenses:license_renewal_cancel": lambda t: {"pk": _own_license(t.member.partner).pk},
     **{
         f"billing:{name}": lambda t: {
             "month": statement_build(partner=t.member.partner, names=[]).month

@@ -150,6 +150,11 @@ TENANCY_TESTED_ELSEWHERE = {
     "partners:invitation_revoke": "test_team.py::test_another_partners_member_or_invitation_is_404",
     "partners:join": "test_team.py::test_a_tampered_link_gets_its_page",
     "billing:purchase_detail": "test_purchases.py::test_another_partners_purchase_is_404",
+    # Administrators' pages: this file's Allocators get 403 before the license is looked up.
+    "licenses:license_renewal": "test_renewal_views.py::test_another_partners_license_is_404",
+    "licenses:license_renewal_cancel": (
+        "test_renewal_views.py::test_another_partners_license_is_404"
+    ),
     **{
         name: "test_webhooks.py::test_another_partners_endpoint_or_delivery_is_404"
         for name in WEBHOOK_OBJECT_ROUTES

@@ -75,6 +75,8 @@ ROLE_MATRIX: dict[str, tuple[str, str]] = {
     "billing:statement_xlsx": ("200 403 403 200 302", "405 403 403 405 302"),
     "billing:statement_csv": ("200 403 403 200 302", "405 403 403 405 302"),
     "licenses:license_threshold": ("200 200 403 403 302", "302 302 403 403 302"),
+    "licenses:license_renewal": ("200 403 403 403 302", "302 403 403 403 302"),
+    "licenses:license_renewal_cancel": ("200 403 403 403 302", "302 403 403 403 302"),
     "accounts:account": ("200 200 200 200 302", "405 405 405 405 302"),
     "accounts:language_set": ("405 405 405 405 405", "302 302 302 302 302"),
     "accounts:password_change": ("200 200 200 200 302", "200 200 200 200 302"),
@@ -127,6 +129,7 @@ POST_DATA: dict[str, Callable[[World], dict]] = {
         "low_seats_threshold": "50",
         "low_seats_unit": "users",
     },
+    "licenses:license_renewal": lambda w: {"new_commitment": "2500"},
     "partners:api_keys": lambda w: {"name": "PSA sync", "role": "allocator"},
     "billing:billing": lambda w: {
         "billing_contact_name": "Pat Payer",

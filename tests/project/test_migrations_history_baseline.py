@@ -35,17 +35,20 @@ def _leaves():
 
 
 def _legacy_rows() -> tuple[VolumeLicense, CustomerAccount, CustomerAccount, CustomerAccount]:
-    """What the old code left: rows, and only an edit in the history (the schema is the same)."""
+    """What the old code left: rows, and only an edit in the history (the schema is the same but
+    for later licenses columns: the licenses are written with the model of that time)."""
+    old = MigrationExecutor(connection).loader.project_state(BEFORE).apps
+    OldLicense = old.get_model("licenses", "VolumeLicense")  # noqa: N806 - a model class
     partner = Partner.objects.create(name="Legacy MSP")
-    complete = VolumeLicense.objects.create(
-        partner=partner,
+    complete = OldLicense.objects.create(
+        partner_id=partner.pk,
         tier=ServiceTier.COMPLETE,
         seat_commitment=100,
         renewal_date=dt.date(2027, 1, 31),
         price_per_user=Decimal("14.50"),
     )
-    cloud = VolumeLicense.objects.create(
-        partner=partner,
+    cloud = OldLicense.objects.create(
+        partner_id=partner.pk,
         tier=ServiceTier.CLOUD,
         seat_commitment=50,
         renewal_date=dt.date(2027, 1, 31),
@@ -55,24 +58,24 @@ def _legacy_rows() -> tuple[VolumeLicense, CustomerAccount, CustomerAccount, Cus
     def customer(name, seats, sat, cloud_users, onboarded):
         c = CustomerAccount.objects.create(
             partner=partner,
-            license=complete,
+            license_id=complete.pk,
             legal_name=name,
             admin_email="it@legacy.example",
             onboarded_at=onboarded,
         )
         SeatAllocation.objects.create(
-            customer=c, license=complete, tier=complete.tier, seats=seats, sat_users=sat
+            customer=c, license_id=complete.pk, tier=complete.tier, seats=seats, sat_users=sat
         )
         if cloud_users:
             SeatAllocation.objects.create(
-                customer=c, license=cloud, tier=cloud.tier, seats=cloud_users
+                customer=c, license_id=cloud.pk, tier=cloud.tier, seats=cloud_users
             )
         return c
 
     quiet = customer("Quiet Ltd", 10, 2, 3, T0)
     edited = customer("Edited Inc", 8, 0, 0, T0 + DAY)
     AllocationEvent.objects.create(
-        license=complete,
+        license_id=complete.pk,
         customer=edited,
         kind=AllocationEventKind.EDITED,
         what="MDR Complete Users",
@@ -95,6 +98,7 @@ def test_the_baseline_rebuilds_rows_that_predate_it_and_reverses():
         complete, quiet, edited, gone = _legacy_rows()
         legacy = AllocationEvent.objects.count()
         _migrate(leaves)
+        complete = VolumeLicense.objects.get(pk=complete.pk)
 
         now = license_state_at(complete, dt.datetime.now(dt.UTC))
         assert now.seat_commitment == 100

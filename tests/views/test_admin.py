@@ -9,7 +9,12 @@ from django_tasks_db.models import DBTaskResult
 
 from licenses import services
 from licenses.choices import CustomerStatus, ServiceTier
-from licenses.models import CustomerAccount, SeatAllocation, VolumeLicense
+from licenses.models import (
+    CustomerAccount,
+    ScheduledCommitmentChange,
+    SeatAllocation,
+    VolumeLicense,
+)
 from lmp.outbox.models import OutboundEmail
 from lmp.outbox.services import email_enqueue
 from lmp.partners.models import Membership, Partner
@@ -33,6 +38,7 @@ ADMIN_MODELS = [
     DBTaskResult,
     WebhookEndpoint,
     WebhookDelivery,
+    ScheduledCommitmentChange,
 ]
 
 
@@ -59,6 +65,10 @@ def admin_objects(partner, user, complete_license, core_license, cloud_license):
         event_types=["customer.onboarded"],
     )
     webhook_services.webhook_ping(actor=None, endpoint=endpoint)
+    # A commitment planned for the renewal, for its read-only list.
+    services.commitment_change_schedule(
+        actor=None, partner=partner, license=cloud_license, new_commitment=350
+    )
     return {"customer": active, "offboarded": gone}
 
 

@@ -12,6 +12,7 @@ READ_ONLY = {
     "LicenseAlert",
     "OnboardingRequest",
     "Purchase",
+    "ScheduledCommitmentChange",
     "SeatAllocation",
     "Statement",
     "TeamEvent",
