@@ -20,8 +20,9 @@ from tests.helpers.messages import messages_of
 # Session, user (with its membership and partner), license, MDR Cloud license, the page's rows; a
 # search or another status also counts its rows (the page as it opens reads the count the
 # triggers keep on the license); the owner's page adds its usage series' 2 (licenses.usage: the
-# chart and the seat forecast read it); the htmx refresh of the table reads none.
-LICENSE_PAGE_MAX_QUERIES = 7
+# chart and the seat forecast read it) and the commitment planned for its renewal (1); the htmx
+# refresh of the table reads none of them.
+LICENSE_PAGE_MAX_QUERIES = 8
 LICENSE_SEARCH_MAX_QUERIES = 6
 HTMX = {"HTTP_HX_REQUEST": "true", "HTTP_HX_TARGET": "customer-table"}
 
