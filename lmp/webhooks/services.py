@@ -162,6 +162,26 @@ def webhook_event_emit(
     return _deliveries_create(endpoints, event_type, data)
 
 
+def webhook_events_emit(
+    *, partner: Partner | int, event_type: str, datas: list[dict]
+) -> list[WebhookDelivery]:
+    """``webhook_event_emit`` for many events of one partner: its endpoints read once."""
+    if event_type not in EventType.values:
+        raise ValueError(f"Unknown webhook event {event_type!r}: add it to EventType.")
+    partner_id = getattr(partner, "pk", partner)
+    endpoints = [
+        endpoint
+        for endpoint in WebhookEndpoint.objects.filter(partner_id=partner_id, active=True)
+        .only("pk", "event_types")
+        .order_by("pk")
+        if event_type in endpoint.event_types
+    ]
+    deliveries = []
+    for data in datas if endpoints else []:
+        deliveries += _deliveries_create(endpoints, event_type, data)
+    return deliveries
+
+
 def webhook_ping(*, actor, endpoint: WebhookEndpoint) -> WebhookDelivery:
     """Queue a ``ping`` event to one endpoint (the "Send test event" button), subscribed or not."""
     roles.require(actor, roles.MANAGE_INTEGRATIONS)
