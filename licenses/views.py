@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib import messages
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.urls import NoReverseMatch, reverse
@@ -16,6 +17,7 @@ from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
 from licenses import policy, services
+from licenses.bulk_workbook import bulk_workbook_read, bulk_workbook_write
 from licenses.charts import customer_usage_chart, license_usage_chart
 from licenses.choices import (
     ADMIN_EMAIL_LABEL,
@@ -32,7 +34,12 @@ from licenses.choices import (
 from licenses.exports import customers_export
 from licenses.filters import AllocationEventFilterSet, CustomerAccountFilterSet
 from licenses.forecast import seat_forecast
-from licenses.forms import AsOfForm, CustomerAccountForm, LowSeatsThresholdForm
+from licenses.forms import (
+    AsOfForm,
+    BulkEditUploadForm,
+    CustomerAccountForm,
+    LowSeatsThresholdForm,
+)
 from licenses.history_as_of import (
     AS_OF_FIELDS,
     as_of_instant,
@@ -644,3 +651,108 @@ class CustomerHistoryView(CustomerMixin, HistoryView):
             usage = customer_usage(self.customer)
             kwargs.setdefault("usage_chart", customer_usage_chart(usage, customer=self.customer))
         return super().get_context_data(**kwargs)
+
+
+# --- bulk edit through Excel (issue 24 §1) -----------------------------------------------------
+
+BULK_SALT = "licenses.bulk_edit"
+BULK_MAX_AGE = 3600  # seconds a preview may wait for its Apply
+
+
+def bulk_token(*, license: VolumeLicense, changes: list) -> str:
+    """The previewed rows that change something, signed, for the Apply form (no server state)."""
+    rows = [
+        [c.customer_id, c.legal_name, c.tier_users, c.cloud_users, c.sat_users, c.version, c.row]
+        for c in changes
+    ]
+    return signing.dumps({"license": license.pk, "rows": rows}, salt=BULK_SALT, compress=True)
+
+
+def bulk_token_read(token: str, *, license: VolumeLicense) -> list:
+    """The rows a preview signed, if it was this license's and recent; else None."""
+    try:
+        data = signing.loads(token, salt=BULK_SALT, max_age=BULK_MAX_AGE)
+    except signing.BadSignature:
+        return None
+    if data.get("license") != license.pk:
+        return None
+    return [services.BulkChange(*row) for row in data["rows"]]
+
+
+class LicenseBulkEditView(LicenseMixin, FormView):
+    """Bulk edit: download the workbook, upload it back, see the preview (nothing changes yet)."""
+
+    template_name = "licenses/bulk_edit.html"
+    form_class = BulkEditUploadForm
+    permission_required = roles.CHANGE_CUSTOMERS
+
+    def form_valid(self, form):
+        try:
+            changes = bulk_workbook_read(file=form.cleaned_data["workbook"], license=self.license)
+        except ValidationError as error:
+            form.add_error("workbook", error)
+            return self.form_invalid(form)
+        result = services.customers_bulk_update(
+            partner=self.partner,
+            license=self.license,
+            actor=self.request.user,
+            changes=changes,
+            dry_run=True,
+        )
+        wanted = {r.customer_id for r in result.changed}
+        token = bulk_token(
+            license=self.license, changes=[c for c in changes if c.customer_id in wanted]
+        )
+        return self.render_to_response(
+            self.get_context_data(form=form, result=result, token=token, rows=len(changes))
+        )
+
+
+class LicenseBulkDownloadView(LicenseMixin, TemplateView):
+    """The editable workbook of the license's active customers."""
+
+    permission_required = roles.CHANGE_CUSTOMERS
+
+    def get(self, request, *args, **kwargs):
+        file, filename = bulk_workbook_write(partner=self.partner, license=self.license)
+        return FileResponse(
+            file, as_attachment=True, filename=filename, content_type=XLSX_CONTENT_TYPE
+        )
+
+
+class LicenseBulkApplyView(LicenseMixin, TemplateView):
+    """Apply a preview: every change or none, then back to the license page."""
+
+    template_name = "licenses/bulk_edit.html"
+    permission_required = roles.CHANGE_CUSTOMERS
+
+    def get(self, request, *args, **kwargs):
+        # Nothing to apply without a preview: the bulk-edit page.
+        return HttpResponseRedirect(reverse("licenses:license_bulk_edit", args=[self.license.pk]))
+
+    def post(self, request, *args, **kwargs):
+        changes = bulk_token_read(request.POST.get("token", ""), license=self.license)
+        if changes is None:
+            messages.error(request, _("This preview has expired: upload the workbook again."))
+            return self.get(request, *args, **kwargs)
+        try:
+            result = services.customers_bulk_update(
+                partner=self.partner, license=self.license, actor=request.user, changes=changes
+            )
+        except services.BulkRefused as refused:
+            # Something changed between the preview and the Apply: show why, nothing written.
+            return self.render_to_response(
+                self.get_context_data(
+                    form=BulkEditUploadForm(), result=refused.result, token="", rows=len(changes)
+                )
+            )
+        messages.success(
+            request,
+            ngettext(
+                "Bulk edit applied: %(count)s customer changed.",
+                "Bulk edit applied: %(count)s customers changed.",
+                len(result.changed),
+            )
+            % {"count": count(len(result.changed))},
+        )
+        return HttpResponseRedirect(license_page_url(self.license))
