@@ -40,7 +40,7 @@ from licenses.choices import (
     CustomerStatus,
 )
 from licenses.models import AllocationEvent, CustomerAccount, SeatAllocation, VolumeLicense
-from licenses.policy import CLOUD_USERS, TIER_USERS, users_phrase
+from licenses.policy import CLOUD_USERS, SEATS_UNAVAILABLE, TIER_USERS, users_phrase
 from licenses.services.history import Change, event_build, events_record
 from licenses.services.locks import licenses_lock, pools_read
 from licenses.services.validation import legal_name_tidy, name_taken, seats_check
@@ -72,7 +72,7 @@ class BulkChange:
 class BulkRefusal:
     """Why one row cannot be applied: its row, the field and the Edit page's message."""
 
-    row: int
+    row: int | None  # None: the set as a whole (a pool's net change)
     customer_id: int
     field: str
     message: str
@@ -106,7 +106,9 @@ class BulkRefused(ValidationError):
         super().__init__(
             [
                 ValidationError(
-                    _("Row %(row)s: %(message)s") % {"row": r.row, "message": r.message},
+                    r.message
+                    if r.row is None
+                    else _("Row %(row)s: %(message)s") % {"row": r.row, "message": r.message},
                     code=r.code or "invalid",
                 )
                 for r in result.refusals
@@ -286,7 +288,7 @@ def _plan_and_write(
 
     result.refusals.extend(_names_check(partner=license.partner_id, plans=plans))
     result.refusals.extend(_pools_check(plans, license=license, cloud_license=cloud_license))
-    result.refusals.sort(key=lambda r: r.row)
+    result.refusals.sort(key=lambda r: (r.row is None, r.row or 0))
     result.changed = [_row_changes(plan, license, cloud_license) for plan in plans]
     if write and not result.refusals and plans:
         _write(plans, license=license, cloud_license=cloud_license, actor=actor, source=source)
@@ -392,7 +394,8 @@ def _pools_check(plans: list[_Plan], *, license, cloud_license) -> list[BulkRefu
                 "%(count)s are unallocated.",
                 max(room, 0),
             ) % {"users": users_phrase(delta, pool.tier), "count": count_text(max(room, 0))}
-            refusals.append(BulkRefusal(0, 0, field_name, message, "seats_unavailable"))
+            # The whole set's refusal: no row of its own (``row`` None).
+            refusals.append(BulkRefusal(None, 0, field_name, message, SEATS_UNAVAILABLE))
     return refusals
 
 
