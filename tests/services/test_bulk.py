@@ -221,7 +221,7 @@ def test_the_apply_costs_the_same_queries_for_10_or_200_rows(
             BulkChange(c.pk, f"Renamed {size} {c.pk}", 2, 0, row=i)
             for i, c in enumerate(customers[:size])
         ]
-        with django_assert_max_num_queries(16):
+        with django_assert_max_num_queries(18):
             bulk(complete_license, rows)
     assert allocated(complete_license) == 400
     assert allocated(cloud_license) == 0
