@@ -17,6 +17,7 @@ import zipfile
 from dataclasses import dataclass
 from typing import IO
 
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -209,3 +210,27 @@ def bulk_workbook_read(*, file, license: VolumeLicense) -> list[BulkChange]:
     if errors:
         raise ValidationError(errors)
     return changes
+
+
+BULK_SALT = "licenses.bulk_edit"
+BULK_MAX_AGE = 3600  # seconds a preview may wait for its Apply
+
+
+def bulk_token(*, license: VolumeLicense, changes: list[BulkChange]) -> str:
+    """The previewed rows that change something, signed, for the Apply form (no server state)."""
+    rows = [
+        [c.customer_id, c.legal_name, c.tier_users, c.cloud_users, c.sat_users, c.version, c.row]
+        for c in changes
+    ]
+    return signing.dumps({"license": license.pk, "rows": rows}, salt=BULK_SALT, compress=True)
+
+
+def bulk_token_read(token: str, *, license: VolumeLicense) -> list[BulkChange] | None:
+    """The rows a preview signed, if it was this license's and is recent; else None."""
+    try:
+        data = signing.loads(token, salt=BULK_SALT, max_age=BULK_MAX_AGE)
+    except signing.BadSignature:
+        return None
+    if data.get("license") != license.pk:
+        return None
+    return [BulkChange(*row) for row in data["rows"]]

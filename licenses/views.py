@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib import messages
-from django.core import signing
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.urls import NoReverseMatch, reverse
@@ -17,7 +16,12 @@ from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
 from licenses import policy, services
-from licenses.bulk_workbook import bulk_workbook_read, bulk_workbook_write
+from licenses.bulk_workbook import (
+    bulk_token,
+    bulk_token_read,
+    bulk_workbook_read,
+    bulk_workbook_write,
+)
 from licenses.charts import customer_usage_chart, license_usage_chart
 from licenses.choices import (
     ADMIN_EMAIL_LABEL,
@@ -654,29 +658,6 @@ class CustomerHistoryView(CustomerMixin, HistoryView):
 
 
 # --- bulk edit through Excel (issue 24 §1) -----------------------------------------------------
-
-BULK_SALT = "licenses.bulk_edit"
-BULK_MAX_AGE = 3600  # seconds a preview may wait for its Apply
-
-
-def bulk_token(*, license: VolumeLicense, changes: list) -> str:
-    """The previewed rows that change something, signed, for the Apply form (no server state)."""
-    rows = [
-        [c.customer_id, c.legal_name, c.tier_users, c.cloud_users, c.sat_users, c.version, c.row]
-        for c in changes
-    ]
-    return signing.dumps({"license": license.pk, "rows": rows}, salt=BULK_SALT, compress=True)
-
-
-def bulk_token_read(token: str, *, license: VolumeLicense) -> list:
-    """The rows a preview signed, if it was this license's and recent; else None."""
-    try:
-        data = signing.loads(token, salt=BULK_SALT, max_age=BULK_MAX_AGE)
-    except signing.BadSignature:
-        return None
-    if data.get("license") != license.pk:
-        return None
-    return [services.BulkChange(*row) for row in data["rows"]]
 
 
 class LicenseBulkEditView(LicenseMixin, FormView):

@@ -205,3 +205,26 @@ def test_the_license_page_offers_bulk_edit_to_allocators_only(
     ).user
     client.force_login(viewer)
     assert url("edit", complete_license) not in client.get(page).text
+
+
+def test_vendor_staff_bulk_edit_in_the_admin(staff_client, complete_license, customers):
+    admin_url = reverse("admin:licenses_volumelicense_bulk_edit", args=[complete_license.pk])
+    change = reverse("admin:licenses_volumelicense_change", args=[complete_license.pk])
+    assert admin_url in staff_client.get(change).text
+    response = staff_client.get(admin_url, {"download": "1"})
+    wb = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    wb.worksheets[0]["C5"] = 13
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    file = SimpleUploadedFile("bulk.xlsx", buffer.getvalue())
+    response = staff_client.post(admin_url, {"workbook": file})
+    assert "MDR Complete Users 10 → 13" in response.text
+    response = staff_client.post(admin_url, {"token": response.context["token"]}, follow=True)
+    assert "Bulk edit applied: 1 customer changed." in response.text
+    event = AllocationEvent.objects.get(kind="edited", customer=customers[0])
+    assert (event.source, event.to_value) == ("admin", 13)
+
+
+def test_partner_logins_do_not_reach_the_admins_bulk_edit(partner_client, complete_license):
+    admin_url = reverse("admin:licenses_volumelicense_bulk_edit", args=[complete_license.pk])
+    assert partner_client.get(admin_url).status_code == 302  # the admin's login
