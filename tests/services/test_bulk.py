@@ -225,3 +225,22 @@ def test_the_apply_costs_the_same_queries_for_10_or_200_rows(
             bulk(complete_license, rows)
     assert allocated(complete_license) == 400
     assert allocated(cloud_license) == 0
+
+
+def test_a_sub_partner_reaches_only_the_customers_it_manages(complete_license, two):
+    from tests.factories import PartnerFactory
+
+    sub = PartnerFactory(name="Sub MSP")
+    complete_license.sub_partners.add(sub)
+    own = make_customer(license=complete_license, partner=sub, tier_users=4, legal_name="Subco")
+    a, _ = two
+    result = bulk(
+        complete_license,
+        [BulkChange(own.pk, tier_users=5, row=2), BulkChange(a.pk, tier_users=5, row=3)],
+        partner=sub,
+        dry_run=True,
+    )
+    assert [r.customer_id for r in result.changed] == [own.pk]
+    assert [(r.row, r.message) for r in result.refusals] == [
+        (3, "No customer of this license has this id.")
+    ]

@@ -67,9 +67,7 @@ def test_the_workbook_has_a_locked_key_the_names_and_the_tiers_counts(
     assert not ws["C5"].protection.locked
 
 
-def test_upload_previews_then_apply_changes_everything(
-    partner_client, complete_license, customers
-):
+def test_upload_previews_then_apply_changes_everything(partner_client, complete_license, customers):
     wb = download(partner_client, complete_license)
     ws = wb.worksheets[0]
     ws["B5"], ws["C5"], ws["E5"] = "Acme Corp", 12, 4
@@ -228,3 +226,24 @@ def test_vendor_staff_bulk_edit_in_the_admin(staff_client, complete_license, cus
 def test_partner_logins_do_not_reach_the_admins_bulk_edit(partner_client, complete_license):
     admin_url = reverse("admin:licenses_volumelicense_bulk_edit", args=[complete_license.pk])
     assert partner_client.get(admin_url).status_code == 302  # the admin's login
+
+
+def test_a_change_between_preview_and_apply_refuses_the_apply(
+    partner_client, complete_license, customers
+):
+    from licenses import services
+
+    wb = download(partner_client, complete_license)
+    wb.worksheets[0]["C5"] = 14
+    token = upload(partner_client, complete_license, wb).context["token"]
+    services.customer_update(customer=customers[0], legal_name=None, tier_users=11)
+    response = partner_client.post(url("apply", complete_license), {"token": token})
+    assert response.status_code == 200
+    assert "Row 5: Acme was changed after this file was downloaded" in response.text
+    assert customers[0].allocations.get().seats == 11
+
+
+def test_a_forged_or_expired_token_applies_nothing(partner_client, complete_license, customers):
+    response = partner_client.post(url("apply", complete_license), {"token": "forged"}, follow=True)
+    assert "This preview has expired: upload the workbook again." in messages_of(response)
+    assert not AllocationEvent.objects.filter(kind="edited").exists()
