@@ -176,9 +176,25 @@ def webhook_events_emit(
         .order_by("pk")
         if event_type in endpoint.event_types
     ]
-    deliveries = []
-    for data in datas if endpoints else []:
-        deliveries += _deliveries_create(endpoints, event_type, data)
+    if not endpoints or not datas:
+        return []
+    at = timezone.now().isoformat()
+    with transaction.atomic():
+        deliveries = WebhookDelivery.objects.bulk_create(
+            [
+                WebhookDelivery(
+                    endpoint=endpoint,
+                    message_id=f"msg_{uuid.uuid4().hex}",
+                    event_type=event_type,
+                    payload={"type": event_type, "timestamp": at, "data": data},
+                )
+                for data in datas
+                for endpoint in endpoints
+            ],
+            batch_size=2000,
+        )
+        for delivery in deliveries:
+            _enqueue(delivery.pk)
     return deliveries
 
 
