@@ -55,6 +55,6 @@ def reverse(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("licenses", "0018_admin_scale")]
+    dependencies = [("licenses", "0019_scheduled_commitment")]
 
     operations = [migrations.RunPython(forward, reverse, elidable=False)]
