@@ -4,12 +4,21 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
-from django.http import HttpResponseRedirect
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from licenses import policy, services
+from licenses.bulk_workbook import (
+    bulk_token,
+    bulk_token_read,
+    bulk_workbook_read,
+    bulk_workbook_write,
+)
 from licenses.choices import (
     HISTORY_FIGURE_LABELS,
     AllocationEventSource,
@@ -18,7 +27,7 @@ from licenses.choices import (
     what_text,
 )
 from licenses.contact import admin_email_field, website_field
-from licenses.forms import Holdings, SeatCountsFormMixin
+from licenses.forms import BulkEditUploadForm, Holdings, SeatCountsFormMixin
 from licenses.models import (
     AllocationEvent,
     CustomerAccount,
@@ -30,6 +39,7 @@ from licenses.models import (
 from licenses.selectors import cloud_pool_for, customer_allocations
 from lmp.core.admin import LargeListAdmin, ReadOnlyModelAdmin
 from lmp.core.l10n import count
+from lmp.core.xlsx import XLSX_CONTENT_TYPE
 
 
 class ServiceRefusalMixin:
@@ -152,6 +162,92 @@ class VolumeLicenseAdmin(ServiceRefusalMixin, admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         services.license_save(license=obj, actor=request.user, source=AllocationEventSource.ADMIN)
+
+    change_form_template = "admin/licenses/volumelicense/change_form.html"
+
+    def get_urls(self):
+        bulk = path(
+            "<int:pk>/bulk-edit/",
+            self.admin_site.admin_view(self.bulk_edit_view),
+            name="licenses_volumelicense_bulk_edit",
+        )
+        return [bulk, *super().get_urls()]
+
+    def bulk_edit_view(self, request, pk: int):
+        """The portal's bulk edit for vendor staff: download, upload, preview, apply (source
+        Vendor admin), through the same service and workbook."""
+        license = get_object_or_404(VolumeLicense.objects.select_related("partner"), pk=pk)
+        if not self.has_change_permission(request, license):
+            raise PermissionDenied
+        if request.GET.get("download"):
+            file, filename = bulk_workbook_write(partner=license.partner, license=license)
+            return FileResponse(
+                file, as_attachment=True, filename=filename, content_type=XLSX_CONTENT_TYPE
+            )
+        form, result, token, rows = BulkEditUploadForm(), None, "", 0
+        if request.method == "POST" and "token" in request.POST:
+            changes = bulk_token_read(request.POST["token"], license=license)
+            if changes is None:
+                messages.error(request, _("This preview has expired: upload the workbook again."))
+                return HttpResponseRedirect(request.path)
+            try:
+                result = services.customers_bulk_update(
+                    partner=license.partner,
+                    license=license,
+                    actor=request.user,
+                    changes=changes,
+                    source=AllocationEventSource.ADMIN,
+                )
+            except services.BulkRefused as refused:
+                result, rows = refused.result, len(changes)
+            else:
+                messages.success(
+                    request,
+                    ngettext(
+                        "Bulk edit applied: %(count)s customer changed.",
+                        "Bulk edit applied: %(count)s customers changed.",
+                        len(result.changed),
+                    )
+                    % {"count": count(len(result.changed))},
+                )
+                return HttpResponseRedirect(
+                    reverse("admin:licenses_volumelicense_change", args=[license.pk])
+                )
+        elif request.method == "POST":
+            form = BulkEditUploadForm(request.POST, request.FILES)
+            if form.is_valid():
+                try:
+                    changes = bulk_workbook_read(
+                        file=form.cleaned_data["workbook"], license=license
+                    )
+                except ValidationError as error:
+                    form.add_error("workbook", error)
+                else:
+                    result = services.customers_bulk_update(
+                        partner=license.partner,
+                        license=license,
+                        actor=request.user,
+                        changes=changes,
+                        dry_run=True,
+                    )
+                    wanted = {r.customer_id for r in result.changed}
+                    token = bulk_token(
+                        license=license,
+                        changes=[c for c in changes if c.customer_id in wanted],
+                    )
+                    rows = len(changes)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "original": license,
+            "title": _("Bulk edit — %(tier)s") % {"tier": license.get_tier_display()},
+            "license": license,
+            "form": form,
+            "result": result,
+            "token": token,
+            "rows": rows,
+        }
+        return TemplateResponse(request, "admin/licenses/volumelicense/bulk_edit.html", context)
 
     def save_related(self, request, form, formsets, change):
         form.save_m2m()

@@ -339,3 +339,24 @@ class AsOfForm(forms.Form):
                 code="not_past",
             )
         return day
+
+
+class BulkEditUploadForm(forms.Form):
+    """The bulk-edit workbook a partner uploads back (size checked here, rows when read)."""
+
+    workbook = forms.FileField(
+        label=_("Workbook (.xlsx)"),
+        help_text=_("The workbook downloaded from this page, edited. At most 10 MB."),
+    )
+
+    def clean_workbook(self):
+        from django.conf import settings
+
+        upload = self.cleaned_data["workbook"]
+        limit = settings.BULK_EDIT_MAX_BYTES
+        if upload.size > limit:
+            raise ValidationError(
+                _("This file is larger than %(size)s MB: split it in several workbooks.")
+                % {"size": limit // (1024 * 1024) or 1}
+            )
+        return upload

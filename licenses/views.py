@@ -17,6 +17,12 @@ from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
 from licenses import policy, services
+from licenses.bulk_workbook import (
+    bulk_token,
+    bulk_token_read,
+    bulk_workbook_read,
+    bulk_workbook_write,
+)
 from licenses.charts import customer_usage_chart, license_usage_chart
 from licenses.choices import (
     ADMIN_EMAIL_LABEL,
@@ -35,6 +41,7 @@ from licenses.filters import AllocationEventFilterSet, CustomerAccountFilterSet
 from licenses.forecast import seat_forecast
 from licenses.forms import (
     AsOfForm,
+    BulkEditUploadForm,
     CustomerAccountForm,
     LowSeatsThresholdForm,
     RenewalPlanForm,
@@ -719,3 +726,85 @@ class CustomerHistoryView(CustomerMixin, HistoryView):
             usage = customer_usage(self.customer)
             kwargs.setdefault("usage_chart", customer_usage_chart(usage, customer=self.customer))
         return super().get_context_data(**kwargs)
+
+
+# --- bulk edit through Excel (issue 24 §1) -----------------------------------------------------
+
+
+class LicenseBulkEditView(LicenseMixin, FormView):
+    """Bulk edit: download the workbook, upload it back, see the preview (nothing changes yet)."""
+
+    template_name = "licenses/bulk_edit.html"
+    form_class = BulkEditUploadForm
+    permission_required = roles.CHANGE_CUSTOMERS
+
+    def form_valid(self, form):
+        try:
+            changes = bulk_workbook_read(file=form.cleaned_data["workbook"], license=self.license)
+        except ValidationError as error:
+            form.add_error("workbook", error)
+            return self.form_invalid(form)
+        result = services.customers_bulk_update(
+            partner=self.partner,
+            license=self.license,
+            actor=self.request.user,
+            changes=changes,
+            dry_run=True,
+        )
+        wanted = {r.customer_id for r in result.changed}
+        token = bulk_token(
+            license=self.license, changes=[c for c in changes if c.customer_id in wanted]
+        )
+        return self.render_to_response(
+            self.get_context_data(form=form, result=result, token=token, rows=len(changes))
+        )
+
+
+class LicenseBulkDownloadView(LicenseMixin, TemplateView):
+    """The editable workbook of the license's active customers."""
+
+    permission_required = roles.CHANGE_CUSTOMERS
+
+    def get(self, request, *args, **kwargs):
+        file, filename = bulk_workbook_write(partner=self.partner, license=self.license)
+        return FileResponse(
+            file, as_attachment=True, filename=filename, content_type=XLSX_CONTENT_TYPE
+        )
+
+
+class LicenseBulkApplyView(LicenseMixin, TemplateView):
+    """Apply a preview: every change or none, then back to the license page."""
+
+    template_name = "licenses/bulk_edit.html"
+    permission_required = roles.CHANGE_CUSTOMERS
+
+    def get(self, request, *args, **kwargs):
+        # Nothing to apply without a preview: the bulk-edit page.
+        return HttpResponseRedirect(reverse("licenses:license_bulk_edit", args=[self.license.pk]))
+
+    def post(self, request, *args, **kwargs):
+        changes = bulk_token_read(request.POST.get("token", ""), license=self.license)
+        if changes is None:
+            messages.error(request, _("This preview has expired: upload the workbook again."))
+            return self.get(request, *args, **kwargs)
+        try:
+            result = services.customers_bulk_update(
+                partner=self.partner, license=self.license, actor=request.user, changes=changes
+            )
+        except services.BulkRefused as refused:
+            # Something changed between the preview and the Apply: show why, nothing written.
+            return self.render_to_response(
+                self.get_context_data(
+                    form=BulkEditUploadForm(), result=refused.result, token="", rows=len(changes)
+                )
+            )
+        messages.success(
+            request,
+            ngettext(
+                "Bulk edit applied: %(count)s customer changed.",
+                "Bulk edit applied: %(count)s customers changed.",
+                len(result.changed),
+            )
+            % {"count": count(len(result.changed))},
+        )
+        return HttpResponseRedirect(license_page_url(self.license))

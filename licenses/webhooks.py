@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from licenses.models import CustomerAccount, ScheduledCommitmentChange, VolumeLicense
 from lmp.webhooks.choices import EventType
-from lmp.webhooks.services import webhook_event_emit
+from lmp.webhooks.services import webhook_event_emit, webhook_events_emit
 
 
 def _customer(customer: CustomerAccount) -> dict:
@@ -64,6 +64,28 @@ def allocation_changed(
     webhook_event_emit(
         partner=_manager(customer), event_type=EventType.ALLOCATION_CHANGED, data=data
     )
+
+
+def allocations_changed(
+    *,
+    changes: list[
+        tuple[CustomerAccount, VolumeLicense, tuple[int, int, int], tuple[int, int, int]]
+    ],
+) -> None:
+    """``allocation_changed`` for many customers (a bulk edit): one event each, the endpoints of
+    each manager read once."""
+    by_manager: dict[int, list[dict]] = {}
+    for customer, license, before, after in changes:
+        by_manager.setdefault(_manager(customer), []).append(
+            {
+                "customer": _customer(customer),
+                "license": _license(license),
+                "before": _counts(*before),
+                "after": _counts(*after),
+            }
+        )
+    for manager, datas in by_manager.items():
+        webhook_events_emit(partner=manager, event_type=EventType.ALLOCATION_CHANGED, datas=datas)
 
 
 def customer_offboarded(*, customer: CustomerAccount, released: dict[VolumeLicense, int]) -> None:

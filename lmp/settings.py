@@ -377,3 +377,6 @@ LOGGING = {
 # The vendor's incident-response line shown when onboarding stops at the incident check.
 INCIDENT_RESPONSE_PHONE = os.environ.get("INCIDENT_RESPONSE_PHONE", "1-888-555-0199")
 INCIDENT_RESPONSE_EMAIL = os.environ.get("INCIDENT_RESPONSE_EMAIL", "incident@mdr-vendor.example")
+
+# Bulk edit: the largest workbook a partner may upload (bytes).
+BULK_EDIT_MAX_BYTES = int(os.environ.get("BULK_EDIT_MAX_BYTES", str(10 * 1024 * 1024)))

@@ -5,6 +5,7 @@
 - ``locks``: the pool locks and allocation writes (how a seat write stays correct on a hot pool);
 - ``validation``: the checks before a write (names, counts, room in the pools, which constraint
   refused);
+- ``bulk``: many customers of one license changed at once (bulk edit), all or nothing;
 - ``renewals``: the commitment an Administrator plans for the renewal, and the job applying it;
 - ``history``: the audit events every change records.
 
@@ -15,6 +16,13 @@ public interface.
 from __future__ import annotations
 
 from licenses.policy import commitment_message
+from licenses.services.bulk import (
+    BulkChange,
+    BulkRefused,
+    BulkResult,
+    customer_versions,
+    customers_bulk_update,
+)
 from licenses.services.customers import (
     CUSTOMER_OFFBOARDED,
     customer_create,
@@ -37,6 +45,11 @@ from licenses.services.terms import (
 from licenses.services.validation import legal_name_check
 
 __all__ = [
+    "BulkChange",
+    "BulkRefused",
+    "BulkResult",
+    "customer_versions",
+    "customers_bulk_update",
     "CUSTOMER_OFFBOARDED",
     "Change",
     "commitment_change_cancel",

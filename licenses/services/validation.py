@@ -26,6 +26,18 @@ def name_taken(name: str) -> ValidationError:
     return ValidationError({"legal_name": message})
 
 
+def legal_name_tidy(legal_name: object) -> str:
+    """The name with its white space tidied; refused when empty or longer than the field."""
+    name = " ".join(str(legal_name or "").split())
+    if not name:
+        raise ValidationError({"legal_name": _("Enter the customer's legal name.")})
+    try:
+        CustomerAccount._meta.get_field("legal_name").run_validators(name)
+    except ValidationError as error:
+        raise ValidationError({"legal_name": error.messages}) from error
+    return name
+
+
 def legal_name_check(
     *,
     partner: Partner | int,
@@ -43,9 +55,7 @@ def legal_name_check(
     The services call it before they save; forms that save through a service later (the admin's,
     the wizard's details step) call it to show the refusal on the field.
     """
-    name = " ".join(str(legal_name or "").split())
-    if not name:
-        raise ValidationError({"legal_name": _("Enter the customer's legal name.")})
+    name = legal_name_tidy(legal_name)
     clash = CustomerAccount.objects.filter(
         partner=partner,
         sub_partner=sub_partner,

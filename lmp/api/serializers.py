@@ -208,6 +208,8 @@ class StrictSerializer(serializers.Serializer):
 
 # The limits of the counts whatever the license's tier (the tier only changes the labels).
 TIER_COUNT = policy.tier_count(ServiceTier.COMPLETE)
+# The most changes one batch request takes.
+MAX_BATCH = 1000
 
 
 class CustomerSerializer(ReadModelSerializer):
@@ -267,6 +269,29 @@ class CustomerUpdateSerializer(StrictSerializer):
     sat_users = CountField(count=policy.SAT_COUNT, required=False)
 
 
+class BatchChangeSerializer(StrictSerializer):
+    """One customer's change in a batch; a field left out keeps its value."""
+
+    customer = serializers.IntegerField(help_text="The customer's id.")
+    legal_name = serializers.CharField(max_length=200, required=False, trim_whitespace=False)
+    tier_users = CountField(count=TIER_COUNT, required=False)
+    cloud_users = CountField(count=policy.CLOUD_COUNT, required=False)
+    sat_users = CountField(count=policy.SAT_COUNT, required=False)
+    version = serializers.IntegerField(
+        required=False,
+        min_value=0,
+        help_text="The customer's version as you read it: the `id` of its latest event in "
+        "its history. A customer changed since is refused (409). Left out: no check.",
+    )
+
+
+class BatchSerializer(StrictSerializer):
+    """Up to 1,000 changes of customers of one license, applied all together or not at all."""
+
+    # A ListField, so the schema says maxItems; an empty batch changes nothing.
+    changes = serializers.ListField(child=BatchChangeSerializer(), max_length=MAX_BATCH)
+
+
 class ChangeSerializer(serializers.Serializer):
     """One field a write changed."""
 
@@ -278,6 +303,17 @@ class ChangeSerializer(serializers.Serializer):
 class CustomerUpdatedSerializer(serializers.Serializer):
     customer = CustomerSerializer()
     changes = ChangeSerializer(many=True)
+
+
+class BatchRowSerializer(serializers.Serializer):
+    index = serializers.IntegerField(help_text="The change's position in `changes` (from 0).")
+    customer = serializers.IntegerField()
+    changes = ChangeSerializer(many=True)
+
+
+class BatchResultSerializer(serializers.Serializer):
+    changed = BatchRowSerializer(many=True)
+    unchanged = serializers.IntegerField(help_text="Changes that asked for what already was.")
 
 
 class OffboardedSerializer(serializers.Serializer):

@@ -42,6 +42,11 @@ urlpatterns = [
         name="customer_list",
     ),
     path(
+        "licenses/<int:license_pk>/customers/batch/",
+        _open(views.CustomerBatchView),
+        name="customer_batch",
+    ),
+    path(
         "licenses/<int:license_pk>/customers/<int:pk>/",
         _open(views.CustomerDetailView),
         name="customer_detail",

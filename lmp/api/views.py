@@ -10,8 +10,10 @@ from __future__ import annotations
 import functools
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework import exceptions as drf_exceptions
 from rest_framework import generics, status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -19,6 +21,7 @@ from rest_framework.response import Response
 from licenses import services
 from licenses.choices import AllocationEventSource, CustomerStatus, DeploymentSolution, what_key
 from licenses.filters import CustomerAccountFilterSet
+from licenses.policy import SEATS_UNAVAILABLE
 from licenses.selectors import (
     VisibleLicense,
     customer_events,
@@ -28,6 +31,7 @@ from licenses.selectors import (
     license_get,
     license_list,
 )
+from licenses.services.bulk import STALE as BULK_STALE
 from lmp.api import idempotency, serializers
 from lmp.api.pagination import (
     CustomerCursorPagination,
@@ -36,6 +40,7 @@ from lmp.api.pagination import (
     StatementCursorPagination,
     StatementLineCursorPagination,
 )
+from lmp.api.problems import Conflict, problem_response
 from lmp.billing.models import Statement
 from lmp.billing.selectors import (
     statement_currency_totals,
@@ -258,6 +263,73 @@ class CustomerOffboardView(CustomerView):
             "released": {str(lic.pk): seats for lic, seats in released.items()},
         }
         return Response(serializers.OffboardedSerializer(body).data)
+
+
+# Refusals a batch answers with 409 when they are all it has: the state changed, not the input.
+BATCH_CONFLICTS = {SEATS_UNAVAILABLE, services.CUSTOMER_OFFBOARDED, BULK_STALE}
+
+
+class CustomerBatchView(PartnerAPIView):
+    """Change up to 1,000 customers of the license at once, all or nothing (the bulk edit)."""
+
+    serializer_class = serializers.BatchResultSerializer
+
+    @extend_schema(
+        operation_id="customer_batch_update",
+        request=serializers.BatchSerializer,
+        responses={200: serializers.BatchResultSerializer},
+        parameters=[IDEMPOTENCY_PARAMETER],
+    )
+    @idempotent
+    def post(self, request, license_pk: int):
+        license = self.license()
+        data = _valid(serializers.BatchSerializer, request.data)
+        changes = [
+            services.BulkChange(
+                customer_id=item["customer"],
+                legal_name=item.get("legal_name"),
+                tier_users=item.get("tier_users"),
+                cloud_users=item.get("cloud_users"),
+                sat_users=item.get("sat_users"),
+                version=item.get("version"),
+                row=index,
+            )
+            for index, item in enumerate(data["changes"])
+        ]
+        try:
+            result = services.customers_bulk_update(
+                partner=self.partner,
+                license=license,
+                actor=request.user,
+                changes=changes,
+                source=AllocationEventSource.API,
+            )
+        except services.BulkRefused as refused:
+            errors: dict[str, list[str]] = {}
+            for r in refused.result.refusals:
+                key = "changes" if r.row is None else f"changes.{r.row}.{r.field}"
+                errors.setdefault(key, []).append(r.message)
+            conflict = all(r.code in BATCH_CONFLICTS for r in refused.result.refusals)
+            exc = Conflict(errors) if conflict else drf_exceptions.ValidationError(errors)
+            exc.field_errors = errors
+            if conflict:
+                exc.title = _("The batch conflicts with the current state.")
+            return problem_response(exc)
+        body = {
+            "changed": [
+                {
+                    "index": row.row,
+                    "customer": row.customer_id,
+                    "changes": [
+                        {"label": what_key(c.label), "old": c.old, "new": c.new}
+                        for c in row.changes
+                    ],
+                }
+                for row in result.changed
+            ],
+            "unchanged": result.unchanged,
+        }
+        return Response(serializers.BatchResultSerializer(body).data)
 
 
 class LicenseHistoryView(PartnerAPIView):

@@ -162,6 +162,42 @@ def webhook_event_emit(
     return _deliveries_create(endpoints, event_type, data)
 
 
+def webhook_events_emit(
+    *, partner: Partner | int, event_type: str, datas: list[dict]
+) -> list[WebhookDelivery]:
+    """``webhook_event_emit`` for many events of one partner: its endpoints read once."""
+    if event_type not in EventType.values:
+        raise ValueError(f"Unknown webhook event {event_type!r}: add it to EventType.")
+    partner_id = getattr(partner, "pk", partner)
+    endpoints = [
+        endpoint
+        for endpoint in WebhookEndpoint.objects.filter(partner_id=partner_id, active=True)
+        .only("pk", "event_types")
+        .order_by("pk")
+        if event_type in endpoint.event_types
+    ]
+    if not endpoints or not datas:
+        return []
+    at = timezone.now().isoformat()
+    with transaction.atomic():
+        deliveries = WebhookDelivery.objects.bulk_create(
+            [
+                WebhookDelivery(
+                    endpoint=endpoint,
+                    message_id=f"msg_{uuid.uuid4().hex}",
+                    event_type=event_type,
+                    payload={"type": event_type, "timestamp": at, "data": data},
+                )
+                for data in datas
+                for endpoint in endpoints
+            ],
+            batch_size=2000,
+        )
+        for delivery in deliveries:
+            _enqueue(delivery.pk)
+    return deliveries
+
+
 def webhook_ping(*, actor, endpoint: WebhookEndpoint) -> WebhookDelivery:
     """Queue a ``ping`` event to one endpoint (the "Send test event" button), subscribed or not."""
     roles.require(actor, roles.MANAGE_INTEGRATIONS)

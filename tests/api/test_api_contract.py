@@ -48,12 +48,13 @@ RUN_TIMEOUT = 240  # seconds for one Schemathesis run; longer is a hang
 # Schemathesis's own statuses a schema-valid request may get (positive_data_acceptance).
 ACCEPTED = ["2xx", "3xx", "401", "403", "404", "409", "429", "5xx"]
 # Where a schema-valid request may still be refused by a rule JSON Schema cannot say, and only
-# there: the customer writes (a legal name an active customer already has, more SAT users than
-# tier users, MDR Cloud users without an MDR Cloud license, an already offboarded customer: 400,
+# there: the customer writes (a batch's customer not on the license, a legal name an active
+# customer already has, more SAT users than tier users, MDR Cloud users without an MDR Cloud
+# license, an already offboarded customer: 400,
 # the portal's messages; an Idempotency-Key reused for another body: 422) and the pages' `cursor`
 # (one not from a page's link: 400). Every other operation keeps Schemathesis's defaults: a 400
 # there is a schema looser than the server.
-WRITES = ["customer_create", "customer_update", "customer_offboard"]
+WRITES = ["customer_create", "customer_update", "customer_offboard", "customer_batch_update"]
 PAGED = [
     "customers_list",
     "customer_history_list",

@@ -62,6 +62,10 @@ API_MATRIX: dict[str, tuple[Kwargs, dict[str, str]]] = {
         lambda w: {"license_pk": w.license.pk, "pk": w.customer.pk},
         {"get": "200 200 401 404"},
     ),
+    "api:customer_batch": (
+        lambda w: {"license_pk": w.license.pk},
+        {"post": "200 403 401 404"},
+    ),
     "api:order_list": (NO_KWARGS, {"get": "200 200 401 200"}),
     "api:order_detail": (lambda w: {"pk": w.order.pk}, {"get": "200 200 401 404"}),
     "api:statement_list": (NO_KWARGS, {"get": "200 200 401 200"}),
@@ -84,6 +88,8 @@ BODIES = {
         "tier_users": 5,
     },
     "api:customer_detail": {"tier_users": 41},
+    # A batch names its customers: partner A's, from the world (``_request`` calls it).
+    "api:customer_batch": lambda w: {"changes": [{"customer": w.customer.pk, "tier_users": 41}]},
 }
 WRITES = {"post", "patch", "put", "delete"}
 
@@ -120,9 +126,11 @@ def clients(partner, other_partner, world):
     return clients
 
 
-def _request(client, method: str, url: str, route: str):
+def _request(client, method: str, url: str, route: str, world: World | None = None):
     if method in ("post", "patch", "put"):
-        return getattr(client, method)(url, BODIES.get(route, {}), format="json")
+        body = BODIES.get(route, {})
+        body = body(world) if callable(body) else body
+        return getattr(client, method)(url, body, format="json")
     return getattr(client, method)(url)
 
 
@@ -136,7 +144,7 @@ def test_each_key_gets_the_expected_answer(route, world, clients):
         # Refused keys first, the allowed write last (it changes the objects).
         for key in sorted(KEYS, key=lambda k: expected[k] < 300):
             before = db_state() if method in WRITES else None
-            response = _request(clients[key], method, url, route)
+            response = _request(clients[key], method, url, route, world)
             if response.status_code != expected[key]:
                 wrong.append(f"{method.upper()} as {key}: {response.status_code}, {line}")
             if response.status_code >= 400:
@@ -152,7 +160,7 @@ def test_methods_a_route_does_not_take_are_405(route, world, clients):
     url = reverse(route, kwargs=build(world))
     for method in {"get", "post", "patch", "put", "delete"} - methods.keys():
         before = db_state()
-        response = _request(clients["allocator"], method, url, route)
+        response = _request(clients["allocator"], method, url, route, world)
         assert response.status_code == 405, (route, method)
         assert db_state() == before
 
@@ -163,7 +171,7 @@ def test_another_partners_license_with_own_customer_is_404(route, world, clients
     _, methods = API_MATRIX[route]
     for method in methods:
         before = db_state()
-        response = _request(clients["allocator"], method, url, route)
+        response = _request(clients["allocator"], method, url, route, world)
         assert response.status_code == 404, (route, method)
         assert db_state() == before
 

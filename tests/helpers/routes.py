@@ -111,6 +111,9 @@ OBJECT_ROUTES: dict[str, list[tuple[Kwargs, bool]]] = {
         mixed(lambda w: {"license_pk": w.b_license.pk, "pk": w.customer.pk}),
     ],
     "licenses:license_threshold": [own(lambda w: {"pk": w.license.pk})],
+    "licenses:license_bulk_edit": [own(lambda w: {"pk": w.license.pk})],
+    "licenses:license_bulk_download": [own(lambda w: {"pk": w.license.pk})],
+    "licenses:license_bulk_apply": [own(lambda w: {"pk": w.license.pk})],
     "onboarding:wizard": [own(lambda w: {"license_pk": w.license.pk})],
     # A wizard run's id lives in its owner's session; the license in the URL is checked first.
     "onboarding:wizard_run": [own(lambda w: {"license_pk": w.license.pk, "run": WIZARD_RUN})],
