@@ -250,12 +250,17 @@ def renewal_floor_message(*, allocated: int) -> str:
     ) % {"count": count_text(allocated)}
 
 
+def renewal_fits(*, commitment: int, allocated: int) -> bool:
+    """Whether a commitment at renewal holds what is allocated (checked when planned, applied)."""
+    return commitment >= allocated
+
+
 def renewal_commitment_check(value: object, *, allocated: int, current: int) -> int:
     """A commitment for the renewal: a whole number, not below ``allocated`` and not the
     ``current`` commitment (nothing to plan); returns it as an int."""
     figure = count_check(value, count=RENEWAL_COMMITMENT_COUNT)
     field = RENEWAL_COMMITMENT_COUNT.field
-    if figure < allocated:
+    if not renewal_fits(commitment=figure, allocated=allocated):
         raise ValidationError({field: renewal_floor_message(allocated=allocated)})
     if figure == current:
         raise ValidationError(

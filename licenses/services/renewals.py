@@ -33,7 +33,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from licenses import webhooks
+from licenses import policy, webhooks
 from licenses.choices import AllocationEventSource, CommitmentChangeStatus, renewal_note
 from licenses.models import ScheduledCommitmentChange, VolumeLicense
 from licenses.policy import (
@@ -166,7 +166,7 @@ def _apply_one(*, change_id: int, license_id: int, today: dt.date, site_url: str
         change.renewal_date = license.renewal_date  # the renewal it applies at
         now = timezone.now()
         change.previous_commitment = license.seat_commitment
-        if change.new_commitment < license.allocated:
+        if not policy.renewal_fits(commitment=change.new_commitment, allocated=license.allocated):
             change.status = CommitmentChangeStatus.REFUSED
             change.refused_at = now
             with translation.override("en"):  # stored in English, like the history's notes
