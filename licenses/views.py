@@ -411,9 +411,14 @@ class LicenseDetailView(AsOfMixin, LicenseMixin, FilteredTableView):
             else license_banners(partner=self.partner, licenses=[self.license], today=today),
             threshold_form=LowSeatsThresholdForm(initial=threshold_initial(self.license)),
         )
-        # The commitment planned for the renewal: the owner's page of today only.
+        # The commitment planned for the renewal: the owner's page of today only (not the export).
         if "scheduled" not in kwargs:
-            own_today = self.is_own and self.then is None and not self.is_partial_request()
+            own_today = (
+                self.with_usage
+                and self.is_own
+                and self.then is None
+                and not self.is_partial_request()
+            )
             kwargs["scheduled"] = (
                 commitment_changes_scheduled(partner=self.partner, licenses=[self.license]).get(
                     self.license.pk

@@ -584,7 +584,11 @@ def statement_close_partner(
     transaction. Returns what happened (``CLOSED``, ``ALREADY_CLOSED``, ``NOTHING_TO_BILL``) and
     the lines written."""
     with transaction.atomic():
-        partner = Partner.objects.select_for_update().get(pk=partner_id)
+        # A partner another run is closing right now is left to it (several machines share the
+        # partners instead of queuing behind each other's locks, one partner apart).
+        partner = Partner.objects.select_for_update(skip_locked=True).filter(pk=partner_id).first()
+        if partner is None:
+            return ALREADY_CLOSED, 0
         if Statement.objects.filter(partner=partner, month=month).exists():
             return ALREADY_CLOSED, 0
         written = _statement_write(

@@ -28,7 +28,7 @@ def test_edit_then_read_the_license_and_customer_history(page, demo_data, login,
 
     # An edit in the portal, to find in the history.
     page.get_by_role("button", name="Actions for Maple Leaf Dental Group").click()
-    page.get_by_role("link", name="Edit").click()
+    page.get_by_role("link", name="Edit", exact=True).click()
     page.get_by_label("MDR Complete Users").fill("150")
     page.get_by_role("button", name="Submit").click()
     expect(page.get_by_role("status")).to_contain_text("MDR Complete Users 100 → 150")

@@ -85,7 +85,7 @@ def test_license_tab_dashboard_search_and_sort(page, demo_data, login, shot, err
 def test_edit_shows_remaining_users_live_then_submits(complete_page, shot, errors):
     page = complete_page
     page.get_by_role("button", name="Actions for Maple Leaf Dental Group").click()
-    page.get_by_role("link", name="Edit").click()
+    page.get_by_role("link", name="Edit", exact=True).click()
     expect(page.get_by_role("heading", name="Edit customer")).to_be_visible()
 
     complete_left = page.locator("[data-seats-pool]").filter(has_text="MDR Complete remaining")
@@ -129,7 +129,7 @@ def test_edit_shows_remaining_users_live_then_submits(complete_page, shot, error
 def test_edit_error_keeps_what_was_typed(complete_page, shot):
     page = complete_page
     page.get_by_role("button", name="Actions for Maple Leaf Dental Group").click()
-    page.get_by_role("link", name="Edit").click()
+    page.get_by_role("link", name="Edit", exact=True).click()
     page.get_by_label("Customer Legal Name").fill("harbourfront logistics inc.")
     page.get_by_label("MDR Complete Users").fill("120")
     page.get_by_role("button", name="Submit").click()

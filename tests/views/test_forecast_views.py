@@ -119,8 +119,9 @@ def test_the_api_license_detail_costs_the_same_queries_for_5_or_50_customers(
             pool.onboard(2)
         api = key_client(make_key(partner, role=PartnerRole.VIEW_ONLY)[1])
         api.get(api_url(pool.license))  # the key's first use writes last_used_at
-        # The key with its partner, the throttle, the license, the forecast's three.
-        with django_assert_num_queries(6):
+        # The key with its partner, the throttle, the license, the forecast's three, the
+        # commitment planned for the renewal.
+        with django_assert_num_queries(7):
             body = api.get(api_url(pool.license)).json()
         assert body["forecast"]["net_users"] == 2 * customers
     finally:

@@ -42,7 +42,8 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from None
         self.stdout.write(
             f"statements {result.month:%Y-%m}: {len(result.closed)} closed ({result.lines} lines), "
-            f"{result.skipped} already closed, {result.empty} with nothing to bill, "
+            f"{result.skipped} already closed (or being closed by another run), "
+            f"{result.empty} with nothing to bill, "
             f"{len(result.failed)} failed"
         )
         for partner_id, error in sorted(result.failed.items()):
