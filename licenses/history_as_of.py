@@ -49,11 +49,11 @@ from licenses.choices import (
     SEAT_COMMITMENT_LABEL,
     STATUS_LABEL,
     TIER_USERS_LABELS,
-    AllocationEventKind,
     CustomerStatus,
     ServiceTier,
     what_key,
 )
+from licenses.history_state import baseline_first
 from licenses.models import AllocationEvent, CustomerAccount, VolumeLicense
 from licenses.selectors import VisibleLicense, cloud_pool_for, customer_scope, license_is_own
 from lmp.partners.models import Partner
@@ -78,21 +78,12 @@ def as_of_instant(day: dt.date) -> dt.datetime:
     return midnight - dt.timedelta(microseconds=1)
 
 
-def _baseline_last() -> Case:
-    """0 for a baseline, 1 for a change: at one instant the fold applies a baseline first."""
-    return Case(
-        When(kind=AllocationEventKind.BASELINE, then=Value(0)),
-        default=Value(1),
-        output_field=IntegerField(),
-    )
-
-
 def _latest(instant: dt.datetime, **filters) -> QuerySet[AllocationEvent]:
     """A customer's events up to ``instant``, the one the fold applies last first."""
     # The fold applies events by (at, baseline before a change, id): the last is the greatest.
     return AllocationEvent.objects.filter(
         customer=OuterRef("pk"), at__lte=instant, **filters
-    ).order_by("-at", _baseline_last().desc(), "-id")
+    ).order_by("-at", baseline_first().desc(), "-id")
 
 
 def _count_then(instant: dt.datetime, **filters) -> Coalesce:
@@ -219,7 +210,7 @@ def _terms_then(licenses: QuerySet[VolumeLicense], instant: dt.datetime):
     """Each license's commitment, price and renewal date then, and whether it existed (1 query)."""
     own = AllocationEvent.objects.filter(
         license=OuterRef("pk"), customer__isnull=True, at__lte=instant
-    ).order_by("-at", _baseline_last().desc(), "-id")
+    ).order_by("-at", baseline_first().desc(), "-id")
 
     def latest(label, field):
         return Subquery(own.filter(what=what_key(label)).values(field)[:1])

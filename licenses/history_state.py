@@ -108,6 +108,16 @@ def _events(license: VolumeLicense):
     )
 
 
+def baseline_first() -> Case:
+    """The fold's order at one instant: 0 for a baseline, 1 for a change, so a baseline is applied
+    before a change made at the same instant (every reader of the history orders by it)."""
+    return Case(
+        When(kind=AllocationEventKind.BASELINE, then=Value(0)),
+        default=Value(1),
+        output_field=IntegerField(),
+    )
+
+
 def license_state_at(license: VolumeLicense, instant: dt.datetime) -> LicenseState:
     """The license as it stood at ``instant`` (events at that very instant included).
 
@@ -118,14 +128,7 @@ def license_state_at(license: VolumeLicense, instant: dt.datetime) -> LicenseSta
     rows = (
         _events(license)
         .filter(at__lte=instant)
-        .annotate(
-            baseline_first=Case(
-                When(kind=AllocationEventKind.BASELINE, then=Value(0)),
-                default=Value(1),
-                output_field=IntegerField(),
-            )
-        )
-        .order_by("at", "baseline_first", "id")
+        .order_by("at", baseline_first(), "id")
         .values_list(
             "customer_id",
             "customer__license_id",

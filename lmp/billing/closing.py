@@ -42,7 +42,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Case, F, IntegerField, Max, Value, When
+from django.db.models import F, Max
 from django.db.models.functions import Greatest
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -55,10 +55,10 @@ from licenses.choices import (
     SEAT_COMMITMENT_LABEL,
     STATUS_LABEL,
     TIER_USERS_LABELS,
-    AllocationEventKind,
     CustomerStatus,
     what_key,
 )
+from licenses.history_state import baseline_first
 from licenses.models import AllocationEvent, CustomerAccount, SeatAllocation, VolumeLicense
 from lmp.billing import webhooks
 from lmp.billing.choices import StatementLineKind
@@ -139,14 +139,6 @@ class Line:
         return (self.license_id, self.customer_id if self.customer_id is not None else float("inf"))
 
 
-def _baseline_first():
-    return Case(
-        When(kind=AllocationEventKind.BASELINE, then=Value(0)),
-        default=Value(1),
-        output_field=IntegerField(),
-    )
-
-
 def license_terms_at(*, partner_id: int, period_end: dt.datetime) -> dict[int, LicenseTerms]:
     """The partner's own licenses that existed at ``period_end``, with their terms then.
 
@@ -168,7 +160,7 @@ def license_terms_at(*, partner_id: int, period_end: dt.datetime) -> dict[int, L
             at__gte=period_end,
             what__in=[commitment_what, price_what],
         )
-        .order_by("at", _baseline_first(), "id")
+        .order_by("at", baseline_first(), "id")
         .values_list("license_id", "what", "from_value", "from_text")
     )
     seen: set[tuple[int, str]] = set()
@@ -215,7 +207,7 @@ def _corrections(license_ids: list[int], period_end: dt.datetime) -> _Correction
             at__gte=period_end,
             what__in=list(whats),
         )
-        .order_by("at", _baseline_first(), "id")
+        .order_by("at", baseline_first(), "id")
         .values_list("customer_id", "license_id", "what", "from_value", "from_text")
     )
     found = _Corrections()
