@@ -210,19 +210,27 @@ def test_an_offboarded_customer_or_anothers_is_refused(complete_license, other_l
     ]
 
 
-def test_the_apply_costs_the_same_queries_for_10_or_200_rows(
-    complete_license, cloud_license, django_assert_max_num_queries
-):
+def test_the_apply_costs_the_same_queries_for_10_or_200_rows(complete_license, cloud_license):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
     from tests.helpers.customers import bulk_customers
 
     customers = bulk_customers(complete_license, 200, cloud=cloud_license)
+    reads = {}
     for size in (10, 200):
         rows = [
             BulkChange(c.pk, f"Renamed {size} {c.pk}", 2, 0, row=i)
             for i, c in enumerate(customers[:size])
         ]
-        with django_assert_max_num_queries(18):
+        with CaptureQueriesContext(connection) as captured:
             bulk(complete_license, rows)
+        if connection.vendor == "postgresql":
+            assert len(captured) <= 18
+        # SQLite takes fewer rows a statement (999 parameters): there only the set-based writes
+        # split into more statements; the reads stay the same whatever the rows.
+        reads[size] = sum(q["sql"].lstrip().upper().startswith("SELECT") for q in captured)
+    assert reads[10] == reads[200]
     assert allocated(complete_license) == 400
     assert allocated(cloud_license) == 0
 
